@@ -1,0 +1,65 @@
+// The `bootlab` command: dispatches to the subcommands registered in commands/index.ts.
+import type { CliCommand, CliIo } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { VERSION } from '../shared/version.js';
+
+function helpText(commands: CliCommand[]): string {
+  const width = Math.max(8, ...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `bootlab ${VERSION}: build, assemble, image and boot Rust kernels in QEMU`,
+    '',
+    'Usage: bootlab <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options:',
+    '  -h, --help     show this help (or `bootlab <command> --help`)',
+    '  -V, --version  print the version',
+    '',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] = COMMANDS): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.stdout(helpText(commands));
+    return first === undefined ? 1 : 0;
+  }
+  if (first === '-V' || first === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (!command) {
+    io.stderr(`bootlab: unknown command '${first}'. Run \`bootlab --help\` for the list.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    // `runner` forwards its arguments to QEMU, so only a --help in first place is ours.
+    if (command.name !== 'runner' || rest[0] === '--help' || rest[0] === '-h') {
+      io.stdout(`${command.summary}\n\n${command.usage}\n`);
+      return 0;
+    }
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    io.stderr(`bootlab ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+const isEntry = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith('/cli.js');
+if (isEntry) {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  runCli(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,185 @@
+// The one API contract between Bootlab's services and its renderer. The Electron preload,
+// the IPC registration, the browser-mode WebSocket bridge and the renderer all import this
+// file, so a change here is a change everywhere at once.
+
+export type Profile = 'debug' | 'release';
+
+/** The 0.9 `MemoryRegionType` names (BOOT-CONTRACT section 2). */
+export const MEMORY_REGION_TYPES = [
+  'Usable',
+  'InUse',
+  'Reserved',
+  'AcpiReclaimable',
+  'AcpiNvs',
+  'BadMemory',
+  'Kernel',
+  'KernelStack',
+  'PageTable',
+  'Bootloader',
+  'FrameZero',
+  'Empty',
+  'BootInfo',
+  'Package',
+] as const;
+export type MemoryRegionType = (typeof MEMORY_REGION_TYPES)[number];
+
+/** A physical range: byte addresses, `end` exclusive. */
+export interface MemoryRegion {
+  start: number;
+  end: number;
+  type: MemoryRegionType;
+}
+
+/** The map the kernel received, and the raw E820 list it was made from. */
+export interface MemoryMap {
+  regions: MemoryRegion[];
+  e820: MemoryRegion[];
+  /** Optional labels for regions the loader knows more about (kernel segments, page tables...). */
+  labels?: { start: number; end: number; label: string }[];
+}
+
+export type StageName = 'build' | 'assemble' | 'plan' | 'image' | 'boot';
+
+export interface Diagnostic {
+  level: 'error' | 'warning' | 'note' | 'help';
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The compiler's own rendering, with ANSI colours. */
+  rendered?: string;
+}
+
+export interface CpuException {
+  vector: number;
+  name: string;
+  errorCode?: number;
+  cr2?: number;
+  rip?: number;
+}
+
+export type RunOutcomeKind =
+  | 'success' // test success code, or a normal run that the user ended
+  | 'failure' // test failure code or a kernel panic
+  | 'timeout'
+  | 'triple-fault'
+  | 'exited' // QEMU exited on its own with a status that means nothing in particular
+  | 'stopped' // the user pressed Stop
+  | 'error'; // Bootlab could not get as far as running the kernel
+
+export interface RunOutcome {
+  kind: RunOutcomeKind;
+  /** What a person reads first: "Kernel panicked: ...", "Triple fault in kernel::foo". */
+  message: string;
+  /** The exit status `bootimage runner` would return for this run. */
+  exitCode?: number;
+  qemuStatus?: number | null;
+  exceptions?: CpuException[];
+  rip?: number;
+  symbol?: string;
+  lastSerialLine?: string;
+  panicMessage?: string;
+}
+
+export interface ToolStatus {
+  name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target';
+  found: boolean;
+  path?: string;
+  version?: string;
+  detail?: string;
+  /** The exact command that installs the missing piece on this OS. */
+  install?: string;
+}
+
+export interface ToolchainReport {
+  ok: boolean;
+  platform: string;
+  tools: ToolStatus[];
+  /** How kernels will be built: build-std with rust-src, or a prebuilt target. */
+  buildMode?: 'build-std' | 'prebuilt-target';
+}
+
+export interface ProjectInfo {
+  dir: string;
+  name: string;
+  manifestPath: string;
+  features: string[];
+}
+
+export interface Settings {
+  cargoPath?: string;
+  rustcPath?: string;
+  qemuPath?: string;
+  profile: Profile;
+  /** Extra QEMU arguments the user wants on every boot in the app. */
+  qemuArgs: string[];
+  recentProjects: string[];
+  lastProject?: string;
+  bootTimeoutSeconds: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  profile: 'debug',
+  qemuArgs: [],
+  recentProjects: [],
+  bootTimeoutSeconds: 300,
+};
+
+export interface RunOptions {
+  profile?: Profile;
+}
+
+export interface AppState {
+  project?: ProjectInfo;
+  settings: Settings;
+  toolchain: ToolchainReport;
+  running: boolean;
+  version: string;
+}
+
+/** Everything the services push to the renderer, in order. */
+export type BootlabEvent =
+  | { type: 'run-start'; runId: number; action: 'build' | 'boot' | 'build-and-boot' }
+  | { type: 'stage-start'; runId: number; stage: StageName }
+  | { type: 'stage-end'; runId: number; stage: StageName; ok: boolean; ms: number; detail?: string }
+  | { type: 'log'; runId: number; source: 'cargo' | 'bootlab' | 'qemu'; text: string }
+  | { type: 'diagnostic'; runId: number; diagnostic: Diagnostic }
+  | {
+      type: 'artifact';
+      runId: number;
+      kernelPath?: string;
+      imagePath?: string;
+      imageBytes?: number;
+      elfBytes?: number;
+    }
+  /** Serial bytes, base64, so the event stays JSON over every transport. */
+  | { type: 'serial'; runId: number; base64: string }
+  | { type: 'boot-log'; runId: number; line: string }
+  /** The 80x25 VGA text buffer (4000 bytes: char, attribute pairs), base64. */
+  | { type: 'vga'; runId: number; base64: string; cursor?: { row: number; col: number } }
+  | { type: 'memory-map'; runId: number; map: MemoryMap }
+  | { type: 'run-end'; runId: number; outcome: RunOutcome }
+  | { type: 'toolchain'; report: ToolchainReport }
+  | { type: 'project'; project: ProjectInfo };
+
+/** The services as the renderer sees them. Every method answers or fails with a message. */
+export interface BootlabApi {
+  getState(): Promise<AppState>;
+  openProject(dir: string): Promise<ProjectInfo>;
+  openSampleProject(): Promise<ProjectInfo>;
+  build(options: RunOptions): Promise<void>;
+  boot(options: RunOptions): Promise<void>;
+  buildAndBoot(options: RunOptions): Promise<void>;
+  stop(): Promise<void>;
+  reset(): Promise<void>;
+  getSettings(): Promise<Settings>;
+  setSettings(patch: Partial<Settings>): Promise<Settings>;
+  checkToolchain(): Promise<ToolchainReport>;
+  /** Guest physical memory, base64. */
+  readGuestMemory(address: number, length: number): Promise<string>;
+}
+
+export type ApiMethod = keyof BootlabApi;
+
+/** Replies travel in an envelope: transports keep only strings of thrown errors. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: string };
