@@ -82,8 +82,10 @@ export interface RunOutcome {
 }
 
 export interface ToolStatus {
-  name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target';
+  name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target' | 'linker';
   found: boolean;
+  /** Missing but not needed for the way kernels are built here (shown, not counted as a problem). */
+  optional?: boolean;
   path?: string;
   version?: string;
   detail?: string;
