@@ -148,7 +148,7 @@ async function readUncached(manifestPath: string, options: ReadManifestOptions):
     const exec = options.exec ?? capture;
     const dir = dirname(manifestPath);
     const args = ['metadata', '--format-version', '1', '--offline', '--manifest-path', manifestPath];
-    const env = { ...(options.env ?? process.env), RUSTC: options.toolchain.rustc };
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), RUSTC: options.toolchain.rustc };
     delete env.RUSTUP_TOOLCHAIN;
     const out = await exec(options.toolchain.cargo, args, { cwd: dir, env, timeoutMs: 60_000 });
     if (out.code === 0) {

@@ -153,7 +153,7 @@ async function probeRust(candidate: RustCandidate, ctx: Context): Promise<RustTo
   if (!ctx.exists(candidate.cargo)) return `${candidate.cargo} does not exist`;
   if (!ctx.exists(candidate.rustc)) return `${candidate.rustc} does not exist`;
   // Run both with RUSTC pointing at the candidate's rustc so a rustup proxy answers for it.
-  const env = { ...ctx.env, RUSTC: candidate.rustc };
+  const env: NodeJS.ProcessEnv = { ...ctx.env, RUSTC: candidate.rustc };
   delete env.RUSTUP_TOOLCHAIN;
   const [rustcV, cargoV, sysrootOut] = await Promise.all([
     ctx.exec(candidate.rustc, ['-vV'], { env, timeoutMs: 20_000 }),
