@@ -1,0 +1,69 @@
+// The build log: append-only lines with ANSI colours turned into classed spans (ansi_up with
+// classes, so the CSP needs no inline styles for it). `$state.raw` and per-frame batches keep
+// 100,000 lines cheap: the array is replaced, never deeply proxied.
+import { AnsiUp } from 'ansi_up';
+import { Batcher, frameScheduler, type Scheduler } from './schedule.js';
+
+export type LogSource = 'cargo' | 'bootlab' | 'qemu';
+
+export interface LogLine {
+  id: number;
+  source: LogSource;
+  text: string;
+  /** Escaped HTML with `ansi-*` classes. */
+  html: string;
+}
+
+/** Lines beyond this are dropped from the top. */
+export const MAX_LINES = 250_000;
+
+const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, '');
+}
+
+export class BuildLogModel {
+  lines: LogLine[] = $state.raw([]);
+  #nextId = 0;
+  #ansi = new AnsiUp();
+  #batch: Batcher<LogLine>;
+
+  constructor(schedule: Scheduler = frameScheduler) {
+    this.#ansi.use_classes = true;
+    this.#ansi.escape_html = true;
+    this.#batch = new Batcher((items) => {
+      const next = this.lines.length + items.length > MAX_LINES ? this.lines.slice(this.lines.length + items.length - MAX_LINES) : this.lines.slice();
+      for (const item of items) next.push(item);
+      this.lines = next;
+    }, schedule);
+  }
+
+  /** Appends text; a trailing newline is optional, several lines at once are split. */
+  append(text: string, source: LogSource = 'bootlab'): void {
+    const parts = text.replace(/\r\n/g, '\n').split('\n');
+    if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+    for (const part of parts) {
+      // A carriage return rewrites the line (cargo's progress bar): keep what came last.
+      const line = part.includes('\r') ? part.slice(part.lastIndexOf('\r') + 1) : part;
+      this.#batch.push({ id: this.#nextId++, source, text: stripAnsi(line), html: this.#ansi.ansi_to_html(line) });
+    }
+  }
+
+  flush(): void {
+    this.#batch.flush();
+  }
+
+  clear(): void {
+    this.#batch.clear();
+    this.lines = [];
+    this.#ansi = new AnsiUp();
+    this.#ansi.use_classes = true;
+    this.#ansi.escape_html = true;
+  }
+
+  /** The whole log as plain text (copy). */
+  text(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+}

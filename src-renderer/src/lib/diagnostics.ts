@@ -1,0 +1,19 @@
+// Compiler diagnostics as the Diagnostics region lists them.
+import type { Diagnostic } from '../../../src-main/shared/api.js';
+
+/** `src/main.rs:12:5`, or undefined when the compiler named no place. */
+export function location(d: Diagnostic): string | undefined {
+  if (!d.file) return undefined;
+  if (d.line === undefined) return d.file;
+  return d.column === undefined ? `${d.file}:${d.line}` : `${d.file}:${d.line}:${d.column}`;
+}
+
+export function countByLevel(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const d of diagnostics) {
+    if (d.level === 'error') errors++;
+    else if (d.level === 'warning') warnings++;
+  }
+  return { errors, warnings };
+}

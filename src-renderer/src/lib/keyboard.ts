@@ -1,0 +1,8 @@
+// The window's shortcuts: F5 Build and Boot, Shift+F5 Stop, Ctrl/Cmd+B Build.
+export type Shortcut = 'buildAndBoot' | 'stop' | 'build';
+
+export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'altKey'>): Shortcut | undefined {
+  if (event.key === 'F5' && !event.ctrlKey && !event.metaKey && !event.altKey) return event.shiftKey ? 'stop' : 'buildAndBoot';
+  if ((event.key === 'b' || event.key === 'B') && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) return 'build';
+  return undefined;
+}

@@ -1,0 +1,300 @@
+// The window's model: what the toolbar, the status line and each view show, fed by the
+// services' events and driving the services through the API. Errors from the services become
+// messages here (never a blank screen).
+import type {
+  BootlabEvent,
+  Diagnostic,
+  ProjectInfo,
+  Profile,
+  RunOutcome,
+  StageName,
+  ToolchainReport,
+} from '../../../src-main/shared/api.js';
+import type { ClientApi, ConnectionState } from './api.js';
+import { BuildLogModel } from './buildLog.svelte.js';
+import { MemoryMapModel } from './memoryMapModel.svelte.js';
+import { SerialModel } from './serial.svelte.js';
+import { frameScheduler, type Scheduler } from './schedule.js';
+import { blankScreen, decodeScreenBase64, type VgaScreen } from './vga.js';
+
+export type TabId = 'build' | 'console' | 'memory';
+export const TABS: { id: TabId; label: string }[] = [
+  { id: 'build', label: 'Build log' },
+  { id: 'console', label: 'Boot console' },
+  { id: 'memory', label: 'Memory map' },
+];
+
+export const STAGE_LABELS: Record<StageName, string> = {
+  build: 'Build',
+  assemble: 'Assemble',
+  plan: 'Plan',
+  image: 'Image',
+  boot: 'Boot',
+};
+
+export interface StageStatus {
+  stage: StageName;
+  state: 'running' | 'ok' | 'failed';
+  startedAt: number;
+  ms?: number;
+  detail?: string;
+}
+
+export interface Message {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export type Action = 'build' | 'boot' | 'buildAndBoot' | 'stop';
+
+export class SessionModel {
+  project: ProjectInfo | undefined = $state(undefined);
+  projectInput = $state('');
+  profile: Profile = $state('debug');
+  running = $state(false);
+  /** The action waiting for its answer, so buttons do not fire twice. */
+  busy: Action | 'open' | undefined = $state(undefined);
+  toolchain: ToolchainReport | undefined = $state(undefined);
+  connection: ConnectionState = $state('connecting');
+  version = $state('');
+  messages: Message[] = $state([]);
+  activeTab: TabId = $state('build');
+  stages: StageStatus[] = $state([]);
+  diagnostics: Diagnostic[] = $state.raw([]);
+  bootLog: string[] = $state.raw([]);
+  vga: VgaScreen = $state.raw(blankScreen());
+  vgaSeen = $state(false);
+  outcome: RunOutcome | undefined = $state.raw(undefined);
+  artifact: { kernelPath?: string; imagePath?: string; imageBytes?: number; elfBytes?: number } | undefined = $state.raw(undefined);
+  runId = 0;
+
+  readonly buildLog: BuildLogModel;
+  readonly serial: SerialModel;
+  readonly memoryMap = new MemoryMapModel();
+
+  #nextMessage = 1;
+  #now: () => number;
+
+  missingTools = $derived(this.toolchain ? this.toolchain.tools.filter((t) => !t.found) : []);
+  canRun = $derived(this.connection === 'open' && !this.running && this.busy === undefined);
+
+  constructor(
+    private readonly api: ClientApi,
+    options: { schedule?: Scheduler; now?: () => number } = {},
+  ) {
+    const schedule = options.schedule ?? frameScheduler;
+    this.buildLog = new BuildLogModel(schedule);
+    this.serial = new SerialModel(schedule);
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Subscribes to the services and loads the first state. Returns the unsubscribe function. */
+  start(): () => void {
+    const offEvent = this.api.onEvent((event) => this.handle(event));
+    const offConnection = this.api.onConnection
+      ? this.api.onConnection((state, detail) => {
+          this.connection = state;
+          if (state === 'closed' && detail) this.report(detail);
+        })
+      : ((this.connection = 'open'), () => {});
+    void this.load();
+    return () => {
+      offEvent();
+      offConnection();
+    };
+  }
+
+  async load(): Promise<void> {
+    try {
+      const state = await this.api.getState();
+      this.version = state.version;
+      this.profile = state.settings.profile;
+      this.toolchain = state.toolchain;
+      this.running = state.running;
+      if (state.project) this.setProject(state.project);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  setProject(project: ProjectInfo): void {
+    this.project = project;
+    this.projectInput = project.dir;
+  }
+
+  report(error: unknown, kind: Message['kind'] = 'error'): void {
+    const text = error instanceof Error ? error.message : String(error);
+    if (this.messages.some((m) => m.text === text)) return;
+    this.messages = [...this.messages, { id: this.#nextMessage++, kind, text }];
+  }
+
+  dismiss(id: number): void {
+    this.messages = this.messages.filter((m) => m.id !== id);
+  }
+
+  async #call(action: Action | 'open', run: () => Promise<unknown>): Promise<void> {
+    this.busy = action;
+    try {
+      await run();
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  async openProject(dir: string = this.projectInput.trim()): Promise<void> {
+    if (!dir) {
+      this.report('Type the folder of a kernel crate (the folder with its Cargo.toml).');
+      return;
+    }
+    await this.#call('open', async () => this.setProject(await this.api.openProject(dir)));
+  }
+
+  async openSample(): Promise<void> {
+    await this.#call('open', async () => this.setProject(await this.api.openSampleProject()));
+  }
+
+  async #ensureProject(): Promise<boolean> {
+    const typed = this.projectInput.trim();
+    if (typed && typed !== this.project?.dir) {
+      try {
+        this.setProject(await this.api.openProject(typed));
+      } catch (error) {
+        this.report(error);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  async run(action: Exclude<Action, 'stop'>): Promise<void> {
+    if (!this.canRun) return;
+    this.busy = action;
+    try {
+      if (!(await this.#ensureProject())) return;
+      await this.api[action]({ profile: this.profile });
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.api.stop();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  async setProfile(profile: Profile): Promise<void> {
+    this.profile = profile;
+    try {
+      await this.api.setSettings({ profile });
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  async recheckToolchain(): Promise<void> {
+    try {
+      this.toolchain = await this.api.checkToolchain();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  #resetRun(action: 'build' | 'boot' | 'build-and-boot'): void {
+    this.stages = [];
+    this.outcome = undefined;
+    if (action !== 'boot') {
+      this.buildLog.clear();
+      this.diagnostics = [];
+      this.artifact = undefined;
+    }
+    if (action !== 'build') {
+      this.serial.clear();
+      this.bootLog = [];
+      this.vga = blankScreen();
+      this.vgaSeen = false;
+      this.memoryMap.clear();
+    }
+  }
+
+  handle(event: BootlabEvent): void {
+    switch (event.type) {
+      case 'run-start':
+        this.runId = event.runId;
+        this.running = true;
+        this.#resetRun(event.action);
+        if (event.action !== 'boot') this.activeTab = 'build';
+        break;
+      case 'stage-start':
+        this.stages = [...this.stages.filter((s) => s.stage !== event.stage), { stage: event.stage, state: 'running', startedAt: this.#now() }];
+        if (event.stage === 'boot') this.activeTab = 'console';
+        break;
+      case 'stage-end':
+        this.stages = this.stages.map((s) =>
+          s.stage === event.stage ? { ...s, state: event.ok ? 'ok' : 'failed', ms: event.ms, detail: event.detail } : s,
+        );
+        if (!this.stages.some((s) => s.stage === event.stage)) {
+          this.stages = [...this.stages, { stage: event.stage, state: event.ok ? 'ok' : 'failed', startedAt: this.#now(), ms: event.ms, detail: event.detail }];
+        }
+        break;
+      case 'log':
+        this.buildLog.append(event.text, event.source);
+        break;
+      case 'diagnostic':
+        this.diagnostics = [...this.diagnostics, event.diagnostic];
+        if (event.diagnostic.rendered) this.buildLog.append(event.diagnostic.rendered, 'cargo');
+        break;
+      case 'artifact':
+        this.artifact = { ...this.artifact, ...event };
+        break;
+      case 'serial':
+        this.serial.pushBase64(event.base64);
+        break;
+      case 'boot-log':
+        this.bootLog = [...this.bootLog, event.line];
+        break;
+      case 'vga':
+        this.vga = decodeScreenBase64(event.base64, event.cursor);
+        this.vgaSeen = true;
+        break;
+      case 'memory-map':
+        this.memoryMap.set(event.map);
+        break;
+      case 'run-end':
+        this.running = false;
+        this.outcome = event.outcome;
+        this.stages = this.stages.map((s) => (s.state === 'running' ? { ...s, state: 'failed', ms: this.#now() - s.startedAt } : s));
+        if (event.outcome.kind === 'error' && this.diagnostics.length === 0 && !this.stages.some((s) => s.stage === 'boot')) {
+          this.activeTab = 'build';
+        } else if (this.stages.some((s) => s.stage === 'boot') || event.outcome.kind === 'triple-fault') {
+          this.activeTab = 'console';
+        }
+        if (this.diagnostics.some((d) => d.level === 'error')) this.activeTab = 'build';
+        break;
+      case 'toolchain':
+        this.toolchain = event.report;
+        break;
+      case 'project':
+        this.setProject(event.project);
+        break;
+    }
+  }
+
+  /** The status line's summary of the run. */
+  get statusText(): string {
+    if (this.connection === 'connecting') return 'Connecting…';
+    if (this.connection === 'closed') return 'Disconnected';
+    const current = this.stages.find((s) => s.state === 'running');
+    if (current) return `${STAGE_LABELS[current.stage]}…`;
+    if (this.outcome) return this.outcome.message;
+    if (this.running) return 'Running…';
+    return 'Ready';
+  }
+}
