@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnoseRun } from './diagnose.js';
+import { startQemu } from './qemu.js';
+import { HELLO_EXIT, HELLO_HANG, processesMatching, TRIPLE_FAULT, writeImage } from './testkit.js';
+import { findQemu } from './toolchain.js';
+
+let dir: string;
+let qemu: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bootlab qemu test ü-'));
+  const found = await findQemu();
+  if (typeof found === 'string') throw new Error(`QEMU is needed for these tests: ${found}`);
+  qemu = found.path;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function drive(image: string): string[] {
+  return ['-drive', `format=raw,file=${image.replace(/,/g, ',,')}`, '-nic', 'none', '-display', 'none'];
+}
+
+describe('QEMU supervisor', () => {
+  it('streams serial and the debug console over loopback sockets, and maps the exit status', async () => {
+    const image = writeImage(join(dir, 'hello.img'), HELLO_EXIT);
+    const serial: Buffer[] = [];
+    const debug: string[] = [];
+    const session = await startQemu({
+      program: qemu,
+      args: [...drive(image), '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot'],
+      serialSocket: true,
+      debugconSocket: true,
+      qmp: true,
+      onSerial: (b) => serial.push(b),
+      onDebugconLine: (l) => debug.push(l),
+      timeoutMs: 20_000,
+    });
+    const exit = await session.exit;
+    expect(exit.status).toBe(33);
+    expect(Buffer.concat(serial).toString()).toBe('Hi\n');
+    expect(debug).toEqual(['L']);
+    const outcome = diagnoseRun({ exit, isTest: true, bootimage: { testSuccessExitCode: 33 }, serialText: 'Hi\n' });
+    expect(outcome.kind).toBe('success');
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  it('times out a hanging guest with its RIP and last serial line, leaving no QEMU behind', async () => {
+    const image = writeImage(join(dir, 'hang.img'), HELLO_HANG);
+    let serial = '';
+    const session = await startQemu({
+      program: qemu,
+      args: [...drive(image), '-no-reboot'],
+      serialSocket: true,
+      qmp: true,
+      timeoutMs: 1500,
+      onSerial: (b) => (serial += b.toString()),
+    });
+    const exit = await session.exit;
+    expect(exit.timedOut).toBe(true);
+    expect(exit.registersAtTimeout?.RIP).toBeDefined();
+    const outcome = diagnoseRun({ exit, isTest: true, bootimage: { testSuccessExitCode: 33 }, timeoutSeconds: 1.5, serialText: serial });
+    expect(outcome.kind).toBe('timeout');
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.message).toContain('Last serial line: "Hi"');
+    expect(outcome.message).toMatch(/RIP was 0x7c0c/);
+    expect(processesMatching(image)).toEqual([]);
+  });
+
+  it('reads guest memory and mirrors the VGA text screen through QMP', async () => {
+    const image = writeImage(join(dir, 'vga.img'), HELLO_HANG);
+    const screens: Buffer[] = [];
+    const session = await startQemu({
+      program: qemu,
+      args: drive(image),
+      qmp: true,
+      vgaIntervalMs: 100,
+      onVga: (s) => screens.push(s),
+    });
+    await session.qmpReady;
+    await new Promise((r) => setTimeout(r, 800)); // SeaBIOS loads the boot sector
+    const sector = await session.readMemory(0x7c00, 512);
+    expect(sector.subarray(0, 4).toString('hex')).toBe('baf803b0');
+    expect(sector.readUInt16LE(510)).toBe(0xaa55);
+    session.stop();
+    const exit = await session.exit;
+    expect(exit.stopped).toBe(true);
+    expect(screens.length).toBeGreaterThan(0);
+    expect(screens[0]!.length).toBe(4000);
+    // SeaBIOS leaves its banner on the text screen.
+    const text = screens[screens.length - 1]!.filter((_, i) => i % 2 === 0).toString('latin1');
+    expect(text).toMatch(/SeaBIOS|Booting/);
+    expect(processesMatching(image)).toEqual([]);
+  });
+
+  it('detects a triple fault from the -d int log (QEMU exits 0 with -no-reboot)', async () => {
+    const image = writeImage(join(dir, 'tf.img'), TRIPLE_FAULT);
+    const log = join(dir, 'fault.log');
+    const session = await startQemu({
+      program: qemu,
+      args: [...drive(image), '-no-reboot', '-serial', 'stdio'],
+      faultLogFile: log,
+      timeoutMs: 20_000,
+    });
+    const exit = await session.exit;
+    expect(exit.status).toBe(0);
+    const outcome = diagnoseRun({
+      exit,
+      isTest: true,
+      bootimage: { testSuccessExitCode: 33 },
+      serialText: 'T',
+      faultLog: readFileSync(log, 'utf8'),
+    });
+    expect(outcome.kind).toBe('triple-fault');
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.message).toContain('#GP general protection fault');
+    expect(outcome.message).toContain('triple fault');
+  });
+
+  it('reports a QEMU that cannot start', async () => {
+    const session = await startQemu({ program: join(dir, 'no-such-qemu'), args: [] });
+    const exit = await session.exit;
+    expect(exit.spawnError).toBeDefined();
+    expect(diagnoseRun({ exit, isTest: false, bootimage: {}, serialText: '' }).kind).toBe('error');
+  });
+});

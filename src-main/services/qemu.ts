@@ -1,0 +1,349 @@
+// The QEMU supervisor: builds the command line, starts QEMU without a shell, connects the
+// kernel's serial port, the bootloader's host log (debug console, port 0xE9) and QMP over
+// loopback TCP (QEMU connects to sockets we already listen on: no Unix sockets, no polling),
+// mirrors the VGA text screen, enforces a timeout and ends the whole process tree on Stop.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exited, killTree, spawnTree } from './proc.js';
+import { parseRegisters, QmpClient } from './qmp.js';
+
+export const VGA_TEXT_ADDRESS = 0xb8000;
+export const VGA_TEXT_BYTES = 4000;
+export const DEFAULT_RUN_COMMAND = ['qemu-system-x86_64', '-drive', 'format=raw,file={}'];
+
+/** Arguments the app drops from a crate's run/test args because Bootlab owns those channels. */
+const OWNED_OPTIONS = new Set(['-serial', '-display', '-monitor', '-qmp', '-nographic', '-debugcon']);
+
+/**
+ * Removes `-serial X`, `-display X`, `-monitor X`, `-qmp X`, `-nographic` and `-debugcon X`
+ * from a crate's QEMU arguments (the app's own channels replace them); returns the notes.
+ */
+export function dropOwnedArgs(args: string[]): { kept: string[]; dropped: string[] } {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.replace(/^--/, '-').split('=')[0]!;
+    if (OWNED_OPTIONS.has(name)) {
+      if (name === '-nographic' || a.includes('=')) dropped.push(a);
+      else {
+        dropped.push(`${a} ${args[i + 1] ?? ''}`.trim());
+        i++;
+      }
+    } else kept.push(a);
+  }
+  return { kept, dropped };
+}
+
+/** Whether the given args already contain a QEMU option (`-d`, `-no-reboot`...). */
+export function hasOption(args: string[], option: string): boolean {
+  return args.some((a) => a === option || a === `-${option}` || a.startsWith(`${option}=`));
+}
+
+export interface QemuExit {
+  /** QEMU's exit status (null when it was killed by a signal). */
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stopped: boolean;
+  /** RIP and other registers read through QMP just before a timeout killed QEMU. */
+  registersAtTimeout?: Record<string, bigint>;
+  /** QEMU's stderr (its own error messages), at most 64 KiB. */
+  stderr: string;
+  /** Could not start the program at all. */
+  spawnError?: string;
+}
+
+export interface QemuStartOptions {
+  /** The QEMU executable (absolute, or a name found on PATH). */
+  program: string;
+  /** Everything after the program: drive, crate args, extra args. */
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Serial over a loopback socket (the app); otherwise the args decide (e.g. `-serial stdio`). */
+  serialSocket?: boolean;
+  /** Debug console (port 0xE9) over a loopback socket, as lines. */
+  debugconSocket?: boolean;
+  /** Debug console to a file instead (the CLI: `-debugcon file:PATH`). */
+  debugconFile?: string;
+  /** QMP over a loopback socket (stop, cont, reset, memory reads, registers at timeout). */
+  qmp?: boolean;
+  /** `-d int,cpu_reset -D FILE`: the CPU's exception chain, for triple-fault diagnosis. */
+  faultLogFile?: string;
+  /** Mirror the VGA text screen through QMP every this many ms (0: off). */
+  vgaIntervalMs?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Bytes QEMU writes to stdout (with `-serial stdio`, the kernel's serial output). */
+  onStdout?: (bytes: Buffer) => void;
+  onStderr?: (text: string) => void;
+  onSerial?: (bytes: Buffer) => void;
+  onDebugconLine?: (line: string) => void;
+  onVga?: (screen: Buffer) => void;
+  /** Called once QEMU is spawned (pid known). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface QemuSession {
+  readonly child: ChildProcess;
+  /** Resolves when QEMU has exited and every stream is drained. */
+  readonly exit: Promise<QemuExit>;
+  /** Resolves once QMP is usable (rejects when QMP is off or QEMU died first). */
+  readonly qmpReady: Promise<QmpClient>;
+  readonly argv: string[];
+  stop(): void;
+  readMemory(address: number, length: number): Promise<Buffer>;
+  registers(): Promise<Record<string, bigint>>;
+  reset(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+interface Listener {
+  server: Server;
+  port: number;
+  connection: Promise<Socket>;
+}
+
+function listen(): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    let accept: (s: Socket) => void;
+    const connection = new Promise<Socket>((res) => (accept = res));
+    server.once('connection', (socket) => {
+      accept(socket);
+      server.close();
+    });
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) {
+        reject(new Error('cannot listen on loopback'));
+        return;
+      }
+      resolve({ server, port: address.port, connection });
+    });
+  });
+}
+
+function chardev(id: string, port: number): string {
+  return `socket,id=${id},host=127.0.0.1,port=${port}`;
+}
+
+/** Starts QEMU. Rejects only when the loopback sockets cannot be opened. */
+export async function startQemu(options: QemuStartOptions): Promise<QemuSession> {
+  const [serial, debugcon, qmpListener] = await Promise.all([
+    options.serialSocket ? listen() : undefined,
+    options.debugconSocket ? listen() : undefined,
+    options.qmp ? listen() : undefined,
+  ]);
+  const args = [...options.args];
+  if (serial) args.push('-chardev', chardev('bl-serial', serial.port), '-serial', 'chardev:bl-serial');
+  if (debugcon) args.push('-chardev', chardev('bl-debugcon', debugcon.port), '-device', 'isa-debugcon,iobase=0xe9,chardev=bl-debugcon');
+  else if (options.debugconFile) args.push('-debugcon', `file:${options.debugconFile}`);
+  if (qmpListener) args.push('-chardev', chardev('bl-qmp', qmpListener.port), '-mon', 'chardev=bl-qmp,mode=control');
+  if (options.faultLogFile && !hasOption(args, '-d') && !hasOption(args, '-D')) {
+    args.push('-d', 'int,cpu_reset', '-D', options.faultLogFile);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'bootlab-qemu-'));
+  const child = spawnTree(options.program, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stopped = false;
+  let timedOut = false;
+  let spawnError: string | undefined;
+  let stderr = '';
+  let registersAtTimeout: Record<string, bigint> | undefined;
+  child.on('error', (e) => (spawnError = e.message));
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
+  const streams: Promise<void>[] = [];
+  const drain = (stream: NodeJS.ReadableStream | null, onData: (b: Buffer) => void) => {
+    if (!stream) return;
+    streams.push(
+      new Promise((done) => {
+        stream.on('data', (b: Buffer) => onData(b));
+        stream.on('end', () => done());
+        stream.on('close', () => done());
+        stream.on('error', () => done());
+      }),
+    );
+  };
+  drain(child.stdout, (b) => options.onStdout?.(b));
+  drain(child.stderr, (b) => {
+    const text = b.toString('utf8');
+    if (stderr.length < 65536) stderr += text;
+    options.onStderr?.(text);
+  });
+
+  const processExit = exited(child);
+  const sockets: Socket[] = [];
+  const closeListeners = () => {
+    for (const l of [serial, debugcon, qmpListener]) l?.server.close();
+  };
+  processExit.then(closeListeners);
+
+  if (serial) {
+    streams.push(
+      Promise.race([serial.connection, processExit.then(() => undefined)]).then(
+        (socket) =>
+          new Promise<void>((done) => {
+            if (!socket) return done();
+            sockets.push(socket);
+            socket.setNoDelay(true);
+            socket.on('data', (b: Buffer) => options.onSerial?.(b));
+            socket.on('close', () => done());
+            socket.on('error', () => done());
+          }),
+      ),
+    );
+  }
+  if (debugcon) {
+    streams.push(
+      Promise.race([debugcon.connection, processExit.then(() => undefined)]).then(
+        (socket) =>
+          new Promise<void>((done) => {
+            if (!socket) return done();
+            sockets.push(socket);
+            let pending = '';
+            socket.setEncoding('latin1');
+            socket.on('data', (text: string) => {
+              pending += text;
+              let nl: number;
+              while ((nl = pending.indexOf('\n')) >= 0) {
+                options.onDebugconLine?.(pending.slice(0, nl).replace(/\r$/, ''));
+                pending = pending.slice(nl + 1);
+              }
+            });
+            const finish = () => {
+              if (pending) options.onDebugconLine?.(pending);
+              pending = '';
+              done();
+            };
+            socket.on('close', finish);
+            socket.on('error', finish);
+          }),
+      ),
+    );
+  }
+  const qmpReady: Promise<QmpClient> = qmpListener
+    ? Promise.race([
+        qmpListener.connection.then(async (socket) => {
+          sockets.push(socket);
+          const client = new QmpClient(socket);
+          await client.ready;
+          return client;
+        }),
+        processExit.then(() => {
+          throw new Error('QEMU exited before QMP was ready');
+        }),
+      ])
+    : Promise.reject(new Error('QMP is off for this run'));
+  qmpReady.catch(() => {});
+
+  const readMemory = async (address: number, length: number): Promise<Buffer> => {
+    const qmp = await qmpReady;
+    const file = join(tmp, `mem-${address.toString(16)}-${length}-${Math.random().toString(36).slice(2)}.bin`);
+    await qmp.execute('pmemsave', { val: address, size: length, filename: file });
+    try {
+      return readFileSync(file);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  };
+
+  // VGA mirror: read the text buffer a few times a second, send only changes.
+  let vgaTimer: NodeJS.Timeout | undefined;
+  if (options.vgaIntervalMs && options.onVga && qmpListener) {
+    let last: Buffer | undefined;
+    let busy = false;
+    const poll = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
+        if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
+          last = screen;
+          options.onVga?.(screen);
+        }
+      } catch {
+        // QEMU is going away; the exit handler stops the timer.
+      } finally {
+        busy = false;
+      }
+    };
+    qmpReady.then(
+      () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          vgaTimer = setInterval(poll, options.vgaIntervalMs);
+          void poll();
+        }
+      },
+      () => {},
+    );
+  }
+
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+    timeoutTimer = setTimeout(async () => {
+      timedOut = true;
+      if (qmpListener) {
+        try {
+          const qmp = await Promise.race([qmpReady, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('slow')), 1000))]);
+          await qmp.execute('stop').catch(() => {});
+          registersAtTimeout = parseRegisters(
+            await Promise.race([qmp.hmp('info registers'), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('slow')), 1000))]),
+          );
+        } catch {
+          // no registers then
+        }
+      }
+      killTree(child);
+    }, options.timeoutMs);
+  }
+  const onAbort = () => {
+    stopped = true;
+    killTree(child);
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const exit = (async (): Promise<QemuExit> => {
+    const { code, signal } = await processExit;
+    if (timeoutTimer) clearTimeout(timeoutTimer);
+    if (vgaTimer) clearInterval(vgaTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    // A killed QEMU can leave helpers in its group; end them too.
+    killTree(child);
+    // Sockets close when QEMU exits; give the streams a moment to deliver the last bytes.
+    await Promise.race([Promise.all(streams), new Promise((r) => setTimeout(r, 2000))]);
+    for (const s of sockets) s.destroy();
+    closeListeners();
+    rmSync(tmp, { recursive: true, force: true });
+    return { status: code, signal, timedOut, stopped, registersAtTimeout, stderr, spawnError };
+  })();
+
+  return {
+    child,
+    exit,
+    qmpReady,
+    argv: [options.program, ...args],
+    stop: onAbort,
+    readMemory,
+    registers: async () => parseRegisters(await (await qmpReady).hmp('info registers')),
+    reset: async () => {
+      await (await qmpReady).execute('system_reset');
+    },
+    pause: async () => {
+      await (await qmpReady).execute('stop');
+    },
+    resume: async () => {
+      await (await qmpReady).execute('cont');
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Helpers shared by the services' integration tests: tiny boot-sector images, the process
+// table, the shared cargo target folder for test crates.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** One cargo target folder for every test crate: core is built once (about 20 s). */
+export const TEST_TARGET_DIR = join(REPO_ROOT, '.cache', 'test-target');
+
+/** A 512-byte boot sector from the given code bytes (hex), with the 0xAA55 signature. */
+export function bootSector(hex: string): Buffer {
+  const code = Buffer.from(hex.replace(/\s+/g, ''), 'hex');
+  const sector = Buffer.alloc(512);
+  code.copy(sector);
+  sector[510] = 0x55;
+  sector[511] = 0xaa;
+  return sector;
+}
+
+/** Writes "L\n" to port 0xE9, "Hi\n" to COM1, then 0x10 to isa-debug-exit (status 33). */
+export const HELLO_EXIT = 'bae900b04ceeb00aeebaf803b048eeb069eeb00aeebaf400b010eef4ebfd';
+/** Writes "Hi\n" to COM1, then spins forever. */
+export const HELLO_HANG = 'baf803b048eeb069eeb00aeeebfe';
+/** Writes "T" to COM1, loads an empty IDT and executes int3: #GP, #DF, triple fault. */
+export const TRIPLE_FAULT = 'fabaf803b054ee0f011e0d7ccc000000000000';
+
+export function writeImage(path: string, hex: string): string {
+  writeFileSync(path, bootSector(hex));
+  return path;
+}
+
+/** PIDs of running processes whose command line contains `needle` (Linux /proc). */
+export function processesMatching(needle: string): { pid: number; cmd: string }[] {
+  const found: { pid: number; cmd: string }[] = [];
+  if (process.platform === 'linux') {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (/^\d+ \(.*\) Z/.test(stat)) continue; // zombies are gone already
+        if (cmd.includes(needle)) found.push({ pid: Number(entry), cmd });
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } else {
+    const out = execFileSync('ps', ['-axo', 'pid=,command='], { encoding: 'utf8' });
+    for (const line of out.split('\n')) {
+      const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+      if (m && m[2]!.includes(needle)) found.push({ pid: Number(m[1]), cmd: m[2]! });
+    }
+  }
+  return found.filter((p) => p.pid !== process.pid);
+}
