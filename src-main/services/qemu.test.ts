@@ -89,7 +89,7 @@ describe('QEMU supervisor', () => {
     expect(screens.length).toBeGreaterThan(0);
     expect(screens[0]!.length).toBe(4000);
     // SeaBIOS leaves its banner on the text screen.
-    const text = screens[screens.length - 1]!.filter((_, i) => i % 2 === 0).toString('latin1');
+    const text = Buffer.from(screens[screens.length - 1]!.filter((_, i) => i % 2 === 0)).toString('latin1');
     expect(text).toMatch(/SeaBIOS|Booting/);
     expect(processesMatching(image)).toEqual([]);
   });

@@ -1,0 +1,218 @@
+// The Bootlab service: the BootlabApi of ../shared/api.ts over the pipeline, the toolchain
+// doctor and the settings, plus an event stream. The Electron shell and browser mode both host
+// exactly this object.
+import { cpSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type {
+  AppState,
+  BootlabApi,
+  BootlabEvent,
+  ProjectInfo,
+  RunOptions,
+  Settings,
+  ToolchainReport,
+} from '../shared/api.js';
+import { VERSION } from '../shared/version.js';
+import { defaultDiskImageBuilder, loadBootLogParser } from './bootParts.js';
+import type { BootLogParser, DiskImageBuilder } from './images.js';
+import { readKernelManifest } from './manifest.js';
+import { buildAndBoot, type RunAction } from './pipeline.js';
+import type { QemuSession } from './qemu.js';
+import { defaultSettingsPath, documentsDir, SettingsStore } from './settings.js';
+import { checkToolchain, type ToolchainCheck } from './toolchain.js';
+
+export interface BootlabServiceOptions {
+  /** Bootlab's resources folder (holds sample-kernel/). */
+  resourcesDir: string;
+  settingsPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where the sample kernel is copied (default: <documents>/Bootlab/sample-kernel). */
+  sampleDir?: string;
+  /** cargo's target folder for every project (default: each crate's own). */
+  targetDir?: string;
+  buildDiskImage?: DiskImageBuilder;
+  parseBootLog?: BootLogParser;
+  vgaIntervalMs?: number;
+  /** Extra QEMU arguments for every boot (tests). */
+  extraQemuArgs?: string[];
+}
+
+export type BootlabService = BootlabApi & {
+  onEvent(listener: (event: BootlabEvent) => void): () => void;
+  dispose(): Promise<void>;
+  /** The settings file's problem at start (corrupt file replaced by defaults), if any. */
+  readonly settingsProblem?: string;
+};
+
+export function createBootlabService(options: BootlabServiceOptions): BootlabService {
+  const env = options.env ?? process.env;
+  const store = new SettingsStore(options.settingsPath ?? defaultSettingsPath(env));
+  const listeners = new Set<(event: BootlabEvent) => void>();
+  let project: ProjectInfo | undefined;
+  let toolchain: ToolchainCheck | undefined;
+  let toolchainPending: Promise<ToolchainCheck> | undefined;
+  let runId = 0;
+  let current: { controller: AbortController; done: Promise<void> } | undefined;
+  let session: QemuSession | undefined;
+  let lastKernel: { projectDir: string; profile: string; path: string } | undefined;
+  let disposed = false;
+
+  const emit = (event: BootlabEvent) => {
+    for (const l of [...listeners]) {
+      try {
+        l(event);
+      } catch {
+        // a listener's failure must not stop the run
+      }
+    }
+  };
+
+  const refreshToolchain = (): Promise<ToolchainCheck> => {
+    const s = store.get();
+    toolchainPending = checkToolchain({
+      env,
+      settings: { cargoPath: s.cargoPath, rustcPath: s.rustcPath, qemuPath: s.qemuPath },
+    }).then((check) => {
+      toolchain = check;
+      emit({ type: 'toolchain', report: check.report });
+      return check;
+    });
+    return toolchainPending;
+  };
+  const getToolchain = async (): Promise<ToolchainCheck> => toolchain ?? (await (toolchainPending ?? refreshToolchain()));
+
+  const openProject = async (dir: string): Promise<ProjectInfo> => {
+    const projectDir = resolve(dir);
+    const manifestPath = join(projectDir, 'Cargo.toml');
+    if (!existsSync(manifestPath)) throw new Error(`${projectDir} is not a Rust crate: it has no Cargo.toml`);
+    const tc = await getToolchain();
+    const manifest = await readKernelManifest(manifestPath, { toolchain: tc.rust, env });
+    project = { dir: projectDir, name: manifest.packageName, manifestPath, features: manifest.features };
+    const s = store.get();
+    const recent = [projectDir, ...s.recentProjects.filter((p) => p !== projectDir)].slice(0, 10);
+    try {
+      store.set({ lastProject: projectDir, recentProjects: recent });
+    } catch {
+      // settings are a convenience; a read-only folder must not block opening
+    }
+    emit({ type: 'project', project });
+    return project;
+  };
+
+  const run = async (action: RunAction, runOptions: RunOptions): Promise<void> => {
+    if (disposed) throw new Error('Bootlab is shutting down');
+    if (!project) throw new Error('Open a kernel project first');
+    if (current) throw new Error('A run is already in progress: stop it first');
+    const controller = new AbortController();
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    current = { controller, done };
+    try {
+      const settings = store.get();
+      const profile = runOptions.profile ?? settings.profile;
+      const tc = await getToolchain();
+      const parseBootLog = options.parseBootLog ?? (await loadBootLogParser());
+      const id = ++runId;
+      const kernelPath =
+        action === 'boot' && lastKernel && lastKernel.projectDir === project.dir && lastKernel.profile === profile && existsSync(lastKernel.path)
+          ? lastKernel.path
+          : undefined;
+      const result = await buildAndBoot(project.dir, {
+        runId: id,
+        action: action === 'boot' && !kernelPath ? 'build-and-boot' : action,
+        profile,
+        settings,
+        rust: tc.rust,
+        qemu: tc.qemu,
+        emit,
+        signal: controller.signal,
+        buildDiskImage: options.buildDiskImage ?? defaultDiskImageBuilder,
+        parseBootLog,
+        kernelPath,
+        targetDir: options.targetDir,
+        vgaIntervalMs: options.vgaIntervalMs,
+        extraQemuArgs: options.extraQemuArgs,
+        onSession: (s) => (session = s),
+      });
+      if (result.kernelPath) lastKernel = { projectDir: project.dir, profile, path: result.kernelPath };
+    } finally {
+      session = undefined;
+      current = undefined;
+      finished();
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const c = current;
+    if (!c) return;
+    c.controller.abort();
+    await c.done;
+  };
+
+  const service: BootlabService = {
+    settingsProblem: store.problem,
+    async getState(): Promise<AppState> {
+      const tc = await getToolchain();
+      return { project, settings: store.get(), toolchain: tc.report, running: current !== undefined, version: VERSION };
+    },
+    openProject,
+    async openSampleProject(): Promise<ProjectInfo> {
+      const source = join(options.resourcesDir, 'sample-kernel');
+      const target = options.sampleDir ?? join(documentsDir(env), 'Bootlab', 'sample-kernel');
+      if (!existsSync(join(target, 'Cargo.toml'))) {
+        if (!existsSync(join(source, 'Cargo.toml'))) throw new Error(`the sample kernel is missing from ${source}`);
+        cpSync(source, target, {
+          recursive: true,
+          filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(source.length)),
+        });
+      }
+      return openProject(target);
+    },
+    build: (o) => run('build', o),
+    boot: (o) => run('boot', o),
+    buildAndBoot: (o) => run('build-and-boot', o),
+    stop,
+    async reset(): Promise<void> {
+      if (!session) throw new Error('No virtual machine is running');
+      await session.reset();
+    },
+    async getSettings(): Promise<Settings> {
+      return store.get();
+    },
+    async setSettings(patch: Partial<Settings>): Promise<Settings> {
+      const before = store.get();
+      const next = store.set(patch);
+      if (next.cargoPath !== before.cargoPath || next.rustcPath !== before.rustcPath || next.qemuPath !== before.qemuPath) {
+        toolchain = undefined;
+        void refreshToolchain();
+      }
+      return next;
+    },
+    async checkToolchain(): Promise<ToolchainReport> {
+      return (await refreshToolchain()).report;
+    },
+    async readGuestMemory(address: number, length: number): Promise<string> {
+      if (!session) throw new Error('No virtual machine is running');
+      return (await session.readMemory(address, length)).toString('base64');
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async dispose(): Promise<void> {
+      disposed = true;
+      await stop();
+      listeners.clear();
+    },
+  };
+  return service;
+}
+
+/** True when `dir` looks like a kernel crate folder. */
+export function isCrateDir(dir: string): boolean {
+  try {
+    return statSync(join(dir, 'Cargo.toml')).isFile();
+  } catch {
+    return false;
+  }
+}

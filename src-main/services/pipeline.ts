@@ -1,0 +1,254 @@
+// Build and Boot: build (cargo), image (assemble the bootloader (cached), plan, write), boot
+// (QEMU), observe. Emits the contract's events in order and ends every child on Stop.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type { BootlabEvent, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
+import { buildKernel } from './cargo.js';
+import { diagnoseRun } from './diagnose.js';
+import { imageFacts, type BootLogParser, type DiskImageBuilder } from './images.js';
+import { readKernelManifest, type KernelManifest } from './manifest.js';
+import { dropOwnedArgs, startQemu, type QemuSession } from './qemu.js';
+import { symbolizerFromFile, type Symbolizer } from './symbols.js';
+import type { QemuInstall, RustToolchain } from './toolchain.js';
+
+export type RunAction = 'build' | 'boot' | 'build-and-boot';
+
+export interface PipelineOptions {
+  runId: number;
+  action: RunAction;
+  profile: Profile;
+  settings: Settings;
+  rust?: RustToolchain;
+  qemu?: QemuInstall;
+  emit: (event: BootlabEvent) => void;
+  signal?: AbortSignal;
+  buildDiskImage: DiskImageBuilder;
+  parseBootLog?: BootLogParser;
+  /** A kernel to boot without building (the `boot` action after a build). */
+  kernelPath?: string;
+  /** cargo's target folder (default: the crate's own). */
+  targetDir?: string;
+  /** Mirror the VGA screen this often (ms). */
+  vgaIntervalMs?: number;
+  /** Lets the caller reset the VM or read its memory while it runs. */
+  onSession?: (session: QemuSession | undefined) => void;
+  /** Extra QEMU arguments (tests: e.g. the debug-exit device). */
+  extraQemuArgs?: string[];
+}
+
+export interface PipelineResult {
+  outcome: RunOutcome;
+  kernelPath?: string;
+  imagePath?: string;
+  memoryMap?: MemoryMap;
+  /** Milliseconds per stage, in order. */
+  stages: { stage: StageName; ms: number; ok: boolean }[];
+}
+
+/** Escapes a path for QEMU's `-drive file=` (commas are doubled). */
+export function qemuDrivePath(path: string): string {
+  return path.replace(/,/g, ',,');
+}
+
+/** Where the image for a kernel goes: beside it, like bootimage's `bootimage-NAME.bin`. */
+export function imagePathFor(kernelPath: string): string {
+  return join(dirname(kernelPath), `bootlab-${basename(kernelPath)}.img`);
+}
+
+class Stopped extends Error {}
+
+export async function buildAndBoot(projectDir: string, options: PipelineOptions): Promise<PipelineResult> {
+  const { runId, emit } = options;
+  const stages: PipelineResult['stages'] = [];
+  const result: PipelineResult = { outcome: { kind: 'error', message: '' }, stages };
+  const log = (text: string, source: 'cargo' | 'bootlab' | 'qemu' = 'bootlab') => emit({ type: 'log', runId, source, text });
+  const stopped = () => options.signal?.aborted === true;
+
+  async function stage<T>(name: StageName, body: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
+    if (stopped()) throw new Stopped();
+    emit({ type: 'stage-start', runId, stage: name });
+    const t0 = performance.now();
+    try {
+      const value = await body();
+      const ms = performance.now() - t0;
+      stages.push({ stage: name, ms, ok: true });
+      emit({ type: 'stage-end', runId, stage: name, ok: true, ms, detail: detail?.(value) });
+      return value;
+    } catch (error) {
+      const ms = performance.now() - t0;
+      stages.push({ stage: name, ms, ok: false });
+      emit({ type: 'stage-end', runId, stage: name, ok: false, ms, detail: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  const finish = (outcome: RunOutcome): PipelineResult => {
+    result.outcome = outcome;
+    emit({ type: 'run-end', runId, outcome });
+    return result;
+  };
+
+  emit({ type: 'run-start', runId, action: options.action });
+  try {
+    // Start reading the manifest (cargo metadata, cached) while cargo builds.
+    const manifestPromise = readKernelManifest(join(projectDir, 'Cargo.toml'), { toolchain: options.rust });
+    manifestPromise.catch(() => {});
+
+    let kernelPath = options.kernelPath;
+    if (options.action !== 'boot' || !kernelPath) {
+      if (!options.rust) throw new StageError('build', 'No Rust toolchain that can build kernels was found: run the toolchain check.');
+      const rust = options.rust;
+      const built = await stage('build', async () => {
+        const r = await buildKernel({
+          projectDir,
+          profile: options.profile,
+          toolchain: rust,
+          signal: options.signal,
+          targetDir: options.targetDir,
+          onLine: (line) => log(line, 'cargo'),
+          onDiagnostic: (diagnostic) => emit({ type: 'diagnostic', runId, diagnostic }),
+        });
+        if (r.cancelled) throw new Stopped();
+        if (!r.ok) throw new StageError('build', r.error ?? 'build failed');
+        return r;
+      }, (r) => (r.fresh ? 'up to date' : undefined));
+      kernelPath = built.kernelPath!;
+      emit({ type: 'artifact', runId, kernelPath, elfBytes: statSync(kernelPath).size });
+    }
+    result.kernelPath = kernelPath;
+    if (options.action === 'build') {
+      return finish({ kind: 'success', message: `Built ${kernelPath}` });
+    }
+    if (!existsSync(kernelPath)) throw new StageError('image', `The kernel ${kernelPath} does not exist: build it first.`);
+
+    const manifest: KernelManifest = await manifestPromise.catch((e: Error) => {
+      throw new StageError('image', e.message);
+    });
+    for (const note of manifest.notes) log(note);
+    const imagePath = imagePathFor(kernelPath);
+    result.imagePath = imagePath;
+    const facts = await stage(
+      'image',
+      async () => {
+        mkdirSync(dirname(imagePath), { recursive: true });
+        return imageFacts(
+          await options.buildDiskImage({
+            kernelPath: kernelPath!,
+            outPath: imagePath,
+            features: manifest.features,
+            bootloaderMetadata: manifest.bootloaderMetadata,
+            hostLog: true,
+          }),
+        );
+      },
+      () => (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
+    );
+    for (const line of facts.summary ?? []) log(line);
+    emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes ?? statSync(imagePath).size });
+
+    if (!options.qemu) throw new StageError('boot', 'QEMU was not found: run the toolchain check for the install command.');
+    const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase ?? 0n);
+    const outcome = await bootImage(imagePath, manifest, symbolFor, options, result, stage);
+    return finish(outcome);
+  } catch (error) {
+    if (error instanceof Stopped || stopped()) return finish({ kind: 'stopped', message: 'Stopped.' });
+    const message = error instanceof Error ? error.message : String(error);
+    const failedStage = error instanceof StageError ? error.stage : undefined;
+    if (failedStage === 'build') {
+      return finish({ kind: 'failure', message: `Build failed: ${message}`, exitCode: 101 });
+    }
+    return finish({ kind: 'error', message });
+  }
+}
+
+class StageError extends Error {
+  constructor(
+    readonly stage: StageName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function bootImage(
+  imagePath: string,
+  manifest: KernelManifest,
+  symbolFor: Symbolizer,
+  options: PipelineOptions,
+  result: PipelineResult,
+  stage: <T>(name: StageName, body: () => Promise<T>, detail?: (v: T) => string | undefined) => Promise<T>,
+): Promise<RunOutcome> {
+  const { runId, emit } = options;
+  const { kept, dropped } = dropOwnedArgs([...(manifest.bootimage.runArgs ?? []), ...options.settings.qemuArgs]);
+  if (dropped.length) {
+    emit({ type: 'log', runId, source: 'bootlab', text: `Bootlab owns serial, display, monitor and debug console; ignored: ${dropped.join(' ')}` });
+  }
+  const workDir = join(tmpdir(), `bootlab-run-${process.pid}-${runId}`);
+  mkdirSync(workDir, { recursive: true });
+  const faultLogFile = join(workDir, 'cpu.log');
+  const args = ['-drive', `format=raw,file=${qemuDrivePath(imagePath)}`, '-nic', 'none', '-display', 'none', '-no-reboot', ...kept, ...(options.extraQemuArgs ?? [])];
+  let serialText = '';
+  const bootLog: string[] = [];
+  let mapSent = false;
+  const sendMap = (final: boolean) => {
+    if (mapSent || !options.parseBootLog) return;
+    let map: MemoryMap | undefined;
+    try {
+      map = options.parseBootLog(bootLog);
+    } catch {
+      map = undefined;
+    }
+    if (map && map.regions.length > 0 && (final || /entry|kernel/i.test(bootLog[bootLog.length - 1] ?? ''))) {
+      mapSent = true;
+      result.memoryMap = map;
+      emit({ type: 'memory-map', runId, map });
+    }
+  };
+  const timeoutSeconds = options.settings.bootTimeoutSeconds;
+  const session = await stage('boot', async () => {
+    const s = await startQemu({
+      program: options.qemu!.path,
+      args,
+      serialSocket: true,
+      debugconSocket: true,
+      qmp: true,
+      faultLogFile,
+      vgaIntervalMs: options.vgaIntervalMs ?? 250,
+      timeoutMs: timeoutSeconds * 1000,
+      signal: options.signal,
+      onSerial: (bytes) => {
+        if (serialText.length < 1 << 20) serialText += bytes.toString('latin1');
+        emit({ type: 'serial', runId, base64: bytes.toString('base64') });
+      },
+      onDebugconLine: (line) => {
+        bootLog.push(line);
+        emit({ type: 'boot-log', runId, line });
+        sendMap(false);
+      },
+      onVga: (screen) => emit({ type: 'vga', runId, base64: screen.toString('base64') }),
+      onStderr: (text) => emit({ type: 'log', runId, source: 'qemu', text: text.replace(/\n$/, '') }),
+    });
+    emit({ type: 'log', runId, source: 'bootlab', text: s.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ') });
+    return s;
+  });
+  options.onSession?.(session);
+  try {
+    const exit = await session.exit;
+    sendMap(true);
+    let faultLog: string | undefined;
+    try {
+      faultLog = readFileSync(faultLogFile, 'utf8');
+    } catch {
+      faultLog = undefined;
+    }
+    return diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor });
+  } finally {
+    options.onSession?.(undefined);
+    try {
+      rmSync(workDir, { recursive: true, force: true });
+    } catch {
+      // temp files only
+    }
+  }
+}
