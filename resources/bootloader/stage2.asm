@@ -1,0 +1,429 @@
+; stage2.asm: the real-mode part of the loader (sectors after the MBR, at 0x7E00).
+; On entry: real mode, CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0, interrupts on,
+;           boot_drive and mbr_tsc set by stage1.
+; Work:     CPU check (CPUID, long mode, NX), E820 map, A20, the load plan (magic, version,
+;           checksum), the payload read 127 sectors per BIOS call into the bounce buffer and
+;           copied above 1 MiB in unreal mode, VGA mode 0x13 when the plan asks for it,
+;           bootstrap page tables (identity map of 4 GiB with 2 MiB pages).
+; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
+;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
+;           IDT, CR3 = bootstrap tables.
+; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt.
+
+    bits 16
+stage2_start:
+stage2_entry:
+    mov eax, [mbr_tsc]
+    mov [tsc_table], eax
+    mov eax, [mbr_tsc + 4]
+    mov [tsc_table + 4], eax
+    STAGE ST_LOADER
+
+    call check_cpu
+    STAGE ST_CPU
+    call read_e820
+    call find_mem_limit
+    STAGE ST_E820
+    call enable_a20
+    STAGE ST_A20
+    call read_plan
+    STAGE ST_PLAN
+    call load_payload
+    STAGE ST_PAYLOAD
+
+    test byte [plan_flags], F_VGA320
+    jz .text_mode
+    mov ax, 0x0013
+    int 0x10
+.text_mode:
+    call build_boot_tables
+    jmp enter_long_mode
+
+; ---------------------------------------------------------------------------------------
+check_cpu:
+    pushfd
+    pop eax
+    mov ecx, eax
+    xor eax, 1 << 21
+    push eax
+    popfd
+    pushfd
+    pop eax
+    push ecx
+    popfd
+    xor eax, ecx
+    jz .no_lm
+    mov eax, 0x80000000
+    cpuid
+    cmp eax, 0x80000001
+    jb .no_lm
+    mov eax, 0x80000001
+    cpuid
+    test edx, 1 << 29
+    jz .no_lm
+    test edx, 1 << 20
+    jz .no_nx
+    ret
+.no_lm:
+    mov si, msg_no_lm
+    jmp fail16
+.no_nx:
+    mov si, msg_no_nx
+    jmp fail16
+
+; ---------------------------------------------------------------------------------------
+read_e820:
+    mov ax, E820_SEG
+    mov es, ax
+    xor di, di
+    xor ebx, ebx
+    xor bp, bp
+.next:
+    mov dword [es:di + 20], 1
+    mov eax, 0xE820
+    mov edx, 0x534D4150
+    mov ecx, 24
+    int 0x15
+    jc .end
+    cmp eax, 0x534D4150
+    jne .end
+    cmp cl, 20
+    jbe .keep
+    test byte [es:di + 20], 1
+    jz .skip
+.keep:
+    mov eax, [es:di + 8]
+    or eax, [es:di + 12]
+    jz .skip
+    mov dword [es:di + 20], 0
+    inc bp
+    add di, 24
+    cmp bp, E820_MAX
+    jae .end
+.skip:
+    test ebx, ebx
+    jnz .next
+.end:
+    xor ax, ax
+    mov es, ax
+    mov [e820_count], bp
+    test bp, bp
+    jz .fail
+    ret
+.fail:
+    mov si, msg_e820
+    jmp fail16
+
+; mem_limit = end of the usable E820 range that contains 1 MiB (capped below 4 GiB).
+find_mem_limit:
+    mov ax, E820_SEG
+    mov es, ax
+    xor di, di
+    mov cx, [e820_count]
+.loop:
+    cmp dword [es:di + 16], 1
+    jne .next
+    cmp dword [es:di + 4], 0
+    jne .next
+    mov eax, [es:di]
+    cmp eax, PAYLOAD_PHYS
+    ja .next
+    mov edx, [es:di + 8]
+    add edx, eax
+    jc .big
+    cmp dword [es:di + 12], 0
+    jne .big
+    cmp edx, PAYLOAD_PHYS
+    jbe .next
+    jmp .found
+.big:
+    mov edx, 0xFFFFF000
+.found:
+    and edx, 0xFFFFF000
+    mov [mem_limit], edx
+    xor ax, ax
+    mov es, ax
+    ret
+.next:
+    add di, 24
+    loop .loop
+    xor ax, ax
+    mov es, ax
+    mov si, msg_no_mem
+    jmp fail16
+
+; ---------------------------------------------------------------------------------------
+enable_a20:
+    call a20_check
+    jnz .ok
+    mov ax, 0x2401
+    int 0x15
+    call a20_check
+    jnz .ok
+    in al, 0x92
+    test al, 2
+    jnz .no_fast
+    or al, 2
+    and al, 0xFE
+    out 0x92, al
+.no_fast:
+    call a20_check
+    jnz .ok
+    mov si, msg_a20
+    jmp fail16
+.ok:
+    ret
+
+; ZF = 0 when A20 is on (0:0500 and FFFF:0510 are different bytes).
+a20_check:
+    push ds
+    push es
+    xor ax, ax
+    mov ds, ax
+    not ax
+    mov es, ax
+    mov al, [ds:0x0500]
+    push ax
+    mov al, [es:0x0510]
+    push ax
+    mov byte [ds:0x0500], 0x00
+    mov byte [es:0x0510], 0xFF
+    cmp byte [ds:0x0500], 0xFF
+    pop ax
+    mov [es:0x0510], al
+    pop ax
+    mov [ds:0x0500], al
+    pop es
+    pop ds
+    ret
+
+; ---------------------------------------------------------------------------------------
+read_plan:
+    mov ax, PLAN_SEG
+    mov fs, ax
+    mov eax, (loader_end - stage1_start) / 512
+    mov cx, 1
+    mov bx, PLAN_SEG
+    call disk_read
+    cmp dword [fs:P_MAGIC], 'BLAB'
+    jne .bad_magic
+    cmp dword [fs:P_MAGIC + 4], 'PLAN'
+    jne .bad_magic
+    cmp dword [fs:P_VERSION], PLAN_VERSION
+    jne .bad_version
+    mov eax, [fs:P_BYTES]
+    cmp eax, P_RUNS
+    jb .bad_size
+    cmp eax, PLAN_MAX
+    ja .bad_size
+    test al, 7
+    jnz .bad_size
+    add eax, 511
+    shr eax, 9
+    dec ax
+    jz .whole
+    mov cx, ax
+    mov eax, (loader_end - stage1_start) / 512 + 1
+    mov bx, PLAN_SEG + 0x20
+    call disk_read
+.whole:
+    ; checksum: s = rol64(s, 7) xor word, over the plan with its checksum field zero
+    mov eax, [fs:P_PLAN_CK]
+    mov [saved_ck], eax
+    mov eax, [fs:P_PLAN_CK + 4]
+    mov [saved_ck + 4], eax
+    mov dword [fs:P_PLAN_CK], 0
+    mov dword [fs:P_PLAN_CK + 4], 0
+    mov ecx, [fs:P_BYTES]
+    shr ecx, 3
+    xor eax, eax
+    xor edx, edx
+    xor si, si
+.sum:
+    mov ebx, eax
+    shr ebx, 25
+    mov ebp, edx
+    shr ebp, 25
+    shl edx, 7
+    or edx, ebx
+    shl eax, 7
+    or eax, ebp
+    xor eax, [fs:si]
+    xor edx, [fs:si + 4]
+    add si, 8
+    dec ecx
+    jnz .sum
+    mov ebx, [saved_ck]
+    mov [fs:P_PLAN_CK], ebx
+    mov ebx, [saved_ck + 4]
+    mov [fs:P_PLAN_CK + 4], ebx
+    cmp eax, [saved_ck]
+    jne .bad_sum
+    cmp edx, [saved_ck + 4]
+    jne .bad_sum
+    mov eax, [fs:P_FLAGS]
+    mov [plan_flags], eax
+    ret
+.bad_magic:
+    mov si, msg_bad_magic
+    jmp fail16
+.bad_version:
+    mov si, msg_bad_version
+    jmp fail16
+.bad_size:
+    mov si, msg_bad_size
+    jmp fail16
+.bad_sum:
+    mov si, msg_bad_plan_sum
+    jmp fail16
+
+; ---------------------------------------------------------------------------------------
+load_payload:
+    mov eax, [fs:P_PAYLOAD_SECT]
+    cmp eax, 0x007FFFFF
+    ja .no_mem
+    shl eax, 9
+    add eax, PAYLOAD_PHYS
+    jc .no_mem
+    cmp eax, [mem_limit]
+    ja .no_mem
+    mov eax, [fs:P_PAYLOAD_LBA]
+    mov [cur_lba], eax
+    mov eax, [fs:P_PAYLOAD_SECT]
+    mov [remaining], eax
+    mov dword [dest], PAYLOAD_PHYS
+.loop:
+    mov eax, [remaining]
+    test eax, eax
+    jz .done
+    cmp eax, BOUNCE_SECTORS
+    jbe .count
+    mov eax, BOUNCE_SECTORS
+.count:
+    mov [chunk], ax
+    mov cx, ax
+    mov eax, [cur_lba]
+    mov bx, BOUNCE_SEG
+    call disk_read
+    call enter_unreal
+    movzx ecx, word [chunk]
+    shl ecx, 7
+    mov esi, BOUNCE
+    mov edi, [dest]
+    cld
+    a32 rep movsd
+    movzx eax, word [chunk]
+    add [cur_lba], eax
+    sub [remaining], eax
+    shl eax, 9
+    add [dest], eax
+    jmp .loop
+.done:
+    ret
+.no_mem:
+    mov si, msg_no_mem
+    jmp fail16
+
+; Load DS and ES with 4 GiB limits (unreal mode); bases stay 0.
+enter_unreal:
+    cli
+    push ds
+    push es
+    lgdt [gdt_desc]
+    mov eax, cr0
+    or al, 1
+    mov cr0, eax
+    jmp .pm
+.pm:
+    mov bx, SEL_DATA
+    mov ds, bx
+    mov es, bx
+    and al, 0xFE
+    mov cr0, eax
+    jmp .rm
+.rm:
+    pop es
+    pop ds
+    sti
+    ret
+
+; ---------------------------------------------------------------------------------------
+build_boot_tables:
+    mov ax, BOOT_PML4 >> 4
+    mov es, ax
+    xor di, di
+    xor eax, eax
+    mov cx, 2048
+    rep stosd
+    mov dword [es:0x0000], BOOT_PDPT | 3
+    mov dword [es:0x1000], (BOOT_PD + 0x0000) | 3
+    mov dword [es:0x1008], (BOOT_PD + 0x1000) | 3
+    mov dword [es:0x1010], (BOOT_PD + 0x2000) | 3
+    mov dword [es:0x1018], (BOOT_PD + 0x3000) | 3
+    mov di, BOOT_PD - BOOT_PML4
+    mov eax, 0x83
+    mov cx, 2048
+.pd:
+    mov [es:di], eax
+    mov dword [es:di + 4], 0
+    add eax, 0x200000
+    add di, 8
+    loop .pd
+    xor ax, ax
+    mov es, ax
+    ret
+
+; ---------------------------------------------------------------------------------------
+enter_long_mode:
+    cli
+    lidt [idt_null]
+    lgdt [gdt_desc]
+    mov eax, cr4
+    or eax, 1 << 5
+    mov cr4, eax
+    mov eax, BOOT_PML4
+    mov cr3, eax
+    mov ecx, 0xC0000080
+    rdmsr
+    or eax, (1 << 8) | (1 << 11)
+    wrmsr
+    mov eax, cr0
+    or eax, 0x80010001
+    mov cr0, eax
+    jmp SEL_CODE64:long_entry
+
+; ---------------------------------------------------------------------------------------
+msg_no_lm:        db "this CPU does not support 64-bit long mode (x86-64)", 0
+msg_no_nx:        db "this CPU does not support no-execute pages (NX)", 0
+msg_e820:         db "the BIOS gave no E820 memory map", 0
+msg_no_mem:       db "not enough memory to load the kernel", 0
+msg_a20:          db "could not enable the A20 line", 0
+msg_bad_magic:    db "corrupt image: no load plan (bad magic)", 0
+msg_bad_version:  db "corrupt image: unsupported load plan version", 0
+msg_bad_size:     db "corrupt image: bad load plan size", 0
+msg_bad_plan_sum: db "corrupt image: load plan checksum mismatch", 0
+
+    align 8
+gdt:
+    dq 0
+    dq 0x00AF9B000000FFFF   ; 0x08: 64-bit code, accessed
+    dq 0x00CF93000000FFFF   ; 0x10: flat data, 4 GiB, accessed
+gdt_end:
+gdt_desc:
+    dw gdt_end - gdt - 1
+    dd gdt
+    align 8
+idt_null:
+    dw 0
+    dd 0, 0
+
+    align 8
+tsc_table:    times ST_COUNT dq 0
+mem_limit:    dd 0, 0
+plan_flags:   dd 0, 0
+saved_ck:     dd 0, 0
+cur_lba:      dd 0
+remaining:    dd 0
+dest:         dd 0
+chunk:        dw 0
+e820_count:   dw 0, 0, 0

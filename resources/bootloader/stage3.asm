@@ -1,0 +1,949 @@
+; stage3.asm: the long-mode part of the loader.
+; On entry: 64-bit long mode, CS = SEL_CODE64, paging on with the bootstrap tables (identity map
+;           of the first 4 GiB), interrupts off, the plan at PLAN, the payload at PAYLOAD_PHYS,
+;           the raw E820 entries at E820_BUF.
+; Work:     verify the payload checksum; allocate kernel zero pages, the stack, the boot info
+;           frame and page-table frames after the payload; build the kernel's page tables from
+;           the plan's runs (W and NX from the ELF flags), the stack below its guard page, the
+;           boot info page, identity maps (loader code + GDT, VGA window), the physical memory
+;           map (2 MiB pages), the recursive entry; write BootInfo with the memory map
+;           (BOOT-CONTRACT section 3); write the host log to port 0xE9 when the plan asks.
+; On exit:  CPU state of BOOT-CONTRACT section 5: CR3 = the kernel's tables, SS = 0,
+;           DS = ES = SEL_DATA, RSP = stack top - 8 (near call), RDI = BootInfo address,
+;           interrupts off, DF = 0, SSE enabled only with the sse feature. If the kernel
+;           returns, the loader halts forever.
+; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt.
+
+    bits 64
+long_entry:
+    mov ax, SEL_DATA
+    mov ds, ax
+    mov es, ax
+    xor eax, eax
+    mov ss, ax
+    mov fs, ax
+    mov gs, ax
+    mov rsp, STACK_TOP
+    cld
+    STAGE ST_LONG
+    mov r14, 0x000FFFFFFFFFF000
+
+    ; --- payload checksum -----------------------------------------------------------------
+    mov esi, PAYLOAD_PHYS
+    mov ecx, [PLAN + P_PAYLOAD_PAGES]
+    shl rcx, 9
+    xor eax, eax
+    test rcx, rcx
+    jz .sum_done
+.sum:
+    rol rax, 7
+    xor rax, [rsi]
+    add rsi, 8
+    dec rcx
+    jnz .sum
+.sum_done:
+    cmp rax, [PLAN + P_PAYLOAD_CK]
+    je .sum_ok
+    lea rsi, [msg_bad_payload]
+    jmp fail64
+.sum_ok:
+    STAGE ST_CHECKSUM
+
+    ; --- frame allocation: [payload][zero pages][stack][boot info][page tables] -------------
+    mov eax, [PLAN + P_PAYLOAD_PAGES]
+    shl rax, 12
+    add rax, PAYLOAD_PHYS
+    mov [zero_cursor], rax
+    mov ecx, [PLAN + P_ZERO_PAGES]
+    shl rcx, 12
+    add rax, rcx
+    mov [stack_frames], rax
+    mov rcx, [PLAN + P_STACK_PAGES]
+    shl rcx, 12
+    add rax, rcx
+    mov [bootinfo_frame], rax
+    add rax, 0x1000
+    mov [pt_base], rax
+    mov [pt_cursor], rax
+    cmp rax, [mem_limit]
+    jbe .fits
+    lea rsi, [msg_no_mem64]
+    jmp fail64
+.fits:
+    call alloc_pt
+    mov r15, rax
+    mov [pml4], rax
+
+    ; --- kernel runs -------------------------------------------------------------------------
+    mov r12d, PLAN + P_RUNS
+    mov r13d, [PLAN + P_RUN_COUNT]
+.run:
+    test r13d, r13d
+    jz .runs_done
+    mov rdi, [r12]
+    mov rcx, [r12 + 8]
+    mov eax, [r12 + 16]
+    mov esi, 1
+    test al, R_WRITABLE
+    jz .ro
+    or esi, 2
+.ro:
+    test al, R_EXEC
+    jnz .exec
+    bts rsi, 63
+.exec:
+    test al, R_DATA
+    jz .zero
+    mov rdx, [r12 + 24]
+    shl rdx, 12
+    add rdx, PAYLOAD_PHYS
+    or rsi, rdx
+    jmp .map
+.zero:
+    mov rdx, [zero_cursor]
+    or rsi, rdx
+    push rdi
+    push rcx
+    mov rdi, rdx
+    shl rcx, 9
+    xor eax, eax
+    rep stosq
+    pop rcx
+    pop rdi
+    mov rax, rcx
+    shl rax, 12
+    add [zero_cursor], rax
+.map:
+    call map_range
+    add r12, 32
+    dec r13d
+    jmp .run
+.runs_done:
+
+    ; --- stack (guard page left unmapped) and boot info ------------------------------------
+    mov rdi, [PLAN + P_STACK_GUARD]
+    add rdi, 0x1000
+    mov rsi, [stack_frames]
+    or rsi, 3
+    bts rsi, 63
+    mov rcx, [PLAN + P_STACK_PAGES]
+    call map_range
+    mov rdi, [PLAN + P_BOOT_INFO]
+    mov rsi, [bootinfo_frame]
+    or rsi, 3
+    bts rsi, 63
+    mov ecx, 1
+    call map_range
+
+    ; --- identity maps: loader code and GDT (read-only, executable), VGA window --------------
+    mov edi, LOADER_START
+    mov esi, LOADER_START | 1
+    mov ecx, (loader_code_end - $$ + 0x7C00 - LOADER_START + 0xFFF) >> 12
+    call map_range
+    mov edi, 0xA0000
+    mov rsi, 0x80000000000A0003
+    mov ecx, 32
+    call map_range
+
+    test byte [plan_flags], F_PHYS
+    jz .no_phys
+    call map_physical
+.no_phys:
+    test byte [plan_flags], F_RECURSIVE
+    jz .no_rec
+    mov rax, [PLAN + P_REC_INDEX]
+    and eax, 511
+    test byte [r15 + rax * 8], 1
+    jz .rec_free
+    lea rsi, [msg_collision]
+    jmp fail64
+.rec_free:
+    mov rdx, r15
+    or rdx, 3
+    mov [r15 + rax * 8], rdx
+.no_rec:
+    STAGE ST_PAGING
+
+    ; --- boot info -----------------------------------------------------------------------------
+    mov rdi, [bootinfo_frame]
+    mov ecx, 512
+    xor eax, eax
+    rep stosq
+    call build_memory_map
+    mov rbp, [bootinfo_frame]
+    mov eax, [PLAN + P_OFF_REC]
+    test eax, eax
+    jz .bi_no_rec
+    mov rdx, [PLAN + P_REC_ADDR]
+    mov [rbp + rax], rdx
+.bi_no_rec:
+    mov eax, [PLAN + P_OFF_PHYS]
+    test eax, eax
+    jz .bi_no_phys
+    mov rdx, [PLAN + P_PHYS_OFFSET]
+    mov [rbp + rax], rdx
+.bi_no_phys:
+    mov eax, [PLAN + P_OFF_TLS]
+    mov rdx, [PLAN + P_TLS]
+    mov [rbp + rax], rdx
+    mov rdx, [PLAN + P_TLS + 8]
+    mov [rbp + rax + 8], rdx
+    mov rdx, [PLAN + P_TLS + 16]
+    mov [rbp + rax + 16], rdx
+    STAGE ST_BOOTINFO
+
+    ; --- the jump ------------------------------------------------------------------------------
+    mov rax, [PLAN + P_STACK_GUARD]
+    mov rcx, [PLAN + P_STACK_PAGES]
+    inc rcx
+    shl rcx, 12
+    add rax, rcx
+    mov [stack_top], rax
+    test byte [plan_flags], F_HOSTLOG
+    jz .no_log
+    call write_host_log
+.no_log:
+    test byte [plan_flags], F_SSE
+    jz .no_sse
+    mov rax, cr0
+    and eax, ~(1 << 2)
+    or eax, 1 << 1
+    mov cr0, rax
+    mov rax, cr4
+    or eax, (1 << 9) | (1 << 10)
+    mov cr4, rax
+.no_sse:
+    mov rcx, [stack_top]
+    mov rdi, [PLAN + P_BOOT_INFO]
+    mov rbx, [PLAN + P_ENTRY]
+    mov rax, r15
+    mov cr3, rax
+    mov rsp, rcx
+    xor eax, eax
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor ebp, ebp
+    call rbx
+kernel_returned:
+    cli
+    hlt
+    jmp kernel_returned
+
+; ---------------------------------------------------------------------------------------
+; alloc_pt: RAX = a zeroed page-table frame. Preserves everything else.
+alloc_pt:
+    push rdi
+    push rcx
+    call alloc_pt_raw
+    mov rdi, rax
+    mov ecx, 512
+    push rax
+    xor eax, eax
+    rep stosq
+    pop rax
+    pop rcx
+    pop rdi
+    ret
+
+; alloc_pt_raw: RAX = a page-table frame, not zeroed. Clobbers nothing else.
+alloc_pt_raw:
+    push rdx
+    mov rax, [pt_cursor]
+    lea rdx, [rax + 0x1000]
+    cmp rdx, [mem_limit]
+    ja .no_mem
+    mov [pt_cursor], rdx
+    pop rdx
+    ret
+.no_mem:
+    lea rsi, [msg_no_mem64]
+    jmp fail64
+
+; next_table: RBX = address of a table entry; returns RBX = the next-level table (allocated
+; when absent). Fails on a huge page. Clobbers RAX.
+next_table:
+    mov rax, [rbx]
+    test al, 1
+    jnz .present
+    call alloc_pt
+    or rax, 3
+    mov [rbx], rax
+.present:
+    test al, 0x80
+    jnz collision
+    mov rbx, rax
+    and rbx, r14
+    ret
+
+; map_page: map the 4 KiB page at RDI with the entry RSI (frame | flags). Clobbers RAX, RBX.
+map_page:
+    mov rax, rdi
+    shr rax, 39
+    and eax, 511
+    lea rbx, [r15 + rax * 8]
+    call next_table
+    mov rax, rdi
+    shr rax, 30
+    and eax, 511
+    lea rbx, [rbx + rax * 8]
+    call next_table
+    mov rax, rdi
+    shr rax, 21
+    and eax, 511
+    lea rbx, [rbx + rax * 8]
+    call next_table
+    mov rax, rdi
+    shr rax, 12
+    and eax, 511
+    lea rbx, [rbx + rax * 8]
+    test byte [rbx], 1
+    jnz collision
+    mov [rbx], rsi
+    ret
+
+; map_range: RCX pages from RDI, entries from RSI (frame advances by 4 KiB). Clobbers RAX,
+; RBX, RCX, RDI, RSI.
+map_range:
+    test rcx, rcx
+    jz .done
+.page:
+    call map_page
+    add rdi, 0x1000
+    add rsi, 0x1000
+    dec rcx
+    jnz .page
+.done:
+    ret
+
+collision:
+    lea rsi, [msg_collision]
+    jmp fail64
+
+; map_physical: physical memory 0 .. highest E820 end (rounded up to 2 MiB) at the plan's
+; offset, 2 MiB pages, writable, no-execute. Fresh page directories are filled in one pass.
+map_physical:
+    mov esi, E820_BUF
+    movzx ecx, word [e820_count]
+    xor r10d, r10d
+.max:
+    mov rax, [rsi]
+    add rax, [rsi + 8]
+    cmp rax, r10
+    jbe .max_next
+    mov r10, rax
+.max_next:
+    add rsi, 24
+    dec ecx
+    jnz .max
+    add r10, 0x1FFFFF
+    and r10, ~0x1FFFFF
+    mov [max_phys], r10
+    xor r8d, r8d
+    mov r9, [PLAN + P_PHYS_OFFSET]
+    mov r11, 0x8000000000000083
+.walk:
+    cmp r8, r10
+    jae .done
+    mov rax, r9
+    shr rax, 39
+    and eax, 511
+    lea rbx, [r15 + rax * 8]
+    call next_table
+    mov rax, r9
+    shr rax, 30
+    and eax, 511
+    lea rbx, [rbx + rax * 8]
+    test byte [rbx], 1
+    jnz .existing
+    test r9d, 0x3FFFFFFF
+    jnz .existing
+    call alloc_pt_raw
+    mov rdx, rax
+    or rdx, 3
+    mov [rbx], rdx
+    mov rdi, rax
+    mov ecx, 512
+.fast:
+    cmp r8, r10
+    jae .zero_rest
+    lea rax, [r8 + r11]
+    mov [rdi], rax
+    lea rax, [r8 + r11 + 0x200000]
+    mov [rdi + 8], rax
+    lea rax, [r8 + r11 + 0x400000]
+    mov [rdi + 16], rax
+    lea rax, [r8 + r11 + 0x600000]
+    mov [rdi + 24], rax
+    add rdi, 32
+    add r8, 0x800000
+    add r9, 0x800000
+    sub ecx, 4
+    jnz .fast
+    jmp .walk
+.zero_rest:
+    mov r8, r10
+    xor eax, eax
+    rep stosq
+    jmp .done
+.existing:
+    call next_table
+    mov rax, r9
+    shr rax, 21
+    and eax, 511
+    lea rdi, [rbx + rax * 8]
+    mov ecx, 512
+    sub ecx, eax
+.slow:
+    cmp r8, r10
+    jae .done
+    test byte [rdi], 1
+    jnz collision
+    lea rax, [r8 + r11]
+    mov [rdi], rax
+    add rdi, 8
+    add r8, 0x200000
+    add r9, 0x200000
+    dec ecx
+    jnz .slow
+    jmp .walk
+.done:
+    ret
+
+; ---------------------------------------------------------------------------------------
+; build_memory_map: the BootInfo memory map (BOOT-CONTRACT section 3) at the boot info frame.
+; Intervals (frames): E820 entries (rank = type, Usable lowest) and the loader's own regions
+; (rank 16 + type, highest); the map is the sweep over all interval boundaries, each piece
+; taking the type of the highest-ranked interval covering it, adjacent equal pieces merged.
+build_memory_map:
+    mov edi, MAP_IV
+    xor r8d, r8d
+    mov esi, E820_BUF
+    movzx ecx, word [e820_count]
+.e820:
+    test ecx, ecx
+    jz .e820_done
+    mov rax, [rsi]
+    mov rdx, [rsi + 8]
+    add rdx, rax
+    shr rax, 12
+    add rdx, 0xFFF
+    shr rdx, 12
+    mov ebx, [rsi + 16]
+    cmp ebx, 1
+    je .usable
+    cmp ebx, 5
+    ja .reserved
+    cmp ebx, 2
+    jb .reserved
+    jmp .store
+.reserved:
+    mov ebx, 2
+    jmp .store
+.usable:
+    xor ebx, ebx
+.store:
+    push rcx
+    mov ecx, ebx
+    call add_interval
+    pop rcx
+    add rsi, 24
+    dec ecx
+    jmp .e820
+.e820_done:
+    xor eax, eax                          ; frame zero
+    mov edx, 1
+    mov ebx, 10
+    call add_used
+    mov eax, LOADER_START >> 12           ; the loader, its buffers and bootstrap tables
+    mov edx, LOADER_END >> 12
+    mov ebx, 9
+    call add_used
+    mov eax, PAYLOAD_PHYS >> 12           ; kernel data and zero pages
+    mov rdx, [stack_frames]
+    shr rdx, 12
+    mov ebx, 6
+    call add_used
+    mov rax, [stack_frames]               ; kernel stack
+    shr rax, 12
+    mov rdx, [bootinfo_frame]
+    shr rdx, 12
+    mov ebx, 7
+    call add_used
+    mov rax, [bootinfo_frame]             ; boot info
+    shr rax, 12
+    lea rdx, [rax + 1]
+    mov ebx, 12
+    call add_used
+    mov rax, [pt_base]                    ; page tables
+    shr rax, 12
+    mov rdx, [pt_cursor]
+    shr rdx, 12
+    mov ebx, 8
+    call add_used
+
+    ; boundary points
+    mov esi, MAP_IV
+    mov edi, MAP_PTS
+    mov ecx, r8d
+.points:
+    test ecx, ecx
+    jz .points_done
+    mov rax, [rsi]
+    stosq
+    mov rax, [rsi + 8]
+    stosq
+    add rsi, 24
+    dec ecx
+    jmp .points
+.points_done:
+    mov r9, rdi
+    sub r9, MAP_PTS
+    shr r9, 3
+    mov ebx, MAP_PTS
+    mov r10d, 1
+.sort:
+    cmp r10, r9
+    jae .sorted
+    mov rax, [rbx + r10 * 8]
+    mov r11, r10
+.sort_in:
+    test r11, r11
+    jz .place
+    mov rdx, [rbx + r11 * 8 - 8]
+    cmp rdx, rax
+    jbe .place
+    mov [rbx + r11 * 8], rdx
+    dec r11
+    jmp .sort_in
+.place:
+    mov [rbx + r11 * 8], rax
+    inc r10
+    jmp .sort
+.sorted:
+    mov rbp, [bootinfo_frame]
+    xor r12d, r12d
+    xor r10d, r10d
+.sweep:
+    lea rax, [r10 + 1]
+    cmp rax, r9
+    jae .swept
+    mov rax, [rbx + r10 * 8]
+    mov rdx, [rbx + r10 * 8 + 8]
+    inc r10
+    cmp rax, rdx
+    je .sweep
+    mov esi, MAP_IV
+    mov ecx, r8d
+    mov r11d, -1
+.find:
+    test ecx, ecx
+    jz .found
+    cmp [rsi], rax
+    ja .find_next
+    cmp [rsi + 8], rdx
+    jb .find_next
+    mov edi, [rsi + 20]
+    cmp edi, r11d
+    jle .find_next
+    mov r11d, edi
+    mov r13d, [rsi + 16]
+.find_next:
+    add rsi, 24
+    dec ecx
+    jmp .find
+.found:
+    cmp r11d, -1
+    je .sweep
+    test r12d, r12d
+    jz .new
+    lea rdi, [r12 + r12 * 2]
+    lea rdi, [rbp + rdi * 8 - 24]
+    cmp [rdi + 16], r13d
+    jne .new
+    cmp [rdi + 8], rax
+    jne .new
+    mov [rdi + 8], rdx
+    jmp .sweep
+.new:
+    cmp r12d, 64
+    jb .room
+    lea rsi, [msg_map_full]
+    jmp fail64
+.room:
+    lea rdi, [r12 + r12 * 2]
+    lea rdi, [rbp + rdi * 8]
+    mov [rdi], rax
+    mov [rdi + 8], rdx
+    mov [rdi + 16], r13d
+    mov dword [rdi + 20], 0
+    inc r12d
+    jmp .sweep
+.swept:
+    mov [rbp + 1536], r12
+    mov [map_count], r12
+    mov rcx, r12
+.empty:
+    cmp ecx, 64
+    jae .map_done
+    lea rdi, [rcx + rcx * 2]
+    lea rdi, [rbp + rdi * 8]
+    mov qword [rdi], 0
+    mov qword [rdi + 8], 0
+    mov dword [rdi + 16], 11
+    inc ecx
+    jmp .empty
+.map_done:
+    ret
+
+; add_used: frames RAX..RDX of loader type EBX (rank 16 + type).
+add_used:
+    lea ecx, [rbx + 16]
+    ; fall through
+; add_interval: frames RAX..RDX, type EBX, rank ECX, appended at RDI (count R8D). Empty ones are skipped.
+add_interval:
+    cmp rax, rdx
+    jae .skip
+    mov [rdi], rax
+    mov [rdi + 8], rdx
+    mov [rdi + 16], ebx
+    mov [rdi + 20], ecx
+    add rdi, 24
+    inc r8d
+.skip:
+    ret
+
+; ---------------------------------------------------------------------------------------
+; Host log (port 0xE9); the format is documented in src-main/image/bootLog.ts.
+write_host_log:
+    lea rsi, [log_header]
+    call log_str
+    xor r12d, r12d
+.stages:
+    mov rax, [tsc_table + r12 * 8]
+    test rax, rax
+    jz .stage_next
+    lea rsi, [log_stage]
+    call log_str
+    mov rsi, [stage_names + r12 * 8]
+    call log_str
+    lea rsi, [log_tsc]
+    call log_str
+    mov rax, [tsc_table + r12 * 8]
+    call log_hex
+    call log_nl
+.stage_next:
+    inc r12d
+    cmp r12d, ST_COUNT
+    jb .stages
+
+    mov r12d, E820_BUF
+    movzx r13d, word [e820_count]
+.e820:
+    test r13d, r13d
+    jz .e820_done
+    lea rsi, [log_e820]
+    call log_str
+    mov rax, [r12]
+    mov rbx, rax
+    add rbx, [r12 + 8]
+    call log_range
+    mov al, ' '
+    call log_putc
+    mov eax, [r12 + 16]
+    call log_hex
+    call log_nl
+    add r12, 24
+    dec r13d
+    jmp .e820
+.e820_done:
+
+    mov r12, [bootinfo_frame]
+    mov r13, [map_count]
+.region:
+    test r13, r13
+    jz .regions_done
+    lea rsi, [log_region]
+    call log_str
+    mov rax, [r12]
+    shl rax, 12
+    mov rbx, [r12 + 8]
+    shl rbx, 12
+    call log_range
+    mov al, ' '
+    call log_putc
+    mov eax, [r12 + 16]
+    mov rsi, [type_names + rax * 8]
+    call log_str
+    call log_nl
+    add r12, 24
+    dec r13
+    jmp .region
+.regions_done:
+
+    lea rsi, [log_pt]
+    call log_str
+    mov rax, [pt_base]
+    mov rbx, [pt_cursor]
+    call log_range
+    call log_nl
+    lea rsi, [log_pml4]
+    call log_str
+    mov rax, r15
+    call log_hex
+    call log_nl
+    lea rsi, [log_kernel]
+    call log_str
+    mov eax, PAYLOAD_PHYS
+    mov rbx, [stack_frames]
+    call log_range
+    call log_nl
+    lea rsi, [log_stack]
+    call log_str
+    mov rax, [PLAN + P_STACK_GUARD]
+    call log_hex
+    mov al, ' '
+    call log_putc
+    mov rax, [PLAN + P_STACK_GUARD]
+    add rax, 0x1000
+    mov rbx, [stack_top]
+    call log_range
+    lea rsi, [log_frames]
+    call log_str
+    mov rax, [stack_frames]
+    mov rbx, [bootinfo_frame]
+    call log_range
+    call log_nl
+    lea rsi, [log_bootinfo]
+    call log_str
+    mov rax, [PLAN + P_BOOT_INFO]
+    call log_hex
+    lea rsi, [log_frame]
+    call log_str
+    mov rax, [bootinfo_frame]
+    call log_hex
+    call log_nl
+    test byte [plan_flags], F_PHYS
+    jz .no_phys
+    lea rsi, [log_phys]
+    call log_str
+    mov rax, [PLAN + P_PHYS_OFFSET]
+    call log_hex
+    mov al, ' '
+    call log_putc
+    xor eax, eax
+    mov rbx, [max_phys]
+    call log_range
+    call log_nl
+.no_phys:
+    lea rsi, [log_entry]
+    call log_str
+    mov rax, [PLAN + P_ENTRY]
+    call log_hex
+    lea rsi, [log_rsp]
+    call log_str
+    mov rax, [stack_top]
+    sub rax, 8
+    call log_hex
+    lea rsi, [log_rdi]
+    call log_str
+    mov rax, [PLAN + P_BOOT_INFO]
+    call log_hex
+    lea rsi, [log_tsc]
+    call log_str
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    call log_hex
+    call log_nl
+    ret
+
+; log_range: "0xRAX..0xRBX"
+log_range:
+    call log_hex
+    mov al, '.'
+    call log_putc
+    call log_putc
+    mov rax, rbx
+    jmp log_hex
+
+; log_hex: RAX as 0x + lowercase hex digits without leading zeros. Clobbers RAX.
+log_hex:
+    push rcx
+    push rdx
+    push rbx
+    mov rbx, rax
+    mov al, '0'
+    call log_putc
+    mov al, 'x'
+    call log_putc
+    mov ecx, 60
+    xor edx, edx
+.digit:
+    mov rax, rbx
+    shr rax, cl
+    and eax, 15
+    test edx, edx
+    jnz .emit
+    test eax, eax
+    jnz .emit
+    test ecx, ecx
+    jnz .skip
+.emit:
+    mov edx, 1
+    cmp al, 10
+    jb .dec
+    add al, 'a' - 10 - '0'
+.dec:
+    add al, '0'
+    call log_putc
+.skip:
+    sub ecx, 4
+    jns .digit
+    pop rbx
+    pop rdx
+    pop rcx
+    ret
+
+log_nl:
+    mov al, 10
+log_putc:
+    out 0xE9, al
+    ret
+
+; log_str: zero-terminated string at RSI to port 0xE9.
+log_str:
+    push rax
+.next:
+    lodsb
+    test al, al
+    jz .done
+    out 0xE9, al
+    jmp .next
+.done:
+    pop rax
+    ret
+
+; fail64: "Bootlab: <message at RSI>" on VGA row 0 and COM1, "error <message>" on 0xE9; halt.
+fail64:
+    mov rbx, rsi
+    mov edi, 0xB8000
+    lea rsi, [msg_prefix]
+    call .put_all
+    mov rsi, rbx
+    call .put_all
+.pad:
+    cmp edi, 0xB8000 + 160
+    jae .e9
+    mov ax, 0x4F20
+    stosw
+    jmp .pad
+.e9:
+    lea rsi, [msg_error]
+    call log_str
+    mov rsi, rbx
+    call log_str
+    call log_nl
+    mov al, 13
+    call serial64
+    mov al, 10
+    call serial64
+.halt:
+    cli
+    hlt
+    jmp .halt
+.put_all:
+    lodsb
+    test al, al
+    jz .done
+    mov ah, 0x4F
+    stosw
+    call serial64
+    jmp .put_all
+.done:
+    ret
+
+serial64:
+    push rdx
+    push rcx
+    push rax
+    mov dx, 0x3FD
+    mov ecx, 0x10000
+.wait:
+    in al, dx
+    test al, 0x20
+    jnz .ready
+    dec ecx
+    jnz .wait
+.ready:
+    pop rax
+    mov dx, 0x3F8
+    out dx, al
+    pop rcx
+    pop rdx
+    ret
+
+; ---------------------------------------------------------------------------------------
+msg_bad_payload: db "corrupt image: payload checksum mismatch", 0
+msg_no_mem64:    db "not enough memory for the kernel, its stack and page tables", 0
+msg_collision:   db "page-table collision: an address is mapped twice", 0
+msg_map_full:    db "the memory map has more than 64 regions", 0
+
+log_header:   db "bootlab-boot-log 1", 10, 0
+log_stage:    db "stage ", 0
+log_tsc:      db " tsc=", 0
+log_e820:     db "e820 ", 0
+log_region:   db "region ", 0
+log_pt:       db "page-tables ", 0
+log_pml4:     db "pml4 ", 0
+log_kernel:   db "kernel-frames ", 0
+log_stack:    db "stack guard=", 0
+log_frames:   db " frames=", 0
+log_bootinfo: db "boot-info ", 0
+log_frame:    db " frame=", 0
+log_phys:     db "physical-memory ", 0
+log_entry:    db "entry rip=", 0
+log_rsp:      db " rsp=", 0
+log_rdi:      db " rdi=", 0
+
+sn_mbr:       db "mbr", 0
+sn_loader:    db "loader", 0
+sn_cpu:       db "cpu-check", 0
+sn_e820:      db "e820", 0
+sn_a20:       db "a20", 0
+sn_plan:      db "plan", 0
+sn_payload:   db "payload", 0
+sn_long:      db "long-mode", 0
+sn_checksum:  db "checksum", 0
+sn_paging:    db "page-tables", 0
+sn_bootinfo:  db "boot-info", 0
+
+tn_0:  db "Usable", 0
+tn_1:  db "InUse", 0
+tn_2:  db "Reserved", 0
+tn_3:  db "AcpiReclaimable", 0
+tn_4:  db "AcpiNvs", 0
+tn_5:  db "BadMemory", 0
+tn_6:  db "Kernel", 0
+tn_7:  db "KernelStack", 0
+tn_8:  db "PageTable", 0
+tn_9:  db "Bootloader", 0
+tn_10: db "FrameZero", 0
+tn_11: db "Empty", 0
+tn_12: db "BootInfo", 0
+tn_13: db "Package", 0
+
+    align 8
+stage_names:  dq sn_mbr, sn_loader, sn_cpu, sn_e820, sn_a20, sn_plan, sn_payload, sn_long, sn_checksum, sn_paging, sn_bootinfo
+type_names:   dq tn_0, tn_1, tn_2, tn_3, tn_4, tn_5, tn_6, tn_7, tn_8, tn_9, tn_10, tn_11, tn_12, tn_13
+loader_code_end:
+
+zero_cursor:     dq 0
+stack_frames:    dq 0
+bootinfo_frame:  dq 0
+pt_base:         dq 0
+pt_cursor:       dq 0
+pml4:            dq 0
+max_phys:        dq 0
+map_count:       dq 0
+stack_top:       dq 0

@@ -1,0 +1,450 @@
+// The load plan: everything about booting a kernel that can be decided before boot
+// (BOOT-CONTRACT.md sections 1, 2, 4 and 6; DESIGN.md "Decisions"). Input: the kernel ELF, its
+// `bootloader` features and `[package.metadata.bootloader]`. Output: page-granular runs of the
+// kernel's address space (data pages whose bytes travel in the payload, zero pages the loader
+// allocates), permissions, entry, stack, boot info address and layout, physical-memory offset,
+// recursive index, TLS template. Static PIE kernels are relocated here (R_X86_64_RELATIVE).
+// The bootloader then only has to read the payload, build page tables and write BootInfo.
+import {
+  ET_DYN,
+  ElfError,
+  PF_W,
+  PF_X,
+  PT_DYNAMIC,
+  PT_LOAD,
+  PT_TLS,
+  R_X86_64_NONE,
+  R_X86_64_RELATIVE,
+  readElf,
+  type ElfFile,
+  type ElfRelocation,
+  type ProgramHeader,
+} from '../elf/index.js';
+
+export const PAGE = 4096n;
+export const BOOT_FEATURES = ['map_physical_memory', 'recursive_page_table', 'sse', 'vga_320x200'] as const;
+export type BootFeature = (typeof BOOT_FEATURES)[number];
+
+/** The kernel base chosen for static PIE kernels (like the blog's ET_EXEC link address). */
+export const PIE_BASE = 0x200000n;
+/** Virtual addresses below this belong to the loader (identity maps: its code, GDT, VGA window; page 0 unmapped). */
+export const LOADER_RESERVED_END = 0x100000n;
+export const DEFAULT_STACK_PAGES = 512;
+
+export class PlanError extends Error {
+  /** The metadata key, ELF field or check this error is about. */
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(message);
+    this.name = 'PlanError';
+    this.key = key;
+  }
+}
+
+export interface PlanOptions {
+  /** The kernel's `bootloader` features (unknown names are an error). */
+  features?: readonly string[];
+  /** `[package.metadata.bootloader]` as a plain object (validated strictly). */
+  bootloaderMetadata?: Record<string, unknown>;
+}
+
+export interface BootInfoLayout {
+  size: number;
+  memoryMap: number;
+  recursivePageTableAddr?: number;
+  physicalMemoryOffset?: number;
+  tlsTemplate: number;
+  trailingByte: number;
+}
+
+export interface PlannedSegment {
+  index: number;
+  /** Relocated virtual address. */
+  vaddr: bigint;
+  memsz: bigint;
+  filesz: number;
+  fileOffset: number;
+  writable: boolean;
+  executable: boolean;
+}
+
+/** A run of consecutive virtual pages with the same permissions and kind. */
+export interface PageRun {
+  vaddr: bigint;
+  pages: number;
+  writable: boolean;
+  executable: boolean;
+  /** true: pages come from the payload starting at `payloadPage`; false: zero pages. */
+  data: boolean;
+  payloadPage: number;
+}
+
+export interface LoadPlan {
+  kind: 'exec' | 'pie';
+  /** Added to link-time addresses (0 for ET_EXEC). */
+  relocationBase: bigint;
+  relocationsApplied: number;
+  entry: bigint;
+  features: Record<BootFeature, boolean>;
+  featureList: BootFeature[];
+  segments: PlannedSegment[];
+  runs: PageRun[];
+  /** The data pages, 4096 bytes each, concatenated. */
+  payload: Uint8Array;
+  payloadPages: number;
+  zeroPages: number;
+  stack: { guard: bigint; bottom: bigint; top: bigint; pages: number };
+  bootInfo: { address: bigint; layout: BootInfoLayout };
+  physicalMemoryOffset?: bigint;
+  recursiveIndex: number;
+  recursivePageTableAddr?: bigint;
+  tls: { start: bigint; fileSize: bigint; memSize: bigint };
+  /** Level-4 indices in use by the kernel and the loader when the plan was made. */
+  level4Used: number[];
+  warnings: string[];
+}
+
+export function bootInfoLayout(features: { map_physical_memory: boolean; recursive_page_table: boolean }): BootInfoLayout {
+  let off = 1544;
+  const layout: Partial<BootInfoLayout> = { memoryMap: 0 };
+  if (features.recursive_page_table) {
+    layout.recursivePageTableAddr = off;
+    off += 8;
+  }
+  if (features.map_physical_memory) {
+    layout.physicalMemoryOffset = off;
+    off += 8;
+  }
+  layout.tlsTemplate = off;
+  off += 24;
+  layout.trailingByte = off;
+  layout.size = off + 8;
+  return layout as BootInfoLayout;
+}
+
+export function isCanonical(a: bigint): boolean {
+  return a < 0x0000_8000_0000_0000n || (a >= 0xffff_8000_0000_0000n && a <= 0xffff_ffff_ffff_ffffn);
+}
+
+export function l4Index(a: bigint): number {
+  return Number((a >> 39n) & 511n);
+}
+
+function signExtend48(a: bigint): bigint {
+  return a & 0x0000_8000_0000_0000n ? a | 0xffff_0000_0000_0000n : a;
+}
+
+export function hex(a: bigint | number): string {
+  return '0x' + a.toString(16);
+}
+
+const METADATA_KEYS: Record<string, 'address' | 'pages'> = {
+  'physical-memory-offset': 'address',
+  'kernel-stack-address': 'address',
+  'kernel-stack-size': 'pages',
+  'boot-info-address': 'address',
+};
+
+export interface BootloaderMetadata {
+  physicalMemoryOffset?: bigint;
+  kernelStackAddress?: bigint;
+  kernelStackSize?: number;
+  bootInfoAddress?: bigint;
+}
+
+/** Validate `[package.metadata.bootloader]` (BOOT-CONTRACT section 6). Errors name the key. */
+export function parseBootloaderMetadata(meta: Record<string, unknown> | undefined): BootloaderMetadata {
+  const out: BootloaderMetadata = {};
+  if (meta === undefined || meta === null) return out;
+  if (typeof meta !== 'object' || Array.isArray(meta)) throw new PlanError('package.metadata.bootloader', '[package.metadata.bootloader] must be a table');
+  for (const [key, value] of Object.entries(meta)) {
+    const kind = METADATA_KEYS[key];
+    const where = `[package.metadata.bootloader] ${key}`;
+    if (!kind) throw new PlanError(key, `${where}: unknown key (known keys: ${Object.keys(METADATA_KEYS).join(', ')})`);
+    if (kind === 'pages') {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new PlanError(key, `${where}: expected an integer number of 4 KiB pages, got ${describe(value)}`);
+      if (value <= 0) throw new PlanError(key, `${where}: must be greater than 0, got ${value}`);
+      if (value > 1 << 20) throw new PlanError(key, `${where}: ${value} pages (more than 4 GiB) is too large`);
+      out.kernelStackSize = value;
+      continue;
+    }
+    if (typeof value !== 'string') throw new PlanError(key, `${where}: expected a string ("0x..." or decimal), got ${describe(value)}`);
+    const text = value.trim().replace(/_/g, '');
+    let n: bigint;
+    if (/^0x[0-9a-f]+$/i.test(text)) n = BigInt(text);
+    else if (/^[0-9]+$/.test(text)) n = BigInt(text);
+    else throw new PlanError(key, `${where}: "${value}" is not a number ("0x..." or decimal)`);
+    if (n > 0xffff_ffff_ffff_ffffn) throw new PlanError(key, `${where}: ${value} does not fit in 64 bits`);
+    if (n % PAGE !== 0n) throw new PlanError(key, `${where}: ${value} is not 4 KiB aligned`);
+    if (!isCanonical(n)) throw new PlanError(key, `${where}: ${value} is not a canonical x86-64 address`);
+    if (key === 'physical-memory-offset') {
+      if (n % 0x200000n !== 0n) throw new PlanError(key, `${where}: ${value} is not 2 MiB aligned (physical memory is mapped with 2 MiB pages)`);
+      out.physicalMemoryOffset = n;
+    } else if (key === 'kernel-stack-address') out.kernelStackAddress = n;
+    else out.bootInfoAddress = n;
+  }
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `the string "${v}"`;
+  if (typeof v === 'number') return `the number ${v}`;
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return `a ${typeof v}`;
+}
+
+export function parseFeatures(list: readonly string[] | undefined): Record<BootFeature, boolean> {
+  const f: Record<BootFeature, boolean> = { map_physical_memory: false, recursive_page_table: false, sse: false, vga_320x200: false };
+  for (const raw of list ?? []) {
+    const name = raw.trim();
+    if (!name) continue;
+    if (!(BOOT_FEATURES as readonly string[]).includes(name)) throw new PlanError('features', `unknown bootloader feature "${name}" (known: ${BOOT_FEATURES.join(', ')})`);
+    f[name as BootFeature] = true;
+  }
+  return f;
+}
+
+interface PageInfo {
+  vaddr: bigint;
+  writable: boolean;
+  executable: boolean;
+  segment: number;
+  data: Uint8Array | undefined;
+}
+
+/** Make the load plan. Throws `PlanError` (or `ElfError` from the reader) with a clear message. */
+export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions = {}): LoadPlan {
+  const elf = elfOrBytes instanceof Uint8Array ? readElf(elfOrBytes) : elfOrBytes;
+  const features = parseFeatures(options.features);
+  const meta = parseBootloaderMetadata(options.bootloaderMetadata);
+  const warnings: string[] = [];
+  if (meta.physicalMemoryOffset !== undefined && !features.map_physical_memory) {
+    warnings.push('[package.metadata.bootloader] physical-memory-offset is ignored: the map_physical_memory feature is off');
+  }
+
+  const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD && p.memsz > 0n);
+  if (loads.length === 0) throw new PlanError('PT_LOAD', 'the kernel has no loadable (PT_LOAD) segment');
+  const isPie = elf.header.type === ET_DYN;
+  let minVaddr = loads[0]!.vaddr;
+  for (const p of loads) if (p.vaddr < minVaddr) minVaddr = p.vaddr;
+  const relocationBase = isPie ? PIE_BASE - (minVaddr & ~(PAGE - 1n)) : 0n;
+  const rel = (a: bigint) => (a + relocationBase) & 0xffff_ffff_ffff_ffffn;
+
+  const segments: PlannedSegment[] = [];
+  for (const p of loads) {
+    const vaddr = rel(p.vaddr);
+    const last = vaddr + p.memsz - 1n;
+    const what = `segment ${p.index} (${hex(vaddr)}..${hex(vaddr + p.memsz)})`;
+    if (!isCanonical(vaddr) || !isCanonical(last) || (vaddr < 0x8000_0000_0000n) !== (last < 0x8000_0000_0000n)) {
+      throw new PlanError('p_vaddr', `${what} has a non-canonical address`);
+    }
+    if (p.align > 1n && (p.vaddr - BigInt(p.offset)) % PAGE !== 0n && p.filesz > 0) {
+      throw new PlanError('p_vaddr', `${what}: p_vaddr and p_offset are not congruent modulo the page size`);
+    }
+    if (vaddr < LOADER_RESERVED_END) {
+      throw new PlanError('p_vaddr', `${what} lies in the first MiB, which the loader needs (page 0 stays unmapped, its code, GDT and the VGA window are identity mapped)`);
+    }
+    segments.push({ index: p.index, vaddr, memsz: p.memsz, filesz: p.filesz, fileOffset: p.offset, writable: (p.flags & PF_W) !== 0, executable: (p.flags & PF_X) !== 0 });
+  }
+  segments.sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+  for (let i = 1; i < segments.length; i++) {
+    const a = segments[i - 1]!;
+    const b = segments[i]!;
+    if (a.vaddr + a.memsz > b.vaddr) throw new PlanError('p_vaddr', `segments ${a.index} and ${b.index} overlap (${hex(a.vaddr)}..${hex(a.vaddr + a.memsz)} and ${hex(b.vaddr)}..${hex(b.vaddr + b.memsz)})`);
+  }
+
+  // Pages: merge segments page by page; shared pages need identical permissions.
+  const pages = new Map<bigint, PageInfo>();
+  for (const s of segments) {
+    const first = s.vaddr & ~(PAGE - 1n);
+    const end = (s.vaddr + s.memsz + PAGE - 1n) & ~(PAGE - 1n);
+    for (let v = first; v < end; v += PAGE) {
+      const existing = pages.get(v);
+      if (existing) {
+        if (existing.writable !== s.writable || existing.executable !== s.executable) {
+          throw new PlanError('p_flags', `segments ${existing.segment} and ${s.index} share the page ${hex(v)} with different permissions (${perm(existing)} and ${perm(s)})`);
+        }
+      } else {
+        pages.set(v, { vaddr: v, writable: s.writable, executable: s.executable, segment: s.index, data: undefined });
+      }
+    }
+    // File bytes.
+    let copied = 0;
+    while (copied < s.filesz) {
+      const va = s.vaddr + BigInt(copied);
+      const pageVa = va & ~(PAGE - 1n);
+      const inPage = Number(va - pageVa);
+      const n = Math.min(4096 - inPage, s.filesz - copied);
+      const page = pages.get(pageVa)!;
+      page.data ??= new Uint8Array(4096);
+      page.data.set(elf.bytes.subarray(s.fileOffset + copied, s.fileOffset + copied + n), inPage);
+      copied += n;
+    }
+  }
+
+  // Relocations (static PIE).
+  let relocationsApplied = 0;
+  if (isPie) {
+    const relocs = elf.relocations.length > 0 ? elf.relocations : dynamicRelocations(elf);
+    for (const r of relocs) {
+      if (r.type === R_X86_64_NONE) continue;
+      if (r.type !== R_X86_64_RELATIVE) {
+        throw new PlanError('r_info', `relocation at file offset ${hex(r.entryOffset)} has type ${r.type} (${relocName(r.type)}); only R_X86_64_RELATIVE is supported for position-independent kernels`);
+      }
+      const target = rel(r.offset);
+      const value = (r.addend + relocationBase) & 0xffff_ffff_ffff_ffffn;
+      for (let i = 0; i < 8; i++) {
+        const va = target + BigInt(i);
+        const pageVa = va & ~(PAGE - 1n);
+        const page = pages.get(pageVa);
+        const seg = segments.find((s) => va >= s.vaddr && va < s.vaddr + s.memsz);
+        if (!page || !seg) throw new PlanError('r_offset', `relocation at file offset ${hex(r.entryOffset)} targets ${hex(target)}, outside every loadable segment`);
+        page.data ??= new Uint8Array(4096);
+        page.data[Number(va - pageVa)] = Number((value >> BigInt(8 * i)) & 0xffn);
+      }
+      relocationsApplied++;
+    }
+  }
+
+  // Entry point.
+  const entry = rel(elf.header.entry);
+  const entrySeg = segments.find((s) => entry >= s.vaddr && entry < s.vaddr + s.memsz);
+  if (!entrySeg) throw new PlanError('e_entry', `the entry point ${hex(entry)} is outside every loadable segment`);
+  if (!entrySeg.executable) throw new PlanError('e_entry', `the entry point ${hex(entry)} is in segment ${entrySeg.index}, which is not executable`);
+
+  // Runs and payload.
+  const sorted = [...pages.values()].sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1));
+  const runs: PageRun[] = [];
+  const dataPages: Uint8Array[] = [];
+  let zeroPages = 0;
+  for (const p of sorted) {
+    const isData = p.data !== undefined;
+    const last = runs[runs.length - 1];
+    if (last && last.data === isData && last.writable === p.writable && last.executable === p.executable && last.vaddr + BigInt(last.pages) * PAGE === p.vaddr) {
+      last.pages++;
+    } else {
+      runs.push({ vaddr: p.vaddr, pages: 1, writable: p.writable, executable: p.executable, data: isData, payloadPage: isData ? dataPages.length : 0 });
+    }
+    if (isData) dataPages.push(p.data!);
+    else zeroPages++;
+  }
+  const payload = new Uint8Array(dataPages.length * 4096);
+  dataPages.forEach((d, i) => payload.set(d, i * 4096));
+
+  // Level-4 entries: 0 belongs to the loader (identity maps), then the kernel's.
+  const used = new Set<number>([0]);
+  for (const s of segments) {
+    for (let i = l4Index(s.vaddr); ; i = (i + 1) % 512) {
+      used.add(i);
+      if (i === l4Index(s.vaddr + s.memsz - 1n)) break;
+    }
+  }
+  const kernelUsed = [...used].sort((a, b) => a - b);
+  const stackPages = meta.kernelStackSize ?? DEFAULT_STACK_PAGES;
+  if (meta.bootInfoAddress !== undefined) used.add(l4Index(meta.bootInfoAddress));
+  if (meta.kernelStackAddress !== undefined) used.add(l4Index(meta.kernelStackAddress));
+  if (meta.physicalMemoryOffset !== undefined && features.map_physical_memory) used.add(l4Index(meta.physicalMemoryOffset));
+  const takeFree = (what: string): number => {
+    for (let i = 1; i < 256; i++) {
+      if (!used.has(i)) {
+        used.add(i);
+        return i;
+      }
+    }
+    throw new PlanError(what, `no free level-4 entry left for the ${what}`);
+  };
+  const recursiveIndex = takeFree('recursive page table');
+  const bootInfoAddress = meta.bootInfoAddress ?? BigInt(takeFree('boot info')) << 39n;
+  const physicalMemoryOffset = features.map_physical_memory ? (meta.physicalMemoryOffset ?? BigInt(takeFree('physical memory mapping')) << 39n) : undefined;
+  const r = BigInt(recursiveIndex);
+  const recursivePageTableAddr = features.recursive_page_table ? signExtend48((r << 39n) | (r << 30n) | (r << 21n) | (r << 12n)) : undefined;
+
+  const guard = meta.kernelStackAddress ?? bootInfoAddress + PAGE;
+  const bottom = guard + PAGE;
+  const top = bottom + BigInt(stackPages) * PAGE;
+  if (!isCanonical(top - 1n) || (guard < 0x8000_0000_0000n) !== (top - 1n < 0x8000_0000_0000n)) throw new PlanError('kernel-stack-address', `the kernel stack ${hex(bottom)}..${hex(top)} is not canonical`);
+
+  // Collisions between the kernel and the loader's own placements.
+  const overlapsKernel = (start: bigint, end: bigint): PlannedSegment | undefined =>
+    segments.find((s) => (s.vaddr & ~(PAGE - 1n)) < end && start < ((s.vaddr + s.memsz + PAGE - 1n) & ~(PAGE - 1n)));
+  const check = (key: string, what: string, start: bigint, end: bigint) => {
+    if (start < LOADER_RESERVED_END) throw new PlanError(key, `the ${what} at ${hex(start)} lies in the first MiB, which the loader needs`);
+    const s = overlapsKernel(start, end);
+    if (s) throw new PlanError(key, `the ${what} (${hex(start)}..${hex(end)}) collides with kernel segment ${s.index} (${hex(s.vaddr)}..${hex(s.vaddr + s.memsz)})`);
+  };
+  check('boot-info-address', 'boot info page', bootInfoAddress, bootInfoAddress + PAGE);
+  check('kernel-stack-address', 'kernel stack and its guard page', guard, top);
+  if (bootInfoAddress >= guard && bootInfoAddress < top) throw new PlanError('boot-info-address', `the boot info page ${hex(bootInfoAddress)} lies inside the kernel stack ${hex(guard)}..${hex(top)}`);
+  if (physicalMemoryOffset !== undefined) {
+    check('physical-memory-offset', 'physical memory mapping', physicalMemoryOffset, physicalMemoryOffset + (1n << 40n));
+    const inPhys = (a: bigint) => a >= physicalMemoryOffset && a < physicalMemoryOffset + (1n << 40n);
+    if (inPhys(bootInfoAddress) || inPhys(guard) || inPhys(top - 1n)) throw new PlanError('physical-memory-offset', `the physical memory mapping at ${hex(physicalMemoryOffset)} would cover the boot info page or the kernel stack`);
+  }
+  const recStart = signExtend48(r << 39n);
+  for (const [key, a] of [['boot-info-address', bootInfoAddress], ['kernel-stack-address', guard]] as const) {
+    if (features.recursive_page_table && l4Index(a) === recursiveIndex) throw new PlanError(key, `${key} ${hex(a)} lies in the recursive page-table slot ${hex(recStart)}`);
+  }
+
+  // TLS template.
+  const tlsPh = elf.programHeaders.find((p) => p.type === PT_TLS);
+  const tls = tlsPh ? { start: rel(tlsPh.vaddr), fileSize: BigInt(tlsPh.filesz), memSize: tlsPh.memsz } : { start: 0n, fileSize: 0n, memSize: 0n };
+
+  const featureList = BOOT_FEATURES.filter((f) => features[f]);
+  return {
+    kind: isPie ? 'pie' : 'exec',
+    relocationBase,
+    relocationsApplied,
+    entry,
+    features,
+    featureList,
+    segments,
+    runs,
+    payload,
+    payloadPages: dataPages.length,
+    zeroPages,
+    stack: { guard, bottom, top, pages: stackPages },
+    bootInfo: { address: bootInfoAddress, layout: bootInfoLayout(features) },
+    physicalMemoryOffset,
+    recursiveIndex,
+    recursivePageTableAddr,
+    tls,
+    level4Used: kernelUsed,
+    warnings,
+  };
+}
+
+function perm(p: { writable: boolean; executable: boolean }): string {
+  return `R${p.writable ? 'W' : '-'}${p.executable ? 'X' : '-'}`;
+}
+
+function relocName(t: number): string {
+  const names: Record<number, string> = { 1: 'R_X86_64_64', 2: 'R_X86_64_PC32', 4: 'R_X86_64_PLT32', 6: 'R_X86_64_GLOB_DAT', 7: 'R_X86_64_JUMP_SLOT', 10: 'R_X86_64_32', 11: 'R_X86_64_32S', 16: 'R_X86_64_DTPMOD64', 18: 'R_X86_64_TPOFF64', 37: 'R_X86_64_IRELATIVE' };
+  return names[t] ?? 'unknown type';
+}
+
+/** RELA entries named by PT_DYNAMIC (DT_RELA/DT_RELASZ), for PIE kernels without section headers. */
+function dynamicRelocations(elf: ElfFile): ElfRelocation[] {
+  const dyn = elf.programHeaders.find((p) => p.type === PT_DYNAMIC);
+  if (!dyn) return [];
+  const view = new DataView(elf.bytes.buffer, elf.bytes.byteOffset, elf.bytes.byteLength);
+  let rela: bigint | undefined;
+  let relasz = 0n;
+  for (let o = dyn.offset; o + 16 <= dyn.offset + dyn.filesz; o += 16) {
+    const tag = view.getBigInt64(o, true);
+    const val = view.getBigUint64(o + 8, true);
+    if (tag === 0n) break;
+    if (tag === 7n) rela = val;
+    if (tag === 8n) relasz = val;
+  }
+  if (rela === undefined || relasz === 0n) return [];
+  const ph = elf.programHeaders.find((p: ProgramHeader) => p.type === PT_LOAD && rela! >= p.vaddr && rela! + relasz <= p.vaddr + BigInt(p.filesz));
+  if (!ph) throw new ElfError('DT_RELA', dyn.offset, `DT_RELA ${hex(rela)} is not inside a loadable segment's file bytes`);
+  const start = ph.offset + Number(rela - ph.vaddr);
+  const out: ElfRelocation[] = [];
+  for (let o = start; o + 24 <= start + Number(relasz); o += 24) {
+    const info = view.getBigUint64(o + 8, true);
+    out.push({ offset: view.getBigUint64(o, true), type: Number(info & 0xffff_ffffn), symbol: Number(info >> 32n), addend: view.getBigInt64(o + 16, true), entryOffset: o });
+  }
+  return out;
+}
