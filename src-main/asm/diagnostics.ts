@@ -1,0 +1,32 @@
+// Diagnostics shared by all stages. `when` models NASM's timing: preprocessor messages such as
+// %error only surface in the final pass, so a pass-1 error suppresses them (NASM-FACTS 2.9).
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface Pos {
+  file: string;
+  line: number;
+}
+
+export class Diags {
+  early: Diagnostic[] = [];
+  final: Diagnostic[] = [];
+  fatal = false;
+
+  add(when: 'early' | 'final', severity: Severity, pos: Pos, column: number, message: string): void {
+    const d: Diagnostic = { severity, file: pos.file, line: Math.max(1, pos.line | 0), column: Math.max(1, column | 0), message };
+    (when === 'early' ? this.early : this.final).push(d);
+  }
+
+  get hasEarlyErrors(): boolean {
+    return this.early.some((d) => d.severity === 'error');
+  }
+}

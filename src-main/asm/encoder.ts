@@ -1,0 +1,689 @@
+// Encoder: walks the instruction table (table.ts) for one instruction and produces bytes plus
+// fix-ups for values that depend on the final section layout. It never re-parses text.
+
+import { evaluate, type Expr, type Value } from './expr.js';
+import type { Insn } from './parser.js';
+import type { ImmOp, MemOp, Operand } from './operands.js';
+import { isLongOnlyReg, type Reg } from './registers.js';
+import { RAW_ROWS } from './table.js';
+
+// ---------- compiled table ----------
+
+type PatT =
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'fpu' | 'mmx'
+  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
+
+interface Pat {
+  t: PatT;
+  size: number;
+  fixed?: string;
+}
+
+interface Row {
+  mn: string;
+  pats: Pat[];
+  osize: 0 | 16 | 32 | 64 | -64; // -64: o64nw
+  asize: 0 | 16 | 32 | 64;
+  mand: number[]; // mandatory prefixes
+  opcode: number[];
+  plusR: boolean;
+  modrm: 'none' | 'r' | 'rr' | number;
+  imms: ('ib' | 'iw' | 'id' | 'iq')[];
+  rel: '' | 'rb' | 'rw' | 'rd';
+  far: boolean; // ow sel
+  mo: boolean;
+  flags: Set<string>;
+  long: boolean;
+  nolong: boolean;
+  regIdx: number;
+  rmIdx: number;
+  plusIdx: number;
+  immIdx: number[];
+  relIdx: number;
+}
+
+function compilePat(p: string): Pat {
+  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'];
+  if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
+  let m: RegExpExecArray | null;
+  if ((m = /^~r(\d+)$/.exec(p))) return { t: 'rmreg', size: +m[1] };
+  if ((m = /^r(\d+)$/.exec(p))) return { t: 'reg', size: +m[1] };
+  if ((m = /^rm(\d+)$/.exec(p))) return { t: 'rm', size: +m[1] };
+  if ((m = /^m(\d+)$/.exec(p))) return { t: 'mem', size: +m[1] };
+  if (p === 'm') return { t: 'mem', size: 0 };
+  if ((m = /^imm(\d*)$/.exec(p))) return { t: 'imm', size: m[1] ? +m[1] : 0 };
+  if ((m = /^sb(\d+)$/.exec(p))) return { t: 'sb', size: +m[1] };
+  if (p === 'sd64') return { t: 'sd', size: 64 };
+  if (p === 'ud64') return { t: 'ud', size: 64 };
+  if (p === 'one') return { t: 'one', size: 0 };
+  if ((m = /^far(\d+)$/.exec(p))) return { t: 'far', size: +m[1] };
+  if (p === 'mfar') return { t: 'mfar', size: 0 };
+  if (p === 'mo') return { t: 'mo', size: 0 };
+  if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
+  if (p === 'xmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  throw new Error(`bad operand pattern ${p}`);
+}
+
+function compileRow(r: [string, string, string, string?]): Row {
+  const [mn, ops, enc, fl] = r;
+  const pats = ops ? ops.split(',').map(compilePat) : [];
+  const row: Row = {
+    mn, pats, osize: 0, asize: 0, mand: [], opcode: [], plusR: false, modrm: 'none', imms: [], rel: '', far: false, mo: false,
+    flags: new Set((fl ?? '').split(/\s+/).filter(Boolean)), long: false, nolong: false, regIdx: -1, rmIdx: -1, plusIdx: -1, immIdx: [], relIdx: -1,
+  };
+  for (const tok of enc.split(/\s+/)) {
+    if (tok === 'o16') row.osize = 16;
+    else if (tok === 'o32') row.osize = 32;
+    else if (tok === 'o64') row.osize = 64;
+    else if (tok === 'o64nw') row.osize = -64;
+    else if (tok === 'a16') row.asize = 16;
+    else if (tok === 'a32') row.asize = 32;
+    else if (tok === 'a64') row.asize = 64;
+    else if (/^[0-9A-F]{2}\+r$/.test(tok)) {
+      row.opcode.push(parseInt(tok.slice(0, 2), 16));
+      row.plusR = true;
+    } else if (/^[0-9A-F]{2}$/.test(tok)) {
+      const b = parseInt(tok, 16);
+      if (row.opcode.length === 0 && (b === 0x66 || b === 0xf2 || b === 0xf3) && enc.includes('0F')) row.mand.push(b);
+      else row.opcode.push(b);
+    } else if (tok === '/r') row.modrm = 'r';
+    else if (tok === '/rr') row.modrm = 'rr';
+    else if (/^\/[0-7]$/.test(tok)) row.modrm = +tok[1];
+    else if (tok === 'ib' || tok === 'iw' || tok === 'id' || tok === 'iq') row.imms.push(tok);
+    else if (tok === 'rb' || tok === 'rw' || tok === 'rd') row.rel = tok;
+    else if (tok === 'ow') row.far = true;
+    else if (tok === 'sel') row.far = true;
+    else if (tok === 'mo') row.mo = true;
+    else throw new Error(`bad encoding token ${tok} in ${mn}`);
+  }
+  row.long = row.flags.has('long') || row.osize === 64 || row.asize === 64;
+  row.nolong = row.flags.has('nolong');
+  // Which operand feeds which field.
+  const isRegField = (p: Pat): boolean => p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'mmx';
+  const isRmField = (p: Pat): boolean => p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
+  pats.forEach((p, i) => {
+    if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
+    if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
+      if (row.rel) row.relIdx = i;
+      else row.immIdx.push(i);
+    }
+    if (p.t === 'far') row.relIdx = i;
+  });
+  pats.forEach((p, i) => {
+    if (isRegField(p) && row.regIdx < 0 && (row.modrm === 'r' || row.modrm === 'rr')) row.regIdx = i;
+  });
+  if (row.modrm === 'r' && row.rmIdx < 0) {
+    // Two register patterns: the one not used for reg goes to rm.
+    row.rmIdx = pats.findIndex((p, i) => i !== row.regIdx && (isRegField(p) || p.t === 'rmreg'));
+  }
+  if (typeof row.modrm === 'number' && row.rmIdx < 0) row.rmIdx = pats.findIndex((p) => isRegField(p) || p.t === 'rm');
+  if (row.plusR) row.plusIdx = pats.findIndex((p) => p.t === 'reg' || p.t === 'fpu');
+  return row;
+}
+
+const ROWS = new Map<string, Row[]>();
+for (const r of RAW_ROWS) {
+  const row = compileRow(r);
+  const list = ROWS.get(row.mn);
+  if (list) list.push(row);
+  else ROWS.set(row.mn, [row]);
+}
+
+export const MNEMONICS: Set<string> = new Set(ROWS.keys());
+export function tableRows(): ReadonlyMap<string, readonly Row[]> {
+  return ROWS;
+}
+export type { Row };
+
+// ---------- encoding ----------
+
+export interface EncodeEnv {
+  bits: 16 | 32 | 64;
+  seg: number; // current section index
+  off: number; // section-relative offset of the instruction
+  eval(e: Expr): Value;
+  o0: boolean;
+  defaultRel: boolean;
+  final: boolean;
+}
+
+/** A field whose final value adds section base addresses known only after layout. */
+export interface Fix {
+  at: number;
+  size: number;
+  plus: number; // section index whose vstart is added (-1 none)
+  minus: number; // section index whose vstart is subtracted (-1 none)
+}
+
+export interface Encoded {
+  bytes: number[];
+  fixes: Fix[];
+  warnings: string[];
+  /** Jump-range check deferred to the final pass: [byte index, displacement] */
+  shortCheck?: number;
+}
+
+export class EncodeError extends Error {}
+
+interface OpVal {
+  v?: Value; // immediate / far offset value
+  segv?: Value; // far segment value
+  disp?: Value; // memory displacement value
+}
+
+function fitsS8(n: bigint): boolean {
+  return n >= -128n && n <= 127n;
+}
+
+function immFlags(v: Value, size: number, kind: 'sb' | 'sd' | 'ud'): boolean {
+  if (v.unk) return true; // optimistic in early passes
+  if (v.seg >= 0) return false; // relocatable: never shrunk
+  const n = v.n;
+  if (kind === 'sb') {
+    if (size === 16) return fitsS8(BigInt.asIntN(16, n));
+    if (size === 32) return fitsS8(BigInt.asIntN(32, n));
+    return fitsS8(n);
+  }
+  if (kind === 'sd') return n >= -0x80000000n && n <= 0x7fffffffn;
+  return n >= 0n && n <= 0xffffffffn;
+}
+
+function regOf(op: Operand): Reg | undefined {
+  return op.k === 'reg' ? op.reg : undefined;
+}
+
+type MatchRes = 'ok' | 'fail' | { miss: number };
+
+function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forcedMemSize: number): MatchRes {
+  const r = regOf(op);
+  switch (p.t) {
+    case 'reg':
+      return r && r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
+    case 'rmreg':
+      return r && r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
+    case 'fixed':
+      return r && r.name === p.fixed ? 'ok' : 'fail';
+    case 'sreg':
+      return r && r.cls === 'seg' ? 'ok' : 'fail';
+    case 'creg':
+      return r && r.cls === 'cr' ? 'ok' : 'fail';
+    case 'dreg':
+      return r && r.cls === 'dr' ? 'ok' : 'fail';
+    case 'xmm':
+      return r && r.cls === 'xmm' ? 'ok' : 'fail';
+    case 'mmx':
+      return r && r.cls === 'mmx' ? 'ok' : 'fail';
+    case 'fpu':
+      return r && r.cls === 'st' ? 'ok' : 'fail';
+    case 'rm':
+      if (r) return r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
+      return memSize(op, p.size, forcedMemSize);
+    case 'mem':
+      if (op.k !== 'mem' || op.far) return 'fail';
+      if (p.size === 0) return row.flags.has('unsized') && (op.size !== 0 || forcedMemSize !== 0) ? 'fail' : 'ok';
+      return memSize(op, p.size, forcedMemSize);
+    case 'xmmrm':
+      if (r) return r.cls === 'xmm' ? 'ok' : 'fail';
+      if (op.k !== 'mem' || op.far) return 'fail';
+      return op.size === 0 || op.size === p.size ? 'ok' : 'fail';
+    case 'mfar':
+      return op.k === 'mem' && op.far ? 'ok' : 'fail';
+    case 'mo': {
+      if (op.k !== 'mem' || op.far || op.base || op.index) return 'fail';
+      if (env.bits === 64) {
+        if (op.dispSize !== 64 || op.rel === true || (op.rel === undefined && env.defaultRel)) return 'fail';
+      } else if (op.dispSize === 64) return 'fail';
+      return 'ok';
+    }
+    case 'imm':
+    case 'sb':
+    case 'sd':
+    case 'ud': {
+      if (op.k !== 'imm') return 'fail';
+      let osz = op.size;
+      if (osz === 0 && row.flags.has('dflt')) osz = env.bits;
+      if (p.size !== 0 && osz !== 0 && osz !== p.size) return 'fail';
+      if (p.size === 0 && row.flags.has('pushbyte')) return 'fail';
+      if (row.flags.has('pushbyte') || (p.t === 'imm' && p.size === 8 && row.mn === 'push')) return op.size === 8 ? 'ok' : 'fail';
+      if (p.t === 'imm') return 'ok';
+      if (op.strict || env.o0) return 'fail';
+      return immFlags(val.v!, p.size, p.t) ? 'ok' : 'fail';
+    }
+    case 'one':
+      return op.k === 'imm' && !val.v!.unk && val.v!.seg < 0 && val.v!.n === 1n && (op.size === 0 || op.size === 8) ? 'ok' : 'fail';
+    case 'far': {
+      if (op.k !== 'far') return 'fail';
+      let osz = op.size;
+      if (osz === 0) osz = env.bits;
+      return osz === p.size ? 'ok' : 'fail';
+    }
+  }
+}
+
+function memSize(op: Operand, size: number, forced: number): MatchRes {
+  if (op.k !== 'mem' || op.far) return 'fail';
+  const s = op.size || forced;
+  if (s === size) return 'ok';
+  if (s === 0) return { miss: size };
+  return 'fail';
+}
+
+/** Unsized memory borrows its size from a register/sized immediate of the same size (NASM's SM rows). */
+function anchored(row: Row, ops: Operand[], size: number): boolean {
+  if (row.flags.has('unsizedok')) return true;
+  if (row.flags.has('nosm')) return false;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const p = row.pats[i];
+    if (op.k === 'reg' && (p.t === 'reg' || p.t === 'fixed' || p.t === 'rm') && op.reg.cls === 'gpr' && op.reg.size === size) return true;
+    if (op.k === 'reg' && p.t === 'sreg' && size === 16) return true;
+    if (op.k === 'reg' && p.t === 'xmm') return true;
+    if (op.k === 'imm' && op.size === size) return true;
+    if (op.k === 'imm' && op.size === 8 && size === 8) return true;
+  }
+  return false;
+}
+
+export function encode(insn: Insn, env: EncodeEnv): Encoded {
+  const rows = ROWS.get(insn.mn);
+  if (!insn.mn) return prefixOnly(insn);
+  if (!rows) throw new EncodeError('parser: instruction expected');
+  const ops = insn.ops;
+  const vals: OpVal[] = ops.map((op) => {
+    if (op.k === 'imm') return { v: env.eval(op.expr) };
+    if (op.k === 'far') return { v: env.eval(op.off), segv: env.eval(op.seg) };
+    if (op.k === 'mem') return { disp: op.disp ? env.eval(op.disp) : undefined };
+    return {};
+  });
+  const longRegs = ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg)) || ops.some((op) => op.k === 'mem' && ((op.base && op.base.size === 64) || (op.index && op.index.size === 64)));
+  if (env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
+    // Any row using these registers is 64-bit only.
+    let any = false;
+    for (const row of rows) if (row.pats.length === ops.length) any = true;
+    if (any) throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
+  }
+  void longRegs;
+
+  let badMode = false;
+  const missSizes = new Set<number>();
+  const tryRows = (forced: number): Row | undefined => {
+    for (const row of rows) {
+      if (row.pats.length !== ops.length) continue;
+      let ok = true;
+      let miss = 0;
+      for (let i = 0; i < ops.length; i++) {
+        const m = matchOp(row.pats[i], ops[i], vals[i], row, env, forced);
+        if (m === 'fail') {
+          ok = false;
+          break;
+        }
+        if (m !== 'ok') miss = m.miss;
+      }
+      if (!ok) continue;
+      if (miss && !anchored(row, ops, miss)) {
+        if (!((row.long && env.bits !== 64) || (row.nolong && env.bits === 64))) missSizes.add(miss);
+        continue;
+      }
+      if ((row.long && env.bits !== 64) || (row.nolong && env.bits === 64)) {
+        badMode = true;
+        continue;
+      }
+      if (row.flags.has('noeaxeax') && env.bits === 64 && ops.every((o) => o.k === 'reg' && o.reg.name === 'eax')) continue;
+      if (!jumpOk(row, ops, vals, env)) continue;
+      return row;
+    }
+    return undefined;
+  };
+  let row = tryRows(0);
+  if (!row && missSizes.size === 1 && !badMode) {
+    const [s] = [...missSizes];
+    missSizes.clear();
+    row = tryRows(s);
+    if (row) return emit(row, insn, vals, env, s);
+  }
+  if (!row) {
+    if (ops.length === 2 && ops[0].k === 'far' ) throw new EncodeError('invalid combination of opcode and operands');
+    if (badMode) {
+      if ((insn.mn === 'jmp' || insn.mn === 'call') && ops[0]?.k === 'far' && env.bits === 64) throw new EncodeError('mismatch in operand sizes');
+      throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
+    }
+    if (missSizes.size > 0) throw new EncodeError('operation size not specified');
+    throw new EncodeError('invalid combination of opcode and operands');
+  }
+  return emit(row, insn, vals, env, 0);
+}
+
+/** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */
+function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
+  if (!row.flags.has('short')) {
+    if (row.rel && !row.flags.has('shortonly')) {
+      const op = ops[row.relIdx] as ImmOp;
+      if (op.jmp === 'short') return false;
+    }
+    return true;
+  }
+  const op = ops[0];
+  if (op.k !== 'imm') return false;
+  if (op.jmp === 'short') return true;
+  if (op.size !== 0 || op.jmp === 'near' || op.jmp === 'far' || op.strict) return false;
+  if (env.o0 && row.mn === 'jmp') return false;
+  const v = vals[0].v!;
+  if (v.unk) return true;
+  if (v.seg !== env.seg) return false;
+  const len = shortLen(row, env);
+  const d = v.n - BigInt(env.off + len);
+  return fitsS8(d);
+}
+
+function shortLen(row: Row, env: EncodeEnv): number {
+  let n = row.opcode.length + 1;
+  if (row.asize && row.asize !== env.bits) n++;
+  return n;
+}
+
+function prefixOnly(insn: Insn): Encoded {
+  const bytes: number[] = [];
+  for (const p of insn.prefixes) {
+    const b = PREFIX_BYTES[p];
+    if (b !== undefined) bytes.push(b);
+  }
+  return { bytes, fixes: [], warnings: [] };
+}
+
+const PREFIX_BYTES: Record<string, number> = {
+  lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2,
+  es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65, o16: 0x66, o32: 0x66, a16: 0x67, a32: 0x67, wait: 0x9b,
+};
+
+const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
+
+function writeLE(out: number[], v: bigint, size: number): void {
+  let x = BigInt.asUintN(size * 8, v);
+  for (let i = 0; i < size; i++) {
+    out.push(Number(x & 0xffn));
+    x >>= 8n;
+  }
+}
+
+interface EA {
+  modrm: number; // mod and rm bits (reg filled later)
+  sib?: number;
+  dispSize: number;
+  disp?: Value;
+  rexX: boolean;
+  rexB: boolean;
+  asize: number;
+  rip: boolean;
+}
+
+const R16: Record<string, number> = { 'bx+si': 0, 'bx+di': 1, 'bp+si': 2, 'bp+di': 3, si: 4, di: 5, bp: 6, bx: 7 };
+
+function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: string[]): EA {
+  let base = m.base;
+  let index = m.index;
+  let scale = m.scale;
+  const regSize = base?.size ?? index?.size ?? 0;
+  let asize: number;
+  if (regSize) asize = regSize;
+  else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 32 : 64) : m.dispSize;
+  else asize = env.bits;
+  if (env.bits === 64 && asize === 16) throw new EncodeError('16-bit addressing is not supported in 64-bit mode');
+  if (env.bits !== 64 && asize === 64) throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
+  if (base && index && base.size !== index.size) throw new EncodeError('invalid effective address');
+  const d = dispV ?? { n: 0n, seg: -1, unk: false };
+  const plain = !d.unk && d.seg < 0;
+  const hasDisp = m.disp !== undefined;
+
+  if (asize === 16) {
+    if (index && scale !== 1) throw new EncodeError('invalid 16-bit effective address');
+    const names = [base?.name, index?.name].filter(Boolean).sort() as string[];
+    let key = names.join('+');
+    if (names.length === 2) {
+      const [a, b] = names;
+      key = a === 'bp' || a === 'bx' ? `${a}+${b}` : `${b}+${a}`;
+    }
+    if (!regSize) {
+      return { modrm: 0x06, dispSize: 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
+    }
+    const rm = R16[key];
+    if (rm === undefined) throw new EncodeError('invalid 16-bit effective address');
+    let mod: number;
+    if (m.dispSize === 8) mod = 1;
+    else if (m.dispSize === 16) mod = 2;
+    else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
+    else if (plain && fitsS8(BigInt.asIntN(16, d.n)) ) mod = 1;
+    else mod = 2;
+    return { modrm: (mod << 6) | rm, dispSize: mod === 0 ? 0 : mod === 1 ? 1 : 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
+  }
+
+  // 32/64-bit addressing
+  if (!base && !index) {
+    if (env.bits === 64) {
+      const wantRel = m.rel === true || (m.rel === undefined && env.defaultRel && !(m.seg && (m.seg.name === 'fs' || m.seg.name === 'gs')));
+      if (wantRel) {
+        if (!d.unk && d.seg < 0) {
+          warnings.push('absolute address can not be RIP-relative [-w+ea-absolute]');
+        } else {
+          return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: true };
+        }
+      }
+      return { modrm: 0x04, sib: 0x25, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
+    }
+    return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
+  }
+  if (index && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
+    base = index;
+    scale -= 1;
+  }
+  if (index && scale === 1 && !base && !m.nosplit) {
+    base = index;
+    index = undefined;
+  }
+  if (index && (index.num === 4 && index.cls === 'gpr')) {
+    if (scale === 1 && base && base.num !== 4) {
+      [base, index] = [index, base];
+    } else throw new EncodeError('invalid effective address');
+  }
+  if (![1, 2, 4, 8].includes(scale)) throw new EncodeError('invalid effective address');
+  const ss = scale === 1 ? 0 : scale === 2 ? 1 : scale === 4 ? 2 : 3;
+  let mod: number;
+  const baseLow = base ? base.num & 7 : -1;
+  if (!base) {
+    // index only: SIB with no base, disp32
+    const sib = (ss << 6) | ((index!.num & 7) << 3) | 5;
+    return { modrm: 0x04, sib, dispSize: 4, disp: d, rexX: index!.num >= 8, rexB: false, asize, rip: false };
+  }
+  if (m.dispSize === 8) mod = 1;
+  else if (m.dispSize === 32 || m.dispSize === 64) mod = 2;
+  else if (!hasDisp || (plain && d.n === 0n)) mod = baseLow === 5 ? 1 : 0;
+  else if (plain && fitsS8(asize === 32 ? BigInt.asIntN(32, d.n) : d.n)) mod = 1;
+  else mod = 2;
+  const dispSize = mod === 0 ? 0 : mod === 1 ? 1 : 4;
+  if (index || baseLow === 4) {
+    const idx = index ? index.num & 7 : 4;
+    const sib = (ss << 6) | (idx << 3) | baseLow;
+    return { modrm: (mod << 6) | 4, sib, dispSize, disp: d, rexX: !!index && index.num >= 8, rexB: base.num >= 8, asize, rip: false };
+  }
+  return { modrm: (mod << 6) | baseLow, dispSize, disp: d, rexX: false, rexB: base.num >= 8, asize, rip: false };
+}
+
+function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: number): Encoded {
+  const ops = insn.ops;
+  const warnings: string[] = [];
+  const bits = env.bits;
+  let rexW = false;
+  let rexR = false;
+  let rexX = false;
+  let rexB = false;
+  let needRex = false;
+  let osPrefix = false;
+  let asPrefix = false;
+  let seg: number | undefined;
+
+  // operand size
+  if (row.osize === 16) osPrefix = bits !== 16;
+  else if (row.osize === 32) osPrefix = bits === 16;
+  else if (row.osize === 64) rexW = true;
+  for (const p of insn.prefixes) {
+    if (p === 'o16' && bits !== 16) osPrefix = true;
+    if (p === 'o32' && bits === 16) osPrefix = true;
+    if (p === 'o64') rexW = true;
+  }
+  if (row.flags.has('farm') && bits === 64) rexW = !ops.some((o) => o.k === 'mem' && o.size === 32);
+  if (row.flags.has('farm') && ops[0].k === 'mem' && ops[0].size === 32 && bits === 16) osPrefix = true;
+  if (row.asize) asPrefix = row.asize !== bits;
+
+  let ea: EA | undefined;
+  let regField = 0;
+  const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
+  if (mem) {
+    ea = buildEA(mem, vals[row.rmIdx].disp, env, warnings);
+    if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
+    if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
+    rexX = ea.rexX;
+    rexB = ea.rexB;
+  } else if (row.mo) {
+    const mi = ops.findIndex((o) => o.k === 'mem');
+    const m = ops[mi] as MemOp;
+    if (m.seg) seg = SEG_PREFIX[m.seg.name];
+  }
+  for (const p of insn.prefixes) {
+    if (p in SEG_PREFIX) seg = SEG_PREFIX[p];
+    if ((p === 'a16' && bits !== 16) || (p === 'a32' && bits !== 32)) asPrefix = true;
+  }
+
+  const bytes: number[] = [];
+  const fixes: Fix[] = [];
+  for (const p of insn.prefixes) {
+    if (p === 'lock') bytes.push(0xf0);
+    else if (p === 'rep' || p === 'repe' || p === 'repz') bytes.push(0xf3);
+    else if (p === 'repne' || p === 'repnz') bytes.push(0xf2);
+    else if (p === 'wait') bytes.push(0x9b);
+  }
+  if (seg !== undefined) bytes.push(seg);
+  if (osPrefix) bytes.push(0x66);
+  if (asPrefix) bytes.push(0x67);
+  for (const b of row.mand) bytes.push(b);
+
+  // register fields
+  const opcode = row.opcode.slice();
+  const highRegs: boolean[] = [];
+  const noteReg = (r: Reg): void => {
+    if (r.rexOnly && r.cls === 'gpr' && r.size === 8) needRex = true;
+    if (r.high8) highRegs.push(true);
+  };
+  for (const op of ops) if (op.k === 'reg') noteReg(op.reg);
+  if (row.plusR) {
+    const r = (ops[row.plusIdx] as { reg: Reg }).reg;
+    opcode[opcode.length - 1] += r.num & 7;
+    if (r.num >= 8) rexB = true;
+  }
+  let modrm = -1;
+  let sib: number | undefined;
+  if (row.modrm !== 'none') {
+    if (row.modrm === 'r' || row.modrm === 'rr') {
+      const rr = (ops[row.regIdx] as { reg: Reg }).reg;
+      regField = rr.num & 7;
+      if (rr.num >= 8) rexR = true;
+      if (row.modrm === 'rr') {
+        modrm = 0xc0 | (regField << 3) | (rr.num & 7);
+        if (rr.num >= 8) rexB = true;
+      }
+    } else regField = row.modrm;
+    if (modrm < 0) {
+      const rmOp = ops[row.rmIdx];
+      if (rmOp.k === 'reg') {
+        modrm = 0xc0 | (regField << 3) | (rmOp.reg.num & 7);
+        if (rmOp.reg.num >= 8) rexB = true;
+      } else if (ea) {
+        modrm = ea.modrm | (regField << 3);
+        sib = ea.sib;
+      }
+    }
+  }
+  if (rexW || rexR || rexX || rexB) needRex = true;
+  if (needRex) {
+    if (bits !== 64) throw new EncodeError(`instruction not supported in ${bits}-bit mode`);
+    if (highRegs.length) throw new EncodeError('cannot use high byte register in rex instruction');
+    bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
+  }
+  for (const b of opcode) bytes.push(b);
+  if (modrm >= 0) bytes.push(modrm);
+  if (sib !== undefined) bytes.push(sib);
+  let ripAt = -1;
+  let ripVal: Value | undefined;
+  if (ea && modrm >= 0 && (modrm & 0xc0) !== 0xc0) {
+    if (ea.dispSize) {
+      const d = ea.disp!;
+      if (ea.rip) {
+        ripAt = bytes.length;
+        ripVal = d;
+        writeLE(bytes, 0n, 4);
+      } else {
+        const at = bytes.length;
+        writeLE(bytes, d.n, ea.dispSize);
+        if (d.seg >= 0) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: -1 });
+      }
+    }
+  }
+  if (row.mo) {
+    const mi = ops.findIndex((o) => o.k === 'mem');
+    const m = ops[mi] as MemOp;
+    const d = vals[mi].disp ?? { n: 0n, seg: -1, unk: false };
+    let size = bits === 64 ? 8 : bits === 32 ? 4 : 2;
+    if (bits !== 64 && (m.dispSize === 16 || m.dispSize === 32) && m.dispSize !== bits) {
+      size = m.dispSize / 8;
+      if (!asPrefix) {
+        bytes.splice(bytes.indexOf(row.opcode[0], seg !== undefined ? 1 : 0), 0, 0x67);
+      }
+    }
+    const at = bytes.length;
+    writeLE(bytes, d.n, size);
+    if (d.seg >= 0) fixes.push({ at, size, plus: d.seg, minus: -1 });
+  }
+  // immediates
+  row.imms.forEach((kind, k) => {
+    const idx = row.immIdx[k];
+    const v = vals[idx].v!;
+    const size = kind === 'ib' ? 1 : kind === 'iw' ? 2 : kind === 'id' ? 4 : 8;
+    const at = bytes.length;
+    writeLE(bytes, v.n, size);
+    if (v.seg >= 0) fixes.push({ at, size, plus: v.seg, minus: -1 });
+  });
+  // relative branch / far pointer
+  let shortCheck: number | undefined;
+  if (row.rel) {
+    const v = vals[row.relIdx].v!;
+    const size = row.rel === 'rb' ? 1 : row.rel === 'rw' ? 2 : 4;
+    const at = bytes.length;
+    const end = env.off + at + size;
+    const d = v.n - BigInt(end);
+    writeLE(bytes, d, size);
+    if (v.seg !== env.seg) fixes.push({ at, size, plus: v.seg, minus: env.seg });
+    if (size === 1 && env.final && !v.unk && (v.seg !== env.seg || !fitsS8(d))) shortCheck = at;
+  }
+  if (row.far) {
+    const op = vals[row.relIdx];
+    const osz = row.osize === 16 ? 2 : 4;
+    const at = bytes.length;
+    writeLE(bytes, op.v!.n, osz);
+    if (op.v!.seg >= 0) fixes.push({ at, size: osz, plus: op.v!.seg, minus: -1 });
+    writeLE(bytes, op.segv!.n, 2);
+  }
+  if (ripAt >= 0 && ripVal) {
+    const end = env.off + bytes.length;
+    writeLE2(bytes, ripAt, ripVal.n - BigInt(end), 4);
+    if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg });
+  }
+  return { bytes, fixes, warnings, shortCheck };
+}
+
+function writeLE2(out: number[], at: number, v: bigint, size: number): void {
+  let x = BigInt.asUintN(size * 8, v);
+  for (let i = 0; i < size; i++) {
+    out[at + i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+}
+
+export { evaluate };

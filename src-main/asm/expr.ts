@@ -1,0 +1,309 @@
+// Expressions: parsing tokens to a tree once, and evaluating the tree every pass.
+// Values are 64-bit; a value may be relative to one section (a "relocatable" value), which
+// NASM treats differently from a plain number when choosing encodings (NASM-FACTS 2.5).
+
+import type { Tok } from './lexer.js';
+import { lookupReg, type Reg } from './registers.js';
+
+export type Expr =
+  | { k: 'num'; v: bigint }
+  | { k: 'sym'; name: string; col: number }
+  | { k: 'here' }
+  | { k: 'base' }
+  | { k: 'reg'; reg: Reg; col: number }
+  | { k: 'un'; op: string; a: Expr }
+  | { k: 'bin'; op: string; a: Expr; b: Expr }
+  | { k: 'cond'; c: Expr; a: Expr; b: Expr };
+
+export interface Value {
+  n: bigint;
+  seg: number; // -1: absolute number, else section index the value is relative to
+  unk: boolean; // depends on a symbol not (yet) defined
+}
+
+export class ExprError extends Error {
+  constructor(message: string, public col: number) {
+    super(message);
+  }
+}
+
+export const NUM = (n: bigint): Value => ({ n, seg: -1, unk: false });
+
+/** Character constant: little-endian bytes of a string. */
+export function strValue(bytes: string): bigint {
+  let v = 0n;
+  for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes.charCodeAt(i));
+  return v;
+}
+
+const SIZE_WORDS = new Set(['byte', 'word', 'dword', 'qword', 'tword', 'oword', 'yword', 'zword']);
+
+export class ExprParser {
+  pos = 0;
+  constructor(
+    public toks: Tok[],
+    public qualify: (name: string) => string,
+    public allowRegs = false,
+    public endCol = 1,
+  ) {}
+
+  peek(): Tok | undefined {
+    return this.toks[this.pos];
+  }
+  isOp(v: string): boolean {
+    const t = this.toks[this.pos];
+    return t !== undefined && t.t === 'op' && t.v === v;
+  }
+  err(msg = 'expression syntax error'): never {
+    const t = this.toks[this.pos];
+    throw new ExprError(msg, t ? t.col : this.endCol);
+  }
+
+  parse(): Expr {
+    return this.cond();
+  }
+
+  private cond(): Expr {
+    const c = this.binary(0);
+    if (this.isOp('?')) {
+      this.pos++;
+      const a = this.cond();
+      if (!this.isOp(':')) this.err("expecting `:'");
+      this.pos++;
+      const b = this.cond();
+      return { k: 'cond', c, a, b };
+    }
+    return c;
+  }
+
+  private static LEVELS: string[][] = [
+    ['||'],
+    ['^^'],
+    ['&&'],
+    ['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>'],
+    ['|'],
+    ['^'],
+    ['&'],
+    ['<<', '>>', '<<<', '>>>'],
+    ['+', '-'],
+    ['*', '/', '//', '%', '%%'],
+  ];
+
+  private binary(level: number): Expr {
+    if (level >= ExprParser.LEVELS.length) return this.unary();
+    let a = this.binary(level + 1);
+    const ops = ExprParser.LEVELS[level];
+    for (;;) {
+      const t = this.peek();
+      if (!t || t.t !== 'op' || !ops.includes(t.v)) return a;
+      this.pos++;
+      const b = this.binary(level + 1);
+      a = { k: 'bin', op: t.v, a, b };
+    }
+  }
+
+  private unary(): Expr {
+    const t = this.peek();
+    if (!t) this.err();
+    if (t.t === 'op' && (t.v === '-' || t.v === '+' || t.v === '~' || t.v === '!')) {
+      this.pos++;
+      const a = this.unary();
+      if (t.v === '+') return a;
+      if (a.k === 'num') {
+        if (t.v === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
+        if (t.v === '~') return { k: 'num', v: BigInt.asIntN(64, ~a.v) };
+      }
+      return { k: 'un', op: t.v, a };
+    }
+    if (t.t === 'id' && !t.forced && t.v.toLowerCase() === 'seg') this.err('SEG is not supported in flat binary output');
+    return this.primary();
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    if (!t) this.err();
+    this.pos++;
+    switch (t.t) {
+      case 'num':
+        return { k: 'num', v: BigInt.asIntN(64, t.n!) };
+      case 'str':
+        return { k: 'num', v: BigInt.asIntN(64, strValue(t.v)) };
+      case 'float':
+        this.pos--;
+        this.err('floating-point constant encountered in expression');
+        break;
+      case 'id': {
+        if (!t.forced) {
+          const low = t.v.toLowerCase();
+          const r = lookupReg(low);
+          if (r) {
+            if (!this.allowRegs) {
+              this.pos--;
+              this.err();
+            }
+            return { k: 'reg', reg: r, col: t.col };
+          }
+          if (SIZE_WORDS.has(low) || low === 'strict' || low === 'near' || low === 'short' || low === 'far') {
+            this.pos--;
+            this.err();
+          }
+        }
+        return { k: 'sym', name: this.qualify(t.v), col: t.col };
+      }
+      case 'op':
+        if (t.v === '$') return { k: 'here' };
+        if (t.v === '$$') return { k: 'base' };
+        if (t.v === '(') {
+          const e = this.cond();
+          if (!this.isOp(')')) this.err("expecting `)'");
+          this.pos++;
+          return e;
+        }
+    }
+    this.pos--;
+    this.err();
+  }
+}
+
+export interface EvalCtx {
+  /** Returns the symbol's value, or undefined if it is not (yet) defined. */
+  sym(name: string): Value | undefined;
+  here: Value;
+  base: Value;
+  /** Called with the first undefined symbol name seen. */
+  onUndefined?: (name: string, col: number) => void;
+}
+
+const M64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+export function evaluate(e: Expr, ctx: EvalCtx): Value {
+  switch (e.k) {
+    case 'num':
+      return { n: e.v, seg: -1, unk: false };
+    case 'sym': {
+      const v = ctx.sym(e.name);
+      if (v) return v;
+      ctx.onUndefined?.(e.name, e.col);
+      return { n: 0n, seg: -1, unk: true };
+    }
+    case 'here':
+      return ctx.here;
+    case 'base':
+      return ctx.base;
+    case 'reg':
+      throw new ExprError('invalid use of register in expression', e.col);
+    case 'cond': {
+      const c = evaluate(e.c, ctx);
+      scalar(c, '?');
+      return c.n !== 0n ? evaluate(e.a, ctx) : evaluate(e.b, ctx);
+    }
+    case 'un': {
+      const a = evaluate(e.a, ctx);
+      if (e.op === '-') {
+        if (a.seg >= 0 && !a.unk) throw new ExprError('invalid negation of relocatable value', 0);
+        return { n: M64(-a.n), seg: -1, unk: a.unk };
+      }
+      scalar(a, e.op);
+      if (e.op === '~') return { n: M64(~a.n), seg: -1, unk: a.unk };
+      return { n: a.n === 0n ? 1n : 0n, seg: -1, unk: a.unk };
+    }
+    case 'bin': {
+      const a = evaluate(e.a, ctx);
+      const b = evaluate(e.b, ctx);
+      const unk = a.unk || b.unk;
+      if (e.op === '+') {
+        if (a.seg >= 0 && b.seg >= 0 && !unk) throw new ExprError('invalid addition of two relocatable values', 0);
+        return { n: M64(a.n + b.n), seg: a.seg >= 0 ? a.seg : b.seg, unk };
+      }
+      if (e.op === '-') {
+        if (b.seg >= 0 && !unk) {
+          if (a.seg !== b.seg) throw new ExprError('invalid subtraction of relocatable values from different sections', 0);
+          return { n: M64(a.n - b.n), seg: -1, unk };
+        }
+        return { n: M64(a.n - b.n), seg: a.seg, unk };
+      }
+      if (!unk) {
+        scalar(a, e.op);
+        scalar(b, e.op);
+      }
+      const x = a.n;
+      const y = b.n;
+      let r: bigint;
+      switch (e.op) {
+        case '*': r = x * y; break;
+        case '/':
+        case '%':
+        case '//':
+        case '%%':
+          if (y === 0n) {
+            if (unk) return { n: 0n, seg: -1, unk };
+            throw new ExprError('division by zero', 0);
+          }
+          if (e.op === '/') r = U64(x) / U64(y);
+          else if (e.op === '%') r = U64(x) % U64(y);
+          else if (e.op === '//') r = x / y;
+          else r = x % y;
+          break;
+        case '<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
+        case '>>': r = y >= 64n || y < 0n ? 0n : U64(x) >> y; break;
+        case '<<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
+        case '>>>': r = y >= 64n || y < 0n ? (x < 0n ? -1n : 0n) : x >> y; break;
+        case '&': r = x & y; break;
+        case '|': r = x | y; break;
+        case '^': r = x ^ y; break;
+        case '&&': r = x !== 0n && y !== 0n ? 1n : 0n; break;
+        case '||': r = x !== 0n || y !== 0n ? 1n : 0n; break;
+        case '^^': r = (x !== 0n) !== (y !== 0n) ? 1n : 0n; break;
+        case '=': case '==': r = x === y ? 1n : 0n; break;
+        case '!=': case '<>': r = x !== y ? 1n : 0n; break;
+        case '<': r = x < y ? 1n : 0n; break;
+        case '<=': r = x <= y ? 1n : 0n; break;
+        case '>': r = x > y ? 1n : 0n; break;
+        case '>=': r = x >= y ? 1n : 0n; break;
+        case '<=>': r = x < y ? -1n : x > y ? 1n : 0n; break;
+        default: throw new ExprError(`unknown operator ${e.op}`, 0);
+      }
+      return { n: M64(r), seg: -1, unk };
+    }
+  }
+}
+
+function scalar(v: Value, op: string): void {
+  if (v.seg >= 0 && !v.unk) throw new ExprError(`\`${op}' operator may only be applied to scalar values`, 0);
+}
+
+/** True when the tree mentions no symbol and no `$`/`$$`: its value never changes between passes. */
+export function isConstExpr(e: Expr): boolean {
+  switch (e.k) {
+    case 'num':
+      return true;
+    case 'sym':
+    case 'here':
+    case 'base':
+    case 'reg':
+      return false;
+    case 'un':
+      return isConstExpr(e.a);
+    case 'bin':
+      return isConstExpr(e.a) && isConstExpr(e.b);
+    case 'cond':
+      return isConstExpr(e.c) && isConstExpr(e.a) && isConstExpr(e.b);
+  }
+}
+
+export function usesHere(e: Expr): boolean {
+  switch (e.k) {
+    case 'here':
+    case 'base':
+      return true;
+    case 'un':
+      return usesHere(e.a);
+    case 'bin':
+      return usesHere(e.a) || usesHere(e.b);
+    case 'cond':
+      return usesHere(e.c) || usesHere(e.a) || usesHere(e.b);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,89 @@
+// Exact decimal-to-IEEE conversion (round half to even) for dw/dd/dq/dt/do float constants.
+// Done with BigInt so 80-bit extended values get all 64 mantissa bits right.
+
+interface Fmt {
+  p: number; // mantissa bits including the integer bit
+  e: number; // exponent bits
+  explicit: boolean; // integer bit stored (x87 extended)
+}
+
+const FORMATS: Record<number, Fmt> = {
+  2: { p: 11, e: 5, explicit: false },
+  4: { p: 24, e: 8, explicit: false },
+  8: { p: 53, e: 11, explicit: false },
+  10: { p: 64, e: 15, explicit: true },
+  16: { p: 113, e: 15, explicit: false },
+};
+
+function bitLen(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+export function floatBytes(text: string, size: number): number[] | undefined {
+  const fmt = FORMATS[size];
+  if (!fmt) return undefined;
+  let s = text.replace(/_/g, '').toLowerCase();
+  let neg = false;
+  if (s.startsWith('-')) {
+    neg = true;
+    s = s.slice(1);
+  } else if (s.startsWith('+')) s = s.slice(1);
+  const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(s);
+  if (!m) return undefined;
+  const intPart = m[1] || '0';
+  const frac = m[2] ?? '';
+  const exp10 = (m[3] ? parseInt(m[3], 10) : 0) - frac.length;
+  const M = BigInt(intPart + frac || '0');
+  const bias = (1 << (fmt.e - 1)) - 1;
+  const fracBits = fmt.explicit ? fmt.p - 1 : fmt.p - 1;
+  let expField = 0;
+  let mant = 0n;
+  if (M !== 0n) {
+    let num = M;
+    let den = 1n;
+    if (exp10 >= 0) num *= 10n ** BigInt(exp10);
+    else den = 10n ** BigInt(-exp10);
+    // Find binary exponent e so that 2^(p-1) <= num/den / 2^e < 2^p.
+    let e = bitLen(num) - bitLen(den) - fmt.p;
+    const scaled = (ee: number): [bigint, bigint] => (ee >= 0 ? [num, den << BigInt(ee)] : [num << BigInt(-ee), den]);
+    for (;;) {
+      const [a, b] = scaled(e);
+      const q = a / b;
+      if (q >= 1n << BigInt(fmt.p)) e++;
+      else if (q < 1n << BigInt(fmt.p - 1)) e--;
+      else break;
+    }
+    let unbiased = e + fmt.p - 1;
+    let shiftE = e;
+    const minExp = 1 - bias;
+    if (unbiased < minExp) {
+      // Denormal: fix the exponent at the minimum and lose precision.
+      shiftE = minExp - (fmt.p - 1);
+      unbiased = minExp - 1;
+    }
+    const [a, b] = scaled(shiftE);
+    let q = a / b;
+    const r = a % b;
+    if (r * 2n > b || (r * 2n === b && (q & 1n) === 1n)) q++;
+    if (q >= 1n << BigInt(fmt.p)) {
+      q >>= 1n;
+      unbiased++;
+    }
+    if (unbiased === minExp - 1 && q >= 1n << BigInt(fmt.p - 1)) unbiased = minExp;
+    if (unbiased > bias) {
+      expField = (1 << fmt.e) - 1;
+      mant = fmt.explicit ? 1n << 63n : 0n;
+    } else {
+      expField = unbiased === minExp - 1 ? 0 : unbiased + bias;
+      mant = fmt.explicit ? q : q & ((1n << BigInt(fracBits)) - 1n);
+    }
+  }
+  const total = BigInt(size * 8);
+  let bits = (BigInt(neg ? 1 : 0) << (total - 1n)) | (BigInt(expField) << BigInt(fmt.explicit ? 64 : fracBits)) | mant;
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) {
+    out.push(Number(bits & 0xffn));
+    bits >>= 8n;
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// Public API of the assembler. No Node built-ins here: files come through `readFile`.
+
+import { Assembler } from './assembler.js';
+import { Diags, type Diagnostic } from './diagnostics.js';
+import { ExprError } from './expr.js';
+import { LexError } from './lexer.js';
+import { formatListing } from './listing.js';
+import { LineParser, ParseError, type Stmt } from './parser.js';
+import { Preprocessor, decodeFile } from './preprocessor.js';
+
+export type { Diagnostic } from './diagnostics.js';
+
+export interface AssembleOptions {
+  fileName?: string;
+  readFile?: (path: string) => string | Uint8Array | undefined;
+  includePaths?: string[];
+  defines?: Record<string, string>;
+  optimize?: 'x' | '0';
+}
+
+export interface AsmSymbol {
+  name: string;
+  value: number;
+  section: string;
+}
+
+export interface AssembleResult {
+  bytes: Uint8Array;
+  symbols: AsmSymbol[];
+  listing: string;
+  diagnostics: Diagnostic[];
+  ok: boolean;
+}
+
+export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
+  const fileName = options.fileName ?? 'input.asm';
+  const diags = new Diags();
+  try {
+    return run(source, options, fileName, diags);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const all = [...diags.early, ...diags.final];
+    all.push({ severity: 'error', file: fileName, line: 1, column: 1, message: `internal error: ${msg}` });
+    return { bytes: new Uint8Array(0), symbols: [], listing: '', diagnostics: all, ok: false };
+  }
+}
+
+function run(source: string, options: AssembleOptions, fileName: string, diags: Diags): AssembleResult {
+  const pp = new Preprocessor(
+    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines },
+    diags,
+  );
+  const lines = pp.run(source);
+  const stmts: Stmt[] = [];
+  const parser = new LineParser();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l.text) continue;
+    const before = stmts.length;
+    try {
+      parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, `${msg} [-w+pp-open-string]`));
+    } catch (e) {
+      stmts.length = before;
+      const col = e instanceof ParseError || e instanceof LexError || e instanceof ExprError ? e.col : 1;
+      const msg = e instanceof Error ? e.message : String(e);
+      diags.add('early', 'error', l, col, msg);
+    }
+  }
+  for (const w of parser.orphanWarnings) {
+    const l = lines[w.line];
+    diags.add('early', 'warning', l, w.col, 'label alone on a line without a colon might be in error [-w+label-orphan]');
+  }
+  // incbin files are read once, up front.
+  const incbins = new Map<string, Uint8Array | undefined>();
+  for (const st of stmts) {
+    const name = st.k === 'incbin' ? st.name : st.k === 'times' && st.body?.k === 'incbin' ? st.body.name : undefined;
+    if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
+  }
+  const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins);
+  if (!diags.hasEarlyErrors && !diags.fatal) asm.run();
+  const early = diags.hasEarlyErrors || diags.fatal;
+  const diagnostics = early ? diags.early : [...diags.early, ...diags.final];
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  const bytes = ok ? asm.output() : new Uint8Array(0);
+  let listing = '';
+  if (!early) {
+    try {
+      listing = formatListing(lines, asm.listing, asm.sections, diags.final);
+    } catch {
+      listing = '';
+    }
+  }
+  return { bytes, symbols: ok ? asm.symbolTable() : [], listing, diagnostics, ok };
+}
+
+function readBinary(options: AssembleOptions, name: string): Uint8Array | undefined {
+  const rf = options.readFile;
+  if (!rf) return undefined;
+  const toBytes = (d: string | Uint8Array): Uint8Array => (typeof d === 'string' ? new TextEncoder().encode(d) : d);
+  const cands = [name, ...(options.includePaths ?? []).flatMap((p) => (p.endsWith('/') ? [p + name] : [p + name, p + '/' + name]))];
+  for (const c of cands) {
+    try {
+      const d = rf(c);
+      if (d !== undefined) return toBytes(d);
+    } catch {
+      /* try next */
+    }
+  }
+  return undefined;
+}
+
+export { decodeFile };

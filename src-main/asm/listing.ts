@@ -1,0 +1,94 @@
+// NASM-style listing (-l): line number, section offset, up to 9 bytes per row, macro depth, source.
+// Relocatable fields are shown unrelocated in brackets, as NASM does.
+
+import type { ListRec, Section } from './assembler.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { PLine } from './preprocessor.js';
+
+const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
+
+function bytesField(rec: ListRec): string[] {
+  if (rec.res !== undefined) return [`<res ${rec.res.toString(16).toUpperCase()}h>`];
+  if (rec.times && rec.times.count > 1) {
+    return [rec.times.unit.map((b) => hex(b, 2)).join('') + `<rep ${rec.times.count.toString(16).toUpperCase()}h>`];
+  }
+  const parts: string[] = [];
+  const fixAt = new Map<number, number>();
+  for (const f of rec.fixes) if (f.plus >= 0 && f.minus < 0) fixAt.set(f.at, f.size);
+  let i = 0;
+  while (i < rec.bytes.length) {
+    const fs = fixAt.get(i);
+    if (fs) {
+      parts.push('[' + rec.bytes.slice(i, i + fs).map((b) => hex(b, 2)).join('') + ']');
+      i += fs;
+    } else {
+      parts.push(hex(rec.bytes[i], 2));
+      i++;
+    }
+  }
+  // Split into rows of at most 9 bytes (18 hex digits), bracketed groups kept whole.
+  const rows: string[] = [];
+  let cur = '';
+  let count = 0;
+  for (const p of parts) {
+    const n = p.startsWith('[') ? (p.length - 2) / 2 : 1;
+    if (count + n > 9 && cur) {
+      rows.push(cur);
+      cur = '';
+      count = 0;
+    }
+    cur += p;
+    count += n;
+  }
+  if (cur) rows.push(cur);
+  return rows;
+}
+
+export function formatListing(lines: PLine[], recs: ListRec[], _sections: Section[], diags: Diagnostic[]): string {
+  const byLine = new Map<number, ListRec[]>();
+  for (const r of recs) {
+    const a = byLine.get(r.line);
+    if (a) a.push(r);
+    else byLine.set(r.line, [r]);
+  }
+  const diagByLine = new Map<string, Diagnostic[]>();
+  for (const d of diags) {
+    const k = `${d.file}:${d.line}`;
+    const a = diagByLine.get(k);
+    if (a) a.push(d);
+    else diagByLine.set(k, [d]);
+  }
+  const out: string[] = [];
+  const seenDiag = new Set<string>();
+  lines.forEach((l, idx) => {
+    const depth = l.depth > 0 ? `<${l.depth}>` : '';
+    const text = l.depth > 0 ? l.listText.replace(/\s+/g, ' ') : l.listText;
+    const num = String(l.listLine).padStart(6);
+    const rs = byLine.get(idx);
+    const rows: { off: number; field: string }[] = [];
+    if (rs) {
+      for (const r of rs) {
+        const fields = bytesField(r);
+        let off = r.off;
+        fields.forEach((f, k) => {
+          rows.push({ off, field: f + (k < fields.length - 1 ? '-' : '') });
+          off += 9;
+        });
+      }
+    }
+    if (rows.length === 0) out.push(`${num} ${' '.repeat(8)} ${''.padEnd(20)}${depth.padEnd(4)}${text}`.trimEnd());
+    else {
+      rows.forEach((r, k) => {
+        const src = k === 0 ? text : '';
+        out.push(`${num} ${hex(r.off, 8)} ${r.field.padEnd(20)}${depth.padEnd(4)}${src}`.trimEnd());
+      });
+    }
+    const k = `${l.file}:${l.line}`;
+    const ds = diagByLine.get(k);
+    if (ds && !seenDiag.has(k) && (idx + 1 >= lines.length || lines[idx + 1].line !== l.line || lines[idx + 1].file !== l.file)) {
+      seenDiag.add(k);
+      for (const d of ds) out.push(`${num}          ******************  ${depth.padEnd(4)}${d.severity}: ${d.message}`);
+    }
+  });
+  return out.join('\n') + '\n';
+}

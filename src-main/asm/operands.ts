@@ -1,0 +1,57 @@
+// Parsed operand forms. Memory operands are reduced once, at parse time, to base/index/scale
+// plus a displacement expression, so passes only evaluate the displacement.
+
+import type { Expr } from './expr.js';
+import type { Reg } from './registers.js';
+
+export type Operand = RegOp | ImmOp | MemOp | FarOp;
+
+export interface RegOp {
+  k: 'reg';
+  reg: Reg;
+  col: number;
+}
+
+export interface ImmOp {
+  k: 'imm';
+  expr: Expr;
+  size: number; // 0 = not specified
+  strict: boolean;
+  jmp?: 'short' | 'near' | 'far';
+  col: number;
+}
+
+export interface MemOp {
+  k: 'mem';
+  size: number; // 0 = not specified
+  seg?: Reg;
+  base?: Reg;
+  index?: Reg;
+  scale: number;
+  disp?: Expr;
+  dispSize: number; // forced displacement/address size keyword inside brackets (0 = auto)
+  rel?: boolean; // explicit rel (true) / abs (false) / default (undefined)
+  nosplit: boolean;
+  far: boolean;
+  strict: boolean;
+  col: number;
+}
+
+export interface FarOp {
+  k: 'far';
+  seg: Expr;
+  off: Expr;
+  size: number;
+  col: number;
+}
+
+export const SIZE_KEYWORDS: Record<string, number> = {
+  byte: 8,
+  word: 16,
+  dword: 32,
+  qword: 64,
+  tword: 80,
+  oword: 128,
+  yword: 256,
+  zword: 512,
+};

@@ -1,0 +1,578 @@
+// Parser: preprocessed lines to statements (the parsed form every pass walks). Local labels are
+// qualified here, once, because their meaning depends only on textual position.
+
+import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM } from './expr.js';
+import { tokenize, LexError, type Tok } from './lexer.js';
+import { lookupReg, type Reg } from './registers.js';
+import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
+import { MNEMONICS } from './encoder.js';
+
+export type DataItem =
+  | { k: 'expr'; e: Expr; col: number }
+  | { k: 'str'; bytes: string }
+  | { k: 'float'; text: string; col: number }
+  | { k: 'uninit' };
+
+export interface Insn {
+  mn: string;
+  ops: Operand[];
+  prefixes: string[]; // lock rep repe repne, segment names, o16 o32 o64 a16 a32 a64
+  col: number;
+}
+
+export type StmtBody =
+  | { k: 'label'; name: string; col: number }
+  | { k: 'insn'; insn: Insn }
+  | { k: 'data'; unit: number; items: DataItem[] }
+  | { k: 'res'; unit: number; count: Expr }
+  | { k: 'times'; count: Expr; body: Stmt | null; col: number }
+  | { k: 'equ'; name: string; expr: Expr; col: number }
+  | { k: 'org'; expr: Expr }
+  | { k: 'bits'; bits: number }
+  | { k: 'section'; name: string; attrs: SectionAttrs }
+  | { k: 'absolute'; expr: Expr }
+  | { k: 'align'; n: Expr; fill: Stmt | null; b: boolean }
+  | { k: 'incbin'; name: string; skip: Expr | null; len: Expr | null }
+  | { k: 'default'; rel: boolean }
+  | { k: 'struc'; name: string; off: Expr }
+  | { k: 'endstruc' }
+  | { k: 'istruc'; name: string }
+  | { k: 'at'; field: Expr; body: Stmt | null }
+  | { k: 'iend' }
+  | { k: 'sectalign'; n: Expr }
+  | { k: 'map'; args: string }
+  | { k: 'nop' };
+
+export type Stmt = StmtBody & { line: number };
+
+export interface SectionAttrs {
+  align?: Expr;
+  start?: Expr;
+  vstart?: Expr;
+  follows?: string;
+  vfollows?: string;
+  nobits?: boolean;
+  progbits?: boolean;
+}
+
+export class ParseError extends Error {
+  constructor(message: string, public col: number) {
+    super(message);
+  }
+}
+
+const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
+const RES_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
+const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait']);
+const DIRECTIVES = new Set([
+  'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'align', 'alignb', 'incbin', 'default', 'struc', 'endstruc', 'istruc',
+  'at', 'iend', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
+]);
+
+export function isReservedWord(w: string): boolean {
+  const l = w.toLowerCase();
+  return MNEMONICS.has(l) || l in DATA_UNITS || l in RES_UNITS || PREFIXES.has(l) || DIRECTIVES.has(l);
+}
+
+export class LineParser {
+  /** The last non-local label: `.x` becomes `<base>.x`. */
+  localBase = '';
+  orphanWarnings: { line: number; col: number }[] = [];
+
+  qualify = (name: string): string => {
+    if (name.startsWith('.') && !name.startsWith('..')) return this.localBase + name;
+    return name;
+  };
+
+  parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
+    const toks = tokenize(text, onWarn);
+    if (toks.length === 0) return;
+    this.parseToks(toks, line, out, text.length + 1);
+  }
+
+  private parseToks(toks: Tok[], line: number, out: Stmt[], endCol: number): void {
+    let i = 0;
+    // Bracketed directive: [bits 16], [org 0x7c00], [section .text], [map all x.map], ...
+    if (toks[0].t === 'op' && toks[0].v === '[') {
+      const close = toks.findIndex((t) => t.t === 'op' && t.v === ']');
+      const inner = toks.slice(1, close < 0 ? toks.length : close);
+      if (inner.length && inner[0].t === 'id' && (DIRECTIVES.has(inner[0].v.toLowerCase()) || inner[0].v.toLowerCase() === 'list')) {
+        this.directive(inner[0].v.toLowerCase(), inner, 1, line, out, endCol);
+        return;
+      }
+    }
+    const first = toks[0];
+    // Label?
+    if (first.t === 'id' && (first.forced || !isReservedWord(first.v) || (toks[1]?.t === 'op' && toks[1].v === ':' && !PREFIXES.has(first.v.toLowerCase())))) {
+      const next = toks[1];
+      const nextIsColon = next && next.t === 'op' && next.v === ':';
+      const nextWord = next && next.t === 'id' ? next.v.toLowerCase() : '';
+      if (nextWord === 'equ' && !nextIsColon) {
+        this.equ(first, toks, 2, line, out, endCol);
+        return;
+      }
+      if (nextIsColon && toks[2]?.t === 'id' && toks[2].v.toLowerCase() === 'equ') {
+        this.equ(first, toks, 3, line, out, endCol);
+        return;
+      }
+      if (!next) this.orphanWarnings.push({ line, col: first.col });
+      const name = this.defineLabelName(first.v);
+      out.push({ k: 'label', name, col: first.col, line });
+      i = nextIsColon ? 2 : 1;
+      if (!nextIsColon && next && !(next.t === 'id' && isReservedWord(next.v) && !next.forced)) {
+        throw new ParseError('parser: instruction expected', next.col);
+      }
+    }
+    if (i >= toks.length) return;
+    const st = this.statement(toks, i, line, endCol);
+    if (st) out.push(st);
+  }
+
+  private defineLabelName(raw: string): string {
+    if (raw.startsWith('.') && !raw.startsWith('..')) return this.localBase + raw;
+    if (!raw.startsWith('..@') && !raw.startsWith('..')) this.localBase = raw;
+    return raw;
+  }
+
+  private equ(nameTok: Tok, toks: Tok[], i: number, line: number, out: Stmt[], endCol: number): void {
+    const name = nameTok.v.startsWith('.') && !nameTok.v.startsWith('..') ? this.localBase + nameTok.v : nameTok.v;
+    const e = this.expr(toks, i, endCol, true);
+    out.push({ k: 'equ', name, expr: e, col: nameTok.col, line });
+  }
+
+  /** Parses an expression that must span the rest of the token list. */
+  expr(toks: Tok[], i: number, endCol: number, whole = true): Expr {
+    if (i >= toks.length) throw new ParseError('expression syntax error', endCol);
+    const p = new ExprParser(toks.slice(i), this.qualify, false, endCol);
+    const e = p.parse();
+    if (whole && p.pos < toks.length - i) throw new ParseError('expression syntax error', toks[i + p.pos].col);
+    return e;
+  }
+
+  private statement(toks: Tok[], i: number, line: number, endCol: number): Stmt | null {
+    const t = toks[i];
+    if (t.t !== 'id') throw new ParseError('parser: instruction expected', t.col);
+    const w = t.v.toLowerCase();
+    if (w === 'times') {
+      const rest = toks.slice(i + 1);
+      const p = new ExprParser(rest, this.qualify, false, endCol);
+      const count = p.parse();
+      const bodyToks = rest.slice(p.pos);
+      let body: Stmt | null = null;
+      if (bodyToks.length) body = this.statement(bodyToks, 0, line, endCol);
+      return { k: 'times', count, body, col: t.col, line };
+    }
+    if (w in DATA_UNITS) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol, w), line };
+    if (w in RES_UNITS) return { k: 'res', unit: RES_UNITS[w], count: this.expr(toks, i + 1, endCol), line };
+    if (DIRECTIVES.has(w) && !(w === 'at' && false)) {
+      const out: Stmt[] = [];
+      this.directive(w, toks.slice(i), 0, line, out, endCol);
+      return out[0] ?? null;
+    }
+    return { k: 'insn', insn: this.insn(toks, i, endCol), line };
+  }
+
+  private directive(w: string, toks: Tok[], i: number, line: number, out: Stmt[], endCol: number): void {
+    const argToks = toks.slice(1);
+    const argText = (): string => argToks.map((t) => (t.t === 'str' ? JSON.stringify(t.v) : t.v)).join(' ');
+    switch (w) {
+      case 'bits': {
+        const e = this.expr(argToks, 0, endCol);
+        const v = isConstExpr(e) ? evaluate(e, { sym: () => undefined, here: NUM(0n), base: NUM(0n) }).n : -1n;
+        if (v !== 16n && v !== 32n && v !== 64n) throw new ParseError(`\`${argText()}' is not a valid segment size; must be 16, 32 or 64`, argToks[0]?.col ?? endCol);
+        out.push({ k: 'bits', bits: Number(v), line });
+        return;
+      }
+      case 'use16':
+      case 'use32':
+      case 'use64':
+        out.push({ k: 'bits', bits: parseInt(w.slice(3), 10), line });
+        return;
+      case 'org':
+        out.push({ k: 'org', expr: this.expr(argToks, 0, endCol), line });
+        return;
+      case 'section':
+      case 'segment': {
+        if (!argToks.length) throw new ParseError('segment name expected', endCol);
+        // Section names may contain characters the lexer splits; rebuild from adjacent tokens.
+        let name = argToks[0].v;
+        let j = 1;
+        while (j < argToks.length && argToks[j].col === argToks[j - 1].col + argToks[j - 1].v.length && !(argToks[j].t === 'op' && argToks[j].v === '=')) {
+          name += argToks[j].v;
+          j++;
+        }
+        const attrs: SectionAttrs = {};
+        while (j < argToks.length) {
+          const a = argToks[j];
+          const key = a.v.toLowerCase();
+          if (argToks[j + 1]?.t === 'op' && argToks[j + 1].v === '=') {
+            // value runs to the next whitespace-separated attribute
+            let k = j + 2;
+            const start = k;
+            while (k < argToks.length && !(k > start && argToks[k + 1]?.t === 'op' && argToks[k + 1].v === '=' && argToks[k].t === 'id' && argToks[k].col > argToks[k - 1].col + argToks[k - 1].v.length)) {
+              if (k > start && argToks[k].t === 'id' && argToks[k].col > argToks[k - 1].col + argToks[k - 1].v.length && ['progbits', 'nobits', 'noalloc', 'alloc', 'exec', 'noexec', 'write', 'nowrite'].includes(argToks[k].v.toLowerCase())) break;
+              k++;
+            }
+            const valToks = argToks.slice(start, k);
+            if (key === 'follows' || key === 'vfollows') {
+              attrs[key] = valToks.map((x) => x.v).join('');
+            } else if (key === 'align' || key === 'start' || key === 'vstart') {
+              attrs[key] = this.expr(valToks, 0, endCol);
+            }
+            j = k;
+          } else {
+            if (key === 'nobits') attrs.nobits = true;
+            else if (key === 'progbits') attrs.progbits = true;
+            j++;
+          }
+        }
+        out.push({ k: 'section', name, attrs, line });
+        return;
+      }
+      case 'absolute':
+        out.push({ k: 'absolute', expr: this.expr(argToks, 0, endCol), line });
+        return;
+      case 'align':
+      case 'alignb': {
+        const comma = argToks.findIndex((x) => x.t === 'op' && x.v === ',');
+        const n = this.expr(comma < 0 ? argToks : argToks.slice(0, comma), 0, endCol);
+        let fill: Stmt | null = null;
+        if (comma >= 0 && comma + 1 < argToks.length) fill = this.statement(argToks.slice(comma + 1), 0, line, endCol);
+        out.push({ k: 'align', n, fill, b: w === 'alignb', line });
+        return;
+      }
+      case 'sectalign':
+        out.push({ k: 'sectalign', n: this.expr(argToks, 0, endCol), line });
+        return;
+      case 'incbin': {
+        if (!argToks.length || argToks[0].t !== 'str') throw new ParseError('`incbin\' expects a file name', argToks[0]?.col ?? endCol);
+        const parts = splitComma(argToks.slice(1));
+        const skip = parts[1] && parts[1].length ? this.expr(parts[1], 0, endCol) : null;
+        const len = parts[2] && parts[2].length ? this.expr(parts[2], 0, endCol) : null;
+        let name = argToks[0].v;
+        try {
+          name = new TextDecoder().decode(Uint8Array.from(name, (c) => c.charCodeAt(0)));
+        } catch {
+          /* keep bytes */
+        }
+        out.push({ k: 'incbin', name, skip, len, line });
+        return;
+      }
+      case 'default': {
+        const a = argToks[0]?.v.toLowerCase();
+        if (a === 'rel' || a === 'abs') out.push({ k: 'default', rel: a === 'rel', line });
+        else if (a !== 'bnd' && a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
+        return;
+      }
+      case 'struc': {
+        if (!argToks.length || argToks[0].t !== 'id') throw new ParseError('`struc\' expects a name', endCol);
+        const name = this.defineLabelName(argToks[0].v);
+        const parts = splitComma(argToks.slice(1));
+        const off = parts[1] && parts[1].length ? this.expr(parts[1], 0, endCol) : { k: 'num' as const, v: 0n };
+        out.push({ k: 'struc', name, off, line });
+        return;
+      }
+      case 'endstruc':
+        out.push({ k: 'endstruc', line });
+        return;
+      case 'istruc':
+        if (!argToks.length) throw new ParseError('`istruc\' expects a name', endCol);
+        out.push({ k: 'istruc', name: argToks[0].v, line });
+        return;
+      case 'at': {
+        const comma = argToks.findIndex((x) => x.t === 'op' && x.v === ',');
+        const field = this.expr(comma < 0 ? argToks : argToks.slice(0, comma), 0, endCol);
+        let body: Stmt | null = null;
+        if (comma >= 0 && comma + 1 < argToks.length) body = this.statement(argToks.slice(comma + 1), 0, line, endCol);
+        out.push({ k: 'at', field, body, line });
+        return;
+      }
+      case 'iend':
+        out.push({ k: 'iend', line });
+        return;
+      case 'map':
+        out.push({ k: 'map', args: argText(), line });
+        return;
+      case 'equ':
+        throw new ParseError('label or instruction expected at start of line', toks[0].col);
+      case 'times':
+        out.push(this.statement(toks, 0, line, endCol)!);
+        return;
+      default:
+        // cpu, global, extern, warning, float, list, ...: accepted and ignored in flat binary output.
+        out.push({ k: 'nop', line });
+    }
+  }
+
+  private dataItems(toks: Tok[], i: number, endCol: number, w: string): DataItem[] {
+    const parts = splitComma(toks.slice(i));
+    const items: DataItem[] = [];
+    if (parts.length === 1 && parts[0].length === 0) throw new ParseError(`no operand for data declaration`, endCol);
+    for (const p of parts) {
+      if (p.length === 0) throw new ParseError('expression syntax error', endCol);
+      if (p.length === 1 && p[0].t === 'str') {
+        items.push({ k: 'str', bytes: p[0].v });
+        continue;
+      }
+      if (p.length === 1 && p[0].t === 'op' && p[0].v === '?') {
+        items.push({ k: 'uninit' });
+        continue;
+      }
+      if (p[0].t === 'float' || (p.length === 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') && p[1].t === 'float')) {
+        if (p.length > 2 || (p.length === 2 && p[0].t === 'float')) throw new ParseError('expression syntax error', p[1].col);
+        const text = p.length === 2 ? p[0].v + p[1].v : p[0].v;
+        if (w === 'db' || w === 'dw' && false) throw new ParseError(`floating-point constant not allowed in \`${w}'`, p[0].col);
+        items.push({ k: 'float', text, col: p[0].col });
+        continue;
+      }
+      if (p[0].t === 'id' && /^__\??utf(16|32)(le|be)?\??__$/i.test(p[0].v)) {
+        const m = /utf(16|32)(le|be)?/i.exec(p[0].v)!;
+        const strTok = p.find((x) => x.t === 'str');
+        if (!strTok) throw new ParseError('expression syntax error', p[0].col);
+        items.push({ k: 'str', bytes: utfEncode(strTok.v, m[1] === '16' ? 16 : 32, (m[2] ?? 'le').toLowerCase() === 'be') });
+        continue;
+      }
+      items.push({ k: 'expr', e: this.expr(p, 0, endCol), col: p[0].col });
+    }
+    return items;
+  }
+
+  private insn(toks: Tok[], i: number, endCol: number): Insn {
+    const prefixes: string[] = [];
+    while (i < toks.length && toks[i].t === 'id' && PREFIXES.has(toks[i].v.toLowerCase()) && !toks[i].forced) {
+      // `wait` is an instruction on its own unless followed by another mnemonic.
+      if (toks[i].v.toLowerCase() === 'wait' && (i + 1 >= toks.length)) break;
+      prefixes.push(toks[i].v.toLowerCase());
+      i++;
+    }
+    if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col };
+    const mt = toks[i];
+    if (mt.t !== 'id' || !MNEMONICS.has(mt.v.toLowerCase()) || mt.forced) {
+      throw new ParseError('parser: instruction expected', mt.col);
+    }
+    const mn = mt.v.toLowerCase();
+    const ops: Operand[] = [];
+    const parts = splitComma(toks.slice(i + 1));
+    if (!(parts.length === 1 && parts[0].length === 0)) {
+      for (const p of parts) {
+        if (p.length === 0) throw new ParseError('expression syntax error', endCol);
+        ops.push(this.operand(p, endCol));
+      }
+    }
+    return { mn, ops, prefixes, col: mt.col };
+  }
+
+  operand(toks: Tok[], endCol: number): Operand {
+    let i = 0;
+    let size = 0;
+    let strict = false;
+    let jmp: 'short' | 'near' | 'far' | undefined;
+    const col = toks[0].col;
+    for (; i < toks.length; i++) {
+      const t = toks[i];
+      if (t.t !== 'id' || t.forced) break;
+      const w = t.v.toLowerCase();
+      if (w in SIZE_KEYWORDS) size = SIZE_KEYWORDS[w];
+      else if (w === 'strict') strict = true;
+      else if (w === 'short' || w === 'near' || w === 'far') jmp = w;
+      else if (w === 'to') continue;
+      else break;
+    }
+    if (i >= toks.length) throw new ParseError('expression syntax error', endCol);
+    const t = toks[i];
+    if (t.t === 'op' && t.v === '[') {
+      let close = -1;
+      let depth = 0;
+      for (let j = i; j < toks.length; j++) {
+        if (toks[j].t === 'op' && toks[j].v === '[') depth++;
+        else if (toks[j].t === 'op' && toks[j].v === ']') {
+          depth--;
+          if (depth === 0) {
+            close = j;
+            break;
+          }
+        }
+      }
+      if (close < 0) throw new ParseError("expecting `]'", endCol);
+      if (close !== toks.length - 1) throw new ParseError('expression syntax error', toks[close + 1].col);
+      const m = this.memory(toks.slice(i + 1, close), endCol, col);
+      m.size = size;
+      m.far = jmp === 'far';
+      m.strict = strict;
+      return m;
+    }
+    // Segment override written before the bracket: es:[bx]
+    if (t.t === 'id' && toks[i + 1]?.t === 'op' && toks[i + 1].v === ':' && toks[i + 2]?.t === 'op' && toks[i + 2].v === '[') {
+      const r = lookupReg(t.v);
+      if (r && r.cls === 'seg') {
+        const inner = this.operand([...toks.slice(0, i), ...toks.slice(i + 2)], endCol);
+        if (inner.k === 'mem') inner.seg = r;
+        return inner;
+      }
+    }
+    if (t.t === 'id' && !t.forced && i === toks.length - 1) {
+      const r = lookupReg(t.v);
+      if (r) return { k: 'reg', reg: r, col: t.col };
+    }
+    const rest = toks.slice(i);
+    const colon = topLevelIndex(rest, ':');
+    if (colon >= 0) {
+      const seg = this.expr(rest.slice(0, colon), 0, endCol);
+      const off = this.expr(rest.slice(colon + 1), 0, endCol);
+      return { k: 'far', seg, off, size, col };
+    }
+    const p = new ExprParser(rest, this.qualify, false, endCol);
+    const e = p.parse();
+    if (p.pos < rest.length) throw new ParseError('expression syntax error', rest[p.pos].col);
+    return { k: 'imm', expr: e, size, strict, jmp, col };
+  }
+
+  private memory(toks: Tok[], endCol: number, col: number): MemOp {
+    const m: MemOp = { k: 'mem', size: 0, scale: 1, dispSize: 0, nosplit: false, far: false, strict: false, col };
+    let i = 0;
+    for (; i < toks.length; i++) {
+      const t = toks[i];
+      if (t.t !== 'id' || t.forced) break;
+      const w = t.v.toLowerCase();
+      if (w in SIZE_KEYWORDS) m.dispSize = SIZE_KEYWORDS[w];
+      else if (w === 'rel') m.rel = true;
+      else if (w === 'abs') m.rel = false;
+      else if (w === 'nosplit') m.nosplit = true;
+      else if (w === 'strict') continue;
+      else if (toks[i + 1]?.t === 'op' && toks[i + 1].v === ':' && lookupReg(w)?.cls === 'seg') {
+        m.seg = lookupReg(w);
+        i++;
+      } else break;
+    }
+    const rest = toks.slice(i);
+    if (rest.length === 0) throw new ParseError('expression syntax error', endCol);
+    const p = new ExprParser(rest, this.qualify, true, endCol);
+    const e = p.parse();
+    if (p.pos < rest.length) throw new ParseError('expression syntax error', rest[p.pos].col);
+    const regs: { reg: Reg; scale: number }[] = [];
+    const disp: Expr[] = [];
+    linearize(e, 1, regs, disp);
+    // Merge repeated registers (NASM adds their coefficients).
+    const merged: { reg: Reg; scale: number }[] = [];
+    for (const r of regs) {
+      const f = merged.find((x) => x.reg.name === r.reg.name);
+      if (f) f.scale += r.scale;
+      else merged.push({ ...r });
+    }
+    const used = merged.filter((r) => r.scale !== 0);
+    for (const r of used) if (r.reg.cls !== 'gpr' || r.reg.size === 8) throw new ParseError('invalid effective address', col);
+    if (used.length > 2) throw new ParseError('invalid effective address: too many registers', col);
+    if (used.length === 2) {
+      let [a, b] = used;
+      if (a.scale !== 1 && b.scale === 1) [a, b] = [b, a];
+      if (a.scale !== 1) throw new ParseError('invalid effective address: impossible register', col);
+      m.base = a.reg;
+      m.index = b.reg;
+      m.scale = b.scale;
+    } else if (used.length === 1) {
+      const r = used[0];
+      if (r.scale === 1) m.base = r.reg;
+      else {
+        m.index = r.reg;
+        m.scale = r.scale;
+      }
+    }
+    if (disp.length) {
+      let d = disp[0];
+      for (let k = 1; k < disp.length; k++) d = { k: 'bin', op: '+', a: d, b: disp[k] };
+      m.disp = d;
+    }
+    return m;
+  }
+}
+
+function linearize(e: Expr, sign: number, regs: { reg: Reg; scale: number }[], disp: Expr[]): void {
+  if (e.k === 'reg') {
+    regs.push({ reg: e.reg, scale: sign });
+    return;
+  }
+  if (!hasReg(e)) {
+    disp.push(sign === 1 ? e : { k: 'un', op: '-', a: e });
+    return;
+  }
+  if (e.k === 'bin' && (e.op === '+' || e.op === '-')) {
+    linearize(e.a, sign, regs, disp);
+    linearize(e.b, e.op === '-' ? -sign : sign, regs, disp);
+    return;
+  }
+  if (e.k === 'bin' && e.op === '*') {
+    const [r, c] = hasReg(e.a) ? [e.a, e.b] : [e.b, e.a];
+    if (hasReg(c) || !isConstExpr(c)) throw new ParseError('invalid effective address', 0);
+    const k = Number(evaluate(c, { sym: () => undefined, here: NUM(0n), base: NUM(0n) }).n);
+    const sub: { reg: Reg; scale: number }[] = [];
+    const subDisp: Expr[] = [];
+    linearize(r, 1, sub, subDisp);
+    for (const s of sub) regs.push({ reg: s.reg, scale: s.scale * k * sign });
+    for (const d of subDisp) disp.push({ k: 'bin', op: '*', a: d, b: { k: 'num', v: BigInt(k * sign) } });
+    return;
+  }
+  if (e.k === 'un' && e.op === '-') {
+    linearize(e.a, -sign, regs, disp);
+    return;
+  }
+  throw new ParseError('invalid effective address', 0);
+}
+
+function hasReg(e: Expr): boolean {
+  switch (e.k) {
+    case 'reg':
+      return true;
+    case 'un':
+      return hasReg(e.a);
+    case 'bin':
+      return hasReg(e.a) || hasReg(e.b);
+    case 'cond':
+      return hasReg(e.c) || hasReg(e.a) || hasReg(e.b);
+    default:
+      return false;
+  }
+}
+
+export function splitComma(toks: Tok[]): Tok[][] {
+  const parts: Tok[][] = [[]];
+  let depth = 0;
+  for (const t of toks) {
+    if (t.t === 'op' && (t.v === '(' || t.v === '[')) depth++;
+    else if (t.t === 'op' && (t.v === ')' || t.v === ']')) depth--;
+    if (t.t === 'op' && t.v === ',' && depth === 0) parts.push([]);
+    else parts[parts.length - 1].push(t);
+  }
+  return parts;
+}
+
+function topLevelIndex(toks: Tok[], op: string): number {
+  let depth = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.t === 'op' && (t.v === '(' || t.v === '[')) depth++;
+    else if (t.t === 'op' && (t.v === ')' || t.v === ']')) depth--;
+    else if (depth === 0 && t.t === 'op' && t.v === op) return i;
+  }
+  return -1;
+}
+
+function utfEncode(bytes: string, bits: 16 | 32, be: boolean): string {
+  let s: string;
+  try {
+    s = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+  } catch {
+    s = bytes;
+  }
+  let out = '';
+  const push = (v: number, n: number): void => {
+    const b: number[] = [];
+    for (let k = 0; k < n; k++) b.push((v >>> (8 * k)) & 255);
+    if (be) b.reverse();
+    out += String.fromCharCode(...b);
+  };
+  if (bits === 16) for (let k = 0; k < s.length; k++) push(s.charCodeAt(k), 2);
+  else for (const ch of s) push(ch.codePointAt(0)!, 4);
+  return out;
+}
+
+export { ExprError, LexError };

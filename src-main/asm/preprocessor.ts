@@ -1,0 +1,1004 @@
+// NASM preprocessor: runs once, before any pass, and turns the source into a flat list of lines,
+// each remembering where it came from (for diagnostics) and how it should appear in a listing.
+
+import { Diags, type Pos } from './diagnostics.js';
+import { ExprParser, evaluate, ExprError, type Value } from './expr.js';
+import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
+
+export interface PLine {
+  text: string;
+  file: string;
+  line: number; // line reported in diagnostics (the invocation line for macro bodies)
+  listLine: number; // line number shown in the listing (the body line inside a macro)
+  listText: string; // text shown in the listing (the unsubstituted macro body line)
+  depth: number; // macro nesting depth, shown as `<1>` in listings
+}
+
+export interface PreprocessOptions {
+  fileName: string;
+  readFile?: (path: string) => string | Uint8Array | undefined;
+  includePaths?: string[];
+  defines?: Record<string, string>;
+}
+
+interface SMacro {
+  params: string[] | null; // null: no parameter list
+  body: string;
+  ci: boolean;
+}
+
+interface MMacro {
+  name: string;
+  ci: boolean;
+  min: number;
+  max: number; // Infinity for `*`
+  greedy: boolean;
+  defaults: string[];
+  body: { text: string; line: number }[];
+  file: string;
+  nolist: boolean;
+}
+
+interface MacroCtx {
+  args: string[];
+  id: number;
+  mac: MMacro;
+}
+
+interface Frame {
+  kind: 'file' | 'macro' | 'rep';
+  lines: { text: string; line: number }[];
+  idx: number;
+  file: string;
+  mac?: MacroCtx; // macro whose parameters are substituted into lines read from this frame
+  reportLine?: number; // for macro/rep frames: the line in the enclosing file to report
+  reps?: number; // remaining repetitions (rep frames)
+  condDepth: number; // %if stack depth when the frame started
+}
+
+interface Cond {
+  active: boolean; // lines are being emitted
+  done: boolean; // some branch was already taken
+  parentActive: boolean;
+  sawElse: boolean;
+}
+
+const MAX_INCLUDE_DEPTH = 50;
+const MAX_LINES = 5_000_000;
+
+export function splitLines(src: string): { text: string; line: number }[] {
+  const raw = src.split(/\r?\n/);
+  const out: { text: string; line: number }[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    let text = raw[i];
+    const line = i + 1;
+    // A trailing backslash joins the next physical line.
+    while (text.endsWith('\\') && i + 1 < raw.length) {
+      text = text.slice(0, -1) + raw[++i];
+    }
+    out.push({ text, line });
+  }
+  if (out.length && out[out.length - 1].text === '' && src.endsWith('\n')) out.pop();
+  return out;
+}
+
+/** Removes a `;` comment, respecting quotes. */
+export function stripComment(s: string): string {
+  let q = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (q === '`' && c === '\\') i++;
+      else if (c === q) q = '';
+    } else if (c === '"' || c === "'" || c === '`') q = c;
+    else if (c === ';') return s.slice(0, i);
+  }
+  return s;
+}
+
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  let q = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      cur += c;
+      if (q === '`' && c === '\\' && i + 1 < s.length) cur += s[++i];
+      else if (c === q) q = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      q = c;
+      cur += c;
+    } else if (c === '{') {
+      if (depth === 0 && cur.trim() === '') {
+        depth++;
+        cur = '';
+        continue;
+      }
+      depth++;
+      cur += c;
+    } else if (c === '}') {
+      depth--;
+      if (depth === 0) continue;
+      cur += c;
+    } else if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+function quoteStr(bytes: string): string {
+  if (!bytes.includes("'")) return `'${bytes}'`;
+  if (!bytes.includes('"')) return `"${bytes}"`;
+  return '`' + bytes.replace(/[\\`]/g, (m) => '\\' + m) + '`';
+}
+
+function latin1ToString(s: string): string {
+  // Byte strings become source text again; non-ASCII bytes are UTF-8 sequences we decode back.
+  try {
+    const arr = Uint8Array.from(s, (c) => c.charCodeAt(0));
+    return new TextDecoder('utf-8', { fatal: true }).decode(arr);
+  } catch {
+    return s;
+  }
+}
+
+export function decodeFile(data: string | Uint8Array): string {
+  if (typeof data === 'string') return data;
+  return new TextDecoder('utf-8').decode(data);
+}
+
+export class Preprocessor {
+  out: PLine[] = [];
+  private smacros = new Map<string, SMacro>();
+  private smacrosCI = new Map<string, SMacro>();
+  private mmacros = new Map<string, MMacro[]>();
+  private frames: Frame[] = [];
+  private conds: Cond[] = [];
+  private macroCounter = 0;
+  private uniqueCounter = 0;
+  private lastLocalMac: MacroCtx | undefined;
+
+  constructor(
+    private opts: PreprocessOptions,
+    private diags: Diags,
+  ) {
+    const std: Record<string, string> = {
+      '__?NASM_MAJOR?__': '2',
+      '__?NASM_MINOR?__': '16',
+      '__?NASM_SUBMINOR?__': '1',
+      '__?NASM_VER?__': '"2.16.01"',
+      '__?NASM_VERSION_ID?__': '0x02100100',
+      '__?OUTPUT_FORMAT?__': 'bin',
+      '__?BITS?__': '16',
+    };
+    for (const [k, v] of Object.entries(std)) {
+      this.smacros.set(k, { params: null, body: v, ci: false });
+      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
+    }
+    for (const [k, v] of Object.entries(opts.defines ?? {})) this.smacros.set(k, { params: null, body: v, ci: false });
+  }
+
+  run(source: string): PLine[] {
+    this.frames.push({ kind: 'file', lines: splitLines(source), idx: 0, file: this.opts.fileName, condDepth: 0 });
+    let guard = 0;
+    while (this.frames.length) {
+      if (this.diags.fatal) break;
+      if (++guard > MAX_LINES) {
+        this.error(this.pos(), 'preprocessor line limit exceeded (runaway macro or %rep?)', 'early');
+        this.diags.fatal = true;
+        break;
+      }
+      const f = this.frames[this.frames.length - 1];
+      if (f.idx >= f.lines.length) {
+        if (f.kind === 'rep' && f.reps! > 1) {
+          f.reps!--;
+          f.idx = 0;
+          continue;
+        }
+        this.popFrame();
+        continue;
+      }
+      const l = f.lines[f.idx++];
+      try {
+        this.processLine(f, l.text, l.line);
+      } catch (e) {
+        const col = e instanceof LexError || e instanceof ExprError ? e.col : 1;
+        this.error(this.posOf(f, l.line), e instanceof Error ? e.message : String(e), 'early', col);
+      }
+    }
+    if (this.conds.length) this.error({ file: this.opts.fileName, line: 1 }, 'unterminated %if', 'early');
+    return this.out;
+  }
+
+  private popFrame(): void {
+    const f = this.frames.pop()!;
+    if (this.conds.length > f.condDepth) {
+      if (f.kind === 'file') this.error({ file: f.file, line: f.lines.length || 1 }, 'unterminated %if', 'early');
+      this.conds.length = f.condDepth;
+    }
+  }
+
+  private pos(): Pos {
+    const f = this.frames[this.frames.length - 1];
+    return f ? this.posOf(f, f.lines[Math.max(0, f.idx - 1)]?.line ?? 1) : { file: this.opts.fileName, line: 1 };
+  }
+
+  private posOf(f: Frame, line: number): Pos {
+    if (f.kind === 'file') return { file: f.file, line };
+    return { file: f.file, line: f.reportLine ?? line };
+  }
+
+  private error(pos: Pos, msg: string, when: 'early' | 'final' = 'final', col = 1): void {
+    this.diags.add(when, 'error', pos, col, msg);
+  }
+  private warn(pos: Pos, msg: string, when: 'early' | 'final' = 'final', col = 1): void {
+    this.diags.add(when, 'warning', pos, col, msg);
+  }
+
+  private get active(): boolean {
+    return this.conds.length === 0 || this.conds[this.conds.length - 1].active;
+  }
+
+  private currentMac(): MacroCtx | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const fr = this.frames[i];
+      if (fr.kind === 'file') return undefined;
+      if (fr.mac) return fr.mac;
+    }
+    return undefined;
+  }
+
+  private macroDepth(): number {
+    let d = 0;
+    for (const fr of this.frames) if (fr.kind === 'macro') d++;
+    return d;
+  }
+
+  /** Collected block (macro or rep body) being recorded, if any. */
+  private recording: {
+    kind: 'macro' | 'rep';
+    nest: number;
+    lines: { text: string; line: number }[];
+    mac?: MMacro;
+    count?: number;
+    startFrame: Frame;
+    repMac?: MacroCtx;
+  } | null = null;
+
+  private processLine(f: Frame, rawText: string, lineNo: number): void {
+    const trimmed = rawText.trimStart();
+    const dm = /^%([a-zA-Z]+)\b/.exec(trimmed);
+    const dname = dm ? dm[1].toLowerCase() : '';
+
+    if (this.recording) {
+      const r = this.recording;
+      if (r.kind === 'macro' && (dname === 'macro' || dname === 'imacro')) r.nest++;
+      if (r.kind === 'rep' && dname === 'rep') r.nest++;
+      if ((r.kind === 'macro' && (dname === 'endmacro' || dname === 'endm')) || (r.kind === 'rep' && dname === 'endrep')) {
+        if (r.nest === 0) {
+          this.recording = null;
+          if (r.kind === 'macro') {
+            r.mac!.body = r.lines;
+            const key = r.mac!.ci ? r.mac!.name.toLowerCase() : r.mac!.name;
+            const list = this.mmacros.get(key) ?? [];
+            const same = list.findIndex((m) => m.min === r.mac!.min && m.max === r.mac!.max);
+            if (same >= 0) list[same] = r.mac!;
+            else list.push(r.mac!);
+            this.mmacros.set(key, list);
+          } else if (r.count! > 0) {
+            this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length });
+          }
+          this.out.push(this.mkLine(f, '', lineNo, rawText));
+          return;
+        }
+        r.nest--;
+      }
+      r.lines.push({ text: rawText, line: lineNo });
+      return;
+    }
+
+    // Conditionals are tracked even while skipping.
+    if (dname.startsWith('if') || dname.startsWith('elif') || dname === 'else' || dname === 'endif') {
+      this.conditional(f, dname, trimmed.slice(dm![0].length), lineNo);
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      return;
+    }
+    if (!this.active) {
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      return;
+    }
+
+    let text = rawText;
+    const mac = f.kind === 'file' ? undefined : this.currentMac();
+    if (mac && text.includes('%')) text = this.substParams(text, mac);
+
+    const t2 = text.trimStart();
+    const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
+    if (dm2) {
+      this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
+      return;
+    }
+
+    let expanded = this.expandSmacros(stripComment(text), new Set(), 0);
+    if (expanded.includes('%+')) expanded = expanded.replace(/\s*%\+\s*/g, '');
+
+    // Multi-line macro invocation, possibly after a label.
+    const m = /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
+    if (m) {
+      const first = m[2];
+      const cands = this.findMacro(first);
+      if (cands) {
+        this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null);
+        return;
+      }
+      if (m[5] && m[3] !== undefined) {
+        const c2 = this.findMacro(m[5]);
+        if (c2) {
+          const label = expanded.slice(0, m[0].length - m[5].length);
+          this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, label.trim());
+          return;
+        }
+      }
+    }
+    this.out.push(this.mkLine(f, expanded, lineNo, rawText));
+  }
+
+  private findMacro(name: string): MMacro[] | undefined {
+    return this.mmacros.get(name) ?? this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+  }
+
+  private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
+    const p = this.posOf(f, lineNo);
+    return { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
+  }
+
+  private invoke(f: Frame, cands: MMacro[], name: string, rest: string, lineNo: number, rawText: string, label: string | null): void {
+    const restT = rest.trim();
+    let args = restT === '' ? [] : splitArgs(restT);
+    let mac: MMacro | undefined;
+    for (const c of cands) {
+      let a = args;
+      if (c.greedy && a.length > c.max && c.max > 0) a = [...a.slice(0, c.max - 1), splitArgsJoin(restT, c.max - 1)];
+      if (a.length >= c.min && a.length <= c.max) {
+        mac = c;
+        args = a;
+        break;
+      }
+      if (c.greedy && a.length >= c.min && c.max === 0) {
+        mac = c;
+        break;
+      }
+    }
+    if (!mac) {
+      this.warn(this.posOf(f, lineNo), `multi-line macro \`${name}' exists, but not taking ${args.length} parameter${args.length === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
+      this.out.push(this.mkLine(f, (label ? label + ' ' : '') + name + rest, lineNo, rawText));
+      return;
+    }
+    const full = [...args];
+    for (let i = args.length; i < mac.min + mac.defaults.length && i < (mac.max === Infinity ? Infinity : mac.max); i++) {
+      full.push(mac.defaults[i - mac.min] ?? '');
+    }
+    this.out.push(this.mkLine(f, label ?? '', lineNo, rawText));
+    if (this.frames.length > 1000) {
+      this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
+      this.diags.fatal = true;
+      return;
+    }
+    const ctx: MacroCtx = { args: full, id: ++this.macroCounter, mac };
+    this.frames.push({
+      kind: 'macro',
+      lines: mac.body,
+      idx: 0,
+      file: f.kind === 'file' ? f.file : f.file,
+      mac: ctx,
+      reportLine: f.kind === 'file' ? lineNo : f.reportLine,
+      condDepth: this.conds.length,
+    });
+  }
+
+  /** Substitutes %1..%N, %0, %%local, %{N} inside a macro body line. */
+  private substParams(text: string, mac: MacroCtx): string {
+    let out = '';
+    let q = '';
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (q) {
+        out += c;
+        if (c === q) q = '';
+        continue;
+      }
+      if (c === '"' || c === "'" || c === '`') {
+        q = c;
+        out += c;
+        continue;
+      }
+      if (c === ';') {
+        out += text.slice(i);
+        break;
+      }
+      if (c !== '%') {
+        out += c;
+        continue;
+      }
+      const rest = text.slice(i + 1);
+      let m: RegExpExecArray | null;
+      if ((m = /^%([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(rest))) {
+        out += `..@${mac.id}.${m[1]}`;
+        i += m[0].length;
+      } else if ((m = /^\{(-?\d+)(?::(-?\d+))?\}/.exec(rest))) {
+        out += this.param(mac, parseInt(m[1], 10));
+        i += m[0].length;
+      } else if ((m = /^(\d+)/.exec(rest))) {
+        out += m[1] === '0' || m[1] === '00' ? (m[1] === '0' ? String(mac.args.length) : '') : this.param(mac, parseInt(m[1], 10));
+        i += m[0].length;
+      } else if ((m = /^-(\d+)/.exec(rest))) {
+        out += this.param(mac, parseInt(m[1], 10));
+        i += m[0].length;
+      } else out += c;
+    }
+    return out;
+  }
+
+  private param(mac: MacroCtx, n: number): string {
+    if (n === 0) return String(mac.args.length);
+    if (n < 0) n = mac.args.length + 1 + n;
+    return mac.args[n - 1] ?? '';
+  }
+
+  private defineSmacro(name: string, m: SMacro): void {
+    if (m.ci) this.smacrosCI.set(name.toLowerCase(), m);
+    else this.smacros.set(name, m);
+  }
+
+  private lookupSmacro(name: string): SMacro | undefined {
+    return this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+  }
+
+  expandSmacros(text: string, guard: Set<string>, depth: number): string {
+    if (depth > 64 || (this.smacros.size === 0 && this.smacrosCI.size === 0)) return text;
+    let out = '';
+    let changed = false;
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      const c = text[i];
+      if (c === '"' || c === "'" || c === '`') {
+        const [, j] = readString(text, i);
+        out += text.slice(i, j);
+        i = j;
+        continue;
+      }
+      if (isIdStart(c) || (c === '%' && text[i + 1] === '$') || c === '$') {
+        let j = i + 1;
+        while (j < n && isIdChar(text[j])) j++;
+        const word = text.slice(i, j);
+        // Identifiers glued to a preceding number/identifier char are not macro names.
+        const prev = i > 0 ? text[i - 1] : '';
+        const m = !/[0-9]/.test(prev) ? this.lookupSmacro(word) : undefined;
+        if (m && !guard.has(word)) {
+          if (m.params === null) {
+            const g = new Set(guard);
+            g.add(word);
+            out += this.expandSmacros(m.body, g, depth + 1);
+            changed = true;
+            i = j;
+            continue;
+          }
+          let k = j;
+          while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
+          if (text[k] === '(') {
+            const [args, end] = parseCallArgs(text, k);
+            if (args && args.length === m.params.length) {
+              let body = m.body;
+              // Substitute parameter names as whole identifiers.
+              body = replaceIdents(body, (id) => {
+                const pi = m.params!.indexOf(id);
+                return pi >= 0 ? args[pi] : undefined;
+              });
+              const g = new Set(guard);
+              g.add(word);
+              out += this.expandSmacros(body, g, depth + 1);
+              changed = true;
+              i = end;
+              continue;
+            }
+          }
+        }
+        out += word;
+        i = j;
+        continue;
+      }
+      if (/[0-9]/.test(c)) {
+        let j = i + 1;
+        while (j < n && /[0-9A-Za-z_.]/.test(text[j])) j++;
+        out += text.slice(i, j);
+        i = j;
+        continue;
+      }
+      out += c;
+      i++;
+    }
+    return changed || out !== text ? out : text;
+  }
+
+  private evalPP(expr: string, pos: Pos): Value | undefined {
+    const text = this.expandSmacros(expr, new Set(), 0).replace(/\s*%\+\s*/g, '');
+    const toks = tokenize(stripComment(text));
+    if (toks.length === 0) {
+      this.error(pos, 'expression syntax error', 'early');
+      return undefined;
+    }
+    const p = new ExprParser(toks, (n) => n, false, text.length + 1);
+    const e = p.parse();
+    if (p.pos < toks.length) p.err();
+    let undef: string | undefined;
+    const v = evaluate(e, {
+      sym: () => undefined,
+      here: { n: 0n, seg: -1, unk: true },
+      base: { n: 0n, seg: -1, unk: true },
+      onUndefined: (name) => (undef ??= name),
+    });
+    if (v.unk) {
+      this.error(pos, undef ? `symbol \`${undef}' not defined` : 'non-constant value given to preprocessor', 'early');
+      return undefined;
+    }
+    return v;
+  }
+
+  private conditional(f: Frame, d: string, rest: string, lineNo: number): void {
+    const pos = this.posOf(f, lineNo);
+    const top = this.conds[this.conds.length - 1];
+    if (d === 'endif') {
+      if (this.conds.length <= f.condDepth) {
+        this.error(pos, '`%endif\': no pending `%if\'', 'early');
+        return;
+      }
+      this.conds.pop();
+      return;
+    }
+    if (d === 'else') {
+      if (!top || this.conds.length <= f.condDepth) {
+        this.error(pos, '`%else\': no pending `%if\'', 'early');
+        return;
+      }
+      top.active = top.parentActive && !top.done;
+      top.done = true;
+      top.sawElse = true;
+      return;
+    }
+    let isElif = false;
+    let kind = d;
+    if (d.startsWith('elif')) {
+      isElif = true;
+      kind = 'if' + d.slice(4);
+      if (!top || this.conds.length <= f.condDepth) {
+        this.error(pos, `\`%${d}': no pending \`%if'`, 'early');
+        return;
+      }
+    }
+    const parentActive = isElif ? top.parentActive : this.active;
+    const needEval = isElif ? parentActive && !top.done : parentActive;
+    let result = false;
+    if (needEval) {
+      const mac = f.kind === 'file' ? undefined : this.currentMac();
+      if (mac) rest = this.substParams(rest, mac);
+      result = this.evalCond(kind, stripComment(rest).trim(), pos);
+    }
+    if (isElif) {
+      top.active = needEval && result;
+      if (top.active) top.done = true;
+    } else {
+      this.conds.push({ active: parentActive && result, done: result, parentActive, sawElse: false });
+    }
+  }
+
+  private evalCond(kind: string, rest: string, pos: Pos): boolean {
+    let neg = false;
+    if (kind.startsWith('ifn') && kind !== 'ifnum' && kind !== 'ifidn' && kind !== 'ifidni') {
+      neg = true;
+      kind = 'if' + kind.slice(3);
+    } else if (kind === 'ifnnum' || kind === 'ifnidn' || kind === 'ifnidni') {
+      neg = true;
+      kind = 'if' + kind.slice(3);
+    }
+    let r: boolean;
+    switch (kind) {
+      case 'if': {
+        const v = this.evalPP(rest, pos);
+        r = v !== undefined && v.n !== 0n;
+        break;
+      }
+      case 'ifdef':
+        r = this.lookupSmacro(rest.trim()) !== undefined;
+        break;
+      case 'ifmacro': {
+        const [name, cnt] = rest.trim().split(/\s+/);
+        const ms = this.findMacro(name);
+        if (!ms) r = false;
+        else if (cnt === undefined) r = true;
+        else {
+          const m = /^(\d+)(?:-(\d+|\*))?/.exec(cnt);
+          const lo = m ? parseInt(m[1], 10) : 0;
+          const hi = m && m[2] ? (m[2] === '*' ? Infinity : parseInt(m[2], 10)) : lo;
+          r = ms.some((mm) => mm.min <= hi && mm.max >= lo);
+        }
+        break;
+      }
+      case 'ifidn':
+      case 'ifidni': {
+        const x = this.expandSmacros(rest, new Set(), 0);
+        const parts = splitArgs(x);
+        if (parts.length !== 2) {
+          this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
+          r = false;
+          break;
+        }
+        const norm = (s: string): string => s.replace(/\s+/g, '');
+        r = kind === 'ifidn' ? norm(parts[0]) === norm(parts[1]) : norm(parts[0]).toLowerCase() === norm(parts[1]).toLowerCase();
+        break;
+      }
+      case 'ifnum':
+      case 'ifstr':
+      case 'ifid':
+      case 'ifempty':
+      case 'iftoken': {
+        const x = this.expandSmacros(rest, new Set(), 0).trim();
+        let toks: ReturnType<typeof tokenize> = [];
+        try {
+          toks = tokenize(x);
+        } catch {
+          toks = [];
+        }
+        if (kind === 'ifempty') r = x === '';
+        else if (kind === 'iftoken') r = toks.length === 1;
+        else if (kind === 'ifnum') r = toks.length === 1 && toks[0].t === 'num';
+        else if (kind === 'ifstr') r = toks.length === 1 && toks[0].t === 'str';
+        else r = toks.length === 1 && toks[0].t === 'id';
+        break;
+      }
+      case 'ifctx':
+        r = false;
+        break;
+      default:
+        this.error(pos, `unknown preprocessor directive \`%${kind}'`, 'early');
+        r = false;
+    }
+    return neg ? !r : r;
+  }
+
+  private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
+    const pos = this.posOf(f, lineNo);
+    const emitBlank = (): void => {
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
+    };
+    const body = stripComment(rest);
+    switch (d) {
+      case 'define':
+      case 'idefine':
+      case 'xdefine':
+      case 'ixdefine': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\(([^)]*)\))?\s?(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          break;
+        }
+        let value = m[4].trim();
+        if (d.includes('x')) value = this.expandSmacros(value, new Set(), 0).replace(/\s*%\+\s*/g, '');
+        const params = m[2] ? m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
+        this.defineSmacro(m[1], { params, body: value, ci: d.startsWith('i') });
+        break;
+      }
+      case 'undef':
+      case 'iundef': {
+        const name = body.trim();
+        this.smacros.delete(name);
+        this.smacrosCI.delete(name.toLowerCase());
+        break;
+      }
+      case 'assign':
+      case 'iassign': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          break;
+        }
+        const v = this.evalPP(m[2], pos);
+        if (v) this.defineSmacro(m[1], { params: null, body: v.n.toString(), ci: d === 'iassign' });
+        break;
+      }
+      case 'defstr':
+      case 'idefstr': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        if (m) {
+          const v = this.expandSmacros(m[2].trim(), new Set(), 0);
+          this.defineSmacro(m[1], { params: null, body: quoteStr(v), ci: d === 'idefstr' });
+        }
+        break;
+      }
+      case 'strlen':
+      case 'strcat':
+      case 'substr': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier as first parameter`, 'early');
+          break;
+        }
+        const x = this.expandSmacros(m[2].trim(), new Set(), 0);
+        const parts = splitArgs(x);
+        const strOf = (s: string): string | undefined => {
+          const t = tokenize(s);
+          return t.length === 1 && t[0].t === 'str' ? t[0].v : undefined;
+        };
+        if (d === 'strlen') {
+          const s = strOf(parts[0]);
+          if (s === undefined) this.error(pos, '`%strlen` requires string as second parameter', 'early');
+          else this.defineSmacro(m[1], { params: null, body: String(s.length), ci: false });
+        } else if (d === 'strcat') {
+          let acc = '';
+          for (const p of parts) {
+            const s = strOf(p);
+            if (s === undefined) {
+              this.error(pos, 'non-string passed to `%strcat\'', 'early');
+              return;
+            }
+            acc += s;
+          }
+          this.defineSmacro(m[1], { params: null, body: quoteStr(latin1ToString(acc)), ci: false });
+        } else {
+          const s = strOf(parts[0]);
+          if (s === undefined) {
+            this.error(pos, '`%substr` requires string as second parameter', 'early');
+            break;
+          }
+          const start = parts[1] !== undefined ? Number(this.evalPP(parts[1], pos)?.n ?? 1n) : 1;
+          let len = parts[2] !== undefined ? Number(this.evalPP(parts[2], pos)?.n ?? 1n) : 1;
+          if (len < 0) len = s.length - (start - 1) + len + 1;
+          const sub = s.slice(start - 1, start - 1 + len);
+          this.defineSmacro(m[1], { params: null, body: quoteStr(latin1ToString(sub)), ci: false });
+        }
+        break;
+      }
+      case 'macro':
+      case 'imacro': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?(\.nolist)?\s*(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, '`%macro\' expects a parameter count', 'early');
+          this.recording = { kind: 'macro', nest: 0, lines: [], mac: { name: '', ci: false, min: 0, max: 0, greedy: false, defaults: [], body: [], file: f.file, nolist: false }, startFrame: f };
+          break;
+        }
+        const min = parseInt(m[2], 10);
+        const max = m[3] === undefined ? min : m[3] === '*' ? Infinity : parseInt(m[3], 10);
+        const defaults = m[6].trim() ? splitArgs(m[6].trim()) : [];
+        this.recording = {
+          kind: 'macro',
+          nest: 0,
+          lines: [],
+          mac: { name: m[1], ci: d === 'imacro', min, max, greedy: !!m[4], defaults, body: [], file: f.file, nolist: !!m[5] },
+          startFrame: f,
+        };
+        break;
+      }
+      case 'endmacro':
+      case 'endm':
+        this.error(pos, '`%endmacro\': not defining a macro', 'early');
+        break;
+      case 'unmacro':
+      case 'unimacro': {
+        const name = body.trim().split(/\s+/)[0];
+        this.mmacros.delete(name);
+        this.mmacros.delete(name.toLowerCase());
+        break;
+      }
+      case 'rep': {
+        const v = this.evalPP(body, pos);
+        const count = v ? Number(BigInt.asIntN(64, v.n) < 0n ? 0n : v.n > 1000000n ? 1000000n : v.n) : 0;
+        this.recording = { kind: 'rep', nest: 0, lines: [], count, startFrame: f, repMac: this.currentMac() };
+        break;
+      }
+      case 'endrep':
+        this.error(pos, '`%endrep\': no matching `%rep\'', 'early');
+        break;
+      case 'exitrep': {
+        for (let i = this.frames.length - 1; i >= 0; i--) {
+          const fr = this.frames[i];
+          if (fr.kind === 'rep') {
+            while (this.frames.length > i) this.popFrame();
+            break;
+          }
+          if (fr.kind === 'file') break;
+        }
+        break;
+      }
+      case 'exitmacro': {
+        for (let i = this.frames.length - 1; i >= 0; i--) {
+          const fr = this.frames[i];
+          if (fr.kind === 'macro') {
+            while (this.frames.length > i) this.popFrame();
+            break;
+          }
+          if (fr.kind === 'file') break;
+        }
+        break;
+      }
+      case 'rotate': {
+        const mac = this.currentMac();
+        const v = this.evalPP(body, pos);
+        if (mac && v && mac.args.length) {
+          const n = mac.args.length;
+          const k = ((Number(v.n % BigInt(n)) % n) + n) % n;
+          mac.args = [...mac.args.slice(k), ...mac.args.slice(0, k)];
+        }
+        break;
+      }
+      case 'include': {
+        const x = this.expandSmacros(body.trim(), new Set(), 0);
+        const toks = tokenize(x);
+        let name: string;
+        if (toks.length === 1 && toks[0].t === 'str') name = latin1ToString(toks[0].v);
+        else if (/^<.*>$/.test(x)) name = x.slice(1, -1);
+        else name = x;
+        if (this.frames.filter((fr) => fr.kind === 'file').length > MAX_INCLUDE_DEPTH) {
+          this.error(pos, 'maximum include depth exceeded', 'early');
+          this.diags.fatal = true;
+          break;
+        }
+        const found = this.readInclude(name);
+        if (found === undefined) {
+          this.diags.add('early', 'error', pos, 1, `unable to open include file \`${name}': No such file or directory`);
+          this.diags.fatal = true;
+          break;
+        }
+        emitBlank();
+        this.frames.push({ kind: 'file', lines: splitLines(found.text), idx: 0, file: found.path, condDepth: this.conds.length });
+        return;
+      }
+      case 'error':
+      case 'warning':
+      case 'fatal': {
+        const msg = this.expandSmacros(body.trim(), new Set(), 0);
+        let text = msg;
+        try {
+          const t = tokenize(msg);
+          if (t.length === 1 && t[0].t === 'str') text = latin1ToString(t[0].v);
+        } catch {
+          /* keep raw text */
+        }
+        if (d === 'warning') this.warn(pos, `${text} [-w+user]`);
+        else if (d === 'fatal') {
+          this.error(pos, text, 'early');
+          this.diags.fatal = true;
+        } else this.error(pos, text);
+        break;
+      }
+      case 'use':
+      case 'line':
+      case 'pragma':
+      case 'clear':
+      case 'push':
+      case 'pop':
+      case 'repl':
+      case 'arg':
+      case 'local':
+      case 'stacksize':
+        break;
+      default:
+        this.error(pos, `unknown preprocessor directive \`%${d}'`, 'early');
+    }
+    emitBlank();
+  }
+
+  private readInclude(name: string): { text: string; path: string } | undefined {
+    const rf = this.opts.readFile;
+    if (!rf) return undefined;
+    const tryOne = (p: string): { text: string; path: string } | undefined => {
+      try {
+        const d = rf(p);
+        return d === undefined ? undefined : { text: decodeFile(d), path: p };
+      } catch {
+        return undefined;
+      }
+    };
+    let r = tryOne(name);
+    if (r) return r;
+    for (const ip of this.opts.includePaths ?? []) {
+      r = tryOne(ip + name);
+      if (r) return r;
+      if (!ip.endsWith('/')) {
+        r = tryOne(ip + '/' + name);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  }
+}
+
+function splitArgsJoin(s: string, skip: number): string {
+  // The greedy last parameter keeps its commas: rebuild it from the raw text.
+  let depth = 0;
+  let q = '';
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === q) q = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') q = c;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      count++;
+      if (count === skip) return s.slice(i + 1).trim();
+    }
+  }
+  return skip === 0 ? s.trim() : '';
+}
+
+function parseCallArgs(text: string, k: number): [string[] | null, number] {
+  let depth = 0;
+  let cur = '';
+  const args: string[] = [];
+  let q = '';
+  for (let i = k; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      cur += c;
+      if (c === q) q = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      q = c;
+      cur += c;
+      continue;
+    }
+    if (c === '(') {
+      depth++;
+      if (depth === 1) continue;
+    } else if (c === ')') {
+      depth--;
+      if (depth === 0) {
+        args.push(cur.trim());
+        if (args.length === 1 && args[0] === '') args.length = 0;
+        return [args, i + 1];
+      }
+    } else if (c === ',' && depth === 1) {
+      args.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  return [null, k];
+}
+
+function replaceIdents(s: string, f: (id: string) => string | undefined): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') {
+      const [, j] = readString(s, i);
+      out += s.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (isIdStart(c)) {
+      let j = i + 1;
+      while (j < s.length && isIdChar(s[j])) j++;
+      const w = s.slice(i, j);
+      out += f(w) ?? w;
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// Register file: class, size in bits, encoding number, and REX constraints.
+
+export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'st' | 'mmx';
+
+export interface Reg {
+  name: string;
+  cls: RegClass;
+  size: number;
+  num: number; // 0..15
+  rexOnly?: boolean; // spl/bpl/sil/dil and r8..r15: need a REX prefix
+  high8?: boolean; // ah/ch/dh/bh: cannot be combined with REX
+}
+
+const regs = new Map<string, Reg>();
+
+function add(name: string, cls: RegClass, size: number, num: number, extra: Partial<Reg> = {}): void {
+  regs.set(name, { name, cls, size, num, ...extra });
+}
+
+['al', 'cl', 'dl', 'bl'].forEach((n, i) => add(n, 'gpr', 8, i));
+['ah', 'ch', 'dh', 'bh'].forEach((n, i) => add(n, 'gpr', 8, i + 4, { high8: true }));
+['spl', 'bpl', 'sil', 'dil'].forEach((n, i) => add(n, 'gpr', 8, i + 4, { rexOnly: true }));
+['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'].forEach((n, i) => add(n, 'gpr', 16, i));
+['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'].forEach((n, i) => add(n, 'gpr', 32, i));
+['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'].forEach((n, i) => add(n, 'gpr', 64, i, { rexOnly: false }));
+for (let i = 8; i < 16; i++) {
+  add(`r${i}`, 'gpr', 64, i, { rexOnly: true });
+  add(`r${i}d`, 'gpr', 32, i, { rexOnly: true });
+  add(`r${i}w`, 'gpr', 16, i, { rexOnly: true });
+  add(`r${i}b`, 'gpr', 8, i, { rexOnly: true });
+  add(`r${i}l`, 'gpr', 8, i, { rexOnly: true });
+}
+['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((n, i) => add(n, 'seg', 16, i));
+[0, 2, 3, 4, 8].forEach((i) => add(`cr${i}`, 'cr', 32, i));
+[0, 1, 2, 3, 6, 7].forEach((i) => add(`dr${i}`, 'dr', 32, i));
+for (let i = 0; i < 16; i++) add(`xmm${i}`, 'xmm', 128, i);
+for (let i = 0; i < 8; i++) {
+  add(`st${i}`, 'st', 80, i);
+  add(`mm${i}`, 'mmx', 64, i);
+}
+
+export function lookupReg(name: string): Reg | undefined {
+  return regs.get(name.toLowerCase());
+}
+
+/** 64-bit-only registers (cannot appear in 16/32-bit code). */
+export function isLongOnlyReg(r: Reg): boolean {
+  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || (r.cls === 'xmm' && r.num >= 8) || (r.cls === 'cr' && r.num === 8);
+}

@@ -1,0 +1,770 @@
+// The instruction table: DATA, walked in order by the encoder; the first matching row is the
+// encoding NASM 2.16.01 picks. Written from the Intel SDM and checked against NASM's output.
+//
+// Row: [mnemonic, operand patterns, encoding, flags]
+// Operand patterns:
+//   r8 r16 r32 r64      general register (ModRM.reg for /r, or +r)
+//   ~r16 ~r32 ~r64      general register placed in ModRM.rm
+//   rm8 .. rm64         register or memory of that size;  m8 .. m128, m80  memory only; m  memory of any size
+//   al ax eax rax cl dx es cs ss ds fs gs st0   that exact register
+//   sreg creg dreg xmm fpu mmx                  register classes
+//   xmm/m32 xmm/m64 xmm/m128  xmm register or memory
+//   imm8 imm16 imm32 imm64 imm  immediate (an unsized immediate matches any size)
+//   sb16 sb32 sb64      immediate that is a plain number fitting a sign-extended byte (NASM's sbyte flags)
+//   sd64 ud64           immediate that is a plain number fitting a sign-/zero-extended dword
+//   one                 the plain number 1 (shift by one)
+//   far16 far32         seg:offset immediate;   mfar  memory operand written with `far`
+// Encoding tokens:
+//   o16 o32 o64         operand size (66 prefix or REX.W); o64nw: 64-bit default size (no REX.W)
+//   a16 a32 a64         address size of an implicit operand (jcxz and friends)
+//   hex byte, XX+r      opcode bytes (66/F2/F3 before 0F are mandatory prefixes, placed after 66/67)
+//   /r /0../7           ModRM;  /rr  ModRM with the same register in reg and rm
+//   ib iw id iq         immediate;  rb rw rd  relative branch;  ow  offset sized by operand size
+//   sel                 16-bit selector of a far pointer;  mo  moffs address (address-size wide)
+// Flags: nolong (invalid in 64-bit), long (64-bit only), short (short-jump form), dflt (an unsized
+//   immediate takes the mode's operand size), nosm (operand sizes are independent: an unsized memory
+//   operand cannot borrow its size from a register operand)
+
+export type RawRow = [string, string, string, string?];
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+const SHIFTS: [string, number][] = [
+  ['rol', 0], ['ror', 1], ['rcl', 2], ['rcr', 3], ['shl', 4], ['sal', 4], ['shr', 5], ['sar', 7],
+];
+export const CONDS: [string, number][] = [
+  ['o', 0], ['no', 1], ['b', 2], ['c', 2], ['nae', 2], ['ae', 3], ['nb', 3], ['nc', 3],
+  ['e', 4], ['z', 4], ['ne', 5], ['nz', 5], ['be', 6], ['na', 6], ['a', 7], ['nbe', 7],
+  ['s', 8], ['ns', 9], ['p', 10], ['pe', 10], ['np', 11], ['po', 11],
+  ['l', 12], ['nge', 12], ['ge', 13], ['nl', 13], ['le', 14], ['ng', 14], ['g', 15], ['nle', 15],
+];
+
+const h = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+
+function alu(): RawRow[] {
+  const rows: RawRow[] = [];
+  ALU.forEach((mn, op) => {
+    const b = op * 8;
+    rows.push(
+      [mn, 'rm8,r8', `${h(b)} /r`],
+      [mn, 'rm16,r16', `o16 ${h(b + 1)} /r`],
+      [mn, 'rm32,r32', `o32 ${h(b + 1)} /r`],
+      [mn, 'rm64,r64', `o64 ${h(b + 1)} /r`],
+      [mn, 'r8,rm8', `${h(b + 2)} /r`],
+      [mn, 'r16,rm16', `o16 ${h(b + 3)} /r`],
+      [mn, 'r32,rm32', `o32 ${h(b + 3)} /r`],
+      [mn, 'r64,rm64', `o64 ${h(b + 3)} /r`],
+      [mn, 'rm16,sb16', `o16 83 /${op} ib`],
+      [mn, 'rm32,sb32', `o32 83 /${op} ib`],
+      [mn, 'rm64,sb64', `o64 83 /${op} ib`],
+      [mn, 'al,imm8', `${h(b + 4)} ib`],
+      [mn, 'ax,imm16', `o16 ${h(b + 5)} iw`],
+      [mn, 'eax,imm32', `o32 ${h(b + 5)} id`],
+      [mn, 'rax,imm32', `o64 ${h(b + 5)} id`],
+      [mn, 'rm8,imm8', `80 /${op} ib`],
+      [mn, 'rm16,imm16', `o16 81 /${op} iw`],
+      [mn, 'rm32,imm32', `o32 81 /${op} id`],
+      [mn, 'rm64,imm32', `o64 81 /${op} id`],
+    );
+  });
+  return rows;
+}
+
+function shifts(): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const [mn, op] of SHIFTS) {
+    rows.push(
+      [mn, 'rm8,one', `D0 /${op}`, 'nosm'],
+      [mn, 'rm16,one', `o16 D1 /${op}`, 'nosm'],
+      [mn, 'rm32,one', `o32 D1 /${op}`, 'nosm'],
+      [mn, 'rm64,one', `o64 D1 /${op}`, 'nosm'],
+      [mn, 'rm8,cl', `D2 /${op}`, 'nosm'],
+      [mn, 'rm16,cl', `o16 D3 /${op}`, 'nosm'],
+      [mn, 'rm32,cl', `o32 D3 /${op}`, 'nosm'],
+      [mn, 'rm64,cl', `o64 D3 /${op}`, 'nosm'],
+      [mn, 'rm8,imm8', `C0 /${op} ib`, 'nosm'],
+      [mn, 'rm16,imm8', `o16 C1 /${op} ib`, 'nosm'],
+      [mn, 'rm32,imm8', `o32 C1 /${op} ib`, 'nosm'],
+      [mn, 'rm64,imm8', `o64 C1 /${op} ib`, 'nosm'],
+      // A bare shift/rotate means "by one".
+      [mn, 'rm8', `D0 /${op}`],
+      [mn, 'rm16', `o16 D1 /${op}`],
+      [mn, 'rm32', `o32 D1 /${op}`],
+      [mn, 'rm64', `o64 D1 /${op}`],
+    );
+  }
+  return rows;
+}
+
+function unary(mn: string, op: number): RawRow[] {
+  return [
+    [mn, 'rm8', `F6 /${op}`],
+    [mn, 'rm16', `o16 F7 /${op}`],
+    [mn, 'rm32', `o32 F7 /${op}`],
+    [mn, 'rm64', `o64 F7 /${op}`],
+  ];
+}
+
+function sized(mn: string, base: string, extra = ''): RawRow[] {
+  // No-operand instructions with b/w/d/q variants (string ops).
+  const [b, w] = base.split(' ');
+  return [
+    [mn + 'b', '', `${b}`, extra],
+    [mn + 'w', '', `o16 ${w}`, extra],
+    [mn + 'd', '', `o32 ${w}`, extra],
+    [mn + 'q', '', `o64 ${w}`, extra],
+  ];
+}
+
+function jumps(): RawRow[] {
+  const rows: RawRow[] = [];
+  rows.push(
+    ['jmp', 'imm', 'EB rb', 'short'],
+    ['jmp', 'imm16', 'o16 E9 rw', 'dflt nolong'],
+    ['jmp', 'imm32', 'o32 E9 rd', 'dflt nolong'],
+    ['jmp', 'imm64', 'o64nw E9 rd', 'dflt long'],
+    ['jmp', 'far16', 'o16 EA ow sel', 'dflt nolong'],
+    ['jmp', 'far32', 'o32 EA ow sel', 'dflt nolong'],
+    ['jmp', 'mfar', 'FF /5', 'farm'],
+    ['jmp', 'm', 'FF /4', 'unsized'],
+    ['jmp', 'rm16', 'o16 FF /4', 'nolong'],
+    ['jmp', 'rm32', 'o32 FF /4', 'nolong'],
+    ['jmp', 'rm64', 'o64nw FF /4', 'long'],
+    ['call', 'imm16', 'o16 E8 rw', 'dflt nolong'],
+    ['call', 'imm32', 'o32 E8 rd', 'dflt nolong'],
+    ['call', 'imm64', 'o64nw E8 rd', 'dflt long'],
+    ['call', 'far16', 'o16 9A ow sel', 'dflt nolong'],
+    ['call', 'far32', 'o32 9A ow sel', 'dflt nolong'],
+    ['call', 'mfar', 'FF /3', 'farm'],
+    ['call', 'm', 'FF /2', 'unsized'],
+    ['call', 'rm16', 'o16 FF /2', 'nolong'],
+    ['call', 'rm32', 'o32 FF /2', 'nolong'],
+    ['call', 'rm64', 'o64nw FF /2', 'long'],
+  );
+  for (const [cc, n] of CONDS) {
+    rows.push(
+      ['j' + cc, 'imm', `${h(0x70 + n)} rb`, 'short'],
+      ['j' + cc, 'imm16', `o16 0F ${h(0x80 + n)} rw`, 'dflt nolong'],
+      ['j' + cc, 'imm32', `o32 0F ${h(0x80 + n)} rd`, 'dflt nolong'],
+      ['j' + cc, 'imm64', `o64nw 0F ${h(0x80 + n)} rd`, 'dflt long'],
+    );
+  }
+  rows.push(
+    ['loop', 'imm', 'E2 rb', 'shortonly'],
+    ['loope', 'imm', 'E1 rb', 'shortonly'],
+    ['loopz', 'imm', 'E1 rb', 'shortonly'],
+    ['loopne', 'imm', 'E0 rb', 'shortonly'],
+    ['loopnz', 'imm', 'E0 rb', 'shortonly'],
+    ['jcxz', 'imm', 'a16 E3 rb', 'shortonly nolong'],
+    ['jecxz', 'imm', 'a32 E3 rb', 'shortonly'],
+    ['jrcxz', 'imm', 'a64 E3 rb', 'shortonly long'],
+  );
+  return rows;
+}
+
+function condOps(): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const [cc, n] of CONDS) {
+    rows.push(
+      ['cmov' + cc, 'r16,rm16', `o16 0F ${h(0x40 + n)} /r`],
+      ['cmov' + cc, 'r32,rm32', `o32 0F ${h(0x40 + n)} /r`],
+      ['cmov' + cc, 'r64,rm64', `o64 0F ${h(0x40 + n)} /r`],
+      ['set' + cc, 'rm8', `0F ${h(0x90 + n)} /0`],
+    );
+  }
+  return rows;
+}
+
+function bitOps(): RawRow[] {
+  const rows: RawRow[] = [];
+  (
+    [
+      ['bt', 0xa3, 4],
+      ['bts', 0xab, 5],
+      ['btr', 0xb3, 6],
+      ['btc', 0xbb, 7],
+    ] as [string, number, number][]
+  ).forEach(([mn, opc, ext]) => {
+    rows.push(
+      [mn, 'rm16,r16', `o16 0F ${h(opc)} /r`],
+      [mn, 'rm32,r32', `o32 0F ${h(opc)} /r`],
+      [mn, 'rm64,r64', `o64 0F ${h(opc)} /r`],
+      [mn, 'rm16,imm8', `o16 0F BA /${ext} ib`, 'nosm'],
+      [mn, 'rm32,imm8', `o32 0F BA /${ext} ib`, 'nosm'],
+      [mn, 'rm64,imm8', `o64 0F BA /${ext} ib`, 'nosm'],
+    );
+  });
+  for (const [mn, opc] of [['bsf', 0xbc], ['bsr', 0xbd]] as [string, number][]) {
+    rows.push([mn, 'r16,rm16', `o16 0F ${h(opc)} /r`], [mn, 'r32,rm32', `o32 0F ${h(opc)} /r`], [mn, 'r64,rm64', `o64 0F ${h(opc)} /r`]);
+  }
+  for (const [mn, p, opc] of [['popcnt', 'F3', 0xb8], ['lzcnt', 'F3', 0xbd], ['tzcnt', 'F3', 0xbc]] as [string, string, number][]) {
+    rows.push([mn, 'r16,rm16', `o16 ${p} 0F ${h(opc)} /r`], [mn, 'r32,rm32', `o32 ${p} 0F ${h(opc)} /r`], [mn, 'r64,rm64', `o64 ${p} 0F ${h(opc)} /r`]);
+  }
+  return rows;
+}
+
+function x87(): RawRow[] {
+  const rows: RawRow[] = [];
+  // Arithmetic: memory forms, st0,st(i), st(i),st0, and the popping forms.
+  (
+    [
+      ['fadd', 0, 0xc0, 0xc0],
+      ['fmul', 1, 0xc8, 0xc8],
+      ['fsub', 4, 0xe0, 0xe8],
+      ['fsubr', 5, 0xe8, 0xe0],
+      ['fdiv', 6, 0xf0, 0xf8],
+      ['fdivr', 7, 0xf8, 0xf0],
+    ] as [string, number, number, number][]
+  ).forEach(([mn, ext, st0i, sti0]) => {
+    rows.push(
+      [mn, 'm32', `D8 /${ext}`],
+      [mn, 'm64', `DC /${ext}`],
+      [mn, 'st0,fpu', `D8 ${h(st0i)}+r`],
+      [mn, 'fpu,st0', `DC ${h(sti0)}+r`],
+      [mn, 'fpu', `D8 ${h(st0i)}+r`],
+      [mn, '', `DE ${h(sti0 + 1)}`],
+      [mn + 'p', 'fpu,st0', `DE ${h(sti0)}+r`],
+      [mn + 'p', 'fpu', `DE ${h(sti0)}+r`],
+      [mn + 'p', '', `DE ${h(sti0 + 1)}`],
+      ['fi' + mn.slice(1), 'm16', `DE /${ext}`],
+      ['fi' + mn.slice(1), 'm32', `DA /${ext}`],
+    );
+  });
+  rows.push(
+    ['fld', 'm32', 'D9 /0'],
+    ['fld', 'm64', 'DD /0'],
+    ['fld', 'm80', 'DB /5'],
+    ['fld', 'fpu', 'D9 C0+r'],
+    ['fst', 'm32', 'D9 /2'],
+    ['fst', 'm64', 'DD /2'],
+    ['fst', 'fpu', 'DD D0+r'],
+    ['fstp', 'm32', 'D9 /3'],
+    ['fstp', 'm64', 'DD /3'],
+    ['fstp', 'm80', 'DB /7'],
+    ['fstp', 'fpu', 'DD D8+r'],
+    ['fild', 'm16', 'DF /0'],
+    ['fild', 'm32', 'DB /0'],
+    ['fild', 'm64', 'DF /5'],
+    ['fist', 'm16', 'DF /2'],
+    ['fist', 'm32', 'DB /2'],
+    ['fistp', 'm16', 'DF /3'],
+    ['fistp', 'm32', 'DB /3'],
+    ['fistp', 'm64', 'DF /7'],
+    ['fisttp', 'm16', 'DF /1'],
+    ['fisttp', 'm32', 'DB /1'],
+    ['fisttp', 'm64', 'DD /1'],
+    ['fxch', 'fpu', 'D9 C8+r'],
+    ['fxch', 'fpu,st0', 'D9 C8+r'],
+    ['fxch', 'st0,fpu', 'D9 C8+r'],
+    ['fxch', '', 'D9 C9'],
+    ['fcom', 'm32', 'D8 /2'],
+    ['fcom', 'm64', 'DC /2'],
+    ['fcom', 'fpu', 'D8 D0+r'],
+    ['fcom', 'st0,fpu', 'D8 D0+r'],
+    ['fcom', '', 'D8 D1'],
+    ['fcomp', 'm32', 'D8 /3'],
+    ['fcomp', 'm64', 'DC /3'],
+    ['fcomp', 'fpu', 'D8 D8+r'],
+    ['fcomp', 'st0,fpu', 'D8 D8+r'],
+    ['fcomp', '', 'D8 D9'],
+    ['fcompp', '', 'DE D9'],
+    ['fucom', 'fpu', 'DD E0+r'],
+    ['fucom', '', 'DD E1'],
+    ['fucomp', 'fpu', 'DD E8+r'],
+    ['fucomp', '', 'DD E9'],
+    ['fucompp', '', 'DA E9'],
+    ['fcomi', 'st0,fpu', 'DB F0+r'],
+    ['fcomi', 'fpu', 'DB F0+r'],
+    ['fcomip', 'st0,fpu', 'DF F0+r'],
+    ['fcomip', 'fpu', 'DF F0+r'],
+    ['fucomi', 'st0,fpu', 'DB E8+r'],
+    ['fucomi', 'fpu', 'DB E8+r'],
+    ['fucomip', 'st0,fpu', 'DF E8+r'],
+    ['fucomip', 'fpu', 'DF E8+r'],
+    ['ffree', 'fpu', 'DD C0+r'],
+    ['fldcw', 'm16', 'D9 /5', 'unsizedok'],
+    ['fnstcw', 'm16', 'D9 /7', 'unsizedok'],
+    ['fstcw', 'm16', '9B D9 /7', 'unsizedok'],
+    ['fnstsw', 'ax', 'DF E0'],
+    ['fnstsw', 'm16', 'DD /7', 'unsizedok'],
+    ['fstsw', 'ax', '9B DF E0'],
+    ['fstsw', 'm16', '9B DD /7', 'unsizedok'],
+    ['fnstenv', 'm', 'D9 /6'],
+    ['fstenv', 'm', '9B D9 /6'],
+    ['fldenv', 'm', 'D9 /4'],
+    ['fnsave', 'm', 'DD /6'],
+    ['fsave', 'm', '9B DD /6'],
+    ['frstor', 'm', 'DD /4'],
+    ['finit', '', '9B DB E3'],
+    ['fninit', '', 'DB E3'],
+    ['fclex', '', '9B DB E2'],
+    ['fnclex', '', 'DB E2'],
+    ['fwait', '', '9B'],
+    ['wait', '', '9B'],
+    ['fnop', '', 'D9 D0'],
+    ['fchs', '', 'D9 E0'],
+    ['fabs', '', 'D9 E1'],
+    ['ftst', '', 'D9 E4'],
+    ['fxam', '', 'D9 E5'],
+    ['fld1', '', 'D9 E8'],
+    ['fldl2t', '', 'D9 E9'],
+    ['fldl2e', '', 'D9 EA'],
+    ['fldpi', '', 'D9 EB'],
+    ['fldlg2', '', 'D9 EC'],
+    ['fldln2', '', 'D9 ED'],
+    ['fldz', '', 'D9 EE'],
+    ['f2xm1', '', 'D9 F0'],
+    ['fyl2x', '', 'D9 F1'],
+    ['fptan', '', 'D9 F2'],
+    ['fpatan', '', 'D9 F3'],
+    ['fxtract', '', 'D9 F4'],
+    ['fprem1', '', 'D9 F5'],
+    ['fdecstp', '', 'D9 F6'],
+    ['fincstp', '', 'D9 F7'],
+    ['fprem', '', 'D9 F8'],
+    ['fyl2xp1', '', 'D9 F9'],
+    ['fsqrt', '', 'D9 FA'],
+    ['fsincos', '', 'D9 FB'],
+    ['frndint', '', 'D9 FC'],
+    ['fscale', '', 'D9 FD'],
+    ['fsin', '', 'D9 FE'],
+    ['fcos', '', 'D9 FF'],
+  );
+  return rows;
+}
+
+// SSE/SSE2 register-or-memory ops: [mnemonic, mandatory prefix ('' | 66 | F2 | F3), opcode, rm pattern]
+const SSE_ARITH: [string, string, number, string][] = [];
+(
+  [
+    ['add', 0x58], ['mul', 0x59], ['sub', 0x5c], ['min', 0x5d], ['div', 0x5e], ['max', 0x5f], ['sqrt', 0x51],
+  ] as [string, number][]
+).forEach(([op, opc]) => {
+  SSE_ARITH.push([op + 'ps', '', opc, 'xmm/m128'], [op + 'pd', '66', opc, 'xmm/m128'], [op + 'ss', 'F3', opc, 'xmm/m32'], [op + 'sd', 'F2', opc, 'xmm/m64']);
+});
+(
+  [
+    ['and', 0x54], ['andn', 0x55], ['or', 0x56], ['xor', 0x57], ['unpckl', 0x14], ['unpckh', 0x15],
+  ] as [string, number][]
+).forEach(([op, opc]) => {
+  SSE_ARITH.push([op + 'ps', '', opc, 'xmm/m128'], [op + 'pd', '66', opc, 'xmm/m128']);
+});
+SSE_ARITH.push(
+  ['rcpps', '', 0x53, 'xmm/m128'], ['rcpss', 'F3', 0x53, 'xmm/m32'], ['rsqrtps', '', 0x52, 'xmm/m128'], ['rsqrtss', 'F3', 0x52, 'xmm/m32'],
+  ['ucomiss', '', 0x2e, 'xmm/m32'], ['ucomisd', '66', 0x2e, 'xmm/m64'], ['comiss', '', 0x2f, 'xmm/m32'], ['comisd', '66', 0x2f, 'xmm/m64'],
+  ['cvtps2pd', '', 0x5a, 'xmm/m64'], ['cvtpd2ps', '66', 0x5a, 'xmm/m128'], ['cvtss2sd', 'F3', 0x5a, 'xmm/m32'], ['cvtsd2ss', 'F2', 0x5a, 'xmm/m64'],
+  ['cvtdq2ps', '', 0x5b, 'xmm/m128'], ['cvtps2dq', '66', 0x5b, 'xmm/m128'], ['cvttps2dq', 'F3', 0x5b, 'xmm/m128'],
+  ['cvtdq2pd', 'F3', 0xe6, 'xmm/m64'], ['cvtpd2dq', 'F2', 0xe6, 'xmm/m128'], ['cvttpd2dq', '66', 0xe6, 'xmm/m128'],
+);
+// Packed integer ops (SSE2, 66 prefix).
+(
+  [
+    ['paddb', 0xfc], ['paddw', 0xfd], ['paddd', 0xfe], ['paddq', 0xd4], ['psubb', 0xf8], ['psubw', 0xf9], ['psubd', 0xfa], ['psubq', 0xfb],
+    ['paddsb', 0xec], ['paddsw', 0xed], ['paddusb', 0xdc], ['paddusw', 0xdd], ['psubsb', 0xe8], ['psubsw', 0xe9], ['psubusb', 0xd8], ['psubusw', 0xd9],
+    ['pand', 0xdb], ['pandn', 0xdf], ['por', 0xeb], ['pxor', 0xef], ['pcmpeqb', 0x74], ['pcmpeqw', 0x75], ['pcmpeqd', 0x76],
+    ['pcmpgtb', 0x64], ['pcmpgtw', 0x65], ['pcmpgtd', 0x66], ['pmullw', 0xd5], ['pmulhw', 0xe5], ['pmulhuw', 0xe4], ['pmuludq', 0xf4], ['pmaddwd', 0xf5],
+    ['punpcklbw', 0x60], ['punpcklwd', 0x61], ['punpckldq', 0x62], ['punpcklqdq', 0x6c], ['punpckhbw', 0x68], ['punpckhwd', 0x69], ['punpckhdq', 0x6a], ['punpckhqdq', 0x6d],
+    ['packsswb', 0x63], ['packuswb', 0x67], ['packssdw', 0x6b], ['pminub', 0xda], ['pmaxub', 0xde], ['pminsw', 0xea], ['pmaxsw', 0xee], ['pavgb', 0xe0], ['pavgw', 0xe3], ['psadbw', 0xf6],
+    ['psllw', 0xf1], ['pslld', 0xf2], ['psllq', 0xf3], ['psrlw', 0xd1], ['psrld', 0xd2], ['psrlq', 0xd3], ['psraw', 0xe1], ['psrad', 0xe2],
+  ] as [string, number][]
+).forEach(([mn, opc]) => SSE_ARITH.push([mn, '66', opc, 'xmm/m128']));
+
+function sse(): RawRow[] {
+  const rows: RawRow[] = [];
+  const pre = (p: string): string => (p ? p + ' ' : '');
+  for (const [mn, p, opc, rm] of SSE_ARITH) rows.push([mn, `xmm,${rm}`, `${pre(p)}0F ${h(opc)} /r`]);
+  // Moves: load form first (NASM picks it for register-to-register).
+  (
+    [
+      ['movaps', '', 0x28, 0x29, 'xmm/m128'], ['movapd', '66', 0x28, 0x29, 'xmm/m128'],
+      ['movups', '', 0x10, 0x11, 'xmm/m128'], ['movupd', '66', 0x10, 0x11, 'xmm/m128'],
+      ['movdqa', '66', 0x6f, 0x7f, 'xmm/m128'], ['movdqu', 'F3', 0x6f, 0x7f, 'xmm/m128'],
+      ['movss', 'F3', 0x10, 0x11, 'xmm/m32'], ['movsd', 'F2', 0x10, 0x11, 'xmm/m64'],
+    ] as [string, string, number, number, string][]
+  ).forEach(([mn, p, ld, st, rm]) => {
+    rows.push([mn, `xmm,${rm}`, `${pre(p)}0F ${h(ld)} /r`], [mn, `${rm.replace('xmm/', '')},xmm`, `${pre(p)}0F ${h(st)} /r`]);
+  });
+  rows.push(
+    ['movlps', 'xmm,m64', '0F 12 /r'], ['movlps', 'm64,xmm', '0F 13 /r'], ['movhps', 'xmm,m64', '0F 16 /r'], ['movhps', 'm64,xmm', '0F 17 /r'],
+    ['movlpd', 'xmm,m64', '66 0F 12 /r'], ['movlpd', 'm64,xmm', '66 0F 13 /r'], ['movhpd', 'xmm,m64', '66 0F 16 /r'], ['movhpd', 'm64,xmm', '66 0F 17 /r'],
+    ['movhlps', 'xmm,xmm', '0F 12 /r'], ['movlhps', 'xmm,xmm', '0F 16 /r'],
+    ['movntps', 'm128,xmm', '0F 2B /r'], ['movntpd', 'm128,xmm', '66 0F 2B /r'], ['movntdq', 'm128,xmm', '66 0F E7 /r'],
+    ['movnti', 'm32,r32', 'o32 0F C3 /r'], ['movnti', 'm64,r64', 'o64 0F C3 /r'],
+    ['movmskps', 'r32,xmm', '0F 50 /r'], ['movmskpd', 'r32,xmm', '66 0F 50 /r'], ['pmovmskb', 'r32,xmm', '66 0F D7 /r'],
+    ['movd', 'xmm,rm32', '66 0F 6E /r'], ['movd', 'rm32,xmm', '66 0F 7E /r'],
+    ['movq', 'xmm,rm64', '66 o64 0F 6E /r'], ['movq', 'rm64,xmm', '66 o64 0F 7E /r'],
+    ['movq', 'xmm,xmm/m64', 'F3 0F 7E /r'], ['movq', 'm64,xmm', '66 0F D6 /r'],
+    ['cvtsi2sd', 'xmm,rm32', 'F2 0F 2A /r', 'unsizedok'], ['cvtsi2sd', 'xmm,rm64', 'F2 o64 0F 2A /r'],
+    ['cvtsi2ss', 'xmm,rm32', 'F3 0F 2A /r', 'unsizedok'], ['cvtsi2ss', 'xmm,rm64', 'F3 o64 0F 2A /r'],
+    ['cvttsd2si', 'r32,xmm/m64', 'F2 0F 2C /r'], ['cvttsd2si', 'r64,xmm/m64', 'F2 o64 0F 2C /r'],
+    ['cvtsd2si', 'r32,xmm/m64', 'F2 0F 2D /r'], ['cvtsd2si', 'r64,xmm/m64', 'F2 o64 0F 2D /r'],
+    ['cvttss2si', 'r32,xmm/m32', 'F3 0F 2C /r'], ['cvttss2si', 'r64,xmm/m32', 'F3 o64 0F 2C /r'],
+    ['cvtss2si', 'r32,xmm/m32', 'F3 0F 2D /r'], ['cvtss2si', 'r64,xmm/m32', 'F3 o64 0F 2D /r'],
+    ['shufps', 'xmm,xmm/m128,imm8', '0F C6 /r ib'], ['shufpd', 'xmm,xmm/m128,imm8', '66 0F C6 /r ib'],
+    ['pshufd', 'xmm,xmm/m128,imm8', '66 0F 70 /r ib'], ['pshufhw', 'xmm,xmm/m128,imm8', 'F3 0F 70 /r ib'], ['pshuflw', 'xmm,xmm/m128,imm8', 'F2 0F 70 /r ib'],
+    ['cmpps', 'xmm,xmm/m128,imm8', '0F C2 /r ib'], ['cmppd', 'xmm,xmm/m128,imm8', '66 0F C2 /r ib'],
+    ['cmpss', 'xmm,xmm/m32,imm8', 'F3 0F C2 /r ib'], ['cmpsd', 'xmm,xmm/m64,imm8', 'F2 0F C2 /r ib'],
+    ['psllw', 'xmm,imm8', '66 0F 71 /6 ib'], ['psraw', 'xmm,imm8', '66 0F 71 /4 ib'], ['psrlw', 'xmm,imm8', '66 0F 71 /2 ib'],
+    ['pslld', 'xmm,imm8', '66 0F 72 /6 ib'], ['psrad', 'xmm,imm8', '66 0F 72 /4 ib'], ['psrld', 'xmm,imm8', '66 0F 72 /2 ib'],
+    ['psllq', 'xmm,imm8', '66 0F 73 /6 ib'], ['psrlq', 'xmm,imm8', '66 0F 73 /2 ib'], ['pslldq', 'xmm,imm8', '66 0F 73 /7 ib'], ['psrldq', 'xmm,imm8', '66 0F 73 /3 ib'],
+    ['fxsave', 'm', '0F AE /0'], ['fxrstor', 'm', '0F AE /1'], ['fxsave64', 'm', 'o64 0F AE /0'], ['fxrstor64', 'm', 'o64 0F AE /1'],
+    ['ldmxcsr', 'm32', '0F AE /2', 'unsizedok'], ['stmxcsr', 'm32', '0F AE /3', 'unsizedok'],
+    ['xsave', 'm', '0F AE /4'], ['xrstor', 'm', '0F AE /5'], ['xsave64', 'm', 'o64 0F AE /4'], ['xrstor64', 'm', 'o64 0F AE /5'],
+    ['clflush', 'm8', '0F AE /7', 'unsizedok'],
+    ['prefetchnta', 'm8', '0F 18 /0', 'unsizedok'], ['prefetcht0', 'm8', '0F 18 /1', 'unsizedok'], ['prefetcht1', 'm8', '0F 18 /2', 'unsizedok'], ['prefetcht2', 'm8', '0F 18 /3', 'unsizedok'],
+  );
+  return rows;
+}
+
+export const RAW_ROWS: RawRow[] = [
+  // --- data movement ---
+  ['mov', 'al,mo', 'A0 mo'],
+  ['mov', 'ax,mo', 'o16 A1 mo'],
+  ['mov', 'eax,mo', 'o32 A1 mo'],
+  ['mov', 'rax,mo', 'o64 A1 mo'],
+  ['mov', 'mo,al', 'A2 mo'],
+  ['mov', 'mo,ax', 'o16 A3 mo'],
+  ['mov', 'mo,eax', 'o32 A3 mo'],
+  ['mov', 'mo,rax', 'o64 A3 mo'],
+  ['mov', 'rm8,r8', '88 /r'],
+  ['mov', 'rm16,r16', 'o16 89 /r'],
+  ['mov', 'rm32,r32', 'o32 89 /r'],
+  ['mov', 'rm64,r64', 'o64 89 /r'],
+  ['mov', 'r8,rm8', '8A /r'],
+  ['mov', 'r16,rm16', 'o16 8B /r'],
+  ['mov', 'r32,rm32', 'o32 8B /r'],
+  ['mov', 'r64,rm64', 'o64 8B /r'],
+  ['mov', '~r16,sreg', 'o16 8C /r'],
+  ['mov', 'm16,sreg', '8C /r', 'unsizedok'],
+  ['mov', '~r32,sreg', 'o32 8C /r'],
+  ['mov', '~r64,sreg', '8C /r'],
+  ['mov', 'sreg,rm16', '8E /r', 'unsizedok'],
+  ['mov', 'sreg,~r32', '8E /r'],
+  ['mov', 'sreg,~r64', '8E /r'],
+  ['mov', 'r8,imm8', 'B0+r ib'],
+  ['mov', 'r16,imm16', 'o16 B8+r iw'],
+  ['mov', 'r32,imm32', 'o32 B8+r id'],
+  ['mov', 'r64,ud64', 'o32 B8+r id'],
+  ['mov', 'r64,sd64', 'o64 C7 /0 id'],
+  ['mov', 'r64,imm64', 'o64 B8+r iq'],
+  ['mov', 'rm8,imm8', 'C6 /0 ib'],
+  ['mov', 'rm16,imm16', 'o16 C7 /0 iw'],
+  ['mov', 'rm32,imm32', 'o32 C7 /0 id'],
+  ['mov', 'rm64,imm32', 'o64 C7 /0 id'],
+  ['mov', 'creg,~r32', '0F 22 /r', 'nolong'],
+  ['mov', 'creg,~r64', '0F 22 /r', 'long'],
+  ['mov', '~r32,creg', '0F 20 /r', 'nolong'],
+  ['mov', '~r64,creg', '0F 20 /r', 'long'],
+  ['mov', 'dreg,~r32', '0F 23 /r', 'nolong'],
+  ['mov', 'dreg,~r64', '0F 23 /r', 'long'],
+  ['mov', '~r32,dreg', '0F 21 /r', 'nolong'],
+  ['mov', '~r64,dreg', '0F 21 /r', 'long'],
+  ['movzx', 'r16,rm8', 'o16 0F B6 /r', 'nosm'],
+  ['movzx', 'r32,rm8', 'o32 0F B6 /r', 'nosm'],
+  ['movzx', 'r64,rm8', 'o64 0F B6 /r', 'nosm'],
+  ['movzx', 'r32,rm16', 'o32 0F B7 /r', 'nosm'],
+  ['movzx', 'r64,rm16', 'o64 0F B7 /r', 'nosm'],
+  ['movsx', 'r16,rm8', 'o16 0F BE /r', 'nosm'],
+  ['movsx', 'r32,rm8', 'o32 0F BE /r', 'nosm'],
+  ['movsx', 'r64,rm8', 'o64 0F BE /r', 'nosm'],
+  ['movsx', 'r32,rm16', 'o32 0F BF /r', 'nosm'],
+  ['movsx', 'r64,rm16', 'o64 0F BF /r', 'nosm'],
+  ['movsxd', 'r64,rm32', 'o64 63 /r', 'nosm'],
+  ['movsx', 'r64,rm32', 'o64 63 /r', 'nosm'],
+  ['lea', 'r16,m', 'o16 8D /r'],
+  ['lea', 'r32,m', 'o32 8D /r'],
+  ['lea', 'r64,m', 'o64 8D /r'],
+  ['xchg', 'ax,r16', 'o16 90+r'],
+  ['xchg', 'r16,ax', 'o16 90+r'],
+  ['xchg', 'eax,r32', 'o32 90+r', 'noeaxeax'],
+  ['xchg', 'r32,eax', 'o32 90+r', 'noeaxeax'],
+  ['xchg', 'rax,r64', 'o64 90+r'],
+  ['xchg', 'r64,rax', 'o64 90+r'],
+  ['xchg', 'r8,rm8', '86 /r'],
+  ['xchg', 'r16,rm16', 'o16 87 /r'],
+  ['xchg', 'r32,rm32', 'o32 87 /r'],
+  ['xchg', 'r64,rm64', 'o64 87 /r'],
+  ['xchg', 'rm8,r8', '86 /r'],
+  ['xchg', 'rm16,r16', 'o16 87 /r'],
+  ['xchg', 'rm32,r32', 'o32 87 /r'],
+  ['xchg', 'rm64,r64', 'o64 87 /r'],
+  ['xadd', 'rm8,r8', '0F C0 /r'],
+  ['xadd', 'rm16,r16', 'o16 0F C1 /r'],
+  ['xadd', 'rm32,r32', 'o32 0F C1 /r'],
+  ['xadd', 'rm64,r64', 'o64 0F C1 /r'],
+  ['cmpxchg', 'rm8,r8', '0F B0 /r'],
+  ['cmpxchg', 'rm16,r16', 'o16 0F B1 /r'],
+  ['cmpxchg', 'rm32,r32', 'o32 0F B1 /r'],
+  ['cmpxchg', 'rm64,r64', 'o64 0F B1 /r'],
+  ['cmpxchg8b', 'm64', '0F C7 /1', 'unsizedok'],
+  ['cmpxchg16b', 'm128', 'o64 0F C7 /1', 'unsizedok'],
+  ['bswap', 'r32', 'o32 0F C8+r'],
+  ['bswap', 'r64', 'o64 0F C8+r'],
+  // --- stack ---
+  ['push', 'r16', 'o16 50+r'],
+  ['push', 'r32', 'o32 50+r', 'nolong'],
+  ['push', 'r64', 'o64nw 50+r', 'long'],
+  ['push', 'rm16', 'o16 FF /6'],
+  ['push', 'rm32', 'o32 FF /6', 'nolong'],
+  ['push', 'rm64', 'o64nw FF /6', 'long'],
+  ['push', 'es', '06', 'nolong'],
+  ['push', 'cs', '0E', 'nolong'],
+  ['push', 'ss', '16', 'nolong'],
+  ['push', 'ds', '1E', 'nolong'],
+  ['push', 'fs', '0F A0'],
+  ['push', 'gs', '0F A8'],
+  ['push', 'imm8', '6A ib', 'pushbyte'],
+  ['push', 'sb16', 'o16 6A ib', 'dflt'],
+  ['push', 'imm16', 'o16 68 iw', 'dflt'],
+  ['push', 'sb32', 'o32 6A ib', 'dflt nolong'],
+  ['push', 'imm32', 'o32 68 id', 'dflt nolong'],
+  ['push', 'sb64', 'o64nw 6A ib', 'dflt long'],
+  ['push', 'imm64', 'o64nw 68 id', 'dflt long'],
+  ['push', 'imm32', 'o64nw 68 id', 'long'],
+  ['pop', 'r16', 'o16 58+r'],
+  ['pop', 'r32', 'o32 58+r', 'nolong'],
+  ['pop', 'r64', 'o64nw 58+r', 'long'],
+  ['pop', 'rm16', 'o16 8F /0'],
+  ['pop', 'rm32', 'o32 8F /0', 'nolong'],
+  ['pop', 'rm64', 'o64nw 8F /0', 'long'],
+  ['pop', 'es', '07', 'nolong'],
+  ['pop', 'ss', '17', 'nolong'],
+  ['pop', 'ds', '1F', 'nolong'],
+  ['pop', 'fs', '0F A1'],
+  ['pop', 'gs', '0F A9'],
+  ['pusha', '', '60', 'nolong'],
+  ['pushaw', '', 'o16 60', 'nolong'],
+  ['pushad', '', 'o32 60', 'nolong'],
+  ['popa', '', '61', 'nolong'],
+  ['popaw', '', 'o16 61', 'nolong'],
+  ['popad', '', 'o32 61', 'nolong'],
+  ['pushf', '', '9C'],
+  ['pushfw', '', 'o16 9C'],
+  ['pushfd', '', 'o32 9C', 'nolong'],
+  ['pushfq', '', 'o64nw 9C', 'long'],
+  ['popf', '', '9D'],
+  ['popfw', '', 'o16 9D'],
+  ['popfd', '', 'o32 9D', 'nolong'],
+  ['popfq', '', 'o64nw 9D', 'long'],
+  ['enter', 'imm16,imm8', 'C8 iw ib', 'nosm'],
+  ['leave', '', 'C9'],
+  // --- arithmetic and logic ---
+  ...alu(),
+  ['test', 'rm8,r8', '84 /r'],
+  ['test', 'rm16,r16', 'o16 85 /r'],
+  ['test', 'rm32,r32', 'o32 85 /r'],
+  ['test', 'rm64,r64', 'o64 85 /r'],
+  ['test', 'r8,rm8', '84 /r'],
+  ['test', 'r16,rm16', 'o16 85 /r'],
+  ['test', 'r32,rm32', 'o32 85 /r'],
+  ['test', 'r64,rm64', 'o64 85 /r'],
+  ['test', 'al,imm8', 'A8 ib'],
+  ['test', 'ax,imm16', 'o16 A9 iw'],
+  ['test', 'eax,imm32', 'o32 A9 id'],
+  ['test', 'rax,imm32', 'o64 A9 id'],
+  ['test', 'rm8,imm8', 'F6 /0 ib'],
+  ['test', 'rm16,imm16', 'o16 F7 /0 iw'],
+  ['test', 'rm32,imm32', 'o32 F7 /0 id'],
+  ['test', 'rm64,imm32', 'o64 F7 /0 id'],
+  ['inc', 'r16', 'o16 40+r', 'nolong'],
+  ['inc', 'r32', 'o32 40+r', 'nolong'],
+  ['inc', 'rm8', 'FE /0'],
+  ['inc', 'rm16', 'o16 FF /0'],
+  ['inc', 'rm32', 'o32 FF /0'],
+  ['inc', 'rm64', 'o64 FF /0'],
+  ['dec', 'r16', 'o16 48+r', 'nolong'],
+  ['dec', 'r32', 'o32 48+r', 'nolong'],
+  ['dec', 'rm8', 'FE /1'],
+  ['dec', 'rm16', 'o16 FF /1'],
+  ['dec', 'rm32', 'o32 FF /1'],
+  ['dec', 'rm64', 'o64 FF /1'],
+  ...unary('not', 2),
+  ...unary('neg', 3),
+  ...unary('mul', 4),
+  ...unary('imul', 5),
+  ...unary('div', 6),
+  ...unary('idiv', 7),
+  ['imul', 'r16,rm16', 'o16 0F AF /r'],
+  ['imul', 'r32,rm32', 'o32 0F AF /r'],
+  ['imul', 'r64,rm64', 'o64 0F AF /r'],
+  ['imul', 'r16,rm16,sb16', 'o16 6B /r ib'],
+  ['imul', 'r16,rm16,imm16', 'o16 69 /r iw'],
+  ['imul', 'r32,rm32,sb32', 'o32 6B /r ib'],
+  ['imul', 'r32,rm32,imm32', 'o32 69 /r id'],
+  ['imul', 'r64,rm64,sb64', 'o64 6B /r ib'],
+  ['imul', 'r64,rm64,imm32', 'o64 69 /r id'],
+  ['imul', 'r16,sb16', 'o16 6B /rr ib'],
+  ['imul', 'r16,imm16', 'o16 69 /rr iw'],
+  ['imul', 'r32,sb32', 'o32 6B /rr ib'],
+  ['imul', 'r32,imm32', 'o32 69 /rr id'],
+  ['imul', 'r64,sb64', 'o64 6B /rr ib'],
+  ['imul', 'r64,imm32', 'o64 69 /rr id'],
+  ...shifts(),
+  ['shld', 'rm16,r16,imm8', 'o16 0F A4 /r ib', 'nosm'],
+  ['shld', 'rm32,r32,imm8', 'o32 0F A4 /r ib', 'nosm'],
+  ['shld', 'rm64,r64,imm8', 'o64 0F A4 /r ib', 'nosm'],
+  ['shld', 'rm16,r16,cl', 'o16 0F A5 /r', 'nosm'],
+  ['shld', 'rm32,r32,cl', 'o32 0F A5 /r', 'nosm'],
+  ['shld', 'rm64,r64,cl', 'o64 0F A5 /r', 'nosm'],
+  ['shrd', 'rm16,r16,imm8', 'o16 0F AC /r ib', 'nosm'],
+  ['shrd', 'rm32,r32,imm8', 'o32 0F AC /r ib', 'nosm'],
+  ['shrd', 'rm64,r64,imm8', 'o64 0F AC /r ib', 'nosm'],
+  ['shrd', 'rm16,r16,cl', 'o16 0F AD /r', 'nosm'],
+  ['shrd', 'rm32,r32,cl', 'o32 0F AD /r', 'nosm'],
+  ['shrd', 'rm64,r64,cl', 'o64 0F AD /r', 'nosm'],
+  ...bitOps(),
+  ...condOps(),
+  ['cbw', '', 'o16 98'],
+  ['cwde', '', 'o32 98'],
+  ['cdqe', '', 'o64 98'],
+  ['cwd', '', 'o16 99'],
+  ['cdq', '', 'o32 99'],
+  ['cqo', '', 'o64 99'],
+  ['aaa', '', '37', 'nolong'],
+  ['aas', '', '3F', 'nolong'],
+  ['daa', '', '27', 'nolong'],
+  ['das', '', '2F', 'nolong'],
+  ['aam', '', 'D4 0A', 'nolong'],
+  ['aam', 'imm8', 'D4 ib', 'nolong'],
+  ['aad', '', 'D5 0A', 'nolong'],
+  ['aad', 'imm8', 'D5 ib', 'nolong'],
+  ['salc', '', 'D6', 'nolong'],
+  ['xlatb', '', 'D7'],
+  ['xlat', '', 'D7'],
+  ['lahf', '', '9F'],
+  ['sahf', '', '9E'],
+  ['clc', '', 'F8'],
+  ['stc', '', 'F9'],
+  ['cmc', '', 'F5'],
+  ['cld', '', 'FC'],
+  ['std', '', 'FD'],
+  ['cli', '', 'FA'],
+  ['sti', '', 'FB'],
+  // --- control transfer ---
+  ...jumps(),
+  ['ret', '', 'C3'],
+  ['ret', 'imm16', 'C2 iw'],
+  ['retn', '', 'C3'],
+  ['retn', 'imm16', 'C2 iw'],
+  ['retw', '', 'o16 C3'],
+  ['retw', 'imm16', 'o16 C2 iw'],
+  ['retd', '', 'o32 C3', 'nolong'],
+  ['retd', 'imm16', 'o32 C2 iw', 'nolong'],
+  ['retq', '', 'C3', 'long'],
+  ['retq', 'imm16', 'C2 iw', 'long'],
+  ['retf', '', 'CB'],
+  ['retf', 'imm16', 'CA iw'],
+  ['retfw', '', 'o16 CB'],
+  ['retfw', 'imm16', 'o16 CA iw'],
+  ['retfd', '', 'o32 CB'],
+  ['retfd', 'imm16', 'o32 CA iw'],
+  ['retfq', '', 'o64 CB', 'long'],
+  ['retfq', 'imm16', 'o64 CA iw', 'long'],
+  ['iret', '', 'CF'],
+  ['iretw', '', 'o16 CF'],
+  ['iretd', '', 'o32 CF'],
+  ['iretq', '', 'o64 CF', 'long'],
+  ['int', 'imm8', 'CD ib'],
+  ['int3', '', 'CC'],
+  ['int1', '', 'F1'],
+  ['icebp', '', 'F1'],
+  ['into', '', 'CE', 'nolong'],
+  ['syscall', '', '0F 05'],
+  ['sysret', '', '0F 07'],
+  ['sysretq', '', 'o64 0F 07', 'long'],
+  ['sysenter', '', '0F 34'],
+  ['sysexit', '', '0F 35'],
+  ['sysexitq', '', 'o64 0F 35', 'long'],
+  // --- I/O and strings ---
+  ['in', 'al,imm8', 'E4 ib'],
+  ['in', 'ax,imm8', 'o16 E5 ib'],
+  ['in', 'eax,imm8', 'o32 E5 ib'],
+  ['in', 'al,dx', 'EC'],
+  ['in', 'ax,dx', 'o16 ED'],
+  ['in', 'eax,dx', 'o32 ED'],
+  ['out', 'imm8,al', 'E6 ib'],
+  ['out', 'imm8,ax', 'o16 E7 ib'],
+  ['out', 'imm8,eax', 'o32 E7 ib'],
+  ['out', 'dx,al', 'EE'],
+  ['out', 'dx,ax', 'o16 EF'],
+  ['out', 'dx,eax', 'o32 EF'],
+  ...sized('stos', 'AA AB'),
+  ...sized('lods', 'AC AD'),
+  ...sized('movs', 'A4 A5'),
+  ...sized('cmps', 'A6 A7'),
+  ...sized('scas', 'AE AF'),
+  ['insb', '', '6C'],
+  ['insw', '', 'o16 6D'],
+  ['insd', '', 'o32 6D'],
+  ['outsb', '', '6E'],
+  ['outsw', '', 'o16 6F'],
+  ['outsd', '', 'o32 6F'],
+  // --- system ---
+  ['hlt', '', 'F4'],
+  ['nop', '', '90'],
+  ['nop', 'rm16', 'o16 0F 1F /0'],
+  ['nop', 'rm32', 'o32 0F 1F /0'],
+  ['nop', 'rm64', 'o64 0F 1F /0'],
+  ['pause', '', 'F3 90'],
+  ['ud2', '', '0F 0B'],
+  ['ud1', 'r32,rm32', '0F B9 /r'],
+  ['cpuid', '', '0F A2'],
+  ['rdmsr', '', '0F 32'],
+  ['wrmsr', '', '0F 30'],
+  ['rdtsc', '', '0F 31'],
+  ['rdtscp', '', '0F 01 F9'],
+  ['rdpmc', '', '0F 33'],
+  ['clts', '', '0F 06'],
+  ['invd', '', '0F 08'],
+  ['wbinvd', '', '0F 09'],
+  ['swapgs', '', '0F 01 F8', 'long'],
+  ['xgetbv', '', '0F 01 D0'],
+  ['xsetbv', '', '0F 01 D1'],
+  ['monitor', '', '0F 01 C8'],
+  ['mwait', '', '0F 01 C9'],
+  ['lfence', '', '0F AE E8'],
+  ['mfence', '', '0F AE F0'],
+  ['sfence', '', '0F AE F8'],
+  ['emms', '', '0F 77'],
+  ['rsm', '', '0F AA'],
+  ['lgdt', 'm', '0F 01 /2'],
+  ['lidt', 'm', '0F 01 /3'],
+  ['sgdt', 'm', '0F 01 /0'],
+  ['sidt', 'm', '0F 01 /1'],
+  ['lldt', 'rm16', '0F 00 /2', 'unsizedok'],
+  ['ltr', 'rm16', '0F 00 /3', 'unsizedok'],
+  ['sldt', 'm', '0F 00 /0'],
+  ['sldt', 'r16', 'o16 0F 00 /0'],
+  ['sldt', 'r32', 'o32 0F 00 /0'],
+  ['sldt', 'r64', 'o64 0F 00 /0'],
+  ['str', 'm', '0F 00 /1'],
+  ['str', 'r16', 'o16 0F 00 /1'],
+  ['str', 'r32', 'o32 0F 00 /1'],
+  ['str', 'r64', 'o64 0F 00 /1'],
+  ['verr', 'rm16', '0F 00 /4', 'unsizedok'],
+  ['verw', 'rm16', '0F 00 /5', 'unsizedok'],
+  ['lmsw', 'rm16', '0F 01 /6', 'unsizedok'],
+  ['smsw', 'm', '0F 01 /4'],
+  ['smsw', 'r16', 'o16 0F 01 /4'],
+  ['smsw', 'r32', 'o32 0F 01 /4'],
+  ['smsw', 'r64', 'o64 0F 01 /4'],
+  ['lar', 'r16,rm16', 'o16 0F 02 /r'],
+  ['lar', 'r32,rm32', 'o32 0F 02 /r'],
+  ['lsl', 'r16,rm16', 'o16 0F 03 /r'],
+  ['lsl', 'r32,rm32', 'o32 0F 03 /r'],
+  ['invlpg', 'm', '0F 01 /7'],
+  ['lss', 'r16,m', 'o16 0F B2 /r'],
+  ['lss', 'r32,m', 'o32 0F B2 /r'],
+  ['lfs', 'r16,m', 'o16 0F B4 /r'],
+  ['lfs', 'r32,m', 'o32 0F B4 /r'],
+  ['lgs', 'r16,m', 'o16 0F B5 /r'],
+  ['lgs', 'r32,m', 'o32 0F B5 /r'],
+  ['lds', 'r16,m', 'o16 C5 /r', 'nolong'],
+  ['lds', 'r32,m', 'o32 C5 /r', 'nolong'],
+  ['les', 'r16,m', 'o16 C4 /r', 'nolong'],
+  ['les', 'r32,m', 'o32 C4 /r', 'nolong'],
+  ['arpl', 'rm16,r16', '63 /r', 'nolong'],
+  ['bound', 'r16,m', 'o16 62 /r', 'nolong'],
+  ['bound', 'r32,m', 'o32 62 /r', 'nolong'],
+  ...x87(),
+  ...sse(),
+];
