@@ -113,6 +113,8 @@ function whichIn(name: string, ctx: Context): string[] {
 }
 
 function systemDirs(ctx: Context): string[] {
+  // Lets tests see what a machine without system-wide installs would report.
+  if (ctx.env.BOOTLAB_NO_SYSTEM_DIRS === '1') return [];
   switch (ctx.platform) {
     case 'win32':
       return [];
@@ -140,7 +142,7 @@ function rustCandidates(ctx: Context, settings: ToolchainOptions['settings']): R
   add(ctx.env.CARGO || undefined, ctx.env.RUSTC || undefined, 'CARGO/RUSTC environment');
   add(settings?.cargoPath || undefined, settings?.rustcPath || undefined, 'settings');
   for (const cargo of whichIn('cargo', ctx)) add(cargo, undefined, 'PATH');
-  add(join(ctx.home, '.cargo', 'bin', exe('cargo', ctx.platform)), undefined, '~/.cargo/bin');
+  if (ctx.env.BOOTLAB_NO_SYSTEM_DIRS !== '1') add(join(ctx.home, '.cargo', 'bin', exe('cargo', ctx.platform)), undefined, '~/.cargo/bin');
   for (const dir of systemDirs(ctx)) add(join(dir, exe('cargo', ctx.platform)), undefined, dir);
   return list;
 }
@@ -275,7 +277,7 @@ function qemuCandidates(ctx: Context, settings: ToolchainOptions['settings']): s
   add(ctx.env.BOOTLAB_QEMU || undefined);
   for (const p of whichIn(QEMU_BINARY, ctx)) add(p);
   const file = exe(QEMU_BINARY, ctx.platform);
-  if (ctx.platform === 'win32') {
+  if (ctx.platform === 'win32' && ctx.env.BOOTLAB_NO_SYSTEM_DIRS !== '1') {
     for (const base of [ctx.env.ProgramFiles, ctx.env['ProgramFiles(x86)'], 'C:\\Program Files']) {
       if (base) add(`${base}\\qemu\\${file}`);
     }

@@ -1,4 +1,9 @@
 // The registry of `bootlab` subcommands, in the order `bootlab --help` lists them.
 import type { CliCommand } from '../command.js';
+import { buildCommand } from './build.js';
+import { doctorCommand } from './doctor.js';
+import { runCommand } from './run.js';
+import { runnerCommand } from './runner.js';
+import { testCommand } from './test.js';
 
-export const COMMANDS: CliCommand[] = [];
+export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, doctorCommand];

@@ -1,0 +1,88 @@
+// `bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [-- QEMU_ARGS...]`
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CliCommand } from '../command.js';
+import { defaultDiskImageBuilder, loadBootLogParser } from '../../services/bootParts.js';
+import { buildKernel } from '../../services/cargo.js';
+import { runKernel } from '../../services/runner.js';
+import { featuresOf, parseArgs, profileOf, rustOrDoctor, usageError, UsageError } from './kernelCommon.js';
+
+const usage = [
+  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [-- QEMU_ARGS...]',
+  '',
+  'Builds the kernel crate in DIR (default: the current folder), or takes a built KERNEL_ELF,',
+  "makes a disk image and boots it in QEMU with the crate's run-command and run-args. The",
+  "kernel's serial port goes to stdout (`-serial stdio` unless the arguments route it).",
+  'The exit status is QEMU\'s (isa-debug-exit code N gives (N << 1) | 1).',
+  '',
+  '  --release          build with the release profile',
+  '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
+  '  --memory-map FILE  write the memory map the kernel received as JSON {regions, e820}',
+  '',
+  'Examples:',
+  '  bootlab run -- -display none',
+  '  bootlab run target/x86_64-unknown-none/debug/my-kernel --features map_physical_memory',
+  '  bootlab run --memory-map map.json -- -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none',
+].join('\n');
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'build a kernel, boot it in QEMU, serial to stdout',
+  usage,
+  async run(argv, io) {
+    let args;
+    try {
+      args = parseArgs(argv, ['features', 'memory-map'], ['release']);
+      if (args.positional.length > 1) throw new UsageError('one DIR or KERNEL_ELF at most (QEMU arguments go after --)');
+    } catch (error) {
+      return usageError(io, 'run', error, usage);
+    }
+    const target = resolve(io.cwd, args.positional[0] ?? '.');
+    let kernelPath = target;
+    let manifestPath: string | undefined;
+    let isDir = false;
+    try {
+      isDir = statSync(target).isDirectory();
+    } catch {
+      io.stderr(`bootlab run: ${target} does not exist\n`);
+      return 1;
+    }
+    if (isDir) {
+      const rust = await rustOrDoctor(io, 'run');
+      if (!rust) return 1;
+      const built = await buildKernel({
+        projectDir: target,
+        profile: profileOf(args),
+        toolchain: rust,
+        env: io.env,
+        color: process.stderr.isTTY ? 'always' : 'never',
+        onLine: (line) => io.stderr(`${line}\n`),
+      });
+      if (!built.ok) {
+        io.stderr(`bootlab run: ${built.error}\n`);
+        return 101;
+      }
+      kernelPath = built.kernelPath!;
+      manifestPath = join(target, 'Cargo.toml');
+    }
+    const memoryMap = args.flags.get('memory-map');
+    const result = await runKernel({
+      kernelPath,
+      args: args.rest,
+      mode: 'run',
+      cwd: io.cwd,
+      env: io.env,
+      stdout: (bytes) => io.stdout(bytes.toString('latin1')),
+      stderr: io.stderr,
+      features: featuresOf(args),
+      manifestPath,
+      memoryMapFile: typeof memoryMap === 'string' ? resolve(io.cwd, memoryMap) : undefined,
+      buildDiskImage: defaultDiskImageBuilder,
+      parseBootLog: await loadBootLogParser(),
+    });
+    if (result.outcome && result.outcome.kind !== 'success' && result.outcome.kind !== 'exited') {
+      io.stderr(`bootlab run: ${result.outcome.message}\n`);
+    }
+    return result.exitCode;
+  },
+};

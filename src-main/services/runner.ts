@@ -1,0 +1,203 @@
+// `bootlab runner` (a drop-in for `bootimage runner`) and `bootlab run KERNEL_ELF`: find the
+// kernel's Cargo.toml, build the image, run QEMU with the crate's run-command / run-args /
+// test-args exactly as bootimage does, and return bootimage's exit status. Bootlab adds the
+// debug console (to a file, for the boot log and the memory map) and, invisible to the guest,
+// QEMU's interrupt log (for triple-fault diagnosis) and, for tests, a QMP socket (the RIP of a
+// hang).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { MemoryMap, RunOutcome } from '../shared/api.js';
+import { diagnoseRun } from './diagnose.js';
+import { imageFacts, type BootLogParser, type DiskImageBuilder } from './images.js';
+import { findManifestUpwards, readKernelManifest, type KernelManifest } from './manifest.js';
+import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
+import { loadSettings, defaultSettingsPath } from './settings.js';
+import { symbolizerFromFile } from './symbols.js';
+import { findQemu, installCommand, QEMU_BINARY } from './toolchain.js';
+import { imagePathFor, qemuDrivePath } from './pipeline.js';
+
+export interface RunKernelOptions {
+  kernelPath: string;
+  /** Arguments cargo passed after the executable (appended to QEMU's command line). */
+  args: string[];
+  mode: 'runner' | 'run';
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (bytes: Buffer) => void;
+  stderr: (text: string) => void;
+  /** The `--features` flag. */
+  features?: string[];
+  manifestPath?: string;
+  memoryMapFile?: string;
+  buildDiskImage: DiskImageBuilder;
+  parseBootLog?: BootLogParser;
+  signal?: AbortSignal;
+}
+
+export interface RunKernelResult {
+  exitCode: number;
+  outcome?: RunOutcome;
+  isTest: boolean;
+  argv?: string[];
+  memoryMap?: MemoryMap;
+}
+
+/** bootimage's test detection: the executable's folder is `deps`, or it is a doctest. */
+export function isTestExecutable(kernelPath: string): boolean {
+  return basename(dirname(resolve(kernelPath))) === 'deps' || basename(kernelPath).startsWith('rustdoctest');
+}
+
+/** DESIGN "Decisions": CARGO_MANIFEST_DIR, else the parent of the executable's target/, else cwd upwards. */
+export function findKernelManifest(kernelPath: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.CARGO_MANIFEST_DIR) {
+    const m = join(env.CARGO_MANIFEST_DIR, 'Cargo.toml');
+    if (existsSync(m)) return m;
+  }
+  const parts = resolve(kernelPath).split(sep);
+  for (let i = parts.length - 2; i > 0; i--) {
+    if (parts[i] === 'target') {
+      const m = join(parts.slice(0, i).join(sep) || sep, 'Cargo.toml');
+      if (existsSync(m)) return m;
+      break;
+    }
+  }
+  return findManifestUpwards(cwd, existsSync);
+}
+
+function quote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`;
+}
+
+export async function runKernel(options: RunKernelOptions): Promise<RunKernelResult> {
+  const { env, stderr } = options;
+  const kernelPath = resolve(options.cwd, options.kernelPath);
+  const isTest = options.mode === 'runner' && isTestExecutable(kernelPath);
+  if (!existsSync(kernelPath)) {
+    stderr(`Error: the kernel executable ${kernelPath} does not exist\n`);
+    return { exitCode: 1, isTest };
+  }
+  const manifestPath = options.manifestPath ?? findKernelManifest(kernelPath, options.cwd, env);
+  let manifest: KernelManifest | undefined;
+  if (manifestPath) {
+    try {
+      const cargo = env.CARGO;
+      manifest = await readKernelManifest(manifestPath, {
+        features: options.features,
+        toolchain: cargo ? { cargo, rustc: env.RUSTC || 'rustc' } : undefined,
+        env,
+      });
+    } catch (error) {
+      stderr(`Error: ${(error as Error).message}\n`);
+      return { exitCode: 1, isTest };
+    }
+  } else if (options.mode === 'runner') {
+    stderr(`Error: could not find Cargo.toml for ${kernelPath} (set CARGO_MANIFEST_DIR or run from the crate)\n`);
+    return { exitCode: 1, isTest };
+  }
+  const features = manifest?.features ?? options.features ?? [];
+  const bootimage = manifest?.bootimage ?? {};
+
+  const imagePath = imagePathFor(kernelPath);
+  let relocationBase = 0n;
+  try {
+    const facts = imageFacts(
+      await options.buildDiskImage({
+        kernelPath,
+        outPath: imagePath,
+        features,
+        bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
+        hostLog: true,
+      }),
+    );
+    relocationBase = facts.relocationBase ?? 0n;
+  } catch (error) {
+    stderr(`Error: could not build the disk image: ${(error as Error).message}\n`);
+    return { exitCode: 1, isTest };
+  }
+
+  // The command line, as bootimage builds it.
+  const runCommand = (bootimage.runCommand ?? DEFAULT_RUN_COMMAND).map((a) => a.replace(/\{\}/g, qemuDrivePath(imagePath)));
+  const args = runCommand.slice(1);
+  if (isTest) {
+    if (bootimage.testNoReboot !== false) args.push('-no-reboot');
+    args.push(...(bootimage.testArgs ?? []));
+  } else args.push(...(bootimage.runArgs ?? []));
+  args.push(...options.args);
+  if (options.mode === 'run' && !hasOption(args, '-serial') && !hasOption(args, '-nographic')) args.push('-serial', 'stdio');
+
+  let program = runCommand[0] ?? QEMU_BINARY;
+  if (program === QEMU_BINARY) {
+    const settings = loadSettings(defaultSettingsPath(env)).settings;
+    const found = await findQemu({ env, settings });
+    if (typeof found === 'string') {
+      stderr(`Error: ${QEMU_BINARY} ${found}\n  install it with: ${installCommand('qemu', { env })}\n  or run \`bootlab doctor\` for details\n`);
+      return { exitCode: 1, isTest };
+    }
+    program = found.path;
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'bootlab-runner-'));
+  const debugconFile = join(work, 'debugcon.log');
+  const faultLogFile = join(work, 'cpu.log');
+  const timeoutSeconds = isTest ? (bootimage.testTimeout ?? 300) : undefined;
+  let serialText = '';
+  try {
+    const session = await startQemu({
+      program,
+      args,
+      cwd: options.cwd,
+      env,
+      debugconFile: hasOption(args, '-debugcon') ? undefined : debugconFile,
+      faultLogFile,
+      qmp: isTest,
+      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
+      signal: options.signal,
+      onStdout: (bytes) => {
+        if (serialText.length < 1 << 20) serialText += bytes.toString('latin1');
+        options.stdout(bytes);
+      },
+      onStderr: (text) => stderr(text),
+    });
+    const exit = await session.exit;
+    const read = (f: string) => {
+      try {
+        return readFileSync(f, 'latin1');
+      } catch {
+        return undefined;
+      }
+    };
+    const outcome = diagnoseRun({
+      exit,
+      isTest,
+      bootimage,
+      timeoutSeconds,
+      serialText,
+      faultLog: read(faultLogFile),
+      symbolFor: symbolizerFromFile(kernelPath, relocationBase),
+    });
+    let memoryMap: MemoryMap | undefined;
+    const bootLog = read(debugconFile);
+    if (bootLog !== undefined && options.parseBootLog) {
+      try {
+        memoryMap = options.parseBootLog(bootLog.split(/\r?\n/));
+      } catch {
+        memoryMap = undefined;
+      }
+    }
+    if (options.memoryMapFile) {
+      if (memoryMap) writeFileSync(options.memoryMapFile, `${JSON.stringify({ regions: memoryMap.regions, e820: memoryMap.e820 }, null, 2)}\n`);
+      else stderr('bootlab: the boot log held no memory map; --memory-map file not written\n');
+    }
+    if (exit.spawnError) {
+      stderr(`Error: could not run ${program}: ${exit.spawnError}\n`);
+    } else if (exit.timedOut) {
+      stderr(`Error: Timed Out\nbootlab: ${outcome.message}\n`);
+    } else if (outcome.kind === 'triple-fault' || (outcome.kind === 'failure' && outcome.panicMessage) || (isTest && outcome.exitCode !== 0)) {
+      stderr(`bootlab: ${outcome.message}\n`);
+    }
+    return { exitCode: outcome.exitCode ?? 1, outcome, isTest, argv: session.argv.map(quote), memoryMap };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
