@@ -27,14 +27,17 @@ export class BuildLogModel {
   lines: LogLine[] = $state.raw([]);
   #nextId = 0;
   #ansi = new AnsiUp();
-  #batch: Batcher<LogLine>;
+  #batch: Batcher<LogLine[]>;
 
   constructor(schedule: Scheduler = frameScheduler) {
     this.#ansi.use_classes = true;
     this.#ansi.escape_html = true;
-    this.#batch = new Batcher((items) => {
-      const next = this.lines.length + items.length > MAX_LINES ? this.lines.slice(this.lines.length + items.length - MAX_LINES) : this.lines.slice();
-      for (const item of items) next.push(item);
+    this.#batch = new Batcher((chunks) => {
+      const added = chunks.length === 1 ? chunks[0] : chunks.flat();
+      const total = this.lines.length + added.length;
+      const next = total > MAX_LINES ? this.lines.slice(Math.min(this.lines.length, total - MAX_LINES)) : this.lines.slice();
+      const skip = Math.max(0, added.length - MAX_LINES);
+      for (let i = skip; i < added.length; i++) next.push(added[i]);
       this.lines = next;
     }, schedule);
   }
@@ -43,11 +46,13 @@ export class BuildLogModel {
   append(text: string, source: LogSource = 'bootlab'): void {
     const parts = text.replace(/\r\n/g, '\n').split('\n');
     if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+    const lines: LogLine[] = [];
     for (const part of parts) {
       // A carriage return rewrites the line (cargo's progress bar): keep what came last.
       const line = part.includes('\r') ? part.slice(part.lastIndexOf('\r') + 1) : part;
-      this.#batch.push({ id: this.#nextId++, source, text: stripAnsi(line), html: this.#ansi.ansi_to_html(line) });
+      lines.push({ id: this.#nextId++, source, text: stripAnsi(line), html: this.#ansi.ansi_to_html(line) });
     }
+    this.#batch.push(lines);
   }
 
   flush(): void {

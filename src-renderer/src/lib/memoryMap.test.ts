@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { MemoryMap } from '../../../src-main/shared/api.js';
+import { labelFor, layoutSegments, parseRegionLines, totalsByType } from './memoryMap.js';
+
+const MAP: MemoryMap = {
+  regions: [
+    { start: 0x0, end: 0x1000, type: 'FrameZero' },
+    { start: 0x1000, end: 0x5000, type: 'PageTable' },
+    { start: 0x5000, end: 0x9f000, type: 'Usable' },
+    { start: 0x9fc00, end: 0x100000, type: 'Reserved' },
+    { start: 0x100000, end: 0x400000, type: 'Usable' },
+    { start: 0x400000, end: 0x420000, type: 'Kernel' },
+    { start: 0x420000, end: 0x430000, type: 'KernelStack' },
+    { start: 0x430000, end: 0x431000, type: 'BootInfo' },
+    { start: 0x431000, end: 0x7fe0000, type: 'Usable' },
+    { start: 0xfffc0000, end: 0x100000000, type: 'Reserved' },
+  ],
+  e820: [],
+  labels: [{ start: 0x400000, end: 0x410000, label: '.text' }],
+};
+
+describe('layoutSegments', () => {
+  const segments = layoutSegments(MAP);
+
+  it('covers every region in address order with the gaps between them', () => {
+    const regions = segments.filter((s) => s.index >= 0);
+    expect(regions.map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const gaps = segments.filter((s) => s.type === 'Gap');
+    expect(gaps.map((g) => [g.start, g.end])).toEqual([
+      [0x9f000, 0x9fc00],
+      [0x7fe0000, 0xfffc0000],
+    ]);
+  });
+
+  it('compresses the hole below 4 GiB and marks it, keeping small regions visible', () => {
+    const hole = segments.find((s) => s.start === 0x7fe0000)!;
+    expect(hole.compressed).toBe(true);
+    expect(hole.label).toBe('not in the map');
+    const kernel = segments.find((s) => s.type === 'Kernel')!;
+    const stack = segments.find((s) => s.type === 'KernelStack')!;
+    expect(kernel.compressed).toBe(false);
+    // To scale where it matters: the kernel (128 KiB) is twice the stack (64 KiB).
+    expect(kernel.weight / stack.weight).toBeCloseTo(2, 5);
+    expect(kernel.weight).toBeGreaterThan(0.004);
+    const sum = segments.reduce((n, s) => n + s.weight, 0);
+    expect(sum).toBeGreaterThan(0.95);
+    expect(sum).toBeLessThan(1.1);
+  });
+
+  it('handles an empty map and unsorted regions', () => {
+    expect(layoutSegments({ regions: [], e820: [] })).toEqual([]);
+    const unsorted = layoutSegments({ regions: [MAP.regions[2], MAP.regions[0]], e820: [] });
+    expect(unsorted.map((s) => s.index)).toEqual([1, -1, 0]);
+  });
+
+  it('lays out 64 regions quickly', () => {
+    const regions = Array.from({ length: 64 }, (_, i) => ({ start: i * 0x10000, end: i * 0x10000 + 0x8000, type: 'Usable' as const }));
+    const t = performance.now();
+    const result = layoutSegments({ regions, e820: [] });
+    expect(performance.now() - t).toBeLessThan(20);
+    expect(result).toHaveLength(127);
+  });
+});
+
+describe('totals and labels', () => {
+  it('sums bytes per type, largest first', () => {
+    const totals = totalsByType(MAP.regions);
+    expect(totals[0].type).toBe('Usable');
+    expect(totals.find((t) => t.type === 'Usable')).toEqual({ type: 'Usable', bytes: 0x9a000 + 0x300000 + 0x7baf000, count: 3 });
+    expect(totals.find((t) => t.type === 'Reserved')!.count).toBe(2);
+  });
+
+  it('labels kernel segments, stack, page tables and boot info', () => {
+    expect(labelFor(MAP, MAP.regions[5])).toBe('.text');
+    expect(labelFor(MAP, MAP.regions[6])).toBe('stack');
+    expect(labelFor(MAP, MAP.regions[1])).toBe('page tables');
+    expect(labelFor(MAP, MAP.regions[7])).toBe('boot info');
+    expect(labelFor(MAP, MAP.regions[2])).toBeUndefined();
+  });
+
+  it('parses the sample kernel region lines', () => {
+    const text = 'Hello\nregion 0x0..0x1000 FrameZero\r\nregion 0x1000..0x5000 PageTable\nusable memory: 1 KiB\n';
+    expect(parseRegionLines(text)).toEqual([
+      { start: 0, end: 0x1000, type: 'FrameZero' },
+      { start: 0x1000, end: 0x5000, type: 'PageTable' },
+    ]);
+  });
+});
