@@ -118,6 +118,16 @@ export interface Settings {
   recentProjects: string[];
   lastProject?: string;
   bootTimeoutSeconds: number;
+  /** The Electron window's last size and place (the app restores it). */
+  windowBounds?: WindowBounds;
+}
+
+export interface WindowBounds {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+  maximized?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {

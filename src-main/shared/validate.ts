@@ -63,7 +63,23 @@ const SETTINGS_CHECKS: { [K in keyof Settings]: (value: unknown) => boolean } = 
   recentProjects: (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'),
   lastProject: (v) => typeof v === 'string',
   bootTimeoutSeconds: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 86_400,
+  windowBounds: (v) => isWindowBounds(v),
 };
+
+function isWindowBounds(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  const size = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 100 && (n as number) <= 100_000;
+  const place = (n: unknown) => n === undefined || (Number.isSafeInteger(n) && Math.abs(n as number) <= 100_000);
+  const known = new Set(['x', 'y', 'width', 'height', 'maximized']);
+  return (
+    Object.keys(v).every((k) => known.has(k)) &&
+    size(v.width) &&
+    size(v.height) &&
+    place(v.x) &&
+    place(v.y) &&
+    (v.maximized === undefined || typeof v.maximized === 'boolean')
+  );
+}
 
 /** Checks a settings object (or patch); unknown keys and wrong types are errors naming the key. */
 export function validateSettingsPatch(value: unknown): Partial<Settings> {
