@@ -4,6 +4,7 @@ import { buildCommand } from './build.js';
 import { doctorCommand } from './doctor.js';
 import { runCommand } from './run.js';
 import { runnerCommand } from './runner.js';
+import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 
-export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, doctorCommand];
+export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, serveCommand, doctorCommand];

@@ -125,11 +125,12 @@ export async function runServe(argv: string[], io: CliIo, deps: ServeDeps): Prom
   const staticDir = join(deps.root, 'out', 'renderer');
   await ensureRenderer(deps.root, staticDir, io);
   const service = deps.createService({ resourcesDir: join(deps.root, 'resources'), env: io.env });
-  if (options.projectDir) {
+  const projectDir = options.projectDir ?? (await service.getSettings()).lastProject;
+  if (projectDir) {
     try {
-      await service.openProject(options.projectDir);
+      await service.openProject(projectDir);
     } catch (error) {
-      // The app shows the problem too; the server still starts so the user can pick another.
+      // The window shows the state; the server still starts so the user can pick another.
       io.stderr(`bootlab serve: ${(error as Error).message}\n`);
     }
   }
