@@ -3,7 +3,7 @@
 ;           segments unspecified, interrupts possibly on.
 ; On exit:  jumps to stage2_entry with CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0,
 ;           interrupts on, stage2 + stage3 read to 0x7E00 (one BIOS extended read),
-;           boot_drive saved, mbr_tsc holding the TSC at the first instruction.
+;           the VARS page zeroed, boot_drive saved, tsc_table[0] = TSC at the start.
 ; Failures: no int 13h extensions or a read error print a message (VGA row 0, COM1, port 0xE9)
 ;           and halt.
 ; Bytes 0x1B8-0x1FF (disk signature, partition table, 0x55AA) are written by the image writer.
@@ -20,10 +20,19 @@ stage1_main:
     mov sp, STACK_TOP
     sti
     cld
-    mov [boot_drive], dl
+    mov bp, dx
     rdtsc
-    mov [mbr_tsc], eax
-    mov [mbr_tsc + 4], edx
+    mov di, VARS
+    push eax
+    xor ax, ax
+    mov cx, VARS_SIZE / 2
+    rep stosw
+    pop eax
+    mov [tsc_table], eax
+    mov [tsc_table + 4], edx
+    mov dx, bp
+    mov [boot_drive], dl
+    mov byte [dap], 0x10
 
     mov ah, 0x41
     mov bx, 0x55AA
@@ -146,16 +155,6 @@ msg_error:   db "error ", 0
 msg_no_ext:  db "BIOS has no int 13h extensions", 0
 msg_disk:    db "disk read failed", 0
 
-    align 4
-dap:         db 0x10, 0
-dap_count:   dw 0
-dap_off:     dw 0
-dap_seg:     dw 0
-dap_lba:     dd 0, 0
-dap_tries:   db 0
-boot_drive:  db 0
-    align 4
-mbr_tsc:     dd 0, 0
 
     times 0x1B8 - ($ - $$) db 0
     dd 0                    ; disk signature (image writer)

@@ -1,6 +1,6 @@
 ; stage2.asm: the real-mode part of the loader (sectors after the MBR, at 0x7E00).
 ; On entry: real mode, CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0, interrupts on,
-;           boot_drive and mbr_tsc set by stage1.
+;           VARS zeroed, boot_drive and tsc_table[0] set by stage1.
 ; Work:     CPU check (CPUID, long mode, NX), E820 map, A20, the load plan (magic, version,
 ;           checksum), the payload read 127 sectors per BIOS call into the bounce buffer and
 ;           copied above 1 MiB in unreal mode, VGA mode 0x13 when the plan asks for it,
@@ -13,10 +13,6 @@
     bits 16
 stage2_start:
 stage2_entry:
-    mov eax, [mbr_tsc]
-    mov [tsc_table], eax
-    mov eax, [mbr_tsc + 4]
-    mov [tsc_table + 4], eax
     STAGE ST_LOADER
 
     call check_cpu
@@ -417,13 +413,3 @@ idt_null:
     dw 0
     dd 0, 0
 
-    align 8
-tsc_table:    times ST_COUNT dq 0
-mem_limit:    dd 0, 0
-plan_flags:   dd 0, 0
-saved_ck:     dd 0, 0
-cur_lba:      dd 0
-remaining:    dd 0
-dest:         dd 0
-chunk:        dw 0
-e820_count:   dw 0, 0, 0

@@ -136,9 +136,9 @@ long_entry:
     call map_range
 
     ; --- identity maps: loader code and GDT (read-only, executable), VGA window --------------
-    mov edi, LOADER_START
-    mov esi, LOADER_START | 1
-    mov ecx, (loader_code_end - $$ + 0x7C00 - LOADER_START + 0xFFF) >> 12
+    mov edi, CODE_START
+    mov esi, CODE_START | 1
+    mov ecx, (loader_code_end - $$ + 0x7C00 - CODE_START + 0xFFF) >> 12
     call map_range
     mov edi, 0xA0000
     mov rsi, 0x80000000000A0003
@@ -937,13 +937,3 @@ tn_13: db "Package", 0
 stage_names:  dq sn_mbr, sn_loader, sn_cpu, sn_e820, sn_a20, sn_plan, sn_payload, sn_long, sn_checksum, sn_paging, sn_bootinfo
 type_names:   dq tn_0, tn_1, tn_2, tn_3, tn_4, tn_5, tn_6, tn_7, tn_8, tn_9, tn_10, tn_11, tn_12, tn_13
 loader_code_end:
-
-zero_cursor:     dq 0
-stack_frames:    dq 0
-bootinfo_frame:  dq 0
-pt_base:         dq 0
-pt_cursor:       dq 0
-pml4:            dq 0
-max_phys:        dq 0
-map_count:       dq 0
-stack_top:       dq 0

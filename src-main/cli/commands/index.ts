@@ -2,9 +2,10 @@
 import type { CliCommand } from '../command.js';
 import { buildCommand } from './build.js';
 import { doctorCommand } from './doctor.js';
+import { imageCommand } from './image.js';
 import { runCommand } from './run.js';
 import { runnerCommand } from './runner.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 
-export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, serveCommand, doctorCommand];
+export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, imageCommand, serveCommand, doctorCommand];

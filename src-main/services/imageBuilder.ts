@@ -1,0 +1,241 @@
+// The Node side of the image step: read the bootloader sources from resources/bootloader,
+// assemble them with Bootlab's assembler (cached by source hash, in memory and on disk), read
+// the kernel ELF, make the load plan, lay out the disk image and write it to a temporary file
+// that is then renamed over the final name (a failed write never leaves a half image).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assemble } from '../asm/index.js';
+import { readElf } from '../elf/index.js';
+import { layoutDisk, type ImageLayout } from '../image/disk.js';
+import { hex, makePlan, type LoadPlan } from '../image/plan.js';
+import { VERSION } from '../shared/version.js';
+
+export interface BuildDiskImageOptions {
+  kernelPath: string;
+  outPath: string;
+  /** The kernel's `bootloader` features (map_physical_memory, recursive_page_table, sse, vga_320x200). */
+  features?: string[];
+  /** `[package.metadata.bootloader]`, validated strictly. */
+  bootloaderMetadata?: Record<string, unknown>;
+  /** Ask the bootloader to write its host log to port 0xE9. */
+  hostLog?: boolean;
+  /** The folder holding `bootloader/` (default: the installed resources folder). */
+  resourcesDir?: string;
+  /** Where assembled bootloaders are cached (default: the per-user cache folder; `false`: memory only). */
+  cacheDir?: string | false;
+}
+
+export interface PlanSummary {
+  kind: 'exec' | 'pie';
+  features: string[];
+  entry: string;
+  relocationBase: string;
+  relocationsApplied: number;
+  segments: { index: number; vaddr: string; end: string; fileBytes: number; flags: string }[];
+  stack: { guard: string; bottom: string; top: string; pages: number };
+  bootInfo: { address: string; size: number };
+  physicalMemoryOffset?: string;
+  recursiveIndex: number;
+  recursivePageTableAddr?: string;
+  tls?: { start: string; fileSize: number; memSize: number };
+  payloadPages: number;
+  zeroPages: number;
+}
+
+export interface ImageFacts {
+  imagePath: string;
+  imageBytes: number;
+  elfBytes: number;
+  payloadBytes: number;
+  /** Added to the kernel's link-time addresses (PIE kernels); 0n for ET_EXEC. */
+  relocationBase: bigint;
+  plan: PlanSummary;
+  layout: ImageLayout;
+  /** The layout in a few human-readable lines. */
+  summary: string[];
+  warnings: string[];
+  timings: { assembleMs: number; assembleCached: boolean; readMs: number; planMs: number; layoutMs: number; writeMs: number; totalMs: number };
+}
+
+export class ImageBuildError extends Error {
+  constructor(message: string, readonly key?: string) {
+    super(message);
+    this.name = 'ImageBuildError';
+  }
+}
+
+/** The resources folder: next to the sources in a checkout, next to `out/` when bundled. */
+export function defaultResourcesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'resources');
+    if (existsSync(join(candidate, 'bootloader', 'bootloader.asm'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return resolve(process.cwd(), 'resources');
+}
+
+function defaultCacheDir(): string {
+  const env = process.env;
+  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Bootlab', 'cache');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Bootlab');
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bootlab');
+}
+
+const memoryCache = new Map<string, Uint8Array>();
+
+export interface AssembledLoader {
+  bytes: Uint8Array;
+  hash: string;
+  cached: 'memory' | 'disk' | false;
+  ms: number;
+}
+
+/** Assemble resources/bootloader/bootloader.asm with Bootlab's assembler, cached by source hash. */
+export function assembleBootloader(resourcesDir = defaultResourcesDir(), cacheDir: string | false = defaultCacheDir()): AssembledLoader {
+  const t0 = performance.now();
+  const dir = join(resourcesDir, 'bootloader');
+  const main = join(dir, 'bootloader.asm');
+  if (!existsSync(main)) throw new ImageBuildError(`the bootloader sources are missing: ${main}`);
+  const hash = createHash('sha256');
+  hash.update(`bootlab ${VERSION}\n`);
+  for (const name of readdirSync(dir).filter((n) => /\.(asm|inc)$/.test(n)).sort()) {
+    hash.update(`${name}\n`);
+    hash.update(readFileSync(join(dir, name)));
+  }
+  const key = hash.digest('hex').slice(0, 32);
+  const mem = memoryCache.get(key);
+  if (mem) return { bytes: mem, hash: key, cached: 'memory', ms: performance.now() - t0 };
+  const cacheFile = cacheDir ? join(cacheDir, `bootloader-${key}.bin`) : undefined;
+  if (cacheFile && existsSync(cacheFile)) {
+    const bytes = new Uint8Array(readFileSync(cacheFile));
+    if (bytes.length >= 512 && bytes.length % 512 === 0 && bytes[510] === 0x55 && bytes[511] === 0xaa) {
+      memoryCache.set(key, bytes);
+      return { bytes, hash: key, cached: 'disk', ms: performance.now() - t0 };
+    }
+  }
+  const result = assemble(readFileSync(main, 'utf8'), {
+    fileName: main,
+    includePaths: [dir],
+    readFile: (p) => {
+      for (const candidate of [p, join(dir, p)]) if (existsSync(candidate)) return readFileSync(candidate);
+      return undefined;
+    },
+  });
+  if (!result.ok) {
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').slice(0, 10);
+    throw new ImageBuildError(`the bootloader did not assemble:\n${errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
+  }
+  const bytes = result.bytes;
+  memoryCache.set(key, bytes);
+  if (cacheFile) {
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only or missing cache folder only costs speed.
+    }
+  }
+  return { bytes, hash: key, cached: false, ms: performance.now() - t0 };
+}
+
+function flagsOf(s: { writable: boolean; executable: boolean }): string {
+  return `R${s.writable ? 'W' : '-'}${s.executable ? 'X' : '-'}`;
+}
+
+export function summarizePlan(plan: LoadPlan): PlanSummary {
+  return {
+    kind: plan.kind,
+    features: [...plan.featureList],
+    entry: hex(plan.entry),
+    relocationBase: hex(plan.relocationBase),
+    relocationsApplied: plan.relocationsApplied,
+    segments: plan.segments.map((s) => ({ index: s.index, vaddr: hex(s.vaddr), end: hex(s.vaddr + s.memsz), fileBytes: s.filesz, flags: flagsOf(s) })),
+    stack: { guard: hex(plan.stack.guard), bottom: hex(plan.stack.bottom), top: hex(plan.stack.top), pages: plan.stack.pages },
+    bootInfo: { address: hex(plan.bootInfo.address), size: plan.bootInfo.layout.size },
+    ...(plan.physicalMemoryOffset !== undefined ? { physicalMemoryOffset: hex(plan.physicalMemoryOffset) } : {}),
+    recursiveIndex: plan.recursiveIndex,
+    ...(plan.recursivePageTableAddr !== undefined ? { recursivePageTableAddr: hex(plan.recursivePageTableAddr) } : {}),
+    ...(plan.tls.memSize > 0n ? { tls: { start: hex(plan.tls.start), fileSize: Number(plan.tls.fileSize), memSize: Number(plan.tls.memSize) } } : {}),
+    payloadPages: plan.payloadPages,
+    zeroPages: plan.zeroPages,
+  };
+}
+
+/** Human-readable lines describing the chosen layout (printed by `bootlab image`, logged by the pipeline). */
+export function describeLayout(plan: LoadPlan, layout: ImageLayout, imageBytes: number, elfBytes: number): string[] {
+  const lines: string[] = [];
+  lines.push(`kernel: ${plan.kind === 'pie' ? `static PIE relocated by ${hex(plan.relocationBase)} (${plan.relocationsApplied} relocations)` : 'ET_EXEC'}, entry ${hex(plan.entry)}`);
+  lines.push(`features: ${plan.featureList.length ? plan.featureList.join(', ') : 'none'} (BootInfo ${plan.bootInfo.layout.size} bytes)`);
+  for (const s of plan.segments) lines.push(`segment ${s.index}: ${hex(s.vaddr)}..${hex(s.vaddr + s.memsz)} ${flagsOf(s)} (${s.filesz} file bytes)`);
+  lines.push(`boot info: ${hex(plan.bootInfo.address)}`);
+  lines.push(`stack: ${hex(plan.stack.bottom)}..${hex(plan.stack.top)} (${plan.stack.pages} pages, guard page ${hex(plan.stack.guard)})`);
+  if (plan.physicalMemoryOffset !== undefined) lines.push(`physical memory offset: ${hex(plan.physicalMemoryOffset)}`);
+  lines.push(`recursive index: ${plan.recursiveIndex}${plan.recursivePageTableAddr !== undefined ? ` (level-4 table at ${hex(plan.recursivePageTableAddr)})` : ' (not mapped)'}`);
+  if (plan.tls.memSize > 0n) lines.push(`TLS template: ${hex(plan.tls.start)}, ${plan.tls.fileSize} file bytes, ${plan.tls.memSize} bytes`);
+  lines.push(`payload: ${plan.payloadPages} pages (${plan.payloadPages * 4} KiB) + ${plan.zeroPages} zero pages`);
+  lines.push(`image: ${imageBytes} bytes (${layout.totalSectors} sectors: loader ${layout.loaderSectors}, plan ${layout.planSectors}, payload ${layout.payloadSectors}) from a ${elfBytes}-byte ELF`);
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+/** Build a bootable disk image for a kernel ELF. Throws with a clear message on any rejection. */
+export async function buildDiskImage(options: BuildDiskImageOptions): Promise<ImageFacts> {
+  const t0 = performance.now();
+  const loader = assembleBootloader(options.resourcesDir ?? defaultResourcesDir(), options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir);
+  const t1 = performance.now();
+  let elfBytes: Uint8Array;
+  try {
+    elfBytes = new Uint8Array(readFileSync(options.kernelPath));
+  } catch (e) {
+    throw new ImageBuildError(`cannot read the kernel ${options.kernelPath}: ${(e as Error).message}`);
+  }
+  const t2 = performance.now();
+  let plan: LoadPlan;
+  try {
+    plan = makePlan(readElf(elfBytes), { features: options.features, bootloaderMetadata: options.bootloaderMetadata });
+  } catch (e) {
+    const err = e as Error & { key?: string; field?: string };
+    throw new ImageBuildError(`${options.kernelPath}: ${err.message}`, err.key ?? err.field);
+  }
+  const t3 = performance.now();
+  const { bytes, layout } = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
+  const t4 = performance.now();
+  const outPath = resolve(options.outPath);
+  mkdirSync(dirname(outPath), { recursive: true });
+  const tmp = join(dirname(outPath), `.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.img.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, outPath);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ImageBuildError(`cannot write the disk image ${outPath}: ${(e as Error).message}`);
+  }
+  const t5 = performance.now();
+  return {
+    imagePath: outPath,
+    imageBytes: bytes.length,
+    elfBytes: elfBytes.length,
+    payloadBytes: plan.payload.length,
+    relocationBase: plan.relocationBase,
+    plan: summarizePlan(plan),
+    layout,
+    summary: describeLayout(plan, layout, bytes.length, elfBytes.length),
+    warnings: plan.warnings,
+    timings: { assembleMs: t1 - t0, assembleCached: loader.cached !== false, readMs: t2 - t1, planMs: t3 - t2, layoutMs: t4 - t3, writeMs: t5 - t4, totalMs: t5 - t0 },
+  };
+}
+
+/** A scratch folder for callers that need one (tests, bench). */
+export function scratchDir(prefix = 'bootlab-image-'): string {
+  const dir = join(tmpdir(), `${prefix}${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
