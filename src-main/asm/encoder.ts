@@ -84,7 +84,7 @@ function compileRow(r: [string, string, string, string?]): Row {
       row.plusR = true;
     } else if (/^[0-9A-F]{2}$/.test(tok)) {
       const b = parseInt(tok, 16);
-      if (row.opcode.length === 0 && (b === 0x66 || b === 0xf2 || b === 0xf3) && enc.includes('0F')) row.mand.push(b);
+      if (row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && enc.includes('0F')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
       else row.opcode.push(b);
     } else if (tok === '/r') row.modrm = 'r';
     else if (tok === '/rr') row.modrm = 'rr';
@@ -153,6 +153,7 @@ export interface Fix {
   size: number;
   plus: number; // section index whose vstart is added (-1 none)
   minus: number; // section index whose vstart is subtracted (-1 none)
+  raw?: bigint; // unrelocated target of a relative field (shown in listings)
 }
 
 export interface Encoded {
@@ -659,7 +660,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const end = env.off + at + size;
     const d = v.n - BigInt(end);
     writeLE(bytes, d, size);
-    if (v.seg !== env.seg) fixes.push({ at, size, plus: v.seg, minus: env.seg });
+    if (v.seg !== env.seg) fixes.push({ at, size, plus: v.seg, minus: env.seg, raw: v.n });
     if (size === 1 && env.final && !v.unk && (v.seg !== env.seg || !fitsS8(d))) shortCheck = at;
   }
   if (row.far) {
@@ -673,7 +674,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (ripAt >= 0 && ripVal) {
     const end = env.off + bytes.length;
     writeLE2(bytes, ripAt, ripVal.n - BigInt(end), 4);
-    if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg });
+    if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg, raw: ripVal.n });
   }
   return { bytes, fixes, warnings, shortCheck };
 }

@@ -7,40 +7,51 @@ import type { PLine } from './preprocessor.js';
 
 const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
 
-function bytesField(rec: ListRec): string[] {
-  if (rec.res !== undefined) return [`<res ${rec.res.toString(16).toUpperCase()}h>`];
+function bytesField(rec: ListRec): { text: string; n: number }[] {
+  if (rec.res !== undefined) return [{ text: `<res ${rec.res.toString(16).toUpperCase()}h>`, n: rec.res }];
   if (rec.times && rec.times.count > 1) {
-    return [rec.times.unit.map((b) => hex(b, 2)).join('') + `<rep ${rec.times.count.toString(16).toUpperCase()}h>`];
+    return [{ text: rec.times.unit.map((b) => hex(b, 2)).join('') + `<rep ${rec.times.count.toString(16).toUpperCase()}h>`, n: rec.bytes.length }];
   }
-  const parts: string[] = [];
-  const fixAt = new Map<number, number>();
-  for (const f of rec.fixes) if (f.plus >= 0 && f.minus < 0) fixAt.set(f.at, f.size);
+  const parts: { text: string; n: number }[] = [];
+  const fixAt = new Map<number, { size: number; paren: boolean; raw?: bigint }>();
+  for (const f of rec.fixes) {
+    if (f.minus >= 0 || f.raw !== undefined) fixAt.set(f.at, { size: f.size, paren: true, raw: f.raw });
+    else if (f.plus >= 0) fixAt.set(f.at, { size: f.size, paren: false });
+  }
   let i = 0;
   while (i < rec.bytes.length) {
-    const fs = fixAt.get(i);
-    if (fs) {
-      parts.push('[' + rec.bytes.slice(i, i + fs).map((b) => hex(b, 2)).join('') + ']');
-      i += fs;
+    const fx = fixAt.get(i);
+    if (fx) {
+      let body: string;
+      if (fx.raw !== undefined) {
+        let x = BigInt.asUintN(fx.size * 8, fx.raw);
+        body = '';
+        for (let k = 0; k < fx.size; k++) {
+          body += hex(Number(x & 0xffn), 2);
+          x >>= 8n;
+        }
+      } else body = rec.bytes.slice(i, i + fx.size).map((b) => hex(b, 2)).join('');
+      parts.push({ text: fx.paren ? `(${body})` : `[${body}]`, n: fx.size });
+      i += fx.size;
     } else {
-      parts.push(hex(rec.bytes[i], 2));
+      parts.push({ text: hex(rec.bytes[i], 2), n: 1 });
       i++;
     }
   }
-  // Split into rows of at most 9 bytes (18 hex digits), bracketed groups kept whole.
-  const rows: string[] = [];
+  // Rows of at most 9 bytes; a relocated field is never split across rows.
+  const rows: { text: string; n: number }[] = [];
   let cur = '';
   let count = 0;
   for (const p of parts) {
-    const n = p.startsWith('[') ? (p.length - 2) / 2 : 1;
-    if (count + n > 9 && cur) {
-      rows.push(cur);
+    if (count + p.n > 9 && cur) {
+      rows.push({ text: cur, n: count });
       cur = '';
       count = 0;
     }
-    cur += p;
-    count += n;
+    cur += p.text;
+    count += p.n;
   }
-  if (cur) rows.push(cur);
+  if (cur) rows.push({ text: cur, n: count });
   return rows;
 }
 
@@ -71,8 +82,8 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
         const fields = bytesField(r);
         let off = r.off;
         fields.forEach((f, k) => {
-          rows.push({ off, field: f + (k < fields.length - 1 ? '-' : '') });
-          off += 9;
+          rows.push({ off, field: f.text + (k < fields.length - 1 ? '-' : '') });
+          off += f.n;
         });
       }
     }

@@ -1,0 +1,96 @@
+// Test-only helper: runs NASM 2.16.01 (/usr/bin/nasm) as the oracle. Never imported by library code.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { assemble, type AssembleResult } from './index.js';
+
+export interface NasmResult {
+  ok: boolean;
+  bytes: Uint8Array;
+  stderr: string;
+  listing: string;
+  errors: { line: number; message: string }[];
+}
+
+let tmpRoot: string | undefined;
+let counter = 0;
+function tmpDir(): string {
+  tmpRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-asm-'));
+  const d = path.join(tmpRoot, String(counter++));
+  fs.mkdirSync(d);
+  return d;
+}
+
+/** Runs nasm on `src` (plus extra files) in a fresh temp dir used as cwd. */
+export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array>; listing?: boolean; args?: string[] } = {}): NasmResult {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'in.asm'), src);
+  for (const [name, data] of Object.entries(opts.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), data);
+  }
+  const args = ['-f', 'bin', ...(opts.o0 ? ['-O0'] : []), ...(opts.listing ? ['-l', 'out.lst'] : []), ...(opts.args ?? []), '-o', 'out.bin', 'in.asm'];
+  let stderr = '';
+  let ok = true;
+  try {
+    const r = execFileSync('nasm', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    void r;
+  } catch (e) {
+    ok = false;
+    stderr = String((e as { stderr?: string }).stderr ?? '');
+  }
+  if (ok) {
+    // Warnings go to stderr even on success; capture them by re-reading is not possible, so rerun cheaply only when needed.
+  }
+  const outPath = path.join(dir, 'out.bin');
+  const bytes = ok && fs.existsSync(outPath) ? new Uint8Array(fs.readFileSync(outPath)) : new Uint8Array(0);
+  const lstPath = path.join(dir, 'out.lst');
+  const listing = opts.listing && fs.existsSync(lstPath) ? fs.readFileSync(lstPath, 'utf8') : '';
+  const errors: { line: number; message: string }[] = [];
+  for (const l of stderr.split('\n')) {
+    const m = /^in\.asm:(\d+): (?:error|fatal): (.*)$/.exec(l);
+    if (m) errors.push({ line: +m[1], message: m[2] });
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ok, bytes, stderr, listing, errors };
+}
+
+export function ours(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array> } = {}): AssembleResult {
+  const files = opts.files ?? {};
+  return assemble(src, {
+    fileName: 'in.asm',
+    optimize: opts.o0 ? '0' : 'x',
+    readFile: (p) => files[p.replace(/^\.\//, '')],
+  });
+}
+
+export const hex = (b: Uint8Array | number[]): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+/** Parses a NASM-format listing into source line -> concatenated hex bytes (top-level lines only). */
+export function listingBytes(listing: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const row of listing.split('\n')) {
+    const m = /^ *(\d+) ([0-9A-F]{8}) (\S+)/.exec(row);
+    if (!m || /^.{36}<\d+>/.test(row) || m[3].includes('<') || m[3].startsWith('*')) continue;
+    const line = +m[1];
+    const bytes = m[3].replace(/-$/, '').replace(/[[\]()]/g, '');
+    out.set(line, (out.get(line) ?? '') + bytes);
+  }
+  return out;
+}
+
+/** Finds the first source line whose bytes differ, using NASM's listing to map bytes to lines. */
+export function explainMismatch(src: string, ourBytes: Uint8Array, nasmBytes: Uint8Array, o0 = false): string {
+  const n = runNasm(src, { o0, listing: true });
+  const nl = listingBytes(n.listing);
+  const ol = listingBytes(ours(src, { o0 }).listing);
+  const lines = src.split('\n');
+  for (const [line, nb] of [...nl.entries()].sort((a, b) => a[0] - b[0])) {
+    const ob = ol.get(line) ?? '';
+    if (ob !== nb) return `line ${line}: \`${lines[line - 1]?.trim()}'\n  nasm: ${nb}\n  ours: ${ob}`;
+  }
+  let i = 0;
+  while (i < ourBytes.length && ourBytes[i] === nasmBytes[i]) i++;
+  return `first differing byte at offset 0x${i.toString(16)} (ours ${ourBytes.length} bytes, nasm ${nasmBytes.length} bytes)\n  nasm: ${hex(nasmBytes.slice(i, i + 16))}\n  ours: ${hex(ourBytes.slice(i, i + 16))}`;
+}

@@ -1,0 +1,124 @@
+// `bootlab asm`: NASM-compatible command line around the assembler library (src-main/asm).
+import fs from 'node:fs';
+import path from 'node:path';
+import { assemble } from '../../asm/index.js';
+
+const USAGE = `usage: bootlab asm [-f bin] [-O0|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... INPUT
+
+Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
+  -f bin        output format (only bin)
+  -O0 | -Ox     optimization: -Ox (default) sizes jumps and immediates; -O0 does not
+  -o OUT        output file (default: INPUT without its extension)
+  -l LISTING    write a NASM-style listing
+  -i DIR        add an include directory (also -I, -iDIR)
+  -D NAME[=V]   predefine a macro (also -d)
+
+example:
+  bootlab asm -i resources/bootloader/ -o boot.bin -l boot.lst resources/bootloader/bootloader.asm`;
+
+export const asmCommand = {
+  name: 'asm',
+  summary: 'assemble a NASM-dialect source to a flat binary',
+  usage: USAGE,
+  run: async (argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string }): Promise<number> => {
+    let out: string | undefined;
+    let list: string | undefined;
+    let input: string | undefined;
+    let optimize: 'x' | '0' = 'x';
+    const includePaths: string[] = [];
+    const defines: Record<string, string> = {};
+    const takeValue = (i: number, flag: string): string | undefined => {
+      const a = argv[i];
+      if (a.length > flag.length) return a.slice(flag.length);
+      return argv[i + 1];
+    };
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (a === '--help' || a === '-h') {
+        io.stdout(USAGE + '\n');
+        return 0;
+      }
+      if (a.startsWith('-f')) {
+        const v = takeValue(i, '-f');
+        if (a === '-f') i++;
+        if (v !== 'bin') {
+          io.stderr(`bootlab asm: unsupported output format \`${v ?? ''}' (only bin)\n`);
+          return 1;
+        }
+      } else if (a.startsWith('-O')) {
+        const v = a.slice(2);
+        optimize = v === '0' ? '0' : 'x';
+      } else if (a.startsWith('-o')) {
+        out = takeValue(i, '-o');
+        if (a === '-o') i++;
+      } else if (a.startsWith('-l')) {
+        list = takeValue(i, '-l');
+        if (a === '-l') i++;
+      } else if (a.startsWith('-i') || a.startsWith('-I')) {
+        const v = takeValue(i, a.slice(0, 2));
+        if (a.length === 2) i++;
+        if (v !== undefined) includePaths.push(v);
+      } else if (a.startsWith('-D') || a.startsWith('-d')) {
+        const v = takeValue(i, a.slice(0, 2));
+        if (a.length === 2) i++;
+        if (v !== undefined) {
+          const eq = v.indexOf('=');
+          if (eq < 0) defines[v] = '';
+          else defines[v.slice(0, eq)] = v.slice(eq + 1);
+        }
+      } else if (a.startsWith('-') && a !== '-') {
+        io.stderr(`bootlab asm: unknown option \`${a}'\n${USAGE}\n`);
+        return 1;
+      } else if (input === undefined) input = a;
+      else {
+        io.stderr('bootlab asm: more than one input file specified\n');
+        return 1;
+      }
+    }
+    if (input === undefined) {
+      io.stderr(`bootlab asm: no input file specified\n${USAGE}\n`);
+      return 1;
+    }
+    const inPath = path.resolve(io.cwd, input);
+    let source: string;
+    try {
+      source = fs.readFileSync(inPath, 'utf8');
+    } catch (e) {
+      io.stderr(`bootlab asm: unable to open input file \`${input}': ${(e as Error).message}\n`);
+      return 1;
+    }
+    const result = assemble(source, {
+      fileName: input,
+      includePaths,
+      defines,
+      optimize,
+      // NASM resolves include names against the current directory, not the including file's.
+      readFile: (p) => {
+        try {
+          return fs.readFileSync(path.resolve(io.cwd, p));
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    for (const d of result.diagnostics) io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
+    if (list !== undefined) {
+      try {
+        fs.writeFileSync(path.resolve(io.cwd, list), result.listing);
+      } catch (e) {
+        io.stderr(`bootlab asm: unable to write listing: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
+    if (!result.ok) return 1;
+    const outPath = out ?? input.replace(/\.[^./\\]*$/, '');
+    const finalOut = outPath === input ? input + '.bin' : outPath;
+    try {
+      fs.writeFileSync(path.resolve(io.cwd, finalOut), result.bytes);
+    } catch (e) {
+      io.stderr(`bootlab asm: unable to write output: ${(e as Error).message}\n`);
+      return 1;
+    }
+    return 0;
+  },
+};
