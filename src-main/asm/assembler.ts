@@ -146,7 +146,11 @@ export class Assembler {
 
   // ---------- evaluation ----------
 
+  /** `$` inside `times` is the start of the whole line, not of each repetition. */
+  private lineHere: Value | undefined;
+
   private here(): Value {
+    if (this.lineHere) return this.lineHere;
     if (this.cur < 0) return { n: this.absBase + BigInt(this.absOff), seg: -1, unk: false };
     return { n: BigInt(this.sections[this.cur].size), seg: this.cur, unk: false };
   }
@@ -539,6 +543,15 @@ export class Assembler {
 
   private times(n: number, body: Stmt, idx: number): void {
     if (n === 0) return;
+    this.lineHere = this.here();
+    try {
+      this.timesInner(n, body, idx);
+    } finally {
+      this.lineHere = undefined;
+    }
+  }
+
+  private timesInner(n: number, body: Stmt, idx: number): void {
     // Fast path: a body whose size cannot vary is laid out once and repeated.
     if (this.phase !== 'final' && body.k === 'data' && !body.items.some((it) => it.k === 'expr' && usesHere(it.e) && false)) {
       const size = this.dataSize(body.unit, body.items);

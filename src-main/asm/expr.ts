@@ -261,7 +261,8 @@ export function evaluate(e: Expr, ctx: EvalCtx): Value {
         case '<=': r = x <= y ? 1n : 0n; break;
         case '>': r = x > y ? 1n : 0n; break;
         case '>=': r = x >= y ? 1n : 0n; break;
-        case '<=>': r = x < y ? -1n : x > y ? 1n : 0n; break;
+        // NASM 2.16.01 evaluates <=> as 1 when greater and 0 otherwise (never -1); copied for byte identity.
+        case '<=>': r = x > y ? 1n : 0n; break;
         default: throw new ExprError(`unknown operator ${e.op}`, 0);
       }
       return { n: M64(r), seg: -1, unk };

@@ -64,7 +64,8 @@ export function floatBytes(text: string, size: number): number[] | undefined {
     const [a, b] = scaled(shiftE);
     let q = a / b;
     const r = a % b;
-    if (r * 2n > b || (r * 2n === b && (q & 1n) === 1n)) q++;
+    // NASM rounds exact ties down (verified: dd 16777219.0 gives 0x4B800001).
+    if (r * 2n > b) q++;
     if (q >= 1n << BigInt(fmt.p)) {
       q >>= 1n;
       unbiased++;

@@ -227,7 +227,7 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
       i++;
       continue;
     }
-    if (isIdStart(c)) {
+    if (isIdStart(c) && !(c === '?' && !isIdChar(line[i + 1] ?? ' '))) {
       let j = i + 1;
       while (j < n && isIdChar(line[j])) j++;
       toks.push({ t: 'id', v: line.slice(i, j), col });

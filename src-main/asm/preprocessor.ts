@@ -731,7 +731,15 @@ export class Preprocessor {
           break;
         }
         const x = this.expandSmacros(m[2].trim(), new Set(), 0);
-        const parts = splitArgs(x);
+        let parts = splitArgs(x);
+        if (d === 'substr') {
+          // %substr name 'string' start[,len]: the string is separated by whitespace.
+          const t = tokenize(x);
+          if (t.length && t[0].t === 'str') {
+            const rest = x.slice(t[1] ? t[1].col - 1 : x.length);
+            parts = [x.slice(0, t[1] ? t[1].col - 1 : x.length).trim().replace(/,$/, ''), ...splitArgs(rest.replace(/^,/, ''))];
+          }
+        }
         const strOf = (s: string): string | undefined => {
           const t = tokenize(s);
           return t.length === 1 && t[0].t === 'str' ? t[0].v : undefined;
