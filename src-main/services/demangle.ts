@@ -184,7 +184,7 @@ class V0 {
             const a = this.genericArg();
             if (a !== undefined) args.push(a);
           }
-          return args.length ? `${prefix}::<${args.join(', ')}>` : prefix;
+          return args.length ? `${prefix}<${args.join(', ')}>` : prefix;
         }
         case 'B':
           return this.backref(() => this.path());

@@ -55,3 +55,5 @@ export function processesMatching(needle: string): { pid: number; cmd: string }[
   }
   return found.filter((p) => p.pid !== process.pid);
 }
+
+export { defaultDiskImageBuilder as testDiskImageBuilder } from './bootParts.js';
