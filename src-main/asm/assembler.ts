@@ -270,7 +270,7 @@ export class Assembler {
       } catch (x) {
         const msg = x instanceof Error ? x.message : String(x);
         const col = x instanceof ExprError ? x.col : 1;
-        if (x instanceof EncodeError || x instanceof ExprError) this.err(st.line, msg, col);
+        if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
         else this.err(st.line, `internal error: ${msg}`);
       }
       if (this.earlyStop && phase === 'first') {
@@ -332,9 +332,10 @@ export class Assembler {
         this.data(st.unit, st.items, st.line);
         return;
       case 'res': {
-        const n = this.critical(st.count, st.line, 'non-constant argument supplied to RESx');
+        const n = this.critical(st.count, st.line, 'attempt to reserve non-constant quantity of BSS space');
         if (n === undefined) return;
         if (n < 0n) {
+          // NASM 2.16.01 aborts with an assertion failure here; we report it as an error.
           this.err(st.line, `RESx value ${n} is negative`);
           return;
         }
@@ -524,7 +525,7 @@ export class Assembler {
     if (a.progbits) s.nobits = false;
     const al = num(a.align, 'ALIGN');
     if (al !== undefined) {
-      if (al <= 0n || (al & (al - 1n)) !== 0n) this.earlyErr(line, `segment alignment \`${al}' is not power of two`);
+      if (al <= 0n || (al & (al - 1n)) !== 0n) this.earlyErr(line, "argument to `align' is not a power of two");
       else {
         s.align = Number(al);
         s.explicitAlign = true;

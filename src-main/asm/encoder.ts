@@ -26,6 +26,7 @@ interface Row {
   asize: 0 | 16 | 32 | 64;
   mand: number[]; // mandatory prefixes
   opcode: number[];
+  suffix: number[];
   plusR: boolean;
   modrm: 'none' | 'r' | 'rr' | number;
   imms: ('ib' | 'iw' | 'id' | 'iq')[];
@@ -68,7 +69,7 @@ function compileRow(r: [string, string, string, string?]): Row {
   const [mn, ops, enc, fl] = r;
   const pats = ops ? ops.split(',').map(compilePat) : [];
   const row: Row = {
-    mn, pats, osize: 0, asize: 0, mand: [], opcode: [], plusR: false, modrm: 'none', imms: [], rel: '', far: false, mo: false,
+    mn, pats, osize: 0, asize: 0, mand: [], opcode: [], suffix: [], plusR: false, modrm: 'none', imms: [], rel: '', far: false, mo: false,
     flags: new Set((fl ?? '').split(/\s+/).filter(Boolean)), long: false, nolong: false, regIdx: -1, rmIdx: -1, plusIdx: -1, immIdx: [], relIdx: -1,
   };
   for (const tok of enc.split(/\s+/)) {
@@ -82,6 +83,8 @@ function compileRow(r: [string, string, string, string?]): Row {
     else if (/^[0-9A-F]{2}\+r$/.test(tok)) {
       row.opcode.push(parseInt(tok.slice(0, 2), 16));
       row.plusR = true;
+    } else if (/^[0-9A-F]{2}$/.test(tok) && row.modrm !== 'none') {
+      row.suffix.push(parseInt(tok, 16)); // an opcode byte after ModRM (SSE compare predicates)
     } else if (/^[0-9A-F]{2}$/.test(tok)) {
       const b = parseInt(tok, 16);
       if (row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && enc.includes('0F')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
@@ -255,7 +258,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'far': {
       if (op.k !== 'far') return 'fail';
       let osz = op.size;
-      if (osz === 0) osz = env.bits;
+      if (osz === 0) osz = env.bits === 64 ? 32 : env.bits;
       return osz === p.size ? 'ok' : 'fail';
     }
   }
@@ -290,20 +293,22 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   if (!insn.mn) return prefixOnly(insn);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
+  for (const op of ops) {
+    if (op.k === 'far' && op.farKw) throw new EncodeError('mismatch in operand sizes');
+    if (op.k === 'imm' && op.jmp === 'far') throw new EncodeError('value referenced by FAR is not relocatable');
+  }
   const vals: OpVal[] = ops.map((op) => {
     if (op.k === 'imm') return { v: env.eval(op.expr) };
     if (op.k === 'far') return { v: env.eval(op.off), segv: env.eval(op.seg) };
     if (op.k === 'mem') return { disp: op.disp ? env.eval(op.disp) : undefined };
     return {};
   });
-  const longRegs = ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg)) || ops.some((op) => op.k === 'mem' && ((op.base && op.base.size === 64) || (op.index && op.index.size === 64)));
   if (env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
     // Any row using these registers is 64-bit only.
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
     if (any) throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
   }
-  void longRegs;
 
   let badMode = false;
   const missSizes = new Set<number>();
@@ -343,9 +348,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (row) return emit(row, insn, vals, env, s);
   }
   if (!row) {
-    if (ops.length === 2 && ops[0].k === 'far' ) throw new EncodeError('invalid combination of opcode and operands');
     if (badMode) {
-      if ((insn.mn === 'jmp' || insn.mn === 'call') && ops[0]?.k === 'far' && env.bits === 64) throw new EncodeError('mismatch in operand sizes');
       throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
     }
     if (missSizes.size > 0) throw new EncodeError('operation size not specified');
@@ -428,8 +431,8 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (regSize) asize = regSize;
   else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 32 : 64) : m.dispSize;
   else asize = env.bits;
-  if (env.bits === 64 && asize === 16) throw new EncodeError('16-bit addressing is not supported in 64-bit mode');
-  if (env.bits !== 64 && asize === 64) throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
+  if (env.bits === 64 && asize === 16) throw new EncodeError('impossible combination of address sizes\ninvalid 64-bit effective address');
+  if (env.bits !== 64 && asize === 64) throw new EncodeError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   if (base && index && base.size !== index.size) throw new EncodeError('invalid effective address');
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
   const plain = !d.unk && d.seg < 0;
@@ -530,8 +533,12 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (p === 'o32' && bits === 16) osPrefix = true;
     if (p === 'o64') rexW = true;
   }
-  if (row.flags.has('farm') && bits === 64) rexW = !ops.some((o) => o.k === 'mem' && o.size === 32);
-  if (row.flags.has('farm') && ops[0].k === 'mem' && ops[0].size === 32 && bits === 16) osPrefix = true;
+  if (row.flags.has('farm')) {
+    // Far indirect: the pointer size follows the size keyword; unsized in 64-bit mode is m16:64 (REX.W).
+    const sz = (ops[0] as MemOp).size;
+    if (sz === 64 || (sz === 0 && bits === 64)) rexW = true;
+    else if ((sz === 32 && bits === 16) || (sz === 16 && bits !== 16)) osPrefix = true;
+  }
   if (row.asize) asPrefix = row.asize !== bits;
 
   let ea: EA | undefined;
@@ -627,6 +634,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       }
     }
   }
+  for (const b of row.suffix) bytes.push(b);
   if (row.mo) {
     const mi = ops.findIndex((o) => o.k === 'mem');
     const m = ops[mi] as MemOp;

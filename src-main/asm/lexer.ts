@@ -11,6 +11,7 @@ export interface Tok {
   col: number; // 1-based column
   forced?: boolean; // identifier written with a `$` prefix: never a register/keyword
   quote?: string; // quote character for strings
+  unterminated?: boolean;
 }
 
 export class LexError extends Error {
@@ -168,7 +169,7 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
     if (c === '"' || c === "'" || c === '`') {
       const [v, j, ok] = readString(line, i);
       if (!ok && onWarn) onWarn(`unterminated string (missing \`${c}')`, col);
-      toks.push({ t: 'str', v, col, quote: c });
+      toks.push({ t: 'str', v, col, quote: c, ...(ok ? {} : { unterminated: true }) });
       i = j;
       continue;
     }

@@ -43,6 +43,7 @@ export interface FarOp {
   off: Expr;
   size: number;
   col: number;
+  farKw?: boolean; // written with `far`: NASM rejects this for a direct seg:off
 }
 
 export const SIZE_KEYWORDS: Record<string, number> = {

@@ -136,6 +136,7 @@ export class LineParser {
 
   private equ(nameTok: Tok, toks: Tok[], i: number, line: number, out: Stmt[], endCol: number): void {
     const name = nameTok.v.startsWith('.') && !nameTok.v.startsWith('..') ? this.localBase + nameTok.v : nameTok.v;
+    if (i >= toks.length) throw new ParseError('bad syntax for EQU', endCol);
     const e = this.expr(toks, i, endCol, true);
     out.push({ k: 'equ', name, expr: e, col: nameTok.col, line });
   }
@@ -294,7 +295,7 @@ export class LineParser {
         out.push({ k: 'map', args: argText(), line });
         return;
       case 'equ':
-        throw new ParseError('label or instruction expected at start of line', toks[0].col);
+        throw new ParseError('EQU not preceded by label', toks[0].col);
       case 'times':
         out.push(this.statement(toks, 0, line, endCol)!);
         return;
@@ -307,9 +308,11 @@ export class LineParser {
   private dataItems(toks: Tok[], i: number, endCol: number, w: string): DataItem[] {
     const parts = splitComma(toks.slice(i));
     const items: DataItem[] = [];
-    if (parts.length === 1 && parts[0].length === 0) throw new ParseError(`no operand for data declaration`, endCol);
+    // NASM accepts an empty list and a trailing comma.
+    if (parts.length && parts[parts.length - 1].length === 0) parts.pop();
     for (const p of parts) {
       if (p.length === 0) throw new ParseError('expression syntax error', endCol);
+      if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
       if (p.length === 1 && p[0].t === 'str') {
         items.push({ k: 'str', bytes: p[0].v });
         continue;
@@ -393,7 +396,7 @@ export class LineParser {
           }
         }
       }
-      if (close < 0) throw new ParseError("expecting `]'", endCol);
+      if (close < 0) throw new ParseError('expecting ] at end of memory operand', endCol);
       if (close !== toks.length - 1) throw new ParseError('expression syntax error', toks[close + 1].col);
       const m = this.memory(toks.slice(i + 1, close), endCol, col);
       m.size = size;
@@ -419,7 +422,7 @@ export class LineParser {
     if (colon >= 0) {
       const seg = this.expr(rest.slice(0, colon), 0, endCol);
       const off = this.expr(rest.slice(colon + 1), 0, endCol);
-      return { k: 'far', seg, off, size, col };
+      return { k: 'far', seg, off, size, col, farKw: jmp === 'far' };
     }
     const p = new ExprParser(rest, this.qualify, false, endCol);
     const e = p.parse();

@@ -213,6 +213,13 @@ export class Preprocessor {
         this.error(this.posOf(f, l.line), e instanceof Error ? e.message : String(e), 'early', col);
       }
     }
+    if (this.recording) {
+      const r = this.recording;
+      const f = r.startFrame;
+      const last = (f.lines[f.lines.length - 1]?.line ?? 0) + 1;
+      this.error({ file: f.file, line: last }, r.kind === 'macro' ? `end of file while still defining macro \`${r.mac!.name}'` : 'end of file while still in %rep', 'early');
+      this.recording = null;
+    }
     if (this.conds.length) this.error({ file: this.opts.fileName, line: 1 }, 'unterminated %if', 'early');
     return this.out;
   }
@@ -557,7 +564,7 @@ export class Preprocessor {
     const top = this.conds[this.conds.length - 1];
     if (d === 'endif') {
       if (this.conds.length <= f.condDepth) {
-        this.error(pos, '`%endif\': no pending `%if\'', 'early');
+        this.error(pos, '`%endif\': no matching `%if\'', 'early');
         return;
       }
       this.conds.pop();
@@ -565,7 +572,7 @@ export class Preprocessor {
     }
     if (d === 'else') {
       if (!top || this.conds.length <= f.condDepth) {
-        this.error(pos, '`%else\': no pending `%if\'', 'early');
+        this.error(pos, '`%else\': no matching `%if\'', 'early');
         return;
       }
       top.active = top.parentActive && !top.done;
@@ -579,7 +586,7 @@ export class Preprocessor {
       isElif = true;
       kind = 'if' + d.slice(4);
       if (!top || this.conds.length <= f.condDepth) {
-        this.error(pos, `\`%${d}': no pending \`%if'`, 'early');
+        this.error(pos, `\`%${d}': no matching \`%if'`, 'early');
         return;
       }
     }
