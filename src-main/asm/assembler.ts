@@ -55,6 +55,7 @@ export interface AsmState {
 
 const MAX_PASSES = 10_000;
 const MAX_STALL = 1_000;
+const MAX_OUTPUT = 1 << 28;
 
 interface StmtCache {
   bits: number;
@@ -280,6 +281,14 @@ export class Assembler {
     return this.changed;
   }
 
+  /** Flat binaries beyond this size are certainly a mistake (and would exhaust memory). */
+  private guardSize(n: number, line: number): void {
+    if (n > MAX_OUTPUT || (this.cur >= 0 && this.sections[this.cur].size + n > MAX_OUTPUT)) {
+      throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+    }
+    void line;
+  }
+
   private advance(n: number): void {
     if (this.cur < 0) this.absOff += n;
     else this.sections[this.cur].size += n;
@@ -305,6 +314,7 @@ export class Assembler {
   }
 
   private reserve(n: number, line: number, warn: boolean): void {
+    this.guardSize(n, line);
     if (this.phase === 'final') {
       if (this.cur >= 0) {
         const s = this.sections[this.cur];
@@ -556,6 +566,7 @@ export class Assembler {
     // Fast path: a body whose size cannot vary is laid out once and repeated.
     if (this.phase !== 'final' && body.k === 'data' && !body.items.some((it) => it.k === 'expr' && usesHere(it.e) && false)) {
       const size = this.dataSize(body.unit, body.items);
+      this.guardSize(size * n, body.line);
       this.advance(size * n);
       return;
     }
@@ -563,6 +574,7 @@ export class Assembler {
       const start = this.listing.length;
       const before = this.cur >= 0 ? this.sections[this.cur].size : this.absOff;
       const unit = this.dataBytes(body.unit, body.items, body.line);
+      this.guardSize(unit.bytes.length * n, body.line);
       const all: number[] = [];
       for (let k = 0; k < n; k++) for (const b of unit.bytes) all.push(b);
       this.listing.length = start;
@@ -572,12 +584,24 @@ export class Assembler {
       rec.off = before;
       return;
     }
+    if (this.phase !== 'final' && body.k === 'insn' && n > 1) {
+      // Non-final passes only need the size; an instruction repeated by TIMES keeps its size.
+      const before = this.cur >= 0 ? this.sections[this.cur].size : this.absOff;
+      this.exec(body, idx);
+      const size = (this.cur >= 0 ? this.sections[this.cur].size : this.absOff) - before;
+      this.guardSize(size * (n - 1), body.line);
+      this.advance(size * (n - 1));
+      return;
+    }
     if (body.k === 'res') {
       const c = this.critical(body.count, body.line, 'non-constant argument supplied to RESx');
       if (c !== undefined) this.reserve(Number(c) * body.unit * n, body.line, true);
       return;
     }
-    for (let k = 0; k < n; k++) this.exec(body, idx);
+    for (let k = 0; k < n; k++) {
+      this.exec(body, idx);
+      if (this.cur >= 0 && this.sections[this.cur].size > MAX_OUTPUT) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+    }
   }
 
   private dataSize(unit: number, items: DataItem[]): number {

@@ -64,7 +64,7 @@ interface Cond {
 }
 
 const MAX_INCLUDE_DEPTH = 50;
-const MAX_LINES = 5_000_000;
+const MAX_LINES = 2_000_000;
 
 export function splitLines(src: string): { text: string; line: number }[] {
   const raw = src.split(/\r?\n/);
