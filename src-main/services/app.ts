@@ -132,6 +132,9 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         targetDir: options.targetDir,
         vgaIntervalMs: options.vgaIntervalMs,
         extraQemuArgs: options.extraQemuArgs,
+        env,
+        missingRustMessage: missingMessage(tc.report, ['cargo', 'rustc', 'rust-src', 'target', 'linker'], 'No Rust toolchain that can build kernels was found.'),
+        missingQemuMessage: missingMessage(tc.report, ['qemu'], 'QEMU was not found.'),
         onSession: (s) => (session = s),
       });
       if (result.kernelPath) lastKernel = { projectDir: project.dir, profile, path: result.kernelPath };
@@ -206,6 +209,13 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     },
   };
   return service;
+}
+
+/** The doctor's words for the missing tools: what is missing and the command that installs it. */
+function missingMessage(report: ToolchainReport, names: string[], headline: string): string {
+  const missing = report.tools.filter((t) => names.includes(t.name) && !t.found && !t.optional);
+  const lines = missing.map((t) => `${t.name}: ${t.detail ?? 'missing'}${t.install ? ` (install: ${t.install})` : ''}`);
+  return [headline, ...lines].join('\n');
 }
 
 /** True when `dir` looks like a kernel crate folder. */

@@ -121,6 +121,7 @@ export function cargoInvocation(options: CargoCommandOptions): CargoInvocation {
   const notes: string[] = [];
   const args: string[] = [options.subcommand];
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), RUSTC: tc.rustc };
+  if (tc.rustdoc) env.RUSTDOC = tc.rustdoc;
   // The rustup proxy would otherwise pick a toolchain override that differs from RUSTC.
   delete env.RUSTUP_TOOLCHAIN;
   if (options.targetDir) env.CARGO_TARGET_DIR = options.targetDir;

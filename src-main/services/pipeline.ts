@@ -35,6 +35,11 @@ export interface PipelineOptions {
   onSession?: (session: QemuSession | undefined) => void;
   /** Extra QEMU arguments (tests: e.g. the debug-exit device). */
   extraQemuArgs?: string[];
+  /** Environment for cargo and QEMU (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** The message when no Rust toolchain can build kernels (the doctor's words). */
+  missingRustMessage?: string;
+  missingQemuMessage?: string;
 }
 
 export interface PipelineResult {
@@ -97,7 +102,7 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
 
     let kernelPath = options.kernelPath;
     if (options.action !== 'boot' || !kernelPath) {
-      if (!options.rust) throw new StageError('build', 'No Rust toolchain that can build kernels was found: run the toolchain check.');
+      if (!options.rust) throw new StageError('build', options.missingRustMessage ?? 'No Rust toolchain that can build kernels was found: run the toolchain check.');
       const rust = options.rust;
       const built = await stage('build', async () => {
         const r = await buildKernel({
@@ -106,6 +111,7 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
           toolchain: rust,
           signal: options.signal,
           targetDir: options.targetDir,
+          env: options.env,
           onLine: (line) => log(line, 'cargo'),
           onDiagnostic: (diagnostic) => emit({ type: 'diagnostic', runId, diagnostic }),
         });
@@ -147,7 +153,7 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
     for (const line of facts.summary ?? []) log(line);
     emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes ?? statSync(imagePath).size });
 
-    if (!options.qemu) throw new StageError('boot', 'QEMU was not found: run the toolchain check for the install command.');
+    if (!options.qemu) throw new StageError('boot', options.missingQemuMessage ?? 'QEMU was not found: run the toolchain check for the install command.');
     const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase ?? 0n);
     const outcome = await bootImage(imagePath, manifest, symbolFor, options, result, stage);
     return finish(outcome);
@@ -199,7 +205,7 @@ async function bootImage(
     } catch {
       map = undefined;
     }
-    if (map && map.regions.length > 0 && (final || /entry|kernel/i.test(bootLog[bootLog.length - 1] ?? ''))) {
+    if (map && map.regions.length > 0 && (final || /^entry\b/.test(bootLog[bootLog.length - 1] ?? ''))) {
       mapSent = true;
       result.memoryMap = map;
       emit({ type: 'memory-map', runId, map });
@@ -210,6 +216,7 @@ async function bootImage(
     const s = await startQemu({
       program: options.qemu!.path,
       args,
+      env: options.env,
       serialSocket: true,
       debugconSocket: true,
       qmp: true,

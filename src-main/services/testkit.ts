@@ -1,7 +1,7 @@
 // Helpers shared by the services' integration tests: tiny boot-sector images, the process
 // table, the shared cargo target folder for test crates.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,7 +41,13 @@ export function processesMatching(needle: string): { pid: number; cmd: string }[
         const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         if (/^\d+ \(.*\) Z/.test(stat)) continue; // zombies are gone already
-        if (cmd.includes(needle)) found.push({ pid: Number(entry), cmd });
+        let cwd = '';
+        try {
+          cwd = readlinkSync(`/proc/${entry}/cwd`);
+        } catch {
+          cwd = '';
+        }
+        if (cmd.includes(needle) || cwd.includes(needle)) found.push({ pid: Number(entry), cmd: `${cmd} (in ${cwd})` });
       } catch {
         // exited meanwhile
       }

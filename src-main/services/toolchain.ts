@@ -18,6 +18,8 @@ export const KERNEL_TARGET = 'x86_64-unknown-none';
 export interface RustToolchain {
   cargo: string;
   rustc: string;
+  /** rustdoc beside rustc (doctests must use the same compiler as the library). */
+  rustdoc?: string;
   cargoVersion: string;
   rustcVersion: string;
   host: string;
@@ -180,9 +182,11 @@ async function probeRust(candidate: RustCandidate, ctx: Context): Promise<RustTo
     linker = whichIn('ld.lld', ctx)[0] ?? systemDirs(ctx).map((d) => join(d, 'ld.lld')).find((p) => ctx.exists(p));
   }
   const nightly = /-(nightly|dev)/.test(release);
+  const rustdoc = join(dirname(candidate.rustc), exe('rustdoc', ctx.platform));
   return {
     cargo: candidate.cargo,
     rustc: candidate.rustc,
+    rustdoc: ctx.exists(rustdoc) ? rustdoc : undefined,
     cargoVersion: firstLine(cargoV.stdout),
     rustcVersion: firstLine(rustcV.stdout),
     host,

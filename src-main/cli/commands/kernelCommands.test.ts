@@ -1,0 +1,148 @@
+// The kernel commands through the real `bootlab` executable (bin/bootlab.js -> out/cli.js) with
+// real cargo and QEMU: `cargo test` with `runner = "bootlab runner"`, `bootlab test` on kernels
+// that panic, hang and triple-fault, `bootlab run --memory-map`, `bootlab build` errors and
+// `bootlab doctor` with PATH emptied.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cargoInvocation } from '../../services/cargo.js';
+import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
+import { checkToolchain, type RustToolchain } from '../../services/toolchain.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
+const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
+let tmp: string;
+let shimDir: string;
+let rust: RustToolchain;
+
+function bootlab(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-main.js')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr}`);
+  tmp = mkdtempSync(join(tmpdir(), 'bootlab-cli-'));
+  // `bootlab` on PATH, as after `npm install -g bootlab`: the blog's runner line then works as is.
+  shimDir = join(tmp, 'bin');
+  mkdirSync(shimDir);
+  const shim = join(shimDir, 'bootlab');
+  writeFileSync(shim, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`);
+  chmodSync(shim, 0o755);
+  const check = await checkToolchain();
+  if (!check.rust) throw new Error('these tests need a Rust toolchain that can build kernels (see bootlab doctor)');
+  rust = check.rust;
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('bootlab runner as the cargo runner', () => {
+  it('runs `cargo test` of a blog-style crate as bootimage would (unit tests, harness and harness = false tests)', () => {
+    const inv = cargoInvocation({
+      projectDir: join(CRATES, 'blog-tests'),
+      toolchain: rust,
+      subcommand: 'test',
+      messageFormat: null,
+      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: TEST_TARGET_DIR },
+    });
+    const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr).toBe(0);
+    for (const test of ['unittests src/lib.rs', 'unittests src/main.rs', 'tests/basic_boot.rs', 'tests/no_harness.rs', 'tests/should_panic.rs']) {
+      expect(r.stderr).toContain(`Running ${test}`);
+    }
+    expect(r.stdout).toContain('blog_os::trivial_assertion...\t[ok]');
+    expect(r.stdout).toContain('blog_os::main_assertion...\t[ok]');
+    expect(r.stdout).toContain('basic_boot::test_arithmetic...\t[ok]');
+    expect(r.stdout).toContain('should_panic::should_fail...\t[ok]');
+    expect(r.stdout).toContain('no_harness::runs_without_a_harness...\t[ok]');
+  });
+
+  it('fails a panicking test with the panic message and its status passed through', () => {
+    const r = bootlab(['test', join(CRATES, 'failing-tests'), '--', '--test', 'panics']);
+    expect(r.status).toBe(35); // cargo test ends with the runner's status
+    expect(r.stderr).toContain('bootlab: Kernel panicked at tests/panics.rs:9:5: assertion `left == right` failed: arithmetic is broken');
+    expect(r.stderr).toContain('(exit status: 35)');
+  });
+
+  it('fails a hanging test after test-timeout with the last serial line and RIP', () => {
+    const r = bootlab(['test', join(CRATES, 'failing-tests'), '--', '--test', 'hang']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Error: Timed Out');
+    expect(r.stderr).toMatch(/Timed out after 4 s: the kernel did not exit\. RIP was 0x[0-9a-f]+ in \S+/);
+    expect(r.stderr).toContain('Last serial line: "hang::spins_forever..."');
+    expect(r.stderr).toContain('(exit status: 1)');
+  });
+
+  it('fails a triple-faulting test (QEMU exits 0) and names the faulting function', () => {
+    const r = bootlab(['test', join(CRATES, 'failing-tests'), '--', '--test', 'triple_fault']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bootlab: Triple fault in triple_fault::write_to_unmapped_memory\+0x[0-9a-f]+: #PF page fault \(error 0x2, CR2=0xdeadbeaf000\)/);
+    expect(r.stderr).toContain('triple fault\n');
+    expect(r.stderr).toContain('(exit status: 1)');
+  });
+});
+
+describe('bootlab run, build, doctor', () => {
+  it('runs the sample kernel with serial on stdout and writes the memory map it received', () => {
+    const mapFile = join(tmp, 'map.json');
+    const r = bootlab([
+      'run',
+      join(REPO_ROOT, 'resources', 'sample-kernel'),
+      '--memory-map',
+      mapFile,
+      '--',
+      '-display',
+      'none',
+      '-nic',
+      'none',
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    ]);
+    expect(r.status, r.stderr).toBe(33);
+    expect(r.stdout).toContain('Hello from the Bootlab sample kernel!');
+    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { regions: unknown[]; e820: unknown[] };
+    const printed = [...r.stdout.matchAll(/^region 0x([0-9a-f]+)\.\.0x([0-9a-f]+) (\w+)\r?$/gm)].map((m) => ({
+      start: parseInt(m[1]!, 16),
+      end: parseInt(m[2]!, 16),
+      type: m[3],
+    }));
+    expect(map.regions).toEqual(printed);
+    expect(map.e820.length).toBeGreaterThan(0);
+  });
+
+  it('reports compile errors with file:line:column and a failing status', () => {
+    const r = bootlab(['build', join(CRATES, 'compile-error')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('src/main.rs:9:18');
+    expect(r.stderr).toContain('bootlab build: build failed with 1 error');
+  });
+
+  it('prints the doctor\'s report, not a stack trace, when PATH is empty', () => {
+    const env = { PATH: '', HOME: tmp, BOOTLAB_NO_SYSTEM_DIRS: '1', BOOTLAB_SETTINGS: join(tmp, 'settings.json') };
+    const doctor = bootlab(['doctor'], { env });
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toMatch(/MISSING cargo/);
+    expect(doctor.stdout).toMatch(/MISSING qemu/);
+    expect(doctor.stdout).toMatch(/install: /);
+    const build = bootlab(['build', join(REPO_ROOT, 'resources', 'sample-kernel')], { env });
+    expect(build.status).toBe(1);
+    expect(build.stderr).toContain('no Rust toolchain that can build kernels was found');
+    expect(build.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('has --help with examples for every kernel command', () => {
+    for (const command of ['build', 'run', 'runner', 'test', 'doctor']) {
+      const r = bootlab([command, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`Usage: bootlab ${command}`);
+      expect(r.stdout).toMatch(/Examples/);
+    }
+  });
+});
