@@ -13,7 +13,7 @@ import type {
   ToolchainReport,
 } from '../shared/api.js';
 import { VERSION } from '../shared/version.js';
-import { defaultDiskImageBuilder, loadBootLogParser } from './bootParts.js';
+import { defaultAssemble, defaultDiskImageBuilder, loadBootLogParser } from './bootParts.js';
 import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
@@ -127,6 +127,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         emit,
         signal: controller.signal,
         buildDiskImage: options.buildDiskImage ?? defaultDiskImageBuilder,
+        assemble: options.buildDiskImage ? undefined : defaultAssemble,
         parseBootLog,
         kernelPath,
         targetDir: options.targetDir,

@@ -24,6 +24,8 @@ export interface PipelineOptions {
   emit: (event: BootlabEvent) => void;
   signal?: AbortSignal;
   buildDiskImage: DiskImageBuilder;
+  /** Assembles the bootloader ahead of the image step (cached), so it is timed as its own stage. */
+  assemble?: () => { cached: boolean } | Promise<{ cached: boolean }>;
   parseBootLog?: BootLogParser;
   /** A kernel to boot without building (the `boot` action after a build). */
   kernelPath?: string;
@@ -134,6 +136,8 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
     for (const note of manifest.notes) log(note);
     const imagePath = imagePathFor(kernelPath);
     result.imagePath = imagePath;
+    const assemble = options.assemble;
+    if (assemble) await stage('assemble', async () => assemble(), (r) => (r.cached ? 'cached' : 'assembled'));
     const facts = await stage(
       'image',
       async () => {

@@ -54,13 +54,13 @@ describe('QEMU supervisor', () => {
       args: [...drive(image), '-no-reboot'],
       serialSocket: true,
       qmp: true,
-      timeoutMs: 1500,
+      timeoutMs: 5000,
       onSerial: (b) => (serial += b.toString()),
     });
     const exit = await session.exit;
     expect(exit.timedOut).toBe(true);
     expect(exit.registersAtTimeout?.RIP).toBeDefined();
-    const outcome = diagnoseRun({ exit, isTest: true, bootimage: { testSuccessExitCode: 33 }, timeoutSeconds: 1.5, serialText: serial });
+    const outcome = diagnoseRun({ exit, isTest: true, bootimage: { testSuccessExitCode: 33 }, timeoutSeconds: 5, serialText: serial });
     expect(outcome.kind).toBe('timeout');
     expect(outcome.exitCode).toBe(1);
     expect(outcome.message).toContain('Last serial line: "Hi"');

@@ -62,4 +62,3 @@ export function processesMatching(needle: string): { pid: number; cmd: string }[
   return found.filter((p) => p.pid !== process.pid);
 }
 
-export { defaultDiskImageBuilder as testDiskImageBuilder } from './bootParts.js';

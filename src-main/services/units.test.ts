@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readMapLines } from './bootParts.js';
 import { cargoInvocation, toDiagnostic } from './cargo.js';
 import { demangle } from './demangle.js';
 import { describeChain, findPanic, parseFaultLog, runnerExitCode } from './diagnose.js';
@@ -110,19 +109,6 @@ describe('run diagnosis', () => {
     expect(dropOwnedArgs(['-m', '256M', '-serial', 'stdio', '-display', 'none', '-nographic', '-device', 'x'])).toEqual({
       kept: ['-m', '256M', '-device', 'x'],
       dropped: ['-serial stdio', '-display none', '-nographic'],
-    });
-  });
-  it('reads the memory map lines of a host log', () => {
-    const map = readMapLines(['e820 0x0..0x9fc00 0x1', 'e820 0x9fc00..0xa0000 0x2', 'region 0x0..0x1000 FrameZero', 'region 0x1000..0x5000 Usable']);
-    expect(map).toEqual({
-      regions: [
-        { start: 0, end: 0x1000, type: 'FrameZero' },
-        { start: 0x1000, end: 0x5000, type: 'Usable' },
-      ],
-      e820: [
-        { start: 0, end: 0x9fc00, type: 'Usable' },
-        { start: 0x9fc00, end: 0xa0000, type: 'Reserved' },
-      ],
     });
   });
 });
