@@ -14,8 +14,10 @@ export class SerialModel {
   bytes = $state(0);
   #history: Uint8Array[] = [];
   #historyBytes = 0;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- subscribers, not UI state
   #sinks = new Set<SerialSink>();
   #batch: Batcher<Uint8Array>;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- subscribers, not UI state
   #resetListeners = new Set<() => void>();
 
   constructor(schedule: Scheduler = frameScheduler) {

@@ -1,0 +1,103 @@
+// The window's security posture as plain data and functions, so it is unit-tested without an
+// Electron binary (main.ts wires these into BrowserWindow, webContents and session).
+import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
+import type { WindowBounds } from '../shared/api.js';
+
+export const DEFAULT_BOUNDS: WindowBounds = { width: 1400, height: 900 };
+export const MIN_SIZE = { width: 900, height: 600 };
+
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function webPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    safeDialogs: true,
+  };
+}
+
+export function windowOptions(preloadPath: string, bounds: WindowBounds | undefined, dark: boolean): BrowserWindowConstructorOptions {
+  const b = bounds ?? DEFAULT_BOUNDS;
+  return {
+    ...(b.x !== undefined && b.y !== undefined ? { x: b.x, y: b.y } : {}),
+    width: Math.max(MIN_SIZE.width, b.width),
+    height: Math.max(MIN_SIZE.height, b.height),
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
+    title: 'Bootlab',
+    show: false,
+    backgroundColor: dark ? '#17191d' : '#ffffff',
+    webPreferences: webPreferences(preloadPath),
+  };
+}
+
+/** Whether `url` is the app's own page (same file:// path, or same origin for http). */
+export function isAppUrl(url: string, appUrl: string): boolean {
+  let a: URL;
+  let b: URL;
+  try {
+    a = new URL(url);
+    b = new URL(appUrl);
+  } catch {
+    return false;
+  }
+  if (a.protocol !== b.protocol) return false;
+  if (a.protocol === 'file:') return a.host === b.host && decodeURIComponent(a.pathname) === decodeURIComponent(b.pathname);
+  return a.origin === b.origin;
+}
+
+/** A frame we answer IPC from: the main frame showing the app's own page. */
+export function isTrustedSender(frame: { url: string; parent: unknown } | null | undefined, appUrl: string): boolean {
+  return !!frame && frame.parent === null && isAppUrl(frame.url, appUrl);
+}
+
+/** will-navigate / will-redirect: everything except reloading our own page is refused. */
+export function navigationHandler(appUrl: string) {
+  return (event: { preventDefault(): void }, url: string): void => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  };
+}
+
+/** setWindowOpenHandler: no new windows, ever (links to the web are opened by the OS). */
+export function windowOpenHandler(openExternal: (url: string) => void) {
+  return ({ url }: { url: string }): { action: 'deny' } => {
+    if (/^https:\/\//i.test(url)) openExternal(url);
+    return { action: 'deny' };
+  };
+}
+
+/** setPermissionRequestHandler: the app needs no camera, microphone, notifications... */
+export function permissionRequestHandler(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+  callback(false);
+}
+
+/** setPermissionCheckHandler: refuse every check too. */
+export function permissionCheckHandler(): boolean {
+  return false;
+}
+
+/** Response headers for the app's page (CSP as a header as well as the meta tag). */
+export function withSecurityHeaders(headers: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  return {
+    ...(headers ?? {}),
+    'Content-Security-Policy': [CSP],
+    'X-Content-Type-Options': ['nosniff'],
+  };
+}
+
+/** What the window reports when it closes, saved through the settings service. */
+export function boundsToSave(win: { getNormalBounds(): { x: number; y: number; width: number; height: number }; isMaximized(): boolean }): WindowBounds {
+  const { x, y, width, height } = win.getNormalBounds();
+  return { x: Math.round(x), y: Math.round(y), width: Math.round(width), height: Math.round(height), maximized: win.isMaximized() };
+}

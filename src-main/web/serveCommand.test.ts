@@ -1,0 +1,71 @@
+// `bootlab serve` with a fake service: arguments, the one URL line, opening the project.
+import { describe, expect, it, vi } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { browserCommand, packageRoot, parseServeArgs, runServe } from '../cli/commands/serve.js';
+import { createFakeService } from './fakeService.js';
+
+describe('parseServeArgs', () => {
+  it('reads --port, --no-open and a project folder', () => {
+    expect(parseServeArgs([], '/cwd')).toEqual({ port: 0, open: true });
+    expect(parseServeArgs(['--port', '8123', '--no-open', 'kernel'], '/cwd')).toEqual({ port: 8123, open: false, projectDir: join('/cwd', 'kernel') });
+    expect(parseServeArgs(['--port=0', '/abs'], '/cwd')).toEqual({ port: 0, open: true, projectDir: '/abs' });
+    expect(() => parseServeArgs(['--port'], '/cwd')).toThrow('--port needs a number');
+    expect(() => parseServeArgs(['--port', '70000'], '/cwd')).toThrow('--port needs a number');
+    expect(() => parseServeArgs(['--open'], '/cwd')).toThrow('unknown option --open');
+    expect(() => parseServeArgs(['a', 'b'], '/cwd')).toThrow('one project directory');
+  });
+
+  it('opens the browser without a shell on each OS', () => {
+    expect(browserCommand('http://x/', 'linux')).toEqual(['xdg-open', ['http://x/']]);
+    expect(browserCommand('http://x/', 'darwin')).toEqual(['open', ['http://x/']]);
+    expect(browserCommand('http://x/', 'win32')).toEqual(['rundll32.exe', ['url.dll,FileProtocolHandler', 'http://x/']]);
+  });
+
+  it('finds the package root from this source tree', () => {
+    expect(packageRoot()).toMatch(/main$|bootlab/);
+  });
+});
+
+describe('runServe', () => {
+  it('prints exactly one URL line, opens the project and the browser, and cleans up', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bootlab-serve-'));
+    mkdirSync(join(root, 'out', 'renderer'), { recursive: true });
+    writeFileSync(join(root, 'out', 'renderer', 'index.html'), '<!doctype html>');
+    const service = { ...createFakeService(), dispose: vi.fn(async () => {}) };
+    const out: string[] = [];
+    const open = vi.fn();
+    let stop!: () => void;
+    const done = runServe(['--no-open', 'kernel'], { stdout: (t) => out.push(t), stderr: () => {}, cwd: '/work', env: {} }, {
+      createService: () => service,
+      root,
+      open,
+      untilStopped: () => new Promise((r) => (stop = r)),
+    });
+    await vi.waitFor(() => expect(out).toHaveLength(1));
+    expect(out[0]).toMatch(/^Bootlab is running at http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+\n$/);
+    expect(service.calls.find((c) => c.method === 'openProject')?.args).toEqual([join('/work', 'kernel')]);
+    expect(open).not.toHaveBeenCalled();
+    const url = out[0].trim().split(' ').at(-1)!;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    stop();
+    expect(await done).toBe(0);
+    expect(service.dispose).toHaveBeenCalled();
+  });
+
+  it('refuses bad arguments with the usage', async () => {
+    const err: string[] = [];
+    const code = await runServe(['--bogus'], { stdout: () => {}, stderr: (t) => err.push(t), cwd: '/', env: {} }, {
+      createService: () => {
+        throw new Error('not reached');
+      },
+      root: '/nonexistent',
+      open: () => {},
+      untilStopped: async () => {},
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toContain('Usage: bootlab serve');
+  });
+});
