@@ -2,8 +2,10 @@
 ; On entry: real mode, CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0, interrupts on,
 ;           VARS zeroed, boot_drive and tsc_table[0] set by stage1.
 ; Work:     CPU check (CPUID, long mode, NX), E820 map, A20, the load plan (magic, version,
-;           checksum), the payload read 127 sectors per BIOS call into the bounce buffer and
-;           copied above 1 MiB in unreal mode, VGA mode 0x13 when the plan asks for it,
+;           checksum), the payload: by bus-master DMA straight to 1 MiB when the boot disk is
+;           the primary master of a PCI IDE controller (checked by reading the MBR and the plan
+;           back), else 127 sectors per BIOS call into the bounce buffer, copied above 1 MiB in
+;           unreal mode; VGA mode 0x13 when the plan asks for it,
 ;           bootstrap page tables (identity map of 4 GiB with 2 MiB pages).
 ; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
 ;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
@@ -283,6 +285,8 @@ load_payload:
     jc .no_mem
     cmp eax, [mem_limit]
     ja .no_mem
+    call dma_load
+    jnc .done
     mov eax, [fs:P_PAYLOAD_LBA]
     mov [cur_lba], eax
     mov eax, [fs:P_PAYLOAD_SECT]
@@ -319,6 +323,280 @@ load_payload:
 .no_mem:
     mov si, msg_no_mem
     jmp fail16
+
+; ---------------------------------------------------------------------------------------
+; dma_load: the whole payload by PCI IDE bus-master DMA (READ DMA EXT, primary master),
+; DMA_SECTORS per command, straight to PAYLOAD_PHYS. CF = 1 (nothing trusted) when there is
+; no such controller, the primary master is not the boot disk, or any command fails or times
+; out; the caller then reads through the BIOS.
+dma_load:
+    call dma_find
+    jc .fail
+    ; Is the primary master our disk? Its LBA 0 must be this MBR and its plan sector this plan.
+    xor eax, eax
+    mov ecx, 1
+    mov edi, BOUNCE
+    call dma_read
+    jc .fail
+    push ds
+    push es
+    xor ax, ax
+    mov ds, ax
+    mov si, 0x7C00
+    mov ax, BOUNCE_SEG
+    mov es, ax
+    xor di, di
+    mov cx, 128
+    repe cmpsd
+    pop es
+    pop ds
+    jne .fail
+    mov eax, (loader_end - stage1_start) / 512
+    mov ecx, 1
+    mov edi, BOUNCE
+    call dma_read
+    jc .fail
+    push ds
+    push es
+    mov ax, PLAN_SEG
+    mov ds, ax
+    xor si, si
+    mov ax, BOUNCE_SEG
+    mov es, ax
+    xor di, di
+    mov cx, 128
+    repe cmpsd
+    pop es
+    pop ds
+    jne .fail
+    mov eax, [fs:P_PAYLOAD_LBA]
+    mov [cur_lba], eax
+    mov eax, [fs:P_PAYLOAD_SECT]
+    mov [remaining], eax
+    mov dword [dest], PAYLOAD_PHYS
+.next:
+    mov ecx, [remaining]
+    test ecx, ecx
+    jz .done
+    cmp ecx, DMA_SECTORS
+    jbe .count
+    mov ecx, DMA_SECTORS
+.count:
+    push ecx
+    mov eax, [cur_lba]
+    mov edi, [dest]
+    call dma_read
+    pop ecx
+    jc .fail
+    add [cur_lba], ecx
+    sub [remaining], ecx
+    shl ecx, 9
+    add [dest], ecx
+    jmp .next
+.done:
+    mov byte [dma_used], 1
+    call dma_quiet
+    clc
+    ret
+.fail:
+    call dma_quiet
+    stc
+    ret
+
+; dma_find: bm_base = the bus-master I/O base of a PCI IDE controller on bus 0 whose primary
+; channel is in compatibility mode (ports 0x1F0/0x3F6); enables I/O and bus mastering. CF = 1: none.
+dma_find:
+    xor ebx, ebx
+.scan:
+    mov eax, ebx
+    or eax, 0x80000008
+    mov dx, 0xCF8
+    out dx, eax
+    mov dx, 0xCFC
+    in eax, dx
+    mov ecx, eax
+    shr eax, 16
+    cmp ax, 0x0101
+    jne .next
+    test ch, 0x80              ; prog-if bit 7: bus-master capable
+    jz .next
+    test ch, 0x01              ; primary channel in native mode: not ours to guess
+    jnz .next
+    mov eax, ebx
+    or eax, 0x80000020
+    mov dx, 0xCF8
+    out dx, eax
+    mov dx, 0xCFC
+    in eax, dx
+    test al, 1
+    jz .next
+    and eax, 0xFFFC
+    jz .next
+    mov [bm_base], ax
+    mov eax, ebx
+    or eax, 0x80000004
+    mov dx, 0xCF8
+    out dx, eax
+    mov dx, 0xCFC
+    in ax, dx
+    or ax, 5
+    out dx, ax
+    clc
+    ret
+.next:
+    add ebx, 0x100
+    cmp ebx, 0x10000
+    jb .scan
+    stc
+    ret
+
+; dma_read: ECX sectors (1..DMA_SECTORS) from LBA EAX to physical EDI, 64 KiB per descriptor
+; (EDI 64 KiB aligned or the transfer within one 64 KiB block). CF = 1 on error or timeout.
+dma_read:
+    push eax
+    ; descriptors
+    mov si, PRD_TABLE
+    mov edx, ecx
+.prd:
+    mov [si], edi
+    mov ebx, edx
+    cmp ebx, 128
+    jbe .last_size
+    mov dword [si + 4], 0          ; 64 KiB, not last
+    add edi, 0x10000
+    sub edx, 128
+    add si, 8
+    jmp .prd
+.last_size:
+    shl ebx, 9
+    and ebx, 0xFFFF                ; 128 sectors = 0x10000 -> 0 (means 64 KiB)
+    or ebx, 0x80000000             ; end of table
+    mov [si + 4], ebx
+    ; bus master: stop, clear status, table address
+    mov dx, [bm_base]
+    xor al, al
+    out dx, al
+    add dx, 2
+    mov al, 0x06
+    out dx, al
+    add dx, 2
+    mov eax, PRD_TABLE
+    out dx, eax
+    ; device: interrupts off (nIEN), master, LBA
+    mov dx, 0x3F6
+    mov al, 0x02
+    out dx, al
+    mov dx, 0x1F6
+    mov al, 0x40
+    out dx, al
+    call ata_wait_ready
+    pop eax
+    jc .fail
+    mov ebx, eax
+    mov dx, 0x1F7
+    in al, dx
+    and al, 0xC9                   ; BSY DRDY DRQ ERR
+    cmp al, 0x40                   ; an idle, ready disk (no disk reads 0x00 or 0xFF)
+    jne .fail
+    mov dx, 0x1F2
+    mov al, ch
+    out dx, al                     ; sector count, high byte
+    inc dx
+    mov eax, ebx
+    shr eax, 24
+    out dx, al                     ; LBA 31:24
+    inc dx
+    xor al, al
+    out dx, al                     ; LBA 39:32
+    inc dx
+    out dx, al                     ; LBA 47:40
+    mov dx, 0x1F2
+    mov al, cl
+    out dx, al                     ; sector count, low byte
+    inc dx
+    mov al, bl
+    out dx, al                     ; LBA 7:0
+    inc dx
+    mov al, bh
+    out dx, al                     ; LBA 15:8
+    inc dx
+    mov eax, ebx
+    shr eax, 16
+    out dx, al                     ; LBA 23:16
+    mov dx, 0x1F7
+    mov al, 0x25                   ; READ DMA EXT
+    out dx, al
+    mov dx, [bm_base]
+    mov al, 0x09                   ; start, bus master writes to memory
+    out dx, al
+    mov ebx, 5000000
+.poll:
+    mov dx, [bm_base]
+    add dx, 2
+    in al, dx
+    test al, 0x02
+    jnz .fail
+    test al, 0x01
+    jz .ended
+    dec ebx
+    jnz .poll
+    jmp .fail
+.ended:
+    call ata_wait_ready
+    jc .fail
+    mov dx, 0x1F7
+    in al, dx
+    test al, 0x21                  ; ERR or DF
+    jnz .fail
+    mov dx, [bm_base]
+    xor al, al
+    out dx, al
+    clc
+    ret
+.fail:
+    mov dx, [bm_base]
+    xor al, al
+    out dx, al
+    stc
+    ret
+
+; ata_wait_ready: wait (bounded) for BSY = 0 on the primary channel. CF = 1 on timeout.
+ata_wait_ready:
+    push ecx
+    mov ecx, 2000000
+    mov dx, 0x1F7
+.wait:
+    in al, dx
+    test al, 0x80
+    jz .ready
+    dec ecx
+    jnz .wait
+    pop ecx
+    stc
+    ret
+.ready:
+    pop ecx
+    clc
+    ret
+
+; dma_quiet: stop the bus master, clear its status, acknowledge the device and give its
+; interrupt line back (nIEN = 0), as the BIOS left it.
+dma_quiet:
+    mov dx, [bm_base]
+    test dx, dx
+    jz .done
+    xor al, al
+    out dx, al
+    add dx, 2
+    mov al, 0x06
+    out dx, al
+    mov dx, 0x1F7
+    in al, dx
+    mov dx, 0x3F6
+    xor al, al
+    out dx, al
+.done:
+    ret
 
 ; Load DS and ES with 4 GiB limits (unreal mode); bases stay 0.
 enter_unreal:

@@ -637,6 +637,16 @@ write_host_log:
     cmp r12d, ST_COUNT
     jb .stages
 
+    lea rsi, [log_disk_bios]
+    cmp byte [dma_used], 0
+    je .disk
+    lea rsi, [log_disk_dma]
+.disk:
+    call log_str
+    mov eax, [PLAN + P_PAYLOAD_SECT]
+    call log_hex
+    call log_nl
+
     mov r12d, E820_BUF
     movzx r13d, word [e820_count]
 .e820:
@@ -893,6 +903,8 @@ log_header:   db "bootlab-boot-log 1", 10, 0
 log_stage:    db "stage ", 0
 log_tsc:      db " tsc=", 0
 log_e820:     db "e820 ", 0
+log_disk_dma: db "payload-read dma sectors=", 0
+log_disk_bios: db "payload-read bios sectors=", 0
 log_region:   db "region ", 0
 log_pt:       db "page-tables ", 0
 log_pml4:     db "pml4 ", 0

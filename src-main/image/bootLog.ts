@@ -9,6 +9,8 @@
 //   stage NAME tsc=0xT                       one per stage reached, TSC at its end (mbr: at its
 //                                            start); NAME: mbr loader cpu-check e820 a20 plan
 //                                            payload long-mode checksum page-tables boot-info
+//   payload-read dma|bios sectors=0xN        how the payload was read: PCI IDE bus-master DMA
+//                                            or BIOS int 13h extended reads (the fallback)
 //   e820 0xS..0xE 0xTYPE                     each raw E820 entry as the BIOS gave it
 //   region 0xS..0xE TYPE                     the memory map exactly as handed to the kernel,
 //                                            byte addresses, TYPE the 0.9 enum name (same
@@ -53,6 +55,7 @@ export interface BootLog {
   bootInfo?: { address: bigint; frame: number };
   physicalMemory?: { offset: bigint; end: number };
   entry?: { rip: bigint; rsp: bigint; rdi: bigint; tsc: bigint };
+  payloadRead?: { method: 'dma' | 'bios'; sectors: number };
   error?: string;
   /** True once the entry record arrived (the loader jumped to the kernel). */
   complete: boolean;
@@ -105,6 +108,12 @@ export function parseBootLog(input: string | readonly string[]): BootLog {
       case 'stage': {
         const tsc = big(kv(f, 'tsc'));
         if (f[0] && tsc !== undefined) log.stages.push({ name: f[0], tsc, sinceStart: 0n });
+        else log.unknown.push(line);
+        break;
+      }
+      case 'payload-read': {
+        const sectors = num(kv(f, 'sectors'));
+        if ((f[0] === 'dma' || f[0] === 'bios') && sectors !== undefined) log.payloadRead = { method: f[0], sectors };
         else log.unknown.push(line);
         break;
       }

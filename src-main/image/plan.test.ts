@@ -229,6 +229,7 @@ describe('parseBootLog', () => {
     'bootlab-boot-log 1',
     'stage mbr tsc=0x100',
     'stage loader tsc=0x180',
+    'payload-read dma sectors=0xc0',
     'e820 0x0..0x9fc00 0x1',
     'e820 0x9fc00..0xa0000 0x2',
     'e820 0xfd00000000..0x10000000000 0x7',
@@ -258,6 +259,7 @@ describe('parseBootLog', () => {
       { start: 0xfd00000000, end: 0x10000000000, type: 'Reserved' },
     ]);
     expect(r.e820Raw[2]!.type).toBe(7);
+    expect(r.payloadRead).toEqual({ method: 'dma', sectors: 0xc0 });
     expect(r.memoryMap).toEqual(parseRegionLines(log));
     expect(r.regions).toBe(r.memoryMap);
     expect(r.pageTableFrames).toEqual({ start: 0x31a000, end: 0x725000 });

@@ -29,10 +29,10 @@ interface QemuRun {
 }
 
 /** Boots an image; stops early (kills QEMU) once `until` matches the serial output. */
-function boot(image: string, options: { until?: RegExp; timeoutMs?: number } = {}): Promise<QemuRun> {
+function boot(image: string, options: { until?: RegExp; timeoutMs?: number; machine?: string[]; driveOptions?: string } = {}): Promise<QemuRun> {
   const debugcon = `${image}.debugcon`;
   rmSync(debugcon, { force: true });
-  const args = ['-drive', `format=raw,file=${image}`, '-nic', 'none', '-display', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-debugcon', `file:${debugcon}`, '-monitor', 'none'];
+  const args = [...(options.machine ?? []), '-drive', `format=raw,file=${image}${options.driveOptions ?? ''}`, '-nic', 'none', '-display', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-debugcon', `file:${debugcon}`, '-monitor', 'none'];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let serial = '';
@@ -228,10 +228,22 @@ describe('booting in QEMU', () => {
     expect(log.memoryMap).toEqual(printed);
     expect(log.stages.map((s) => s.name)).toEqual(['mbr', 'loader', 'cpu-check', 'e820', 'a20', 'plan', 'payload', 'long-mode', 'checksum', 'page-tables', 'boot-info', 'kernel']);
     expect(log.e820.length).toBeGreaterThan(3);
+    expect(log.payloadRead?.method).toBe('dma');
     // QEMU 7.1+ reports a reserved range just below 1 TiB: the offset mapping covers it.
     expect(log.physicalMemory?.end).toBe(Math.max(...log.e820.map((r) => r.end)));
     expect(log.pageTableFrames!.end - log.pageTableFrames!.start).toBeGreaterThan(1024 * 4096);
     expect(log.memoryMap.filter((r) => r.type === 'PageTable')).toEqual([{ start: log.pageTableFrames!.start, end: log.pageTableFrames!.end, type: 'PageTable' }]);
+  });
+
+  it('falls back to BIOS reads when the boot disk is not an IDE primary master (AHCI, virtio)', async () => {
+    const image = join(work, 'fallback.img');
+    await buildDiskImage({ kernelPath: elves['static-phys']!, outPath: image, features: ['map_physical_memory'], hostLog: true });
+    for (const variant of [{ machine: ['-machine', 'q35'] }, { driveOptions: ',if=virtio' }]) {
+      const run = await boot(image, variant);
+      expect(checks(run.serial).failed).toEqual([]);
+      expect(run.status).toBe(33);
+      expect(parseBootLog(run.hostLog).payloadRead?.method).toBe('bios');
+    }
   });
 
   describe('corrupt images say so on VGA, serial and the host log, and halt (no reboot loop)', () => {
