@@ -118,6 +118,29 @@ describe('QEMU supervisor', () => {
     expect(outcome.message).toContain('triple fault');
   });
 
+  it('resets the guest through QMP without ending a -no-reboot run', async () => {
+    const image = writeImage(join(dir, 'reset.img'), HELLO_HANG);
+    let serial = '';
+    const session = await startQemu({
+      program: qemu,
+      args: [...drive(image), '-no-reboot'],
+      serialSocket: true,
+      qmp: true,
+      onSerial: (b) => (serial += b.toString()),
+    });
+    await session.qmpReady;
+    const until = async (text: string) => {
+      for (let i = 0; i < 200 && serial !== text; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(serial).toBe(text);
+    };
+    await until('Hi\n');
+    await session.reset();
+    await until('Hi\nHi\n');
+    expect(session.child.exitCode).toBeNull();
+    session.stop();
+    expect((await session.exit).stopped).toBe(true);
+  });
+
   it('reports a QEMU that cannot start', async () => {
     const session = await startQemu({ program: join(dir, 'no-such-qemu'), args: [] });
     const exit = await session.exit;

@@ -174,7 +174,10 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
       }),
     );
   };
-  drain(child.stdout, (b) => options.onStdout?.(b));
+  drain(child.stdout, (b) => {
+    guestOutput();
+    options.onStdout?.(b);
+  });
   drain(child.stderr, (b) => {
     const text = b.toString('utf8');
     if (stderr.length < 65536) stderr += text;
@@ -182,6 +185,11 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   });
 
   const processExit = exited(child);
+  // Called on the next guest output (serial or debug console): see reset().
+  const outputWaiters = new Set<() => void>();
+  const guestOutput = () => {
+    for (const w of [...outputWaiters]) w();
+  };
   const sockets: Socket[] = [];
   const closeListeners = () => {
     for (const l of [serial, debugcon, qmpListener]) l?.server.close();
@@ -196,7 +204,10 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
             if (!socket) return done();
             sockets.push(socket);
             socket.setNoDelay(true);
-            socket.on('data', (b: Buffer) => options.onSerial?.(b));
+            socket.on('data', (b: Buffer) => {
+              guestOutput();
+              options.onSerial?.(b);
+            });
             socket.on('close', () => done());
             socket.on('error', () => done());
           }),
@@ -213,6 +224,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
             let pending = '';
             socket.setEncoding('latin1');
             socket.on('data', (text: string) => {
+              guestOutput();
               pending += text;
               let nl: number;
               while ((nl = pending.indexOf('\n')) >= 0) {
@@ -337,7 +349,27 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     readMemory,
     registers: async () => parseRegisters(await (await qmpReady).hmp('info registers')),
     reset: async () => {
-      await (await qmpReady).execute('system_reset');
+      // With -no-reboot a reset would end QEMU, and SeaBIOS itself resets the machine again
+      // after a warm reset. So: allow resets, reset, and restore `shutdown` (a triple fault
+      // ends the run) once the guest writes output again, or after a few seconds.
+      const qmp = await qmpReady;
+      if (!hasOption(args, '-no-reboot')) {
+        await qmp.execute('system_reset');
+        return;
+      }
+      await qmp.execute('set-action', { reboot: 'reset' });
+      await qmp.execute('system_reset');
+      const restore = () => void qmp.execute('set-action', { reboot: 'shutdown' }).catch(() => {});
+      const timer = setTimeout(() => {
+        outputWaiters.delete(onOutput);
+        restore();
+      }, 3000);
+      const onOutput = () => {
+        clearTimeout(timer);
+        outputWaiters.delete(onOutput);
+        restore();
+      };
+      outputWaiters.add(onOutput);
     },
     pause: async () => {
       await (await qmpReady).execute('stop');
