@@ -1,0 +1,143 @@
+// Boot benchmark (issue 4): QEMU start to isa-debug-exit, side by side in one run, median of 5:
+//   - the floor: a 512-byte boot sector (assembled by Bootlab's assembler) that exits at once
+//   - a kernel that exits at its first instruction, booted by Bootlab's bootloader, without
+//     features and with map_physical_memory (QEMU's E820 map reaches 1 TiB: 524288 2 MiB pages)
+//   - the sample kernel (map_physical_memory; prints its memory map on serial and VGA), with and
+//     without the host log
+// plus the image build time for a 7 MB debug ELF and image size against ELF size.
+// Build and run: npx esbuild scripts/bench-boot.ts --bundle --platform=node --format=esm \
+//   --outfile=out/bench-boot.mjs && node out/bench-boot.mjs   (or `npm run bench boot`)
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { assemble } from '../src-main/asm/index.js';
+import { cargoInvocation } from '../src-main/services/cargo.js';
+import { buildDiskImage, clearBootloaderMemoryCache } from '../src-main/services/imageBuilder.js';
+import { findRust, type RustToolchain } from '../src-main/services/toolchain.js';
+
+const ROOT = resolve(process.argv[1] ? join(process.argv[1], '..', '..') : '.');
+const REPO = statSafe(join(ROOT, 'resources', 'bootloader')) ? ROOT : process.cwd();
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const work = join(tmpdir(), `bootlab-bench-boot-${process.pid}`);
+mkdirSync(work, { recursive: true });
+
+function statSafe(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function cargo(rust: RustToolchain, dir: string, sub: string, args: string[], targetDir: string): void {
+  const inv = cargoInvocation({ projectDir: dir, toolchain: rust, subcommand: sub, extraArgs: args, targetDir, messageFormat: null, color: 'never' });
+  execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function qemu(image: string): Promise<{ seconds: number; status: number | null }> {
+  const args = ['-drive', `format=raw,file=${image}`, '-nic', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-display', 'none'];
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'ignore'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', rej);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      res({ seconds: (performance.now() - t0) / 1000, status });
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const rust = (await findRust()).rust;
+  if (!rust) throw new Error('no Rust toolchain that can build kernels (see TOOLCHAIN.md)');
+  const target = join(REPO, '.cache', 'conformance-target');
+  const exitDir = join(REPO, 'fixtures', 'kernels', 'exit');
+  process.stderr.write('building the benchmark kernels...\n');
+  cargo(rust, exitDir, 'rustc', ['--bin', 'exit-kernel', '--', '-C', 'relocation-model=static'], target);
+  const exitElf = join(work, 'exit-kernel');
+  copyFileSync(join(target, 'x86_64-unknown-none', 'debug', 'exit-kernel'), exitElf);
+  cargo(rust, exitDir, 'rustc', ['--features', 'ballast', '--bin', 'exit-kernel', '--', '-C', 'relocation-model=static'], target);
+  const ballastElf = join(work, 'exit-kernel-7mb');
+  copyFileSync(join(target, 'x86_64-unknown-none', 'debug', 'exit-kernel'), ballastElf);
+  const sampleTarget = join(REPO, '.cache', 'test-target');
+  cargo(rust, join(REPO, 'resources', 'sample-kernel'), 'build', [], sampleTarget);
+  const sampleElf = join(sampleTarget, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+
+  // The floor: mov al, 0x10 / out 0xf4, al / hlt, assembled by Bootlab's assembler.
+  const floorAsm = 'bits 16\norg 0x7c00\nmov al, 0x10\nout 0xf4, al\ncli\nhlt\ntimes 510-($-$$) db 0\ndw 0xaa55\n';
+  const floor = assemble(floorAsm, { fileName: 'floor.asm' });
+  if (!floor.ok) throw new Error(`floor.asm: ${floor.diagnostics.map((d) => d.message).join('; ')}`);
+  const floorImg = join(work, 'floor.img');
+  writeFileSync(floorImg, floor.bytes);
+
+  const images: { name: string; path: string }[] = [{ name: '512-byte boot sector that exits at once (floor)', path: floorImg }];
+  const add = async (name: string, kernelPath: string, features: string[], hostLog = false) => {
+    const path = join(work, `${images.length}.img`);
+    await buildDiskImage({ kernelPath, outPath: path, features, hostLog });
+    images.push({ name, path });
+  };
+  await add('exit-at-entry kernel, Bootlab bootloader', exitElf, []);
+  await add('exit-at-entry kernel, Bootlab bootloader, map_physical_memory (1 TiB)', exitElf, ['map_physical_memory']);
+  await add('sample kernel (map_physical_memory, prints its map), Bootlab bootloader', sampleElf, ['map_physical_memory']);
+  await add('sample kernel, as above, with the host log on port 0xE9', sampleElf, ['map_physical_memory'], true);
+
+  const times: number[][] = images.map(() => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (let i = 0; i < images.length; i++) {
+      const run = await qemu(images[i]!.path);
+      if (run.status !== 33) throw new Error(`${images[i]!.name}: QEMU exited with ${run.status}, not 33`);
+      times[i]!.push(run.seconds);
+    }
+  }
+
+  const floorMedian = median(times[0]!);
+  const out: string[] = [];
+  out.push('## Boot: QEMU start to isa-debug-exit');
+  out.push('');
+  out.push(`QEMU ${execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.replace(/^QEMU emulator version /, '')}, TCG, default machine and CPU, \`-nic none\`; median of ${RUNS}, runs interleaved.`);
+  out.push('');
+  out.push('| boot | median | min | max | above the floor |');
+  out.push('|---|---|---|---|---|');
+  images.forEach((img, i) => {
+    const t = times[i]!;
+    const m = median(t);
+    out.push(`| ${img.name} | ${m.toFixed(3)} s | ${Math.min(...t).toFixed(3)} s | ${Math.max(...t).toFixed(3)} s | ${i === 0 ? '–' : `${((m - floorMedian) * 1000).toFixed(0)} ms`} |`);
+  });
+  out.push('');
+  out.push('Reference (BOOT-CONTRACT.md section 10, without `-nic none`): floor 0.115 s, bootloader 0.9.35 basic_boot 0.217 s, with map_physical_memory 0.365 s, GRUB about 0.46 s.');
+  out.push('');
+
+  out.push('## Image build');
+  out.push('');
+  out.push('| kernel ELF | ELF size | loadable | image size | build (cold assembler cache) | build (warm) |');
+  out.push('|---|---|---|---|---|---|');
+  for (const [name, elf, features] of [
+    ['7 MB debug ELF (exit kernel + 6 MiB non-loadable ballast standing in for debug info)', ballastElf, []],
+    ['sample kernel, debug', sampleElf, ['map_physical_memory']],
+  ] as [string, string, string[]][]) {
+    clearBootloaderMemoryCache();
+    const cold = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'cold.img'), features, cacheDir: false, resourcesDir: join(REPO, 'resources') });
+    const warm: number[] = [];
+    let facts = cold;
+    for (let r = 0; r < RUNS; r++) {
+      facts = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'warm.img'), features, cacheDir: false, resourcesDir: join(REPO, 'resources') });
+      warm.push(facts.timings.totalMs);
+    }
+    out.push(
+      `| ${name} | ${(facts.elfBytes / 1e6).toFixed(2)} MB | ${(facts.payloadBytes / 1024).toFixed(0)} KiB | ${(facts.imageBytes / 1024).toFixed(0)} KiB (${((facts.imageBytes / facts.elfBytes) * 100).toFixed(1)} % of the ELF) | ${cold.timings.totalMs.toFixed(0)} ms (${cold.timings.assembleCached ? 'cached' : `assembling ${cold.timings.assembleMs.toFixed(0)} ms`}) | ${median(warm).toFixed(1)} ms |`,
+    );
+  }
+  out.push('');
+  process.stdout.write(`${out.join('\n')}\n`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench-boot: ${(e as Error).stack ?? e}\n`);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});
