@@ -26,15 +26,28 @@ interface QemuRun {
   serial: string;
   hostLog: string;
   killed: boolean;
+  /** Row 0 of the VGA text screen when the run stopped early (read with the monitor's pmemsave). */
+  vgaRow0?: string;
 }
 
 /** Boots an image; stops early (kills QEMU) once `until` matches the serial output. */
-function boot(image: string, options: { until?: RegExp; timeoutMs?: number; machine?: string[]; driveOptions?: string } = {}): Promise<QemuRun> {
+function boot(image: string, options: { until?: RegExp; timeoutMs?: number; machine?: string[]; cpu?: string; driveOptions?: string } = {}): Promise<QemuRun> {
   const debugcon = `${image}.debugcon`;
+  const vgaDump = `${image}.vga`;
   rmSync(debugcon, { force: true });
-  const args = [...(options.machine ?? []), '-drive', `format=raw,file=${image}${options.driveOptions ?? ''}`, '-nic', 'none', '-display', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-debugcon', `file:${debugcon}`, '-monitor', 'none'];
+  rmSync(vgaDump, { force: true });
+  const args = [
+    ...(options.machine ?? []),
+    ...(options.cpu ? ['-cpu', options.cpu] : []),
+    '-drive', `format=raw,file=${image}${options.driveOptions ?? ''}`,
+    '-nic', 'none', '-display', 'none', '-no-reboot',
+    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-debugcon', `file:${debugcon}`,
+    // Runs that stop early keep the monitor on stdio (to pmemsave the VGA buffer) and serial in a file.
+    ...(options.until ? ['-serial', `file:${image}.serial`, '-monitor', 'stdio'] : ['-serial', 'stdio', '-monitor', 'none']),
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let serial = '';
     let killed = false;
     const kill = () => {
@@ -44,15 +57,38 @@ function boot(image: string, options: { until?: RegExp; timeoutMs?: number; mach
       }
     };
     const timer = setTimeout(kill, options.timeoutMs ?? 30_000);
-    child.stdout.on('data', (d: Buffer) => {
-      serial += d.toString('latin1');
-      if (options.until?.test(serial)) setTimeout(kill, 300); // give it time to reboot if it were going to
-    });
+    const serialFile = `${image}.serial`;
+    if (!options.until) {
+      child.stdout.on('data', (d: Buffer) => {
+        serial += d.toString('latin1');
+      });
+    } else {
+      rmSync(serialFile, { force: true });
+      const poll = setInterval(() => {
+        serial = existsSync(serialFile) ? readFileSync(serialFile, 'latin1') : '';
+        if (options.until!.test(serial)) {
+          clearInterval(poll);
+          // Give it time to reboot if it were going to, then dump the VGA text buffer and stop.
+          setTimeout(() => {
+            child.stdin.write(`pmemsave 0xb8000 160 ${vgaDump}\n`);
+            setTimeout(kill, 500);
+          }, 300);
+        }
+      }, 50);
+      child.on('exit', () => clearInterval(poll));
+    }
+    child.stdout.resume();
     child.on('error', reject);
     child.on('exit', (status) => {
       clearTimeout(timer);
       const hostLog = existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '';
-      resolve({ status, serial, hostLog, killed });
+      if (options.until) serial = existsSync(serialFile) ? readFileSync(serialFile, 'latin1') : serial;
+      let vgaRow0: string | undefined;
+      if (existsSync(vgaDump)) {
+        const cells = readFileSync(vgaDump);
+        vgaRow0 = Array.from({ length: cells.length / 2 }, (_, i) => String.fromCharCode(cells[i * 2]!)).join('').trimEnd();
+      }
+      resolve({ status, serial, hostLog, killed, vgaRow0 });
     });
   });
 }
@@ -250,11 +286,10 @@ describe('booting in QEMU', () => {
     const corrupt = async (name: string, damage: (img: Buffer, planOff: number, payloadOff: number) => Buffer | void) => {
       const image = join(work, `${name}.img`);
       const facts = await buildDiskImage({ kernelPath: elves['static-none']!, outPath: image, hostLog: true });
-      let bytes = readFileSync(image);
+      const bytes: Buffer = readFileSync(image);
       const planOff = facts.layout.planLba * 512;
       const payloadOff = facts.layout.payloadLba * 512;
-      bytes = damage(bytes, planOff, payloadOff) ?? bytes;
-      writeFileSync(image, bytes);
+      writeFileSync(image, damage(bytes, planOff, payloadOff) ?? bytes);
       return boot(image, { until: /Bootlab: .*\r\n/, timeoutMs: 20_000 });
     };
     const expectHalt = (run: QemuRun, message: RegExp) => {
@@ -263,6 +298,7 @@ describe('booting in QEMU', () => {
       expect(parseBootLog(run.hostLog).error).toMatch(message);
       expect(run.killed).toBe(true); // still running (halted), not rebooted or exited
       expect(run.serial.match(/Bootlab:/g)).toHaveLength(1);
+      expect(run.vgaRow0).toMatch(new RegExp(`^Bootlab: ${message.source}`));
     };
 
     it('payload checksum mismatch', async () => {
@@ -288,6 +324,11 @@ describe('booting in QEMU', () => {
         img[plan + PLAN_OFFSETS.entry] ^= 1;
       });
       expectHalt(run, /corrupt image: load plan checksum mismatch/);
+    });
+    it('a CPU without long mode gets a readable message', async () => {
+      const image = join(work, 'no-lm.img');
+      await buildDiskImage({ kernelPath: elves['static-none']!, outPath: image, hostLog: true });
+      expectHalt(await boot(image, { cpu: 'qemu32', until: /Bootlab: .*\r\n/, timeoutMs: 20_000 }), /this CPU does not support 64-bit long mode \(x86-64\)/);
     });
     it('truncated image: the disk read fails', async () => {
       const run = await corrupt('truncated', (img, _p, payload) => img.subarray(0, payload + 512));

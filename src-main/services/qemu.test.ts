@@ -1,14 +1,25 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { diagnoseRun } from './diagnose.js';
-import { startQemu } from './qemu.js';
+import { startQemu as start, type QemuStartOptions } from './qemu.js';
+
+async function startQemu(options: QemuStartOptions) {
+  const session = await start(options);
+  sessions.push(session);
+  return session;
+}
 import { HELLO_EXIT, HELLO_HANG, processesMatching, TRIPLE_FAULT, writeImage } from './testkit.js';
 import { findQemu } from './toolchain.js';
 
 let dir: string;
 let qemu: string;
+const sessions: { stop(): void }[] = [];
+afterEach(() => {
+  // A failed assertion must not leave a QEMU behind.
+  for (const s of sessions.splice(0)) s.stop();
+});
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bootlab qemu test ü-'));
