@@ -43,8 +43,8 @@ function boot(image: string, options: { until?: RegExp; timeoutMs?: number; mach
     '-nic', 'none', '-display', 'none', '-no-reboot',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-debugcon', `file:${debugcon}`,
-    // Runs that stop early keep the monitor on stdio (to pmemsave the VGA buffer) and serial in a file.
-    ...(options.until ? ['-serial', `file:${image}.serial`, '-monitor', 'stdio'] : ['-serial', 'stdio', '-monitor', 'none']),
+    // Runs that stop early keep QMP on stdio (to pmemsave the VGA buffer) and serial in a file.
+    ...(options.until ? ['-serial', `file:${image}.serial`, '-monitor', 'none', '-qmp', 'stdio'] : ['-serial', 'stdio', '-monitor', 'none']),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -70,14 +70,20 @@ function boot(image: string, options: { until?: RegExp; timeoutMs?: number; mach
           clearInterval(poll);
           // Give it time to reboot if it were going to, then dump the VGA text buffer and stop.
           setTimeout(() => {
-            child.stdin.write(`pmemsave 0xb8000 160 ${vgaDump}\n`);
-            setTimeout(kill, 500);
+            child.stdin.write('{"execute":"qmp_capabilities"}\n');
+            child.stdin.write(`${JSON.stringify({ execute: 'pmemsave', arguments: { val: 0xb8000, size: 160, filename: vgaDump } })}\n`);
           }, 300);
         }
       }, 50);
       child.on('exit', () => clearInterval(poll));
     }
-    child.stdout.resume();
+    let qmp = '';
+    child.stdout.on('data', (d: Buffer) => {
+      if (!options.until) return;
+      qmp += d.toString();
+      // Two answers: capabilities, then pmemsave.
+      if ((qmp.match(/"return"/g) ?? []).length >= 2) kill();
+    });
     child.on('error', reject);
     child.on('exit', (status) => {
       clearTimeout(timer);
@@ -178,6 +184,7 @@ describe('booting in QEMU', () => {
       ['pie-none', '', false],
       ['pie-both-sse', 'map_physical_memory,recursive_page_table,sse', false],
       ['static-none', '', true],
+      ['static-vga', 'vga_320x200', true],
       ['static-phys', 'map_physical_memory', true],
       ['static-rec', 'recursive_page_table', true],
       ['static-both', 'map_physical_memory,recursive_page_table', true],
@@ -202,6 +209,7 @@ describe('booting in QEMU', () => {
     ['static-phys', ['map_physical_memory']],
     ['static-rec', ['recursive_page_table']],
     ['static-both', ['map_physical_memory', 'recursive_page_table']],
+    ['static-vga', ['vga_320x200']],
     ['pie-none', []],
     ['pie-both-sse', ['map_physical_memory', 'recursive_page_table', 'sse']],
   ];
@@ -214,7 +222,8 @@ describe('booting in QEMU', () => {
       const run = await boot(image);
       const c = checks(run.serial);
       expect(c.failed).toEqual([]);
-      expect(c.passed.length).toBeGreaterThan(features.length > 0 ? 45 : 25);
+      expect(c.passed).toContain('vga.mode');
+      expect(c.passed.length).toBeGreaterThan(features.some((f) => f !== 'vga_320x200') ? 45 : 25);
       expect(c.done).toBe(true);
       expect(run.status).toBe(33);
       // The host log's map is the one the kernel received.
