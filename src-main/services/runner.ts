@@ -65,6 +65,10 @@ export function findKernelManifest(kernelPath: string, cwd: string, env: NodeJS.
   return findManifestUpwards(cwd, existsSync);
 }
 
+function hasDisplayServer(env: NodeJS.ProcessEnv): boolean {
+  return process.platform !== 'linux' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
 function quote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`;
 }
@@ -125,6 +129,11 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   } else args.push(...(bootimage.runArgs ?? []));
   args.push(...options.args);
   if (options.mode === 'run' && !hasOption(args, '-serial') && !hasOption(args, '-nographic')) args.push('-serial', 'stdio');
+  // Without a display server QEMU's default GTK window fails ("gtk initialization failed")
+  // before the kernel runs; on such a machine the serial output on stdout is all one can see.
+  if (options.mode === 'run' && !hasDisplayServer(env) && !hasOption(args, '-display') && !hasOption(args, '-nographic')) {
+    args.push('-display', 'none');
+  }
 
   let program = runCommand[0] ?? QEMU_BINARY;
   if (program === QEMU_BINARY) {
