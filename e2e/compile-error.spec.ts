@@ -1,0 +1,23 @@
+// A kernel that does not compile: its diagnostics, with file:line:column, in the Diagnostics region.
+import { expect, kernelCopy, startBootlab, test, type Bootlab } from './bootlab.js';
+
+let bootlab: Bootlab;
+
+test('a compile error shows its diagnostic with its place', async ({ page }) => {
+  let line = 0;
+  const dir = kernelCopy('broken-kernel', (source) => {
+    const lines = source.split('\n');
+    line = lines.length + 2;
+    return `${source}\n\nfn broken() -> u32 { "not a number" }\n`;
+  });
+  bootlab = await startBootlab({ projectDir: dir });
+  await page.goto(bootlab.url);
+  await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled({ timeout: 6 * 60_000 });
+  await expect(page.getByRole('tab', { name: /Build log/ })).toHaveAttribute('aria-selected', 'true');
+  const diagnostics = page.getByRole('region', { name: 'Diagnostics' });
+  await expect(diagnostics).toContainText('mismatched types');
+  await expect(diagnostics.getByRole('button', { name: new RegExp(`src/main\\.rs:${line}:\\d+`) })).toBeVisible();
+  await expect(page.getByRole('log', { name: 'Build output' })).toContainText('error');
+  await expect(page.getByRole('status')).toContainText(/Build/);
+});
