@@ -2,7 +2,7 @@
 ; On entry: real mode, loaded at 0:0x7C00 by the BIOS, DL = boot drive, other registers and
 ;           segments unspecified, interrupts possibly on.
 ; On exit:  jumps to stage2_entry with CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0,
-;           interrupts on, stage2 + stage3 read to 0x7E00 (one BIOS extended read),
+;           interrupts on, stage2 read to 0x7E00 (one BIOS extended read; stage2 reads stage3),
 ;           the VARS page zeroed, boot_drive saved, tsc_table[0] = TSC at the start.
 ; Failures: no int 13h extensions or a read error print a message (VGA row 0, COM1, port 0xE9)
 ;           and halt.
@@ -43,7 +43,7 @@ stage1_main:
     jne .no_ext
 
     mov eax, 1
-    mov cx, (loader_end - stage2_start) / 512
+    mov cx, (stage3_start - stage2_start) / 512
     mov bx, 0x07E0
     call disk_read
     jmp stage2_entry

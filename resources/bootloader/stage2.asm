@@ -1,11 +1,11 @@
-; stage2.asm: the real-mode part of the loader (sectors after the MBR, at 0x7E00).
+; stage2.asm: the real-mode part of the loader (the sectors after the MBR, at 0x7E00).
 ; On entry: real mode, CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0, interrupts on,
 ;           VARS zeroed, boot_drive and tsc_table[0] set by stage1.
 ; Work:     CPU check (CPUID, long mode, NX), E820 map, A20, the load plan (magic, version,
-;           checksum), the payload: by bus-master DMA straight to 1 MiB when the boot disk is
-;           the primary master of a PCI IDE controller (checked by reading the MBR and the plan
-;           back), else 127 sectors per BIOS call into the bounce buffer, copied above 1 MiB in
-;           unreal mode; VGA mode 0x13 when the plan asks for it,
+;           checksum), stage3 and the payload: by bus-master DMA straight to their places when
+;           the boot disk is the primary master of a PCI IDE controller (checked by reading the
+;           MBR and the first stage2 sector back), else 127 sectors per BIOS call into the
+;           bounce buffer, copied in unreal mode; VGA mode 0x13 when the plan asks for it,
 ;           bootstrap page tables (identity map of 4 GiB with 2 MiB pages).
 ; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
 ;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
@@ -24,10 +24,16 @@ stage2_entry:
     STAGE ST_E820
     call enable_a20
     STAGE ST_A20
+    call dma_setup
+    mov eax, (stage3_start - stage1_start) / 512
+    mov ecx, (loader_end - stage3_start) / 512
+    mov edi, stage3_start
+    call read_sectors
     call read_plan
     STAGE ST_PLAN
     call load_payload
     STAGE ST_PAYLOAD
+    call dma_quiet
 
     test byte [plan_flags], F_VGA320
     jz .text_mode
@@ -200,9 +206,9 @@ read_plan:
     mov ax, PLAN_SEG
     mov fs, ax
     mov eax, (loader_end - stage1_start) / 512
-    mov cx, 1
-    mov bx, PLAN_SEG
-    call disk_read
+    mov ecx, 1
+    mov edi, PLAN
+    call read_sectors
     cmp dword [fs:P_MAGIC], 'BLAB'
     jne .bad_magic
     cmp dword [fs:P_MAGIC + 4], 'PLAN'
@@ -218,12 +224,12 @@ read_plan:
     jnz .bad_size
     add eax, 511
     shr eax, 9
-    dec ax
+    dec eax
     jz .whole
-    mov cx, ax
+    mov ecx, eax
     mov eax, (loader_end - stage1_start) / 512 + 1
-    mov bx, PLAN_SEG + 0x20
-    call disk_read
+    mov edi, PLAN + 512
+    call read_sectors
 .whole:
     ; checksum: s = rol64(s, 7) xor word, over the plan with its checksum field zero
     mov eax, [fs:P_PLAN_CK]
@@ -285,59 +291,82 @@ load_payload:
     jc .no_mem
     cmp eax, [mem_limit]
     ja .no_mem
-    call dma_load
-    jnc .done
     mov eax, [fs:P_PAYLOAD_LBA]
+    mov ecx, [fs:P_PAYLOAD_SECT]
+    mov edi, PAYLOAD_PHYS
+    jmp read_sectors
+.no_mem:
+    mov si, msg_no_mem
+    jmp fail16
+
+; read_sectors: ECX sectors from LBA EAX to physical address EDI (anywhere below 4 GiB).
+; By bus-master DMA while dma_used is set (DMA_SECTORS per command; on any failure DMA is
+; dropped for good and the read goes on through the BIOS); else BIOS extended reads of
+; BOUNCE_SECTORS into the bounce buffer (never crossing 64 KiB), copied in unreal mode.
+read_sectors:
     mov [cur_lba], eax
-    mov eax, [fs:P_PAYLOAD_SECT]
-    mov [remaining], eax
-    mov dword [dest], PAYLOAD_PHYS
+    mov [remaining], ecx
+    mov [dest], edi
 .loop:
-    mov eax, [remaining]
-    test eax, eax
+    mov ecx, [remaining]
+    test ecx, ecx
     jz .done
-    cmp eax, BOUNCE_SECTORS
-    jbe .count
-    mov eax, BOUNCE_SECTORS
-.count:
-    mov [chunk], ax
-    mov cx, ax
+    cmp byte [dma_used], 0
+    je .bios
+    cmp ecx, DMA_SECTORS
+    jbe .dma_count
+    mov ecx, DMA_SECTORS
+.dma_count:
+    push ecx
+    mov eax, [cur_lba]
+    mov edi, [dest]
+    call dma_read
+    pop ecx
+    jnc .advance
+    mov byte [dma_used], 0
+    call dma_quiet
+    jmp .loop
+.bios:
+    cmp ecx, BOUNCE_SECTORS
+    jbe .bios_count
+    mov ecx, BOUNCE_SECTORS
+.bios_count:
+    push ecx
     mov eax, [cur_lba]
     mov bx, BOUNCE_SEG
     call disk_read
     call enter_unreal
-    movzx ecx, word [chunk]
+    pop ecx
+    push ecx
     shl ecx, 7
     mov esi, BOUNCE
     mov edi, [dest]
     cld
     a32 rep movsd
-    movzx eax, word [chunk]
-    add [cur_lba], eax
-    sub [remaining], eax
-    shl eax, 9
-    add [dest], eax
+    pop ecx
+.advance:
+    add [cur_lba], ecx
+    sub [remaining], ecx
+    shl ecx, 9
+    add [dest], ecx
     jmp .loop
 .done:
     ret
-.no_mem:
-    mov si, msg_no_mem
-    jmp fail16
 
 ; ---------------------------------------------------------------------------------------
-; dma_load: the whole payload by PCI IDE bus-master DMA (READ DMA EXT, primary master),
-; DMA_SECTORS per command, straight to PAYLOAD_PHYS. CF = 1 (nothing trusted) when there is
-; no such controller, the primary master is not the boot disk, or any command fails or times
-; out; the caller then reads through the BIOS.
-dma_load:
+; dma_setup: dma_used = 1 when the boot disk can be read by PCI IDE bus-master DMA: a
+; controller with a compatibility-mode primary channel exists and its primary master's first
+; two sectors are exactly this MBR (whose disk signature is unique per image) and the first
+; sector of stage2, as the BIOS read them.
+dma_setup:
+    mov byte [dma_used], 0
     call dma_find
-    jc .fail
-    ; Is the primary master our disk? Its LBA 0 must be this MBR and its plan sector this plan.
+    jc .no
     xor eax, eax
-    mov ecx, 1
+    mov ecx, 2
     mov edi, BOUNCE
     call dma_read
-    jc .fail
+    jc .no
     push ds
     push es
     xor ax, ax
@@ -346,61 +375,15 @@ dma_load:
     mov ax, BOUNCE_SEG
     mov es, ax
     xor di, di
-    mov cx, 128
+    mov cx, 256
     repe cmpsd
     pop es
     pop ds
-    jne .fail
-    mov eax, (loader_end - stage1_start) / 512
-    mov ecx, 1
-    mov edi, BOUNCE
-    call dma_read
-    jc .fail
-    push ds
-    push es
-    mov ax, PLAN_SEG
-    mov ds, ax
-    xor si, si
-    mov ax, BOUNCE_SEG
-    mov es, ax
-    xor di, di
-    mov cx, 128
-    repe cmpsd
-    pop es
-    pop ds
-    jne .fail
-    mov eax, [fs:P_PAYLOAD_LBA]
-    mov [cur_lba], eax
-    mov eax, [fs:P_PAYLOAD_SECT]
-    mov [remaining], eax
-    mov dword [dest], PAYLOAD_PHYS
-.next:
-    mov ecx, [remaining]
-    test ecx, ecx
-    jz .done
-    cmp ecx, DMA_SECTORS
-    jbe .count
-    mov ecx, DMA_SECTORS
-.count:
-    push ecx
-    mov eax, [cur_lba]
-    mov edi, [dest]
-    call dma_read
-    pop ecx
-    jc .fail
-    add [cur_lba], ecx
-    sub [remaining], ecx
-    shl ecx, 9
-    add [dest], ecx
-    jmp .next
-.done:
+    jne .no
     mov byte [dma_used], 1
-    call dma_quiet
-    clc
     ret
-.fail:
+.no:
     call dma_quiet
-    stc
     ret
 
 ; dma_find: bm_base = the bus-master I/O base of a PCI IDE controller on bus 0 whose primary
@@ -450,28 +433,35 @@ dma_find:
     stc
     ret
 
-; dma_read: ECX sectors (1..DMA_SECTORS) from LBA EAX to physical EDI, 64 KiB per descriptor
-; (EDI 64 KiB aligned or the transfer within one 64 KiB block). CF = 1 on error or timeout.
+; dma_read: ECX sectors (1..DMA_SECTORS) from LBA EAX to physical EDI; descriptors split at
+; 64 KiB boundaries. CF = 1 on error or timeout.
 dma_read:
     push eax
-    ; descriptors
     mov si, PRD_TABLE
     mov edx, ecx
+    shl edx, 9
 .prd:
     mov [si], edi
+    mov eax, edi
+    and eax, 0xFFFF
+    mov ebx, 0x10000
+    sub ebx, eax                   ; room left in this 64 KiB block
+    cmp ebx, edx
+    jb .partial
     mov ebx, edx
-    cmp ebx, 128
-    jbe .last_size
-    mov dword [si + 4], 0          ; 64 KiB, not last
-    add edi, 0x10000
-    sub edx, 128
-    add si, 8
-    jmp .prd
-.last_size:
-    shl ebx, 9
-    and ebx, 0xFFFF                ; 128 sectors = 0x10000 -> 0 (means 64 KiB)
+    and ebx, 0xFFFF                ; 0x10000 -> 0 (means 64 KiB)
     or ebx, 0x80000000             ; end of table
     mov [si + 4], ebx
+    jmp .table_done
+.partial:
+    mov eax, ebx
+    and eax, 0xFFFF
+    mov [si + 4], eax
+    add edi, ebx
+    sub edx, ebx
+    add si, 8
+    jmp .prd
+.table_done:
     ; bus master: stop, clear status, table address
     mov dx, [bm_base]
     xor al, al

@@ -160,7 +160,7 @@ function chs(lba: number): [number, number, number] {
  * Lay out the image. `loader` is the assembled bootloader: the MBR (with an empty partition
  * table at 0x1BE and the 0x55AA signature) followed by the rest of the loader, whole sectors.
  */
-export function layoutDisk(loader: Uint8Array, plan: LoadPlan, options: { hostLog?: boolean; diskSignature?: number } = {}): { bytes: Uint8Array; layout: ImageLayout } {
+export function layoutDisk(loader: Uint8Array, plan: LoadPlan, options: { hostLog?: boolean; /** Default: from the plan's checksum. */ diskSignature?: number } = {}): { bytes: Uint8Array; layout: ImageLayout } {
   if (loader.length < SECTOR || loader.length % SECTOR !== 0) throw new Error(`the assembled bootloader is ${loader.length} bytes, not whole sectors`);
   if (loader[510] !== 0x55 || loader[511] !== 0xaa) throw new Error('the assembled bootloader has no 0x55AA boot signature');
   const loaderSectors = loader.length / SECTOR;
@@ -173,10 +173,15 @@ export function layoutDisk(loader: Uint8Array, plan: LoadPlan, options: { hostLo
   if (totalSectors > 0xffff_ffff) throw new Error('the image is too large for an MBR partition table');
   const bytes = new Uint8Array(totalSectors * SECTOR);
   bytes.set(loader, 0);
-  bytes.set(encodePlan(plan, payloadLba, options), planLba * SECTOR);
+  const planBytes = encodePlan(plan, payloadLba, options);
+  bytes.set(planBytes, planLba * SECTOR);
   bytes.set(plan.payload, payloadLba * SECTOR);
   const v = new DataView(bytes.buffer);
-  v.setUint32(0x1b8, options.diskSignature ?? 0x424c4142, true);
+  // A disk signature unique to this image: the loader trusts a DMA-readable disk only when its
+  // first sectors equal the MBR the BIOS booted (two Bootlab disks must not be confused).
+  const planView = new DataView(planBytes.buffer, planBytes.byteOffset);
+  const signature = options.diskSignature ?? Number(planView.getBigUint64(PLAN_OFFSETS.planChecksum, true) & 0xffff_ffffn);
+  v.setUint32(0x1b8, signature, true);
   v.setUint16(0x1bc, 0, true);
   for (let i = 0x1be; i < 0x1fe; i++) bytes[i] = 0;
   const e = 0x1be;
