@@ -60,11 +60,20 @@ export function jumpyFile(lines: number): string {
   return out.join('\n') + '\n';
 }
 
-/** Straight-line code without jumps, for throughput. */
+const REGS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+const TEMPLATES = [
+  'mov R, R', 'add R, I', 'sub R, I', 'lea R, [R+R*8+I]', 'xor eax, eax', 'mov qword [rsp+I], R', 'inc R', 'cmp R, I', 'mov R, [R+I]',
+  'push R', 'pop R', 'shl R, 3', 'test al, 1', 'and R, I', 'imul R, R, I', 'mov dword [R+I], I', 'movzx eax, byte [R+I]',
+];
+
+/** Straight-line code without jumps (varied registers and immediates), for throughput. */
 export function straightFile(lines: number): string {
   const out: string[] = ['bits 64'];
   const r = rng(999);
-  for (let i = 0; i < lines; i++) out.push(FILLERS[Math.floor(r() * FILLERS.length)]);
+  const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)];
+  for (let i = 0; i < lines; i++) {
+    out.push(pick(TEMPLATES).replace(/R/g, () => pick(REGS)).replace(/I/g, () => String(Math.floor(r() * 5000) - 100)));
+  }
   out.push('data_area: dq 0');
   return out.join('\n') + '\n';
 }
@@ -138,4 +147,4 @@ function main(): void {
   console.log(lines.join('\n'));
 }
 
-main();
+if (!process.env.NO_MAIN) main();

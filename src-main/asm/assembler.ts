@@ -5,7 +5,7 @@
 // passes repeat until no label moves, then a final pass emits bytes.
 
 import { Diags, type Pos } from './diagnostics.js';
-import { encode, EncodeError, type Encoded, type Fix } from './encoder.js';
+import { encode, EncodeError, hasShortForm, isShortOnly, type Encoded, type Fix } from './encoder.js';
 import { evaluate, ExprError, isConstExpr, usesHere, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
@@ -19,7 +19,7 @@ export interface Section {
   align: number; // from align= or sectalign
   explicitAlign: boolean;
   size: number; // current pass
-  data: number[]; // final pass bytes
+  data: ByteBuf; // final pass bytes
   fixes: Fix[]; // final pass, offsets relative to section start
   start: bigint; // real (load) address after layout
   vstart: bigint;
@@ -28,6 +28,8 @@ export interface Section {
 
 interface Sym {
   value: Value;
+  seg: number; // for labels in a section: section index and numeric offset (fast pass path)
+  off: number;
   pass: number; // last pass it was defined in
   line: number;
   kind: 'label' | 'equ';
@@ -51,6 +53,29 @@ export interface AsmState {
   origin: bigint;
   passes: number;
   maps: { args: string; line: number }[];
+}
+
+/** Growable byte buffer for section contents. */
+export class ByteBuf {
+  buf = new Uint8Array(256);
+  len = 0;
+  private grow(need: number): void {
+    if (this.len + need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + need) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+  pushAll(bytes: ArrayLike<number>): void {
+    this.grow(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.buf[this.len++] = bytes[i];
+  }
+  zeros(n: number): void {
+    this.grow(n);
+    this.buf.fill(0, this.len, this.len + n);
+    this.len += n;
+  }
 }
 
 const MAX_PASSES = 10_000;
@@ -84,7 +109,11 @@ export class Assembler {
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
+  /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
+  private sharedCache = new Map<Insn, StmtCache>();
   private stmtIndex = 0;
+  /** Passes run, including the final one (NASM's -Ov count without its stabilization pass). */
+  passCount = 0;
   private earlyStop = false;
 
   constructor(
@@ -120,7 +149,7 @@ export class Assembler {
     if (!s && create) {
       s = {
         name, idx: this.sections.length, nobits: name === '.bss', attrs: {}, align: 4, explicitAlign: false,
-        size: 0, data: [], fixes: [], start: 0n, vstart: 0n, defined: true,
+        size: 0, data: new ByteBuf(), fixes: [], start: 0n, vstart: 0n, defined: true,
       };
       this.sections.push(s);
       this.secByName.set(name, s);
@@ -131,14 +160,24 @@ export class Assembler {
   run(): void {
     this.runPass('first');
     if (this.earlyStop || this.diags.hasEarlyErrors || this.diags.fatal) return;
+    this.computeStatic();
+    if (this.staticSyms.size) {
+      this.stmts.forEach((st, i) => {
+        const c = this.caches[i];
+        if (c && c.bits === -2 && st.k === 'insn' && this.insnStatic(st.insn)) this.caches[i] = { bits: -1, size: 0 };
+      });
+    }
     let stall = 0;
     let passes = 1;
     for (;;) {
-      const ch = this.runPass('opt');
+      if (this.kinds && this.tight === undefined) this.buildTight();
+      const ch = this.tight ? this.tightPass() : this.kinds ? this.fastPass() : this.runPass('opt');
       passes++;
       if (ch === 0) break;
       if (++stall > MAX_STALL || passes > MAX_PASSES) break;
     }
+    this.syncTight();
+    this.passCount = passes + 1;
     this.layout();
     this.runPass('final');
     this.layout();
@@ -219,8 +258,10 @@ export class Assembler {
 
   private define(name: string, value: Value, line: number, kind: 'label' | 'equ', col: number): void {
     const s = this.symbols.get(name);
+    const seg = kind === 'label' && value.seg >= 0 ? value.seg : -1;
+    const off = seg >= 0 ? Number(value.n) : NaN;
     if (!s) {
-      this.symbols.set(name, { value, pass: this.pass, line, kind });
+      this.symbols.set(name, { value, seg, off, pass: this.pass, line, kind });
       this.changed++;
       return;
     }
@@ -238,11 +279,348 @@ export class Assembler {
     }
     if (s.value.n !== value.n || s.value.seg !== value.seg || s.value.unk !== value.unk) this.changed++;
     s.value = value;
+    s.seg = seg;
+    s.off = off;
     s.pass = this.pass;
     s.line = line;
   }
 
   // ---------- passes ----------
+
+  // ---------- fast non-final passes ----------
+  // After pass 1 most statements have a size that cannot change (constant instructions, data,
+  // reservations) or follow a simple rule (labels, jumps to a label). Non-final passes walk those
+  // from typed arrays and fall back to the general path only for the rest.
+
+  private kinds: Uint8Array | undefined; // 0 unclassified, 1 fixed, 2 label, 3 jump, 4 generic
+  private fixedSize: Int32Array | undefined;
+  private jumpShort: Uint8Array | undefined;
+  private jumpNear: Uint8Array | undefined;
+  private refSym: (Sym | undefined)[] = [];
+  private refName: string[] = [];
+  private jumpSizes = new Map<string, { short: number; near: number } | null>();
+
+  private classify(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
+    const kinds = this.kinds!;
+    if (!sameSec) {
+      kinds[i] = 4;
+      return;
+    }
+    const size = endOff - startOff;
+    switch (st.k) {
+      case 'label':
+        kinds[i] = 2;
+        this.refName[i] = st.name;
+        return;
+      case 'data':
+        kinds[i] = 1;
+        this.fixedSize![i] = size;
+        return;
+      case 'res':
+        kinds[i] = this.isStatic(st.count) ? 1 : 4;
+        this.fixedSize![i] = size;
+        return;
+      case 'times':
+        if (this.isStatic(st.count) && st.body && (st.body.k === 'data' || st.body.k === 'res' || (st.body.k === 'insn' && this.caches[i]?.enc))) {
+          kinds[i] = 1;
+          this.fixedSize![i] = size;
+        } else kinds[i] = 4;
+        return;
+      case 'insn': {
+        const c = this.caches[i];
+        if ((c && c.enc && c.bits === this.bits) || (hasShortForm(st.insn.mn) && isShortOnly(st.insn.mn))) {
+          kinds[i] = 1;
+          this.fixedSize![i] = size;
+          return;
+        }
+        if (this.relocOnly(st.insn)) {
+          // Every operand value is relocatable: NASM never shrinks those, so the size is final.
+          kinds[i] = 1;
+          this.fixedSize![i] = size;
+          return;
+        }
+        const j = this.jumpShape(st.insn);
+        if (j) {
+          kinds[i] = 3;
+          this.refName[i] = j.name;
+          this.jumpShort![i] = j.short;
+          this.jumpNear![i] = j.near;
+          return;
+        }
+        kinds[i] = 4;
+        return;
+      }
+      case 'equ':
+        kinds[i] = this.staticSyms.has(st.name) ? 6 : 4;
+        return;
+      case 'org':
+        kinds[i] = 6; // only acts in pass 1
+        return;
+      default:
+        kinds[i] = 4;
+    }
+  }
+
+  /** Equ symbols whose value can never change: their expression uses only numbers and other such symbols. */
+  private staticSyms = new Set<string>();
+
+  private computeStatic(): void {
+    const equs = this.stmts.filter((st): st is Stmt & { k: 'equ' } => st.k === 'equ');
+    for (let round = 0, grew = true; grew && round < 50; round++) {
+      grew = false;
+      for (const st of equs) {
+        if (this.staticSyms.has(st.name)) continue;
+        const sym = this.symbols.get(st.name);
+        if (sym && sym.kind === 'equ' && sym.value.seg < 0 && !sym.value.unk && this.isStatic(st.expr)) {
+          this.staticSyms.add(st.name);
+          grew = true;
+        }
+      }
+    }
+  }
+
+  isStatic(e: Expr): boolean {
+    switch (e.k) {
+      case 'num':
+        return true;
+      case 'sym':
+        return this.staticSyms.has(e.name);
+      case 'un':
+        return this.isStatic(e.a);
+      case 'bin':
+        return this.isStatic(e.a) && this.isStatic(e.b);
+      case 'cond':
+        return this.isStatic(e.c) && this.isStatic(e.a) && this.isStatic(e.b);
+      default:
+        return false;
+    }
+  }
+
+  private insnStatic(insn: Insn): boolean {
+    return insn.ops.every((op) => {
+      if (op.k === 'reg') return true;
+      if (op.k === 'imm') return this.isStatic(op.expr);
+      if (op.k === 'far') return this.isStatic(op.seg) && this.isStatic(op.off);
+      return !op.disp || this.isStatic(op.disp);
+    });
+  }
+
+  private relocOnly(insn: Insn): boolean {
+    if (hasShortForm(insn.mn) || insn.ops.length === 0) return false;
+    const reloc = (e: Expr): boolean => {
+      try {
+        const v = this.eval(e);
+        return !v.unk && v.seg >= 0;
+      } catch {
+        return false;
+      }
+    };
+    let any = false;
+    for (const op of insn.ops) {
+      if (op.k === 'imm') {
+        if (!reloc(op.expr)) return false;
+        any = true;
+      } else if (op.k === 'far') {
+        if (!this.isStatic(op.seg) || !reloc(op.off)) return false;
+        any = true;
+      } else if (op.k === 'mem' && op.disp && !this.isStatic(op.disp)) {
+        if (!reloc(op.disp)) return false;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** A plain `jmp/jcc label` whose only freedom is short vs near: sizes of both forms. */
+  private jumpShape(insn: Insn): { name: string; short: number; near: number } | undefined {
+    if (insn.prefixes.length || insn.ops.length !== 1) return undefined;
+    const op = insn.ops[0];
+    if (op.k !== 'imm' || op.size || op.strict || op.jmp || op.expr.k !== 'sym') return undefined;
+    if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return undefined;
+    if (this.o0 && insn.mn === 'jmp') return undefined;
+    const name = op.expr.name;
+    const key = `${insn.mn}/${this.bits}`;
+    const cached = this.jumpSizes.get(key);
+    if (cached !== undefined) return cached ? { name, ...cached } : undefined;
+    const probe = (dist: number): number => {
+      const env = {
+        bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false,
+        eval: () => ({ n: BigInt(dist), seg: 0, unk: false }),
+      };
+      try {
+        return encode(insn, env).bytes.length;
+      } catch {
+        return -1;
+      }
+    };
+    const short = probe(0);
+    const near = probe(1 << 20);
+    const ok = !(short <= 0 || near <= 0 || short === near || short > 255 || near > 255);
+    this.jumpSizes.set(key, ok ? { short, near } : null);
+    return ok ? { name, short, near } : undefined;
+  }
+
+  private fastPass(): number {
+    this.phase = 'opt';
+    this.pass++;
+    this.changed = 0;
+    this.bits = 16;
+    this.cur = 0;
+    this.absBase = 0n;
+    this.absOff = 0;
+    this.strucStack = [];
+    this.istrucs = [];
+    for (const s of this.sections) s.size = 0;
+    const stmts = this.stmts;
+    const kinds = this.kinds!;
+    const fixed = this.fixedSize!;
+    const jShort = this.jumpShort!;
+    const jNear = this.jumpNear!;
+    const refSym = this.refSym;
+    const pass = this.pass;
+    let sec = this.sections[0];
+    for (let i = 0; i < stmts.length; i++) {
+      const k = kinds[i];
+      if (k === 1) {
+        sec.size += fixed[i];
+      } else if (k === 6) {
+        continue;
+      } else if (k === 2 && this.cur >= 0) {
+        let s = refSym[i];
+        if (!s) s = refSym[i] = this.symbols.get(this.refName[i]);
+        if (!s || s.kind !== 'label') {
+          this.stmtIndex = i;
+          this.execSafe(stmts[i], i);
+          continue;
+        }
+        const off = sec.size;
+        if (s.seg !== this.cur || s.off !== off) {
+          s.seg = this.cur;
+          s.off = off;
+          s.value = { n: BigInt(off), seg: this.cur, unk: false };
+          this.changed++;
+        }
+        s.pass = pass;
+      } else if (k === 3 && this.cur >= 0) {
+        let s = refSym[i];
+        if (!s) s = refSym[i] = this.symbols.get(this.refName[i]);
+        let size: number;
+        if (!s) size = jShort[i];
+        else if (s.kind !== 'label') {
+          this.execSafe(stmts[i], i);
+          continue;
+        } else if (s.seg !== this.cur) size = jNear[i];
+        else {
+          const d = s.off - (sec.size + jShort[i]);
+          size = d >= -128 && d <= 127 ? jShort[i] : jNear[i];
+        }
+        sec.size += size;
+      } else {
+        this.stmtIndex = i;
+        this.execSafe(stmts[i], i);
+        if (this.cur >= 0) sec = this.sections[this.cur];
+      }
+    }
+    return this.changed;
+  }
+
+  // Tight mode: one section, and every statement is fixed-size, a label, a label jump, or inert.
+  // Label offsets then live in an Int32Array and a pass is a single loop over typed arrays.
+  private tight: { lab: Int32Array; tgt: Int32Array; off: Int32Array; syms: Sym[] } | null | undefined;
+
+  private buildTight(): void {
+    this.tight = null;
+    if (this.sections.length !== 1 || this.sections[0].size > 0x3fffffff) return;
+    const kinds = this.kinds!;
+    const n = this.stmts.length;
+    const lab = new Int32Array(n).fill(-1);
+    const tgt = new Int32Array(n).fill(-1);
+    const index = new Map<Sym, number>();
+    const syms: Sym[] = [];
+    const idOf = (sym: Sym | undefined): number => {
+      if (!sym || sym.kind !== 'label' || sym.seg !== 0) return -1;
+      let id = index.get(sym);
+      if (id === undefined) {
+        id = syms.length;
+        syms.push(sym);
+        index.set(sym, id);
+      }
+      return id;
+    };
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i];
+      const st = this.stmts[i];
+      if (k === 1 || k === 6) continue;
+      if (k === 2 || k === 3) {
+        const id = idOf(this.symbols.get(this.refName[i]));
+        if (id < 0) return;
+        if (k === 2) lab[i] = id;
+        else tgt[i] = id;
+        continue;
+      }
+      if (st.k === 'bits' || st.k === 'default' || st.k === 'nop' || st.k === 'map') {
+        kinds[i] = 5; // inert, but still executed for its mode change
+        continue;
+      }
+      return;
+    }
+    const off = new Int32Array(syms.length);
+    syms.forEach((sym, id) => (off[id] = sym.off));
+    this.tight = { lab, tgt, off, syms };
+  }
+
+  private tightPass(): number {
+    const t = this.tight!;
+    this.pass++;
+    this.bits = 16;
+    const kinds = this.kinds!;
+    const fixed = this.fixedSize!;
+    const jShort = this.jumpShort!;
+    const jNear = this.jumpNear!;
+    const { lab, tgt, off: loff } = t;
+    const n = kinds.length;
+    let changed = 0;
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i];
+      if (k === 1) off += fixed[i];
+      else if (k === 2) {
+        const l = lab[i];
+        if (loff[l] !== off) {
+          loff[l] = off;
+          changed++;
+        }
+      } else if (k === 3) {
+        const s = jShort[i];
+        const d = loff[tgt[i]] - (off + s);
+        off += d >= -128 && d <= 127 ? s : jNear[i];
+      } else if (k !== 6) this.exec(this.stmts[i], i);
+    }
+    this.sections[0].size = off;
+    return changed;
+  }
+
+  /** Copies tight-mode label offsets back into the symbol table. */
+  private syncTight(): void {
+    const t = this.tight;
+    if (!t) return;
+    t.syms.forEach((sym, id) => {
+      const o = t.off[id];
+      if (sym.off !== o) {
+        sym.off = o;
+        sym.value = { n: BigInt(o), seg: 0, unk: false };
+      }
+      sym.pass = this.pass;
+    });
+  }
+
+  private execSafe(st: Stmt, i: number): void {
+    try {
+      this.exec(st, i);
+    } catch {
+      // Errors are reported in the final pass, which uses the general path.
+    }
+  }
 
   private runPass(phase: Phase): number {
     this.phase = phase;
@@ -257,18 +635,29 @@ export class Assembler {
     for (const s of this.sections) {
       s.size = 0;
       if (phase === 'final') {
-        s.data = [];
+        s.data = new ByteBuf();
         s.fixes = [];
       }
     }
     if (phase === 'final') this.listing = [];
     const stmts = this.stmts;
+    const classifying = phase === 'opt' && !this.kinds;
+    if (classifying) {
+      this.kinds = new Uint8Array(stmts.length);
+      this.fixedSize = new Int32Array(stmts.length);
+      this.jumpShort = new Uint8Array(stmts.length);
+      this.jumpNear = new Uint8Array(stmts.length);
+    }
     for (let i = 0; i < stmts.length; i++) {
       this.stmtIndex = i;
       const st = stmts[i];
+      const secBefore = this.cur;
+      const offBefore = this.cur >= 0 ? this.sections[this.cur].size : 0;
       try {
         this.exec(st, i);
+        if (classifying) this.classify(i, st, offBefore, this.cur >= 0 ? this.sections[this.cur].size : 0, secBefore === this.cur && this.cur >= 0);
       } catch (x) {
+        if (classifying) this.kinds![i] = 4;
         const msg = x instanceof Error ? x.message : String(x);
         const col = x instanceof ExprError ? x.col : 1;
         if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
@@ -303,7 +692,7 @@ export class Assembler {
         } else if (!s.nobits) {
           const base = s.size;
           for (const f of fixes) s.fixes.push({ ...f, at: f.at + base });
-          for (const b of bytes) s.data.push(b);
+          s.data.pushAll(bytes);
         }
       } else if (bytes.length && bytes.some((b) => b !== 0)) {
         this.warn(line, 'attempt to initialize memory in absolute section: ignored');
@@ -320,7 +709,7 @@ export class Assembler {
         const s = this.sections[this.cur];
         if (!s.nobits) {
           if (warn) this.warn(line, `uninitialized space declared in ${s.name} section: zeroing [-w+zeroing]`);
-          for (let k = 0; k < n; k++) s.data.push(0);
+          s.data.zeros(n);
         }
       }
       this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes: [], fixes: [], res: n });
@@ -665,6 +1054,7 @@ export class Assembler {
       // Instructions in absolute space only advance the location counter.
     }
     let cache = this.caches[idx];
+    if (cache === undefined && (cache = this.sharedCache.get(insn))) this.caches[idx] = cache;
     if (cache === undefined) {
       const constant = insn.ops.every((op) => {
         if (op.k === 'reg') return true;
@@ -674,10 +1064,17 @@ export class Assembler {
       });
       cache = constant ? { bits: -1, size: 0 } : { bits: -2, size: 0 };
       this.caches[idx] = cache;
+      if (constant) this.sharedCache.set(insn, cache);
     }
-    if (cache.bits === this.bits && cache.enc && this.phase !== 'final') {
-      this.advance(cache.size);
-      return;
+    if (cache.bits === this.bits && cache.enc) {
+      if (this.phase !== 'final') {
+        this.advance(cache.size);
+        return;
+      }
+      if (!cache.enc.pcrel && cache.enc.warnings.length === 0) {
+        this.emitBytes(cache.enc.bytes, cache.enc.fixes, line);
+        return;
+      }
     }
     const env = {
       bits: this.bits,
@@ -777,10 +1174,10 @@ export class Assembler {
     for (const s of this.sections) {
       for (const f of s.fixes) {
         let v = 0n;
-        for (let k = f.size - 1; k >= 0; k--) v = (v << 8n) | BigInt(s.data[f.at + k] ?? 0);
+        for (let k = f.size - 1; k >= 0; k--) v = (v << 8n) | BigInt(s.data.buf[f.at + k] ?? 0);
         v = BigInt.asUintN(f.size * 8, v + vs(f.plus) - vs(f.minus));
         for (let k = 0; k < f.size; k++) {
-          s.data[f.at + k] = Number(v & 0xffn);
+          s.data.buf[f.at + k] = Number(v & 0xffn);
           v >>= 8n;
         }
       }
@@ -801,7 +1198,7 @@ export class Assembler {
     const out = new Uint8Array(Number(hi - lo));
     for (const s of progbits) {
       const at = Number(s.start - lo);
-      for (let k = 0; k < s.data.length && at + k < out.length; k++) out[at + k] = s.data[k];
+      out.set(s.data.buf.subarray(0, Math.min(s.data.len, out.length - at)), at);
     }
     return out;
   }

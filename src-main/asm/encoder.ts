@@ -133,6 +133,14 @@ for (const r of RAW_ROWS) {
 }
 
 export const MNEMONICS: Set<string> = new Set(ROWS.keys());
+/** Branches that only have a short form (loop, jcxz): their size never changes. */
+export function isShortOnly(mn: string): boolean {
+  return ROWS.get(mn)?.every((r) => r.flags.has('shortonly')) ?? false;
+}
+/** Mnemonics whose size can depend on a jump distance. */
+export function hasShortForm(mn: string): boolean {
+  return ROWS.get(mn)?.some((r) => r.flags.has('short') || r.flags.has('shortonly')) ?? false;
+}
 export function tableRows(): ReadonlyMap<string, readonly Row[]> {
   return ROWS;
 }
@@ -165,6 +173,8 @@ export interface Encoded {
   warnings: string[];
   /** Jump-range check deferred to the final pass: [byte index, displacement] */
   shortCheck?: number;
+  /** Bytes depend on the instruction's own address (relative branch or RIP-relative operand). */
+  pcrel?: boolean;
 }
 
 export class EncodeError extends Error {}
@@ -684,7 +694,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     writeLE2(bytes, ripAt, ripVal.n - BigInt(end), 4);
     if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg, raw: ripVal.n });
   }
-  return { bytes, fixes, warnings, shortCheck };
+  return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0 };
 }
 
 function writeLE2(out: number[], at: number, v: bigint, size: number): void {

@@ -82,15 +82,28 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const diagnostics = early ? diags.early : [...diags.early, ...diags.final];
   const ok = !diagnostics.some((d) => d.severity === 'error');
   const bytes = ok ? asm.output() : new Uint8Array(0);
-  let listing = '';
-  if (!early) {
-    try {
-      listing = formatListing(lines, asm.listing, asm.sections, diags.final);
-    } catch {
-      listing = '';
+  // The listing is formatted on first access: most callers never read it.
+  let listing: string | undefined;
+  const getListing = (): string => {
+    if (listing === undefined) {
+      try {
+        listing = early ? '' : formatListing(lines, asm.listing, asm.sections, diags.final);
+      } catch {
+        listing = '';
+      }
     }
-  }
-  return { bytes, symbols: ok ? asm.symbolTable() : [], listing, diagnostics, ok };
+    return listing;
+  };
+  const result: AssembleResult = {
+    bytes,
+    symbols: ok ? asm.symbolTable() : [],
+    get listing() {
+      return getListing();
+    },
+    diagnostics,
+    ok,
+  };
+  return result;
 }
 
 function readBinary(options: AssembleOptions, name: string): Uint8Array | undefined {

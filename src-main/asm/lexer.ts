@@ -20,14 +20,27 @@ export class LexError extends Error {
   }
 }
 
-const ID_START = /[A-Za-z_.?]/;
-const ID_CHAR = /[A-Za-z0-9_$#@~.?]/;
+// Character classes as lookup tables (the lexer runs on every line of large files).
+const CLASS = new Uint8Array(128);
+const ID_START_BIT = 1;
+const ID_CHAR_BIT = 2;
+const ALNUM_BIT = 4; // [0-9A-Za-z_]: number bodies
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_.?]/.test(ch)) CLASS[c] |= ID_START_BIT;
+  if (/[A-Za-z0-9_$#@~.?]/.test(ch)) CLASS[c] |= ID_CHAR_BIT;
+  if (/[0-9A-Za-z_]/.test(ch)) CLASS[c] |= ALNUM_BIT;
+}
+const cls = (s: string, i: number): number => {
+  const c = s.charCodeAt(i);
+  return c < 128 ? CLASS[c] : 0;
+};
 
 export function isIdStart(c: string): boolean {
-  return ID_START.test(c);
+  return (cls(c, 0) & ID_START_BIT) !== 0;
 }
 export function isIdChar(c: string): boolean {
-  return ID_CHAR.test(c);
+  return (cls(c, 0) & ID_CHAR_BIT) !== 0;
 }
 
 export function utf8(s: string): string {
@@ -49,6 +62,7 @@ function encodeCodePoint(cp: number): string {
 
 /** Parses a numeric literal following NASM's suffix/prefix rules. Returns undefined if malformed. */
 export function parseNumber(text: string): bigint | undefined {
+  if (text.length < 16 && /^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(text)) return BigInt(text);
   let s = text.replace(/_/g, '').toLowerCase();
   if (s.length === 0) return undefined;
   let radix = 10;
@@ -175,13 +189,13 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
     }
     if (c >= '0' && c <= '9') {
       let j = i;
-      while (j < n && /[0-9A-Za-z_]/.test(line[j])) j++;
+      while (j < n && cls(line, j) & ALNUM_BIT) j++;
       let isFloat = false;
       const isHexPrefix = /^0[xXhH]/.test(line.slice(i, j));
       if (line[j] === '.' && !isHexPrefix) {
         isFloat = true;
         j++;
-        while (j < n && /[0-9A-Za-z_]/.test(line[j])) j++;
+        while (j < n && cls(line, j) & ALNUM_BIT) j++;
       }
       if (!isHexPrefix && /[eE]$/.test(line.slice(i, j)) && (line[j] === '+' || line[j] === '-') && /[0-9]/.test(line[j + 1] ?? '')) {
         if (isFloat || /^[0-9_]+[eE]$/.test(line.slice(i, j))) {
@@ -228,9 +242,9 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
       i++;
       continue;
     }
-    if (isIdStart(c) && !(c === '?' && !isIdChar(line[i + 1] ?? ' '))) {
+    if (cls(line, i) & ID_START_BIT && !(c === '?' && !(cls(line, i + 1) & ID_CHAR_BIT))) {
       let j = i + 1;
-      while (j < n && isIdChar(line[j])) j++;
+      while (j < n && cls(line, j) & ID_CHAR_BIT) j++;
       toks.push({ t: 'id', v: line.slice(i, j), col });
       i = j;
       continue;

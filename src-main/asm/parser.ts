@@ -84,10 +84,23 @@ export class LineParser {
     return name;
   };
 
+  /** Lines that parse to one position-independent statement are parsed once per distinct text. */
+  private cache = new Map<string, StmtBody>();
+
   parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
+    const hit = this.cache.get(text);
+    if (hit) {
+      out.push({ ...hit, line } as Stmt);
+      return;
+    }
     const toks = tokenize(text, onWarn);
     if (toks.length === 0) return;
+    const before = out.length;
     this.parseToks(toks, line, out, text.length + 1);
+    // Local labels (`.x`), labels and anything with a dot are context-dependent: never cached.
+    if (out.length === before + 1 && !text.includes('.') && !/['"`]/.test(text) && (out[before].k === 'insn' || out[before].k === 'data') && this.cache.size < 100_000) {
+      this.cache.set(text, out[before]);
+    }
   }
 
   private parseToks(toks: Tok[], line: number, out: Stmt[], endCol: number): void {

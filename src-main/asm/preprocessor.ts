@@ -64,6 +64,7 @@ interface Cond {
 }
 
 const MAX_INCLUDE_DEPTH = 50;
+const ID_RE = /[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*/g;
 const MAX_LINES = 2_000_000;
 
 export function splitLines(src: string): { text: string; line: number }[] {
@@ -84,6 +85,9 @@ export function splitLines(src: string): { text: string; line: number }[] {
 
 /** Removes a `;` comment, respecting quotes. */
 export function stripComment(s: string): string {
+  const semi = s.indexOf(';');
+  if (semi < 0) return s;
+  if (s.indexOf('"') < 0 && s.indexOf("'") < 0 && s.indexOf('`') < 0) return s.slice(0, semi);
   let q = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -264,7 +268,7 @@ export class Preprocessor {
 
   private macroDepth(): number {
     let d = 0;
-    for (const fr of this.frames) if (fr.kind === 'macro') d++;
+    for (let i = this.frames.length - 1; i > 0; i--) if (this.frames[i].kind === 'macro') d++;
     return d;
   }
 
@@ -337,7 +341,7 @@ export class Preprocessor {
     if (expanded.includes('%+')) expanded = expanded.replace(/\s*%\+\s*/g, '');
 
     // Multi-line macro invocation, possibly after a label.
-    const m = /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
+    const m = this.mmacros.size === 0 ? null : /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
       const cands = this.findMacro(first);
@@ -464,12 +468,24 @@ export class Preprocessor {
     else this.smacros.set(name, m);
   }
 
+  /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
+  private mentionsSmacro(text: string): boolean {
+    ID_RE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    const ci = this.smacrosCI.size > 0;
+    while ((m = ID_RE.exec(text))) {
+      if (this.smacros.has(m[0]) || (ci && this.smacrosCI.has(m[0].toLowerCase()))) return true;
+    }
+    return false;
+  }
+
   private lookupSmacro(name: string): SMacro | undefined {
     return this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
   }
 
   expandSmacros(text: string, guard: Set<string>, depth: number): string {
     if (depth > 64 || (this.smacros.size === 0 && this.smacrosCI.size === 0)) return text;
+    if (depth === 0 && !this.mentionsSmacro(text)) return text;
     let out = '';
     let changed = false;
     let i = 0;
