@@ -8,10 +8,11 @@
 // Build and run: npx esbuild scripts/bench-boot.ts --bundle --platform=node --format=esm \
 //   --outfile=out/bench-boot.mjs && node out/bench-boot.mjs   (or `npm run bench boot`)
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assemble } from '../src-main/asm/index.js';
+import { parseBootLog } from '../src-main/image/bootLog.js';
 import { cargoInvocation } from '../src-main/services/cargo.js';
 import { buildDiskImage, clearBootloaderMemoryCache } from '../src-main/services/imageBuilder.js';
 import { findRust, type RustToolchain } from '../src-main/services/toolchain.js';
@@ -35,8 +36,9 @@ function cargo(rust: RustToolchain, dir: string, sub: string, args: string[], ta
   execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-function qemu(image: string): Promise<{ seconds: number; status: number | null }> {
+function qemu(image: string, debugcon?: string): Promise<{ seconds: number; status: number | null }> {
   const args = ['-drive', `format=raw,file=${image}`, '-nic', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-display', 'none'];
+  if (debugcon) args.push('-debugcon', `file:${debugcon}`);
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -55,7 +57,7 @@ async function main() {
   const rust = (await findRust()).rust;
   if (!rust) throw new Error('no Rust toolchain that can build kernels (see TOOLCHAIN.md)');
   const target = join(REPO, '.cache', 'conformance-target');
-  const exitDir = join(REPO, 'fixtures', 'kernels', 'exit');
+  const exitDir = join(REPO, 'fixtures', 'kernels', 'conformance');
   process.stderr.write('building the benchmark kernels...\n');
   cargo(rust, exitDir, 'rustc', ['--bin', 'exit-kernel', '--', '-C', 'relocation-model=static'], target);
   const exitElf = join(work, 'exit-kernel');
@@ -94,6 +96,54 @@ async function main() {
     }
   }
 
+  // Inside the guest: the loader's own time by TSC, from the host log (immune to host noise).
+  const tscHz = (() => {
+    try {
+      const mhz = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+      return mhz ? Number(mhz) * 1e6 : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  const inside: string[] = [];
+  if (tscHz) {
+    const logged: [string, string, string[]][] = [
+      ['exit-at-entry kernel', exitElf, []],
+      ['exit-at-entry kernel, map_physical_memory (1 TiB)', exitElf, ['map_physical_memory']],
+      ['sample kernel (96 KiB payload), map_physical_memory', sampleElf, ['map_physical_memory']],
+    ];
+    inside.push('## Inside the guest (TSC from the host log, median of ' + RUNS + ')');
+    inside.push('');
+    inside.push(`TSC ticks converted at ${(tscHz / 1e6).toFixed(0)} MHz (/proc/cpuinfo; QEMU TCG's TSC is the host's).`);
+    inside.push('');
+    inside.push('| kernel | MBR to kernel entry, without writing the log | page tables | reading stage3 + plan + payload | writing the host log | payload read by |');
+    inside.push('|---|---|---|---|---|---|');
+    for (const [name, elf, features] of logged) {
+      const img = join(work, `logged-${inside.length}.img`);
+      await buildDiskImage({ kernelPath: elf, outPath: img, features, hostLog: true });
+      const loader: number[] = [];
+      const paging: number[] = [];
+      const reading: number[] = [];
+      const logging: number[] = [];
+      let method = '?';
+      for (let r = 0; r < RUNS; r++) {
+        const con = join(work, 'debugcon.log');
+        rmSync(con, { force: true });
+        await qemu(img, con);
+        const log = parseBootLog(existsSync(con) ? readFileSync(con, 'latin1') : '');
+        const t = (n: string) => log.stages.find((s) => s.name === n)?.tsc ?? 0n;
+        const ms = (a: bigint, b: bigint) => (Number(b - a) / tscHz) * 1000;
+        loader.push(ms(t('mbr'), t('boot-info')));
+        paging.push(ms(t('checksum'), t('page-tables')));
+        reading.push(ms(t('a20'), t('payload')));
+        logging.push(ms(t('boot-info'), t('kernel')));
+        method = log.payloadRead?.method ?? '?';
+      }
+      inside.push(`| ${name} | ${median(loader).toFixed(1)} ms | ${median(paging).toFixed(1)} ms | ${median(reading).toFixed(1)} ms | ${median(logging).toFixed(1)} ms | ${method} |`);
+    }
+    inside.push('');
+  }
+
   const floorMedian = median(times[0]!);
   const out: string[] = [];
   out.push('## Boot: QEMU start to isa-debug-exit');
@@ -110,6 +160,7 @@ async function main() {
   out.push('');
   out.push('Reference (BOOT-CONTRACT.md section 10, without `-nic none`): floor 0.115 s, bootloader 0.9.35 basic_boot 0.217 s, with map_physical_memory 0.365 s, GRUB about 0.46 s.');
   out.push('');
+  out.push(...inside);
 
   out.push('## Image build');
   out.push('');

@@ -193,7 +193,8 @@ describe('booting in QEMU', () => {
     ];
     for (const [name, features, isStatic, link] of variants) {
       const args = features ? ['--features', features] : [];
-      if (isStatic) args.push('--bin', 'conformance', '--', '-C', 'relocation-model=static', ...(link ?? []));
+      args.push('--bin', 'conformance');
+      if (isStatic) args.push('--', '-C', 'relocation-model=static', ...(link ?? []));
       cargo(rust, CONFORMANCE_DIR, isStatic ? 'rustc' : 'build', args, CONFORMANCE_TARGET);
       const elf = join(work, `conformance-${name}`);
       copyFileSync(join(CONFORMANCE_TARGET, 'x86_64-unknown-none', 'debug', 'conformance'), elf);
