@@ -118,6 +118,21 @@ describe('makePlan', () => {
     planError(() => makePlan(outside), 'r_offset', /outside every loadable segment/);
   });
 
+  it('records the TLS template (relocated for PIE kernels)', () => {
+    const withTls = synthElf({
+      type: 3,
+      entry: 0x1000n,
+      segments: [
+        { flags: RX, vaddr: 0x1000n, data: code(32) },
+        { flags: RW, vaddr: 0x2000n, data: new Uint8Array(24).fill(3), memsz: 0x40n },
+        { type: 7, flags: PF_R, vaddr: 0x2000n, data: new Uint8Array(24).fill(3), memsz: 0x40n, offset: 0x2000 },
+      ],
+    });
+    const plan = makePlan(withTls);
+    expect(plan.tls).toEqual({ start: 0x201000n, fileSize: 24n, memSize: 0x40n });
+    expect(makePlan(standard()).tls).toEqual({ start: 0n, fileSize: 0n, memSize: 0n });
+  });
+
   it('merges segments that share a page with a .bss tail', () => {
     const k = kernel([
       { flags: RX, vaddr: 0x201000n, data: code(16) },
