@@ -702,6 +702,12 @@ export class Assembler {
     this.advance(bytes.length);
   }
 
+  /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
+  private emitFill(n: number, byte: number, line: number): void {
+    this.emitBytes(new Array(n).fill(byte), [], line);
+    if (this.phase === 'final' && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
+  }
+
   private reserve(n: number, line: number, warn: boolean): void {
     this.guardSize(n, line);
     if (this.phase === 'final') {
@@ -821,7 +827,7 @@ export class Assembler {
           return;
         }
         if (st.fill) this.times(pad, st.fill, idx);
-        else if (pad) this.emitBytes(new Array(pad).fill(0x90), [], st.line);
+        else if (pad) this.emitFill(pad, 0x90, st.line);
         return;
       }
       case 'sectalign': {
@@ -886,7 +892,7 @@ export class Assembler {
         const count = Number(fv.n - base) - (cur - is.start);
         if (count < 0) {
           this.err(st.line, `TIMES value ${count} is negative`);
-        } else if (count > 0) this.emitBytes(new Array(count).fill(0), [], st.line);
+        } else if (count > 0) this.emitFill(count, 0, st.line);
         if (st.body) this.exec(st.body, idx);
         return;
       }
@@ -904,7 +910,7 @@ export class Assembler {
         }
         const count = Number(size.n) - (cur - is.start);
         if (count < 0) this.err(st.line, `TIMES value ${count} is negative`);
-        else if (count > 0) this.emitBytes(new Array(count).fill(0), [], st.line);
+        else if (count > 0) this.emitFill(count, 0, st.line);
         return;
       }
       case 'map':
@@ -987,9 +993,16 @@ export class Assembler {
       if (c !== undefined) this.reserve(Number(c) * body.unit * n, body.line, true);
       return;
     }
+    const firstRec = this.listing.length;
     for (let k = 0; k < n; k++) {
       this.exec(body, idx);
       if (this.cur >= 0 && this.sections[this.cur].size > MAX_OUTPUT) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+    }
+    if (this.phase === 'final' && n > 1 && this.listing.length - firstRec === n) {
+      // NASM lists a repeated instruction once, as `bytes<rep N>`.
+      const recs = this.listing.splice(firstRec, n);
+      const bytes = recs.flatMap((r) => r.bytes);
+      this.listing.push({ line: recs[0].line, seg: recs[0].seg, off: recs[0].off, bytes, fixes: [], times: { count: n, unit: recs[0].bytes } });
     }
   }
 

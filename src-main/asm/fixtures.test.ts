@@ -10,6 +10,10 @@ import { hex, listingBytes } from './oracle.test-helper.js';
 const DIR = path.resolve(__dirname, '../../fixtures/asm');
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.asm'));
 
+// Listing lines known to differ from NASM (see README.md, "Not yet matched"):
+// sections.asm: NASM shows `section..x.start` as an unrelocated [0000] field.
+const KNOWN_LISTING_DIFFS: Record<string, number> = { 'sections.asm': 1 };
+
 function nasm(file: string, o0: boolean): { bytes: Uint8Array; listing: string } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-fx-'));
   try {
@@ -42,6 +46,11 @@ describe('fixtures/asm vs NASM', () => {
       });
       expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       const n = nasm(f, o0);
+      // The listing (-l) must match NASM's line for line, except for the documented differences.
+      const ours = r.listing.split('\n');
+      const theirs = n.listing.split('\n');
+      const diff = theirs.map((l, i) => (l === ours[i] ? '' : `nasm: ${l}\nours: ${ours[i]}`)).filter(Boolean);
+      expect(diff.length, diff.slice(0, 3).join('\n')).toBeLessThanOrEqual(KNOWN_LISTING_DIFFS[f] ?? 0);
       if (Buffer.from(r.bytes).equals(Buffer.from(n.bytes))) return;
       // Name the first differing source line with both byte strings.
       const nl = listingBytes(n.listing);

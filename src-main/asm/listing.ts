@@ -8,9 +8,17 @@ import type { PLine } from './preprocessor.js';
 const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
 
 function bytesField(rec: ListRec): { text: string; n: number }[] {
-  if (rec.res !== undefined) return [{ text: `<res ${rec.res.toString(16).toUpperCase()}h>`, n: rec.res }];
+  if (rec.res !== undefined) return [{ text: rec.res <= 8 ? '??'.repeat(rec.res) : `<res ${rec.res.toString(16).toUpperCase()}h>`, n: rec.res }];
   if (rec.times && rec.times.count > 1) {
-    return [{ text: rec.times.unit.map((b) => hex(b, 2)).join('') + `<rep ${rec.times.count.toString(16).toUpperCase()}h>`, n: rec.bytes.length }];
+    const unit = rec.times.unit;
+    const rep = `<rep ${rec.times.count.toString(16).toUpperCase()}h>`;
+    if (unit.length <= 9) return [{ text: unit.map((b) => hex(b, 2)).join('') + rep, n: rec.bytes.length }];
+    // A long unit is listed in 9-byte rows; the <rep> row repeats the last row's offset.
+    const rows: { text: string; n: number }[] = [];
+    for (let i = 0; i < unit.length; i += 9) rows.push({ text: unit.slice(i, i + 9).map((b) => hex(b, 2)).join(''), n: 9 });
+    rows[rows.length - 1].n = 0;
+    rows.push({ text: rep, n: 0 });
+    return rows;
   }
   const parts: { text: string; n: number }[] = [];
   const fixAt = new Map<number, { size: number; paren: boolean; raw?: bigint }>();
@@ -73,7 +81,8 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
   const seenDiag = new Set<string>();
   lines.forEach((l, idx) => {
     const depth = l.depth > 0 ? `<${l.depth}>` : '';
-    const text = l.depth > 0 ? l.listText.replace(/\s+/g, ' ') : l.listText;
+    // Macro bodies are stored as tokens by NASM, so their whitespace comes out collapsed.
+    const text = l.fromMacro ? l.listText.replace(/\s+/g, ' ') : l.listText;
     const num = String(l.listLine).padStart(6);
     const rs = byLine.get(idx);
     const rows: { off: number; field: string }[] = [];
@@ -87,18 +96,20 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
         });
       }
     }
-    if (rows.length === 0) out.push(`${num} ${' '.repeat(8)} ${''.padEnd(20)}${depth.padEnd(4)}${text}`.trimEnd());
+    // Row layout: number(6) offset(8) bytes(18) continuation mark, then depth and source on the first row.
+    const tail = `${depth ? ' ' + depth : '    '} ${text}`;
+    if (rows.length === 0) out.push(`${num} ${' '.repeat(8)} ${''.padEnd(19)}${tail}`);
     else {
       rows.forEach((r, k) => {
-        const src = k === 0 ? text : '';
-        out.push(`${num} ${hex(r.off, 8)} ${r.field.padEnd(20)}${depth.padEnd(4)}${src}`.trimEnd());
+        const field = r.field.padEnd(19);
+        out.push(`${num} ${hex(r.off, 8)} ${field}${k === 0 ? tail : ''}`);
       });
     }
     const k = `${l.file}:${l.line}`;
     const ds = diagByLine.get(k);
     if (ds && !seenDiag.has(k) && (idx + 1 >= lines.length || lines[idx + 1].line !== l.line || lines[idx + 1].file !== l.file)) {
       seenDiag.add(k);
-      for (const d of ds) out.push(`${num}          ******************  ${depth.padEnd(4)}${d.severity}: ${d.message}`);
+      for (const d of ds) out.push(`${num}          ******************  ${depth ? depth + ' ' : '    '} ${d.severity}: ${d.message}`);
     }
   });
   return out.join('\n') + '\n';

@@ -11,7 +11,8 @@ export interface PLine {
   line: number; // line reported in diagnostics (the invocation line for macro bodies)
   listLine: number; // line number shown in the listing (the body line inside a macro)
   listText: string; // text shown in the listing (the unsubstituted macro body line)
-  depth: number; // macro nesting depth, shown as `<1>` in listings
+  depth: number; // include/macro nesting depth, shown as `<1>` in listings
+  fromMacro?: boolean; // read from a macro or %rep body
 }
 
 export interface PreprocessOptions {
@@ -268,7 +269,8 @@ export class Preprocessor {
 
   private macroDepth(): number {
     let d = 0;
-    for (let i = this.frames.length - 1; i > 0; i--) if (this.frames[i].kind === 'macro') d++;
+    // Included files and macro/rep expansions each add a level (`<1>` in listings).
+    d = this.frames.length - 1;
     return d;
   }
 
@@ -303,15 +305,19 @@ export class Preprocessor {
             if (same >= 0) list[same] = r.mac!;
             else list.push(r.mac!);
             this.mmacros.set(key, list);
-          } else if (r.count! > 0) {
-            this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length });
+            this.out.push(this.mkLine(f, '', lineNo, rawText));
+          } else {
+            this.out.push(this.mkLine(f, '', lineNo, rawText));
+            if (r.count! > 0) {
+              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length });
+            }
           }
-          this.out.push(this.mkLine(f, '', lineNo, rawText));
           return;
         }
         r.nest--;
       }
       r.lines.push({ text: rawText, line: lineNo });
+      this.out.push(this.mkLine(f, '', lineNo, rawText)); // NASM lists bodies while recording them
       return;
     }
 
@@ -367,7 +373,9 @@ export class Preprocessor {
 
   private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
     const p = this.posOf(f, lineNo);
-    return { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
+    const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
+    if (f.kind !== 'file') pl.fromMacro = true;
+    return pl;
   }
 
   private invoke(f: Frame, cands: MMacro[], name: string, rest: string, lineNo: number, rawText: string, label: string | null): void {
@@ -837,15 +845,22 @@ export class Preprocessor {
         this.error(pos, '`%endrep\': no matching `%rep\'', 'early');
         break;
       case 'exitrep': {
+        emitBlank();
         for (let i = this.frames.length - 1; i >= 0; i--) {
           const fr = this.frames[i];
           if (fr.kind === 'rep') {
+            // NASM still lists the rest of the current repetition.
+            const depth = this.macroDepth();
+            for (let k = fr.idx; k < fr.lines.length; k++) {
+              const p = this.posOf(fr, fr.lines[k].line);
+              this.out.push({ text: '', file: p.file, line: p.line, listLine: fr.lines[k].line, listText: fr.lines[k].text, depth, fromMacro: true });
+            }
             while (this.frames.length > i) this.popFrame();
             break;
           }
           if (fr.kind === 'file') break;
         }
-        break;
+        return;
       }
       case 'exitmacro': {
         for (let i = this.frames.length - 1; i >= 0; i--) {
