@@ -1,5 +1,5 @@
 // The build log: append-only lines with ANSI colours turned into classed spans (ansi_up with
-// classes, so the CSP needs no inline styles for it). `$state.raw` and per-frame batches keep
+// classes) when they come on screen. `$state.raw` and per-frame batches keep
 // 100,000 lines cheap: the array is replaced, never deeply proxied.
 import { AnsiUp } from 'ansi_up';
 import { Batcher, frameScheduler, type Scheduler } from './schedule.js';
@@ -9,9 +9,10 @@ export type LogSource = 'cargo' | 'bootlab' | 'qemu';
 export interface LogLine {
   id: number;
   source: LogSource;
+  /** Plain text (search, copy). */
   text: string;
-  /** Escaped HTML with `ansi-*` classes. */
-  html: string;
+  /** As received, with ANSI escapes; turned into HTML only when the line is on screen. */
+  raw: string;
 }
 
 /** Lines beyond this are dropped from the top. */
@@ -20,18 +21,33 @@ export const MAX_LINES = 250_000;
 const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 export function stripAnsi(text: string): string {
-  return text.replace(ANSI_PATTERN, '');
+  return text.includes('\x1b') ? text.replace(ANSI_PATTERN, '') : text;
+}
+
+const converter = new AnsiUp();
+converter.use_classes = true;
+converter.escape_html = true;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Escaped HTML with `ansi-*` classes for one line. Each line starts from plain colours (cargo
+ * and rustc reset at the end of every line), so lines convert independently and lazily: the
+ * virtual list converts only the lines it shows.
+ */
+export function lineHtml(line: LogLine): string {
+  if (!line.raw.includes('\x1b')) return escapeHtml(line.raw);
+  return converter.ansi_to_html(`\x1b[0m${line.raw}\x1b[0m`);
 }
 
 export class BuildLogModel {
   lines: LogLine[] = $state.raw([]);
   #nextId = 0;
-  #ansi = new AnsiUp();
   #batch: Batcher<LogLine[]>;
 
   constructor(schedule: Scheduler = frameScheduler) {
-    this.#ansi.use_classes = true;
-    this.#ansi.escape_html = true;
     this.#batch = new Batcher((chunks) => {
       const added = chunks.length === 1 ? chunks[0] : chunks.flat();
       const total = this.lines.length + added.length;
@@ -50,7 +66,7 @@ export class BuildLogModel {
     for (const part of parts) {
       // A carriage return rewrites the line (cargo's progress bar): keep what came last.
       const line = part.includes('\r') ? part.slice(part.lastIndexOf('\r') + 1) : part;
-      lines.push({ id: this.#nextId++, source, text: stripAnsi(line), html: this.#ansi.ansi_to_html(line) });
+      lines.push({ id: this.#nextId++, source, text: stripAnsi(line), raw: line });
     }
     this.#batch.push(lines);
   }
@@ -62,9 +78,6 @@ export class BuildLogModel {
   clear(): void {
     this.#batch.clear();
     this.lines = [];
-    this.#ansi = new AnsiUp();
-    this.#ansi.use_classes = true;
-    this.#ansi.escape_html = true;
   }
 
   /** The whole log as plain text (copy). */

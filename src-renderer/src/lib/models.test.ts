@@ -1,6 +1,6 @@
 // The runes models: build log, serial, memory map selection.
 import { describe, expect, it, vi } from 'vitest';
-import { BuildLogModel, MAX_LINES, stripAnsi } from './buildLog.svelte.js';
+import { BuildLogModel, MAX_LINES, lineHtml, stripAnsi } from './buildLog.svelte.js';
 import { SerialModel } from './serial.svelte.js';
 import { MemoryMapModel } from './memoryMapModel.svelte.js';
 import { Batcher, immediate } from './schedule.js';
@@ -10,9 +10,10 @@ describe('BuildLogModel', () => {
     const log = new BuildLogModel(immediate);
     log.append('\x1b[1m\x1b[32m   Compiling\x1b[0m kernel v0.1.0\n<b>raw</b>\n', 'cargo');
     expect(log.lines.map((l) => l.text)).toEqual(['   Compiling kernel v0.1.0', '<b>raw</b>']);
-    expect(log.lines[0].html).toContain('class="ansi-green-fg"');
-    expect(log.lines[0].html).toContain('Compiling</span>');
-    expect(log.lines[1].html).toBe('&lt;b&gt;raw&lt;/b&gt;');
+    expect(lineHtml(log.lines[0])).toContain('class="ansi-green-fg"');
+    expect(lineHtml(log.lines[0])).toContain('Compiling</span>');
+    expect(lineHtml(log.lines[1])).toBe('&#60;b&#62;raw&#60;/b&#62;');
+    expect(lineHtml({ id: 0, source: 'cargo', text: '', raw: '\x1b[31m<i>&' })).toBe('<span class="ansi-red-fg">&lt;i&gt;&amp;</span>');
     expect(log.lines[0].source).toBe('cargo');
   });
 
