@@ -1157,9 +1157,19 @@ export class Assembler {
       first = false;
       cursor = s.start + BigInt(s.size);
     }
-    let end = this.origin;
-    for (const s of progbits) if (s.start + BigInt(s.size) > end) end = s.start + BigInt(s.size);
-    cursor = end;
+    const vstartOf = (s0: Section): void => {
+      const s = s0 as S2;
+      if (s.fixedVstart !== undefined) s.vstart = s.fixedVstart;
+      else if (s.attrs.vfollows) {
+        const f = this.secByName.get(s.attrs.vfollows);
+        s.vstart = f ? alignUp(f.vstart + BigInt(f.size), s.align) : s.start;
+      } else s.vstart = s.start;
+    };
+    progbits.forEach(vstartOf);
+    // nobits sections follow the last progbits section's virtual end (NASM outbin).
+    let last: Section | undefined;
+    for (const s of progbits) if (!last || s.start >= last.start) last = s;
+    cursor = last ? last.vstart + BigInt(last.size) : this.origin;
     for (const s0 of nobits) {
       const s = s0 as S2;
       if (s.attrs.follows) {
@@ -1172,14 +1182,7 @@ export class Assembler {
       place(s, alignUp(cursor, s.align));
       cursor = s.start + BigInt(s.size);
     }
-    for (const s0 of secs) {
-      const s = s0 as S2;
-      if (s.fixedVstart !== undefined) s.vstart = s.fixedVstart;
-      else if (s.attrs.vfollows) {
-        const f = this.secByName.get(s.attrs.vfollows);
-        s.vstart = f ? alignUp(f.vstart + BigInt(f.size), s.align) : s.start;
-      } else s.vstart = s.start;
-    }
+    nobits.forEach(vstartOf);
   }
 
   private applyFixes(): void {
@@ -1212,6 +1215,14 @@ export class Assembler {
     for (const s of progbits) {
       const at = Number(s.start - lo);
       out.set(s.data.buf.subarray(0, Math.min(s.data.len, out.length - at)), at);
+    }
+    return out;
+  }
+
+  mapSymbols(): { name: string; seg: number; off: bigint }[] {
+    const out: { name: string; seg: number; off: bigint }[] = [];
+    for (const [name, s] of this.symbols) {
+      if (s.kind === 'label' && s.value.seg >= 0 && !name.startsWith('..@')) out.push({ name, seg: s.value.seg, off: s.value.n });
     }
     return out;
   }

@@ -5,6 +5,7 @@ import { Diags, type Diagnostic } from './diagnostics.js';
 import { ExprError } from './expr.js';
 import { LexError } from './lexer.js';
 import { formatListing } from './listing.js';
+import { formatMap } from './map.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
 import { Preprocessor, decodeFile } from './preprocessor.js';
 
@@ -16,6 +17,8 @@ export interface AssembleOptions {
   includePaths?: string[];
   defines?: Record<string, string>;
   optimize?: 'x' | '0';
+  /** Output file name shown in a `[map]` file (default: fileName without its extension, as NASM). */
+  outputFile?: string;
 }
 
 export interface AsmSymbol {
@@ -30,6 +33,8 @@ export interface AssembleResult {
   listing: string;
   diagnostics: Diagnostic[];
   ok: boolean;
+  /** Text requested by a `[map ...]` directive; `file` is undefined when NASM would print to stdout. */
+  map?: { file?: string; text: string };
 }
 
 export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
@@ -94,7 +99,17 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     }
     return listing;
   };
+  let map: AssembleResult['map'];
+  if (ok && asm.maps.length) {
+    const words = asm.maps[0].args.trim().split(/\s+/);
+    const kinds = ['all', 'brief', 'sections', 'segments', 'symbols'];
+    const kind = kinds.includes(words[0]?.toLowerCase() ?? '') ? words.shift()!.toLowerCase() : 'all';
+    const file = words.length ? words.join(' ') : undefined;
+    const output = options.outputFile ?? fileName.replace(/\.[^./\\]*$/, '');
+    map = { file, text: formatMap(kind, fileName, output, asm.origin, asm.sections, asm.mapSymbols()) };
+  }
   const result: AssembleResult = {
+    ...(map ? { map } : {}),
     bytes,
     symbols: ok ? asm.symbolTable() : [],
     get listing() {

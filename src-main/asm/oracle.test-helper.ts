@@ -11,6 +11,7 @@ export interface NasmResult {
   stderr: string;
   listing: string;
   errors: { line: number; message: string }[];
+  extra: Record<string, string>;
 }
 
 let tmpRoot: string | undefined;
@@ -23,14 +24,14 @@ function tmpDir(): string {
 }
 
 /** Runs nasm on `src` (plus extra files) in a fresh temp dir used as cwd. */
-export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array>; listing?: boolean; args?: string[] } = {}): NasmResult {
+export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array>; listing?: boolean; args?: string[]; readBack?: string[] } = {}): NasmResult {
   const dir = tmpDir();
   fs.writeFileSync(path.join(dir, 'in.asm'), src);
   for (const [name, data] of Object.entries(opts.files ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), data);
   }
-  const args = ['-f', 'bin', ...(opts.o0 ? ['-O0'] : []), ...(opts.listing ? ['-l', 'out.lst'] : []), ...(opts.args ?? []), '-o', 'out.bin', 'in.asm'];
+  const args = ['-f', 'bin', ...(opts.o0 ? ['-O0'] : []), ...(opts.listing ? ['-l', 'out.lst'] : []), ...(opts.args ?? []), '-o', 'in', 'in.asm'];
   let stderr = '';
   let ok = true;
   try {
@@ -40,10 +41,7 @@ export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string
     ok = false;
     stderr = String((e as { stderr?: string }).stderr ?? '');
   }
-  if (ok) {
-    // Warnings go to stderr even on success; capture them by re-reading is not possible, so rerun cheaply only when needed.
-  }
-  const outPath = path.join(dir, 'out.bin');
+  const outPath = path.join(dir, 'in');
   const bytes = ok && fs.existsSync(outPath) ? new Uint8Array(fs.readFileSync(outPath)) : new Uint8Array(0);
   const lstPath = path.join(dir, 'out.lst');
   const listing = opts.listing && fs.existsSync(lstPath) ? fs.readFileSync(lstPath, 'utf8') : '';
@@ -52,8 +50,10 @@ export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string
     const m = /^in\.asm:(\d+): (?:error|fatal): (.*)$/.exec(l);
     if (m) errors.push({ line: +m[1], message: m[2] });
   }
+  const extra: Record<string, string> = {};
+  for (const f of opts.readBack ?? []) if (fs.existsSync(path.join(dir, f))) extra[f] = fs.readFileSync(path.join(dir, f), 'utf8');
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ok, bytes, stderr, listing, errors };
+  return { ok, bytes, stderr, listing, errors, extra };
 }
 
 export function ours(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array> } = {}): AssembleResult {

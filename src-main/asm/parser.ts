@@ -304,9 +304,17 @@ export class LineParser {
       case 'iend':
         out.push({ k: 'iend', line });
         return;
-      case 'map':
-        out.push({ k: 'map', args: argText(), line });
+      case 'map': {
+        // Keep the file name as written: only re-insert spaces where the source had them.
+        let raw = '';
+        argToks.forEach((t, k) => {
+          const prev = argToks[k - 1];
+          if (prev && t.col > prev.col + prev.v.length) raw += ' ';
+          raw += t.t === 'str' ? t.v : t.v;
+        });
+        out.push({ k: 'map', args: raw, line });
         return;
+      }
       case 'equ':
         throw new ParseError('EQU not preceded by label', toks[0].col);
       case 'times':

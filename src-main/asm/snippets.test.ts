@@ -256,6 +256,17 @@ describe('command-line style options', () => {
     const r = ours(src, { files: { 'data.bin': bin } });
     expect(hex(r.bytes)).toBe(hex(n.bytes));
   });
+  it('[map] files match NASM', () => {
+    for (const kind of ['all', 'brief', 'sections', 'symbols']) {
+      const src = `[map ${kind} out.map]\norg 0x1000\nstart: mov ax, d1\nsection .data\nd1: dw 5\nsection .ro align=16\nro: db 1\nsection .bss\nb1: resd 4\nsection .vx vstart=0x9000\nvx1: nop\nsection .st follows=.data vstart=0x8000\nsx1: jmp vx1\n`;
+      const n = runNasm(src, { readBack: ['out.map'] });
+      expect(n.ok, n.stderr).toBe(true);
+      const r = ours(src);
+      expect(hex(r.bytes)).toBe(hex(n.bytes));
+      expect(r.map?.file).toBe('out.map');
+      expect(r.map?.text).toBe(n.extra['out.map']);
+    }
+  });
   it('-O0 matches NASM -O0', () => {
     const src = 'add ax, 5\npush 5\njmp x\nje x\nx: nop\nbits 64\nmov rax, 1\n';
     const n = runNasm(src, { o0: true });

@@ -16,6 +16,12 @@ Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
 example:
   bootlab asm -i resources/bootloader/ -o boot.bin -l boot.lst resources/bootloader/bootloader.asm`;
 
+/** NASM's default output name: the input without its extension, or nasm.out when that is the input itself. */
+function defaultOutput(input: string): string {
+  const stripped = input.replace(/\.[^./\\]*$/, '');
+  return stripped === input ? 'nasm.out' : stripped;
+}
+
 export const asmCommand = {
   name: 'asm',
   summary: 'assemble a NASM-dialect source to a flat binary',
@@ -87,8 +93,10 @@ export const asmCommand = {
       io.stderr(`bootlab asm: unable to open input file \`${input}': ${(e as Error).message}\n`);
       return 1;
     }
+    const outPath = out ?? defaultOutput(input);
     const result = assemble(source, {
       fileName: input,
+      outputFile: outPath,
       includePaths,
       defines,
       optimize,
@@ -111,10 +119,19 @@ export const asmCommand = {
       }
     }
     if (!result.ok) return 1;
-    const outPath = out ?? input.replace(/\.[^./\\]*$/, '');
-    const finalOut = outPath === input ? input + '.bin' : outPath;
+    if (result.map) {
+      if (result.map.file === undefined) io.stdout(result.map.text);
+      else {
+        try {
+          fs.writeFileSync(path.resolve(io.cwd, result.map.file), result.map.text);
+        } catch (e) {
+          io.stderr(`bootlab asm: unable to write map file: ${(e as Error).message}\n`);
+          return 1;
+        }
+      }
+    }
     try {
-      fs.writeFileSync(path.resolve(io.cwd, finalOut), result.bytes);
+      fs.writeFileSync(path.resolve(io.cwd, outPath), result.bytes);
     } catch (e) {
       io.stderr(`bootlab asm: unable to write output: ${(e as Error).message}\n`);
       return 1;

@@ -1,5 +1,6 @@
 // The registry of `bootlab` subcommands, in the order `bootlab --help` lists them.
 import type { CliCommand } from '../command.js';
+import { asmCommand } from './asm.js';
 import { buildCommand } from './build.js';
 import { doctorCommand } from './doctor.js';
 import { imageCommand } from './image.js';
@@ -8,4 +9,4 @@ import { runnerCommand } from './runner.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 
-export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, imageCommand, serveCommand, doctorCommand];
+export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, imageCommand, asmCommand, serveCommand, doctorCommand];
