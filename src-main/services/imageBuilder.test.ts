@@ -190,6 +190,7 @@ describe('booting in QEMU', () => {
       ['static-both', 'map_physical_memory,recursive_page_table', true],
       ['static-shared', 'map_physical_memory,shared_pages', true, ['-C', `link-arg=-T${join(CONFORMANCE_DIR, 'shared-pages.ld')}`]],
       ['static-big', 'map_physical_memory,big', true],
+      ['static-higher-half', 'map_physical_memory,recursive_page_table', true, ['-C', 'code-model=kernel', '-C', 'link-arg=--image-base=0xffffffff80000000']],
     ];
     for (const [name, features, isStatic, link] of variants) {
       const args = features ? ['--features', features] : [];
@@ -211,6 +212,7 @@ describe('booting in QEMU', () => {
     ['static-rec', ['recursive_page_table']],
     ['static-both', ['map_physical_memory', 'recursive_page_table']],
     ['static-vga', ['vga_320x200']],
+    ['static-higher-half', ['map_physical_memory', 'recursive_page_table']],
     ['pie-none', []],
     ['pie-both-sse', ['map_physical_memory', 'recursive_page_table', 'sse']],
   ];
