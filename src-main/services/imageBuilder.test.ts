@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../asm/index.js';
 import { parseBootLog, parseRegionLines } from '../image/bootLog.js';
 import { PLAN_OFFSETS } from '../image/disk.js';
+import { imageCommand } from '../cli/commands/image.js';
 import { cargoInvocation } from './cargo.js';
 import { assembleBootloader, buildDiskImage, defaultResourcesDir, scratchDir } from './imageBuilder.js';
 import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
@@ -292,6 +293,29 @@ describe('booting in QEMU', () => {
       expect(run.status).toBe(33);
       expect(parseBootLog(run.hostLog).payloadRead?.method).toBe('bios');
     }
+  });
+
+  it('bootlab image prints the layout it chose, takes features from a manifest, and reports errors', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd: work, env: process.env };
+    const image = join(work, 'cli.img');
+    expect(await imageCommand.run([elves.sample!, '-o', image, '--manifest', join(REPO_ROOT, 'resources', 'sample-kernel', 'Cargo.toml')], io)).toBe(0);
+    const text = out.join('');
+    expect(text).toContain(image);
+    expect(text).toMatch(/features: map_physical_memory \(BootInfo 1584 bytes\)/);
+    expect(text).toMatch(/physical memory offset: 0x18000000000/);
+    expect(text).toMatch(/stack: 0x10000002000\.\.0x10000202000 \(512 pages, guard page 0x10000001000\)/);
+    expect(text).toMatch(/segment \d+: 0x[0-9a-f]+\.\.0x[0-9a-f]+ R-X/);
+    expect(existsSync(image)).toBe(true);
+    expect(readFileSync(image).length % 512).toBe(0);
+    out.length = 0;
+    expect(await imageCommand.run([elves['static-none']!, '-o', image, '--features', 'recursive_page_table,sse'], io)).toBe(0);
+    expect(out.join('')).toMatch(/features: recursive_page_table, sse \(BootInfo 1584 bytes\)/);
+    expect(await imageCommand.run([elves['static-none']!, '-o', image, '--features', 'turbo'], io)).toBe(1);
+    expect(err.join('')).toMatch(/unknown bootloader feature "turbo"/);
+    expect(await imageCommand.run([elves['static-none']!], io)).toBe(2);
+    expect(err.join('')).toMatch(/-o DISK_IMAGE is missing/);
   });
 
   describe('corrupt images say so on VGA, serial and the host log, and halt (no reboot loop)', () => {
