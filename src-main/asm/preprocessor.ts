@@ -65,6 +65,8 @@ interface Cond {
 }
 
 const MAX_INCLUDE_DEPTH = 50;
+const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'ne'], ['z', 'nz'], ['be', 'nbe'], ['a', 'na'], ['s', 'ns'], ['p', 'np'], ['pe', 'po'], ['l', 'nl'], ['ge', 'nge'], ['le', 'nle'], ['g', 'ng']];
+const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
 const ID_RE = /[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*/g;
 const MAX_LINES = 2_000_000;
 
@@ -168,7 +170,7 @@ export class Preprocessor {
   private conds: Cond[] = [];
   private macroCounter = 0;
   private uniqueCounter = 0;
-  private lastLocalMac: MacroCtx | undefined;
+  private contexts: { name: string; id: number }[] = [];
 
   constructor(
     private opts: PreprocessOptions,
@@ -335,6 +337,7 @@ export class Preprocessor {
     let text = rawText;
     const mac = f.kind === 'file' ? undefined : this.currentMac();
     if (mac && text.includes('%')) text = this.substParams(text, mac);
+    if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
 
     const t2 = text.trimStart();
     const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
@@ -363,6 +366,13 @@ export class Preprocessor {
           return;
         }
       }
+    }
+    const bm = /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i.exec(expanded);
+    if (bm) {
+      // NASM's `bits` is a standard macro that also defines __?BITS?__.
+      const v = bm[1] ?? bm[2];
+      this.smacros.set('__?BITS?__', { params: null, body: v, ci: false });
+      this.smacros.set('__BITS__', { params: null, body: v, ci: false });
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
   }
@@ -457,12 +467,26 @@ export class Preprocessor {
       } else if ((m = /^(\d+)/.exec(rest))) {
         out += m[1] === '0' || m[1] === '00' ? (m[1] === '0' ? String(mac.args.length) : '') : this.param(mac, parseInt(m[1], 10));
         i += m[0].length;
-      } else if ((m = /^-(\d+)/.exec(rest))) {
-        out += this.param(mac, parseInt(m[1], 10));
+      } else if ((m = /^([-+])(\d+)/.exec(rest))) {
+        // %-N / %+N: parameter N as a condition code, inverted or as is.
+        const cc = this.param(mac, parseInt(m[2], 10)).trim();
+        out += m[1] === '-' ? (INVERSE_CC[cc.toLowerCase()] ?? cc) : cc;
         i += m[0].length;
       } else out += c;
     }
     return out;
+  }
+
+  /** `%$name` is local to the innermost %push context, `%$$name` to the one below it, and so on. */
+  private substContext(text: string, pos: Pos): string {
+    return text.replace(/%(\$+)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/g, (all, dollars: string, name: string) => {
+      const ctx = this.contexts[this.contexts.length - dollars.length];
+      if (!ctx) {
+        this.error(pos, `\`${all}': context stack is only ${this.contexts.length} level${this.contexts.length === 1 ? '' : 's'} deep`, 'early');
+        return all;
+      }
+      return `..@${ctx.id}.${name}`;
+    });
   }
 
   private param(mac: MacroCtx, n: number): string {
@@ -694,9 +718,11 @@ export class Preprocessor {
         else r = toks.length === 1 && toks[0].t === 'id';
         break;
       }
-      case 'ifctx':
-        r = false;
+      case 'ifctx': {
+        const top = this.contexts[this.contexts.length - 1];
+        r = !!top && rest.trim().split(/\s+/).includes(top.name);
         break;
+      }
       default:
         this.error(pos, `unknown preprocessor directive \`%${kind}'`, 'early');
         r = false;
@@ -923,13 +949,22 @@ export class Preprocessor {
         } else this.error(pos, text);
         break;
       }
+      case 'push':
+      case 'repl': {
+        const name = body.trim().split(/\s+/)[0] ?? '';
+        if (d === 'push') this.contexts.push({ name, id: ++this.macroCounter });
+        else if (this.contexts.length) this.contexts[this.contexts.length - 1].name = name;
+        else this.error(pos, '`%repl\': context stack is empty', 'early');
+        break;
+      }
+      case 'pop':
+        if (!this.contexts.length) this.error(pos, '`%pop\': context stack is already empty', 'early');
+        else this.contexts.pop();
+        break;
       case 'use':
       case 'line':
       case 'pragma':
       case 'clear':
-      case 'push':
-      case 'pop':
-      case 'repl':
       case 'arg':
       case 'local':
       case 'stacksize':

@@ -6,6 +6,11 @@ import { assemble } from './index.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 const ACCEPTED: string[] = [
+  "%macro if 1|%push if|j%-1 %$ifnot|%endmacro|%macro endif 0|%$ifnot:|%pop|%endmacro|mov ax, 1|if e|nop|endif|if ne|inc ax|endif",
+  "%push a|%$x: nop|%push b|%$x: nop|jmp %$$x|%pop|jmp %$x|%pop",
+  "%push foo|%ifctx foo|db 1|%endif|%repl bar|%ifctx bar|db 2|%endif|%pop",
+  "bits 32|db __BITS__|bits 64|db __?BITS?__|[bits 16]|db __BITS__",
+  "%macro m 0|%push|%%a: db 1|%pop|%endmacro|m|m",
   "%xdefine a 1|%define b a|%xdefine c b|%define a 2|db a, b, c",
   "%assign x 5|%assign x x*2+1|db x",
   "%define f(x,y) x+y*2|db f(1,2), f((1+1),3)",
