@@ -180,7 +180,7 @@ long_entry:
     mov eax, [PLAN + P_OFF_PHYS]
     test eax, eax
     jz .bi_no_phys
-    mov rdx, [PLAN + P_PHYS_OFFSET]
+    mov rdx, [PLAN + P_PHYS_FIELD]
     mov [rbp + rax], rdx
 .bi_no_phys:
     mov eax, [PLAN + P_OFF_TLS]

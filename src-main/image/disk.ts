@@ -35,6 +35,7 @@ export const RUN_FLAG = { writable: 1, executable: 2, data: 4 } as const;
  *   0x78 u32 BootInfo size   0x7C u32 offset of recursive addr (0: none)
  *   0x80 u32 offset of physical memory offset (0: none)   0x84 u32 offset of TLS template
  *   0x88 u32 run count       0x8C u32 zero pages        0x90 u64 plan checksum (computed with this field 0)
+ *   0x98 u64 the value BootInfo.physical_memory_offset gets (the offset as the metadata wrote it)
  *   0x100 runs, 32 bytes each: u64 vaddr, u64 pages, u32 flags (RUN_FLAG), u32 0, u64 first payload page
  */
 export const PLAN_OFFSETS = {
@@ -63,6 +64,7 @@ export const PLAN_OFFSETS = {
   runCount: 0x88,
   zeroPages: 0x8c,
   planChecksum: 0x90,
+  physOffsetField: 0x98,
 } as const;
 
 /**
@@ -119,6 +121,7 @@ export function encodePlan(plan: LoadPlan, payloadLba: number, options: { hostLo
   v.setBigUint64(O.stackPages, BigInt(plan.stack.pages), true);
   v.setBigUint64(O.bootInfo, plan.bootInfo.address, true);
   v.setBigUint64(O.physOffset, plan.physicalMemoryOffset ?? 0n, true);
+  v.setBigUint64(O.physOffsetField, plan.physicalMemoryOffsetField ?? plan.physicalMemoryOffset ?? 0n, true);
   v.setBigUint64(O.recursiveIndex, BigInt(plan.recursiveIndex), true);
   v.setBigUint64(O.recursiveAddr, plan.recursivePageTableAddr ?? 0n, true);
   v.setBigUint64(O.tlsStart, plan.tls.start, true);

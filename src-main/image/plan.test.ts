@@ -173,11 +173,19 @@ describe('[package.metadata.bootloader] (BOOT-CONTRACT section 6)', () => {
   it('accepts the four keys with the right types', () => {
     expect(parseBootloaderMetadata({ 'physical-memory-offset': '0x10000000000', 'kernel-stack-size': 128, 'kernel-stack-address': '4096000', 'boot-info-address': '0x4000_0000_0000' })).toEqual({
       physicalMemoryOffset: 0x100_0000_0000n,
+      physicalMemoryOffsetRaw: 0x100_0000_0000n,
       kernelStackSize: 128,
       kernelStackAddress: 4096000n,
       bootInfoAddress: 0x4000_0000_0000n,
     });
     expect(parseBootloaderMetadata(undefined)).toEqual({});
+  });
+
+  it('accepts the README-style "0x0000f00000000000" like VirtAddr::new: mapped sign-extended, BootInfo keeps the value', () => {
+    const plan = makePlan(standard(), { features: ['map_physical_memory'], bootloaderMetadata: { 'physical-memory-offset': '0x0000f00000000000' } });
+    expect(plan.physicalMemoryOffset).toBe(0xffff_f000_0000_0000n);
+    expect(plan.physicalMemoryOffsetField).toBe(0x0000_f000_0000_0000n);
+    expect(makePlan(standard(), { features: ['map_physical_memory'] }).physicalMemoryOffsetField).toBe(0x180_0000_0000n);
   });
 
   it('rejects unknown keys and wrong types, naming the key', () => {
@@ -189,7 +197,7 @@ describe('[package.metadata.bootloader] (BOOT-CONTRACT section 6)', () => {
     planError(() => parseBootloaderMetadata({ 'kernel-stack-size': 0 }), 'kernel-stack-size', /greater than 0/);
     planError(() => parseBootloaderMetadata({ 'kernel-stack-address': '0x1234' }), 'kernel-stack-address', /not 4 KiB aligned/);
     planError(() => parseBootloaderMetadata({ 'boot-info-address': 'lots' }), 'boot-info-address', /not a number/);
-    planError(() => parseBootloaderMetadata({ 'boot-info-address': '0x800000000000' }), 'boot-info-address', /canonical/);
+    planError(() => parseBootloaderMetadata({ 'boot-info-address': '0x1000000000000' }), 'boot-info-address', /canonical/);
     planError(() => parseBootloaderMetadata({ 'physical-memory-offset': '0x10000001000' }), 'physical-memory-offset', /2 MiB aligned/);
   });
 

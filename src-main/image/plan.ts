@@ -96,6 +96,13 @@ export interface LoadPlan {
   stack: { guard: bigint; bottom: bigint; top: bigint; pages: number };
   bootInfo: { address: bigint; layout: BootInfoLayout };
   physicalMemoryOffset?: bigint;
+  /**
+   * The value BootInfo.physical_memory_offset holds: the offset as written in the metadata.
+   * It differs from `physicalMemoryOffset` only for a value like "0x0000f00000000000" (bit 47
+   * set, bits 48-63 clear), which bootloader 0.9 accepts and maps sign-extended, exactly as
+   * x86_64's VirtAddr::new does with it in the kernel.
+   */
+  physicalMemoryOffsetField?: bigint;
   recursiveIndex: number;
   recursivePageTableAddr?: bigint;
   tls: { start: bigint; fileSize: bigint; memSize: bigint };
@@ -147,6 +154,8 @@ const METADATA_KEYS: Record<string, 'address' | 'pages'> = {
 
 export interface BootloaderMetadata {
   physicalMemoryOffset?: bigint;
+  /** As written (see LoadPlan.physicalMemoryOffsetField). */
+  physicalMemoryOffsetRaw?: bigint;
   kernelStackAddress?: bigint;
   kernelStackSize?: number;
   bootInfoAddress?: bigint;
@@ -176,12 +185,17 @@ export function parseBootloaderMetadata(meta: Record<string, unknown> | undefine
     else throw new PlanError(key, `${where}: "${value}" is not a number ("0x..." or decimal)`);
     if (n > 0xffff_ffff_ffff_ffffn) throw new PlanError(key, `${where}: ${value} does not fit in 64 bits`);
     if (n % PAGE !== 0n) throw new PlanError(key, `${where}: ${value} is not 4 KiB aligned`);
-    if (!isCanonical(n)) throw new PlanError(key, `${where}: ${value} is not a canonical x86-64 address`);
+    // Like x86_64's VirtAddr::new (what bootloader 0.9 uses): canonical, or bit 47 set with
+    // bits 48-63 clear, which is sign-extended (the README's "0x0000f00000000000").
+    const top = n >> 47n;
+    if (top !== 0n && top !== 1n && top !== 0x1ffffn) throw new PlanError(key, `${where}: ${value} is not a canonical x86-64 address`);
+    const canonical = top === 1n ? n | 0xffff_0000_0000_0000n : n;
     if (key === 'physical-memory-offset') {
       if (n % 0x200000n !== 0n) throw new PlanError(key, `${where}: ${value} is not 2 MiB aligned (physical memory is mapped with 2 MiB pages)`);
-      out.physicalMemoryOffset = n;
-    } else if (key === 'kernel-stack-address') out.kernelStackAddress = n;
-    else out.bootInfoAddress = n;
+      out.physicalMemoryOffset = canonical;
+      out.physicalMemoryOffsetRaw = n;
+    } else if (key === 'kernel-stack-address') out.kernelStackAddress = canonical;
+    else out.bootInfoAddress = canonical;
   }
   return out;
 }
@@ -406,6 +420,7 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     stack: { guard, bottom, top, pages: stackPages },
     bootInfo: { address: bootInfoAddress, layout: bootInfoLayout(features) },
     physicalMemoryOffset,
+    physicalMemoryOffsetField: physicalMemoryOffset === undefined ? undefined : (meta.physicalMemoryOffsetRaw ?? physicalMemoryOffset),
     recursiveIndex,
     recursivePageTableAddr,
     tls,
