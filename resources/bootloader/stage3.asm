@@ -10,9 +10,10 @@
 ;           (BOOT-CONTRACT section 3); write the host log to port 0xE9 when the plan asks.
 ; On exit:  CPU state of BOOT-CONTRACT section 5: CR3 = the kernel's tables, SS = 0,
 ;           DS = ES = SEL_DATA, RSP = stack top - 8 (near call), RDI = BootInfo address,
-;           interrupts off, DF = 0, SSE enabled only with the sse feature. If the kernel
-;           returns, the loader halts forever.
-; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt.
+;           interrupts off, DF = 0, zero-length IDT, SSE enabled only with the sse feature.
+;           If the kernel returns, the loader halts forever.
+; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt; a CPU exception while
+;           stage3 runs is caught by the loader's own IDT and reported the same way.
 
     bits 64
 long_entry:
@@ -26,6 +27,7 @@ long_entry:
     mov rsp, STACK_TOP
     cld
     STAGE ST_LONG
+    call install_loader_idt
     mov r14, 0x000FFFFFFFFFF000
 
     ; --- payload checksum -----------------------------------------------------------------
@@ -213,6 +215,7 @@ long_entry:
     or eax, (1 << 9) | (1 << 10)
     mov cr4, rax
 .no_sse:
+    lidt [idt_null]
     mov rcx, [stack_top]
     mov rdi, [PLAN + P_BOOT_INFO]
     mov rbx, [PLAN + P_ENTRY]
@@ -229,6 +232,76 @@ kernel_returned:
     cli
     hlt
     jmp kernel_returned
+
+; ---------------------------------------------------------------------------------------
+; install_loader_idt: gates 0-31 -> exc_stubs (8 bytes each: call exc_common), for stage3 only.
+install_loader_idt:
+    lea rsi, [exc_stubs]
+    mov edi, LOADER_IDT
+    xor ecx, ecx
+.gate:
+    mov rax, rsi
+    mov [rdi], ax
+    mov word [rdi + 2], SEL_CODE64
+    mov word [rdi + 4], 0x8E00
+    shr rax, 16
+    mov [rdi + 6], ax
+    shr rax, 16
+    mov [rdi + 8], eax
+    mov dword [rdi + 12], 0
+    add rsi, 8
+    add rdi, 16
+    inc ecx
+    cmp ecx, 32
+    jb .gate
+    mov word [LOADER_IDTR], 32 * 16 - 1
+    mov qword [LOADER_IDTR + 2], LOADER_IDT
+    lidt [LOADER_IDTR]
+    ret
+
+    align 8
+exc_stubs:
+%rep 32
+    call exc_common
+    align 8
+%endrep
+
+; exc_common: the vector is the stub's index; "CPU exception 0xNN in the loader" and halt.
+exc_common:
+    pop rax
+    sub rax, exc_stubs + 5
+    shr eax, 3
+    mov ebx, eax
+    mov edi, EXC_MSG
+    lea rsi, [msg_exception]
+.copy:
+    lodsb
+    stosb
+    test al, al
+    jnz .copy
+    dec rdi
+    mov eax, ebx
+    shr eax, 4
+    call .digit
+    mov eax, ebx
+    and eax, 15
+    call .digit
+    lea rsi, [msg_exception_tail]
+.tail:
+    lodsb
+    stosb
+    test al, al
+    jnz .tail
+    mov esi, EXC_MSG
+    jmp fail64
+.digit:
+    add al, '0'
+    cmp al, '9'
+    jbe .store
+    add al, 'a' - '0' - 10
+.store:
+    stosb
+    ret
 
 ; ---------------------------------------------------------------------------------------
 ; alloc_pt: RAX = a zeroed page-table frame. Preserves everything else.
@@ -898,6 +971,8 @@ msg_bad_payload: db "corrupt image: payload checksum mismatch", 0
 msg_no_mem64:    db "not enough memory for the kernel, its stack and page tables", 0
 msg_collision:   db "page-table collision: an address is mapped twice", 0
 msg_map_full:    db "the memory map has more than 64 regions", 0
+msg_exception:   db "CPU exception 0x", 0
+msg_exception_tail: db " in the loader (a Bootlab bug: please report it)", 0
 
 log_header:   db "bootlab-boot-log 1", 10, 0
 log_stage:    db "stage ", 0
