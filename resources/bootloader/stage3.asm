@@ -47,6 +47,10 @@ long_entry:
     cmp rax, [PLAN + P_PAYLOAD_CK]
     je .sum_ok
     lea rsi, [msg_bad_payload]
+    cmp byte [dma_used], 0
+    je .bad_sum
+    lea rsi, [msg_bad_payload_dma]
+.bad_sum:
     jmp fail64
 .sum_ok:
     STAGE ST_CHECKSUM
@@ -968,6 +972,7 @@ serial64:
 
 ; ---------------------------------------------------------------------------------------
 msg_bad_payload: db "corrupt image: payload checksum mismatch", 0
+msg_bad_payload_dma: db "corrupt image: payload checksum mismatch (read by IDE DMA; if the image is intact, please report this machine)", 0
 msg_no_mem64:    db "not enough memory for the kernel, its stack and page tables", 0
 msg_collision:   db "page-table collision: an address is mapped twice", 0
 msg_map_full:    db "the memory map has more than 64 regions", 0
