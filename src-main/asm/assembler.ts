@@ -5,7 +5,7 @@
 // passes repeat until no label moves, then a final pass emits bytes.
 
 import { Diags, type Pos } from './diagnostics.js';
-import { encode, EncodeError, hasShortForm, isShortOnly, type Encoded, type Fix } from './encoder.js';
+import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type Encoded, type Fix } from './encoder.js';
 import { evaluate, ExprError, isConstExpr, usesHere, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
@@ -109,6 +109,8 @@ export class Assembler {
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
+  /** One encoding environment, updated per instruction (avoids an allocation per encode). */
+  private env: EncodeEnv = { bits: 16, seg: 0, off: 0, eval: (e: Expr) => this.eval(e), o0: false, defaultRel: false, final: false };
   /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
   private sharedCache = new Map<Insn, StmtCache>();
   private stmtIndex = 0;
@@ -124,6 +126,7 @@ export class Assembler {
     private incbins: Map<string, Uint8Array | undefined>,
   ) {
     this.getSection('.text', true);
+    this.env.o0 = o0;
   }
 
   private pos(line: number): Pos {
@@ -1077,7 +1080,7 @@ export class Assembler {
       });
       cache = constant ? { bits: -1, size: 0 } : { bits: -2, size: 0 };
       this.caches[idx] = cache;
-      if (constant) this.sharedCache.set(insn, cache);
+      if (constant && insn.shared) this.sharedCache.set(insn, cache);
     }
     if (cache.bits === this.bits && cache.enc) {
       if (this.phase !== 'final') {
@@ -1089,15 +1092,12 @@ export class Assembler {
         return;
       }
     }
-    const env = {
-      bits: this.bits,
-      seg: this.cur,
-      off: this.cur < 0 ? this.absOff : this.sections[this.cur].size,
-      eval: (e: Expr) => this.eval(e),
-      o0: this.o0,
-      defaultRel: this.defaultRel,
-      final: this.phase === 'final',
-    };
+    const env = this.env;
+    env.bits = this.bits;
+    env.seg = this.cur;
+    env.off = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
+    env.defaultRel = this.defaultRel;
+    env.final = this.phase === 'final';
     this.undefinedName = undefined;
     let enc: Encoded;
     try {

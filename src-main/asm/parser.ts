@@ -18,6 +18,7 @@ export interface Insn {
   ops: Operand[];
   prefixes: string[]; // lock rep repe repne, segment names, o16 o32 o64 a16 a32 a64
   col: number;
+  shared?: boolean; // the same object serves several identical source lines
 }
 
 export type StmtBody =
@@ -98,8 +99,10 @@ export class LineParser {
     const before = out.length;
     this.parseToks(toks, line, out, text.length + 1);
     // Local labels (`.x`), labels and anything with a dot are context-dependent: never cached.
-    if (out.length === before + 1 && !text.includes('.') && !/['"`]/.test(text) && (out[before].k === 'insn' || out[before].k === 'data') && this.cache.size < 100_000) {
-      this.cache.set(text, out[before]);
+    const st = out[before];
+    if (out.length === before + 1 && this.cache.size < 8192 && (st.k === 'insn' || st.k === 'data') && !text.includes('.') && !/['"`]/.test(text)) {
+      if (st.k === 'insn') st.insn.shared = true;
+      this.cache.set(text, st);
     }
   }
 

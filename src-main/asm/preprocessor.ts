@@ -189,7 +189,10 @@ export class Preprocessor {
       this.smacros.set(k, { params: null, body: v, ci: false });
       this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
     }
-    for (const [k, v] of Object.entries(opts.defines ?? {})) this.smacros.set(k, { params: null, body: v, ci: false });
+    for (const [k, v] of Object.entries(opts.defines ?? {})) {
+      this.smacros.set(k, { params: null, body: v, ci: false });
+      this.userSmacros = true;
+    }
   }
 
   run(source: string): PLine[] {
@@ -495,13 +498,18 @@ export class Preprocessor {
     return mac.args[n - 1] ?? '';
   }
 
+  private userSmacros = false;
+
   private defineSmacro(name: string, m: SMacro): void {
+    this.userSmacros = true;
     if (m.ci) this.smacrosCI.set(name.toLowerCase(), m);
     else this.smacros.set(name, m);
   }
 
   /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
   private mentionsSmacro(text: string): boolean {
+    // Only the predefined `__...__` macros exist until the source defines its own.
+    if (!this.userSmacros && !text.includes('__')) return false;
     ID_RE.lastIndex = 0;
     let m: RegExpExecArray | null;
     const ci = this.smacrosCI.size > 0;
