@@ -32,7 +32,7 @@ interface QemuRun {
 }
 
 /** Boots an image; stops early (kills QEMU) once `until` matches the serial output. */
-function boot(image: string, options: { until?: RegExp; timeoutMs?: number; machine?: string[]; cpu?: string; driveOptions?: string } = {}): Promise<QemuRun> {
+function boot(image: string, options: { until?: RegExp; timeoutMs?: number; machine?: string[]; cpu?: string; memory?: string; driveOptions?: string } = {}): Promise<QemuRun> {
   const debugcon = `${image}.debugcon`;
   const vgaDump = `${image}.vga`;
   rmSync(debugcon, { force: true });
@@ -40,6 +40,7 @@ function boot(image: string, options: { until?: RegExp; timeoutMs?: number; mach
   const args = [
     ...(options.machine ?? []),
     ...(options.cpu ? ['-cpu', options.cpu] : []),
+    ...(options.memory ? ['-m', options.memory] : []),
     '-drive', `format=raw,file=${image}${options.driveOptions ?? ''}`,
     '-nic', 'none', '-display', 'none', '-no-reboot',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
@@ -282,6 +283,19 @@ describe('booting in QEMU', () => {
     expect(log.physicalMemory?.end).toBe(Math.max(...log.e820.map((r) => r.end)));
     expect(log.pageTableFrames!.end - log.pageTableFrames!.start).toBeGreaterThan(1024 * 4096);
     expect(log.memoryMap.filter((r) => r.type === 'PageTable')).toEqual([{ start: log.pageTableFrames!.start, end: log.pageTableFrames!.end, type: 'PageTable' }]);
+  });
+
+  it('boots with other memory sizes: 64 MiB, and 5 GiB (usable RAM above 4 GiB)', async () => {
+    const image = join(work, 'memory.img');
+    await buildDiskImage({ kernelPath: elves['static-both']!, outPath: image, features: ['map_physical_memory', 'recursive_page_table'], hostLog: true });
+    for (const memory of ['64M', '5G']) {
+      const run = await boot(image, { memory });
+      expect(checks(run.serial).failed).toEqual([]);
+      expect(run.status).toBe(33);
+      const log = parseBootLog(run.hostLog);
+      expect(log.memoryMap).toEqual(parseRegionLines(run.serial));
+      if (memory === '5G') expect(log.memoryMap).toContainEqual({ start: 0x1_0000_0000, end: 0x1_8000_0000, type: 'Usable' });
+    }
   });
 
   it('falls back to BIOS reads when the boot disk is not an IDE primary master (AHCI, virtio)', async () => {
