@@ -380,6 +380,12 @@ describe('booting in QEMU', () => {
       await buildDiskImage({ kernelPath: elves['static-none']!, outPath: image, hostLog: true });
       expectHalt(await boot(image, { cpu: 'qemu32', until: /Bootlab: .*\r\n/, timeoutMs: 20_000 }), /this CPU does not support 64-bit long mode \(x86-64\)/);
     });
+    it('not enough memory, before loading and while building page tables', async () => {
+      const image = join(work, 'big-small-ram.img');
+      await buildDiskImage({ kernelPath: elves['static-big']!, outPath: image, features: ['map_physical_memory'], hostLog: true });
+      expectHalt(await boot(image, { memory: '32M', until: /Bootlab: .*\r\n/, timeoutMs: 30_000 }), /not enough memory to load the kernel/);
+      expectHalt(await boot(image, { memory: '38M', until: /Bootlab: .*\r\n/, timeoutMs: 30_000 }), /not enough memory for the kernel, its stack and page tables/);
+    });
     it('truncated image: the disk read fails', async () => {
       const run = await corrupt('truncated', (img, _p, payload) => img.subarray(0, payload + 512));
       expectHalt(run, /disk read failed/);
