@@ -78,12 +78,18 @@ export class ByteBuf {
   }
 }
 
+// Constant encodings of parsed instructions that identical source lines share (see parser.ts);
+// kept across assemble() calls, like the parse cache, so re-assembling a file is cheap.
+const SHARED_OX = new Map<Insn, StmtCache>();
+const SHARED_O0 = new Map<Insn, StmtCache>();
+
 const MAX_PASSES = 10_000;
 const MAX_STALL = 1_000;
 const MAX_OUTPUT = 1 << 28;
 
 interface StmtCache {
   bits: number;
+  rel?: boolean; // `default rel` in effect when encoded
   size: number;
   enc?: Encoded;
 }
@@ -112,7 +118,7 @@ export class Assembler {
   /** One encoding environment, updated per instruction (avoids an allocation per encode). */
   private env: EncodeEnv = { bits: 16, seg: 0, off: 0, eval: (e: Expr) => this.eval(e), o0: false, defaultRel: false, final: false };
   /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
-  private sharedCache = new Map<Insn, StmtCache>();
+  private sharedCache: Map<Insn, StmtCache>;
   private stmtIndex = 0;
   /** Passes run, including the final one (NASM's -Ov count without its stabilization pass). */
   passCount = 0;
@@ -127,6 +133,7 @@ export class Assembler {
   ) {
     this.getSection('.text', true);
     this.env.o0 = o0;
+    this.sharedCache = o0 ? SHARED_O0 : SHARED_OX;
   }
 
   private pos(line: number): Pos {
@@ -1080,9 +1087,12 @@ export class Assembler {
       });
       cache = constant ? { bits: -1, size: 0 } : { bits: -2, size: 0 };
       this.caches[idx] = cache;
-      if (constant && insn.shared) this.sharedCache.set(insn, cache);
+      if (constant && insn.shared) {
+        if (this.sharedCache.size > 60_000) this.sharedCache.clear();
+        this.sharedCache.set(insn, cache);
+      }
     }
-    if (cache.bits === this.bits && cache.enc) {
+    if (cache.bits === this.bits && cache.enc && cache.rel === this.defaultRel) {
       if (this.phase !== 'final') {
         this.advance(cache.size);
         return;
@@ -1117,6 +1127,7 @@ export class Assembler {
       if (enc.shortCheck !== undefined) this.err(line, 'short jump is out of range');
     }
     if (cache.bits !== -2) {
+      cache.rel = this.defaultRel;
       cache.bits = this.bits;
       cache.size = enc.bytes.length;
       cache.enc = enc;

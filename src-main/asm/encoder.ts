@@ -412,10 +412,12 @@ const PREFIX_BYTES: Record<string, number> = {
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
 
 function writeLE(out: number[], v: bigint, size: number): void {
-  let x = BigInt.asUintN(size * 8, v);
-  for (let i = 0; i < size; i++) {
-    out.push(Number(x & 0xffn));
-    x >>= 8n;
+  // Two BigInt operations instead of two per byte: this runs for every immediate and displacement.
+  const lo = Number(BigInt.asUintN(32, v));
+  for (let i = 0; i < size && i < 4; i++) out.push((lo >>> (8 * i)) & 0xff);
+  if (size > 4) {
+    const hi = Number(BigInt.asUintN(32, v >> 32n));
+    for (let i = 4; i < size; i++) out.push((hi >>> (8 * (i - 4))) & 0xff);
   }
 }
 

@@ -75,6 +75,13 @@ export function isReservedWord(w: string): boolean {
   return MNEMONICS.has(l) || l in DATA_UNITS || l in RES_UNITS || PREFIXES.has(l) || DIRECTIVES.has(l);
 }
 
+/**
+ * Lines that parse to one position-independent statement are parsed once per distinct text, also
+ * across assemble() calls: the parsed form is immutable and depends on nothing but the text
+ * (lines with local labels, labels, dots or strings are never cached).
+ */
+const PARSE_CACHE = new Map<string, StmtBody>();
+
 export class LineParser {
   /** The last non-local label: `.x` becomes `<base>.x`. */
   localBase = '';
@@ -85,11 +92,9 @@ export class LineParser {
     return name;
   };
 
-  /** Lines that parse to one position-independent statement are parsed once per distinct text. */
-  private cache = new Map<string, StmtBody>();
 
   parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
-    const hit = this.cache.get(text);
+    const hit = PARSE_CACHE.get(text);
     if (hit) {
       out.push({ ...hit, line } as Stmt);
       return;
@@ -100,9 +105,10 @@ export class LineParser {
     this.parseToks(toks, line, out, text.length + 1);
     // Local labels (`.x`), labels and anything with a dot are context-dependent: never cached.
     const st = out[before];
-    if (out.length === before + 1 && this.cache.size < 8192 && (st.k === 'insn' || st.k === 'data') && !text.includes('.') && !/['"`]/.test(text)) {
+    if (out.length === before + 1 && (st.k === 'insn' || st.k === 'data') && !text.includes('.') && !/['"`]/.test(text)) {
+      if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       if (st.k === 'insn') st.insn.shared = true;
-      this.cache.set(text, st);
+      PARSE_CACHE.set(text, st);
     }
   }
 

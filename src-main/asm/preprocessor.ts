@@ -67,6 +67,7 @@ interface Cond {
 const MAX_INCLUDE_DEPTH = 50;
 const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'ne'], ['z', 'nz'], ['be', 'nbe'], ['a', 'na'], ['s', 'ns'], ['p', 'np'], ['pe', 'po'], ['l', 'nl'], ['ge', 'nge'], ['le', 'nle'], ['g', 'ng']];
 const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
+const FIRST_WORDS = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(?:\s*:?\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*))?/y;
 const ID_RE = /[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*/g;
 const MAX_LINES = 2_000_000;
 
@@ -353,7 +354,7 @@ export class Preprocessor {
     if (expanded.includes('%+')) expanded = expanded.replace(/\s*%\+\s*/g, '');
 
     // Multi-line macro invocation, possibly after a label.
-    const m = this.mmacros.size === 0 ? null : /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
+    const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
       const cands = this.findMacro(first);
@@ -378,6 +379,15 @@ export class Preprocessor {
       this.smacros.set('__BITS__', { params: null, body: v, ci: false });
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
+  }
+
+  /** Cheap test before the full invocation regex: is the first or second word a macro name? */
+  private maybeMacroLine(text: string): boolean {
+    FIRST_WORDS.lastIndex = 0;
+    const m = FIRST_WORDS.exec(text);
+    if (!m) return false;
+    if (this.mmacros.has(m[1]) || this.mmacros.has(m[1].toLowerCase())) return true;
+    return m[2] !== undefined && (this.mmacros.has(m[2]) || this.mmacros.has(m[2].toLowerCase()));
   }
 
   private findMacro(name: string): MMacro[] | undefined {
