@@ -61,7 +61,7 @@ async function main() {
 
   // Warm up: builds core and the kernel once, assembles and caches the bootloader.
   const warm = await pipelineRun(0);
-  const runs = [];
+  const runs: (typeof warm)[] = [];
   for (let i = 1; i <= RUNS; i++) runs.push(await pipelineRun(i));
 
   const bare = async () =>

@@ -20,9 +20,10 @@ pub fn init() {
 fn write_byte(byte: u8) {
     // SAFETY: polling the line status register, then writing the data register.
     unsafe {
-        let mut spins = 0u32;
-        while inb(COM1 + 5) & 0x20 == 0 && spins < 100_000 {
-            spins += 1;
+        // Wait as long as it takes: under a loaded host QEMU's UART can stay busy for a long
+        // time, and a bounded wait drops bytes (and so lines of the memory map).
+        while inb(COM1 + 5) & 0x20 == 0 {
+            core::hint::spin_loop();
         }
         outb(COM1, byte);
     }
