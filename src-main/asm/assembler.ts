@@ -278,7 +278,7 @@ export class Assembler {
     if (s.pass === this.pass) {
       if (this.phase === 'final' || this.phase === 'first') {
         const same = s.value.n === value.n && s.value.seg === value.seg;
-        if (kind === 'equ' || !same || s.line !== line) {
+        if ((kind === 'equ' && (!same || s.kind !== 'equ')) || (kind === 'label' && (!same || s.line !== line))) {
           if (this.phase === 'first') {
             this.earlyErr(line, `label \`${name}' inconsistently redefined`, col);
             this.diags.add('early', 'info', this.pos(s.line), 1, `label \`${name}' originally defined here`);
@@ -661,6 +661,7 @@ export class Assembler {
     for (let i = 0; i < stmts.length; i++) {
       this.stmtIndex = i;
       const st = stmts[i];
+      this.diags.seq = st.line;
       const secBefore = this.cur;
       const offBefore = this.cur >= 0 ? this.sections[this.cur].size : 0;
       try {
@@ -670,7 +671,8 @@ export class Assembler {
         if (classifying) this.kinds![i] = 4;
         const msg = x instanceof Error ? x.message : String(x);
         const col = x instanceof ExprError ? x.col : 1;
-        if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
+        if (x instanceof EncodeError && x.early && phase === 'first') for (const m of msg.split('\n')) this.earlyErr(st.line, m, col);
+        else if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
         else this.err(st.line, `internal error: ${msg}`);
       }
       if (this.earlyStop && phase === 'first') {
@@ -1113,6 +1115,7 @@ export class Assembler {
     try {
       enc = encode(insn, env);
     } catch (x) {
+      if (this.phase === 'first' && x instanceof EncodeError && x.early) throw x;
       if (this.phase === 'final') {
         if (this.undefinedName !== undefined) this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
         else throw x;

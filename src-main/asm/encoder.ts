@@ -177,7 +177,16 @@ export interface Encoded {
   pcrel?: boolean;
 }
 
-export class EncodeError extends Error {}
+export class EncodeError extends Error {
+  /** NASM reports this one already in pass 1 (effective-address errors), where it stops assembly. */
+  early = false;
+}
+
+function eaError(msg: string): EncodeError {
+  const e = new EncodeError(msg);
+  e.early = true;
+  return e;
+}
 
 interface OpVal {
   v?: Value; // immediate / far offset value
@@ -303,6 +312,15 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   if (!insn.mn) return prefixOnly(insn);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
+  for (const op of ops) {
+    // NASM checks effective addresses first (and already in pass 1).
+    if (op.k === 'mem') {
+      const rs = op.base?.size ?? op.index?.size ?? 0;
+      if ((rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base && op.index && op.base.size !== op.index.size)) {
+        throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
+      }
+    }
+  }
   for (const op of ops) {
     if (op.k === 'far' && op.farKw) throw new EncodeError('mismatch in operand sizes');
     if (op.k === 'imm' && op.jmp === 'far') throw new EncodeError('value referenced by FAR is not relocatable');
@@ -443,15 +461,15 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (regSize) asize = regSize;
   else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 32 : 64) : m.dispSize;
   else asize = env.bits;
-  if (env.bits === 64 && asize === 16) throw new EncodeError('impossible combination of address sizes\ninvalid 64-bit effective address');
-  if (env.bits !== 64 && asize === 64) throw new EncodeError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
-  if (base && index && base.size !== index.size) throw new EncodeError('invalid effective address');
+  if (env.bits === 64 && asize === 16) throw eaError('impossible combination of address sizes\ninvalid 64-bit effective address');
+  if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
+  if (base && index && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
   const plain = !d.unk && d.seg < 0;
   const hasDisp = m.disp !== undefined;
 
   if (asize === 16) {
-    if (index && scale !== 1) throw new EncodeError('invalid 16-bit effective address');
+    if (index && scale !== 1) throw eaError('invalid 16-bit effective address');
     const names = [base?.name, index?.name].filter(Boolean).sort() as string[];
     let key = names.join('+');
     if (names.length === 2) {
@@ -462,7 +480,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
       return { modrm: 0x06, dispSize: 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
     }
     const rm = R16[key];
-    if (rm === undefined) throw new EncodeError('invalid 16-bit effective address');
+    if (rm === undefined) throw eaError('invalid 16-bit effective address');
     let mod: number;
     if (m.dispSize === 8) mod = 1;
     else if (m.dispSize === 16) mod = 2;

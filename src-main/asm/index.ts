@@ -61,11 +61,11 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (!l.text) continue;
-    const before = stmts.length;
+    diags.seq = i;
     try {
       parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, `${msg} [-w+pp-open-string]`));
     } catch (e) {
-      stmts.length = before;
+      // A label before the error stays defined, as in NASM.
       const col = e instanceof ParseError || e instanceof LexError || e instanceof ExprError ? e.col : 1;
       const msg = e instanceof Error ? e.message : String(e);
       diags.add('early', 'error', l, col, msg);
@@ -73,6 +73,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   }
   for (const w of parser.orphanWarnings) {
     const l = lines[w.line];
+    diags.seq = w.line;
     diags.add('early', 'warning', l, w.col, 'label alone on a line without a colon might be in error [-w+label-orphan]');
   }
   // incbin files are read once, up front.
@@ -82,9 +83,10 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
   }
   const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins);
-  if (!diags.hasEarlyErrors && !diags.fatal) asm.run();
+  // Pass 1 runs even after parse errors: NASM reports every pass-1 error before stopping.
+  asm.run();
   const early = diags.hasEarlyErrors || diags.fatal;
-  const diagnostics = early ? diags.early : [...diags.early, ...diags.final];
+  const diagnostics = early ? diags.sorted(diags.early) : [...diags.sorted(diags.early), ...diags.sorted(diags.final)];
   const ok = !diagnostics.some((d) => d.severity === 'error');
   const bytes = ok ? asm.output() : new Uint8Array(0);
   // The listing is formatted on first access: most callers never read it.

@@ -97,7 +97,7 @@ export function parseNumber(text: string): bigint | undefined {
       s = s.slice(0, -1);
     }
   }
-  if (s.length === 0) return undefined;
+  if (s.length === 0) return radix === 10 ? undefined : 0n; // NASM reads a bare `0x` as 0
   const digits = '0123456789abcdef'.slice(0, radix);
   let v = 0n;
   const r = BigInt(radix);
@@ -209,7 +209,7 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
       if (isFloat) toks.push({ t: 'float', v: text, col });
       else {
         const v = parseNumber(text);
-        if (v === undefined) throw new LexError(`invalid number \`${text}'`, col);
+        if (v === undefined) throw new LexError('expression syntax error', col);
         toks.push({ t: 'num', v: text, n: v, col });
       }
       i = j;
@@ -226,7 +226,7 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
         let j = i + 1;
         while (j < n && /[0-9A-Za-z_]/.test(line[j])) j++;
         const v = parseNumber(line.slice(i, j));
-        if (v === undefined) throw new LexError(`invalid number \`${line.slice(i, j)}'`, col);
+        if (v === undefined) throw new LexError('expression syntax error', col);
         toks.push({ t: 'num', v: line.slice(i, j), n: v, col });
         i = j;
         continue;

@@ -118,12 +118,14 @@ export class LineParser {
     if (toks[0].t === 'op' && toks[0].v === '[') {
       const close = toks.findIndex((t) => t.t === 'op' && t.v === ']');
       const inner = toks.slice(1, close < 0 ? toks.length : close);
-      if (inner.length && inner[0].t === 'id' && (DIRECTIVES.has(inner[0].v.toLowerCase()) || inner[0].v.toLowerCase() === 'list')) {
-        this.directive(inner[0].v.toLowerCase(), inner, 1, line, out, endCol);
-        return;
-      }
+      if (close < 0 || !inner.length || inner[0].t !== 'id') throw new ParseError('invalid directive line', toks[0].col);
+      const w = inner[0].v.toLowerCase();
+      if (!DIRECTIVES.has(w) && w !== 'list') throw new ParseError(`unrecognised directive [${inner[0].v}]`, inner[0].col);
+      this.directive(w, inner, 1, line, out, endCol);
+      return;
     }
     const first = toks[0];
+    if (first.t !== 'id' && !(first.t === 'op' && first.v === '[')) throw new ParseError('label or instruction expected at start of line', first.col);
     // Label?
     if (first.t === 'id' && (first.forced || !isReservedWord(first.v) || (toks[1]?.t === 'op' && toks[1].v === ':' && !PREFIXES.has(first.v.toLowerCase())))) {
       const next = toks[1];
@@ -197,7 +199,16 @@ export class LineParser {
 
   private directive(w: string, toks: Tok[], i: number, line: number, out: Stmt[], endCol: number): void {
     const argToks = toks.slice(1);
-    const argText = (): string => argToks.map((t) => (t.t === 'str' ? JSON.stringify(t.v) : t.v)).join(' ');
+    const argText = (): string => {
+      // The arguments as written: a space only where the source had one.
+      let raw = '';
+      argToks.forEach((t, k) => {
+        const prev = argToks[k - 1];
+        if (prev && t.col > prev.col + prev.v.length) raw += ' ';
+        raw += t.t === 'str' ? JSON.stringify(t.v) : t.v;
+      });
+      return raw;
+    };
     switch (w) {
       case 'bits': {
         const e = this.expr(argToks, 0, endCol);
@@ -212,7 +223,8 @@ export class LineParser {
         out.push({ k: 'bits', bits: parseInt(w.slice(3), 10), line });
         return;
       case 'org':
-        out.push({ k: 'org', expr: this.expr(argToks, 0, endCol), line });
+        // NASM ignores anything after the origin expression.
+        out.push({ k: 'org', expr: this.expr(argToks, 0, endCol, false), line });
         return;
       case 'section':
       case 'segment': {
@@ -313,17 +325,9 @@ export class LineParser {
       case 'iend':
         out.push({ k: 'iend', line });
         return;
-      case 'map': {
-        // Keep the file name as written: only re-insert spaces where the source had them.
-        let raw = '';
-        argToks.forEach((t, k) => {
-          const prev = argToks[k - 1];
-          if (prev && t.col > prev.col + prev.v.length) raw += ' ';
-          raw += t.t === 'str' ? t.v : t.v;
-        });
-        out.push({ k: 'map', args: raw, line });
+      case 'map':
+        out.push({ k: 'map', args: argText(), line });
         return;
-      }
       case 'equ':
         throw new ParseError('EQU not preceded by label', toks[0].col);
       case 'times':
@@ -386,6 +390,7 @@ export class LineParser {
     const mn = mt.v.toLowerCase();
     const ops: Operand[] = [];
     const parts = splitComma(toks.slice(i + 1));
+    if (parts.length > 1 && parts[parts.length - 1].length === 0) parts.pop(); // NASM ignores a trailing comma
     if (!(parts.length === 1 && parts[0].length === 0)) {
       for (const p of parts) {
         if (p.length === 0) throw new ParseError('expression syntax error', endCol);
@@ -456,7 +461,7 @@ export class LineParser {
     }
     const p = new ExprParser(rest, this.qualify, false, endCol);
     const e = p.parse();
-    if (p.pos < rest.length) throw new ParseError('expression syntax error', rest[p.pos].col);
+    if (p.pos < rest.length) throw new ParseError('comma, colon, decorator or end of line expected after operand', rest[p.pos].col);
     return { k: 'imm', expr: e, size, strict, jmp, col };
   }
 

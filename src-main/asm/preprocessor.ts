@@ -217,6 +217,7 @@ export class Preprocessor {
         continue;
       }
       const l = f.lines[f.idx++];
+      this.diags.seq = this.out.length;
       try {
         this.processLine(f, l.text, l.line);
       } catch (e) {
@@ -231,14 +232,17 @@ export class Preprocessor {
       this.error({ file: f.file, line: last }, r.kind === 'macro' ? `end of file while still defining macro \`${r.mac!.name}'` : 'end of file while still in %rep', 'early');
       this.recording = null;
     }
-    if (this.conds.length) this.error({ file: this.opts.fileName, line: 1 }, 'unterminated %if', 'early');
     return this.out;
   }
 
   private popFrame(): void {
     const f = this.frames.pop()!;
     if (this.conds.length > f.condDepth) {
-      if (f.kind === 'file') this.error({ file: f.file, line: f.lines.length || 1 }, 'unterminated %if', 'early');
+      if (f.kind === 'file') {
+        const last = (f.lines[f.lines.length - 1]?.line ?? 0) + 1;
+        this.error({ file: f.file, line: last }, "expected `%endif' before end of file", 'early');
+        if (this.frames.length === 0) this.diags.fatal = true;
+      }
       this.conds.length = f.condDepth;
     }
   }
@@ -342,6 +346,7 @@ export class Preprocessor {
     const mac = f.kind === 'file' ? undefined : this.currentMac();
     if (mac && text.includes('%')) text = this.substParams(text, mac);
     if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
+    if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
 
     const t2 = text.trimStart();
     const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
@@ -502,6 +507,33 @@ export class Preprocessor {
     });
   }
 
+  /** Macro parameter tokens outside any macro call: NASM reports them and drops them. */
+  private strayParams(text: string, pos: Pos): string {
+    if (/^\s*%(?:macro|imacro|define|idefine|xdefine|ixdefine)\b/i.test(text)) return text;
+    let out = '';
+    let q = '';
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (q) {
+        out += c;
+        if (c === q) q = '';
+        continue;
+      }
+      if (c === '"' || c === "'" || c === '`') q = c;
+      if (c === ';') return out + text.slice(i);
+      if (c === '%') {
+        const m = /^%(?:\d+|[-+]\d+|\{-?\d+\}|%[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(text.slice(i));
+        if (m) {
+          this.error(pos, `\`${m[0]}': not in a macro call`, 'early');
+          i += m[0].length - 1;
+          continue;
+        }
+      }
+      out += c;
+    }
+    return out;
+  }
+
   private param(mac: MacroCtx, n: number): string {
     if (n === 0) return String(mac.args.length);
     if (n < 0) n = mac.args.length + 1 + n;
@@ -619,7 +651,7 @@ export class Preprocessor {
       onUndefined: (name) => (undef ??= name),
     });
     if (v.unk) {
-      this.error(pos, undef ? `symbol \`${undef}' not defined` : 'non-constant value given to preprocessor', 'early');
+      this.error(pos, undef ? `symbol \`${undef}' not defined before use` : 'non-constant value given to preprocessor', 'early');
       return undefined;
     }
     return v;
@@ -688,9 +720,16 @@ export class Preprocessor {
         r = v !== undefined && v.n !== 0n;
         break;
       }
-      case 'ifdef':
-        r = this.lookupSmacro(rest.trim()) !== undefined;
+      case 'ifdef': {
+        const names = rest.trim().split(/\s+/);
+        if (!names.every((n) => /^[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*$/.test(n))) {
+          this.error(pos, "`%ifdef' expects macro identifiers", 'early');
+          r = false;
+          break;
+        }
+        r = names.some((n) => this.lookupSmacro(n) !== undefined);
         break;
+      }
       case 'ifmacro': {
         const [name, cnt] = rest.trim().split(/\s+/);
         const ms = this.findMacro(name);
@@ -852,7 +891,9 @@ export class Preprocessor {
       case 'imacro': {
         const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?(\.nolist)?\s*(.*)$/.exec(body);
         if (!m) {
-          this.error(pos, '`%macro\' expects a parameter count', 'early');
+          const named = /^\s*[A-Za-z_.?$]/.test(body);
+          this.error(pos, named ? `\`%${d}' expects a parameter count` : `\`%${d}' expects a macro name`, 'early');
+          if (!named) break;
           this.recording = { kind: 'macro', nest: 0, lines: [], mac: { name: '', ci: false, min: 0, max: 0, greedy: false, defaults: [], body: [], file: f.file, nolist: false }, startFrame: f };
           break;
         }
@@ -880,6 +921,11 @@ export class Preprocessor {
         break;
       }
       case 'rep': {
+        if (!body.trim()) {
+          this.error(pos, "`%rep' expects a repeat count", 'early');
+          this.recording = { kind: 'rep', nest: 0, lines: [], count: 0, startFrame: f, repMac: this.currentMac() };
+          break;
+        }
         const v = this.evalPP(body, pos);
         const count = v ? Number(BigInt.asIntN(64, v.n) < 0n ? 0n : v.n > 1000000n ? 1000000n : v.n) : 0;
         this.recording = { kind: 'rep', nest: 0, lines: [], count, startFrame: f, repMac: this.currentMac() };
@@ -890,6 +936,7 @@ export class Preprocessor {
         break;
       case 'exitrep': {
         emitBlank();
+        if (!this.frames.some((fr) => fr.kind === 'rep')) this.error(pos, "`%exitrep' not within `%rep' block", 'early');
         for (let i = this.frames.length - 1; i >= 0; i--) {
           const fr = this.frames[i];
           if (fr.kind === 'rep') {
@@ -919,6 +966,10 @@ export class Preprocessor {
       }
       case 'rotate': {
         const mac = this.currentMac();
+        if (!mac) {
+          this.error(pos, "`%rotate' invoked outside a macro call", 'early');
+          break;
+        }
         const v = this.evalPP(body, pos);
         if (mac && v && mac.args.length) {
           const n = mac.args.length;
