@@ -42,7 +42,7 @@ export interface ListRec {
   bytes: number[];
   fixes: Fix[];
   res?: number; // reserved bytes
-  times?: { count: number; unit: number[] };
+  times?: { count: number; unit: number[]; fixes?: Fix[] };
 }
 
 export interface AsmState {
@@ -191,6 +191,7 @@ export class Assembler {
     this.layout();
     this.runPass('final');
     this.layout();
+    this.checkOverlap();
     this.applyFixes();
   }
 
@@ -1014,7 +1015,7 @@ export class Assembler {
       // NASM lists a repeated instruction once, as `bytes<rep N>`.
       const recs = this.listing.splice(firstRec, n);
       const bytes = recs.flatMap((r) => r.bytes);
-      this.listing.push({ line: recs[0].line, seg: recs[0].seg, off: recs[0].off, bytes, fixes: [], times: { count: n, unit: recs[0].bytes } });
+      this.listing.push({ line: recs[0].line, seg: recs[0].seg, off: recs[0].off, bytes, fixes: [], times: { count: n, unit: recs[0].bytes, fixes: recs[0].fixes } });
     }
   }
 
@@ -1197,6 +1198,18 @@ export class Assembler {
       cursor = s.start + BigInt(s.size);
     }
     nobits.forEach(vstartOf);
+  }
+
+  private checkOverlap(): void {
+    const ps = this.sections.filter((s) => !s.nobits && s.size > 0).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    for (let i = 1; i < ps.length; i++) {
+      const prev = ps[i - 1];
+      if (prev.start + BigInt(prev.size) > ps[i].start) {
+        // NASM: `fatal: sections .a and .b overlap!` (no line; we report line 1 of the main file).
+        this.diags.add('final', 'error', { file: this.lines[0]?.file ?? '', line: 1 }, 1, `sections ${prev.name} and ${ps[i].name} overlap!`);
+        return;
+      }
+    }
   }
 
   private applyFixes(): void {

@@ -22,12 +22,15 @@ function bitLen(x: bigint): number {
 export function floatBytes(text: string, size: number): number[] | undefined {
   const fmt = FORMATS[size];
   if (!fmt) return undefined;
-  let s = text.replace(/_/g, '').toLowerCase();
+  let s = text.toLowerCase();
   let neg = false;
   if (s.startsWith('-')) {
     neg = true;
     s = s.slice(1);
   } else if (s.startsWith('+')) s = s.slice(1);
+  const special = /^__\??(infinity|nan|qnan|snan)\??__$/.exec(s);
+  if (special) return specialBytes(special[1], neg, size, fmt);
+  s = s.replace(/_/g, '');
   const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(s);
   if (!m) return undefined;
   const intPart = m[1] || '0';
@@ -81,6 +84,23 @@ export function floatBytes(text: string, size: number): number[] | undefined {
   }
   const total = BigInt(size * 8);
   let bits = (BigInt(neg ? 1 : 0) << (total - 1n)) | (BigInt(expField) << BigInt(fmt.explicit ? 64 : fracBits)) | mant;
+  const out: number[] = [];
+  for (let i = 0; i < size; i++) {
+    out.push(Number(bits & 0xffn));
+    bits >>= 8n;
+  }
+  return out;
+}
+
+/** __?Infinity?__, __?NaN?__ (quiet), __?QNaN?__, __?SNaN?__ as NASM writes them. */
+function specialBytes(kind: string, neg: boolean, size: number, fmt: Fmt): number[] {
+  const fracBits = fmt.p - 1;
+  const expAll = BigInt((1 << fmt.e) - 1);
+  let mant = 0n;
+  if (kind === 'nan' || kind === 'qnan') mant = 1n << BigInt(fracBits - 1);
+  else if (kind === 'snan') mant = 1n;
+  if (fmt.explicit) mant |= 1n << 63n;
+  let bits = (BigInt(neg ? 1 : 0) << BigInt(size * 8 - 1)) | (expAll << BigInt(fmt.explicit ? 64 : fracBits)) | mant;
   const out: number[] = [];
   for (let i = 0; i < size; i++) {
     out.push(Number(bits & 0xffn));

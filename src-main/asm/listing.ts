@@ -1,4 +1,4 @@
-// NASM-style listing (-l): line number, section offset, up to 9 bytes per row, macro depth, source.
+// NASM-style listing (-l): line number, section offset, an 18-column hex field, macro depth, source.
 // Relocatable fields are shown unrelocated in brackets, as NASM does.
 
 import type { ListRec, Section } from './assembler.js';
@@ -7,20 +7,25 @@ import type { PLine } from './preprocessor.js';
 
 const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
 
-function bytesField(rec: ListRec): { text: string; n: number }[] {
-  if (rec.res !== undefined) return [{ text: rec.res <= 8 ? '??'.repeat(rec.res) : `<res ${rec.res.toString(16).toUpperCase()}h>`, n: rec.res }];
+/** An atomic piece of the hex field: a byte, a relocated field, or a `<rep>`/`<res>` marker. */
+interface Part {
+  text: string;
+  off: number; // offset of the first byte it stands for
+  marker?: boolean;
+}
+
+function parts(rec: ListRec): Part[] {
+  if (rec.res !== undefined) {
+    if (rec.res <= 8) return Array.from({ length: rec.res }, (_, i) => ({ text: '??', off: rec.off + i }));
+    return [{ text: `<res ${rec.res.toString(16).toUpperCase()}h>`, off: rec.off, marker: true }];
+  }
   if (rec.times && rec.times.count > 1) {
     const unit = rec.times.unit;
-    const rep = `<rep ${rec.times.count.toString(16).toUpperCase()}h>`;
-    if (unit.length <= 9) return [{ text: unit.map((b) => hex(b, 2)).join('') + rep, n: rec.bytes.length }];
-    // A long unit is listed in 9-byte rows; the <rep> row repeats the last row's offset.
-    const rows: { text: string; n: number }[] = [];
-    for (let i = 0; i < unit.length; i += 9) rows.push({ text: unit.slice(i, i + 9).map((b) => hex(b, 2)).join(''), n: 9 });
-    rows[rows.length - 1].n = 0;
-    rows.push({ text: rep, n: 0 });
-    return rows;
+    const out = parts({ ...rec, bytes: unit, fixes: rec.times.fixes ?? [], times: undefined });
+    out.push({ text: `<rep ${rec.times.count.toString(16).toUpperCase()}h>`, off: rec.off + unit.length, marker: true });
+    return out;
   }
-  const parts: { text: string; n: number }[] = [];
+  const out: Part[] = [];
   const fixAt = new Map<number, { size: number; paren: boolean; raw?: bigint }>();
   for (const f of rec.fixes) {
     if (f.minus >= 0 || f.raw !== undefined) fixAt.set(f.at, { size: f.size, paren: true, raw: f.raw });
@@ -39,36 +44,44 @@ function bytesField(rec: ListRec): { text: string; n: number }[] {
           x >>= 8n;
         }
       } else body = rec.bytes.slice(i, i + fx.size).map((b) => hex(b, 2)).join('');
-      parts.push({ text: fx.paren ? `(${body})` : `[${body}]`, n: fx.size });
+      out.push({ text: fx.paren ? `(${body})` : `[${body}]`, off: rec.off + i });
       i += fx.size;
     } else {
-      parts.push({ text: hex(rec.bytes[i], 2), n: 1 });
+      out.push({ text: hex(rec.bytes[i], 2), off: rec.off + i });
       i++;
     }
   }
-  // Rows of at most 9 bytes; a relocated field is never split across rows.
-  const rows: { text: string; n: number }[] = [];
+  return out;
+}
+
+/**
+ * NASM fills an 18-character hex field per row and starts a continuation row (marked `-`)
+ * when the next piece would not fit; pieces are never split. A `<rep>` marker that starts a row
+ * keeps the previous row's offset.
+ */
+function rowsOf(ps: Part[]): { off: number; field: string }[] {
+  const rows: { off: number; field: string }[] = [];
   let cur = '';
-  let count = 0;
-  for (const p of parts) {
-    if (count + p.n > 9 && cur) {
-      rows.push({ text: cur, n: count });
+  let off = 0;
+  for (const p of ps) {
+    if (cur && cur.length + p.text.length > 18) {
+      rows.push({ off, field: cur });
       cur = '';
-      count = 0;
     }
+    if (!cur) off = p.marker && rows.length ? rows[rows.length - 1].off : p.off;
     cur += p.text;
-    count += p.n;
   }
-  if (cur) rows.push({ text: cur, n: count });
-  return rows;
+  if (cur) rows.push({ off, field: cur });
+  return rows.map((r, k) => (k < rows.length - 1 ? { off: r.off, field: r.field + '-' } : r));
 }
 
 export function formatListing(lines: PLine[], recs: ListRec[], _sections: Section[], diags: Diagnostic[]): string {
   const byLine = new Map<number, ListRec[]>();
   for (const r of recs) {
-    const a = byLine.get(r.line);
+    const key = lines[r.line]?.listAs ?? r.line;
+    const a = byLine.get(key);
     if (a) a.push(r);
-    else byLine.set(r.line, [r]);
+    else byLine.set(key, [r]);
   }
   const diagByLine = new Map<string, Diagnostic[]>();
   for (const d of diags) {
@@ -80,22 +93,13 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
   const out: string[] = [];
   const seenDiag = new Set<string>();
   lines.forEach((l, idx) => {
+    if (l.listAs !== undefined) return; // body of a .nolist macro
     const depth = l.depth > 0 ? `<${l.depth}>` : '';
     // Macro bodies are stored as tokens by NASM, so their whitespace comes out collapsed.
     const text = l.fromMacro ? l.listText.replace(/\s+/g, ' ') : l.listText;
     const num = String(l.listLine).padStart(6);
     const rs = byLine.get(idx);
-    const rows: { off: number; field: string }[] = [];
-    if (rs) {
-      for (const r of rs) {
-        const fields = bytesField(r);
-        let off = r.off;
-        fields.forEach((f, k) => {
-          rows.push({ off, field: f.text + (k < fields.length - 1 ? '-' : '') });
-          off += f.n;
-        });
-      }
-    }
+    const rows = rs ? rowsOf(rs.flatMap(parts)) : [];
     // Row layout: number(6) offset(8) bytes(18) continuation mark, then depth and source on the first row.
     const tail = `${depth ? ' ' + depth : '    '} ${text}`;
     if (rows.length === 0) out.push(`${num} ${' '.repeat(8)} ${''.padEnd(19)}${tail}`);

@@ -355,6 +355,11 @@ export class LineParser {
         items.push({ k: 'uninit' });
         continue;
       }
+      const specialAt = p.length === 1 ? 0 : p.length === 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') ? 1 : -1;
+      if (specialAt >= 0 && p[specialAt].t === 'id' && /^__\??(infinity|nan|qnan|snan)\??__$/i.test(p[specialAt].v)) {
+        items.push({ k: 'float', text: (specialAt ? p[0].v : '') + p[specialAt].v, col: p[0].col });
+        continue;
+      }
       if (p[0].t === 'float' || (p.length === 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') && p[1].t === 'float')) {
         if (p.length > 2 || (p.length === 2 && p[0].t === 'float')) throw new ParseError('expression syntax error', p[1].col);
         const text = p.length === 2 ? p[0].v + p[1].v : p[0].v;

@@ -13,6 +13,7 @@ export interface PLine {
   listText: string; // text shown in the listing (the unsubstituted macro body line)
   depth: number; // include/macro nesting depth, shown as `<1>` in listings
   fromMacro?: boolean; // read from a macro or %rep body
+  listAs?: number; // line of a .nolist macro: listed as part of this (invocation) line instead
 }
 
 export interface PreprocessOptions {
@@ -54,6 +55,7 @@ interface Frame {
   mac?: MacroCtx; // macro whose parameters are substituted into lines read from this frame
   reportLine?: number; // for macro/rep frames: the line in the enclosing file to report
   reps?: number; // remaining repetitions (rep frames)
+  listAs?: number; // inside a .nolist macro: output index of the invocation line
   condDepth: number; // %if stack depth when the frame started
 }
 
@@ -68,6 +70,7 @@ const MAX_INCLUDE_DEPTH = 50;
 const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'ne'], ['z', 'nz'], ['be', 'nbe'], ['a', 'na'], ['s', 'ns'], ['p', 'np'], ['pe', 'po'], ['l', 'nl'], ['ge', 'nge'], ['le', 'nle'], ['g', 'ng']];
 const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
 const FIRST_WORDS = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(?:\s*:?\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*))?/y;
+const DYNAMIC: SMacro = { params: null, body: '', ci: false };
 const ID_RE = /[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*/g;
 const MAX_LINES = 2_000_000;
 
@@ -186,6 +189,7 @@ export class Preprocessor {
       '__?OUTPUT_FORMAT?__': 'bin',
       '__?BITS?__': '16',
     };
+    for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
     for (const [k, v] of Object.entries(std)) {
       this.smacros.set(k, { params: null, body: v, ci: false });
       this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
@@ -319,7 +323,7 @@ export class Preprocessor {
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
             if (r.count! > 0) {
-              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length });
+              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs });
             }
           }
           return;
@@ -403,6 +407,7 @@ export class Preprocessor {
     const p = this.posOf(f, lineNo);
     const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
     if (f.kind !== 'file') pl.fromMacro = true;
+    if (f.listAs !== undefined) pl.listAs = f.listAs;
     return pl;
   }
 
@@ -432,6 +437,7 @@ export class Preprocessor {
     for (let i = args.length; i < mac.min + mac.defaults.length && i < (mac.max === Infinity ? Infinity : mac.max); i++) {
       full.push(mac.defaults[i - mac.min] ?? '');
     }
+    const invocation = this.out.length;
     this.out.push(this.mkLine(f, label ?? '', lineNo, rawText));
     if (this.frames.length > 1000) {
       this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
@@ -447,6 +453,7 @@ export class Preprocessor {
       mac: ctx,
       reportLine: f.kind === 'file' ? lineNo : f.reportLine,
       condDepth: this.conds.length,
+      listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
     });
   }
 
@@ -562,7 +569,13 @@ export class Preprocessor {
   }
 
   private lookupSmacro(name: string): SMacro | undefined {
-    return this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    if (m === DYNAMIC) {
+      // __?LINE?__ and __?FILE?__ depend on where they are used.
+      const p = this.pos();
+      return { params: null, ci: false, body: name.includes('LINE') ? String(p.line) : quoteStr(p.file) };
+    }
+    return m;
   }
 
   expandSmacros(text: string, guard: Set<string>, depth: number): string {

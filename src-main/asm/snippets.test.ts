@@ -6,6 +6,9 @@ import { assemble } from './index.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 const ACCEPTED: string[] = [
+  "dd __?Infinity?__, -__Infinity__, __?NaN?__, __?QNaN?__, __?SNaN?__|dq __Infinity__, __NaN__, __SNaN__|dt __Infinity__, __NaN__|dw __Infinity__",
+  "db __?LINE?__, __LINE__|nop|db __LINE__|db __?FILE?__",
+  "%macro pad 1.nolist|times %1 nop|db 1|%endmacro|pad 3|nop",
   "%macro if 1|%push if|j%-1 %$ifnot|%endmacro|%macro endif 0|%$ifnot:|%pop|%endmacro|mov ax, 1|if e|nop|endif|if ne|inc ax|endif",
   "%push a|%$x: nop|%push b|%$x: nop|jmp %$$x|%pop|jmp %$x|%pop",
   "%push foo|%ifctx foo|db 1|%endif|%repl bar|%ifctx bar|db 2|%endif|%pop",
@@ -241,6 +244,25 @@ describe('accepted snippets match NASM bytes', () => {
 
 describe('rejected snippets match NASM errors and lines', () => {
   it.each(ERRORS)('%s', (s) => check(s));
+});
+
+// Listings must match NASM's -l output line for line.
+const LISTED: string[] = [
+  "bits 64|back: mov rdx, back|mov rax, 0x123456789abcdef0|jmp 0x1234|db 'abcdefghijklmnopqrstuvwxyz'",
+  'resb 1|resb 9|resb 100|resd 3|section .bss|resb 4|resb 100|absolute 0|resb 100|resw 2',
+  '%macro pad 1.nolist|times %1 nop|db 1|%endmacro|pad 3|nop|%macro two 0|pad 2|%endmacro|two',
+  'nop|times 3 jmp $|times 2 dw $|times 20 dq 0, 1|align 16|db 1|align 8, db 0xcc',
+  '%macro m 2|mov ax, %1|%rep %2|  inc ax|%endrep|%endmacro|m 5, 2|mov ax, [bx+si+4]|label: jmp label',
+  'mov al, bx|nop|mov ax, 1',
+];
+
+describe('listings match NASM', () => {
+  it.each(LISTED)('%s', (snippet) => {
+    const src = snippet.replace(/\|/g, '\n') + '\n';
+    const n = runNasm(src, { listing: true });
+    const r = ours(src);
+    expect(r.listing).toBe(n.listing);
+  });
 });
 
 describe('command-line style options', () => {
