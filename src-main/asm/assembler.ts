@@ -90,6 +90,7 @@ const MAX_OUTPUT = 1 << 28;
 interface StmtCache {
   bits: number;
   rel?: boolean; // `default rel` in effect when encoded
+  cpu?: number; // `cpu` level in effect when encoded
   size: number;
   enc?: Encoded;
 }
@@ -108,6 +109,7 @@ export class Assembler {
   private absOff = 0;
   private changed = 0;
   private defaultRel = false;
+  private cpu: number | undefined; // `cpu` level; undefined = any
   origin = 0n;
   private originSet = false;
   private strucStack: { name: string; prevSec: number; prevAbsBase: bigint; prevAbsOff: number }[] = [];
@@ -450,12 +452,12 @@ export class Assembler {
     if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return undefined;
     if (this.o0 && insn.mn === 'jmp') return undefined;
     const name = op.expr.name;
-    const key = `${insn.mn}/${this.bits}`;
+    const key = `${insn.mn}/${this.bits}/${this.cpu}`;
     const cached = this.jumpSizes.get(key);
     if (cached !== undefined) return cached ? { name, ...cached } : undefined;
     const probe = (dist: number): number => {
       const env = {
-        bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false,
+        bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false, cpu: this.cpu,
         eval: () => ({ n: BigInt(dist), seg: 0, unk: false }),
       };
       try {
@@ -476,6 +478,7 @@ export class Assembler {
     this.pass++;
     this.changed = 0;
     this.bits = 16;
+    this.cpu = undefined;
     this.cur = 0;
     this.absBase = 0n;
     this.absOff = 0;
@@ -569,7 +572,7 @@ export class Assembler {
         else tgt[i] = id;
         continue;
       }
-      if (st.k === 'bits' || st.k === 'default' || st.k === 'nop' || st.k === 'map') {
+      if (st.k === 'bits' || st.k === 'default' || st.k === 'cpu' || st.k === 'nop' || st.k === 'map') {
         kinds[i] = 5; // inert, but still executed for its mode change
         continue;
       }
@@ -584,6 +587,7 @@ export class Assembler {
     const t = this.tight!;
     this.pass++;
     this.bits = 16;
+    this.cpu = undefined;
     const kinds = this.kinds!;
     const fixed = this.fixedSize!;
     const jShort = this.jumpShort!;
@@ -638,6 +642,7 @@ export class Assembler {
     this.pass++;
     this.changed = 0;
     this.bits = 16;
+    this.cpu = undefined;
     this.cur = 0;
     this.absBase = 0n;
     this.absOff = 0;
@@ -799,10 +804,21 @@ export class Assembler {
         return;
       }
       case 'bits':
+        if (st.bits === 64 && this.cpu !== undefined && this.cpu < 10) {
+          this.earlyErr(st.line, 'cannot specify 64-bit segment on processor below an x86-64');
+          return;
+        }
+        if (st.bits === 32 && this.cpu !== undefined && this.cpu < 3) {
+          this.earlyErr(st.line, 'cannot specify 32-bit segment on processor below a 386');
+          return;
+        }
         this.bits = st.bits as 16 | 32 | 64;
         return;
       case 'default':
         this.defaultRel = st.rel;
+        return;
+      case 'cpu':
+        this.cpu = st.level;
         return;
       case 'section': {
         const s = this.getSection(st.name, true);
@@ -1095,7 +1111,7 @@ export class Assembler {
         this.sharedCache.set(insn, cache);
       }
     }
-    if (cache.bits === this.bits && cache.enc && cache.rel === this.defaultRel) {
+    if (cache.bits === this.bits && cache.enc && cache.rel === this.defaultRel && cache.cpu === this.cpu) {
       if (this.phase !== 'final') {
         this.advance(cache.size);
         return;
@@ -1111,6 +1127,7 @@ export class Assembler {
     env.off = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
     env.defaultRel = this.defaultRel;
     env.final = this.phase === 'final';
+    env.cpu = this.cpu;
     this.undefinedName = undefined;
     let enc: Encoded;
     try {
@@ -1132,6 +1149,7 @@ export class Assembler {
     }
     if (cache.bits !== -2) {
       cache.rel = this.defaultRel;
+      cache.cpu = this.cpu;
       cache.bits = this.bits;
       cache.size = enc.bytes.length;
       cache.enc = enc;

@@ -2,7 +2,7 @@
 // mode. One NASM run (with a listing) per mode maps bytes back to source lines.
 import { describe, expect, it } from 'vitest';
 import { tableRows } from './encoder.js';
-import { listingBytes, ours, runNasm } from './oracle.test-helper.js';
+import { hex, listingBytes, ours, runNasm } from './oracle.test-helper.js';
 
 type Mode = 16 | 32 | 64;
 
@@ -105,6 +105,33 @@ function build(mode: Mode, body: string[]): string {
   const pad = 'times 200 nop';
   return [`bits ${mode}`, 'back:', pad, 'near_back:', ...body, pad, 'fwd: nop', ''].join('\n');
 }
+
+describe('cpu levels vs NASM', () => {
+  // The same corpus under each `cpu` level: NASM and we must reject exactly the same lines
+  // ("no instruction for this cpu level" is a final-pass error, so NASM reports all of them).
+  for (const level of ['8086', '186', '286', '386', '486', '586', '686', 'p3', 'p4', 'prescott']) {
+    // `bits 32` below a 386 is itself an error, so 32-bit code is only checked from the 386 up.
+    for (const mode of (['8086', '186', '286'].includes(level) ? [16] : [16, 32]) as Mode[]) {
+      it(`cpu ${level}, bits ${mode}`, () => {
+        let body = corpus(mode);
+        // Lines NASM rejects at any level are not part of this comparison.
+        const base = runNasm(build(mode, body));
+        const bad = new Set(base.errors.map((e) => e.line - 5));
+        body = body.filter((_, i) => !bad.has(i));
+        const src = `cpu ${level}\n` + build(mode, body);
+        const n = runNasm(src);
+        const theirs = [...new Set(n.errors.map((e) => e.line))].sort((a, b) => a - b);
+        const r = ours(src);
+        const mine = [...new Set(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.line))].sort((a, b) => a - b);
+        const lines = src.split('\n');
+        const onlyNasm = theirs.filter((l) => !mine.includes(l)).map((l) => `nasm only: ${lines[l - 1]}`);
+        const onlyOurs = mine.filter((l) => !theirs.includes(l)).map((l) => `ours only: ${lines[l - 1]}`);
+        expect([...onlyNasm, ...onlyOurs].slice(0, 40)).toEqual([]);
+        if (n.ok) expect(hex(r.bytes)).toBe(hex(n.bytes));
+      });
+    }
+  }
+});
 
 describe('instruction corpus vs NASM', () => {
   for (const mode of [16, 32, 64] as Mode[]) {

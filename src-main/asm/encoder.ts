@@ -36,6 +36,7 @@ interface Row {
   flags: Set<string>;
   long: boolean;
   nolong: boolean;
+  level: number; // minimum `cpu` level (see cpuLevel in parser.ts)
   regIdx: number;
   rmIdx: number;
   plusIdx: number;
@@ -70,7 +71,7 @@ function compileRow(r: [string, string, string, string?]): Row {
   const pats = ops ? ops.split(',').map(compilePat) : [];
   const row: Row = {
     mn, pats, osize: 0, asize: 0, mand: [], opcode: [], suffix: [], plusR: false, modrm: 'none', imms: [], rel: '', far: false, mo: false,
-    flags: new Set((fl ?? '').split(/\s+/).filter(Boolean)), long: false, nolong: false, regIdx: -1, rmIdx: -1, plusIdx: -1, immIdx: [], relIdx: -1,
+    flags: new Set((fl ?? '').split(/\s+/).filter(Boolean)), long: false, nolong: false, level: 0, regIdx: -1, rmIdx: -1, plusIdx: -1, immIdx: [], relIdx: -1,
   };
   for (const tok of enc.split(/\s+/)) {
     if (tok === 'o16') row.osize = 16;
@@ -121,7 +122,51 @@ function compileRow(r: [string, string, string, string?]): Row {
   }
   if (typeof row.modrm === 'number' && row.rmIdx < 0) row.rmIdx = pats.findIndex((p) => isRegField(p) || p.t === 'rm');
   if (row.plusR) row.plusIdx = pats.findIndex((p) => p.t === 'reg' || p.t === 'fpu');
+  row.level = rowLevel(row);
   return row;
+}
+
+// CPU level per mnemonic where the generic rules below do not decide it.
+const LEVELS: Record<string, number> = {
+  pusha: 1, popa: 1, pushaw: 1, popaw: 1, enter: 1, leave: 1, bound: 1, insb: 1, insw: 1, outsb: 1, outsw: 1,
+  arpl: 2, clts: 2, lar: 2, lsl: 2, lgdt: 2, lidt: 2, sgdt: 2, sidt: 2, lldt: 2, sldt: 2, ltr: 2, str: 2, lmsw: 2, smsw: 2, verr: 2, verw: 2,
+  ffreep: 2,
+  fcos: 3, fsin: 3, fsincos: 3, fprem1: 3, fucom: 3, fucomp: 3, fucompp: 3, int1: 3, icebp: 3,
+  bswap: 4, xadd: 4, invlpg: 4, invd: 4, wbinvd: 4,
+  cpuid: 5, rdtsc: 5, rdmsr: 5, wrmsr: 5, cmpxchg: 5, cmpxchg8b: 5, rsm: 5, emms: 5,
+  rdpmc: 6, sysenter: 6, sysexit: 6, fcomi: 6, fcomip: 6, fucomi: 6, fucomip: 6, fxsave: 6, fxrstor: 6, nop: 0,
+  cvtdq2pd: 8, cvtdq2ps: 8, cvtps2pd: 8, cvtss2sd: 8, cvttps2dq: 8, cvtpd2ps: 8, cvtsd2ss: 8, cvtps2dq: 8, cvtpd2dq: 8, cvttpd2dq: 8,
+  sfence: 7, ldmxcsr: 7, stmxcsr: 7, prefetchnta: 7, prefetcht0: 7, prefetcht1: 7, prefetcht2: 7,
+  lfence: 8, mfence: 8, clflush: 8, pause: 8, movnti: 8, fisttp: 9, monitor: 9, mwait: 9,
+  swapgs: 10, rdtscp: 10, cmpxchg16b: 10, fxsave64: 10, fxrstor64: 10,
+  xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
+  rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
+};
+
+// Levels NASM assigns regardless of operand size (observed with the `cpu` directive).
+const EXACT_LEVELS: Record<string, number> = {
+  crc32: 0, pause: 0, retd: 0, retfd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
+};
+
+function rowLevel(row: Row): number {
+  const exact = EXACT_LEVELS[row.mn];
+  if (exact !== undefined) return exact;
+  if (row.mn === 'nop' && row.pats.length) return 6;
+  if ((row.mn === 'fnstsw' || row.mn === 'fstsw') && row.pats[0]?.t === 'fixed') return 2; // the `ax` form
+  let level = 0;
+  const byName = LEVELS[row.mn];
+  if (byName !== undefined) level = byName;
+  else if (/^cmov/.test(row.mn)) level = 6;
+  else if (row.pats.some((p) => p.t === 'xmm' || p.t === 'xmmrm')) level = row.mand.some((b) => b === 0x66 || b === 0xf2) || /^(movq|movd|p)/.test(row.mn) ? 8 : 7;
+  else if (row.opcode[0] === 0x0f && row.opcode.length > 1) level = row.opcode[1] === 0x00 || row.opcode[1] === 0x01 ? 2 : 3;
+  // 186 additions: immediate push, shifts by an immediate, three-operand imul.
+  if ((row.opcode[0] === 0x6a || row.opcode[0] === 0x68) && row.mn === 'push') level = Math.max(level, 1);
+  if ((row.opcode[0] === 0xc0 || row.opcode[0] === 0xc1) && row.imms.length) level = Math.max(level, 1);
+  if ((row.opcode[0] === 0x69 || row.opcode[0] === 0x6b) && row.mn === 'imul') level = Math.max(level, 1);
+  // 32-bit operands or registers need a 386; 64-bit ones an x86-64.
+  if (row.osize === 32 || row.asize === 32 || row.pats.some((p) => p.size === 32 && (p.t === 'reg' || p.t === 'rm' || p.t === 'rmreg' || p.t === 'imm' || p.t === 'sb')) || row.pats.some((p) => p.fixed === 'eax' || p.fixed === 'fs' || p.fixed === 'gs' || p.t === 'creg' || p.t === 'dreg')) level = Math.max(level, 3);
+  if (row.long || row.osize === -64) level = Math.max(level, 10);
+  return level;
 }
 
 const ROWS = new Map<string, Row[]>();
@@ -156,6 +201,7 @@ export interface EncodeEnv {
   o0: boolean;
   defaultRel: boolean;
   final: boolean;
+  cpu?: number; // `cpu` level in effect (undefined: any)
 }
 
 /** A field whose final value adds section base addresses known only after layout. */
@@ -339,6 +385,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
 
   let badMode = false;
+  let badCpu = false;
   const missSizes = new Set<number>();
   const tryRows = (forced: number): Row | undefined => {
     for (const row of rows) {
@@ -362,6 +409,11 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
         badMode = true;
         continue;
       }
+      if (env.cpu !== undefined && row.level > env.cpu) {
+        badCpu = true;
+        continue;
+      }
+      if (row.flags.has('pre386') && (env.cpu === undefined || env.cpu >= 3)) continue;
       if (row.flags.has('noeaxeax') && env.bits === 64 && ops.every((o) => o.k === 'reg' && o.reg.name === 'eax')) continue;
       if (!jumpOk(row, ops, vals, env)) continue;
       return row;
@@ -376,10 +428,12 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (row) return emit(row, insn, vals, env, s);
   }
   if (!row) {
+    if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {
       throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
     }
     if (missSizes.size > 0) throw new EncodeError('operation size not specified');
+    if (badCpu) throw new EncodeError('no instruction for this cpu level');
     throw new EncodeError('invalid combination of opcode and operands');
   }
   return emit(row, insn, vals, env, 0);
@@ -387,6 +441,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
 
 /** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */
 function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
+  if (row.flags.has('pre386')) {
+    const op = ops[0];
+    return op.k === 'imm' && op.jmp === undefined && op.size === 0 && !op.strict;
+  }
   if (!row.flags.has('short')) {
     if (row.rel && !row.flags.has('shortonly')) {
       const op = ops[row.relIdx] as ImmOp;

@@ -35,6 +35,7 @@ export type StmtBody =
   | { k: 'align'; n: Expr; fill: Stmt | null; b: boolean }
   | { k: 'incbin'; name: string; skip: Expr | null; len: Expr | null }
   | { k: 'default'; rel: boolean }
+  | { k: 'cpu'; level: number }
   | { k: 'struc'; name: string; off: Expr }
   | { k: 'endstruc' }
   | { k: 'istruc'; name: string }
@@ -291,6 +292,13 @@ export class LineParser {
           /* keep bytes */
         }
         out.push({ k: 'incbin', name, skip, len, line });
+        return;
+      }
+      case 'cpu': {
+        const name = argToks.map((t) => t.v).join('').toLowerCase();
+        const level = cpuLevel(name);
+        if (level === undefined) throw new ParseError(`unknown 'cpu' type '${name}'`, argToks[0]?.col ?? endCol);
+        out.push({ k: 'cpu', level, line });
         return;
       }
       case 'default': {
@@ -574,6 +582,17 @@ function hasReg(e: Expr): boolean {
     default:
       return false;
   }
+}
+
+/** NASM's `cpu` names mapped to the levels used by the instruction table. */
+export function cpuLevel(name: string): number | undefined {
+  const n = name.toLowerCase();
+  const table: Record<string, number> = {
+    8086: 0, 186: 1, 286: 2, 386: 3, 486: 4, 586: 5, pentium: 5, 686: 6, ppro: 6, p2: 6, pentiumpro: 6, p3: 7, katmai: 7,
+    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12, ivybridge: 12,
+    haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
+  };
+  return table[n];
 }
 
 export function splitComma(toks: Tok[]): Tok[][] {

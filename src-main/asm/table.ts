@@ -141,6 +141,8 @@ function jumps(): RawRow[] {
       ['j' + cc, 'imm16', `o16 0F ${h(0x80 + n)} rw`, 'dflt nolong'],
       ['j' + cc, 'imm32', `o32 0F ${h(0x80 + n)} rd`, 'dflt nolong'],
       ['j' + cc, 'imm64', `o64nw 0F ${h(0x80 + n)} rd`, 'dflt long'],
+      // Below `cpu 386` there is no near jcc: NASM emits the inverted short jcc over a near jmp.
+      ['j' + cc, 'imm', `${h(0x70 + (n ^ 1))} 03 E9 rw`, 'pre386'],
     );
   }
   rows.push(
