@@ -182,7 +182,8 @@ export class Assembler {
     let stall = 0;
     let passes = 1;
     for (;;) {
-      if (this.kinds && this.tight === undefined) this.buildTight();
+      // Every statement is classified after the first fast pass; then try the typed-array loop.
+      if (passes >= 2 && this.tight === undefined) this.buildTight();
       const ch = this.tight ? this.tightPass() : this.kinds ? this.fastPass() : this.runPass('opt');
       passes++;
       if (ch === 0) break;
@@ -312,6 +313,26 @@ export class Assembler {
   private refSym: (Sym | undefined)[] = [];
   private refName: string[] = [];
   private jumpSizes = new Map<string, { short: number; near: number } | null>();
+
+  /** Pass-1 classification of what cannot change later; everything else waits for pass 2. */
+  private classifyEarly(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
+    if (!sameSec) return;
+    const kinds = this.kinds!;
+    const size = endOff - startOff;
+    if (st.k === 'label') {
+      kinds[i] = 2;
+      this.refName[i] = st.name;
+    } else if (st.k === 'data' || (st.k === 'res' && isConstExpr(st.count))) {
+      kinds[i] = 1;
+      this.fixedSize![i] = size;
+    } else if (st.k === 'insn') {
+      const c = this.caches[i];
+      if (c && c.enc && c.bits === this.bits) {
+        kinds[i] = 1;
+        this.fixedSize![i] = size;
+      }
+    }
+  }
 
   private classify(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
     const kinds = this.kinds!;
@@ -529,6 +550,19 @@ export class Assembler {
           size = d >= -128 && d <= 127 ? jShort[i] : jNear[i];
         }
         sec.size += size;
+      } else if (k === 0) {
+        // First visit after pass 1: run it the general way and decide how later passes treat it.
+        this.stmtIndex = i;
+        const st = stmts[i];
+        const secBefore = this.cur;
+        const offBefore = this.cur >= 0 ? this.sections[this.cur].size : 0;
+        try {
+          this.exec(st, i);
+          this.classify(i, st, offBefore, this.cur >= 0 ? this.sections[this.cur].size : 0, secBefore === this.cur && this.cur >= 0);
+        } catch {
+          kinds[i] = 4;
+        }
+        if (this.cur >= 0) sec = this.sections[this.cur];
       } else {
         this.stmtIndex = i;
         this.execSafe(stmts[i], i);
@@ -657,7 +691,7 @@ export class Assembler {
     }
     if (phase === 'final') this.listing = [];
     const stmts = this.stmts;
-    const classifying = phase === 'opt' && !this.kinds;
+    const classifying = phase === 'first';
     if (classifying) {
       this.kinds = new Uint8Array(stmts.length);
       this.fixedSize = new Int32Array(stmts.length);
@@ -672,9 +706,8 @@ export class Assembler {
       const offBefore = this.cur >= 0 ? this.sections[this.cur].size : 0;
       try {
         this.exec(st, i);
-        if (classifying) this.classify(i, st, offBefore, this.cur >= 0 ? this.sections[this.cur].size : 0, secBefore === this.cur && this.cur >= 0);
+        if (classifying) this.classifyEarly(i, st, offBefore, this.cur >= 0 ? this.sections[this.cur].size : 0, secBefore === this.cur && this.cur >= 0);
       } catch (x) {
-        if (classifying) this.kinds![i] = 4;
         const msg = x instanceof Error ? x.message : String(x);
         const col = x instanceof ExprError ? x.col : 1;
         if (x instanceof EncodeError && x.early && phase === 'first') for (const m of msg.split('\n')) this.earlyErr(st.line, m, col);

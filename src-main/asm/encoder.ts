@@ -387,9 +387,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   let badMode = false;
   let badCpu = false;
   const missSizes = new Set<number>();
+  const candidates = candidateRows(insn.mn, rows, ops);
   const tryRows = (forced: number): Row | undefined => {
-    for (const row of rows) {
-      if (row.pats.length !== ops.length) continue;
+    for (const row of candidates) {
       let ok = true;
       let miss = 0;
       for (let i = 0; i < ops.length; i++) {
@@ -437,6 +437,61 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     throw new EncodeError('invalid combination of opcode and operands');
   }
   return emit(row, insn, vals, env, 0);
+}
+
+// Rows that can possibly match a given operand shape (kinds, register classes and sizes), in
+// table order. Values (immediates, displacements) are still checked per instruction.
+const CANDIDATES = new Map<string, Row[]>();
+
+function shapeOf(op: Operand): string {
+  switch (op.k) {
+    case 'reg':
+      return `r${op.reg.name}`;
+    case 'mem':
+      return `m${op.size}${op.far ? 'f' : ''}${op.base || op.index ? 'x' : ''}`;
+    case 'imm':
+      return 'i';
+    case 'far':
+      return 'f';
+  }
+}
+
+function couldMatch(p: Pat, op: Operand): boolean {
+  switch (p.t) {
+    case 'reg':
+    case 'rmreg':
+    case 'fixed':
+    case 'sreg':
+    case 'creg':
+    case 'dreg':
+    case 'xmm':
+    case 'mmx':
+    case 'fpu':
+      return op.k === 'reg';
+    case 'rm':
+    case 'xmmrm':
+      return op.k === 'reg' || op.k === 'mem';
+    case 'mem':
+    case 'mfar':
+    case 'mo':
+      return op.k === 'mem';
+    case 'far':
+      return op.k === 'far';
+    default:
+      return op.k === 'imm';
+  }
+}
+
+function candidateRows(mn: string, rows: Row[], ops: Operand[]): Row[] {
+  let key = mn;
+  for (const op of ops) key += ',' + shapeOf(op);
+  let list = CANDIDATES.get(key);
+  if (!list) {
+    list = rows.filter((r) => r.pats.length === ops.length && r.pats.every((p, i) => couldMatch(p, ops[i])));
+    if (CANDIDATES.size > 20_000) CANDIDATES.clear();
+    CANDIDATES.set(key, list);
+  }
+  return list;
 }
 
 /** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */
