@@ -6,7 +6,7 @@
 
 import { Diags, type Pos } from './diagnostics.js';
 import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type Encoded, type Fix } from './encoder.js';
-import { evaluate, ExprError, isConstExpr, usesHere, type EvalCtx, type Expr, type Value } from './expr.js';
+import { evaluate, ExprError, isConstExpr, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
 import { floatBytes } from './floats.js';
@@ -714,9 +714,6 @@ export class Assembler {
         else if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
         else this.err(st.line, `internal error: ${msg}`);
       }
-      if (this.earlyStop && phase === 'first') {
-        // NASM keeps going through pass 1 to collect every pass-1 error.
-      }
     }
     return this.changed;
   }
@@ -866,7 +863,7 @@ export class Assembler {
           return;
         }
         this.cur = -1;
-        this.absBase = v.seg >= 0 ? v.n : v.n;
+        this.absBase = v.n;
         this.absOff = 0;
         return;
       }
@@ -1021,7 +1018,7 @@ export class Assembler {
 
   private timesInner(n: number, body: Stmt, idx: number): void {
     // Fast path: a body whose size cannot vary is laid out once and repeated.
-    if (this.phase !== 'final' && body.k === 'data' && !body.items.some((it) => it.k === 'expr' && usesHere(it.e) && false)) {
+    if (this.phase !== 'final' && body.k === 'data') {
       const size = this.dataSize(body.unit, body.items);
       this.guardSize(size * n, body.line);
       this.advance(size * n);

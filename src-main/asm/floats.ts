@@ -8,6 +8,7 @@ interface Fmt {
 }
 
 const FORMATS: Record<number, Fmt> = {
+  1: { p: 4, e: 4, explicit: false }, // NASM's 8-bit float: 1 sign, 4 exponent (bias 7), 3 mantissa bits
   2: { p: 11, e: 5, explicit: false },
   4: { p: 24, e: 8, explicit: false },
   8: { p: 53, e: 11, explicit: false },

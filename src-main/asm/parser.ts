@@ -188,9 +188,9 @@ export class LineParser {
       if (bodyToks.length) body = this.statement(bodyToks, 0, line, endCol);
       return { k: 'times', count, body, col: t.col, line };
     }
-    if (w in DATA_UNITS) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol, w), line };
+    if (w in DATA_UNITS) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol), line };
     if (w in RES_UNITS) return { k: 'res', unit: RES_UNITS[w], count: this.expr(toks, i + 1, endCol), line };
-    if (DIRECTIVES.has(w) && !(w === 'at' && false)) {
+    if (DIRECTIVES.has(w)) {
       const out: Stmt[] = [];
       this.directive(w, toks.slice(i), 0, line, out, endCol);
       return out[0] ?? null;
@@ -347,7 +347,7 @@ export class LineParser {
     }
   }
 
-  private dataItems(toks: Tok[], i: number, endCol: number, w: string): DataItem[] {
+  private dataItems(toks: Tok[], i: number, endCol: number): DataItem[] {
     const parts = splitComma(toks.slice(i));
     const items: DataItem[] = [];
     // NASM accepts an empty list and a trailing comma.
@@ -371,7 +371,6 @@ export class LineParser {
       if (p[0].t === 'float' || (p.length === 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') && p[1].t === 'float')) {
         if (p.length > 2 || (p.length === 2 && p[0].t === 'float')) throw new ParseError('expression syntax error', p[1].col);
         const text = p.length === 2 ? p[0].v + p[1].v : p[0].v;
-        if (w === 'db' || w === 'dw' && false) throw new ParseError(`floating-point constant not allowed in \`${w}'`, p[0].col);
         items.push({ k: 'float', text, col: p[0].col });
         continue;
       }
