@@ -38,10 +38,17 @@ describe('layoutSegments', () => {
     expect(hole.label).toBe('not in the map');
     const kernel = segments.find((s) => s.type === 'Kernel')!;
     const stack = segments.find((s) => s.type === 'KernelStack')!;
-    expect(kernel.compressed).toBe(false);
-    // To scale where it matters: the kernel (128 KiB) is twice the stack (64 KiB).
-    expect(kernel.weight / stack.weight).toBeCloseTo(2, 5);
-    expect(kernel.weight).toBeGreaterThan(0.004);
+    const frameZero = segments.find((s) => s.type === 'FrameZero')!;
+    const pageTable = segments.find((s) => s.type === 'PageTable')!;
+    // To scale where it matters: 16 KiB of page tables are four times the 4 KiB frame zero.
+    expect(pageTable.compressed).toBe(false);
+    expect(pageTable.weight / frameZero.weight).toBeCloseTo(4, 5);
+    // Larger ranges stay in size order and the small typed ones stay clearly visible.
+    expect(kernel.weight).toBeGreaterThan(stack.weight);
+    expect(kernel.weight).toBeGreaterThan(0.02);
+    expect(hole.weight).toBeLessThan(0.45);
+    const usable = segments.filter((s) => s.type === 'Usable').sort((a, b) => a.end - a.start - (b.end - b.start));
+    expect(usable.map((u) => u.weight)).toEqual([...usable.map((u) => u.weight)].sort((a, b) => a - b));
     const sum = segments.reduce((n, s) => n + s.weight, 0);
     expect(sum).toBeGreaterThan(0.95);
     expect(sum).toBeLessThan(1.1);

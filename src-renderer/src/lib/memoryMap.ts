@@ -73,9 +73,9 @@ export function labelFor(map: MemoryMap, region: MemoryRegion): string | undefin
 
 /**
  * Lays the regions (and the gaps between them) out along one bar. Sizes count linearly up to a
- * cap; anything larger (the hole below 4 GiB, big reserved areas, a huge usable range) counts
- * as the cap and is marked compressed. The cap is a quarter of the span of everything that is
- * not compressed, so small typed regions (kernel, stack, page tables) stay visible.
+ * cap; anything larger (the hole below 4 GiB, big reserved areas, a huge usable range) is drawn
+ * logarithmically beyond the cap and marked compressed, so small typed regions (kernel, stack,
+ * page tables, boot info) stay visible and every range keeps its place in size order.
  */
 export function layoutSegments(map: MemoryMap, options: { minWeight?: number } = {}): MapSegment[] {
   const order = map.regions.map((region, index) => ({ region, index })).sort((a, b) => a.region.start - b.region.start);
@@ -89,15 +89,16 @@ export function layoutSegments(map: MemoryMap, options: { minWeight?: number } =
   if (raw.length === 0) return [];
 
   const sizes = raw.map((s) => Math.max(1, s.end - s.start));
-  // The cap: a quarter of the median-based spread, found from the sizes themselves so the
-  // biggest outliers do not flatten everything else.
+  // The cap: four times the first quartile's size, so the small regions (boot info, page
+  // tables, stack, kernel) are drawn linearly. Larger ranges grow only with the logarithm of how
+  // much larger they are: still wider than smaller ones, but never flattening the rest.
   const sorted = [...sizes].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const ordinary = sorted.filter((s) => s <= median * 64);
-  const cap = Math.max(median * 4, ordinary.reduce((sum, s) => sum + s, 0) / 4, 4096);
-  const scaled = sizes.map((s) => Math.min(s, cap));
+  const quartile = sorted[Math.floor(sorted.length / 4)];
+  const cap = Math.max(quartile * 4, 16 * 1024);
+  // Gaps are not part of the map: they are marked, not measured.
+  const scaled = sizes.map((s, i) => (raw[i].type === 'Gap' ? Math.min(s, cap) : s <= cap ? s : cap * (1 + Math.log2(s / cap))));
   const total = scaled.reduce((sum, s) => sum + s, 0);
-  const minWeight = options.minWeight ?? 0.004;
+  const minWeight = options.minWeight ?? 0; // the view gives every segment a minimum width in CSS
   return raw.map((segment, i) => ({
     ...segment,
     weight: Math.max(minWeight, scaled[i] / total),
