@@ -138,6 +138,7 @@ const LEVELS: Record<string, number> = {
   cvtdq2pd: 8, cvtdq2ps: 8, cvtps2pd: 8, cvtss2sd: 8, cvttps2dq: 8, cvtpd2ps: 8, cvtsd2ss: 8, cvtps2dq: 8, cvtpd2dq: 8, cvttpd2dq: 8,
   sfence: 7, ldmxcsr: 7, stmxcsr: 7, prefetchnta: 7, prefetcht0: 7, prefetcht1: 7, prefetcht2: 7,
   lfence: 8, mfence: 8, clflush: 8, pause: 8, movnti: 8, fisttp: 9, monitor: 9, mwait: 9,
+  haddps: 9, hsubps: 9, haddpd: 9, hsubpd: 9, addsubps: 9, addsubpd: 9, movddup: 9, movshdup: 9, movsldup: 9, lddqu: 9,
   swapgs: 10, rdtscp: 10, cmpxchg16b: 10, fxsave64: 10, fxrstor64: 10,
   xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
@@ -149,6 +150,7 @@ const EXACT_LEVELS: Record<string, number> = {
 };
 
 function rowLevel(row: Row): number {
+  if (row.flags.has('anycpu')) return 0;
   const exact = EXACT_LEVELS[row.mn];
   if (exact !== undefined) return exact;
   if (row.mn === 'nop' && row.pats.length) return 6;

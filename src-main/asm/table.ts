@@ -365,8 +365,42 @@ SSE_ARITH.push(
   ] as [string, number][]
 ).forEach(([mn, opc]) => SSE_ARITH.push([mn, '66', opc, 'xmm/m128']));
 
+// SSE3, SSSE3 and SSE4 register/memory forms: [mnemonic, prefix, opcode bytes, rm pattern, imm8?]
+const SSE_EXT: [string, string, string, string, boolean?][] = [
+  ['haddps', 'F2', '0F 7C', 'xmm/m128'], ['hsubps', 'F2', '0F 7D', 'xmm/m128'], ['haddpd', '66', '0F 7C', 'xmm/m128'], ['hsubpd', '66', '0F 7D', 'xmm/m128'],
+  ['addsubps', 'F2', '0F D0', 'xmm/m128'], ['addsubpd', '66', '0F D0', 'xmm/m128'], ['movddup', 'F2', '0F 12', 'xmm/m64'],
+  ['movshdup', 'F3', '0F 16', 'xmm/m128'], ['movsldup', 'F3', '0F 12', 'xmm/m128'],
+  ...(
+    [
+      ['pshufb', 0x00], ['phaddw', 0x01], ['phaddd', 0x02], ['phaddsw', 0x03], ['pmaddubsw', 0x04], ['phsubw', 0x05], ['phsubd', 0x06],
+      ['phsubsw', 0x07], ['psignb', 0x08], ['psignw', 0x09], ['psignd', 0x0a], ['pmulhrsw', 0x0b], ['pabsb', 0x1c], ['pabsw', 0x1d], ['pabsd', 0x1e],
+      ['ptest', 0x17], ['pcmpeqq', 0x29], ['packusdw', 0x2b], ['pcmpgtq', 0x37], ['pminsb', 0x38], ['pminsd', 0x39], ['pminuw', 0x3a], ['pminud', 0x3b],
+      ['pmaxsb', 0x3c], ['pmaxsd', 0x3d], ['pmaxuw', 0x3e], ['pmaxud', 0x3f], ['pmulld', 0x40], ['phminposuw', 0x41], ['pmuldq', 0x28],
+    ] as [string, number][]
+  ).map(([mn, op]): [string, string, string, string] => [mn, '66', `0F 38 ${h(op)}`, 'xmm/m128']),
+  ...(
+    [
+      ['pmovsxbw', 0x20, 'xmm/m64'], ['pmovsxbd', 0x21, 'xmm/m32'], ['pmovsxbq', 0x22, 'xmm/m16'], ['pmovsxwd', 0x23, 'xmm/m64'], ['pmovsxwq', 0x24, 'xmm/m32'],
+      ['pmovsxdq', 0x25, 'xmm/m64'], ['pmovzxbw', 0x30, 'xmm/m64'], ['pmovzxbd', 0x31, 'xmm/m32'], ['pmovzxbq', 0x32, 'xmm/m16'], ['pmovzxwd', 0x33, 'xmm/m64'],
+      ['pmovzxwq', 0x34, 'xmm/m32'], ['pmovzxdq', 0x35, 'xmm/m64'],
+    ] as [string, number, string][]
+  ).map(([mn, op, rm]): [string, string, string, string] => [mn, '66', `0F 38 ${h(op)}`, rm]),
+  ...(
+    [
+      ['roundps', 0x08, 'xmm/m128'], ['roundpd', 0x09, 'xmm/m128'], ['roundss', 0x0a, 'xmm/m32'], ['roundsd', 0x0b, 'xmm/m64'], ['blendps', 0x0c, 'xmm/m128'],
+      ['blendpd', 0x0d, 'xmm/m128'], ['pblendw', 0x0e, 'xmm/m128'], ['palignr', 0x0f, 'xmm/m128'], ['dpps', 0x40, 'xmm/m128'], ['dppd', 0x41, 'xmm/m128'],
+      ['mpsadbw', 0x42, 'xmm/m128'], ['pcmpestrm', 0x60, 'xmm/m128'], ['pcmpestri', 0x61, 'xmm/m128'], ['pcmpistrm', 0x62, 'xmm/m128'], ['pcmpistri', 0x63, 'xmm/m128'],
+    ] as [string, number, string][]
+  ).map(([mn, op, rm]): [string, string, string, string, boolean] => [mn, '66', `0F 3A ${h(op)}`, rm, true]),
+];
+
 function sse(): RawRow[] {
   const rows: RawRow[] = [];
+  // NASM 2.16.01 applies no `cpu` level to the SSSE3/SSE4 (0F 38 / 0F 3A) rows: flag `anycpu`.
+  for (const [mn, p, opc, rm, imm] of SSE_EXT) {
+    rows.push([mn, `xmm,${rm}${imm ? ',imm8' : ''}`, `${p} ${opc} /r${imm ? ' ib' : ''}`, opc.startsWith('0F 3') ? 'anycpu' : '']);
+  }
+  rows.push(['lddqu', 'xmm,m128', 'F2 0F F0 /r', 'unsizedok']);
   const pre = (p: string): string => (p ? p + ' ' : '');
   for (const [mn, p, opc, rm] of SSE_ARITH) rows.push([mn, `xmm,${rm}`, `${pre(p)}0F ${h(opc)} /r`]);
   // Moves: load form first (NASM picks it for register-to-register).
