@@ -25,9 +25,14 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Temporary folders made by the running test, removed after it. */
+const temporary: string[] = [];
+
 /** Copies the sample kernel (without target/) to a temporary folder and patches its main.rs. */
 export function kernelCopy(name: string, patch?: (mainRs: string) => string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'bootlab e2e ü-')), name);
+  const parent = mkdtempSync(join(tmpdir(), 'bootlab e2e ü-'));
+  temporary.push(parent);
+  const dir = join(parent, name);
   cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(SAMPLE.length)) });
   if (patch) {
     const file = join(dir, 'src', 'main.rs');
@@ -124,6 +129,7 @@ export const test = base.extend<{ consoleErrors: string[] }>({
     await page.screenshot({ path: join(ROOT, 'e2e', 'screenshots', `${name}.png`) }).catch(() => {});
     // Stop the servers (and so any QEMU) before judging, so a failure leaves nothing running.
     for (const server of running.splice(0)) await server.stop();
+    for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
     expect(errors, 'console errors (CSP violations included)').toEqual([]);
     },
     { auto: true },
