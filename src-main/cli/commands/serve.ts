@@ -81,13 +81,12 @@ async function ensureRenderer(root: string, staticDir: string, io: CliIo): Promi
   const code = await new Promise<number>((done) => {
     const child = spawn(process.execPath, [vite, 'build', '--config', 'src-renderer/vite.config.ts', '--logLevel', 'warn'], {
       cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Vite's output goes to stderr: stdout is reserved for the one URL line.
+      stdio: ['ignore', 2, 2],
     });
     child.on('error', () => done(1));
     child.on('exit', (status) => done(status ?? 1));
   });
-  // stdout stays reserved for the one URL line, so Vite's output went to the inherited streams
-  // only as warnings; a failure is reported here.
   if (code !== 0 || !existsSync(rendererIndex(staticDir))) throw new Error('building the renderer failed');
 }
 
