@@ -6,7 +6,7 @@ import type { Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 
 export type Expr =
-  | { k: 'num'; v: bigint }
+  | { k: 'num'; v: bigint; val?: Value }
   | { k: 'sym'; name: string; col: number }
   | { k: 'here' }
   | { k: 'base' }
@@ -180,7 +180,8 @@ const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export function evaluate(e: Expr, ctx: EvalCtx): Value {
   switch (e.k) {
     case 'num':
-      return { n: e.v, seg: -1, unk: false };
+      // Values are never mutated, so a constant's value object is made once.
+      return (e.val ??= { n: e.v, seg: -1, unk: false });
     case 'sym': {
       const v = ctx.sym(e.name);
       if (v) return v;

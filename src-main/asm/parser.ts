@@ -95,7 +95,9 @@ export class LineParser {
 
 
   parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
-    const hit = PARSE_CACHE.get(text);
+    // A dot may be a local label (`.x` means `<base>.x`): then the key includes the base label.
+    const key = text.includes('.') ? `${this.localBase}\n${text}` : text;
+    const hit = PARSE_CACHE.get(key);
     if (hit) {
       out.push({ ...hit, line } as Stmt);
       return;
@@ -104,12 +106,12 @@ export class LineParser {
     if (toks.length === 0) return;
     const before = out.length;
     this.parseToks(toks, line, out, text.length + 1);
-    // Local labels (`.x`), labels and anything with a dot are context-dependent: never cached.
+    // Single statements are cached, except those that change parser state (labels, struc) or may warn (strings).
     const st = out[before];
-    if (out.length === before + 1 && (st.k === 'insn' || st.k === 'data') && !text.includes('.') && !/['"`]/.test(text)) {
+    if (out.length === before + 1 && st.k !== 'label' && st.k !== 'struc' && !/['"`]/.test(text)) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       if (st.k === 'insn') st.insn.shared = true;
-      PARSE_CACHE.set(text, st);
+      PARSE_CACHE.set(key, st);
     }
   }
 
