@@ -33,6 +33,21 @@ describe('MemoryMap', () => {
     expect(rows[1].classList.contains('highlight')).toBe(true);
   });
 
+  it('offers the raw E820 map in its own table', () => {
+    const model = new MemoryMapModel();
+    model.set({
+      regions: [{ start: 0, end: 0x1000, type: 'FrameZero' }],
+      e820: [
+        { start: 0, end: 0x9fc00, type: 'Usable' },
+        { start: 0x9fc00, end: 0xa0000, type: 'Reserved' },
+      ],
+    });
+    render(MemoryMap, { model });
+    const raw = screen.getByRole('table', { name: 'Raw E820 map', hidden: true });
+    expect(within(raw).getAllByRole('row', { hidden: true })).toHaveLength(3);
+    expect(screen.getByRole('table', { name: 'Memory regions' })).toBeTruthy();
+  });
+
   it('explains that the map comes with a boot', () => {
     render(MemoryMap, { model: new MemoryMapModel() });
     expect(screen.getByText(/appears when a kernel boots/)).toBeTruthy();
@@ -77,5 +92,12 @@ describe('RunResult, Toolchain, Diagnostics', () => {
     render(Diagnostics, { diagnostics: [{ level: 'error', message: 'cannot find value', file: 'src/main.rs', line: 4, column: 7 }] });
     expect(screen.getByRole('button', { name: 'src/main.rs:4:7' })).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Diagnostics' }).textContent).toContain('1 error');
+  });
+
+  it('shows the kernel and image the build produced', () => {
+    render(Diagnostics, { diagnostics: [], artifact: { kernelPath: '/k/target/kernel', elfBytes: 2048, imagePath: '/k/kernel.img', imageBytes: 1 << 20 } });
+    const text = screen.getByRole('region', { name: 'Diagnostics' }).textContent ?? '';
+    expect(text).toContain('/k/target/kernel (2 KiB)');
+    expect(text).toContain('/k/kernel.img (1 MiB)');
   });
 });
