@@ -82,6 +82,7 @@ export function isReservedWord(w: string): boolean {
  * (lines with local labels, labels, dots or strings are never cached).
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
+const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
 
 export class LineParser {
   /** The last non-local label: `.x` becomes `<base>.x`. */
@@ -108,7 +109,8 @@ export class LineParser {
     this.parseToks(toks, line, out, text.length + 1);
     // Single statements are cached, except those that change parser state (labels, struc) or may warn (strings).
     const st = out[before];
-    if (out.length === before + 1 && st.k !== 'label' && st.k !== 'struc' && !/['"`]/.test(text)) {
+    // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
+    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text)) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       if (st.k === 'insn') st.insn.shared = true;
       PARSE_CACHE.set(key, st);
