@@ -82,6 +82,7 @@ export class ByteBuf {
 // kept across assemble() calls, like the parse cache, so re-assembling a file is cheap.
 const SHARED_OX = new Map<Insn, StmtCache>();
 const SHARED_O0 = new Map<Insn, StmtCache>();
+const SHARED_O1 = new Map<Insn, StmtCache>();
 
 const MAX_PASSES = 10_000;
 const MAX_STALL = 1_000;
@@ -132,10 +133,12 @@ export class Assembler {
     private diags: Diags,
     private o0: boolean,
     private incbins: Map<string, Uint8Array | undefined>,
+    private o1 = false,
   ) {
     this.getSection('.text', true);
     this.env.o0 = o0;
-    this.sharedCache = o0 ? SHARED_O0 : SHARED_OX;
+    this.env.o1 = o1;
+    this.sharedCache = o0 ? SHARED_O0 : o1 ? SHARED_O1 : SHARED_OX;
   }
 
   private pos(line: number): Pos {
@@ -471,7 +474,7 @@ export class Assembler {
     const op = insn.ops[0];
     if (op.k !== 'imm' || op.size || op.strict || op.jmp || op.expr.k !== 'sym') return undefined;
     if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return undefined;
-    if (this.o0 && insn.mn === 'jmp') return undefined;
+    if ((this.o0 && insn.mn === 'jmp') || this.o1) return undefined;
     const name = op.expr.name;
     const key = `${insn.mn}/${this.bits}/${this.cpu}`;
     const cached = this.jumpSizes.get(key);

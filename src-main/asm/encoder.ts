@@ -201,6 +201,8 @@ export interface EncodeEnv {
   off: number; // section-relative offset of the instruction
   eval(e: Expr): Value;
   o0: boolean;
+  /** -O1: immediates are shrunk, but jumps stay near unless written `short`. */
+  o1?: boolean;
   defaultRel: boolean;
   final: boolean;
   cpu?: number; // `cpu` level in effect (undefined: any)
@@ -318,6 +320,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       if (row.flags.has('pushbyte') || (p.t === 'imm' && p.size === 8 && row.mn === 'push')) return op.size === 8 ? 'ok' : 'fail';
       if (p.t === 'imm') return 'ok';
       if (op.strict || env.o0) return 'fail';
+      // -O1 keeps sign-extended imm8 forms but not the mov-r64 dword forms.
+      if (env.o1 && p.t !== 'sb') return 'fail';
       return immFlags(val.v!, p.size, p.t) ? 'ok' : 'fail';
     }
     case 'one':
@@ -514,6 +518,7 @@ function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolea
   if (op.jmp === 'short') return true;
   if (op.size !== 0 || op.jmp === 'near' || op.jmp === 'far' || op.strict) return false;
   if (env.o0 && row.mn === 'jmp') return false;
+  if (env.o1) return false;
   const v = vals[0].v!;
   if (v.unk) return true;
   if (v.seg !== env.seg) return false;
@@ -677,6 +682,15 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (p === 'o16' && bits !== 16) osPrefix = true;
     if (p === 'o32' && bits === 16) osPrefix = true;
     if (p === 'o64') rexW = true;
+  }
+  if (row.flags.has('sregopt') && (env.o0 || env.o1)) {
+    // Without -Ox NASM keeps the operand-size prefix of the general register in `mov sreg, reg`.
+    const r = ops.find((o) => o.k === 'reg' && o.reg.cls === 'gpr');
+    if (r && r.k === 'reg') {
+      if (r.reg.size === 16) osPrefix = bits !== 16;
+      else if (r.reg.size === 32) osPrefix = bits === 16;
+      else if (r.reg.size === 64) rexW = true;
+    }
   }
   if (row.flags.has('farm')) {
     // Far indirect: the pointer size follows the size keyword; unsized in 64-bit mode is m16:64 (REX.W).

@@ -71,6 +71,36 @@ describe('fixtures/asm vs NASM', () => {
   }
 });
 
+describe('fixtures/asm at every optimization level', () => {
+  for (const f of files) {
+    for (const o of ['0', '1', 'x'] as const) {
+      it(`${f} -O${o}`, () => {
+        const src = fs.readFileSync(path.join(DIR, f), 'utf8');
+        const r = assemble(src, {
+          fileName: f,
+          includePaths: ['inc/'],
+          optimize: o,
+          readFile: (p) => {
+            try {
+              return fs.readFileSync(path.join(DIR, p));
+            } catch {
+              return undefined;
+            }
+          },
+        });
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-fxo-'));
+        try {
+          execFileSync('nasm', ['-f', 'bin', '-i', 'inc/', `-O${o}`, '-o', path.join(tmp, 'o.bin'), f], { cwd: DIR, stdio: ['ignore', 'ignore', 'pipe'] });
+          const nb = new Uint8Array(fs.readFileSync(path.join(tmp, 'o.bin')));
+          expect(hex(r.bytes)).toBe(hex(nb));
+        } finally {
+          fs.rmSync(tmp, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+});
+
 describe('Bootlab bootloader', () => {
   const dir = path.resolve(__dirname, '../../resources/bootloader');
   const entry = path.join(dir, 'bootloader.asm');

@@ -16,7 +16,8 @@ export interface AssembleOptions {
   readFile?: (path: string) => string | Uint8Array | undefined;
   includePaths?: string[];
   defines?: Record<string, string>;
-  optimize?: 'x' | '0';
+  /** NASM's -Ox (default), -O0, or -O1 (immediates shrunk, jumps never shortened). */
+  optimize?: 'x' | '0' | '1';
   /** Output file name shown in a `[map]` file (default: fileName without its extension, as NASM). */
   outputFile?: string;
 }
@@ -82,7 +83,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     const name = st.k === 'incbin' ? st.name : st.k === 'times' && st.body?.k === 'incbin' ? st.body.name : undefined;
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
   }
-  const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins);
+  const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins, options.optimize === '1');
   // Pass 1 runs even after parse errors: NASM reports every pass-1 error before stopping.
   asm.run();
   const early = diags.hasEarlyErrors || diags.fatal;

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assemble } from '../../asm/index.js';
 
-const USAGE = `usage: bootlab asm [-f bin] [-O0|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... INPUT
+const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... INPUT
 
 Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -f bin        output format (only bin)
-  -O0 | -Ox     optimization: -Ox (default) sizes jumps and immediates; -O0 does not
+  -O0|-O1|-Ox   optimization: -Ox (default) sizes jumps and immediates; -O1 only immediates; -O0 neither
   -o OUT        output file (default: INPUT without its extension)
   -l LISTING    write a NASM-style listing
   -i DIR        add an include directory (also -I, -iDIR)
@@ -30,7 +30,7 @@ export const asmCommand = {
     let out: string | undefined;
     let list: string | undefined;
     let input: string | undefined;
-    let optimize: 'x' | '0' = 'x';
+    let optimize: 'x' | '0' | '1' = 'x';
     const includePaths: string[] = [];
     const defines: Record<string, string> = {};
     const takeValue = (i: number, flag: string): string | undefined => {
@@ -53,7 +53,8 @@ export const asmCommand = {
         }
       } else if (a.startsWith('-O')) {
         const v = a.slice(2);
-        optimize = v === '0' ? '0' : 'x';
+        // NASM: -O0, -O1, and -O2 and above (or -Ox) for full optimization.
+        optimize = v === '0' ? '0' : v === '1' ? '1' : 'x';
       } else if (a.startsWith('-o')) {
         out = takeValue(i, '-o');
         if (a === '-o') i++;
