@@ -56,11 +56,11 @@ export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string
   return { ok, bytes, stderr, listing, errors, extra };
 }
 
-export function ours(src: string, opts: { o0?: boolean; files?: Record<string, string | Uint8Array> } = {}): AssembleResult {
+export function ours(src: string, opts: { o0?: boolean; optimize?: 'x' | '0' | '1'; files?: Record<string, string | Uint8Array> } = {}): AssembleResult {
   const files = opts.files ?? {};
   return assemble(src, {
     fileName: 'in.asm',
-    optimize: opts.o0 ? '0' : 'x',
+    optimize: opts.optimize ?? (opts.o0 ? '0' : 'x'),
     readFile: (p) => files[p.replace(/^\.\//, '')],
   });
 }

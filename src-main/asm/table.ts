@@ -473,7 +473,7 @@ export const RAW_ROWS: RawRow[] = [
   ['mov', '~r16,sreg', 'o16 8C /r'],
   ['mov', 'm16,sreg', '8C /r', 'unsizedok'],
   ['mov', '~r32,sreg', 'o32 8C /r'],
-  ['mov', '~r64,sreg', '8C /r'],
+  ['mov', '~r64,sreg', '8C /r', 'sregopt'],
   ['mov', 'sreg,rm16', '8E /r', 'unsizedok sregopt'],
   ['mov', 'sreg,~r32', '8E /r', 'sregopt'],
   ['mov', 'sreg,~r64', '8E /r', 'sregopt'],
