@@ -45,6 +45,8 @@ interface MacroCtx {
   args: string[];
   id: number;
   mac: MMacro;
+  label: string; // label written before the invocation, for %00
+  name: string; // name as invoked, for %?
 }
 
 interface Frame {
@@ -438,13 +440,16 @@ export class Preprocessor {
       full.push(mac.defaults[i - mac.min] ?? '');
     }
     const invocation = this.out.length;
-    this.out.push(this.mkLine(f, label ?? '', lineNo, rawText));
+    // A macro that places its label itself (%00) takes it over from the invocation line.
+    const labelName = (label ?? '').replace(/:$/, '').trim();
+    const usesLabel = mac.body.some((b) => b.text.includes('%00'));
+    this.out.push(this.mkLine(f, usesLabel ? '' : (label ?? ''), lineNo, rawText));
     if (this.frames.length > 1000) {
       this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
       this.diags.fatal = true;
       return;
     }
-    const ctx: MacroCtx = { args: full, id: ++this.macroCounter, mac };
+    const ctx: MacroCtx = { args: full, id: ++this.macroCounter, mac, label: labelName, name };
     this.frames.push({
       kind: 'macro',
       lines: mac.body,
@@ -483,14 +488,20 @@ export class Preprocessor {
       }
       const rest = text.slice(i + 1);
       let m: RegExpExecArray | null;
-      if ((m = /^%([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(rest))) {
+      if (rest.startsWith('??')) {
+        out += mac.mac.name;
+        i += 2;
+      } else if (rest.startsWith('?')) {
+        out += mac.name;
+        i += 1;
+      } else if ((m = /^%([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(rest))) {
         out += `..@${mac.id}.${m[1]}`;
         i += m[0].length;
       } else if ((m = /^\{(-?\d+)(?::(-?\d+))?\}/.exec(rest))) {
         out += this.param(mac, parseInt(m[1], 10));
         i += m[0].length;
       } else if ((m = /^(\d+)/.exec(rest))) {
-        out += m[1] === '0' || m[1] === '00' ? (m[1] === '0' ? String(mac.args.length) : '') : this.param(mac, parseInt(m[1], 10));
+        out += m[1] === '0' ? String(mac.args.length) : m[1] === '00' ? mac.label : this.param(mac, parseInt(m[1], 10));
         i += m[0].length;
       } else if ((m = /^([-+])(\d+)/.exec(rest))) {
         // %-N / %+N: parameter N as a condition code, inverted or as is.

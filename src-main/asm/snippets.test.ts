@@ -6,6 +6,7 @@ import { assemble } from './index.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 const ACCEPTED: string[] = [
+  "%macro mm 1|db %0, \"%?\", \"%??\"|%00: db 1|%endmacro|%imacro Xm 0|db \"%?\", \"%??\"|%?_x: dw %??_x|%endmacro|lbl: mm 5|xM|dw lbl",
   "db 1.5, -2.0, 0.1, 100.0, 1e10, 0.001|dw 1.5, 65504.0, 1e-5",
   "dd __?Infinity?__, -__Infinity__, __?NaN?__, __?QNaN?__, __?SNaN?__|dq __Infinity__, __NaN__, __SNaN__|dt __Infinity__, __NaN__|dw __Infinity__",
   "db __?LINE?__, __LINE__|nop|db __LINE__|db __?FILE?__",
