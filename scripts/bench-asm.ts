@@ -3,7 +3,7 @@
 //   npx esbuild scripts/bench-asm.ts --bundle --platform=node --format=esm --outfile=out/bench-asm.mjs && node out/bench-asm.mjs
 // Options: --lines N (default 200000), --no-nasm (skip the NASM runs).
 // Prints markdown lines for BENCHMARKS.md.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,9 +83,10 @@ function nasm(src: string): { ms: number; bytes: Uint8Array; passes: string } {
   try {
     fs.writeFileSync(path.join(dir, 'in.asm'), src);
     const t0 = performance.now();
-    const out = execFileSync('nasm', ['-f', 'bin', '-Ov', '-o', 'out.bin', 'in.asm'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync('nasm', ['-f', 'bin', '-Ov', '-o', 'out.bin', 'in.asm'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
     const ms = performance.now() - t0;
-    const m = /assembly required (\S+) passes/.exec(out);
+    if (r.status !== 0) throw new Error(`nasm failed: ${r.stderr}`);
+    const m = /assembly required (\S+) passes/.exec(`${r.stdout}${r.stderr}`);
     return { ms, bytes: new Uint8Array(fs.readFileSync(path.join(dir, 'out.bin'))), passes: m ? m[1] : '?' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
