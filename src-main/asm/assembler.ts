@@ -9,7 +9,7 @@ import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type En
 import { evaluate, ExprError, isConstExpr, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
-import { floatBytes } from './floats.js';
+import { floatBytes, floatOverflow } from './floats.js';
 
 export interface Section {
   name: string;
@@ -1090,6 +1090,7 @@ export class Assembler {
         for (let k = 0; k < unit; k++) bytes.push(0);
       } else if (it.k === 'float') {
         const fb = floatBytes(it.text, unit);
+        if (fb && floatOverflow) this.warn(line, 'overflow in floating-point constant [-w+float-overflow]');
         if (!fb) {
           this.err(line, `floating-point constant not allowed in this data size`, it.col);
           for (let k = 0; k < unit; k++) bytes.push(0);
@@ -1116,6 +1117,7 @@ export class Assembler {
   }
 
   private data(unit: number, items: DataItem[], line: number): void {
+    if (items.length === 0) this.warn(line, 'no operand for data declaration [-w+db-empty]');
     if (this.phase !== 'final') {
       this.advance(this.dataSize(unit, items));
       return;

@@ -255,7 +255,8 @@ function immFlags(v: Value, size: number, kind: 'sb' | 'sd' | 'ud'): boolean {
   if (kind === 'sb') {
     if (size === 16) return fitsS8(BigInt.asIntN(16, n));
     if (size === 32) return fitsS8(BigInt.asIntN(32, n));
-    return fitsS8(n);
+    // 64-bit operations take a 32-bit immediate: NASM tests its 32-bit truncation (0xFFFFFFFF is -1).
+    return n >= -0x80000000n && n <= 0xffffffffn && fitsS8(BigInt.asIntN(32, n));
   }
   if (kind === 'sd') return n >= -0x80000000n && n <= 0x7fffffffn;
   return n >= 0n && n <= 0xffffffffn;
@@ -533,13 +534,16 @@ function shortLen(row: Row, env: EncodeEnv): number {
   return n;
 }
 
+const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'cmpxchg16b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
+
 function prefixOnly(insn: Insn): Encoded {
+  const warnings = insn.prefixes.includes('lock') ? ['instruction is not lockable [-w+prefix-lock]'] : [];
   const bytes: number[] = [];
   for (const p of insn.prefixes) {
     const b = PREFIX_BYTES[p];
     if (b !== undefined) bytes.push(b);
   }
-  return { bytes, fixes: [], warnings: [] };
+  return { bytes, fixes: [], warnings };
 }
 
 const PREFIX_BYTES: Record<string, number> = {
@@ -721,6 +725,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
 
   const bytes: number[] = [];
   const fixes: Fix[] = [];
+  if (insn.prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
+  if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
   for (const p of insn.prefixes) {
     if (p === 'lock') bytes.push(0xf0);
     else if (p === 'rep' || p === 'repe' || p === 'repz') bytes.push(0xf3);
@@ -817,6 +823,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const at = bytes.length;
     writeLE(bytes, v.n, size);
     if (v.seg >= 0) fixes.push({ at, size, plus: v.seg, minus: -1 });
+    else if (!v.unk) overflowWarnings(v.n, size, row, idx, warnings);
   });
   // relative branch / far pointer
   let shortCheck: number | undefined;
@@ -844,6 +851,24 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg, raw: ripVal.n });
   }
   return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0 };
+}
+
+/** NASM's number-overflow warnings for an immediate field (they never change the bytes). */
+function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnings: string[]): void {
+  const p = row.pats[idx];
+  if (p.t === 'sb' && p.size === 64) {
+    if (n < -0x80000000n || n > 0x7fffffffn) warnings.push('signed dword value exceeds bounds [-w+number-overflow]');
+    return;
+  }
+  if (p.t === 'sb') return;
+  if (size === 4 && (row.osize === 64 || row.osize === -64)) {
+    // Sign-extended to 64 bits: both of NASM's warnings when outside the signed dword range.
+    if (n < -0x80000000n || n > 0x7fffffffn) warnings.push('signed dword immediate exceeds bounds [-w+number-overflow]', 'dword data exceeds bounds [-w+number-overflow]');
+    return;
+  }
+  if (size >= 8) return;
+  const lim = 1n << BigInt(size * 8);
+  if (n < -lim || n >= lim) warnings.push(`${size === 1 ? 'byte' : size === 2 ? 'word' : 'dword'} data exceeds bounds [-w+number-overflow]`);
 }
 
 function writeLE2(out: number[], at: number, v: bigint, size: number): void {

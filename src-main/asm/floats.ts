@@ -20,7 +20,11 @@ function bitLen(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
 }
 
+/** Set by the last floatBytes() call when the value did not fit (NASM warns, and stores infinity). */
+export let floatOverflow = false;
+
 export function floatBytes(text: string, size: number): number[] | undefined {
+  floatOverflow = false;
   const fmt = FORMATS[size];
   if (!fmt) return undefined;
   let s = text.toLowerCase();
@@ -76,6 +80,7 @@ export function floatBytes(text: string, size: number): number[] | undefined {
     }
     if (unbiased === minExp - 1 && q >= 1n << BigInt(fmt.p - 1)) unbiased = minExp;
     if (unbiased > bias) {
+      floatOverflow = true;
       expField = (1 << fmt.e) - 1;
       mant = fmt.explicit ? 1n << 63n : 0n;
     } else {

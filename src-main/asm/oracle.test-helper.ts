@@ -1,5 +1,5 @@
 // Test-only helper: runs NASM 2.16.01 (/usr/bin/nasm) as the oracle. Never imported by library code.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,15 +32,10 @@ export function runNasm(src: string, opts: { o0?: boolean; files?: Record<string
     fs.writeFileSync(path.join(dir, name), data);
   }
   const args = ['-f', 'bin', ...(opts.o0 ? ['-O0'] : []), ...(opts.listing ? ['-l', 'out.lst'] : []), ...(opts.args ?? []), '-o', 'in', 'in.asm'];
-  let stderr = '';
-  let ok = true;
-  try {
-    const r = execFileSync('nasm', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    void r;
-  } catch (e) {
-    ok = false;
-    stderr = String((e as { stderr?: string }).stderr ?? '');
-  }
+  // spawnSync keeps stderr on success too (NASM's warnings).
+  const r = spawnSync('nasm', args, { cwd: dir, encoding: 'utf8' });
+  const ok = r.status === 0;
+  const stderr = r.stderr ?? '';
   const outPath = path.join(dir, 'in');
   const bytes = ok && fs.existsSync(outPath) ? new Uint8Array(fs.readFileSync(outPath)) : new Uint8Array(0);
   const lstPath = path.join(dir, 'out.lst');

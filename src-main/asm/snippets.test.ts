@@ -6,6 +6,8 @@ import { assemble } from './index.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 const ACCEPTED: string[] = [
+  "bits 64|add rax, 0xffffffff|add rax, 0xfffffff0|mov rax, 0xffffffff|and rax, 0xffffff80|imul rax, rbx, 0xffffffff|push 0xffffffff",
+  "mov al, 300|mov ax, 0x12345|int 0x100|add al, -200|bits 32|mov eax, 0x123456789|bits 64|add rax, 0xffffffff|mov rax, 0x80000000|add rax, 0x180000000|push 0x80000000|mov qword [rax], 0x80000000",
   "%macro mm 1|db %0, \"%?\", \"%??\"|%00: db 1|%endmacro|%imacro Xm 0|db \"%?\", \"%??\"|%?_x: dw %??_x|%endmacro|lbl: mm 5|xM|dw lbl",
   "db 1.5, -2.0, 0.1, 100.0, 1e10, 0.001|dw 1.5, 65504.0, 1e-5",
   "dd __?Infinity?__, -__Infinity__, __?NaN?__, __?QNaN?__, __?SNaN?__|dq __Infinity__, __NaN__, __SNaN__|dt __Infinity__, __NaN__|dw __Infinity__",
@@ -232,6 +234,10 @@ function check(snippet: string): void {
     const errs = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     expect(errs, `ours rejects what NASM accepts: ${snippet}`).toEqual([]);
     expect(hex(r.bytes), `bytes differ for: ${snippet}`).toBe(hex(n.bytes));
+    // Same warnings on the same lines, too.
+    const nw = [...n.stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    const ow = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
+    expect(ow, `warnings differ for: ${snippet}`).toEqual(nw);
   } else {
     const ne = n.errors.map((e) => `${e.line}: ${e.message}`);
     const oe = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);

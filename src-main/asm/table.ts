@@ -568,7 +568,7 @@ export const RAW_ROWS: RawRow[] = [
   ['pop', 'ds', '1F', 'nolong'],
   ['pop', 'fs', '0F A1'],
   ['pop', 'gs', '0F A9'],
-  ['pop', 'cs', '0F', 'nolong'],
+  ['pop', 'cs', '0F', 'nolong obsolete'],
   ['pusha', '', '60', 'nolong'],
   ['pushaw', '', 'o16 60', 'nolong'],
   ['pushad', '', 'o32 60', 'nolong'],
