@@ -192,6 +192,11 @@ describe('instruction corpus vs NASM', () => {
       mismatches.sort((a, b) => Number(a.includes('fwd')) - Number(b.includes('fwd')));
       expect(mismatches.slice(0, 30)).toEqual([]);
       expect(Buffer.from(r.bytes).equals(Buffer.from(n.bytes))).toBe(true);
+      // Same warnings on the same lines.
+      const nw = [...n.stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+      const ow = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
+      expect(ow.slice(0, 20)).toEqual(nw.slice(0, 20));
+      expect(ow.length).toBe(nw.length);
       // Lines NASM rejects must be rejected by us too.
       const accepted: string[] = [];
       for (const l of rejected) {
