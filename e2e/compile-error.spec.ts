@@ -17,7 +17,15 @@ test('a compile error shows its diagnostic with its place', async ({ page }) => 
   await expect(page.getByRole('tab', { name: /Build log/ })).toHaveAttribute('aria-selected', 'true');
   const diagnostics = page.getByRole('region', { name: 'Diagnostics' });
   await expect(diagnostics).toContainText('mismatched types');
-  await expect(diagnostics.getByRole('button', { name: new RegExp(`src/main\\.rs:${line}:\\d+`) })).toBeVisible();
+  const place = diagnostics.getByRole('button', { name: new RegExp(`src/main\\.rs:${line}:\\d+`) });
+  await expect(place).toBeVisible();
+  // A click copies file:line:column.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await place.click();
+  // The full path is copied (an editor can open it); the list shows it relative to the project.
+  await expect(place).toHaveText(new RegExp(`^src/main\\.rs:${line}:\\d+$`));
+  await expect(diagnostics).toContainText(`Copied ${dir}/src/main.rs:${line}:`);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(new RegExp(`/broken-kernel/src/main\\.rs:${line}:\\d+$`));
   await expect(page.getByRole('log', { name: 'Build output' })).toContainText('error');
   await expect(page.getByRole('status')).toContainText(/Build/);
 });

@@ -17,3 +17,13 @@ export function countByLevel(diagnostics: readonly Diagnostic[]): { errors: numb
   }
   return { errors, warnings };
 }
+
+/** A path as shown: relative to the project folder when inside it (the full path is copied). */
+export function shortPath(place: string, projectDir: string | undefined): string {
+  if (!projectDir) return place;
+  const dir = projectDir.replace(/[\\/]+$/, '');
+  for (const sep of ['/', '\\']) {
+    if (place.startsWith(dir + sep)) return place.slice(dir.length + 1);
+  }
+  return place;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, formatDuration, formatSize, hex } from './format.js';
 import { shortcutFor } from './keyboard.js';
-import { countByLevel, location } from './diagnostics.js';
+import { countByLevel, location, shortPath } from './diagnostics.js';
 import { runResultView } from './runResult.js';
 
 describe('format', () => {
@@ -46,6 +46,11 @@ describe('diagnostics', () => {
     expect(location({ level: 'error', message: 'x', file: 'src/main.rs', line: 3, column: 9 })).toBe('src/main.rs:3:9');
     expect(location({ level: 'error', message: 'x', file: 'src/main.rs', line: 3 })).toBe('src/main.rs:3');
     expect(location({ level: 'error', message: 'x' })).toBeUndefined();
+    expect(shortPath('/home/me/k/src/main.rs:3:9', '/home/me/k')).toBe('src/main.rs:3:9');
+    expect(shortPath('/home/me/k/src/main.rs:3:9', '/home/me/k/')).toBe('src/main.rs:3:9');
+    expect(shortPath('C:\\k\\src\\main.rs:3:9', 'C:\\k')).toBe('src\\main.rs:3:9');
+    expect(shortPath('/rustlib/core/src/lib.rs:1:1', '/home/me/k')).toBe('/rustlib/core/src/lib.rs:1:1');
+    expect(shortPath('src/main.rs:1:1', undefined)).toBe('src/main.rs:1:1');
     expect(countByLevel([{ level: 'error', message: '' }, { level: 'warning', message: '' }, { level: 'note', message: '' }])).toEqual({ errors: 1, warnings: 1 });
   });
 });
