@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { BuildLogModel, MAX_LINES, lineHtml, stripAnsi } from './buildLog.svelte.js';
 import { SerialModel } from './serial.svelte.js';
 import { MemoryMapModel } from './memoryMapModel.svelte.js';
-import { Batcher, immediate } from './schedule.js';
+import { Batcher, immediate, throttled } from './schedule.js';
 
 describe('BuildLogModel', () => {
   it('splits text into lines with classed ANSI colours and escaped HTML', () => {
@@ -146,5 +146,25 @@ describe('Batcher', () => {
     batch.push(3);
     queued.shift()!();
     expect(seen).toEqual([[1, 2], [3]]);
+  });
+});
+
+describe('throttled', () => {
+  it('flushes the first change at once and later ones at most every interval', () => {
+    vi.useFakeTimers();
+    try {
+      const runs: number[] = [];
+      const schedule = throttled(50, (f) => f());
+      schedule(() => runs.push(performance.now()));
+      schedule(() => runs.push(performance.now()));
+      expect(runs).toHaveLength(1);
+      vi.advanceTimersByTime(49);
+      expect(runs).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(runs).toHaveLength(2);
+      expect(runs[1] - runs[0]).toBeGreaterThanOrEqual(50);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -9,6 +9,23 @@ export const frameScheduler: Scheduler = (flush) => {
 
 export const immediate: Scheduler = (flush) => flush();
 
+/**
+ * At most one flush per `minMs`, each on an animation frame: the first change after a quiet
+ * spell shows at the next frame, a stream is delivered in fewer, larger pieces.
+ */
+export function throttled(minMs: number, base: Scheduler = frameScheduler): Scheduler {
+  let last = -Infinity;
+  return (flush) => {
+    const run = () => {
+      last = performance.now();
+      flush();
+    };
+    const wait = last + minMs - performance.now();
+    if (wait <= 0) base(run);
+    else setTimeout(() => base(run), wait);
+  };
+}
+
 /** Collects items and hands them to `apply` once per scheduled flush. */
 export class Batcher<T> {
   #pending: T[] = [];

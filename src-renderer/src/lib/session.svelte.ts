@@ -14,7 +14,7 @@ import type { ClientApi, ConnectionState } from './api.js';
 import { BuildLogModel } from './buildLog.svelte.js';
 import { MemoryMapModel } from './memoryMapModel.svelte.js';
 import { SerialModel } from './serial.svelte.js';
-import { frameScheduler, type Scheduler } from './schedule.js';
+import { frameScheduler, throttled, type Scheduler } from './schedule.js';
 import { blankScreen, decodeScreenBase64, type VgaScreen } from './vga.js';
 
 export type TabId = 'build' | 'console' | 'memory';
@@ -85,7 +85,8 @@ export class SessionModel {
   ) {
     const schedule = options.schedule ?? frameScheduler;
     this.buildLog = new BuildLogModel(schedule);
-    this.serial = new SerialModel(schedule);
+    // The terminal re-renders its whole screen for each write: 20 writes a second are plenty.
+    this.serial = new SerialModel(options.schedule ?? throttled(50));
     this.#now = options.now ?? (() => performance.now());
   }
 
