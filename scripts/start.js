@@ -12,8 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
 /** The Electron executable, if one is on this machine: ELECTRON_OVERRIDE_DIST_PATH or the package's dist/. */
-export function electronBinary(env = process.env, platform = process.platform) {
-  const packageDir = join(root, 'node_modules', 'electron');
+export function electronBinary(env = process.env, platform = process.platform, packageDir = join(root, 'node_modules', 'electron')) {
   const pathFile = join(packageDir, 'path.txt');
   const relative = existsSync(pathFile)
     ? readFileSync(pathFile, 'utf8').trim()
@@ -42,13 +41,17 @@ function run(command, commandArgs) {
   });
 }
 
-const binary = electronBinary();
-if (binary) {
-  run(binary, [root, ...args]);
-} else {
-  process.stderr.write(
-    'The Electron binary is unavailable on this machine (node_modules/electron has no dist/ and ELECTRON_OVERRIDE_DIST_PATH is not set),\n' +
-      'so Bootlab starts in browser mode instead: `bootlab serve`. Open the URL below in your browser.\n',
-  );
-  run(process.execPath, [join(root, 'bin', 'bootlab.js'), 'serve', ...args]);
+export function main() {
+  const binary = electronBinary();
+  if (binary) {
+    run(binary, [root, ...args]);
+  } else {
+    process.stderr.write(
+      'The Electron binary is unavailable on this machine (node_modules/electron has no dist/ and ELECTRON_OVERRIDE_DIST_PATH is not set),\n' +
+        'so Bootlab starts in browser mode instead: `bootlab serve`. Open the URL below in your browser.\n',
+    );
+    run(process.execPath, [join(root, 'bin', 'bootlab.js'), 'serve', ...args]);
+  }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
