@@ -133,6 +133,7 @@ let instance: ClientApi | undefined;
 
 /** The API for this window: the preload's object, else browser mode's WebSocket. */
 export function getApi(): ClientApi {
-  if (!instance) instance = window.bootlab ?? createSocketApi(socketUrl(window.location.href));
+  if (window.bootlab) return window.bootlab;
+  instance ??= createSocketApi(socketUrl(window.location.href));
   return instance;
 }
