@@ -118,6 +118,8 @@ export class Assembler {
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
+  /** Listing records are collected only when a listing is asked for (see relist()). */
+  private recording = false;
   /** One encoding environment, updated per instruction (avoids an allocation per encode). */
   private env: EncodeEnv = { bits: 16, seg: 0, off: 0, eval: (e: Expr) => this.eval(e), o0: false, defaultRel: false, final: false };
   /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
@@ -748,7 +750,7 @@ export class Assembler {
       } else if (bytes.length && bytes.some((b) => b !== 0)) {
         this.warn(line, 'attempt to initialize memory in absolute section: ignored');
       }
-      this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes, fixes });
+      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes, fixes });
     }
     this.advance(bytes.length);
   }
@@ -756,7 +758,7 @@ export class Assembler {
   /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
   private emitFill(n: number, byte: number, line: number): void {
     this.emitBytes(new Array(n).fill(byte), [], line);
-    if (this.phase === 'final' && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
+    if (this.recording && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
   }
 
   private reserve(n: number, line: number, warn: boolean): void {
@@ -769,7 +771,7 @@ export class Assembler {
           s.data.zeros(n);
         }
       }
-      this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes: [], fixes: [], res: n });
+      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes: [], fixes: [], res: n });
     }
     this.advance(n);
   }
@@ -1036,9 +1038,11 @@ export class Assembler {
       for (let k = 0; k < n; k++) for (const b of unit.bytes) all.push(b);
       this.listing.length = start;
       this.emitBytes(all, [], body.line);
-      const rec = this.listing[this.listing.length - 1];
-      rec.times = { count: n, unit: unit.bytes };
-      rec.off = before;
+      if (this.recording) {
+        const rec = this.listing[this.listing.length - 1];
+        rec.times = { count: n, unit: unit.bytes };
+        rec.off = before;
+      }
       return;
     }
     if (this.phase !== 'final' && body.k === 'insn' && n > 1) {
@@ -1060,7 +1064,7 @@ export class Assembler {
       this.exec(body, idx);
       if (this.cur >= 0 && this.sections[this.cur].size > MAX_OUTPUT) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
     }
-    if (this.phase === 'final' && n > 1 && this.listing.length - firstRec === n) {
+    if (this.recording && n > 1 && this.listing.length - firstRec === n) {
       // NASM lists a repeated instruction once, as `bytes<rep N>`.
       const recs = this.listing.splice(firstRec, n);
       const bytes = recs.flatMap((r) => r.bytes);
@@ -1251,6 +1255,26 @@ export class Assembler {
       cursor = s.start + BigInt(s.size);
     }
     nobits.forEach(vstartOf);
+  }
+
+  /**
+   * Produces the listing records by running the final pass again with recording on. The final
+   * pass is deterministic, so this gives exactly what the first one emitted; most callers never
+   * need a listing, and not keeping one record per line saves a lot of memory on big files.
+   */
+  relist(): ListRec[] {
+    const saved = this.diags;
+    const savedMaps = this.maps;
+    this.diags = new Diags();
+    this.recording = true;
+    try {
+      this.runPass('final');
+    } finally {
+      this.recording = false;
+      this.diags = saved;
+      this.maps = savedMaps;
+    }
+    return this.listing;
   }
 
   private checkOverlap(): void {

@@ -95,7 +95,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const getListing = (): string => {
     if (listing === undefined) {
       try {
-        listing = early ? '' : formatListing(lines, asm.listing, asm.sections, diags.final);
+        listing = early ? '' : formatListing(lines, asm.relist(), asm.sections, diags.final);
       } catch {
         listing = '';
       }
