@@ -3,7 +3,7 @@
 // the kernel ELF, make the load plan, lay out the disk image and write it to a temporary file
 // that is then renamed over the final name (a failed write never leaves a half image).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { readElf } from '../elf/index.js';
 import { layoutDisk, type ImageLayout } from '../image/disk.js';
 import { hex, makePlan, type LoadPlan } from '../image/plan.js';
 import { VERSION } from '../shared/version.js';
+import { writeFileAtomic } from './atomicWrite.js';
 
 export interface BuildDiskImageOptions {
   kernelPath: string;
@@ -140,10 +141,7 @@ export function assembleBootloader(resourcesDir = defaultResourcesDir(), cacheDi
   memoryCache.set(key, bytes);
   if (cacheFile) {
     try {
-      mkdirSync(dirname(cacheFile), { recursive: true });
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, cacheFile);
+      writeFileAtomic(cacheFile, bytes);
     } catch {
       // A read-only or missing cache folder only costs speed.
     }
@@ -214,13 +212,9 @@ export async function buildDiskImage(options: BuildDiskImageOptions): Promise<Im
   const { bytes, layout } = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
   const t4 = performance.now();
   const outPath = resolve(options.outPath);
-  mkdirSync(dirname(outPath), { recursive: true });
-  const tmp = join(dirname(outPath), `.${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.img.tmp`);
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, outPath);
+    writeFileAtomic(outPath, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new ImageBuildError(`cannot write the disk image ${outPath}: ${(e as Error).message}`);
   }
   const t5 = performance.now();

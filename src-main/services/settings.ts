@@ -1,9 +1,10 @@
 // Settings: one JSON file in the per-OS application-data folder `Bootlab` (the same file for
 // the app and the CLI), written atomically (temporary file + rename). A corrupt file is
 // reported, kept beside the new one as `settings.json.corrupt-<time>`, and replaced by defaults.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from './atomicWrite.js';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULT_SETTINGS, type Settings } from '../shared/api.js';
 import { settingsWithDefaults, validateSettingsPatch } from '../shared/validate.js';
 
@@ -70,10 +71,7 @@ export class SettingsStore {
 }
 
 export function writeSettings(path: string, settings: Settings): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 export function loadSettings(path: string, now: () => Date = () => new Date()): LoadedSettings {
