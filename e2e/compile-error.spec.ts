@@ -26,6 +26,9 @@ test('a compile error shows its diagnostic with its place', async ({ page }) => 
   await expect(place).toHaveText(new RegExp(`^src/main\\.rs:${line}:\\d+$`));
   await expect(diagnostics).toContainText(`Copied ${dir}/src/main.rs:${line}:`);
   expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(new RegExp(`/broken-kernel/src/main\\.rs:${line}:\\d+$`));
-  await expect(page.getByRole('log', { name: 'Build output' })).toContainText('error');
+  // The compiler's own rendering, in colour, once.
+  const log = page.getByRole('log', { name: 'Build output' });
+  await expect(log.locator('.log-line', { hasText: 'error[E0308]: mismatched types' })).toHaveCount(1);
+  await expect(log.locator('.ansi-red-fg, .ansi-bright-red-fg').first()).toBeVisible();
   await expect(page.getByRole('status')).toContainText(/Build/);
 });

@@ -249,8 +249,8 @@ export class SessionModel {
         this.buildLog.append(event.text, event.source);
         break;
       case 'diagnostic':
+        // Its rendering reaches the build log as the compiler's own output (a log event).
         this.diagnostics = [...this.diagnostics, event.diagnostic];
-        if (event.diagnostic.rendered) this.buildLog.append(event.diagnostic.rendered, 'cargo');
         break;
       case 'artifact':
         this.artifact = { ...this.artifact, ...event };

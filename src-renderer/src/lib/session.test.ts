@@ -112,7 +112,7 @@ describe('SessionModel', () => {
     expect(session.running).toBe(true);
     expect(session.activeTab).toBe('console');
     expect(session.statusText).toBe('Boot…');
-    expect(session.buildLog.lines.map((l) => l.text)).toEqual(['Compiling k', 'warning: unused']);
+    expect(session.buildLog.lines.map((l) => l.text)).toEqual(['Compiling k']);
     expect(session.diagnostics).toHaveLength(1);
     expect(session.stages.map((s) => [s.stage, s.state, s.ms])).toEqual([
       ['build', 'ok', 1500],
@@ -135,7 +135,7 @@ describe('SessionModel', () => {
     expect(session.serial.text()).toBe('');
     expect(session.memoryMap.map).toBeUndefined();
     expect(session.vgaSeen).toBe(false);
-    expect(session.buildLog.lines).toHaveLength(2);
+    expect(session.buildLog.lines).toHaveLength(1);
     expect(session.outcome).toBeUndefined();
   });
 
