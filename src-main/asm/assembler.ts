@@ -1072,13 +1072,21 @@ export class Assembler {
     }
   }
 
-  private dataSize(unit: number, items: DataItem[]): number {
+  private dataSize(unit: number, items: DataItem[], line = 0): number {
     let n = 0;
     for (const it of items) {
       if (it.k === 'str') n += Math.max(1, Math.ceil(it.bytes.length / unit)) * unit;
+      else if (it.k === 'dup') n += this.dupCount(it.count, line) * this.dataSize(unit, it.items, line);
       else n += unit;
     }
     return n;
+  }
+
+  private dupCount(e: Expr, line: number): number {
+    const c = this.critical(e, line, 'non-constant argument supplied to DUP');
+    if (c === undefined || c < 0n) return 0;
+    if (c > BigInt(MAX_OUTPUT)) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+    return Number(c);
   }
 
   private dataBytes(unit: number, items: DataItem[], line: number): { bytes: number[]; fixes: Fix[]; uninit: boolean } {
@@ -1086,6 +1094,17 @@ export class Assembler {
     const fixes: Fix[] = [];
     let uninit = false;
     for (const it of items) {
+      if (it.k === 'dup') {
+        const n = this.dupCount(it.count, line);
+        const inner = this.dataBytes(unit, it.items, line);
+        this.guardSize(inner.bytes.length * n, line);
+        for (let k = 0; k < n; k++) {
+          for (const f of inner.fixes) fixes.push({ ...f, at: f.at + bytes.length });
+          for (const b of inner.bytes) bytes.push(b);
+        }
+        if (inner.uninit) uninit = true;
+        continue;
+      }
       if (it.k === 'str') {
         const padded = Math.max(1, Math.ceil(it.bytes.length / unit)) * unit;
         for (let k = 0; k < padded; k++) bytes.push(k < it.bytes.length ? it.bytes.charCodeAt(k) : 0);
@@ -1123,10 +1142,11 @@ export class Assembler {
   private data(unit: number, items: DataItem[], line: number): void {
     if (items.length === 0) this.warn(line, 'no operand for data declaration [-w+db-empty]');
     if (this.phase !== 'final') {
-      this.advance(this.dataSize(unit, items));
+      this.advance(this.dataSize(unit, items, line));
       return;
     }
-    const { bytes, fixes } = this.dataBytes(unit, items, line);
+    const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
+    if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
     this.emitBytes(bytes, fixes, line);
   }
 

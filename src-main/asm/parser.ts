@@ -11,7 +11,8 @@ export type DataItem =
   | { k: 'expr'; e: Expr; col: number }
   | { k: 'str'; bytes: string }
   | { k: 'float'; text: string; col: number }
-  | { k: 'uninit' };
+  | { k: 'uninit' }
+  | { k: 'dup'; count: Expr; items: DataItem[] };
 
 export interface Insn {
   mn: string;
@@ -359,6 +360,15 @@ export class LineParser {
     for (const p of parts) {
       if (p.length === 0) throw new ParseError('expression syntax error', endCol);
       if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
+      // `count dup (items)` (NASM 2.15+)
+      const dupAt = topLevelDup(p);
+      if (dupAt > 0) {
+        const open = p[dupAt + 1];
+        const last = p[p.length - 1];
+        if (!open || open.t !== 'op' || open.v !== '(' || last.t !== 'op' || last.v !== ')') throw new ParseError('expression syntax error', p[dupAt].col);
+        items.push({ k: 'dup', count: this.expr(p.slice(0, dupAt), 0, endCol), items: this.dataItems(p.slice(dupAt + 2, p.length - 1), 0, endCol) });
+        continue;
+      }
       if (p.length === 1 && p[0].t === 'str') {
         items.push({ k: 'str', bytes: p[0].v });
         continue;
@@ -596,6 +606,17 @@ export function cpuLevel(name: string): number | undefined {
     haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
   };
   return table[n];
+}
+
+function topLevelDup(toks: Tok[]): number {
+  let depth = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.t === 'op' && (t.v === '(' || t.v === '[')) depth++;
+    else if (t.t === 'op' && (t.v === ')' || t.v === ']')) depth--;
+    else if (depth === 0 && t.t === 'id' && !t.forced && t.v.toLowerCase() === 'dup') return i;
+  }
+  return -1;
 }
 
 export function splitComma(toks: Tok[]): Tok[][] {

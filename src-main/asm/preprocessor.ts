@@ -353,6 +353,8 @@ export class Preprocessor {
     if (mac && text.includes('%')) text = this.substParams(text, mac);
     if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
     if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
+    // %[...]: expand the inside now and paste the result into the line.
+    if (text.includes('%[')) text = text.replace(/%\[([^\]]*)\]/g, (_, inner: string) => this.expandSmacros(inner, new Set(), 0).trim());
 
     const t2 = text.trimStart();
     const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
@@ -849,6 +851,17 @@ export class Preprocessor {
         }
         const v = this.evalPP(m[2], pos);
         if (v) this.defineSmacro(m[1], { params: null, body: v.n.toString(), ci: d === 'iassign' });
+        break;
+      }
+      case 'deftok':
+      case 'ideftok': {
+        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        if (m) {
+          const x = this.expandSmacros(m[2].trim(), new Set(), 0);
+          const t = tokenize(x);
+          if (t.length !== 1 || t[0].t !== 'str') this.error(pos, `\`%${d}' requires string as second parameter`, 'early');
+          else this.defineSmacro(m[1], { params: null, body: latin1ToString(t[0].v), ci: d === 'ideftok' });
+        }
         break;
       }
       case 'defstr':

@@ -6,6 +6,9 @@ import { assemble } from './index.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 const ACCEPTED: string[] = [
+  "db 3 dup (1, 2)|dw 2 dup (0x1234)|db 2 dup (3 dup (7))|db 5, 2 dup (9), 6|dd 2 dup (?)",
+  "db ?|section .bss|db ?|resb 1",
+  "%define n 3|%define lbl_3 7|db lbl_%[n]|%assign k 2|%rep 2|db %[k]|%assign k k+1|%endrep|%deftok z `inc ax`|z",
   "bits 64|add rax, 0xffffffff|add rax, 0xfffffff0|mov rax, 0xffffffff|and rax, 0xffffff80|imul rax, rbx, 0xffffffff|push 0xffffffff",
   "mov al, 300|mov ax, 0x12345|int 0x100|add al, -200|bits 32|mov eax, 0x123456789|bits 64|add rax, 0xffffffff|mov rax, 0x80000000|add rax, 0x180000000|push 0x80000000|mov qword [rax], 0x80000000",
   "%macro mm 1|db %0, \"%?\", \"%??\"|%00: db 1|%endmacro|%imacro Xm 0|db \"%?\", \"%??\"|%?_x: dw %??_x|%endmacro|lbl: mm 5|xM|dw lbl",
