@@ -5,6 +5,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT, SIGTERM or SIGHUP: commands end their cargo and QEMU children on it. */
+  signal?: AbortSignal;
 }
 
 export interface CliCommand {

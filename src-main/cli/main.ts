@@ -53,13 +53,23 @@ export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] =
 
 const isEntry = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith('/cli.js');
 if (isEntry) {
+  // QEMU and cargo run in process groups of their own (so Stop can end a whole tree), which
+  // means a terminal's Ctrl-C or a `timeout` does not reach them: we end them ourselves.
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+    interrupted.abort(signal);
+    process.exitCode = 130;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const io: CliIo = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,
+    signal: interrupted.signal,
   };
   runCli(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+    process.exitCode = interrupted.signal.aborted ? 130 : code;
   });
 }

@@ -37,6 +37,7 @@ export const buildCommand: CliCommand = {
       env: io.env,
       color: process.stderr.isTTY ? 'always' : 'never',
       onLine: (line) => io.stderr(`${line}\n`),
+      signal: io.signal,
     });
     if (!result.ok) {
       io.stderr(`bootlab build: ${result.error}\n`);

@@ -2,8 +2,8 @@
 // real cargo and QEMU: `cargo test` with `runner = "bootlab runner"`, `bootlab test` on kernels
 // that panic, hang and triple-fault, `bootlab run --memory-map`, `bootlab build` errors and
 // `bootlab doctor` with PATH emptied.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,21 @@ beforeAll(async () => {
   rust = check.rust;
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Live QEMU processes (Linux /proc; zombies do not count). */
+function qemuPids(): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system');
+      } catch {
+        return false;
+      }
+    });
+}
 
 describe('bootlab runner as the cargo runner', () => {
   it('runs `cargo test` of a blog-style crate as bootimage would (unit tests, harness and harness = false tests)', () => {
@@ -115,6 +130,32 @@ describe('bootlab run, build, doctor', () => {
     }));
     expect(map.regions).toEqual(printed);
     expect(map.e820.length).toBeGreaterThan(0);
+  });
+
+  it('ends QEMU when it is itself ended (Ctrl-C, timeout), although QEMU runs in its own process group', async () => {
+    // Without the isa-debug-exit device the sample kernel halts and QEMU runs on.
+    const child = spawn(process.execPath, [BIN, 'run', join(REPO_ROOT, 'resources', 'sample-kernel'), '--', '-display', 'none'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no greeting in 300 s: ${stdout}`)), 300_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('The sample kernel is done.')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const qemuBefore = qemuPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sample-kernel'));
+    expect(qemuBefore.length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(qemuPids().filter((pid) => qemuBefore.includes(pid))).toEqual([]);
   });
 
   it('reports compile errors with file:line:column and a failing status', () => {

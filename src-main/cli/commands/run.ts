@@ -57,6 +57,7 @@ export const runCommand: CliCommand = {
         env: io.env,
         color: process.stderr.isTTY ? 'always' : 'never',
         onLine: (line) => io.stderr(`${line}\n`),
+        signal: io.signal,
       });
       if (!built.ok) {
         io.stderr(`bootlab run: ${built.error}\n`);
@@ -79,6 +80,7 @@ export const runCommand: CliCommand = {
       memoryMapFile: typeof memoryMap === 'string' ? resolve(io.cwd, memoryMap) : undefined,
       buildDiskImage: defaultDiskImageBuilder,
       parseBootLog: await loadBootLogParser(),
+      signal: io.signal,
     });
     if (result.outcome && result.outcome.kind !== 'success' && result.outcome.kind !== 'exited') {
       io.stderr(`bootlab run: ${result.outcome.message}\n`);

@@ -41,6 +41,7 @@ export const runnerCommand: CliCommand = {
       stderr: io.stderr,
       buildDiskImage: defaultDiskImageBuilder,
       parseBootLog: await loadBootLogParser(),
+      signal: io.signal,
     });
     return result.exitCode;
   },

@@ -56,15 +56,18 @@ export const testCommand: CliCommand = {
     const closed = new Promise((r) => child.once('close', r).once('error', r));
     child.stdout?.on('data', (b: Buffer) => io.stdout(b.toString('utf8')));
     child.stderr?.on('data', (b: Buffer) => io.stderr(b.toString('utf8')));
-    const onSignal = () => killTree(child);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // SIGTERM first: the `bootlab runner` under cargo then ends its own QEMU (which lives in
+    // a process group of its own); whatever is left a few seconds later is killed.
+    const onSignal = () => {
+      killTree(child, 'SIGTERM');
+      setTimeout(() => killTree(child), 3000).unref();
+    };
+    io.signal?.addEventListener('abort', onSignal, { once: true });
     let spawnError: string | undefined;
     child.on('error', (e) => (spawnError = e.message));
     const { code } = await exited(child);
     await closed;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    io.signal?.removeEventListener('abort', onSignal);
     if (spawnError) {
       io.stderr(`bootlab test: could not start ${inv.command}: ${spawnError}\n`);
       return 1;
