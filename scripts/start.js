@@ -3,7 +3,7 @@
 // otherwise says so and starts browser mode (`bootlab serve`) instead. It never downloads
 // anything, and never refuses to start because QEMU or Rust is missing (the app's Toolchain
 // panel says what to install). Arguments are passed on (e.g. a project folder).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +41,21 @@ function run(command, commandArgs) {
   });
 }
 
+/** Electron 42+ downloads its binary on first use; try that once, quietly, before giving up. */
+function downloadElectron(env = process.env) {
+  const installer = join(root, 'node_modules', 'electron', 'install.js');
+  if (env.ELECTRON_SKIP_BINARY_DOWNLOAD || !existsSync(installer)) return;
+  process.stderr.write('Downloading the Electron binary (first start only)...\n');
+  const result = spawnSync(process.execPath, [installer], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+  if (result.status !== 0) process.stderr.write('The Electron download failed (no connection to its release server?).\n');
+}
+
 export function main() {
-  const binary = electronBinary();
+  let binary = electronBinary();
+  if (!binary) {
+    downloadElectron();
+    binary = electronBinary();
+  }
   if (binary) {
     run(binary, [root, ...args]);
   } else {
