@@ -125,13 +125,13 @@ export async function runServe(argv: string[], io: CliIo, deps: ServeDeps): Prom
   await ensureRenderer(deps.root, staticDir, io);
   const service = deps.createService({ resourcesDir: join(deps.root, 'resources'), env: io.env });
   const projectDir = options.projectDir ?? (await service.getSettings()).lastProject;
-  if (projectDir) {
-    try {
-      await service.openProject(projectDir);
-    } catch (error) {
-      // The window shows the state; the server still starts so the user can pick another.
-      io.stderr(`bootlab serve: ${(error as Error).message}\n`);
-    }
+  try {
+    // As the desktop app does: the last project, else (first start) the sample kernel.
+    if (projectDir) await service.openProject(projectDir);
+    else await service.openSampleProject();
+  } catch (error) {
+    // The window shows the state; the server still starts so the user can pick another.
+    io.stderr(`bootlab serve: ${(error as Error).message}\n`);
   }
   const server = await startWebServer({ service, staticDir, port: options.port });
   io.stdout(`Bootlab is running at ${server.url}\n`);
