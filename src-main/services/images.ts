@@ -3,6 +3,7 @@
 // parser (`../image/bootLog.ts`) belong to the bootloader work; the pipeline, the app and the
 // CLI receive them through these types so that they can be replaced in tests.
 import type { MemoryMap } from '../shared/api.js';
+import type { ImageFacts } from './imageBuilder.js';
 
 export interface DiskImageRequest {
   kernelPath: string;
@@ -13,30 +14,10 @@ export interface DiskImageRequest {
   hostLog: boolean;
 }
 
-/** What the pipeline reads from the builder's answer (every field optional). */
-export interface DiskImageFacts {
-  imageBytes?: number;
-  /** Added to the kernel's link-time addresses (PIE kernels); 0 for ET_EXEC. */
-  relocationBase?: bigint;
-  /** Lines describing the layout, for the log. */
-  summary?: string[];
-}
+/** What the pipeline reads from the builder's answer (the builder is `imageBuilder.ts`). */
+export type DiskImageFacts = Pick<ImageFacts, 'imageBytes' | 'relocationBase' | 'summary'>;
 
-export type DiskImageBuilder = (request: DiskImageRequest) => Promise<DiskImageFacts | void>;
+export type DiskImageBuilder = (request: DiskImageRequest) => Promise<DiskImageFacts>;
 
 /** Turns the bootloader's host-log lines into the memory map the kernel received. */
 export type BootLogParser = (lines: string[]) => MemoryMap | undefined;
-
-/** Reads the facts out of whatever the builder returned. */
-export function imageFacts(result: unknown): DiskImageFacts {
-  const facts: DiskImageFacts = {};
-  if (!result || typeof result !== 'object') return facts;
-  const r = result as Record<string, unknown>;
-  const plan = (r.plan ?? {}) as Record<string, unknown>;
-  const bytes = r.imageBytes ?? r.size ?? (r.bytes instanceof Uint8Array ? r.bytes.length : undefined);
-  if (typeof bytes === 'number') facts.imageBytes = bytes;
-  const base = r.relocationBase ?? plan.relocationBase;
-  if (typeof base === 'bigint') facts.relocationBase = base;
-  if (Array.isArray(r.summary)) facts.summary = r.summary.filter((x): x is string => typeof x === 'string');
-  return facts;
-}

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { BootlabEvent, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
 import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
-import { imageFacts, type BootLogParser, type DiskImageBuilder } from './images.js';
+import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
@@ -142,20 +142,18 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
       'image',
       async () => {
         mkdirSync(dirname(imagePath), { recursive: true });
-        return imageFacts(
-          await options.buildDiskImage({
-            kernelPath: kernelPath!,
-            outPath: imagePath,
-            features: manifest.features,
-            bootloaderMetadata: manifest.bootloaderMetadata,
-            hostLog: true,
-          }),
-        );
+        return await options.buildDiskImage({
+          kernelPath: kernelPath!,
+          outPath: imagePath,
+          features: manifest.features,
+          bootloaderMetadata: manifest.bootloaderMetadata,
+          hostLog: true,
+        });
       },
       () => (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
     );
-    for (const line of facts.summary ?? []) log(line);
-    emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes ?? statSync(imagePath).size });
+    for (const line of facts.summary) log(line);
+    emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes });
 
     if (!options.qemu) throw new StageError('boot', options.missingQemuMessage ?? 'QEMU was not found: run the toolchain check for the install command.');
     const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase ?? 0n);

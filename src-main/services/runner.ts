@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { MemoryMap, RunOutcome } from '../shared/api.js';
 import { diagnoseRun } from './diagnose.js';
-import { imageFacts, type BootLogParser, type DiskImageBuilder } from './images.js';
+import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { findManifestUpwards, readKernelManifest, type KernelManifest } from './manifest.js';
 import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
 import { loadSettings, defaultSettingsPath } from './settings.js';
@@ -105,16 +105,14 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   const imagePath = imagePathFor(kernelPath);
   let relocationBase = 0n;
   try {
-    const facts = imageFacts(
-      await options.buildDiskImage({
-        kernelPath,
-        outPath: imagePath,
-        features,
-        bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
-        hostLog: true,
-      }),
-    );
-    relocationBase = facts.relocationBase ?? 0n;
+    const facts = await options.buildDiskImage({
+      kernelPath,
+      outPath: imagePath,
+      features,
+      bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
+      hostLog: true,
+    });
+    relocationBase = facts.relocationBase;
   } catch (error) {
     stderr(`Error: could not build the disk image: ${(error as Error).message}\n`);
     return { exitCode: 1, isTest };
