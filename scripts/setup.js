@@ -59,7 +59,7 @@ function setupDebian() {
   process.stderr.write(`Installing ${missing.map((p) => `${p.pkg} (${p.what})`).join(', ')}\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...names], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', ...names], { stdio: 'inherit', env });
 }
 
 /** Other systems: say exactly what to run, then stop. */
