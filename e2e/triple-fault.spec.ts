@@ -20,4 +20,6 @@ test('a triple fault shows the diagnosis', async ({ page }) => {
   await expect(region).toContainText(/page fault/i);
   await expect(region).toContainText('crash_here');
   await expect(page.getByRole('region', { name: 'Serial console' })).toContainText('Hello from the Bootlab sample kernel!');
+  // The screen as it was when the machine died, although that was within milliseconds.
+  await expect(page.getByRole('region', { name: 'VGA screen' })).toContainText('Hello from the Bootlab sample kernel!');
 });

@@ -290,11 +290,30 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
       }
     };
     qmpReady.then(
-      () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          vgaTimer = setInterval(poll, options.vgaIntervalMs);
-          void poll();
-        }
+      async (qmp) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        vgaTimer = setInterval(poll, options.vgaIntervalMs);
+        void poll();
+        // A kernel that triple-faults soon after printing would leave the mirror blank: under
+        // -no-reboot QEMU exits at once. So pause at the shutdown instead, read the screen one
+        // last time, then quit (same exit status as before).
+        if (!hasOption(args, '-no-reboot') || hasOption(args, '-no-shutdown')) return;
+        qmp.on('event', (event: { event: string }) => {
+          if (event.event !== 'SHUTDOWN') return;
+          void (async () => {
+            try {
+              const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
+              if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
+                last = screen;
+                options.onVga?.(screen);
+              }
+            } catch {
+              // the screen is lost; the run's end still stands
+            }
+            await qmp.execute('quit').catch(() => killTree(child));
+          })();
+        });
+        await qmp.execute('set-action', { shutdown: 'pause' }).catch(() => {});
       },
       () => {},
     );
