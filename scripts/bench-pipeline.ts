@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BootlabEvent, StageName } from '../src-main/shared/api.js';
-import { defaultAssemble, defaultDiskImageBuilder, loadBootLogParser } from '../src-main/services/bootParts.js';
+import { defaultAssemble, defaultDiskImageSteps, loadBootLogParser } from '../src-main/services/bootParts.js';
 import { buildAndBoot } from '../src-main/services/pipeline.js';
 import { checkToolchain } from '../src-main/services/toolchain.js';
 import { DEFAULT_SETTINGS } from '../src-main/shared/api.js';
@@ -49,7 +49,7 @@ async function main() {
       rust: check.rust,
       qemu: check.qemu,
       emit,
-      buildDiskImage: defaultDiskImageBuilder,
+      diskImage: defaultDiskImageSteps,
       assemble: defaultAssemble,
       parseBootLog,
       targetDir,
@@ -81,7 +81,7 @@ async function main() {
   for (let i = 0; i < RUNS; i++) bareRuns.push(await bare());
 
   const col = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
-  const stages: StageName[] = ['build', 'assemble', 'image', 'boot'];
+  const stages: StageName[] = ['build', 'assemble', 'plan', 'image', 'boot'];
   const pipelineFirst = col((r) => r.firstSerial);
   const bareFirst = median(bareRuns);
   const lines = [

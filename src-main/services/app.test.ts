@@ -67,7 +67,7 @@ describe('app service', () => {
     const end = events.find((e) => e.type === 'run-end') as Extract<BootlabEvent, { type: 'run-end' }>;
     expect(end.outcome.kind, end.outcome.message).toBe('success');
     const stages = events.filter((e) => e.type === 'stage-end').map((e) => (e as { stage: string }).stage);
-    expect(stages).toEqual(['build', 'assemble', 'image', 'boot']);
+    expect(stages).toEqual(['build', 'assemble', 'plan', 'image', 'boot']);
     expect(types.indexOf('run-start')).toBeLessThan(types.indexOf('stage-start'));
     expect(types[types.length - 1]).toBe('run-end');
     const text = serialText(events);

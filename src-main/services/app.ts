@@ -13,8 +13,8 @@ import type {
   ToolchainReport,
 } from '../shared/api.js';
 import { VERSION } from '../shared/version.js';
-import { defaultAssemble, defaultDiskImageBuilder, loadBootLogParser } from './bootParts.js';
-import type { BootLogParser, DiskImageBuilder } from './images.js';
+import { defaultAssemble, defaultDiskImageSteps, loadBootLogParser } from './bootParts.js';
+import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
 import type { QemuSession } from './qemu.js';
@@ -30,7 +30,7 @@ export interface BootlabServiceOptions {
   sampleDir?: string;
   /** cargo's target folder for every project (default: each crate's own). */
   targetDir?: string;
-  buildDiskImage?: DiskImageBuilder;
+  diskImage?: DiskImageSteps<any>;
   parseBootLog?: BootLogParser;
   vgaIntervalMs?: number;
   /** Extra QEMU arguments for every boot (tests). */
@@ -126,8 +126,8 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         qemu: tc.qemu,
         emit,
         signal: controller.signal,
-        buildDiskImage: options.buildDiskImage ?? defaultDiskImageBuilder,
-        assemble: options.buildDiskImage ? undefined : defaultAssemble,
+        diskImage: options.diskImage ?? defaultDiskImageSteps,
+        assemble: options.diskImage ? undefined : defaultAssemble,
         parseBootLog,
         kernelPath,
         targetDir: options.targetDir,

@@ -1,10 +1,12 @@
 // The default image step and host-log parser for the app and the CLI (the bootloader work's
 // `imageBuilder.ts` and `../image/bootLog.ts`), adapted to the pipeline's types.
 import { parseBootLog } from '../image/bootLog.js';
-import type { BootLogParser, DiskImageBuilder } from './images.js';
-import { assembleBootloader, buildDiskImage } from './imageBuilder.js';
+import type { BootLogParser, DiskImageBuilder, DiskImageSteps } from './images.js';
+import { assembleBootloader, buildDiskImage, planDiskImage, writeDiskImage, type PlannedDiskImage } from './imageBuilder.js';
 
 export const defaultDiskImageBuilder: DiskImageBuilder = (request) => buildDiskImage(request);
+
+export const defaultDiskImageSteps: DiskImageSteps<PlannedDiskImage> = { plan: planDiskImage, write: writeDiskImage };
 
 /** Assembles the bootloader (cached by source hash) so the pipeline can time it as its own stage. */
 export function defaultAssemble(): { cached: boolean } {

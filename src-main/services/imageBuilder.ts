@@ -189,8 +189,18 @@ export function describeLayout(plan: LoadPlan, layout: ImageLayout, imageBytes: 
   return lines;
 }
 
-/** Build a bootable disk image for a kernel ELF. Throws with a clear message on any rejection. */
-export async function buildDiskImage(options: BuildDiskImageOptions): Promise<ImageFacts> {
+/** A disk image decided and laid out in memory, not yet written. */
+export interface PlannedDiskImage {
+  outPath: string;
+  bytes: Uint8Array;
+  plan: LoadPlan;
+  layout: ImageLayout;
+  elfBytes: number;
+  timings: { assembleMs: number; assembleCached: boolean; readMs: number; planMs: number; layoutMs: number };
+}
+
+/** Everything before the write: assemble (cached), read the ELF, plan, lay out. Throws with a clear message on any rejection. */
+export async function planDiskImage(options: BuildDiskImageOptions): Promise<PlannedDiskImage> {
   const t0 = performance.now();
   const loader = assembleBootloader(options.resourcesDir ?? defaultResourcesDir(), options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir);
   const t1 = performance.now();
@@ -211,25 +221,44 @@ export async function buildDiskImage(options: BuildDiskImageOptions): Promise<Im
   const t3 = performance.now();
   const { bytes, layout } = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
   const t4 = performance.now();
-  const outPath = resolve(options.outPath);
+  return {
+    outPath: resolve(options.outPath),
+    bytes,
+    plan,
+    layout,
+    elfBytes: elfBytes.length,
+    timings: { assembleMs: t1 - t0, assembleCached: loader.cached !== false, readMs: t2 - t1, planMs: t3 - t2, layoutMs: t4 - t3 },
+  };
+}
+
+/** Writes a planned image (temporary file, then rename) and describes it. */
+export function writeDiskImage(planned: PlannedDiskImage): ImageFacts {
+  const { outPath, bytes, plan, layout, elfBytes } = planned;
+  const t0 = performance.now();
   try {
     writeFileAtomic(outPath, bytes);
   } catch (e) {
     throw new ImageBuildError(`cannot write the disk image ${outPath}: ${(e as Error).message}`);
   }
-  const t5 = performance.now();
+  const writeMs = performance.now() - t0;
+  const { assembleMs, readMs, planMs, layoutMs } = planned.timings;
   return {
     imagePath: outPath,
     imageBytes: bytes.length,
-    elfBytes: elfBytes.length,
+    elfBytes,
     payloadBytes: plan.payload.length,
     relocationBase: plan.relocationBase,
     plan: summarizePlan(plan),
     layout,
-    summary: describeLayout(plan, layout, bytes.length, elfBytes.length),
+    summary: describeLayout(plan, layout, bytes.length, elfBytes),
     warnings: plan.warnings,
-    timings: { assembleMs: t1 - t0, assembleCached: loader.cached !== false, readMs: t2 - t1, planMs: t3 - t2, layoutMs: t4 - t3, writeMs: t5 - t4, totalMs: t5 - t0 },
+    timings: { ...planned.timings, writeMs, totalMs: assembleMs + readMs + planMs + layoutMs + writeMs },
   };
+}
+
+/** Build a bootable disk image for a kernel ELF. Throws with a clear message on any rejection. */
+export async function buildDiskImage(options: BuildDiskImageOptions): Promise<ImageFacts> {
+  return writeDiskImage(await planDiskImage(options));
 }
 
 /** A scratch folder for callers that need one (tests, bench). */

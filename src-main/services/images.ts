@@ -19,5 +19,11 @@ export type DiskImageFacts = Pick<ImageFacts, 'imageBytes' | 'relocationBase' | 
 
 export type DiskImageBuilder = (request: DiskImageRequest) => Promise<DiskImageFacts>;
 
+/** The same work in the two steps the pipeline times as its `plan` and `image` stages. */
+export interface DiskImageSteps<Planned = unknown> {
+  plan: (request: DiskImageRequest) => Promise<Planned>;
+  write: (planned: Planned) => DiskImageFacts | Promise<DiskImageFacts>;
+}
+
 /** Turns the bootloader's host-log lines into the memory map the kernel received. */
 export type BootLogParser = (lines: string[]) => MemoryMap | undefined;

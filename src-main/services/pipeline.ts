@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { BootlabEvent, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
 import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
-import type { BootLogParser, DiskImageBuilder } from './images.js';
+import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
@@ -23,7 +23,7 @@ export interface PipelineOptions {
   qemu?: QemuInstall;
   emit: (event: BootlabEvent) => void;
   signal?: AbortSignal;
-  buildDiskImage: DiskImageBuilder;
+  diskImage: DiskImageSteps<any>;
   /** Assembles the bootloader ahead of the image step (cached), so it is timed as its own stage. */
   assemble?: () => { cached: boolean } | Promise<{ cached: boolean }>;
   parseBootLog?: BootLogParser;
@@ -138,25 +138,25 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
     result.imagePath = imagePath;
     const assemble = options.assemble;
     if (assemble) await stage('assemble', async () => assemble(), (r) => (r.cached ? 'cached' : 'assembled'));
-    const facts = await stage(
-      'image',
-      async () => {
-        mkdirSync(dirname(imagePath), { recursive: true });
-        return await options.buildDiskImage({
+    const { diskImage } = options;
+    const planned = await stage(
+      'plan',
+      () =>
+        diskImage.plan({
           kernelPath: kernelPath!,
           outPath: imagePath,
           features: manifest.features,
           bootloaderMetadata: manifest.bootloaderMetadata,
           hostLog: true,
-        });
-      },
+        }),
       () => (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
     );
+    const facts = await stage('image', async () => diskImage.write(planned));
     for (const line of facts.summary) log(line);
     emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes });
 
     if (!options.qemu) throw new StageError('boot', options.missingQemuMessage ?? 'QEMU was not found: run the toolchain check for the install command.');
-    const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase ?? 0n);
+    const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase);
     const outcome = await bootImage(imagePath, manifest, symbolFor, options, result, stage);
     return finish(outcome);
   } catch (error) {
