@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BootlabEvent, StageName } from '../src-main/shared/api.js';
-import { defaultAssemble, defaultDiskImageSteps, loadBootLogParser } from '../src-main/services/bootParts.js';
+import { defaultAssemble, defaultDiskImageSteps, bootLogMemoryMap } from '../src-main/services/bootParts.js';
 import { buildAndBoot } from '../src-main/services/pipeline.js';
 import { checkToolchain } from '../src-main/services/toolchain.js';
 import { DEFAULT_SETTINGS } from '../src-main/shared/api.js';
@@ -29,7 +29,7 @@ async function main() {
   const project = join(work, 'sample-kernel');
   cpSync(join(root, 'resources', 'sample-kernel'), project, { recursive: true });
   const targetDir = join(root, '.cache', 'test-target');
-  const parseBootLog = await loadBootLogParser();
+  const parseBootLog = bootLogMemoryMap;
 
   const pipelineRun = async (runId: number) => {
     const t0 = performance.now();

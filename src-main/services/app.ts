@@ -13,7 +13,7 @@ import type {
   ToolchainReport,
 } from '../shared/api.js';
 import { VERSION } from '../shared/version.js';
-import { defaultAssemble, defaultDiskImageSteps, loadBootLogParser } from './bootParts.js';
+import { defaultAssemble, defaultDiskImageSteps, bootLogMemoryMap } from './bootParts.js';
 import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
@@ -111,7 +111,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       const settings = store.get();
       const profile = runOptions.profile ?? settings.profile;
       const tc = await getToolchain();
-      const parseBootLog = options.parseBootLog ?? (await loadBootLogParser());
+      const parseBootLog = options.parseBootLog ?? bootLogMemoryMap;
       const id = ++runId;
       const kernelPath =
         action === 'boot' && lastKernel && lastKernel.projectDir === project.dir && lastKernel.profile === profile && existsSync(lastKernel.path)

@@ -4,7 +4,7 @@ import { parseBootLog } from '../image/bootLog.js';
 import type { BootLogParser, DiskImageBuilder, DiskImageSteps } from './images.js';
 import { assembleBootloader, buildDiskImage, planDiskImage, writeDiskImage, type PlannedDiskImage } from './imageBuilder.js';
 
-export const defaultDiskImageBuilder: DiskImageBuilder = (request) => buildDiskImage(request);
+export const defaultDiskImageBuilder: DiskImageBuilder = buildDiskImage;
 
 export const defaultDiskImageSteps: DiskImageSteps<PlannedDiskImage> = { plan: planDiskImage, write: writeDiskImage };
 
@@ -15,10 +15,8 @@ export function defaultAssemble(): { cached: boolean } {
 }
 
 /** The host log's memory map in the contract's shape, once the loader has written one. */
-export async function loadBootLogParser(): Promise<BootLogParser> {
-  return (lines) => {
-    const log = parseBootLog(lines);
-    if (log.regions.length === 0) return undefined;
-    return { regions: log.regions, e820: log.e820, ...(log.labels.length ? { labels: log.labels } : {}) };
-  };
-}
+export const bootLogMemoryMap: BootLogParser = (lines) => {
+  const log = parseBootLog(lines);
+  if (log.regions.length === 0) return undefined;
+  return { regions: log.regions, e820: log.e820, ...(log.labels.length ? { labels: log.labels } : {}) };
+};

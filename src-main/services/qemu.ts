@@ -196,50 +196,54 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   };
   processExit.then(closeListeners);
 
+  /** Once QEMU connects to `listener`, hands its socket to `attach`; settles when it closes. */
+  const stream = (listener: Listener, attach: (socket: Socket) => void, onEnd: () => void = () => {}) =>
+    Promise.race([listener.connection, processExit.then(() => undefined)]).then(
+      (socket) =>
+        new Promise<void>((done) => {
+          if (!socket) return done();
+          sockets.push(socket);
+          attach(socket);
+          const finish = () => {
+            onEnd();
+            done();
+          };
+          socket.on('close', finish);
+          socket.on('error', finish);
+        }),
+    );
   if (serial) {
     streams.push(
-      Promise.race([serial.connection, processExit.then(() => undefined)]).then(
-        (socket) =>
-          new Promise<void>((done) => {
-            if (!socket) return done();
-            sockets.push(socket);
-            socket.setNoDelay(true);
-            socket.on('data', (b: Buffer) => {
-              guestOutput();
-              options.onSerial?.(b);
-            });
-            socket.on('close', () => done());
-            socket.on('error', () => done());
-          }),
-      ),
+      stream(serial, (socket) => {
+        socket.setNoDelay(true);
+        socket.on('data', (b: Buffer) => {
+          guestOutput();
+          options.onSerial?.(b);
+        });
+      }),
     );
   }
   if (debugcon) {
+    let pending = '';
     streams.push(
-      Promise.race([debugcon.connection, processExit.then(() => undefined)]).then(
-        (socket) =>
-          new Promise<void>((done) => {
-            if (!socket) return done();
-            sockets.push(socket);
-            let pending = '';
-            socket.setEncoding('latin1');
-            socket.on('data', (text: string) => {
-              guestOutput();
-              pending += text;
-              let nl: number;
-              while ((nl = pending.indexOf('\n')) >= 0) {
-                options.onDebugconLine?.(pending.slice(0, nl).replace(/\r$/, ''));
-                pending = pending.slice(nl + 1);
-              }
-            });
-            const finish = () => {
-              if (pending) options.onDebugconLine?.(pending);
-              pending = '';
-              done();
-            };
-            socket.on('close', finish);
-            socket.on('error', finish);
-          }),
+      stream(
+        debugcon,
+        (socket) => {
+          socket.setEncoding('latin1');
+          socket.on('data', (text: string) => {
+            guestOutput();
+            pending += text;
+            let nl: number;
+            while ((nl = pending.indexOf('\n')) >= 0) {
+              options.onDebugconLine?.(pending.slice(0, nl).replace(/\r$/, ''));
+              pending = pending.slice(nl + 1);
+            }
+          });
+        },
+        () => {
+          if (pending) options.onDebugconLine?.(pending);
+          pending = '';
+        },
       ),
     );
   }
@@ -274,15 +278,18 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   if (options.vgaIntervalMs && options.onVga && qmpListener) {
     let last: Buffer | undefined;
     let busy = false;
+    const readScreen = async () => {
+      const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
+      if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
+        last = screen;
+        options.onVga?.(screen);
+      }
+    };
     const poll = async () => {
       if (busy) return;
       busy = true;
       try {
-        const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
-        if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
-          last = screen;
-          options.onVga?.(screen);
-        }
+        await readScreen();
       } catch {
         // QEMU is going away; the exit handler stops the timer.
       } finally {
@@ -301,15 +308,8 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
         qmp.on('event', (event: { event: string }) => {
           if (event.event !== 'SHUTDOWN') return;
           void (async () => {
-            try {
-              const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
-              if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
-                last = screen;
-                options.onVga?.(screen);
-              }
-            } catch {
-              // the screen is lost; the run's end still stands
-            }
+            // If the read fails the screen is lost; the run's end still stands.
+            await readScreen().catch(() => {});
             await qmp.execute('quit').catch(() => killTree(child));
           })();
         });

@@ -1,8 +1,7 @@
 // `bootlab build [DIR] [--release]`: builds a kernel crate the way Build and Boot does.
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { buildKernel } from '../../services/cargo.js';
-import { parseArgs, profileOf, rustOrDoctor, usageError, UsageError } from './kernelCommon.js';
+import { buildForCommand, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 
 const usage = [
   'Usage: bootlab build [DIR] [--release]',
@@ -28,17 +27,8 @@ export const buildCommand: CliCommand = {
     } catch (error) {
       return usageError(io, 'build', error, usage);
     }
-    const rust = await rustOrDoctor(io, 'build');
-    if (!rust) return 1;
-    const result = await buildKernel({
-      projectDir: resolve(io.cwd, args.positional[0] ?? '.'),
-      profile: profileOf(args),
-      toolchain: rust,
-      env: io.env,
-      color: process.stderr.isTTY ? 'always' : 'never',
-      onLine: (line) => io.stderr(`${line}\n`),
-      signal: io.signal,
-    });
+    const result = await buildForCommand(io, 'build', resolve(io.cwd, args.positional[0] ?? '.'), profileOf(args));
+    if (!result) return 1;
     if (!result.ok) {
       io.stderr(`bootlab build: ${result.error}\n`);
       return result.exitCode && result.exitCode !== 0 ? result.exitCode : 1;

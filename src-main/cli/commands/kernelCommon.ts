@@ -1,6 +1,7 @@
 // Helpers shared by the kernel commands (build, run, runner, test, doctor): argument parsing,
 // toolchain lookup with the doctor's message, and cargo's rendered output.
 import type { CliIo } from '../command.js';
+import { buildKernel, type BuildKernelResult } from '../../services/cargo.js';
 import type { RustToolchain } from '../../services/toolchain.js';
 import { checkToolchain, formatReport } from '../../services/toolchain.js';
 import { defaultSettingsPath, loadSettings } from '../../services/settings.js';
@@ -59,6 +60,21 @@ export async function rustOrDoctor(io: CliIo, command: string): Promise<RustTool
   if (check.rust) return check.rust;
   io.stderr(`bootlab ${command}: no Rust toolchain that can build kernels was found.\n\n${formatReport(check.report)}`);
   return undefined;
+}
+
+/** Builds a kernel crate for a command, cargo's output on stderr; undefined when there is no toolchain (the doctor has spoken). */
+export async function buildForCommand(io: CliIo, command: string, projectDir: string, profile: Profile): Promise<BuildKernelResult | undefined> {
+  const rust = await rustOrDoctor(io, command);
+  if (!rust) return undefined;
+  return buildKernel({
+    projectDir,
+    profile,
+    toolchain: rust,
+    env: io.env,
+    color: process.stderr.isTTY ? 'always' : 'never',
+    onLine: (line) => io.stderr(`${line}\n`),
+    signal: io.signal,
+  });
 }
 
 export function usageError(io: CliIo, command: string, error: unknown, usage: string): number {

@@ -2,10 +2,9 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { defaultDiskImageBuilder, loadBootLogParser } from '../../services/bootParts.js';
-import { buildKernel } from '../../services/cargo.js';
+import { defaultDiskImageBuilder, bootLogMemoryMap } from '../../services/bootParts.js';
 import { runKernel } from '../../services/runner.js';
-import { featuresOf, parseArgs, profileOf, rustOrDoctor, usageError, UsageError } from './kernelCommon.js';
+import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 
 const usage = [
   'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [-- QEMU_ARGS...]',
@@ -48,17 +47,8 @@ export const runCommand: CliCommand = {
       return 1;
     }
     if (isDir) {
-      const rust = await rustOrDoctor(io, 'run');
-      if (!rust) return 1;
-      const built = await buildKernel({
-        projectDir: target,
-        profile: profileOf(args),
-        toolchain: rust,
-        env: io.env,
-        color: process.stderr.isTTY ? 'always' : 'never',
-        onLine: (line) => io.stderr(`${line}\n`),
-        signal: io.signal,
-      });
+      const built = await buildForCommand(io, 'run', target, profileOf(args));
+      if (!built) return 1;
       if (!built.ok) {
         io.stderr(`bootlab run: ${built.error}\n`);
         return 101;
@@ -79,7 +69,7 @@ export const runCommand: CliCommand = {
       manifestPath,
       memoryMapFile: typeof memoryMap === 'string' ? resolve(io.cwd, memoryMap) : undefined,
       buildDiskImage: defaultDiskImageBuilder,
-      parseBootLog: await loadBootLogParser(),
+      parseBootLog: bootLogMemoryMap,
       signal: io.signal,
     });
     if (result.outcome && result.outcome.kind !== 'success' && result.outcome.kind !== 'exited') {

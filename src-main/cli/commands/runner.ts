@@ -2,7 +2,7 @@
 // .cargo/config.toml: `runner = "bootlab runner"`; then `cargo run` and `cargo test` behave as
 // with bootimage (metadata keys and exit statuses included).
 import type { CliCommand } from '../command.js';
-import { defaultDiskImageBuilder, loadBootLogParser } from '../../services/bootParts.js';
+import { defaultDiskImageBuilder, bootLogMemoryMap } from '../../services/bootParts.js';
 import { runKernel } from '../../services/runner.js';
 
 export const runnerCommand: CliCommand = {
@@ -40,7 +40,7 @@ export const runnerCommand: CliCommand = {
       stdout: (bytes) => io.stdout(bytes.toString('latin1')),
       stderr: io.stderr,
       buildDiskImage: defaultDiskImageBuilder,
-      parseBootLog: await loadBootLogParser(),
+      parseBootLog: bootLogMemoryMap,
       signal: io.signal,
     });
     return result.exitCode;
