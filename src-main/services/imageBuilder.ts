@@ -2,17 +2,17 @@
 // assemble them with Bootlab's assembler (cached by source hash, in memory and on disk), read
 // the kernel ELF, make the load plan, lay out the disk image and write it to a temporary file
 // that is then renamed over the final name (a failed write never leaves a half image).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble } from '../asm/index.js';
 import { readElf } from '../elf/index.js';
 import { layoutDisk, type ImageLayout } from '../image/disk.js';
 import { hex, makePlan, type LoadPlan } from '../image/plan.js';
-import { VERSION } from '../shared/version.js';
 import { writeFileAtomic } from './atomicWrite.js';
+import { assembleBootloader as assembleLoaderSources, BootloaderAssemblyError, defaultCacheDir, type AssembledLoader } from './bootloaderAssembly.js';
+
+export { clearBootloaderMemoryCache, type AssembledLoader } from './bootloaderAssembly.js';
 
 export interface BuildDiskImageOptions {
   kernelPath: string;
@@ -68,9 +68,13 @@ export class ImageBuildError extends Error {
   }
 }
 
-/** The resources folder: next to the sources in a checkout, next to `out/` when bundled. */
+/**
+ * The resources folder: next to the sources in a checkout, next to `out/` when bundled. Never the
+ * current directory: a `resources/bootloader` there would be a stranger's loader in the user's image.
+ */
 export function defaultResourcesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  const start = dirname(fileURLToPath(import.meta.url));
+  let dir = start;
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'resources');
     if (existsSync(join(candidate, 'bootloader', 'bootloader.asm'))) return candidate;
@@ -78,75 +82,17 @@ export function defaultResourcesDir(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  return resolve(process.cwd(), 'resources');
+  throw new ImageBuildError(`Bootlab's resources folder (resources/bootloader/bootloader.asm) was not found above ${start}: reinstall Bootlab`);
 }
 
-function defaultCacheDir(): string {
-  const env = process.env;
-  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Bootlab', 'cache');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Bootlab');
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bootlab');
-}
-
-const memoryCache = new Map<string, Uint8Array>();
-
-/** Forget the assembled bootloaders held in memory (benchmarks of a cold start). */
-export function clearBootloaderMemoryCache(): void {
-  memoryCache.clear();
-}
-
-export interface AssembledLoader {
-  bytes: Uint8Array;
-  hash: string;
-  cached: 'memory' | 'disk' | false;
-  ms: number;
-}
-
-/** Assemble resources/bootloader/bootloader.asm with Bootlab's assembler, cached by source hash. */
+/** The bootloader assembled (or taken from the cache), with assembly failures as image-build errors. */
 export function assembleBootloader(resourcesDir = defaultResourcesDir(), cacheDir: string | false = defaultCacheDir()): AssembledLoader {
-  const t0 = performance.now();
-  const dir = join(resourcesDir, 'bootloader');
-  const main = join(dir, 'bootloader.asm');
-  if (!existsSync(main)) throw new ImageBuildError(`the bootloader sources are missing: ${main}`);
-  const hash = createHash('sha256');
-  hash.update(`bootlab ${VERSION}\n`);
-  for (const name of readdirSync(dir).filter((n) => /\.(asm|inc)$/.test(n)).sort()) {
-    hash.update(`${name}\n`);
-    hash.update(readFileSync(join(dir, name)));
+  try {
+    return assembleLoaderSources(resourcesDir, cacheDir);
+  } catch (e) {
+    if (e instanceof BootloaderAssemblyError) throw new ImageBuildError(e.message);
+    throw e;
   }
-  const key = hash.digest('hex').slice(0, 32);
-  const mem = memoryCache.get(key);
-  if (mem) return { bytes: mem, hash: key, cached: 'memory', ms: performance.now() - t0 };
-  const cacheFile = cacheDir ? join(cacheDir, `bootloader-${key}.bin`) : undefined;
-  if (cacheFile && existsSync(cacheFile)) {
-    const bytes = new Uint8Array(readFileSync(cacheFile));
-    if (bytes.length >= 512 && bytes.length % 512 === 0 && bytes[510] === 0x55 && bytes[511] === 0xaa) {
-      memoryCache.set(key, bytes);
-      return { bytes, hash: key, cached: 'disk', ms: performance.now() - t0 };
-    }
-  }
-  const result = assemble(readFileSync(main, 'utf8'), {
-    fileName: main,
-    includePaths: [dir],
-    readFile: (p) => {
-      for (const candidate of [p, join(dir, p)]) if (existsSync(candidate)) return readFileSync(candidate);
-      return undefined;
-    },
-  });
-  if (!result.ok) {
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').slice(0, 10);
-    throw new ImageBuildError(`the bootloader did not assemble:\n${errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
-  }
-  const bytes = result.bytes;
-  memoryCache.set(key, bytes);
-  if (cacheFile) {
-    try {
-      writeFileAtomic(cacheFile, bytes);
-    } catch {
-      // A read-only or missing cache folder only costs speed.
-    }
-  }
-  return { bytes, hash: key, cached: false, ms: performance.now() - t0 };
 }
 
 function flagsOf(s: { writable: boolean; executable: boolean }): string {
