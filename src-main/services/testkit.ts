@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** One cargo target folder for every test crate: core is built once (about 20 s). */
 export const TEST_TARGET_DIR = join(REPO_ROOT, '.cache', 'test-target');
+/** The conformance kernel's variants (features, static and PIE) share their own target folder. */
+export const CONFORMANCE_TARGET_DIR = join(REPO_ROOT, '.cache', 'conformance-target');
 
 /** A 512-byte boot sector from the given code bytes (hex), with the 0xAA55 signature. */
 export function bootSector(hex: string): Buffer {
