@@ -1,7 +1,7 @@
 // Bundles the Node side: the CLI (ESM), the Electron main process (ESM) and the preload
 // (CommonJS, because sandboxed preloads cannot be ES modules). Needs no Electron binary.
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,7 +20,10 @@ const common = {
   banner: { js: "import { createRequire as __bootlabRequire } from 'node:module'; const require = __bootlabRequire(import.meta.url);" },
 };
 
-const jobs = [build({ ...common, format: 'esm', entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out' })];
+// Chunk names carry content hashes: clear the old ones so out/ holds one build.
+rmSync(`${root}out/cli-chunks`, { recursive: true, force: true });
+// The CLI is split per command (see src-main/cli/commands/index.ts): each command loads only its own chunks.
+const jobs = [build({ ...common, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]', entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out' })];
 if (existsSync(`${root}src-main/electron/main.ts`)) {
   jobs.push(build({ ...common, format: 'esm', entryPoints: { 'electron/main': 'src-main/electron/main.ts' }, outdir: 'out' }));
 }

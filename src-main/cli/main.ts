@@ -1,6 +1,6 @@
 // The `bootlab` command: dispatches to the subcommands registered in commands/index.ts.
 import type { CliCommand, CliIo } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, type LazyCliCommand } from './commands/index.js';
 import { VERSION } from '../shared/version.js';
 
 function helpText(commands: CliCommand[]): string {
@@ -21,21 +21,28 @@ function helpText(commands: CliCommand[]): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] = COMMANDS): Promise<number> {
+/** Commands given as modules to load on use (the real ones) or as loaded commands (tests). */
+function asLazy(commands: (CliCommand | LazyCliCommand)[]): LazyCliCommand[] {
+  return commands.map((c) => ('load' in c ? c : { name: c.name, load: async () => c }));
+}
+
+export async function runCli(argv: string[], io: CliIo, commandList: (CliCommand | LazyCliCommand)[] = COMMANDS): Promise<number> {
+  const commands = asLazy(commandList);
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    io.stdout(helpText(commands));
+    io.stdout(helpText(await Promise.all(commands.map((c) => c.load()))));
     return first === undefined ? 1 : 0;
   }
   if (first === '-V' || first === '--version') {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === first);
-  if (!command) {
+  const entry = commands.find((c) => c.name === first);
+  if (!entry) {
     io.stderr(`bootlab: unknown command '${first}'. Run \`bootlab --help\` for the list.\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     // `runner` forwards its arguments to QEMU, so only a --help in first place is ours.
     if (command.name !== 'runner' || rest[0] === '--help' || rest[0] === '-h') {

@@ -9,8 +9,8 @@ export const defaultDiskImageBuilder: DiskImageBuilder = buildDiskImage;
 export const defaultDiskImageSteps: DiskImageSteps<PlannedDiskImage> = { plan: planDiskImage, write: writeDiskImage };
 
 /** Assembles the bootloader (cached by source hash) so the pipeline can time it as its own stage. */
-export function defaultAssemble(): { cached: boolean } {
-  const loader = assembleBootloader();
+export async function defaultAssemble(): Promise<{ cached: boolean }> {
+  const loader = await assembleBootloader();
   return { cached: loader.cached !== false };
 }
 

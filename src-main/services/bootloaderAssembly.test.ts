@@ -21,14 +21,14 @@ function resourcesCopy(name: string): string {
   return resources;
 }
 
-const reference = (() => {
-  const bytes = assembleBootloader(BUNDLED, false).bytes;
+const reference = await (async () => {
+  const bytes = (await assembleBootloader(BUNDLED, false)).bytes;
   clearBootloaderMemoryCache();
   return bytes;
 })();
 
-describe('bootloader assembly', () => {
-  it('ignores stage sources and includes in the current directory', () => {
+describe('bootloader assembly', async () => {
+  it('ignores stage sources and includes in the current directory', async () => {
     const evil = join(work, 'evil-cwd');
     mkdirSync(evil, { recursive: true });
     // Each would assemble (or fail) differently from the bundled file of the same name.
@@ -37,7 +37,7 @@ describe('bootloader assembly', () => {
     const before = process.cwd();
     process.chdir(evil);
     try {
-      const loader = assembleBootloader(BUNDLED, cacheDir);
+      const loader = await assembleBootloader(BUNDLED, cacheDir);
       expect(loader.cached).toBe(false);
       expect(Buffer.from(loader.bytes).equals(Buffer.from(reference))).toBe(true);
     } finally {
@@ -45,20 +45,20 @@ describe('bootloader assembly', () => {
     }
   });
 
-  it('refuses includes that leave the bootloader folder', () => {
+  it('refuses includes that leave the bootloader folder', async () => {
     const resources = resourcesCopy('climb');
     writeFileSync(join(resources, 'outside.inc'), 'db 1\n');
     const main = join(resources, 'bootloader', 'bootloader.asm');
     writeFileSync(main, `%include "../outside.inc"\n${readFileSync(main, 'utf8')}`);
-    expect(() => assembleBootloader(resources, false)).toThrow(/did not assemble[\s\S]*outside\.inc/);
+    await expect(assembleBootloader(resources, false)).rejects.toThrow(/did not assemble[\s\S]*outside\.inc/);
   });
 
-  it('uses a cache file only when its key and digest match its bytes', () => {
+  it('uses a cache file only when its key and digest match its bytes', async () => {
     const cacheDir = join(work, 'cache-tamper');
-    const first = assembleBootloader(BUNDLED, cacheDir);
+    const first = await assembleBootloader(BUNDLED, cacheDir);
     const cacheFile = join(cacheDir, `bootloader-${first.hash}.bin`);
     clearBootloaderMemoryCache();
-    expect(assembleBootloader(BUNDLED, cacheDir).cached).toBe('disk');
+    expect((await assembleBootloader(BUNDLED, cacheDir)).cached).toBe('disk');
 
     // A bootable-looking but different loader under the same name (the old cache format: raw bytes).
     const forged = new Uint8Array(reference.length);
@@ -67,7 +67,7 @@ describe('bootloader assembly', () => {
     forged[511] = 0xaa;
     writeFileSync(cacheFile, forged);
     clearBootloaderMemoryCache();
-    const afterForgery = assembleBootloader(BUNDLED, cacheDir);
+    const afterForgery = await assembleBootloader(BUNDLED, cacheDir);
     expect(afterForgery.cached).toBe(false);
     expect(Buffer.from(afterForgery.bytes).equals(Buffer.from(reference))).toBe(true);
 
@@ -76,16 +76,16 @@ describe('bootloader assembly', () => {
     file[file.length - 100] ^= 0xff;
     writeFileSync(cacheFile, file);
     clearBootloaderMemoryCache();
-    expect(assembleBootloader(BUNDLED, cacheDir).cached).toBe(false);
+    expect((await assembleBootloader(BUNDLED, cacheDir)).cached).toBe(false);
   });
 
-  it('keys the cache by every file in the bootloader folder', () => {
+  it('keys the cache by every file in the bootloader folder', async () => {
     const resources = resourcesCopy('key');
     const cacheDir = join(work, 'cache-key');
-    const first = assembleBootloader(resources, cacheDir);
+    const first = await assembleBootloader(resources, cacheDir);
     // A file the assembler could read (an incbin target, a new include) is part of the key.
     writeFileSync(join(resources, 'bootloader', 'extra.bin'), 'x');
-    const second = assembleBootloader(resources, cacheDir);
+    const second = await assembleBootloader(resources, cacheDir);
     expect(second.hash).not.toBe(first.hash);
     expect(second.cached).toBe(false);
     expect(Buffer.from(second.bytes).equals(Buffer.from(first.bytes))).toBe(true);

@@ -10,7 +10,6 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble } from '../asm/index.js';
 import { VERSION } from '../shared/version.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
@@ -46,17 +45,21 @@ export function clearBootloaderMemoryCache(): void {
 let assemblerIdentityMemo: string | undefined;
 
 /**
- * What identifies the assembler that is running: the bundle this module was built into, or, when
- * the sources run directly (tests, scripts), the assembler's source files. A changed assembler
- * must not reuse a loader that an older one produced.
+ * What identifies the assembler that is running: the bundled code beside this module (the CLI's
+ * chunks or the Electron main bundle, which include the assembler), or, when the sources run
+ * directly (tests, scripts), the assembler's source files. A changed assembler must not reuse a
+ * loader that an older one produced.
  */
 function assemblerIdentity(): string {
   if (assemblerIdentityMemo) return assemblerIdentityMemo;
   const here = fileURLToPath(import.meta.url);
   const asmDir = join(dirname(here), '..', 'asm');
-  const files = here.endsWith('.ts') && existsSync(asmDir)
-    ? readdirSync(asmDir).filter((n) => n.endsWith('.ts') && !n.includes('.test')).sort().map((n) => join(asmDir, n))
-    : [here];
+  const fromSources = here.endsWith('.ts') && existsSync(asmDir);
+  const folder = fromSources ? asmDir : dirname(here);
+  const files = readdirSync(folder)
+    .filter((n) => (fromSources ? n.endsWith('.ts') && !n.includes('.test') : /\.c?js$/.test(n)))
+    .sort()
+    .map((n) => join(folder, n));
   const hash = createHash('sha256').update(`bootlab ${VERSION}\n`);
   for (const file of files) hash.update(`${relative(dirname(here), file)}\n`).update(readFileSync(file));
   assemblerIdentityMemo = hash.digest('hex');
@@ -124,8 +127,12 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Assemble `<resourcesDir>/bootloader/bootloader.asm`, or take it from the cache when the same sources and assembler made it. */
-export function assembleBootloader(resourcesDir: string, cacheDir: string | false = defaultCacheDir()): AssembledLoader {
+/**
+ * Assemble `<resourcesDir>/bootloader/bootloader.asm`, or take it from the cache when the same
+ * sources and assembler made it. The assembler is imported only on a cache miss: the runner, which
+ * cargo starts once per test executable, usually never needs it.
+ */
+export async function assembleBootloader(resourcesDir: string, cacheDir: string | false = defaultCacheDir()): Promise<AssembledLoader> {
   const t0 = performance.now();
   const loaderDir = resolve(resourcesDir, 'bootloader');
   const main = join(loaderDir, 'bootloader.asm');
@@ -141,6 +148,7 @@ export function assembleBootloader(resourcesDir: string, cacheDir: string | fals
       return { bytes, hash: key, cached: 'disk', ms: performance.now() - t0 };
     }
   }
+  const { assemble } = await import('../asm/index.js');
   const result = assemble(readFileSync(main, 'utf8'), {
     fileName: main,
     includePaths: [loaderDir],

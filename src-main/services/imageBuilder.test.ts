@@ -144,18 +144,18 @@ describe('bootloader assembly', () => {
     }
   });
 
-  it('caches the assembled loader by source hash, in memory and on disk', () => {
+  it('caches the assembled loader by source hash, in memory and on disk', async () => {
     const cacheDir = join(work, 'cache');
     const resources = join(work, 'resources');
     mkdirSync(join(resources, 'bootloader'), { recursive: true });
     for (const f of readdirSync(BOOTLOADER_DIR)) copyFileSync(join(BOOTLOADER_DIR, f), join(resources, 'bootloader', f));
-    const first = assembleBootloader(resources, cacheDir);
+    const first = await assembleBootloader(resources, cacheDir);
     expect(first.cached).toBe(false);
     expect(readdirSync(cacheDir)).toEqual([`bootloader-${first.hash}.bin`]);
-    expect(assembleBootloader(resources, cacheDir).cached).toBe('memory');
+    expect((await assembleBootloader(resources, cacheDir)).cached).toBe('memory');
     // A source change means a new hash.
     writeFileSync(join(resources, 'bootloader', 'stage3.asm'), `${readFileSync(join(resources, 'bootloader', 'stage3.asm'), 'utf8')}\n; changed\n`);
-    const changed = assembleBootloader(resources, cacheDir);
+    const changed = await assembleBootloader(resources, cacheDir);
     expect(changed.hash).not.toBe(first.hash);
     expect(changed.cached).toBe(false);
     expect(defaultResourcesDir()).toBe(join(REPO_ROOT, 'resources'));

@@ -86,9 +86,9 @@ export function defaultResourcesDir(): string {
 }
 
 /** The bootloader assembled (or taken from the cache), with assembly failures as image-build errors. */
-export function assembleBootloader(resourcesDir = defaultResourcesDir(), cacheDir: string | false = defaultCacheDir()): AssembledLoader {
+export async function assembleBootloader(resourcesDir = defaultResourcesDir(), cacheDir: string | false = defaultCacheDir()): Promise<AssembledLoader> {
   try {
-    return assembleLoaderSources(resourcesDir, cacheDir);
+    return await assembleLoaderSources(resourcesDir, cacheDir);
   } catch (e) {
     if (e instanceof BootloaderAssemblyError) throw new ImageBuildError(e.message);
     throw e;
@@ -148,7 +148,7 @@ export interface PlannedDiskImage {
 /** Everything before the write: assemble (cached), read the ELF, plan, lay out. Throws with a clear message on any rejection. */
 export async function planDiskImage(options: BuildDiskImageOptions): Promise<PlannedDiskImage> {
   const t0 = performance.now();
-  const loader = assembleBootloader(options.resourcesDir ?? defaultResourcesDir(), options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir);
+  const loader = await assembleBootloader(options.resourcesDir ?? defaultResourcesDir(), options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir);
   const t1 = performance.now();
   let elfBytes: Uint8Array;
   try {

@@ -1,12 +1,21 @@
-// The registry of `bootlab` subcommands, in the order `bootlab --help` lists them.
+// The registry of `bootlab` subcommands, in the order `bootlab --help` lists them. Each module
+// is imported only when its command runs (the bundle is split per command), so `bootlab runner`,
+// which cargo starts once per test executable, does not parse the web server or the assembler's
+// command line, and `bootlab --version` parses almost nothing.
 import type { CliCommand } from '../command.js';
-import { asmCommand } from './asm.js';
-import { buildCommand } from './build.js';
-import { doctorCommand } from './doctor.js';
-import { imageCommand } from './image.js';
-import { runCommand } from './run.js';
-import { runnerCommand } from './runner.js';
-import { serveCommand } from './serve.js';
-import { testCommand } from './test.js';
 
-export const COMMANDS: CliCommand[] = [buildCommand, runCommand, runnerCommand, testCommand, imageCommand, asmCommand, serveCommand, doctorCommand];
+export interface LazyCliCommand {
+  name: string;
+  load: () => Promise<CliCommand>;
+}
+
+export const COMMANDS: LazyCliCommand[] = [
+  { name: 'build', load: async () => (await import('./build.js')).buildCommand },
+  { name: 'run', load: async () => (await import('./run.js')).runCommand },
+  { name: 'runner', load: async () => (await import('./runner.js')).runnerCommand },
+  { name: 'test', load: async () => (await import('./test.js')).testCommand },
+  { name: 'image', load: async () => (await import('./image.js')).imageCommand },
+  { name: 'asm', load: async () => (await import('./asm.js')).asmCommand },
+  { name: 'serve', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'doctor', load: async () => (await import('./doctor.js')).doctorCommand },
+];
