@@ -1,7 +1,7 @@
 // A test-only stand-in for the preload's `window.bootlab`, installed with page.addInitScript
 // before the app loads. Used by the UI benchmark and layout checks; the end-to-end specs use
 // the real services through `bootlab serve` instead.
-import type { AppState, BootlabEvent } from '../src-main/shared/api.js';
+import { emptySession, type AppState, type BootlabEvent } from '../src-main/shared/api.js';
 
 declare global {
   interface Window {
@@ -45,6 +45,7 @@ export const FAKE_STATE: AppState = {
   toolchain: { ok: true, platform: 'linux', tools: [] },
   running: false,
   version: '0.1.0',
+  session: emptySession(),
 };
 
 /** A plausible memory map of `count` regions. */

@@ -19,6 +19,7 @@ import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
 import type { QemuSession } from './qemu.js';
 import { defaultSettingsPath, documentsDir, SettingsStore } from './settings.js';
+import { SessionRecord } from './sessionRecord.js';
 import { checkToolchain, type ToolchainCheck } from './toolchain.js';
 
 export interface BootlabServiceOptions {
@@ -37,8 +38,11 @@ export interface BootlabServiceOptions {
   extraQemuArgs?: string[];
 }
 
+/** Receives each event with its sequence number (see SessionSnapshot.seq). */
+export type EventListener = (event: BootlabEvent, seq: number) => void;
+
 export type BootlabService = BootlabApi & {
-  onEvent(listener: (event: BootlabEvent) => void): () => void;
+  onEvent(listener: EventListener): () => void;
   dispose(): Promise<void>;
   /** The settings file's problem at start (corrupt file replaced by defaults), if any. */
   readonly settingsProblem?: string;
@@ -47,7 +51,9 @@ export type BootlabService = BootlabApi & {
 export function createBootlabService(options: BootlabServiceOptions): BootlabService {
   const env = options.env ?? process.env;
   const store = new SettingsStore(options.settingsPath ?? defaultSettingsPath(env));
-  const listeners = new Set<(event: BootlabEvent) => void>();
+  const listeners = new Set<EventListener>();
+  // The session lives here, not in a window: a reload or a new tab starts from its snapshot.
+  const record = new SessionRecord();
   let project: ProjectInfo | undefined;
   let toolchain: ToolchainCheck | undefined;
   let toolchainPending: Promise<ToolchainCheck> | undefined;
@@ -58,9 +64,10 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   let disposed = false;
 
   const emit = (event: BootlabEvent) => {
+    const seq = record.record(event);
     for (const l of [...listeners]) {
       try {
-        l(event);
+        l(event, seq);
       } catch {
         // a listener's failure must not stop the run
       }
@@ -157,7 +164,8 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     settingsProblem: store.problem,
     async getState(): Promise<AppState> {
       const tc = await getToolchain();
-      return { project, settings: store.get(), toolchain: tc.report, running: current !== undefined, version: VERSION };
+      // Synchronous from here on: the snapshot and `running` describe the same moment.
+      return { project, settings: store.get(), toolchain: tc.report, running: current !== undefined, version: VERSION, session: record.snapshot() };
     },
     openProject,
     async openSampleProject(): Promise<ProjectInfo> {

@@ -106,6 +106,8 @@ export interface ProjectInfo {
   name: string;
   manifestPath: string;
   features: string[];
+  /** This project's last good build: what Boot boots (Boot never builds; without one it is off). */
+  lastBuild?: { kernelPath: string; profile: Profile };
 }
 
 export interface Settings {
@@ -147,11 +149,55 @@ export interface AppState {
   toolchain: ToolchainReport;
   running: boolean;
   version: string;
+  /** What the window showed so far: a window that (re)loads starts from this. */
+  session: SessionSnapshot;
+}
+
+export type RunAction = 'build' | 'boot' | 'build-and-boot';
+
+/** One stage as the session remembers it; `elapsedMs` only while it is still running. */
+export interface StageSnapshot {
+  stage: StageName;
+  state: 'running' | 'ok' | 'failed';
+  ms?: number;
+  detail?: string;
+  elapsedMs?: number;
+}
+
+/**
+ * The current session, kept by the service so that reloading or reconnecting loses nothing.
+ * `seq` is the sequence number of the last event it includes: pushed events carry their own
+ * sequence number, and a client drops those at or below `seq`.
+ */
+export interface SessionSnapshot {
+  seq: number;
+  /** 0 before the first run. */
+  runId: number;
+  action?: RunAction;
+  running: boolean;
+  stages: StageSnapshot[];
+  /** The build log's events' texts, in order (the oldest dropped beyond a limit). */
+  log: { source: 'cargo' | 'bootlab' | 'qemu'; text: string }[];
+  logDropped: number;
+  diagnostics: Diagnostic[];
+  artifact?: { kernelPath?: string; imagePath?: string; imageBytes?: number; elfBytes?: number };
+  /** The serial output's tail (at least the last 1 MiB), base64. */
+  serialBase64: string;
+  serialDroppedBytes: number;
+  bootLog: string[];
+  vga?: { base64: string; cursor?: { row: number; col: number } };
+  memoryMap?: MemoryMap;
+  outcome?: RunOutcome;
+}
+
+/** An empty session (no run yet). */
+export function emptySession(): SessionSnapshot {
+  return { seq: 0, runId: 0, running: false, stages: [], log: [], logDropped: 0, diagnostics: [], serialBase64: '', serialDroppedBytes: 0, bootLog: [] };
 }
 
 /** Everything the services push to the renderer, in order. */
 export type BootlabEvent =
-  | { type: 'run-start'; runId: number; action: 'build' | 'boot' | 'build-and-boot' }
+  | { type: 'run-start'; runId: number; action: RunAction }
   | { type: 'stage-start'; runId: number; stage: StageName }
   | { type: 'stage-end'; runId: number; stage: StageName; ok: boolean; ms: number; detail?: string }
   | { type: 'log'; runId: number; source: 'cargo' | 'bootlab' | 'qemu'; text: string }

@@ -1,5 +1,5 @@
 // A small in-memory BootlabApi for unit tests of the transports (never proof a feature works).
-import { DEFAULT_SETTINGS, type AppState, type BootlabApi, type BootlabEvent, type Settings } from '../shared/api.js';
+import { DEFAULT_SETTINGS, emptySession, type AppState, type BootlabApi, type BootlabEvent, type Settings } from '../shared/api.js';
 
 export interface FakeService extends BootlabApi {
   onEvent(listener: (event: BootlabEvent) => void): () => void;
@@ -18,6 +18,7 @@ export function createFakeService(): FakeService {
     toolchain: { ok: true, platform: 'linux', tools: [] },
     running: false,
     version: '0.0.0-test',
+    session: emptySession(),
   });
   return {
     calls,
