@@ -2,7 +2,7 @@
 // doctor and the settings, plus an event stream. The Electron shell and browser mode both host
 // exactly this object.
 import { cpSync, existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type {
   AppState,
   BootlabApi,
@@ -17,6 +17,7 @@ import { defaultAssemble, defaultDiskImageSteps, bootLogMemoryMap } from './boot
 import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
+import { checkProjectDir } from './projectCheck.js';
 import type { QemuSession } from './qemu.js';
 import { defaultSettingsPath, documentsDir, SettingsStore } from './settings.js';
 import { SessionRecord } from './sessionRecord.js';
@@ -60,7 +61,8 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   let runId = 0;
   let current: { controller: AbortController; done: Promise<void> } | undefined;
   let session: QemuSession | undefined;
-  let lastKernel: { projectDir: string; profile: string; path: string } | undefined;
+  // Each project's last good build, by folder: what Boot boots (Boot itself never builds).
+  const lastBuilds = new Map<string, NonNullable<ProjectInfo['lastBuild']>>();
   let disposed = false;
 
   const emit = (event: BootlabEvent) => {
@@ -89,12 +91,10 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   const getToolchain = async (): Promise<ToolchainCheck> => toolchain ?? (await (toolchainPending ?? refreshToolchain()));
 
   const openProject = async (dir: string): Promise<ProjectInfo> => {
-    const projectDir = resolve(dir);
-    const manifestPath = join(projectDir, 'Cargo.toml');
-    if (!existsSync(manifestPath)) throw new Error(`${projectDir} is not a Rust crate: it has no Cargo.toml`);
+    const { dir: projectDir, manifestPath } = checkProjectDir(dir);
     const tc = await getToolchain();
     const manifest = await readKernelManifest(manifestPath, { toolchain: tc.rust, env });
-    project = { dir: projectDir, name: manifest.packageName, manifestPath, features: manifest.features };
+    project = { dir: projectDir, name: manifest.packageName, manifestPath, features: manifest.features, lastBuild: lastBuilds.get(projectDir) };
     const s = store.get();
     const recent = [projectDir, ...s.recentProjects.filter((p) => p !== projectDir)].slice(0, 10);
     try {
@@ -120,13 +120,11 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       const tc = await getToolchain();
       const parseBootLog = options.parseBootLog ?? bootLogMemoryMap;
       const id = ++runId;
-      const kernelPath =
-        action === 'boot' && lastKernel && lastKernel.projectDir === project.dir && lastKernel.profile === profile && existsSync(lastKernel.path)
-          ? lastKernel.path
-          : undefined;
-      const result = await buildAndBoot(project.dir, {
+      const projectDir = project.dir;
+      const kernelPath = action === 'boot' ? lastBuilds.get(projectDir)?.kernelPath : undefined;
+      const result = await buildAndBoot(projectDir, {
         runId: id,
-        action: action === 'boot' && !kernelPath ? 'build-and-boot' : action,
+        action,
         profile,
         settings,
         rust: tc.rust,
@@ -145,7 +143,12 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         missingQemuMessage: missingMessage(tc.report, ['qemu'], 'QEMU was not found.'),
         onSession: (s) => (session = s),
       });
-      if (result.kernelPath) lastKernel = { projectDir: project.dir, profile, path: result.kernelPath };
+      if (result.kernelPath && action !== 'boot') {
+        const lastBuild = { kernelPath: result.kernelPath, profile };
+        lastBuilds.set(projectDir, lastBuild);
+        // The window learns that Boot has something to boot now.
+        if (project?.dir === projectDir) emit({ type: 'project', project: (project = { ...project, lastBuild }) });
+      }
     } finally {
       session = undefined;
       current = undefined;

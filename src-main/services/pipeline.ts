@@ -27,7 +27,7 @@ export interface PipelineOptions {
   /** Assembles the bootloader ahead of the image step (cached), so it is timed as its own stage. */
   assemble?: () => { cached: boolean } | Promise<{ cached: boolean }>;
   parseBootLog?: BootLogParser;
-  /** A kernel to boot without building (the `boot` action after a build). */
+  /** The kernel the `boot` action boots (the project's last good build); `boot` never builds. */
   kernelPath?: string;
   /** cargo's target folder (default: the crate's own). */
   targetDir?: string;
@@ -103,7 +103,12 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
     manifestPromise.catch(() => {});
 
     let kernelPath = options.kernelPath;
-    if (options.action !== 'boot' || !kernelPath) {
+    if (options.action === 'boot') {
+      // Boot means the last good build of this project, as it is: never a build behind the
+      // user's back (a failed build or another project's build must not turn Boot into one).
+      if (!kernelPath) throw new StageError('boot', 'Nothing to boot yet: build this project first (Build, or Build and Boot).');
+      log(`Booting the last good build: ${kernelPath}`);
+    } else {
       if (!options.rust) throw new StageError('build', options.missingRustMessage ?? 'No Rust toolchain that can build kernels was found: run the toolchain check.');
       const rust = options.rust;
       const built = await stage('build', async () => {
