@@ -171,25 +171,40 @@ function rowLevel(row: Row): number {
   return level;
 }
 
-const ROWS = new Map<string, Row[]>();
+// The table's rows grouped by mnemonic, compiled on a mnemonic's first use: a one-line file
+// compiles a handful of rows instead of all of them (start-up of `bootlab asm`).
+const RAW_BY_MNEMONIC = new Map<string, (typeof RAW_ROWS)[number][]>();
 for (const r of RAW_ROWS) {
-  const row = compileRow(r);
-  const list = ROWS.get(row.mn);
-  if (list) list.push(row);
-  else ROWS.set(row.mn, [row]);
+  const list = RAW_BY_MNEMONIC.get(r[0]);
+  if (list) list.push(r);
+  else RAW_BY_MNEMONIC.set(r[0], [r]);
+}
+const COMPILED = new Map<string, Row[]>();
+
+function rowsOf(mn: string): Row[] | undefined {
+  let rows = COMPILED.get(mn);
+  if (!rows) {
+    const raw = RAW_BY_MNEMONIC.get(mn);
+    if (!raw) return undefined;
+    rows = raw.map(compileRow);
+    COMPILED.set(mn, rows);
+  }
+  return rows;
 }
 
-export const MNEMONICS: Set<string> = new Set(ROWS.keys());
+export const MNEMONICS: Set<string> = new Set(RAW_BY_MNEMONIC.keys());
 /** Branches that only have a short form (loop, jcxz): their size never changes. */
 export function isShortOnly(mn: string): boolean {
-  return ROWS.get(mn)?.every((r) => r.flags.has('shortonly')) ?? false;
+  return rowsOf(mn)?.every((r) => r.flags.has('shortonly')) ?? false;
 }
 /** Mnemonics whose size can depend on a jump distance. */
 export function hasShortForm(mn: string): boolean {
-  return ROWS.get(mn)?.some((r) => r.flags.has('short') || r.flags.has('shortonly')) ?? false;
+  return rowsOf(mn)?.some((r) => r.flags.has('short') || r.flags.has('shortonly')) ?? false;
 }
+/** Every mnemonic's rows, compiled (tests walk the whole table). */
 export function tableRows(): ReadonlyMap<string, readonly Row[]> {
-  return ROWS;
+  for (const mn of RAW_BY_MNEMONIC.keys()) rowsOf(mn);
+  return COMPILED;
 }
 export type { Row };
 
@@ -361,7 +376,7 @@ function anchored(row: Row, ops: Operand[], size: number): boolean {
 }
 
 export function encode(insn: Insn, env: EncodeEnv): Encoded {
-  const rows = ROWS.get(insn.mn);
+  const rows = rowsOf(insn.mn);
   if (!insn.mn) return prefixOnly(insn);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
