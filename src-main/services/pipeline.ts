@@ -218,6 +218,7 @@ async function bootImage(
       emit({ type: 'memory-map', runId, map });
     }
   };
+  // Normal runs have no timeout (a kernel may run for as long as its user likes) unless opted in.
   const timeoutSeconds = options.settings.bootTimeoutSeconds;
   const session = await stage('boot', async () => {
     const s = await startQemu({
@@ -229,7 +230,7 @@ async function bootImage(
       qmp: true,
       faultLogFile,
       vgaIntervalMs: options.vgaIntervalMs ?? 250,
-      timeoutMs: timeoutSeconds * 1000,
+      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       signal: options.signal,
       onSerial: (bytes) => {
         if (serialText.length < 1 << 20) serialText += bytes.toString('latin1');

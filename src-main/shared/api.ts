@@ -119,7 +119,8 @@ export interface Settings {
   qemuArgs: string[];
   recentProjects: string[];
   lastProject?: string;
-  bootTimeoutSeconds: number;
+  /** Opt-in: end a normal run (the app's Boot) after this many seconds. Unset: no timeout. */
+  bootTimeoutSeconds?: number;
   /** The Electron window's last size and place (the app restores it). */
   windowBounds?: WindowBounds;
 }
@@ -136,7 +137,6 @@ export const DEFAULT_SETTINGS: Settings = {
   profile: 'debug',
   qemuArgs: [],
   recentProjects: [],
-  bootTimeoutSeconds: 300,
 };
 
 export interface RunOptions {
