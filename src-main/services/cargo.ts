@@ -268,6 +268,8 @@ export async function buildKernel(options: BuildKernelOptions): Promise<BuildKer
       cwd: inv.cwd,
       env: inv.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // cargo, rustc, build scripts and the linker end with Bootlab, even a SIGKILLed one.
+      tie: 'group',
     });
   } catch (error) {
     result.error = `could not start ${inv.command}: ${(error as Error).message}`;

@@ -1,7 +1,9 @@
 // Child processes: always spawned without a shell (argument arrays), in their own process group
 // on POSIX so that Stop can end a whole tree (cargo -> rustc -> linker; QEMU), and with
-// `taskkill /T` on Windows.
+// `taskkill /T` on Windows. Optionally tied to Bootlab's life, so that even a SIGKILLed Bootlab
+// leaves no child behind (childTie.ts).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { tieToOurLife, type TieKind } from './childTie.js';
 
 export interface CaptureResult {
   code: number | null;
@@ -44,10 +46,17 @@ export const capture: CaptureFn = (command, args, options = {}) =>
     });
   });
 
+export interface SpawnTreeOptions extends SpawnOptions {
+  /** End the child (`process`) or its whole process group (`group`) when Bootlab ends, however it ends. */
+  tie?: TieKind;
+}
+
 /** Spawns without a shell, as the leader of a new process group on POSIX. */
-export function spawnTree(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(command, args, {
-    ...options,
+export function spawnTree(command: string, args: string[], options: SpawnTreeOptions = {}): ChildProcess {
+  const { tie, ...spawnOptions } = options;
+  const tied = tie ? tieToOurLife(command, args, tie, { env: options.env, cwd: typeof options.cwd === 'string' ? options.cwd : undefined }) : { command, args };
+  return spawn(tied.command, tied.args, {
+    ...spawnOptions,
     shell: false,
     windowsHide: true,
     detached: process.platform !== 'win32',

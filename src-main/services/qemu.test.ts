@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { diagnoseRun } from './diagnose.js';
 import { startQemu as start, type QemuStartOptions } from './qemu.js';
 
@@ -150,6 +150,79 @@ describe('QEMU supervisor', () => {
     expect(session.child.exitCode).toBeNull();
     session.stop();
     expect((await session.exit).stopped).toBe(true);
+  });
+
+  // Issue 15: the run ends when QEMU has exited and its streams have closed, not on a timer. A
+  // timer left behind would hold the command-line process open after the kernel's last line.
+  // The supervisor's timers are counted with Vitest's fake timers (QEMU and the streams stay
+  // real): none may fire (none is advanced) and none may be pending once the run has ended.
+  const withCountedTimers = async <T>(body: () => Promise<T>): Promise<{ result: T; pending: number }> => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const result = await body();
+      return { result, pending: vi.getTimerCount() };
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+
+  it('ends the run at QEMU\'s exit and its streams\' close, with no timer fired or left behind (-serial stdio)', async () => {
+    const image = writeImage(join(dir, 'stdio.img'), HELLO_EXIT);
+    let stdout = '';
+    const { result: exit, pending } = await withCountedTimers(async () => {
+      const session = await startQemu({
+        program: qemu,
+        args: [...drive(image), '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-serial', 'stdio'],
+        faultLogFile: join(dir, 'stdio-fault.log'),
+        onStdout: (b) => (stdout += b.toString()),
+      });
+      return session.exit;
+    });
+    expect(exit.status).toBe(33);
+    expect(stdout).toBe('Hi\n');
+    expect(exit.streamsCutOff).toEqual([]);
+    expect(pending).toBe(0);
+  });
+
+  it('ends the run at the sockets\' close too (serial, debug console, QMP), with no timer left behind', async () => {
+    const image = writeImage(join(dir, 'sockets.img'), HELLO_EXIT);
+    let serial = '';
+    const { result: exit, pending } = await withCountedTimers(async () => {
+      const session = await startQemu({
+        program: qemu,
+        args: [...drive(image), '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot'],
+        serialSocket: true,
+        debugconSocket: true,
+        qmp: true,
+        timeoutMs: 300_000,
+        onSerial: (b) => (serial += b.toString()),
+      });
+      return session.exit;
+    });
+    expect(exit.status).toBe(33);
+    expect(serial).toBe('Hi\n');
+    expect(exit.streamsCutOff).toEqual([]);
+    expect(pending).toBe(0);
+  });
+
+  it('cuts off a stream that outlives QEMU (held open by another process) instead of waiting for it', async () => {
+    // A stand-in for QEMU that exits at once and leaves a process outside its group holding its
+    // stdout and stderr open: the bound ends the run and names the streams it cut off.
+    let stdout = '';
+    const holderScript = "const c = require('node:child_process').spawn('sleep', ['600'], { detached: true, stdio: 'inherit' }); console.log(c.pid); process.exit(3);";
+    const session = await startQemu({
+      program: process.execPath,
+      args: ['-e', holderScript],
+      onStdout: (b) => (stdout += b.toString()),
+    });
+    const exit = await session.exit;
+    const holder = Number(stdout.trim());
+    try {
+      expect(exit.status).toBe(3);
+      expect(exit.streamsCutOff).toEqual(['stdout', 'stderr']);
+    } finally {
+      process.kill(holder, 'SIGKILL');
+    }
   });
 
   it('reports a QEMU that cannot start', async () => {

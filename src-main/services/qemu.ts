@@ -1,18 +1,24 @@
 // The QEMU supervisor: builds the command line, starts QEMU without a shell, connects the
 // kernel's serial port, the bootloader's host log (debug console, port 0xE9) and QMP over
 // loopback TCP (QEMU connects to sockets we already listen on: no Unix sockets, no polling),
-// mirrors the VGA text screen, enforces a timeout and ends the whole process tree on Stop.
+// mirrors the VGA text screen, enforces a timeout and ends the whole process tree on Stop. QEMU is
+// tied to Bootlab's life (childTie.ts): it ends even when Bootlab is SIGKILLed.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited, killTree, spawnTree } from './proc.js';
 import { parseRegisters, QmpClient } from './qmp.js';
+import { makeOwnedTempDir } from './staleTemp.js';
 
 export const VGA_TEXT_ADDRESS = 0xb8000;
 export const VGA_TEXT_BYTES = 4000;
 export const DEFAULT_RUN_COMMAND = ['qemu-system-x86_64', '-drive', 'format=raw,file={}'];
+/**
+ * Once QEMU has exited, the streams it owned are at their end and close at once. Only a stream
+ * that something else holds open (a helper QEMU started, still alive) is cut off, this long after.
+ */
+export const STREAM_END_BOUND_MS = 100;
 
 /** Arguments the app drops from a crate's run/test args because Bootlab owns those channels. */
 const OWNED_OPTIONS = new Set(['-serial', '-display', '-monitor', '-qmp', '-nographic', '-debugcon']);
@@ -55,6 +61,8 @@ export interface QemuExit {
   stderr: string;
   /** Could not start the program at all. */
   spawnError?: string;
+  /** Streams that had not closed STREAM_END_BOUND_MS after QEMU's exit and were cut off (normally none). */
+  streamsCutOff: string[];
 }
 
 export interface QemuStartOptions {
@@ -130,6 +138,15 @@ function listen(): Promise<Listener> {
   });
 }
 
+/** `promise`, or a rejection after `ms`; the timer never outlives the answer (it would hold the process open). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
+
 function chardev(id: string, port: number): string {
   return `socket,id=${id},host=127.0.0.1,port=${port}`;
 }
@@ -149,11 +166,13 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   if (options.faultLogFile && !hasOption(args, '-d') && !hasOption(args, '-D')) {
     args.push('-d', 'int,cpu_reset', '-D', options.faultLogFile);
   }
-  const tmp = mkdtempSync(join(tmpdir(), 'bootlab-qemu-'));
+  // For pmemsave's files; made on the first memory read.
+  let tmp: string | undefined;
   const child = spawnTree(options.program, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    tie: 'process',
   });
   let stopped = false;
   let timedOut = false;
@@ -162,10 +181,22 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   let registersAtTimeout: Record<string, bigint> | undefined;
   child.on('error', (e) => (spawnError = e.message));
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
-  const streams: Promise<void>[] = [];
-  const drain = (stream: NodeJS.ReadableStream | null, onData: (b: Buffer) => void) => {
+  // Each stream QEMU owns, by name, settling at its close or end of file.
+  const streams = new Map<string, Promise<void>>();
+  const openStreams = new Set<string>();
+  const track = (name: string, ended: Promise<void>) => {
+    openStreams.add(name);
+    streams.set(
+      name,
+      ended.then(() => {
+        openStreams.delete(name);
+      }),
+    );
+  };
+  const drain = (name: string, stream: NodeJS.ReadableStream | null, onData: (b: Buffer) => void) => {
     if (!stream) return;
-    streams.push(
+    track(
+      name,
       new Promise((done) => {
         stream.on('data', (b: Buffer) => onData(b));
         stream.on('end', () => done());
@@ -174,11 +205,11 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
       }),
     );
   };
-  drain(child.stdout, (b) => {
+  drain('stdout', child.stdout, (b) => {
     guestOutput();
     options.onStdout?.(b);
   });
-  drain(child.stderr, (b) => {
+  drain('stderr', child.stderr, (b) => {
     const text = b.toString('utf8');
     if (stderr.length < 65536) stderr += text;
     options.onStderr?.(text);
@@ -213,7 +244,8 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
         }),
     );
   if (serial) {
-    streams.push(
+    track(
+      'serial socket',
       stream(serial, (socket) => {
         socket.setNoDelay(true);
         socket.on('data', (b: Buffer) => {
@@ -225,7 +257,8 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   }
   if (debugcon) {
     let pending = '';
-    streams.push(
+    track(
+      'debug console socket',
       stream(
         debugcon,
         (socket) => {
@@ -264,6 +297,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
 
   const readMemory = async (address: number, length: number): Promise<Buffer> => {
     const qmp = await qmpReady;
+    tmp ??= makeOwnedTempDir('qemu');
     const file = join(tmp, `mem-${address.toString(16)}-${length}-${Math.random().toString(36).slice(2)}.bin`);
     await qmp.execute('pmemsave', { val: address, size: length, filename: file });
     try {
@@ -325,11 +359,9 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
       timedOut = true;
       if (qmpListener) {
         try {
-          const qmp = await Promise.race([qmpReady, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('slow')), 1000))]);
+          const qmp = await within(qmpReady, 1000);
           await qmp.execute('stop').catch(() => {});
-          registersAtTimeout = parseRegisters(
-            await Promise.race([qmp.hmp('info registers'), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('slow')), 1000))]),
-          );
+          registersAtTimeout = parseRegisters(await within(qmp.hmp('info registers'), 1000));
         } catch {
           // no registers then
         }
@@ -351,12 +383,14 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     options.signal?.removeEventListener('abort', onAbort);
     // A killed QEMU can leave helpers in its group; end them too.
     killTree(child);
-    // Sockets close when QEMU exits; give the streams a moment to deliver the last bytes.
-    await Promise.race([Promise.all(streams), new Promise((r) => setTimeout(r, 2000))]);
+    // QEMU's end closed its pipes and sockets: the run ends when they have delivered their last
+    // bytes, not on a timer. The bound is only for a stream held open by something else.
+    await within(Promise.all(streams.values()), STREAM_END_BOUND_MS).catch(() => {});
+    const streamsCutOff = [...openStreams];
     for (const s of sockets) s.destroy();
     closeListeners();
-    rmSync(tmp, { recursive: true, force: true });
-    return { status: code, signal, timedOut, stopped, registersAtTimeout, stderr, spawnError };
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    return { status: code, signal, timedOut, stopped, registersAtTimeout, stderr, spawnError, streamsCutOff };
   })();
 
   return {

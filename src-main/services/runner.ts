@@ -4,8 +4,7 @@
 // debug console (to a file, for the boot log and the memory map) and, invisible to the guest,
 // QEMU's interrupt log (for triple-fault diagnosis) and, for tests, a QMP socket (the RIP of a
 // hang).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { MemoryMap, RunOutcome } from '../shared/api.js';
 import { diagnoseRun } from './diagnose.js';
@@ -13,6 +12,7 @@ import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { findManifestUpwards, readKernelManifest, type KernelManifest } from './manifest.js';
 import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
 import { loadSettings, defaultSettingsPath } from './settings.js';
+import { makeOwnedTempDir } from './staleTemp.js';
 import { symbolizerFromFile } from './symbols.js';
 import { findQemu, installCommand, QEMU_BINARY } from './toolchain.js';
 import { imagePathFor, qemuDrivePath } from './pipeline.js';
@@ -144,7 +144,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     program = found.path;
   }
 
-  const work = mkdtempSync(join(tmpdir(), 'bootlab-runner-'));
+  const work = makeOwnedTempDir('runner');
   const debugconFile = join(work, 'debugcon.log');
   const faultLogFile = join(work, 'cpu.log');
   const timeoutSeconds = isTest ? (bootimage.testTimeout ?? 300) : undefined;

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { defaultDiskImageBuilder, bootLogMemoryMap } from '../../services/bootParts.js';
 import { runKernel } from '../../services/runner.js';
+import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 
 const usage = [
@@ -29,6 +30,8 @@ export const runCommand: CliCommand = {
   summary: 'build a kernel, boot it in QEMU, serial to stdout',
   usage,
   async run(argv, io) {
+    // Folders a crashed Bootlab left behind; runs alongside the build.
+    void sweepStaleTempDirs();
     let args;
     try {
       args = parseArgs(argv, ['features', 'memory-map'], ['release']);

@@ -4,6 +4,7 @@
 import type { CliCommand } from '../command.js';
 import { defaultDiskImageBuilder, bootLogMemoryMap } from '../../services/bootParts.js';
 import { runKernel } from '../../services/runner.js';
+import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 
 export const runnerCommand: CliCommand = {
   name: 'runner',
@@ -26,6 +27,8 @@ export const runnerCommand: CliCommand = {
     'then `cargo run` or `cargo test` as usual.',
   ].join('\n'),
   async run(argv, io) {
+    // Folders a crashed Bootlab left behind; runs alongside the image build.
+    void sweepStaleTempDirs();
     const [kernel, ...rest] = argv;
     if (!kernel) {
       io.stderr('bootlab runner: the kernel executable is missing (cargo passes it)\n');

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIo } from '../command.js';
 import { createBootlabService } from '../../services/app.js';
+import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 import { rendererIndex, startWebServer, type HostedService } from '../../web/server.js';
 
 export interface ServeOptions {
@@ -154,11 +155,14 @@ export const serveCommand: CliCommand = {
     '  --no-open    do not open the default browser',
     '  PROJECT_DIR  the kernel crate to open (default: the last project)',
   ].join('\n'),
-  run: (argv, io) =>
-    runServe(argv, io, {
+  run: (argv, io) => {
+    // Folders a crashed Bootlab left behind; runs alongside the start-up.
+    void sweepStaleTempDirs();
+    return runServe(argv, io, {
       createService: (options) => createBootlabService(options),
       root: packageRoot(),
       open: openBrowser,
       untilStopped: untilSignal,
-    }),
+    });
+  },
 };
