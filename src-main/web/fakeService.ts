@@ -2,14 +2,15 @@
 import { DEFAULT_SETTINGS, emptySession, type AppState, type BootlabApi, type BootlabEvent, type Settings } from '../shared/api.js';
 
 export interface FakeService extends BootlabApi {
-  onEvent(listener: (event: BootlabEvent) => void): () => void;
+  onEvent(listener: (event: BootlabEvent, seq: number) => void): () => void;
   emit(event: BootlabEvent): void;
   calls: { method: string; args: unknown[] }[];
   listenerCount(): number;
 }
 
 export function createFakeService(): FakeService {
-  const listeners = new Set<(event: BootlabEvent) => void>();
+  const listeners = new Set<(event: BootlabEvent, seq: number) => void>();
+  let seq = 0;
   const calls: { method: string; args: unknown[] }[] = [];
   let settings: Settings = { ...DEFAULT_SETTINGS };
   const record = (method: string, args: unknown[]) => calls.push({ method, args });
@@ -28,7 +29,8 @@ export function createFakeService(): FakeService {
       return () => listeners.delete(listener);
     },
     emit(event) {
-      for (const l of listeners) l(event);
+      seq++;
+      for (const l of listeners) l(event, seq);
     },
     async getState() {
       record('getState', []);

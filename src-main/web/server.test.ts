@@ -39,10 +39,12 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-function connect(options: { token?: string; origin?: string; path?: string } = {}): Promise<WebSocket> {
+function connect(options: { token?: string; origin?: string; path?: string; cookie?: string } = {}): Promise<WebSocket> {
   const token = options.token ?? server.token;
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${options.path ?? '/api'}?token=${encodeURIComponent(token)}`, {
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${options.path ?? '/api'}${query}`, {
     origin: options.origin ?? server.origin,
+    headers: options.cookie ? { Cookie: options.cookie } : {},
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));
@@ -108,6 +110,43 @@ describe('startWebServer', () => {
     ws.close();
   });
 
+  it('exchanges the token for a session cookie on the first page load, and only then', async () => {
+    const name = `bootlab-session-${server.port}`;
+    expect((await get(`/assets/app.js?token=${server.token}`)).headers['set-cookie']).toBeUndefined();
+    const first = await get(`/?token=${server.token}`);
+    expect(first.status).toBe(200);
+    const setCookie = first.headers['set-cookie'] as string[];
+    expect(setCookie).toHaveLength(1);
+    expect(setCookie[0]).toMatch(new RegExp(`^${name}=[A-Za-z0-9_-]{32}; HttpOnly; SameSite=Strict; Path=/$`));
+    const cookie = setCookie[0].split(';')[0];
+    expect(cookie.split('=')[1]).not.toBe(server.token);
+
+    // The token is spent: a second load gets no cookie and the WebSocket refuses the token.
+    expect((await get(`/?token=${server.token}`)).headers['set-cookie']).toBeUndefined();
+    await expect(connect()).rejects.toThrow('refused 403');
+    // The cookie opens the WebSocket (reloads, new tabs in the same browser); a wrong one does not.
+    await expect(connect({ token: '', cookie: `${name}=${'x'.repeat(32)}` })).rejects.toThrow('refused 403');
+    await expect(connect({ token: '', cookie: `bootlab-session-1=${cookie.split('=')[1]}` })).rejects.toThrow('refused 403');
+    await expect(connect({ token: '', cookie, origin: 'http://evil.example' })).rejects.toThrow('refused 403');
+    const ws = await connect({ token: '', cookie: `other=1; ${cookie}` });
+    expect(server.clientCount()).toBe(1);
+    ws.close();
+  });
+
+  it('does not spend the token on a HEAD request or a wrong token', async () => {
+    const head = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, method: 'HEAD' }, (res) => {
+        res.resume();
+        resolve(res.headers);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(head['set-cookie']).toBeUndefined();
+    expect((await get('/?token=wrong')).headers['set-cookie']).toBeUndefined();
+    expect((await get(`/?token=${server.token}`)).headers['set-cookie']).toBeDefined();
+  });
+
   it('answers requests in the envelope and validates every message', async () => {
     const ws = await connect();
     const state = await call(ws, { id: 1, method: 'getState', args: [] });
@@ -141,9 +180,12 @@ describe('startWebServer', () => {
     const a = await connect();
     const b = await connect();
     const received: unknown[] = [];
+    const seqs: number[] = [];
     const done = new Promise<void>((resolve) => {
       b.on('message', (data) => {
-        received.push(JSON.parse(data.toString()).event);
+        const message = JSON.parse(data.toString());
+        received.push(message.event);
+        seqs.push(message.seq);
         if (received.length === 3) resolve();
       });
     });
@@ -152,6 +194,7 @@ describe('startWebServer', () => {
     service.emit({ type: 'run-end', runId: 1, outcome: { kind: 'success', message: 'ok' } });
     await done;
     expect(received.map((e) => (e as { type: string }).type)).toEqual(['run-start', 'serial', 'run-end']);
+    expect(seqs).toEqual([1, 2, 3]);
     a.close();
     b.close();
   });
@@ -165,12 +208,15 @@ describe('startWebServer', () => {
 });
 
 describe('checkUpgrade and answer', () => {
-  const expected = { token: 'secret-token', origin: 'http://127.0.0.1:5000', port: 5000 };
+  const expected = { token: 'secret-token', session: 'session-secret', origin: 'http://127.0.0.1:5000', port: 5000 };
   it('names the reason for a refusal', () => {
     const headers = { host: '127.0.0.1:5000', origin: 'http://127.0.0.1:5000' };
     expect(checkUpgrade({ url: '/api?token=secret-token', headers }, expected)).toBeNull();
-    expect(checkUpgrade({ url: '/api?token=secret-tokeN', headers }, expected)).toBe('wrong token');
-    expect(checkUpgrade({ url: '/api', headers }, expected)).toBe('wrong token');
+    expect(checkUpgrade({ url: '/api', headers: { ...headers, cookie: 'bootlab-session-5000=session-secret' } }, expected)).toBeNull();
+    expect(checkUpgrade({ url: '/api?token=secret-token', headers }, { ...expected, token: undefined })).toBe('wrong token or session');
+    expect(checkUpgrade({ url: '/api?token=secret-tokeN', headers }, expected)).toBe('wrong token or session');
+    expect(checkUpgrade({ url: '/api', headers: { ...headers, cookie: 'bootlab-session-5001=session-secret' } }, expected)).toBe('no session: open the URL that `bootlab serve` printed');
+    expect(checkUpgrade({ url: '/api', headers }, expected)).toBe('no session: open the URL that `bootlab serve` printed');
     expect(checkUpgrade({ url: '/api?token=secret-token', headers: { ...headers, origin: undefined } }, expected)).toBe('wrong Origin');
     expect(checkUpgrade({ url: '/api?token=secret-token', headers: { ...headers, host: 'attacker:5000' } }, expected)).toBe('wrong Host');
   });

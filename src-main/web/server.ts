@@ -1,13 +1,19 @@
 // Browser mode: the built renderer over HTTP and the API contract over one WebSocket, bound to
-// 127.0.0.1. This server can run cargo and QEMU, so a WebSocket is accepted only with the
-// random token printed on stdout and an Origin equal to the server's own origin, the Host
-// header must name this server (no DNS rebinding), and every request is validated against
-// the contract before it reaches the services.
+// 127.0.0.1. This server can run cargo and QEMU, so a WebSocket is accepted only from a browser
+// holding this server's session cookie (or with the printed token while it is still unused) and
+// with an Origin equal to the server's own origin; the Host header must name this server (no DNS
+// rebinding), and every request is validated against the contract before it reaches the services.
+//
+// The token: the printed URL's token is good for one page load. That load is answered with an
+// HttpOnly, SameSite=Strict session cookie named after the port (two servers on 127.0.0.1 share
+// a cookie jar, since cookies ignore ports), and the page removes the token from its address
+// bar. A copied URL, a history entry or a command line seen in `ps` is useless after that.
 //
 // Wire format (mirrored by src-renderer/src/lib/api.ts):
 //   client -> server  { id: number, method: ApiMethod, args: unknown[] }
 //   server -> client  { id: number, reply: Envelope<unknown> }   (answer to one request)
-//                     { event: BootlabEvent }                     (pushed, in order)
+//                     { event: BootlabEvent, seq: number }        (pushed, in order; seq as in
+//                                                                  AppState.session.seq)
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -19,7 +25,7 @@ import { validateRequest } from '../shared/validate.js';
 
 /** What browser mode hosts: the contract plus its event stream (createBootlabService's shape). */
 export interface HostedService extends BootlabApi {
-  onEvent(listener: (event: BootlabEvent) => void): () => void;
+  onEvent(listener: (event: BootlabEvent, seq: number) => void): () => void;
 }
 
 export interface WebServerOptions {
@@ -105,18 +111,56 @@ function hostAllowed(host: string | undefined, port: number): boolean {
   return host === `${HOST}:${port}` || host === `localhost:${port}`;
 }
 
+/** The session cookie's name: one per port, so two servers on 127.0.0.1 do not clash. */
+export function sessionCookieName(port: number): string {
+  return `bootlab-session-${port}`;
+}
+
+/** A cookie's value from a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+export interface Credentials {
+  /** The printed token while no page load has used it; undefined afterwards. */
+  token: string | undefined;
+  /** The session cookie's secret. */
+  session: string;
+  origin: string;
+  port: number;
+}
+
 /** Decides whether a WebSocket upgrade may proceed; returns the refusal reason or null. */
-export function checkUpgrade(
-  request: { url?: string; headers: { origin?: string; host?: string } },
-  expected: { token: string; origin: string; port: number },
-): string | null {
+export function checkUpgrade(request: { url?: string; headers: { origin?: string; host?: string; cookie?: string } }, expected: Credentials): string | null {
   const url = new URL(request.url ?? '/', 'http://placeholder');
   if (url.pathname !== API_PATH) return 'unknown path';
   if (!hostAllowed(request.headers.host, expected.port)) return 'wrong Host';
   if (request.headers.origin !== expected.origin) return 'wrong Origin';
+  const cookie = cookieValue(request.headers.cookie, sessionCookieName(expected.port));
+  if (cookie !== undefined && sameSecret(cookie, expected.session)) return null;
   const token = url.searchParams.get('token');
-  if (!token || !sameSecret(token, expected.token)) return 'wrong token';
-  return null;
+  if (token && expected.token !== undefined && sameSecret(token, expected.token)) return null;
+  return cookie === undefined && !token ? 'no session: open the URL that `bootlab serve` printed' : 'wrong token or session';
+}
+
+/**
+ * The first load of the page with the printed token: exchanges the token for the session cookie
+ * and makes the token useless from then on. Returns the Set-Cookie header to send, if any.
+ */
+export function exchangeToken(requestUrl: string | undefined, credentials: Credentials): string | undefined {
+  if (credentials.token === undefined) return undefined;
+  const url = new URL(requestUrl ?? '/', 'http://placeholder');
+  if (url.pathname !== '/' && url.pathname !== '/index.html') return undefined;
+  const token = url.searchParams.get('token');
+  if (!token || !sameSecret(token, credentials.token)) return undefined;
+  credentials.token = undefined;
+  // No Max-Age: a session cookie, gone when the browser closes; Path=/ covers /api.
+  return `${sessionCookieName(credentials.port)}=${credentials.session}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /** Handles one decoded message from a client and returns the reply to send (or null). */
@@ -153,7 +197,7 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): Promise<void> {
+async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, headers: Record<string, string | string[]>): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method not allowed\n');
     return;
@@ -193,6 +237,7 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const root = resolve(options.staticDir);
   const token = options.token ?? newToken();
+  const credentials: Credentials = { token, session: newToken(), origin: '', port: 0 };
   const clients = new Set<WebSocket>();
   let port = 0;
   let origin = '';
@@ -203,14 +248,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request\n');
       return;
     }
-    serveStatic(root, req, res, headers).catch(() => {
+    const setCookie = req.method === 'GET' ? exchangeToken(req.url, credentials) : undefined;
+    serveStatic(root, req, res, setCookie ? { ...headers, 'Set-Cookie': setCookie } : headers).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {
-    const refusal = checkUpgrade(req, { token, origin, port });
+    const refusal = checkUpgrade(req, credentials);
     if (refusal) {
       socket.write(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${refusal}\n`);
       socket.destroy();
@@ -234,9 +280,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   });
 
-  const unsubscribe = options.service.onEvent((event) => {
+  const unsubscribe = options.service.onEvent((event, seq) => {
     if (clients.size === 0) return;
-    const text = JSON.stringify({ event });
+    const text = JSON.stringify({ event, seq });
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   });
 
@@ -250,6 +296,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   port = (http.address() as AddressInfo).port;
   origin = `http://${HOST}:${port}`;
   headers = securityHeaders(port);
+  credentials.origin = origin;
+  credentials.port = port;
 
   return {
     url: `${origin}/?token=${token}`,

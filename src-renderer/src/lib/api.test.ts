@@ -1,6 +1,6 @@
 // The browser-mode client against a scripted socket.
 import { describe, expect, it } from 'vitest';
-import { createSocketApi, socketUrl, type ConnectionState } from './api.js';
+import { createSocketApi, reconnectDelay, socketUrl, withoutToken, type ConnectionState } from './api.js';
 
 class FakeSocket {
   readyState = 0;
@@ -22,17 +22,23 @@ class FakeSocket {
   }
 }
 
-describe('socketUrl', () => {
-  it('carries the page token to /api', () => {
-    expect(socketUrl('http://127.0.0.1:4567/?token=abc_-1')).toBe('ws://127.0.0.1:4567/api?token=abc_-1');
-    expect(socketUrl('http://127.0.0.1:4567/')).toBe('ws://127.0.0.1:4567/api?token=');
+describe('socketUrl and withoutToken', () => {
+  it('connects to /api without the token (the session cookie goes with the WebSocket)', () => {
+    expect(socketUrl('http://127.0.0.1:4567/?token=abc_-1')).toBe('ws://127.0.0.1:4567/api');
+    expect(socketUrl('http://127.0.0.1:4567/')).toBe('ws://127.0.0.1:4567/api');
+  });
+
+  it('gives the address without the token, or undefined when there is none', () => {
+    expect(withoutToken('http://127.0.0.1:4567/?token=abc_-1')).toBe('/');
+    expect(withoutToken('http://127.0.0.1:4567/?a=1&token=abc#x')).toBe('/?a=1#x');
+    expect(withoutToken('http://127.0.0.1:4567/')).toBeUndefined();
   });
 });
 
 describe('createSocketApi', () => {
   function setup() {
     let socket!: FakeSocket;
-    const api = createSocketApi('ws://x/api?token=t', () => (socket = new FakeSocket()));
+    const api = createSocketApi('ws://x/api', { createSocket: () => (socket = new FakeSocket()), setTimer: () => {} });
     return { api, socket };
   }
 
@@ -76,7 +82,63 @@ describe('createSocketApi', () => {
 
     const lost = setup();
     lost.socket.open();
+    const during = lost.api.getState();
     lost.socket.onclose?.({ code: 1006, reason: '' });
+    await expect(during).rejects.toThrow('connection to Bootlab was lost');
     await expect(lost.api.getState()).rejects.toThrow('connection to Bootlab was lost');
+  });
+
+  it('reconnects by itself with backoff after losing an open connection, and says so', async () => {
+    const sockets: FakeSocket[] = [];
+    const timers: { run: () => void; ms: number }[] = [];
+    const api = createSocketApi('ws://x/api', {
+      createSocket: () => {
+        sockets.push(new FakeSocket());
+        return sockets.at(-1)!;
+      },
+      setTimer: (run, ms) => timers.push({ run, ms }),
+    });
+    const states: [ConnectionState, string | undefined][] = [];
+    api.onConnection!((s, d) => states.push([s, d]));
+    const seen: [string, number | undefined][] = [];
+    api.onEvent((e, seq) => seen.push([e.type, seq]));
+    sockets[0].open();
+    sockets[0].receive({ event: { type: 'run-start', runId: 1, action: 'build' }, seq: 41 });
+    sockets[0].onclose?.({ code: 1006, reason: '' });
+    expect(states.at(-1)).toEqual(['reconnecting', 'The connection to Bootlab was lost: reconnecting…']);
+
+    // Attempts fail while the server is away: each waits longer, and after a few the status
+    // says the server may be gone; it keeps trying.
+    for (let i = 0; i < 5; i++) {
+      expect(timers).toHaveLength(i + 1);
+      timers[i].run();
+      expect(sockets).toHaveLength(i + 2);
+      if (i < 4) sockets[i + 1].onclose?.({ code: 1006, reason: '' });
+    }
+    expect(timers.map((t) => t.ms)).toEqual([250, 500, 1000, 2000, 4000]);
+    expect(states.filter(([s]) => s === 'reconnecting').at(-1)?.[1]).toContain('is `bootlab serve` still running?');
+    expect(states.some(([s]) => s === 'closed')).toBe(false);
+
+    // The fifth attempt gets through: open again, calls and events flow on the new socket.
+    const fresh = sockets[5];
+    fresh.open();
+    expect(states.at(-1)).toEqual(['open', undefined]);
+    const state = api.getState();
+    expect(JSON.parse(fresh.sent[0])).toMatchObject({ method: 'getState' });
+    fresh.receive({ id: JSON.parse(fresh.sent[0]).id, reply: { ok: true, value: { version: '2' } } });
+    await expect(state).resolves.toEqual({ version: '2' });
+    fresh.receive({ event: { type: 'run-end', runId: 1, outcome: { kind: 'success', message: '' } }, seq: 42 });
+    expect(seen).toEqual([
+      ['run-start', 41],
+      ['run-end', 42],
+    ]);
+
+    // Losing it again starts over at the shortest wait.
+    fresh.onclose?.({ code: 1006, reason: '' });
+    expect(timers.at(-1)?.ms).toBe(250);
+  });
+
+  it('waits at most 5 s between attempts', () => {
+    expect([0, 1, 2, 3, 4, 5, 10, 50].map(reconnectDelay)).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
   });
 });
