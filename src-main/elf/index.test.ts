@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ElfError, PF_R, PF_X, readElf, symbolize, tryReadElf } from './index.js';
+import { ElfError, PF_R, PF_W, PF_X, readElf, symbolize, tryReadElf } from './index.js';
 import { code, synthElf } from './synth.test-helper.js';
 
 const basic = () =>
@@ -92,6 +92,52 @@ describe('readElf', () => {
     const phent = b.slice();
     new DataView(phent.buffer).setUint16(54, 8, true);
     expectElfError(phent, /e_phentsize/, 54);
+  });
+
+  it("rejects what Linux's ELF loader rejects, naming the field and its file offset", () => {
+    const two = () =>
+      synthElf({
+        entry: 0x201000n,
+        segments: [
+          { flags: PF_R | PF_X, vaddr: 0x201000n, data: code(64) },
+          { flags: PF_R | PF_W, vaddr: 0x202000n, data: code(16), memsz: 0x100n },
+        ],
+      });
+    const set = (bytes: Uint8Array, fn: (v: DataView) => void) => {
+      const copy = bytes.slice();
+      fn(new DataView(copy.buffer));
+      return copy;
+    };
+    // e_phentsize 112: every other header would be read as the next one.
+    const phent = expectElfError(set(two(), (v) => v.setUint16(54, 112, true)), /^e_phentsize$/, 54);
+    expect(phent.message).toContain('e_phentsize is 112');
+    expect(phent.message).toContain('file offset 0x36');
+    expectElfError(set(two(), (v) => v.setUint16(54, 64, true)), /^e_phentsize$/, 54);
+    // Too many program headers for Linux's 64 KiB limit, and none at all.
+    const many = synthElf({ entry: 0x201000n, segments: Array.from({ length: 1171 }, (_, i) => ({ flags: PF_R | PF_X, vaddr: 0x201000n + BigInt(i) * 0x1000n, data: code(8) })) });
+    expect(expectElfError(many, /^e_phnum$/, 56).message).toMatch(/1171 program headers take 65576 bytes, more than the 65536/);
+    expect(readElf(synthElf({ entry: 0x201000n, segments: Array.from({ length: 1170 }, (_, i) => ({ flags: PF_R | PF_X, vaddr: 0x201000n + BigInt(i) * 0x1000n, data: code(8) })) })).programHeaders).toHaveLength(1170);
+    expectElfError(set(two(), (v) => v.setUint16(56, 0, true)), /^e_phnum$/, 56);
+    // The table runs past the end of the file.
+    const b = two();
+    expectElfError(set(b, (v) => v.setBigUint64(32, BigInt(b.length - 100), true)), /^e_phoff$/, 32);
+    // A segment's file range lies beyond the file (even with no file bytes).
+    expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 8, 0xffff_ffffn, true)), /program header 1 p_offset/, 64 + 56 + 8);
+    expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 32, BigInt(b.length), true)), /program header 1 p_filesz/, 64 + 56 + 32);
+    // p_filesz > p_memsz, and vaddr + memsz past 2^64.
+    expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 40, 8n, true)), /program header 1 p_memsz/, 64 + 56 + 40);
+    const wrap = expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 40, 0xffff_ffff_ffff_f000n, true)), /program header 1 p_memsz/, 64 + 56 + 40);
+    expect(wrap.message).toMatch(/wraps around/);
+    // p_offset and p_vaddr not congruent modulo the page size or a larger p_align; p_align not a power of two.
+    expect(expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 16, 0x202010n, true)), /program header 1 p_offset/, 64 + 56 + 8).message).toMatch(/not congruent modulo 0x1000 \(the page size\)/);
+    expect(expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 48, 0x400000n, true)), /program header 1 p_offset/, 64 + 56 + 8).message).toMatch(/not congruent modulo 0x400000 \(p_align\)/);
+    expectElfError(set(two(), (v) => v.setBigUint64(64 + 56 + 48, 0x3000n, true)), /program header 1 p_align/, 64 + 56 + 48);
+    // Section headers of the wrong size.
+    expectElfError(set(two(), (v) => v.setUint16(58, 128, true)), /^e_shentsize$/, 58);
+    // What real linkers write still reads: p_align 0 or 1, and 2 MiB with congruent offsets.
+    expect(readElf(set(two(), (v) => v.setBigUint64(64 + 56 + 48, 1n, true))).programHeaders[1]!.align).toBe(1n);
+    const gnu = synthElf({ entry: 0x201000n, segments: [{ flags: PF_R | PF_X, vaddr: 0x201000n, data: code(64), offset: 0x1000, align: 0x200000n }] });
+    expect(readElf(gnu).programHeaders[0]!.align).toBe(0x200000n);
   });
 
   it('never throws anything but ElfError on random corruption', () => {

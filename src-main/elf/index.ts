@@ -29,6 +29,13 @@ export const PF_R = 4;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 export const EM_X86_64 = 62;
+/** sizeof(Elf64_Phdr) and sizeof(Elf64_Shdr). */
+export const PHDR_SIZE = 56;
+export const SHDR_SIZE = 64;
+/** Linux's load_elf_phdrs refuses program header tables larger than 64 KiB. */
+export const MAX_PHDR_TABLE_BYTES = 65536;
+export const MAX_PROGRAM_HEADERS = Math.floor(MAX_PHDR_TABLE_BYTES / PHDR_SIZE);
+const PAGE_SIZE = 4096n;
 export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;
 export const SHT_RELA = 4;
@@ -189,10 +196,21 @@ export function readElf(input: Uint8Array): ElfFile {
   const shentsize = r.u16(58, 'e_shentsize');
   const shnum = r.u16(60, 'e_shnum');
   const shstrndx = r.u16(62, 'e_shstrndx');
-  if (phnum > 0 && phentsize < 56) throw new ElfError('e_phentsize', 54, `program header entry size ${phentsize} is smaller than 56`);
-  if (shnum > 0 && shentsize < 64) throw new ElfError('e_shentsize', 58, `section header entry size ${shentsize} is smaller than 64`);
-  if (phnum > 0) r.check(phoff, phnum * phentsize, 'e_phoff');
-  if (shnum > 0) r.check(shoff, shnum * shentsize, 'e_shoff');
+  // As Linux's load_elf_phdrs: the entry size must be exactly the ELF64 structure's (with any
+  // other size every header after the first would be read from the wrong place), and the table
+  // must be non-empty and at most 64 KiB.
+  if (phentsize !== PHDR_SIZE) throw new ElfError('e_phentsize', 54, `e_phentsize is ${phentsize}, but an ELF64 program header is ${PHDR_SIZE} bytes`);
+  if (phnum === 0) throw new ElfError('e_phnum', 56, 'e_phnum is 0: an executable needs program headers');
+  if (phnum * PHDR_SIZE > MAX_PHDR_TABLE_BYTES) {
+    throw new ElfError('e_phnum', 56, `e_phnum is ${phnum}: ${phnum} program headers take ${phnum * PHDR_SIZE} bytes, more than the ${MAX_PHDR_TABLE_BYTES} (${MAX_PROGRAM_HEADERS} headers) Linux's ELF loader accepts`);
+  }
+  if (phoff + phnum * PHDR_SIZE > r.length) {
+    throw new ElfError('e_phoff', 32, `the program headers at 0x${phoff.toString(16)} (${phnum} × ${PHDR_SIZE} bytes) end beyond the end of the file (${r.length} bytes)`);
+  }
+  if (shnum > 0 && shentsize !== SHDR_SIZE) throw new ElfError('e_shentsize', 58, `e_shentsize is ${shentsize}, but an ELF64 section header is ${SHDR_SIZE} bytes`);
+  if (shnum > 0 && shoff + shnum * SHDR_SIZE > r.length) {
+    throw new ElfError('e_shoff', 40, `the section headers at 0x${shoff.toString(16)} (${shnum} × ${SHDR_SIZE} bytes) end beyond the end of the file (${r.length} bytes)`);
+  }
   const header: ElfHeader = { type, machine, entry, phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx };
 
   const programHeaders: ProgramHeader[] = [];
@@ -208,12 +226,14 @@ export function readElf(input: Uint8Array): ElfFile {
     const memsz = r.u64(o + 40, f('p_memsz'));
     const align = r.u64(o + 48, f('p_align'));
     if (ptype === PT_LOAD || ptype === PT_TLS || ptype === PT_DYNAMIC) {
+      if (p_offset > BigInt(r.length)) throw new ElfError(f('p_offset'), o + 8, `${f('p_offset')} 0x${p_offset.toString(16)} is beyond the end of the file (${r.length} bytes)`);
       if (p_offset + filesz > BigInt(r.length)) {
         throw new ElfError(f('p_filesz'), o + 32, `${f('p_offset')} + p_filesz (0x${p_offset.toString(16)} + 0x${filesz.toString(16)}) is beyond the end of the file (${r.length} bytes)`);
       }
       if (filesz > memsz) throw new ElfError(f('p_memsz'), o + 40, `${f('p_memsz')} 0x${memsz.toString(16)} is smaller than p_filesz 0x${filesz.toString(16)}`);
-      if (vaddr + memsz > 0xffff_ffff_ffff_ffffn) throw new ElfError(f('p_memsz'), o + 40, `${f('p_vaddr')} + p_memsz wraps around the address space`);
+      if (vaddr + memsz > 0xffff_ffff_ffff_ffffn) throw new ElfError(f('p_memsz'), o + 40, `${f('p_vaddr')} + p_memsz (0x${vaddr.toString(16)} + 0x${memsz.toString(16)}) wraps around the address space`);
     }
+    if (ptype === PT_LOAD) checkLoadAlignment(f, o, p_offset, vaddr, filesz, align);
     programHeaders.push({
       index: i,
       headerOffset: o,
@@ -311,6 +331,24 @@ function readSymbols(r: Reader, sections: SectionHeader[], symtab: SectionHeader
     if (nameOff >= strtab.size && nameOff !== 0) throw new ElfError('st_name', o, `symbol name offset ${nameOff} is outside the string table`);
     const name = nameOff === 0 || strtab.size === 0 ? '' : cstring(r, strtab.offset + nameOff, strtab.offset + strtab.size, 'st_name', o);
     out.push({ name, value, size, type: info & 0xf, bind: info >> 4, shndx });
+  }
+}
+
+/**
+ * p_align must be 0, 1 or a power of two (gABI), and a segment with file bytes must have
+ * p_offset congruent to p_vaddr modulo p_align and the page size: that is what lets a loader map
+ * (Linux: mmap) the file's pages at the segment's pages.
+ */
+function checkLoadAlignment(f: (n: string) => string, o: number, offset: bigint, vaddr: bigint, filesz: bigint, align: bigint): void {
+  if (align > 1n && (align & (align - 1n)) !== 0n) throw new ElfError(f('p_align'), o + 48, `${f('p_align')} 0x${align.toString(16)} is not a power of two`);
+  if (filesz === 0n) return;
+  const modulus = align > PAGE_SIZE ? align : PAGE_SIZE;
+  if ((vaddr - offset) % modulus !== 0n) {
+    throw new ElfError(
+      f('p_offset'),
+      o + 8,
+      `${f('p_offset')} 0x${offset.toString(16)} and p_vaddr 0x${vaddr.toString(16)} are not congruent modulo 0x${modulus.toString(16)} (${align > PAGE_SIZE ? 'p_align' : 'the page size'})`,
+    );
   }
 }
 

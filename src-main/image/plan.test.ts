@@ -151,6 +151,43 @@ describe('makePlan', () => {
     expect(page[0x200]).toBe(0xbb);
   });
 
+  it('plans .bss as ranges: 4 GiB of zero-fill is one run and no payload', () => {
+    const k = kernel([
+      { flags: RX, vaddr: 0x201000n, data: code(16) },
+      { flags: RW, vaddr: 0x202000n, data: new Uint8Array(8).fill(5), memsz: 4n << 30n },
+    ]);
+    const plan = makePlan(k);
+    expect(plan.runs.map((r) => [r.vaddr, r.pages, r.writable, r.data])).toEqual([
+      [0x201000n, 1, false, true],
+      [0x202000n, 1, true, true],
+      [0x203000n, (4 << 20) / 4 - 1, true, false],
+    ]);
+    expect(plan.payloadPages).toBe(2);
+    expect(plan.zeroPages).toBe((4 << 20) / 4 - 1);
+    expect(plan.payload.length).toBe(2 * 4096);
+  });
+
+  it('refuses more than 4 GiB of .bss, naming the size, the segment and the p_memsz offset', () => {
+    for (const gib of [16n, 64n, 1024n]) {
+      const k = kernel([
+        { flags: RX, vaddr: 0x201000n, data: code(16) },
+        { flags: RW, vaddr: 0x202000n, data: code(16), memsz: gib << 30n },
+      ]);
+      const err = planError(() => makePlan(k), 'p_memsz', new RegExp(`\\.bss\\) is ${gib >= 1024n ? `${gib / 1024n}.00 TiB` : `${gib}.00 GiB`} \\(${(gib << 18n) - 1n} pages\\), more than the 4 GiB`));
+      expect(err.message).toContain('segment 1 has p_memsz');
+      expect(err.message).toContain('(field program header 1 p_memsz at file offset 0xa0)');
+      expect(err.offset).toBe(64 + 56 + 40);
+    }
+  });
+
+  it("refuses more page runs than the loader's plan holds, with a typed error", () => {
+    // Alternating permissions on separate pages: one run per segment.
+    const many = (n: number) => kernel(Array.from({ length: n }, (_, i) => ({ flags: i % 2 ? RW : RX, vaddr: 0x201000n + BigInt(i) * 0x1000n, data: code(8) })));
+    expect(makePlan(many(1016)).runs).toHaveLength(1016);
+    const err = planError(() => makePlan(many(1017)), 'e_phnum', /1017 loadable segments make 1017 page runs.*at most 1016/);
+    expect(err.message).toContain('file offset 0x38');
+  });
+
   it('rejects bad kernels with clear messages', () => {
     planError(() => makePlan(kernel([{ type: 4, flags: RX, vaddr: 0x201000n, data: code(4) }])), 'PT_LOAD', /no loadable/);
     planError(() => makePlan(kernel([{ flags: RX, vaddr: 0x201000n, data: code(0x2000) }, { flags: RW, vaddr: 0x202000n, data: code(16) }])), 'p_vaddr', /overlap/);

@@ -20,6 +20,7 @@ import {
   type ElfRelocation,
   type ProgramHeader,
 } from '../elf/index.js';
+import { PLAN_HEADER_SIZE, PLAN_MAX_BYTES, PLAN_RUN_SIZE } from './disk.js';
 
 export const PAGE = 4096n;
 export const BOOT_FEATURES = ['map_physical_memory', 'recursive_page_table', 'sse', 'vga_320x200'] as const;
@@ -30,14 +31,21 @@ export const PIE_BASE = 0x200000n;
 /** Virtual addresses below this belong to the loader (identity maps: its code, GDT, VGA window; page 0 unmapped). */
 export const LOADER_RESERVED_END = 0x100000n;
 export const DEFAULT_STACK_PAGES = 512;
+/** The loader places zero-filled pages below 4 GiB (stage3.asm), so a larger .bss never loads. */
+export const MAX_BSS_BYTES = 4n << 30n;
+/** Page runs that fit in the loader's 32 KiB plan buffer after the header. */
+export const MAX_PAGE_RUNS = (PLAN_MAX_BYTES - PLAN_HEADER_SIZE) / PLAN_RUN_SIZE;
 
 export class PlanError extends Error {
   /** The metadata key, ELF field or check this error is about. */
   readonly key: string;
-  constructor(key: string, message: string) {
+  /** For an error about an ELF field: that field's file offset (also named in the message). */
+  readonly offset?: number;
+  constructor(key: string, message: string, offset?: number) {
     super(message);
     this.name = 'PlanError';
     this.key = key;
+    if (offset !== undefined) this.offset = offset;
   }
 }
 
@@ -145,6 +153,25 @@ export function hex(a: bigint | number): string {
   return '0x' + a.toString(16);
 }
 
+/** A byte count for people: exact when two units say it ("2 MiB 4 KiB"), else to two decimals ("16.00 GiB"). */
+export function formatBytes(n: bigint | number): string {
+  const total = BigInt(n);
+  let rest = total;
+  const parts: string[] = [];
+  const units = [['TiB', 1n << 40n], ['GiB', 1n << 30n], ['MiB', 1n << 20n], ['KiB', 1n << 10n]] as const;
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      parts.push(`${rest / size} ${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0n || parts.length === 0) parts.push(`${rest} bytes`);
+  if (parts.length <= 2) return parts.join(' ');
+  // The largest unit in which the value rounds to at least 1.00 (16 GiB - 4 KiB is "16.00 GiB").
+  const [unit, size] = units.find(([, size]) => Number(total) / Number(size) >= 0.995)!;
+  return `${(Number(total) / Number(size)).toFixed(2)} ${unit}`;
+}
+
 const METADATA_KEYS: Record<string, 'address' | 'pages'> = {
   'physical-memory-offset': 'address',
   'kernel-stack-address': 'address',
@@ -219,12 +246,45 @@ export function parseFeatures(list: readonly string[] | undefined): Record<BootF
   return f;
 }
 
-interface PageInfo {
-  vaddr: bigint;
+/**
+ * Consecutive pages of one or more segments that share pages (a segment ending and the next
+ * starting in the same page); `start` and `end` are page-aligned, `end` exclusive.
+ */
+interface Span {
+  start: bigint;
+  end: bigint;
   writable: boolean;
   executable: boolean;
+  /** The last segment that reached into this span (for error messages). */
   segment: number;
-  data: Uint8Array | undefined;
+}
+
+/** Pages whose bytes travel in the payload: file bytes and relocated words; every other page of a span is zero-filled. */
+class DataPages {
+  private readonly pages = new Map<bigint, Uint8Array>();
+  page(pageVa: bigint): Uint8Array {
+    let bytes = this.pages.get(pageVa);
+    if (!bytes) {
+      bytes = new Uint8Array(4096);
+      this.pages.set(pageVa, bytes);
+    }
+    return bytes;
+  }
+  /** Page addresses in ascending order. */
+  sorted(): bigint[] {
+    return [...this.pages.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+  get(pageVa: bigint): Uint8Array {
+    return this.pages.get(pageVa)!;
+  }
+  get size(): number {
+    return this.pages.size;
+  }
+}
+
+/** "(field F at file offset 0x…)", as ElfError says it, for plan errors about one ELF field. */
+function at(field: string, offset: number): string {
+  return `(field ${field} at file offset ${hex(offset)})`;
 }
 
 /** Make the load plan. Throws `PlanError` (or `ElfError` from the reader) with a clear message. */
@@ -238,7 +298,8 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
   }
 
   const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD && p.memsz > 0n);
-  if (loads.length === 0) throw new PlanError('PT_LOAD', 'the kernel has no loadable (PT_LOAD) segment');
+  if (loads.length === 0) throw new PlanError('PT_LOAD', `the kernel has no loadable (PT_LOAD) segment among its ${elf.programHeaders.length} program headers ${at('e_phnum', 56)}`, 56);
+  const headerOf = (index: number): ProgramHeader => elf.programHeaders[index]!;
   const isPie = elf.header.type === ET_DYN;
   let minVaddr = loads[0]!.vaddr;
   for (const p of loads) if (p.vaddr < minVaddr) minVaddr = p.vaddr;
@@ -250,14 +311,12 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     const vaddr = rel(p.vaddr);
     const last = vaddr + p.memsz - 1n;
     const what = `segment ${p.index} (${hex(vaddr)}..${hex(vaddr + p.memsz)})`;
+    const field = at(`program header ${p.index} p_vaddr`, p.headerOffset + 16);
     if (!isCanonical(vaddr) || !isCanonical(last) || (vaddr < 0x8000_0000_0000n) !== (last < 0x8000_0000_0000n)) {
-      throw new PlanError('p_vaddr', `${what} has a non-canonical address`);
-    }
-    if (p.align > 1n && (p.vaddr - BigInt(p.offset)) % PAGE !== 0n && p.filesz > 0) {
-      throw new PlanError('p_vaddr', `${what}: p_vaddr and p_offset are not congruent modulo the page size`);
+      throw new PlanError('p_vaddr', `${what} has a non-canonical address ${field}`, p.headerOffset + 16);
     }
     if (vaddr < LOADER_RESERVED_END) {
-      throw new PlanError('p_vaddr', `${what} lies in the first MiB, which the loader needs (page 0 stays unmapped, its code, GDT and the VGA window are identity mapped)`);
+      throw new PlanError('p_vaddr', `${what} lies in the first MiB, which the loader needs (page 0 stays unmapped, its code, GDT and the VGA window are identity mapped) ${field}`, p.headerOffset + 16);
     }
     segments.push({ index: p.index, vaddr, memsz: p.memsz, filesz: p.filesz, fileOffset: p.offset, writable: (p.flags & PF_W) !== 0, executable: (p.flags & PF_X) !== 0 });
   }
@@ -265,34 +324,44 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
   for (let i = 1; i < segments.length; i++) {
     const a = segments[i - 1]!;
     const b = segments[i]!;
-    if (a.vaddr + a.memsz > b.vaddr) throw new PlanError('p_vaddr', `segments ${a.index} and ${b.index} overlap (${hex(a.vaddr)}..${hex(a.vaddr + a.memsz)} and ${hex(b.vaddr)}..${hex(b.vaddr + b.memsz)})`);
+    if (a.vaddr + a.memsz > b.vaddr) {
+      const offset = headerOf(b.index).headerOffset + 16;
+      throw new PlanError('p_vaddr', `segments ${a.index} and ${b.index} overlap (${hex(a.vaddr)}..${hex(a.vaddr + a.memsz)} and ${hex(b.vaddr)}..${hex(b.vaddr + b.memsz)}) ${at(`program header ${b.index} p_vaddr`, offset)}`, offset);
+    }
   }
 
-  // Pages: merge segments page by page; shared pages need identical permissions.
-  const pages = new Map<bigint, PageInfo>();
+  // Spans: segments merged where they share a page; shared pages need identical permissions.
+  // Everything from here on is proportional to the number of segments and to the file's size,
+  // never to p_memsz: a 16 GiB .bss is one zero-fill run, not four million pages.
+  const spans: Span[] = [];
   for (const s of segments) {
-    const first = s.vaddr & ~(PAGE - 1n);
+    const start = s.vaddr & ~(PAGE - 1n);
     const end = (s.vaddr + s.memsz + PAGE - 1n) & ~(PAGE - 1n);
-    for (let v = first; v < end; v += PAGE) {
-      const existing = pages.get(v);
-      if (existing) {
-        if (existing.writable !== s.writable || existing.executable !== s.executable) {
-          throw new PlanError('p_flags', `segments ${existing.segment} and ${s.index} share the page ${hex(v)} with different permissions (${perm(existing)} and ${perm(s)})`);
-        }
-      } else {
-        pages.set(v, { vaddr: v, writable: s.writable, executable: s.executable, segment: s.index, data: undefined });
+    const last = spans[spans.length - 1];
+    if (last && start < last.end) {
+      if (last.writable !== s.writable || last.executable !== s.executable) {
+        const ph = headerOf(s.index);
+        throw new PlanError('p_flags', `segments ${last.segment} and ${s.index} share the page ${hex(start)} with different permissions (${perm(last)} and ${perm(s)}) ${at(`program header ${s.index} p_flags`, ph.headerOffset + 4)}`, ph.headerOffset + 4);
       }
+      if (end > last.end) last.end = end;
+      last.segment = s.index;
+    } else {
+      spans.push({ start, end, writable: s.writable, executable: s.executable, segment: s.index });
     }
-    // File bytes.
+  }
+  let spanPages = 0n;
+  for (const span of spans) spanPages += (span.end - span.start) / PAGE;
+
+  // File bytes.
+  const dataPages = new DataPages();
+  for (const s of segments) {
     let copied = 0;
     while (copied < s.filesz) {
       const va = s.vaddr + BigInt(copied);
       const pageVa = va & ~(PAGE - 1n);
       const inPage = Number(va - pageVa);
       const n = Math.min(4096 - inPage, s.filesz - copied);
-      const page = pages.get(pageVa)!;
-      page.data ??= new Uint8Array(4096);
-      page.data.set(elf.bytes.subarray(s.fileOffset + copied, s.fileOffset + copied + n), inPage);
+      dataPages.page(pageVa).set(elf.bytes.subarray(s.fileOffset + copied, s.fileOffset + copied + n), inPage);
       copied += n;
     }
   }
@@ -304,47 +373,81 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     for (const r of relocs) {
       if (r.type === R_X86_64_NONE) continue;
       if (r.type !== R_X86_64_RELATIVE) {
-        throw new PlanError('r_info', `relocation at file offset ${hex(r.entryOffset)} has type ${r.type} (${relocName(r.type)}); only R_X86_64_RELATIVE is supported for position-independent kernels`);
+        throw new PlanError('r_info', `relocation at file offset ${hex(r.entryOffset)} has type ${r.type} (${relocName(r.type)}); only R_X86_64_RELATIVE is supported for position-independent kernels ${at('r_info', r.entryOffset + 8)}`, r.entryOffset + 8);
       }
       const target = rel(r.offset);
       const value = (r.addend + relocationBase) & 0xffff_ffff_ffff_ffffn;
       for (let i = 0; i < 8; i++) {
         const va = target + BigInt(i);
+        if (!segments.some((s) => va >= s.vaddr && va < s.vaddr + s.memsz)) {
+          throw new PlanError('r_offset', `relocation at file offset ${hex(r.entryOffset)} targets ${hex(target)}, outside every loadable segment ${at('r_offset', r.entryOffset)}`, r.entryOffset);
+        }
         const pageVa = va & ~(PAGE - 1n);
-        const page = pages.get(pageVa);
-        const seg = segments.find((s) => va >= s.vaddr && va < s.vaddr + s.memsz);
-        if (!page || !seg) throw new PlanError('r_offset', `relocation at file offset ${hex(r.entryOffset)} targets ${hex(target)}, outside every loadable segment`);
-        page.data ??= new Uint8Array(4096);
-        page.data[Number(va - pageVa)] = Number((value >> BigInt(8 * i)) & 0xffn);
+        dataPages.page(pageVa)[Number(va - pageVa)] = Number((value >> BigInt(8 * i)) & 0xffn);
       }
       relocationsApplied++;
     }
   }
 
+  // Zero-filled memory: every page of a span that carries no bytes from the file. The loader
+  // places it below 4 GiB, so more than 4 GiB can never load.
+  const zeroPagesBig = spanPages - BigInt(dataPages.size);
+  if (zeroPagesBig * PAGE > MAX_BSS_BYTES) {
+    const biggest = segments.reduce((a, b) => (b.memsz - BigInt(b.filesz) > a.memsz - BigInt(a.filesz) ? b : a));
+    const ph = headerOf(biggest.index);
+    throw new PlanError(
+      'p_memsz',
+      `the kernel's zero-filled memory (.bss) is ${formatBytes(zeroPagesBig * PAGE)} (${zeroPagesBig} pages), more than the ${formatBytes(MAX_BSS_BYTES)} Bootlab's loader can place; segment ${biggest.index} has p_memsz ${hex(biggest.memsz)} for ${hex(biggest.filesz)} file bytes ${at(`program header ${biggest.index} p_memsz`, ph.headerOffset + 40)}`,
+      ph.headerOffset + 40,
+    );
+  }
+
   // Entry point.
   const entry = rel(elf.header.entry);
   const entrySeg = segments.find((s) => entry >= s.vaddr && entry < s.vaddr + s.memsz);
-  if (!entrySeg) throw new PlanError('e_entry', `the entry point ${hex(entry)} is outside every loadable segment`);
-  if (!entrySeg.executable) throw new PlanError('e_entry', `the entry point ${hex(entry)} is in segment ${entrySeg.index}, which is not executable`);
+  if (!entrySeg) throw new PlanError('e_entry', `the entry point ${hex(entry)} is outside every loadable segment ${at('e_entry', 24)}`, 24);
+  if (!entrySeg.executable) throw new PlanError('e_entry', `the entry point ${hex(entry)} is in segment ${entrySeg.index}, which is not executable ${at('e_entry', 24)}`, 24);
 
-  // Runs and payload.
-  const sorted = [...pages.values()].sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1));
+  // Runs and payload: walk the spans and the (sorted) data pages together.
   const runs: PageRun[] = [];
-  const dataPages: Uint8Array[] = [];
-  let zeroPages = 0;
-  for (const p of sorted) {
-    const isData = p.data !== undefined;
+  const sortedData = dataPages.sorted();
+  const push = (vaddr: bigint, pages: bigint, span: Span, data: boolean, payloadPage: number) => {
     const last = runs[runs.length - 1];
-    if (last && last.data === isData && last.writable === p.writable && last.executable === p.executable && last.vaddr + BigInt(last.pages) * PAGE === p.vaddr) {
-      last.pages++;
+    if (last && last.data === data && last.writable === span.writable && last.executable === span.executable && last.vaddr + BigInt(last.pages) * PAGE === vaddr) {
+      last.pages += Number(pages);
     } else {
-      runs.push({ vaddr: p.vaddr, pages: 1, writable: p.writable, executable: p.executable, data: isData, payloadPage: isData ? dataPages.length : 0 });
+      runs.push({ vaddr, pages: Number(pages), writable: span.writable, executable: span.executable, data, payloadPage: data ? payloadPage : 0 });
     }
-    if (isData) dataPages.push(p.data!);
-    else zeroPages++;
+  };
+  let next = 0;
+  for (const span of spans) {
+    let cursor = span.start;
+    while (cursor < span.end) {
+      const dataVa = next < sortedData.length ? sortedData[next]! : span.end;
+      if (dataVa === cursor) {
+        const first = next;
+        while (next < sortedData.length && sortedData[next] === cursor && cursor < span.end) {
+          next++;
+          cursor += PAGE;
+        }
+        push(sortedData[first]!, BigInt(next - first), span, true, first);
+      } else {
+        const stop = dataVa < span.end ? dataVa : span.end;
+        push(cursor, (stop - cursor) / PAGE, span, false, 0);
+        cursor = stop;
+      }
+    }
   }
-  const payload = new Uint8Array(dataPages.length * 4096);
-  dataPages.forEach((d, i) => payload.set(d, i * 4096));
+  if (runs.length > MAX_PAGE_RUNS) {
+    throw new PlanError(
+      'e_phnum',
+      `the kernel's ${segments.length} loadable segments make ${runs.length} page runs (ranges of pages with one permission, loaded or zero-filled); the loader's plan holds at most ${MAX_PAGE_RUNS} ${at('e_phnum', 56)}`,
+      56,
+    );
+  }
+  const payload = new Uint8Array(sortedData.length * 4096);
+  sortedData.forEach((va, i) => payload.set(dataPages.get(va), i * 4096));
+  const zeroPages = Number(zeroPagesBig);
 
   // Level-4 entries: 0 belongs to the loader (identity maps), then the kernel's.
   const used = new Set<number>([0]);
@@ -415,7 +518,7 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     segments,
     runs,
     payload,
-    payloadPages: dataPages.length,
+    payloadPages: sortedData.length,
     zeroPages,
     stack: { guard, bottom, top, pages: stackPages },
     bootInfo: { address: bootInfoAddress, layout: bootInfoLayout(features) },
