@@ -1075,7 +1075,7 @@ export class Assembler {
   private dataSize(unit: number, items: DataItem[], line = 0): number {
     let n = 0;
     for (const it of items) {
-      if (it.k === 'str') n += Math.max(1, Math.ceil(it.bytes.length / unit)) * unit;
+      if (it.k === 'str') n += Math.ceil(it.bytes.length / unit) * unit;
       else if (it.k === 'dup') n += this.dupCount(it.count, line) * this.dataSize(unit, it.items, line);
       else n += unit;
     }
@@ -1106,7 +1106,7 @@ export class Assembler {
         continue;
       }
       if (it.k === 'str') {
-        const padded = Math.max(1, Math.ceil(it.bytes.length / unit)) * unit;
+        const padded = Math.ceil(it.bytes.length / unit) * unit;
         for (let k = 0; k < padded; k++) bytes.push(k < it.bytes.length ? it.bytes.charCodeAt(k) : 0);
       } else if (it.k === 'uninit') {
         uninit = true;
