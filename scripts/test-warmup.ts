@@ -25,6 +25,7 @@ export const WARMUPS: Warmup[] = [
   { crate: join(CRATES, 'blog-tests'), subcommand: 'test', extraArgs: ['--no-run'], targetDir: TEST_TARGET_DIR },
   { crate: join(CRATES, 'failing-tests'), subcommand: 'test', extraArgs: ['--no-run'], targetDir: TEST_TARGET_DIR },
   { crate: join(CRATES, 'compile-error'), subcommand: 'build', targetDir: TEST_TARGET_DIR, mayFail: true },
+  { crate: join(CRATES, 'outcomes'), subcommand: 'build', targetDir: TEST_TARGET_DIR },
   { crate: join(REPO_ROOT, 'fixtures', 'kernels', 'conformance'), subcommand: 'build', extraArgs: ['--bin', 'conformance'], targetDir: CONFORMANCE_TARGET_DIR },
 ];
 
