@@ -165,7 +165,13 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
     throw new ImageBuildError(`${options.kernelPath}: ${err.message}`, err.key ?? err.field);
   }
   const t3 = performance.now();
-  const { bytes, layout } = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
+  let laidOut: ReturnType<typeof layoutDisk>;
+  try {
+    laidOut = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
+  } catch (e) {
+    throw new ImageBuildError(`${options.kernelPath}: ${(e as Error).message}`);
+  }
+  const { bytes, layout } = laidOut;
   const t4 = performance.now();
   return {
     outPath: resolve(options.outPath),

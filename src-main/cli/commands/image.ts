@@ -3,7 +3,7 @@
 // layout it chose.
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { buildDiskImage, ImageBuildError } from '../../services/imageBuilder.js';
+import { buildDiskImage } from '../../services/imageBuilder.js';
 import { readKernelManifest } from '../../services/manifest.js';
 import { findRust } from '../../services/toolchain.js';
 
@@ -108,7 +108,9 @@ export const imageCommand: CliCommand = {
       io.stdout(`  built in ${facts.timings.totalMs.toFixed(0)} ms${facts.timings.assembleCached ? ' (bootloader from cache)' : ''}\n`);
       return 0;
     } catch (e) {
-      io.stderr(`bootlab image: ${e instanceof ImageBuildError ? e.message : (e as Error).stack ?? String(e)}\n`);
+      // The message only: every rejection is an ImageBuildError naming what is wrong and where,
+      // and anything else is still said in one line, never as a stack trace.
+      io.stderr(`bootlab image: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
   },
