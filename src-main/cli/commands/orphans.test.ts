@@ -1,5 +1,5 @@
 // Issue 9 item 2: whatever ends Bootlab, its children end too. The real `bootlab` executable
-// (bin/bootlab.js -> out/cli.js) runs a real kernel in real QEMU, or a real cargo build, and is
+// (bin/bootlab.js -> out/cli.js: run, runner, serve) runs a real kernel in real QEMU, or a real cargo build, and is
 // then SIGKILLed: nothing of Bootlab's runs after that, so only the tie set up at spawn time
 // (childTie.ts) can end QEMU, cargo and what cargo started. Linux /proc is read for the process
 // tree; the polling bounds are hang guards for a loaded machine, not speed limits.
@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
@@ -137,6 +138,25 @@ describe.runIf(process.platform === 'linux')('children end when bootlab is SIGKI
     }
     const run = bootlab(['runner', elf, '-display', 'none', '-nic', 'none', '-serial', 'stdio'], { CARGO_MANIFEST_DIR: SAMPLE });
     await killDuringBoot(run);
+  });
+
+  it('`bootlab serve`: QEMU of a Build and Boot from the browser ends during the boot', async () => {
+    const env = { BOOTLAB_SETTINGS: join(tmp, 'settings.json'), XDG_CONFIG_HOME: tmp };
+    const serve = bootlab(['serve', '--no-open', SAMPLE], env);
+    const url = new URL(await until(`serve's URL line (stderr: ${serve.stderr()})`, () => /http:\S+/.exec(serve.stdout())?.[0]));
+    const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`, { origin: url.origin });
+    let messages = '';
+    ws.on('message', (data: WebSocket.RawData) => (messages += data.toString()));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ id: 1, method: 'buildAndBoot', args: [{}] }));
+    await until(`serial output from the kernel (messages: ${messages.slice(-400)})`, () => messages.includes('"type":"serial"'));
+    const qemu = descendants(serve.pid).filter((p) => p.comm.startsWith('qemu-system'));
+    expect(qemu.length).toBe(1);
+    expect(qemu[0]!.ppid).toBe(serve.pid);
+    serve.child.kill('SIGKILL');
+    expect(await serve.exited).toBe('SIGKILL');
+    ws.terminate();
+    await until('QEMU ends after Bootlab was SIGKILLed', () => alive([qemu[0]!.pid]).length === 0, 30_000);
   });
 
   it('`bootlab run` during a build: cargo, its build script and everything in its process group end', async () => {
