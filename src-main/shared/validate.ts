@@ -54,17 +54,44 @@ function path(method: string): ArgsValidator {
   };
 }
 
-const SETTINGS_CHECKS: { [K in keyof Settings]: (value: unknown) => boolean } = {
-  cargoPath: (v) => typeof v === 'string',
-  rustcPath: (v) => typeof v === 'string',
-  qemuPath: (v) => typeof v === 'string',
-  profile: (v) => v === 'debug' || v === 'release',
-  qemuArgs: (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'),
-  recentProjects: (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'),
-  lastProject: (v) => typeof v === 'string',
-  bootTimeoutSeconds: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 86_400,
-  windowBounds: (v) => isWindowBounds(v),
-};
+interface SettingRule {
+  check: (value: unknown) => boolean;
+  /** What a valid value is, for messages: `setting "profile" must be "debug" or "release"`. */
+  expected: string;
+}
+
+const TEXT = 'text (a path)';
+const STRINGS = 'a list of strings';
+
+// A table without a prototype: a key such as "constructor" or "__proto__" finds nothing here,
+// instead of Object.prototype's members.
+const SETTING_RULES: Readonly<Record<keyof Settings, SettingRule>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<keyof Settings, SettingRule>, {
+    cargoPath: { check: (v: unknown) => typeof v === 'string', expected: TEXT },
+    rustcPath: { check: (v: unknown) => typeof v === 'string', expected: TEXT },
+    qemuPath: { check: (v: unknown) => typeof v === 'string', expected: TEXT },
+    profile: { check: (v: unknown) => v === 'debug' || v === 'release', expected: '"debug" or "release"' },
+    qemuArgs: { check: isStringList, expected: STRINGS },
+    recentProjects: { check: isStringList, expected: STRINGS },
+    lastProject: { check: (v: unknown) => typeof v === 'string', expected: TEXT },
+    bootTimeoutSeconds: {
+      check: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 86_400,
+      expected: 'a number of seconds above 0, at most 86400',
+    },
+    windowBounds: {
+      check: isWindowBounds,
+      expected: 'an object with width and height (100..100000) and optional x, y, maximized',
+    },
+  }),
+);
+
+function ruleFor(key: string): SettingRule | undefined {
+  return Object.hasOwn(SETTING_RULES, key) ? SETTING_RULES[key as keyof Settings] : undefined;
+}
+
+function isStringList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((a) => typeof a === 'string');
+}
 
 function isWindowBounds(v: unknown): boolean {
   if (!isPlainObject(v)) return false;
@@ -81,17 +108,45 @@ function isWindowBounds(v: unknown): boolean {
   );
 }
 
-/** Checks a settings object (or patch); unknown keys and wrong types are errors naming the key. */
+/** Checks a settings patch: unknown keys and wrong values are errors naming the key. */
 export function validateSettingsPatch(value: unknown): Partial<Settings> {
   if (!isPlainObject(value)) throw new ValidationError('settings must be an object');
   const clean: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    const check = SETTINGS_CHECKS[key as keyof Settings];
-    if (!check) throw new ValidationError(`unknown setting "${key}"`);
-    if (!check(v)) throw new ValidationError(`setting "${key}" has the wrong type`);
+    const rule = ruleFor(key);
+    if (!rule) throw new ValidationError(`unknown setting ${JSON.stringify(key)}`);
+    if (!rule.check(v)) throw new ValidationError(`setting "${key}" must be ${rule.expected}`);
     clean[key] = v;
   }
   return clean as Partial<Settings>;
+}
+
+/** A settings file's object sorted into what this version can use and what it must keep. */
+export interface SettingsFileContents {
+  /** The known keys with valid values. */
+  valid: Partial<Settings>;
+  /** Keys this version does not know (a newer Bootlab's), with their values. */
+  unknown: Record<string, unknown>;
+  /** Known keys whose values are not valid, with the reason. */
+  invalid: { key: string; value: unknown; reason: string }[];
+}
+
+/**
+ * Sorts a settings file's object key by key, never throwing for one bad key: the file may come
+ * from a newer Bootlab or a hand edit, and one key must not cost the user all the others.
+ * The records it returns have no prototype, so any key is plain data.
+ */
+export function sortSettingsFile(value: Record<string, unknown>): SettingsFileContents {
+  const valid: Record<string, unknown> = Object.create(null);
+  const unknown: Record<string, unknown> = Object.create(null);
+  const invalid: SettingsFileContents['invalid'] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const rule = ruleFor(key);
+    if (!rule) unknown[key] = v;
+    else if (rule.check(v)) valid[key] = v;
+    else invalid.push({ key, value: v, reason: `"${key}" must be ${rule.expected}` });
+  }
+  return { valid: { ...valid } as Partial<Settings>, unknown, invalid };
 }
 
 export function settingsWithDefaults(patch: Partial<Settings>): Settings {
