@@ -48,6 +48,46 @@ describe('MemoryMap', () => {
     expect(screen.getByRole('table', { name: 'Memory regions' })).toBeTruthy();
   });
 
+  it('reaches the segments with the keyboard: arrows move, Enter selects the region', async () => {
+    const model = new MemoryMapModel();
+    model.set({
+      regions: [
+        { start: 0, end: 0x1000, type: 'FrameZero' },
+        { start: 0x1000, end: 0x9f000, type: 'Usable' },
+        { start: 0x100000, end: 0x200000, type: 'Kernel' },
+      ],
+      e820: [],
+    });
+    render(MemoryMap, { model });
+    const picture = screen.getByRole('listbox', { name: 'Regions in address order' });
+    const segments = within(picture).getAllByRole('option');
+    // Three regions and the gap between the second and third, in address order, one tab stop.
+    expect(segments.map((s) => s.getAttribute('aria-label'))).toEqual([
+      'FrameZero 0x0..0x1000 (4 KiB)',
+      'Usable 0x1000..0x9f000 (632 KiB)',
+      'not in the map 0x9f000..0x100000 (388 KiB)',
+      'Kernel 0x100000..0x200000 (1 MiB)',
+    ]);
+    expect(segments.map((s) => s.tabIndex)).toEqual([0, -1, -1, -1]);
+    segments[0].focus();
+    await fireEvent.keyDown(segments[0], { key: 'ArrowRight' });
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowRight' });
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowRight' });
+    expect(document.activeElement).toBe(segments[3]);
+    await fireEvent.keyDown(segments[3], { key: 'Enter' });
+    expect(model.selected).toBe(2);
+    expect(segments[3].getAttribute('aria-selected')).toBe('true');
+    // Enter again keeps the selection (a click toggles it, a key press does not).
+    await fireEvent.keyDown(segments[3], { key: 'Enter' });
+    expect(model.selected).toBe(2);
+    const row = screen.getByRole('table', { name: 'Memory regions' }).querySelector('#region-row-2')!;
+    expect(row.classList.contains('selected')).toBe(true);
+    expect(screen.getByText(/^Selected: Kernel 0x100000\.\.0x200000/)).toBeTruthy();
+    // The gap has its own legend entry.
+    const legend = screen.getByRole('list', { name: 'Totals per type' });
+    expect(legend.textContent).toMatch(/not in the map\s*388 KiB\s*\(1 range;/);
+  });
+
   it('explains that the map comes with a boot', () => {
     render(MemoryMap, { model: new MemoryMapModel() });
     expect(screen.getByText(/appears when a kernel boots/)).toBeTruthy();

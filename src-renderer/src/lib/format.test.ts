@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, formatDuration, formatSize, hex } from './format.js';
-import { shortcutFor } from './keyboard.js';
+import { shortcutFor, terminalKeyRole } from './keyboard.js';
 import { countByLevel, location, shortPath } from './diagnostics.js';
 import { runResultView } from './runResult.js';
 
@@ -17,6 +17,14 @@ describe('format', () => {
     expect(formatSize(0x9e000)).toBe('632 KiB');
     expect(formatSize(127.5 * 1024 * 1024)).toBe('127.5 MiB');
     expect(formatSize(4 * 2 ** 30)).toBe('4 GiB');
+  });
+  it('prints a size one way: a whole number without a decimal, however it was reached', () => {
+    // A legend total slightly under 12 GiB and a table row of exactly 12 GiB read the same.
+    expect(formatSize(12 * 2 ** 30 - 4096)).toBe('12 GiB');
+    expect(formatSize(12 * 2 ** 30)).toBe('12 GiB');
+    expect(formatSize(1024 * 1024 - 1)).toBe('1 MiB');
+    expect(formatSize(1.25 * 2 ** 30)).toBe('1.3 GiB');
+    expect(formatSize(1023)).toBe('1023 bytes');
   });
   it('prints durations', () => {
     expect(formatDuration(850)).toBe('850 ms');
@@ -38,6 +46,16 @@ describe('shortcuts', () => {
     expect(shortcutFor(key('b'))).toBeUndefined();
     expect(shortcutFor(key('F5', { ctrlKey: true }))).toBeUndefined();
     expect(shortcutFor(key('b', { ctrlKey: true, shiftKey: true }))).toBeUndefined();
+  });
+  it('lets the window have its keys inside the serial terminal', () => {
+    expect(terminalKeyRole(key('Escape'))).toBe('leave');
+    expect(terminalKeyRole(key('F5'))).toBe('page');
+    expect(terminalKeyRole(key('F5', { shiftKey: true }))).toBe('page');
+    expect(terminalKeyRole(key('b', { ctrlKey: true }))).toBe('page');
+    expect(terminalKeyRole(key('Tab'))).toBe('page');
+    expect(terminalKeyRole(key('Tab', { shiftKey: true }))).toBe('page');
+    expect(terminalKeyRole(key('PageUp'))).toBe('terminal');
+    expect(terminalKeyRole(key('c', { ctrlKey: true }))).toBe('terminal');
   });
 });
 

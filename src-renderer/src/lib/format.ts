@@ -7,16 +7,20 @@ export function hex(value: number): string {
 
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
-/** `4 KiB`, `127.5 MiB`, `512 bytes`: exact where the size is a whole number of the unit. */
+/**
+ * `4 KiB`, `127.5 MiB`, `512 bytes`: one decimal at most, none when it rounds to a whole number,
+ * so the same size reads the same in the table, the legend and everywhere else.
+ */
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
   let unit = 0;
   let value = bytes;
-  while (value >= 1024 && unit < UNITS.length - 1) {
+  // Rounded to one decimal, 1023.96 KiB would print as 1024 KiB: such a value takes the next unit.
+  while (value >= 1023.95 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  const text = value.toFixed(1).replace(/\.0$/, '');
   return `${text} ${UNITS[unit]}`;
 }
 

@@ -6,3 +6,14 @@ export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'ctr
   if ((event.key === 'b' || event.key === 'B') && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) return 'build';
   return undefined;
 }
+
+/**
+ * What a key pressed inside the serial console's terminal is for: `leave` (Escape moves focus out
+ * of it), `page` (the window's shortcuts and Tab navigation, which xterm would otherwise
+ * swallow), or `terminal` (everything else: selection, scrolling keys).
+ */
+export function terminalKeyRole(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'altKey'>): 'leave' | 'page' | 'terminal' {
+  if (event.key === 'Escape') return 'leave';
+  if (event.key === 'Tab' || shortcutFor(event)) return 'page';
+  return 'terminal';
+}

@@ -64,6 +64,12 @@ export function totalsByType(regions: readonly MemoryRegion[]): TypeTotal[] {
   return [...totals.values()].sort((a, b) => b.bytes - a.bytes);
 }
 
+/** The total of the gaps between regions (ranges no region covers) in a laid-out picture. */
+export function gapTotal(segments: readonly MapSegment[]): { bytes: number; count: number } {
+  const gaps = segments.filter((s) => s.type === 'Gap');
+  return { bytes: gaps.reduce((sum, s) => sum + regionSize(s), 0), count: gaps.length };
+}
+
 /** The label of a region: the loader's own label when one overlaps it, else its type's name. */
 export function labelFor(map: MemoryMap, region: MemoryRegion): string | undefined {
   const own = (map.labels ?? []).filter((l) => l.start < region.end && l.end > region.start).map((l) => l.label);

@@ -1,7 +1,7 @@
 // The memory map view's state: the map the kernel received, and which region is hovered or
 // selected (shared by the picture and the table, so each highlights in both).
 import type { MemoryMap } from '../../../src-main/shared/api.js';
-import { layoutSegments, totalsByType, type MapSegment, type TypeTotal } from './memoryMap.js';
+import { gapTotal, layoutSegments, totalsByType, type MapSegment, type TypeTotal } from './memoryMap.js';
 
 export class MemoryMapModel {
   map: MemoryMap | undefined = $state.raw(undefined);
@@ -9,6 +9,8 @@ export class MemoryMapModel {
   selected: number | undefined = $state(undefined);
   segments: MapSegment[] = $derived(this.map ? layoutSegments(this.map) : []);
   totals: TypeTotal[] = $derived(this.map ? totalsByType(this.map.regions) : []);
+  /** The ranges between regions that the map does not cover (the legend's "not in the map"). */
+  gaps: { bytes: number; count: number } = $derived(gapTotal(this.segments));
 
   set(map: MemoryMap): void {
     this.map = map;
@@ -33,6 +35,11 @@ export class MemoryMapModel {
 
   select(index: number | undefined): void {
     this.selected = index !== undefined && index >= 0 && index !== this.selected ? index : undefined;
+  }
+
+  /** Selects a region (keyboard Enter): unlike a click, never clears the selection. */
+  choose(index: number | undefined): void {
+    if (index !== undefined && index >= 0) this.selected = index;
   }
 
   /** Moves the selection by `delta` rows in the table's order (keyboard). */

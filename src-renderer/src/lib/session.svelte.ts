@@ -119,15 +119,32 @@ export class SessionModel {
     }
   }
 
-  setProject(project: ProjectInfo): void {
+  /** `keepInput`: the same project again (e.g. its new last build): leave what is being typed. */
+  setProject(project: ProjectInfo, keepInput = false): void {
     this.project = project;
-    this.projectInput = project.dir;
+    if (!keepInput) this.projectInput = project.dir;
   }
 
+  /** Shows one message at a time: the newest replaces the last (they do not pile up). */
   report(error: unknown, kind: Message['kind'] = 'error'): void {
     const text = error instanceof Error ? error.message : String(error);
-    if (this.messages.some((m) => m.text === text)) return;
-    this.messages = [...this.messages, { id: this.#nextMessage++, kind, text }];
+    this.messages = [{ id: this.#nextMessage++, kind, text }];
+  }
+
+  /** Why an action cannot run now (the buttons' tooltip), or undefined when it can. */
+  blockedReason(action: Exclude<Action, 'stop'>): string | undefined {
+    if (this.connection !== 'open') return 'Not connected to the Bootlab services';
+    if (this.running) return 'A run is in progress: Stop it first';
+    if (this.busy !== undefined) return 'Waiting for the last action to answer';
+    if (!this.project) return 'Open a kernel project first: type its folder in Kernel project and press Enter, or choose Sample';
+    if (action === 'boot' && !this.project.lastBuild) return 'Nothing to boot yet: build this project first';
+    return undefined;
+  }
+
+  /** A rejected path is not kept in the field as if it were the project. */
+  #rejectPath(error: unknown): void {
+    this.report(error);
+    this.projectInput = this.project?.dir ?? '';
   }
 
   dismiss(id: number): void {
@@ -150,7 +167,15 @@ export class SessionModel {
       this.report('Type the folder of a kernel crate (the folder with its Cargo.toml).');
       return;
     }
-    await this.#call('open', async () => this.setProject(await this.api.openProject(dir)));
+    this.busy = 'open';
+    try {
+      this.setProject(await this.api.openProject(dir));
+      this.messages = [];
+    } catch (error) {
+      this.#rejectPath(error);
+    } finally {
+      this.busy = undefined;
+    }
   }
 
   async openSample(): Promise<void> {
@@ -163,7 +188,7 @@ export class SessionModel {
       try {
         this.setProject(await this.api.openProject(typed));
       } catch (error) {
-        this.report(error);
+        this.#rejectPath(error);
         return false;
       }
     }
@@ -175,6 +200,11 @@ export class SessionModel {
     this.busy = action;
     try {
       if (!(await this.#ensureProject())) return;
+      this.busy = undefined;
+      // Shortcuts reach here even while the button is disabled: say why nothing happens.
+      const reason = this.blockedReason(action);
+      if (reason) return this.report(reason, 'info');
+      this.busy = action;
       await this.api[action]({ profile: this.profile });
     } catch (error) {
       this.report(error);
@@ -283,7 +313,7 @@ export class SessionModel {
         this.toolchain = event.report;
         break;
       case 'project':
-        this.setProject(event.project);
+        this.setProject(event.project, event.project.dir === this.project?.dir);
         break;
     }
   }

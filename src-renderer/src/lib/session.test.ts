@@ -73,9 +73,9 @@ describe('SessionModel', () => {
   it('opens a typed project before running', async () => {
     const { session, api } = await started();
     session.projectInput = '/other';
-    await session.run('boot');
+    await session.run('build');
     expect(api.openProject).toHaveBeenCalledWith('/other');
-    expect(api.boot).toHaveBeenCalled();
+    expect(api.build).toHaveBeenCalled();
     expect(session.project?.dir).toBe('/other');
   });
 
