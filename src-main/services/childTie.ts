@@ -41,27 +41,32 @@ export interface TieTools {
 // System tools only: a `setpriv` or `timeout` earlier on the user's PATH is not asked.
 const SYSTEM_DIRS = ['/usr/bin', '/bin'];
 
-let detected: TieTools | undefined;
+const probed = new Map<string, string | undefined>();
 
-/** Finds setpriv with --pdeathsig and GNU timeout, once per process (two tiny probes, about 2 ms each). */
-export function detectTieTools(platform: NodeJS.Platform = process.platform): TieTools {
+/** A system tool that passes `works`, looked for once per process. */
+function probe(name: string, works: (path: string) => boolean): string | undefined {
+  if (!probed.has(name)) {
+    const path = SYSTEM_DIRS.map((d) => join(d, name)).find(isExecutableFile);
+    probed.set(name, path && works(path) ? path : undefined);
+  }
+  return probed.get(name);
+}
+
+/**
+ * Finds setpriv with --pdeathsig and (for process groups) GNU timeout; each is probed once per
+ * process, only when first needed (a tiny run of about 2 ms each).
+ */
+export function detectTieTools(platform: NodeJS.Platform = process.platform, kind: TieKind = 'group'): TieTools {
   if (platform !== 'linux') return {};
-  if (detected) return detected;
-  const find = (name: string) => SYSTEM_DIRS.map((d) => join(d, name)).find(isExecutableFile);
-  const tools: TieTools = {};
-  const setpriv = find('setpriv');
   // Options are parsed in order: an unknown --pdeathsig fails before --help can succeed.
-  if (setpriv && spawnSync(setpriv, ['--pdeathsig', 'KILL', '--help'], { stdio: 'ignore', timeout: 5000 }).status === 0) {
-    tools.setpriv = setpriv;
-  }
-  const timeout = find('timeout');
-  if (timeout) {
-    // BusyBox's timeout does not pass signals on to the process group; GNU's does.
-    const version = spawnSync(timeout, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
-    if (version.status === 0 && /GNU coreutils/.test(version.stdout)) tools.timeout = timeout;
-  }
-  detected = tools;
-  return tools;
+  const setpriv = probe('setpriv', (path) => spawnSync(path, ['--pdeathsig', 'KILL', '--help'], { stdio: 'ignore', timeout: 5000 }).status === 0);
+  if (!setpriv || kind === 'process') return { setpriv };
+  // BusyBox's timeout does not pass signals on to the process group; GNU's does.
+  const timeout = probe('timeout', (path) => {
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    return version.status === 0 && /GNU coreutils/.test(version.stdout);
+  });
+  return { setpriv, timeout };
 }
 
 function isExecutableFile(path: string): boolean {
@@ -99,7 +104,7 @@ export function tieToOurLife(
   kind: TieKind,
   options: { env?: NodeJS.ProcessEnv; cwd?: string; tools?: TieTools } = {},
 ): TiedCommand {
-  const tools = options.tools ?? detectTieTools();
+  const tools = options.tools ?? detectTieTools(process.platform, kind);
   if (!tools.setpriv || (kind === 'group' && !tools.timeout)) return { command, args, tie: 'none' };
   const program = resolveProgram(command, options.env ?? process.env, options.cwd ?? process.cwd());
   if (!program) return { command, args, tie: 'none' };
