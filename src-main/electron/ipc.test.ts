@@ -77,16 +77,16 @@ describe('registerIpc and forwardEvents', () => {
   });
 
   it('sends events to the window until it is destroyed', () => {
-    let listener: (e: BootlabEvent) => void = () => {};
+    let listener: (e: BootlabEvent, seq: number) => void = () => {};
     const unsubscribe = vi.fn();
-    const service = { onEvent: (l: (e: BootlabEvent) => void) => ((listener = l), unsubscribe) };
+    const service = { onEvent: (l: (e: BootlabEvent, seq: number) => void) => ((listener = l), unsubscribe) };
     let destroyed = false;
     const sent: unknown[] = [];
-    const off = forwardEvents(service, { isDestroyed: () => destroyed, send: (channel, event) => sent.push([channel, event]) });
-    listener({ type: 'run-start', runId: 1, action: 'build' });
+    const off = forwardEvents(service, { isDestroyed: () => destroyed, send: (channel, event, seq) => sent.push([channel, event, seq]) });
+    listener({ type: 'run-start', runId: 1, action: 'build' }, 7);
     destroyed = true;
-    listener({ type: 'run-start', runId: 2, action: 'build' });
-    expect(sent).toEqual([[EVENT_CHANNEL, { type: 'run-start', runId: 1, action: 'build' }]]);
+    listener({ type: 'run-start', runId: 2, action: 'build' }, 8);
+    expect(sent).toEqual([[EVENT_CHANNEL, { type: 'run-start', runId: 1, action: 'build' }, 7]]);
     off();
     expect(unsubscribe).toHaveBeenCalled();
   });

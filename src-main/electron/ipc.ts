@@ -39,12 +39,15 @@ export function registerIpc(ipcMain: IpcMainLike, service: BootlabApi, isTrusted
   return () => ipcMain.removeHandler(INVOKE_CHANNEL);
 }
 
-/** Forwards the services' events to a window while it lives. */
+/**
+ * Forwards the services' events to a window while it lives, each with its sequence number, so
+ * a reloaded page that starts from the session snapshot can drop the ones it already has.
+ */
 export function forwardEvents(
-  service: { onEvent(listener: (event: BootlabEvent) => void): () => void },
-  target: { isDestroyed(): boolean; send(channel: string, event: BootlabEvent): void },
+  service: { onEvent(listener: (event: BootlabEvent, seq: number) => void): () => void },
+  target: { isDestroyed(): boolean; send(channel: string, event: BootlabEvent, seq: number): void },
 ): () => void {
-  return service.onEvent((event) => {
-    if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event);
+  return service.onEvent((event, seq) => {
+    if (!target.isDestroyed()) target.send(EVENT_CHANNEL, event, seq);
   });
 }

@@ -2,6 +2,7 @@
 // preferences and handlers, the session denies permissions, the contract is registered on IPC,
 // the renderer is loaded from out/renderer, and the window's bounds go back to the settings.
 import { describe, expect, it, vi } from 'vitest';
+import { resolve } from 'node:path';
 import { DEFAULT_SETTINGS } from '../shared/api.js';
 
 const h = vi.hoisted(() => {
@@ -20,6 +21,11 @@ const h = vi.hoisted(() => {
     opened: [] as string[],
     sandboxEnabled: false,
     ready: undefined as undefined | (() => void),
+    privilegedSchemes: undefined as unknown,
+    schemeRegisteredBeforeReady: false,
+    isReady: false,
+    protocolHandlers: {} as Record<string, (request: Request) => Promise<Response>>,
+    rendererDir: '' as string,
   };
   return { listeners, contentsHandlers, windowHandlers, state };
 });
@@ -54,15 +60,21 @@ vi.mock('electron', () => {
     getNormalBounds() {
       return { x: 5, y: 6, width: 1300, height: 800 };
     }
-    async loadFile(file: string) {
-      state.loaded = file;
+    async loadURL(url: string) {
+      state.loaded = url;
     }
   }
   return {
     app: {
       enableSandbox: () => (state.sandboxEnabled = true),
       on: (name: string, fn: (...a: unknown[]) => unknown) => (listeners[name] ??= []).push(fn),
-      whenReady: () => new Promise<void>((resolve) => (state.ready = resolve)),
+      whenReady: () =>
+        new Promise<void>((resolve) => {
+          state.ready = () => {
+            state.isReady = true;
+            resolve();
+          };
+        }),
       isPackaged: false,
       getAppPath: () => '/app',
       getVersion: () => '0.0.0',
@@ -73,6 +85,13 @@ vi.mock('electron', () => {
     ipcMain: { handle: (channel: string) => state.ipcChannels.push(channel), removeHandler: vi.fn() },
     Menu: { buildFromTemplate: (t: unknown) => (state.menuTemplate = t), setApplicationMenu: vi.fn() },
     nativeTheme: { shouldUseDarkColors: false },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown) => {
+        state.privilegedSchemes = schemes;
+        state.schemeRegisteredBeforeReady = !state.isReady;
+      },
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => (state.protocolHandlers[scheme] = handler),
+    },
     session: {
       defaultSession: {
         setPermissionRequestHandler: (fn: unknown) => (state.permissionHandler = fn),
@@ -81,6 +100,17 @@ vi.mock('electron', () => {
       },
     },
     shell: { openExternal: vi.fn(async (url: string) => void h.state.opened.push(url)) },
+  };
+});
+
+vi.mock('./scheme.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./scheme.js')>();
+  return {
+    ...original,
+    createAppProtocolHandler: (dir: string) => {
+      h.state.rendererDir = dir;
+      return original.createAppProtocolHandler(dir);
+    },
   };
 });
 
@@ -110,7 +140,20 @@ describe('Electron main process', () => {
     expect(options.height).toBe(700);
     expect(options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect(String(options.webPreferences.preload)).toMatch(/preload\.cjs$/);
-    expect(h.state.loaded).toMatch(/renderer[\\/]index\.html$/);
+    expect(options.webPreferences.devTools).toBe(true); // not packaged here
+
+    // The page comes from bootlab://app/, served from the renderer folder beside out/electron,
+    // never from file://; the scheme was made privileged before the app was ready.
+    expect(h.state.loaded).toBe('bootlab://app/index.html');
+    expect(h.state.privilegedSchemes).toEqual([{ scheme: 'bootlab', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(h.state.schemeRegisteredBeforeReady).toBe(true);
+    expect(Object.keys(h.state.protocolHandlers)).toEqual(['bootlab']);
+    expect(h.state.rendererDir).toBe(resolve(import.meta.dirname, '..', 'renderer'));
+    const outside = await h.state.protocolHandlers.bootlab(new Request('bootlab://app/%2e%2e/electron/main.ts'));
+    expect(outside.status).toBe(404);
+    const frame = { url: 'https://evil.example/', isMainFrame: false, preventDefault: vi.fn() };
+    h.contentsHandlers['will-frame-navigate'](frame);
+    expect(frame.preventDefault).toHaveBeenCalled();
 
     expect(h.state.ipcChannels).toEqual(['bootlab:invoke']);
     const deny = vi.fn();
@@ -119,6 +162,8 @@ describe('Electron main process', () => {
     expect((h.state.permissionCheck as () => boolean)()).toBe(false);
 
     expect(h.state.windowOpenHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    expect(h.state.windowOpenHandler!({ url: 'https://rustup.rs/' })).toEqual({ action: 'deny' });
+    expect(h.state.opened).toEqual(['https://rustup.rs/']);
     const navigation = { preventDefault: vi.fn() };
     h.contentsHandlers['will-navigate'](navigation, 'https://evil.example/');
     expect(navigation.preventDefault).toHaveBeenCalled();

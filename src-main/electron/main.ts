@@ -1,17 +1,21 @@
-// The Electron main process: one window showing the built renderer, the Bootlab service behind
+// The Electron main process: one window showing the built renderer (served from bootlab://app/,
+// see scheme.ts), the Bootlab service behind
 // one validated IPC registration, the menus, and the window's size and last project remembered
 // through the settings service. Security settings and handlers live in window.ts (tested).
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, session, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { BootlabEvent } from '../shared/api.js';
 import { createBootlabService, type BootlabService } from '../services/app.js';
 import { EVENT_CHANNEL } from './channels.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { menuTemplate, type MenuActions } from './menu.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppProtocolHandler } from './scheme.js';
 import {
   boundsToSave,
+  frameNavigationHandler,
+  isAllowedExternalUrl,
   isTrustedSender,
   navigationHandler,
   permissionCheckHandler,
@@ -22,8 +26,8 @@ import {
 } from './window.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // out/electron
-const rendererIndex = join(here, '..', 'renderer', 'index.html');
-const appUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = join(here, '..', 'renderer');
+const appUrl = APP_URL;
 const preloadPath = join(here, 'preload.cjs');
 const DOCS_URL = 'https://github.com/bootlab/bootlab#readme';
 
@@ -47,7 +51,7 @@ async function showError(message: string): Promise<void> {
 async function refreshMenu(): Promise<void> {
   if (!service) return;
   const settings = await service.getSettings();
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(menuActions, settings.recentProjects, process.platform)));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(menuActions, settings.recentProjects, process.platform, !app.isPackaged)));
 }
 
 async function openProject(dir: string): Promise<void> {
@@ -86,7 +90,7 @@ const menuActions: MenuActions = {
       await showError((error as Error).message);
     }
   },
-  openDocs: () => void shell.openExternal(DOCS_URL),
+  openDocs: () => openExternal(DOCS_URL),
   async installCli() {
     const cli = join(app.getAppPath(), 'bin', 'bootlab.js');
     await dialog.showMessageBox({
@@ -102,8 +106,15 @@ const menuActions: MenuActions = {
   },
 };
 
+/** Opens a page in the user's browser if it is on the allow-list (window.ts), else nothing. */
+function openExternal(url: string): void {
+  if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+}
+
 function hardenSession(): void {
   const ses = session.defaultSession;
+  // The renderer's files, and only those, under bootlab://app/ (registered as privileged below).
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
   ses.setPermissionRequestHandler(permissionRequestHandler);
   ses.setPermissionCheckHandler(permissionCheckHandler);
   ses.webRequest.onHeadersReceived((details, callback) => {
@@ -113,17 +124,21 @@ function hardenSession(): void {
 
 async function createWindow(svc: BootlabService): Promise<void> {
   const settings = await svc.getSettings();
-  const win = new BrowserWindow(windowOptions(preloadPath, settings.windowBounds, nativeTheme.shouldUseDarkColors));
+  const win = new BrowserWindow(windowOptions(preloadPath, settings.windowBounds, nativeTheme.shouldUseDarkColors, !app.isPackaged));
   mainWindow = win;
   if (settings.windowBounds?.maximized) win.maximize();
 
   const contents = win.webContents;
   contents.on('will-navigate', navigationHandler(appUrl));
   contents.on('will-redirect', navigationHandler(appUrl));
+  contents.on('will-frame-navigate', frameNavigationHandler(appUrl));
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(windowOpenHandler((url) => void shell.openExternal(url)));
+  contents.setWindowOpenHandler(windowOpenHandler(openExternal));
 
-  const stopForwarding = forwardEvents(svc, { isDestroyed: () => contents.isDestroyed(), send: (channel, event) => contents.send(channel, event) });
+  const stopForwarding = forwardEvents(svc, {
+    isDestroyed: () => contents.isDestroyed(),
+    send: (channel, event, seq) => contents.send(channel, event, seq),
+  });
   win.once('ready-to-show', () => win.show());
   win.on('close', () => {
     void svc.setSettings({ windowBounds: boundsToSave(win) }).catch(() => {});
@@ -132,7 +147,7 @@ async function createWindow(svc: BootlabService): Promise<void> {
     stopForwarding();
     mainWindow = undefined;
   });
-  await win.loadFile(rendererIndex);
+  await win.loadURL(appUrl);
 }
 
 async function start(): Promise<void> {
@@ -154,10 +169,13 @@ async function start(): Promise<void> {
   if (svc.settingsProblem) await showError(svc.settingsProblem);
 }
 
+// Before the app is ready: bootlab:// is a standard, secure scheme (a real origin for the page).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 app.enableSandbox();
 app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-navigate', navigationHandler(appUrl));
+  contents.on('will-frame-navigate', frameNavigationHandler(appUrl));
 });
 
 app.whenReady().then(start, (error) => {

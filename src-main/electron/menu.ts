@@ -12,7 +12,8 @@ export interface MenuActions {
   about(): void;
 }
 
-export function menuTemplate(actions: MenuActions, recent: string[], platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+/** `devTools`: whether View offers the developer tools (not in the packaged app). */
+export function menuTemplate(actions: MenuActions, recent: string[], platform: NodeJS.Platform, devTools = false): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
   const recentItems: MenuItemConstructorOptions[] =
     recent.length === 0 ? [{ label: 'No recent projects', enabled: false }] : recent.slice(0, 10).map((dir) => ({ label: dir, click: () => actions.openRecent(dir) }));
@@ -41,8 +42,9 @@ export function menuTemplate(actions: MenuActions, recent: string[], platform: N
     {
       label: 'View',
       submenu: [
+        // Reloading is safe: the window starts again from the session the service keeps.
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(devTools ? [{ role: 'toggleDevTools' } as const] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -30,8 +30,10 @@ describe('preload', () => {
     const listener = vi.fn();
     const off = api.onEvent(listener) as () => void;
     const wrapped = on.mock.calls[0][1];
-    wrapped({}, { type: 'run-start', runId: 1, action: 'build' });
-    expect(listener).toHaveBeenCalledWith({ type: 'run-start', runId: 1, action: 'build' });
+    wrapped({}, { type: 'run-start', runId: 1, action: 'build' }, 12);
+    expect(listener).toHaveBeenCalledWith({ type: 'run-start', runId: 1, action: 'build' }, 12);
+    wrapped({}, { type: 'run-end', runId: 1, outcome: { kind: 'stopped', message: '' } }, 'not a number');
+    expect(listener).toHaveBeenLastCalledWith({ type: 'run-end', runId: 1, outcome: { kind: 'stopped', message: '' } }, undefined);
     off();
     expect(removeListener).toHaveBeenCalledWith('bootlab:event', wrapped);
     expect(() => api.onEvent('nope')).toThrow(TypeError);

@@ -14,9 +14,10 @@ async function invoke(method: ApiMethod, args: unknown[]): Promise<unknown> {
 }
 
 const api: Record<string, unknown> = {
-  onEvent(listener: (event: BootlabEvent) => void): () => void {
+  onEvent(listener: (event: BootlabEvent, seq?: number) => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
-    const wrapped = (_event: IpcRendererEvent, payload: BootlabEvent) => listener(payload);
+    // The sequence number lets a reloaded page drop events its session snapshot already holds.
+    const wrapped = (_event: IpcRendererEvent, payload: BootlabEvent, seq: unknown) => listener(payload, typeof seq === 'number' ? seq : undefined);
     ipcRenderer.on(EVENT_CHANNEL, wrapped);
     return () => ipcRenderer.removeListener(EVENT_CHANNEL, wrapped);
   },

@@ -3,6 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   CSP,
   boundsToSave,
+  frameNavigationHandler,
+  isAllowedExternalUrl,
   isAppUrl,
   isTrustedSender,
   navigationHandler,
@@ -33,6 +35,9 @@ describe('webPreferences', () => {
       webviewTag: false,
     });
     expect(prefs).not.toHaveProperty('enableBlinkFeatures');
+    expect(prefs.devTools).toBe(true);
+    expect(webPreferences('/x/preload.cjs', false).devTools).toBe(false);
+    expect(windowOptions('/p', undefined, false, false).webPreferences?.devTools).toBe(false);
   });
 
   it('restores the remembered size and place, within the minimum', () => {
@@ -62,6 +67,38 @@ describe('navigation, new windows, permissions', () => {
     expect(isAppUrl('http://127.0.0.1:5174/', 'http://127.0.0.1:5173/')).toBe(false);
   });
 
+  it('recognises the bootlab://app origin by scheme and host (its URL.origin is "null")', () => {
+    const app = 'bootlab://app/index.html';
+    expect(new URL(app).origin).toBe(new URL('bootlab://evil/').origin);
+    expect(isAppUrl(app, app)).toBe(true);
+    expect(isAppUrl('bootlab://app/', app)).toBe(true);
+    expect(isAppUrl('bootlab://app/index.html?x#y', app)).toBe(true);
+    expect(isAppUrl('bootlab://evil/index.html', app)).toBe(false);
+    expect(isAppUrl('bootlab:index.html', app)).toBe(false);
+    expect(isAppUrl('bootlabx://app/index.html', app)).toBe(false);
+    expect(isAppUrl('https://app/index.html', app)).toBe(false);
+    expect(isAppUrl('file:///app/index.html', app)).toBe(false);
+    expect(isTrustedSender({ url: app, parent: null }, app)).toBe(true);
+    expect(isTrustedSender({ url: 'bootlab://evil/index.html', parent: null }, app)).toBe(false);
+  });
+
+  it('lets no subframe navigate, and the main frame only within the app (will-frame-navigate)', () => {
+    const app = 'bootlab://app/index.html';
+    const handler = frameNavigationHandler(app);
+    const cases: [string, boolean, boolean][] = [
+      [app, true, false],
+      [app, false, true],
+      ['https://evil.example/', true, true],
+      ['bootlab://evil/', true, true],
+      ['file:///etc/passwd', false, true],
+    ];
+    for (const [url, isMainFrame, refused] of cases) {
+      const event = { url, isMainFrame, preventDefault: vi.fn() };
+      handler(event);
+      expect(event.preventDefault.mock.calls.length > 0, `${url} main=${isMainFrame}`).toBe(refused);
+    }
+  });
+
   it('refuses navigation away from the app', () => {
     const handler = navigationHandler(APP);
     const away = { preventDefault: vi.fn() };
@@ -75,11 +112,36 @@ describe('navigation, new windows, permissions', () => {
   it('denies every new window, handing https links to the OS', () => {
     const open = vi.fn();
     const handler = windowOpenHandler(open);
-    expect(handler({ url: 'https://doc.rust-lang.org/' })).toEqual({ action: 'deny' });
+    expect(handler({ url: 'https://www.qemu.org/download/' })).toEqual({ action: 'deny' });
+    expect(handler({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(handler({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(handler({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
-    expect(open).toHaveBeenCalledTimes(1);
-    expect(open).toHaveBeenCalledWith('https://doc.rust-lang.org/');
+    expect(open.mock.calls).toEqual([['https://www.qemu.org/download/']]);
+  });
+
+  it('opens in the browser only the docs and the download pages the doctor names', () => {
+    for (const url of [
+      'https://github.com/bootlab/bootlab#readme',
+      'https://github.com/bootlab/bootlab/blob/main/README.md',
+      'https://www.qemu.org/download/#linux',
+      'https://rustup.rs/',
+      'https://www.rust-lang.org/tools/install',
+    ]) {
+      expect(isAllowedExternalUrl(url), url).toBe(true);
+    }
+    for (const url of [
+      'http://www.qemu.org/download/',
+      'https://github.com/bootlab/bootlab-evil',
+      'https://github.com/someone/else',
+      'https://www.qemu.org.evil.example/download/',
+      'https://user:pw@rustup.rs/',
+      'https://rustup.rs:8443/',
+      'https://www.rust-lang.org/tools/installer-evil',
+      'file:///etc/passwd',
+      'not a url',
+    ]) {
+      expect(isAllowedExternalUrl(url), url).toBe(false);
+    }
   });
 
   it('denies permission requests and checks', () => {
@@ -121,6 +183,8 @@ describe('menuTemplate', () => {
     expect(actions.openRecent).toHaveBeenCalledWith('/k2');
     const run = menu[1].submenu!;
     expect(labels(run)).toEqual(['Build', 'Boot', 'Build and Boot', 'Stop']);
+    expect(labels(menu[2].submenu!)).not.toContain('toggleDevTools');
+    expect(labels((menuTemplate(actions, [], 'linux', true) as Item[])[2].submenu!)).toContain('toggleDevTools');
     run[2].click!();
     run[3].click!();
     expect(actions.run).toHaveBeenNthCalledWith(1, 'buildAndBoot');

@@ -9,9 +9,11 @@ export const MIN_SIZE = { width: 900, height: 600 };
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export function webPreferences(preloadPath: string): WebPreferences {
+/** `devTools`: false in the packaged app (no inspector for whoever sits at the window). */
+export function webPreferences(preloadPath: string, devTools = true): WebPreferences {
   return {
     preload: preloadPath,
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -27,7 +29,7 @@ export function webPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-export function windowOptions(preloadPath: string, bounds: WindowBounds | undefined, dark: boolean): BrowserWindowConstructorOptions {
+export function windowOptions(preloadPath: string, bounds: WindowBounds | undefined, dark: boolean, devTools = true): BrowserWindowConstructorOptions {
   const b = bounds ?? DEFAULT_BOUNDS;
   return {
     ...(b.x !== undefined && b.y !== undefined ? { x: b.x, y: b.y } : {}),
@@ -38,11 +40,14 @@ export function windowOptions(preloadPath: string, bounds: WindowBounds | undefi
     title: 'Bootlab',
     show: false,
     backgroundColor: dark ? '#17191d' : '#ffffff',
-    webPreferences: webPreferences(preloadPath),
+    webPreferences: webPreferences(preloadPath, devTools),
   };
 }
 
-/** Whether `url` is the app's own page (same file:// path, or same origin for http). */
+/**
+ * Whether `url` is the app's own page: same scheme and host (bootlab://app; a custom scheme's
+ * URL.origin is "null" in Node, so origins cannot be compared), or the same file:// path.
+ */
 export function isAppUrl(url: string, appUrl: string): boolean {
   let a: URL;
   let b: URL;
@@ -54,7 +59,7 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   }
   if (a.protocol !== b.protocol) return false;
   if (a.protocol === 'file:') return a.host === b.host && decodeURIComponent(a.pathname) === decodeURIComponent(b.pathname);
-  return a.origin === b.origin;
+  return a.host === b.host && a.host !== '';
 }
 
 /** A frame we answer IPC from: the main frame showing the app's own page. */
@@ -69,10 +74,45 @@ export function navigationHandler(appUrl: string) {
   };
 }
 
-/** setWindowOpenHandler: no new windows, ever (links to the web are opened by the OS). */
+/**
+ * will-frame-navigate (every frame, subframes included): the app has no frames, so only the
+ * main frame may navigate, and only to the app's own page (a reload).
+ */
+export function frameNavigationHandler(appUrl: string) {
+  return (event: { url: string; isMainFrame: boolean; preventDefault(): void }): void => {
+    if (!event.isMainFrame || !isAppUrl(event.url, appUrl)) event.preventDefault();
+  };
+}
+
+/**
+ * The only pages the app opens in the user's browser: Bootlab's documentation and the download
+ * pages of the tools the toolchain doctor names. Anything else (a link in a kernel's output,
+ * say) is not opened.
+ */
+export const EXTERNAL_ALLOW_LIST: { host: string; pathPrefix: string }[] = [
+  { host: 'github.com', pathPrefix: '/bootlab/bootlab' },
+  { host: 'www.qemu.org', pathPrefix: '/download' },
+  { host: 'rustup.rs', pathPrefix: '/' },
+  { host: 'www.rust-lang.org', pathPrefix: '/tools/install' },
+];
+
+export function isAllowedExternalUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.port) return false;
+  return EXTERNAL_ALLOW_LIST.some(
+    (entry) => parsed.hostname === entry.host && (parsed.pathname === entry.pathPrefix || parsed.pathname.startsWith(entry.pathPrefix.endsWith('/') ? entry.pathPrefix : `${entry.pathPrefix}/`)),
+  );
+}
+
+/** setWindowOpenHandler: no new windows, ever; allowed links open in the user's browser. */
 export function windowOpenHandler(openExternal: (url: string) => void) {
   return ({ url }: { url: string }): { action: 'deny' } => {
-    if (/^https:\/\//i.test(url)) openExternal(url);
+    if (isAllowedExternalUrl(url)) openExternal(url);
     return { action: 'deny' };
   };
 }

@@ -17,10 +17,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BootlabApi, BootlabEvent, Envelope } from '../shared/api.js';
+import { mimeType, staticFilePath } from '../services/staticFiles.js';
 import { validateRequest } from '../shared/validate.js';
 
 /** What browser mode hosts: the contract plus its event stream (createBootlabService's shape). */
@@ -52,20 +53,6 @@ export const HOST = '127.0.0.1';
 export const API_PATH = '/api';
 /** Requests larger than this are refused by the WebSocket layer itself. */
 const MAX_MESSAGE_BYTES = 1 << 20;
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export function contentSecurityPolicy(port: number): string {
   return [
@@ -204,18 +191,13 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
   }
   let pathname: string;
   try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://placeholder').pathname);
+    pathname = new URL(req.url ?? '/', 'http://placeholder').pathname;
   } catch {
     res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end('Bad request\n');
     return;
   }
-  if (pathname.includes('\0')) {
-    res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end('Bad request\n');
-    return;
-  }
-  const relative = pathname === '/' ? 'index.html' : normalize(pathname).replace(/^([/\\])+/, '');
-  const file = resolve(root, relative);
-  if (file !== root && !file.startsWith(root + sep)) {
+  const file = staticFilePath(root, pathname);
+  if (file === undefined) {
     res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('Not found\n');
     return;
   }
@@ -225,7 +207,7 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     const body = await readFile(file);
     res.writeHead(200, {
       ...headers,
-      'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': mimeType(file),
       'Content-Length': String(body.length),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
