@@ -7,6 +7,7 @@ import type {
   ProjectInfo,
   Profile,
   RunOutcome,
+  SessionSnapshot,
   StageName,
   ToolchainReport,
 } from '../../../src-main/shared/api.js';
@@ -90,32 +91,97 @@ export class SessionModel {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Subscribes to the services and loads the first state. Returns the unsubscribe function. */
+  /**
+   * Subscribes to the services and loads the state, again after every reconnection (browser
+   * mode), so the window shows the session the service kept. Returns the unsubscribe function.
+   */
   start(): () => void {
-    const offEvent = this.api.onEvent((event) => this.handle(event));
+    const offEvent = this.api.onEvent((event, seq) => this.#receive(event, seq));
     const offConnection = this.api.onConnection
       ? this.api.onConnection((state, detail) => {
           this.connection = state;
           if (state === 'closed' && detail) this.report(detail);
+          if (state === 'open') void this.load();
         })
-      : ((this.connection = 'open'), () => {});
-    void this.load();
+      : ((this.connection = 'open'), void this.load(), () => {});
     return () => {
       offEvent();
       offConnection();
     };
   }
 
+  /** The last event sequence number shown; pushed events at or below it are already shown. */
+  #seq = 0;
+  /** Events that arrive while a snapshot is on its way wait here, then the newer ones apply. */
+  #waiting: { event: BootlabEvent; seq?: number }[] | undefined;
+  #loads = 0;
+
+  #receive(event: BootlabEvent, seq?: number): void {
+    if (this.#waiting) {
+      this.#waiting.push({ event, seq });
+      return;
+    }
+    if (seq !== undefined) {
+      if (seq <= this.#seq) return;
+      this.#seq = seq;
+    }
+    this.handle(event);
+  }
+
   async load(): Promise<void> {
+    const load = ++this.#loads;
+    this.#waiting ??= [];
     try {
       const state = await this.api.getState();
+      if (load !== this.#loads) return; // a newer load (a later reconnection) answers instead
       this.version = state.version;
       this.profile = state.settings.profile;
       this.toolchain = state.toolchain;
-      this.running = state.running;
       if (state.project) this.setProject(state.project);
+      if (state.session) this.#applySession(state.session, load === 1);
+      this.running = state.running;
     } catch (error) {
-      this.report(error);
+      // A load cut short by a lost connection is retried when it comes back.
+      if (load === this.#loads && this.connection !== 'reconnecting') this.report(error);
+    } finally {
+      if (load === this.#loads) {
+        const waiting = this.#waiting ?? [];
+        this.#waiting = undefined;
+        for (const { event, seq } of waiting) this.#receive(event, seq);
+      }
+    }
+  }
+
+  /** Shows the session as the service kept it (a reload, a new tab, a reconnection). */
+  #applySession(session: SessionSnapshot, firstLoad: boolean): void {
+    this.#seq = session.seq;
+    this.runId = session.runId;
+    const now = this.#now();
+    this.stages = session.stages.map((s) => ({
+      stage: s.stage,
+      state: s.state,
+      ms: s.ms,
+      detail: s.detail,
+      startedAt: now - (s.elapsedMs ?? s.ms ?? 0),
+    }));
+    this.buildLog.clear();
+    if (session.logDropped > 0) this.buildLog.append(`(${session.logDropped} earlier messages of this log are not kept)`, 'bootlab');
+    for (const line of session.log) this.buildLog.append(line.text, line.source);
+    this.diagnostics = session.diagnostics;
+    this.artifact = session.artifact;
+    this.serial.clear();
+    if (session.serialBase64) this.serial.pushBase64(session.serialBase64);
+    this.bootLog = session.bootLog;
+    this.vga = session.vga ? decodeScreenBase64(session.vga.base64, session.vga.cursor) : blankScreen();
+    this.vgaSeen = session.vga !== undefined;
+    // The same map again (a reconnection) keeps the user's selection in it.
+    if (!session.memoryMap) this.memoryMap.clear();
+    else if (JSON.stringify(session.memoryMap) !== JSON.stringify(this.memoryMap.map)) this.memoryMap.set(session.memoryMap);
+    this.outcome = session.outcome;
+    // A fresh window opens on the view the run was showing; a reconnection keeps the user's tab.
+    if (firstLoad) {
+      if (this.diagnostics.some((d) => d.level === 'error')) this.activeTab = 'build';
+      else if (this.stages.some((s) => s.stage === 'boot')) this.activeTab = 'console';
     }
   }
 
@@ -322,6 +388,7 @@ export class SessionModel {
   get statusText(): string {
     if (this.connection === 'connecting') return 'Connecting…';
     if (this.connection === 'closed') return 'Disconnected';
+    if (this.connection === 'reconnecting') return 'Reconnecting…';
     const current = this.stages.find((s) => s.state === 'running');
     if (current) return `${STAGE_LABELS[current.stage]}…`;
     if (this.outcome) return this.outcome.message;
