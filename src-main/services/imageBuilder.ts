@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readElf } from '../elf/index.js';
 import { layoutDisk, type ImageLayout } from '../image/disk.js';
+import { checkGuestMemory, kernelMemory, type GuestRam } from '../image/memoryBudget.js';
 import { hex, makePlan, type LoadPlan } from '../image/plan.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { assembleBootloader as assembleLoaderSources, BootloaderAssemblyError, defaultCacheDir, type AssembledLoader } from './bootloaderAssembly.js';
@@ -27,6 +28,8 @@ export interface BuildDiskImageOptions {
   resourcesDir?: string;
   /** Where assembled bootloaders are cached (default: the per-user cache folder; `false`: memory only). */
   cacheDir?: string | false;
+  /** The RAM of the guest that will boot the image (from QEMU's -m): a kernel that cannot fit is refused before the write. */
+  guestRam?: GuestRam;
 }
 
 export interface PlanSummary {
@@ -163,6 +166,10 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
   } catch (e) {
     const err = e as Error & { key?: string; field?: string };
     throw new ImageBuildError(`${options.kernelPath}: ${err.message}`, err.key ?? err.field);
+  }
+  if (options.guestRam) {
+    const tooBig = checkGuestMemory(kernelMemory(plan, options.guestRam.bytes), options.guestRam);
+    if (tooBig) throw new ImageBuildError(`${options.kernelPath}: ${tooBig}`, 'memory');
   }
   const t3 = performance.now();
   let laidOut: ReturnType<typeof layoutDisk>;

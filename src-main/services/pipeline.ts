@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { guestRamFromQemuArgs } from '../image/memoryBudget.js';
 import type { BootlabEvent, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
 import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
@@ -153,6 +154,8 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
           features: manifest.features,
           bootloaderMetadata: manifest.bootloaderMetadata,
           hostLog: true,
+          // The RAM of the guest booted below (its -m among the crate's and the user's arguments).
+          guestRam: guestRamFromQemuArgs([...(manifest.bootimage.runArgs ?? []), ...options.settings.qemuArgs, ...(options.extraQemuArgs ?? [])]),
         }),
       () => (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
     );

@@ -6,6 +6,7 @@
 // hang).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { guestRamFromQemuArgs } from '../image/memoryBudget.js';
 import type { MemoryMap, RunOutcome } from '../shared/api.js';
 import { diagnoseRun } from './diagnose.js';
 import type { BootLogParser, DiskImageBuilder } from './images.js';
@@ -15,6 +16,9 @@ import { loadSettings, defaultSettingsPath } from './settings.js';
 import { makeOwnedTempDir } from './staleTemp.js';
 import { symbolizerFromFile } from './symbols.js';
 import { findQemu, installCommand, QEMU_BINARY } from './toolchain.js';
+import { codeLocatorFromFile } from './codeLocator.js';
+import type { Panic } from './diagnose.js';
+import { RunWatch } from './runWatch.js';
 import { imagePathFor, qemuDrivePath } from './pipeline.js';
 
 export interface RunKernelOptions {
@@ -33,6 +37,8 @@ export interface RunKernelOptions {
   buildDiskImage: DiskImageBuilder;
   parseBootLog?: BootLogParser;
   signal?: AbortSignal;
+  /** A panic's message is complete in the output (the run goes on until the kernel halts or exits). */
+  onPanic?: (panic: Panic) => void;
 }
 
 export interface RunKernelResult {
@@ -103,21 +109,6 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   const bootimage = manifest?.bootimage ?? {};
 
   const imagePath = imagePathFor(kernelPath);
-  let relocationBase = 0n;
-  try {
-    const facts = await options.buildDiskImage({
-      kernelPath,
-      outPath: imagePath,
-      features,
-      bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
-      hostLog: true,
-    });
-    relocationBase = facts.relocationBase;
-  } catch (error) {
-    stderr(`Error: could not build the disk image: ${(error as Error).message}\n`);
-    return { exitCode: 1, isTest };
-  }
-
   // The command line, as bootimage builds it.
   const runCommand = (bootimage.runCommand ?? DEFAULT_RUN_COMMAND).map((a) => a.replace(/\{\}/g, qemuDrivePath(imagePath)));
   const args = runCommand.slice(1);
@@ -126,11 +117,33 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     args.push(...(bootimage.testArgs ?? []));
   } else args.push(...(bootimage.runArgs ?? []));
   args.push(...options.args);
+  // A triple fault ends the run instead of rebooting the kernel in a loop (invisible to the guest).
+  if (!isTest && !hasOption(args, '-no-reboot') && !hasOption(args, '-action')) args.push('-no-reboot');
   if (options.mode === 'run' && !hasOption(args, '-serial') && !hasOption(args, '-nographic')) args.push('-serial', 'stdio');
   // Without a display server QEMU's default GTK window fails ("gtk initialization failed")
   // before the kernel runs; on such a machine the serial output on stdout is all one can see.
   if (options.mode === 'run' && !hasDisplayServer(env) && !hasOption(args, '-display') && !hasOption(args, '-nographic')) {
     args.push('-display', 'none');
+  }
+
+  // The image is built for this command line: a kernel larger than the guest's RAM (-m) is
+  // refused with the numbers instead of halting in the loader. Other run-commands than QEMU
+  // have their own idea of memory.
+  const guestRam = /qemu-system/.test(basename(runCommand[0] ?? QEMU_BINARY)) ? guestRamFromQemuArgs(args) : undefined;
+  let relocationBase = 0n;
+  try {
+    const facts = await options.buildDiskImage({
+      kernelPath,
+      outPath: imagePath,
+      features,
+      bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
+      hostLog: true,
+      guestRam,
+    });
+    relocationBase = facts.relocationBase;
+  } catch (error) {
+    stderr(`Error: could not build the disk image: ${(error as Error).message}\n`);
+    return { exitCode: 1, isTest };
   }
 
   let program = runCommand[0] ?? QEMU_BINARY;
@@ -149,6 +162,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   const faultLogFile = join(work, 'cpu.log');
   const timeoutSeconds = isTest ? (bootimage.testTimeout ?? 300) : undefined;
   let serialText = '';
+  let watch: RunWatch | undefined;
   try {
     const session = await startQemu({
       program,
@@ -157,15 +171,19 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       env,
       debugconFile: hasOption(args, '-debugcon') ? undefined : debugconFile,
       faultLogFile,
-      qmp: isTest,
+      // CPU state (a halted kernel ends the run) and, for tests, the registers of a hang.
+      qmp: true,
       timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       signal: options.signal,
       onStdout: (bytes) => {
         if (serialText.length < 1 << 20) serialText += bytes.toString('latin1');
         options.stdout(bytes);
+        watch?.noteSerial(bytes.toString('latin1'));
       },
       onStderr: (text) => stderr(text),
     });
+    const locator = codeLocatorFromFile(kernelPath, relocationBase);
+    watch = new RunWatch({ session, locator, onPanic: options.onPanic });
     const exit = await session.exit;
     const read = (f: string) => {
       try {
@@ -182,6 +200,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       serialText,
       faultLog: read(faultLogFile),
       symbolFor: symbolizerFromFile(kernelPath, relocationBase),
+      ...watch.finish(),
     });
     let memoryMap: MemoryMap | undefined;
     const bootLog = read(debugconFile);
@@ -200,7 +219,8 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       stderr(`Error: could not run ${program}: ${exit.spawnError}\n`);
     } else if (exit.timedOut) {
       stderr(`Error: Timed Out\nbootlab: ${outcome.message}\n`);
-    } else if (outcome.kind === 'triple-fault' || (outcome.kind === 'failure' && outcome.panicMessage) || (isTest && outcome.exitCode !== 0)) {
+    } else if (options.mode === 'runner' && (outcome.kind === 'triple-fault' || (outcome.kind === 'failure' && outcome.panicMessage) || (isTest && outcome.exitCode !== 0))) {
+      // `bootlab run` prints its own outcome lines (cli/commands/run.ts).
       stderr(`bootlab: ${outcome.message}\n`);
     }
     return { exitCode: outcome.exitCode ?? 1, outcome, isTest, argv: session.argv.map(quote), memoryMap };
