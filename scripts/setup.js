@@ -19,8 +19,12 @@ const DEBIAN_PACKAGES = [
   { pkg: 'cargo-web', what: 'cargo', forStart: true },
   { pkg: 'rust-web-src', what: 'Rust standard library sources (build-std)', forStart: true },
   { pkg: 'lld', what: 'the LLVM linker ld.lld', forStart: true },
+  { pkg: 'ovmf', what: 'OVMF, the UEFI firmware for QEMU (UEFI runs)', forStart: true },
   { pkg: 'nasm', what: 'NASM 2.16.01 (test oracle only)', forStart: false },
   { pkg: 'chromium', what: 'Chromium (end-to-end tests)', forStart: false },
+  { pkg: 'dosfstools', what: 'fsck.fat (test oracle only: checks the FAT file systems Bootlab writes)', forStart: false },
+  { pkg: 'mtools', what: 'mdir/mcopy (test oracle only: reads files back from Bootlab\'s FAT images)', forStart: false },
+  { pkg: 'gdisk', what: 'sgdisk (test oracle only: verifies Bootlab\'s GPT disks)', forStart: false },
 ];
 
 function isDebianLike() {
