@@ -159,11 +159,11 @@ describe.runIf(process.platform === 'linux')('children end when bootlab is SIGKI
     await until('QEMU ends after Bootlab was SIGKILLed', () => alive([qemu[0]!.pid]).length === 0, 30_000);
   });
 
-  it('`bootlab run` during a build: cargo, its build script and everything in its process group end', async () => {
-    const crate = join(tmp, 'slow-build');
+  it.each([['run'], ['test']])('`bootlab %s` during a build: cargo, its build script and everything in its process group end', async (command) => {
+    const crate = join(tmp, `slow-build-${command}`);
     cpSync(join(REPO_ROOT, 'fixtures', 'crates', 'slow-build'), crate, { recursive: true });
     // A fresh nonce makes cargo run the build script (a minute's sleep) again.
-    const run = bootlab(['run', crate], { BOOTLAB_SLOW_BUILD_NONCE: `${process.pid}-${Date.now()}` });
+    const run = bootlab([command, crate], { BOOTLAB_SLOW_BUILD_NONCE: `${process.pid}-${Date.now()}` });
     const tree = await until(`the build script runs (stderr: ${run.stderr()})`, () => {
       const d = descendants(run.pid);
       return d.some((p) => p.comm.startsWith('build-script')) && d;

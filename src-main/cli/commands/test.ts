@@ -52,7 +52,7 @@ export const testCommand: CliCommand = {
       extraArgs: ['--config', `target.${/^[\w-]+$/.test(targetName) ? targetName : JSON.stringify(targetName)}.runner=${JSON.stringify(runner)}`, ...args.rest],
     });
     for (const note of inv.notes) io.stderr(`bootlab: ${note}\n`);
-    const child = spawnTree(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTree(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'], tie: 'group' });
     const closed = new Promise((r) => child.once('close', r).once('error', r));
     child.stdout?.on('data', (b: Buffer) => io.stdout(b.toString('utf8')));
     child.stderr?.on('data', (b: Buffer) => io.stderr(b.toString('utf8')));
