@@ -168,7 +168,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     async getState(): Promise<AppState> {
       const tc = await getToolchain();
       // Synchronous from here on: the snapshot and `running` describe the same moment.
-      return { project, settings: store.get(), toolchain: tc.report, running: current !== undefined, version: VERSION, session: record.snapshot() };
+      return { project, settings: store.get(), settingsWarning: store.problem, toolchain: tc.report, running: current !== undefined, version: VERSION, session: record.snapshot() };
     },
     openProject,
     async openSampleProject(): Promise<ProjectInfo> {

@@ -146,6 +146,8 @@ export interface RunOptions {
 export interface AppState {
   project?: ProjectInfo;
   settings: Settings;
+  /** What is wrong with the settings file and what Bootlab did about it (the window shows it). */
+  settingsWarning?: string;
   toolchain: ToolchainReport;
   running: boolean;
   version: string;

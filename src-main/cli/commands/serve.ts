@@ -92,7 +92,11 @@ async function ensureRenderer(root: string, staticDir: string, io: CliIo): Promi
 }
 
 export interface ServeDeps {
-  createService: (options: { resourcesDir: string; env: NodeJS.ProcessEnv }) => HostedService & { dispose(): Promise<void> };
+  createService: (options: { resourcesDir: string; env: NodeJS.ProcessEnv }) => HostedService & {
+    dispose(): Promise<void>;
+    /** What is wrong with the settings file, if anything: one line on stderr (the window shows it too). */
+    readonly settingsProblem?: string;
+  };
   root: string;
   open: (url: string, io: CliIo) => void;
   /** Resolves when the server should stop (SIGINT/SIGTERM by default). */
@@ -125,6 +129,7 @@ export async function runServe(argv: string[], io: CliIo, deps: ServeDeps): Prom
   const staticDir = join(deps.root, 'out', 'renderer');
   await ensureRenderer(deps.root, staticDir, io);
   const service = deps.createService({ resourcesDir: join(deps.root, 'resources'), env: io.env });
+  if (service.settingsProblem) io.stderr(`bootlab serve: ${service.settingsProblem.replace(/\s*\n\s*/g, ' ')}\n`);
   const projectDir = options.projectDir ?? (await service.getSettings()).lastProject;
   try {
     // As the desktop app does: the last project, else (first start) the sample kernel.

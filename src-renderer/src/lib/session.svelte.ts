@@ -137,6 +137,8 @@ export class SessionModel {
       this.version = state.version;
       this.profile = state.settings.profile;
       this.toolchain = state.toolchain;
+      // A settings file that was partly unusable: shown as a message the user can dismiss.
+      if (state.settingsWarning) this.report(state.settingsWarning, 'info');
       if (state.project) this.setProject(state.project);
       if (state.session) this.#applySession(state.session, load === 1);
       this.running = state.running;
