@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Diagnostic, Profile } from '../shared/api.js';
 import { killTree, spawnTree } from './proc.js';
+import { vendoredStdConfigArgs } from './cargoConfig.js';
 import { KERNEL_TARGET, type RustToolchain } from './toolchain.js';
 import { getPath, parseToml, type TomlTable } from './toml.js';
 
@@ -148,12 +149,8 @@ export function cargoInvocation(options: CargoCommandOptions): CargoInvocation {
     unstable = true;
   }
   if ((needBuildStd || config.configBuildStd) && tc.vendorDir && !hasRegistryDependencies(projectDir)) {
-    args.push(
-      '--config',
-      'source.crates-io.replace-with="bootlab-vendored-std"',
-      '--config',
-      `source.bootlab-vendored-std.directory=${JSON.stringify(tc.vendorDir)}`,
-    );
+    // Reuses a source the user's cargo config already defines for that folder (cargo refuses two).
+    args.push(...vendoredStdConfigArgs(projectDir, tc.vendorDir, env));
   }
   if (tc.linker && targetName) {
     args.push('--config', `target.${tomlKey(targetName)}.linker=${JSON.stringify(tc.linker)}`);
