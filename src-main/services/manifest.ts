@@ -3,12 +3,13 @@
 // dependency, else `[package.metadata.bootlab] features`, else none), the raw
 // `[package.metadata.bootloader]` table and the `[package.metadata.bootimage]` keys.
 // Source: `cargo metadata --format-version 1 --offline`; when cargo cannot answer offline (a
-// registry dependency not in the local cache), the manifest itself is read.
+// registry dependency not in the local cache), the manifest itself is read, and the version of
+// a `bootloader` path dependency is read from that dependency's own manifest.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { capture, type CaptureFn } from './proc.js';
 import type { RustToolchain } from './toolchain.js';
-import { getPath, parseToml, type TomlTable } from './toml.js';
+import { getPath, parseToml, type TomlTable, type TomlValue } from './toml.js';
 
 export interface BootimageConfig {
   runCommand?: string[];
@@ -40,6 +41,11 @@ export interface ReadManifestOptions {
   /** The `--features` flag: wins over everything else when given. */
   features?: string[];
   toolchain?: Pick<RustToolchain, 'cargo' | 'rustc' | 'vendorDir'>;
+  /**
+   * Finds a cargo when `toolchain` is not given, called only when cargo's answer matters (the
+   * manifest names a `bootloader` dependency): a run without it stays fast.
+   */
+  findToolchain?: () => Promise<Pick<RustToolchain, 'cargo' | 'rustc'> | undefined>;
   /** Skip cargo metadata and read Cargo.toml directly (faster; no resolved features). */
   noCargo?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -115,7 +121,7 @@ function cacheKey(manifestPath: string, options: ReadManifestOptions): string {
       return '-';
     }
   };
-  return [stamp(manifestPath), stamp(join(dirname(manifestPath), 'Cargo.lock')), options.noCargo ? 1 : 0, options.toolchain?.cargo ?? ''].join('|');
+  return [stamp(manifestPath), stamp(join(dirname(manifestPath), 'Cargo.lock')), options.noCargo ? 1 : 0, options.toolchain?.cargo ?? (options.findToolchain ? 'found' : '')].join('|');
 }
 
 /** Reads a kernel manifest. Throws ManifestError with a readable message. */
@@ -144,13 +150,18 @@ async function readUncached(manifestPath: string, options: ReadManifestOptions):
     throw new ManifestError(`cannot read ${manifestPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const notes: string[] = [];
-  if (!options.noCargo && options.toolchain) {
+  let toolchain = options.toolchain;
+  if (!toolchain && !options.noCargo && options.findToolchain && namesBootloaderDependency(text)) {
+    toolchain = await options.findToolchain();
+    if (!toolchain) notes.push('no cargo was found to resolve the bootloader dependency; read Cargo.toml directly');
+  }
+  if (!options.noCargo && toolchain) {
     const exec = options.exec ?? capture;
     const dir = dirname(manifestPath);
     const args = ['metadata', '--format-version', '1', '--offline', '--manifest-path', manifestPath];
-    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), RUSTC: options.toolchain.rustc };
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), RUSTC: toolchain.rustc };
     delete env.RUSTUP_TOOLCHAIN;
-    const out = await exec(options.toolchain.cargo, args, { cwd: dir, env, timeoutMs: 60_000 });
+    const out = await exec(toolchain.cargo, args, { cwd: dir, env, timeoutMs: 60_000 });
     if (out.code === 0) {
       try {
         return fromMetadata(JSON.parse(out.stdout) as Metadata, manifestPath);
@@ -209,7 +220,7 @@ function fromToml(text: string, manifestPath: string, notes: string[]): KernelMa
   let features: string[] = [];
   let featureSource: FeatureSource = 'none';
   const dep = getPath(toml, 'dependencies', 'bootloader');
-  const version = typeof dep === 'string' ? dep : typeof dep === 'object' && !Array.isArray(dep) ? getPath(dep as TomlTable, 'version') : undefined;
+  const version = bootloaderVersion(dep, manifestPath, notes);
   if (typeof version === 'string' && /^[=^~]?\s*0\.9(\.|$)/.test(version)) {
     const f = typeof dep === 'object' ? getPath(dep as TomlTable, 'features') : undefined;
     features = Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
@@ -230,6 +241,47 @@ function fromToml(text: string, manifestPath: string, notes: string[]): KernelMa
     bootimage: parseBootimageConfig(metadata.bootimage),
     notes,
   };
+}
+
+/** True when the manifest names a `bootloader` dependency anywhere cargo would resolve one. */
+function namesBootloaderDependency(text: string): boolean {
+  let toml: TomlTable;
+  try {
+    toml = parseToml(text);
+  } catch {
+    return true; // cargo gives the better error
+  }
+  if (getPath(toml, 'dependencies', 'bootloader') !== undefined) return true;
+  const targets = getPath(toml, 'target');
+  if (!targets || typeof targets !== 'object' || Array.isArray(targets)) return false;
+  return Object.values(targets).some((t) => getPath(t as TomlTable, 'dependencies', 'bootloader') !== undefined);
+}
+
+/**
+ * The version requirement of the `bootloader` dependency as Cargo.toml states it; for a path
+ * dependency without one, the version in that dependency's own Cargo.toml. A git dependency
+ * without a version cannot be read without cargo: a note says so.
+ */
+function bootloaderVersion(dep: TomlValue | undefined, manifestPath: string, notes: string[]): string | undefined {
+  if (typeof dep === 'string') return dep;
+  if (!dep || typeof dep !== 'object' || Array.isArray(dep)) return undefined;
+  const table = dep as TomlTable;
+  if (typeof table.version === 'string') return table.version;
+  if (typeof table.path === 'string') {
+    const own = join(resolve(dirname(manifestPath), table.path), 'Cargo.toml');
+    try {
+      const version = getPath(parseToml(readFileSync(own, 'utf8')), 'package', 'version');
+      if (typeof version === 'string') return `=${version}`;
+      notes.push(`${own} states no plain package version; the bootloader dependency's features were not used`);
+    } catch (error) {
+      notes.push(`cannot read the bootloader dependency's manifest ${own} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); its features were not used`);
+    }
+    return undefined;
+  }
+  if (typeof table.git === 'string') {
+    notes.push(`the bootloader dependency comes from git without a version; its features were not used (cargo could not be asked)`);
+  }
+  return undefined;
 }
 
 function objectOrEmpty(value: unknown, name: string): Record<string, unknown> {

@@ -15,7 +15,7 @@ import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
 import { loadSettings, defaultSettingsPath } from './settings.js';
 import { makeOwnedTempDir } from './staleTemp.js';
 import { symbolizerFromFile } from './symbols.js';
-import { findQemu, installCommand, QEMU_BINARY } from './toolchain.js';
+import { findQemu, findRust, installCommand, QEMU_BINARY } from './toolchain.js';
 import { codeLocatorFromFile } from './codeLocator.js';
 import type { Panic } from './diagnose.js';
 import { RunWatch } from './runWatch.js';
@@ -79,6 +79,13 @@ function quote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`;
 }
 
+/** Any cargo the toolchain doctor finds (one that cannot build kernels still answers cargo metadata). */
+async function doctorsCargo(env: NodeJS.ProcessEnv): Promise<{ cargo: string; rustc: string } | undefined> {
+  const found = await findRust({ env, settings: loadSettings(defaultSettingsPath(env)).settings });
+  const rust = found.rust ?? found.fallback;
+  return rust && { cargo: rust.cargo, rustc: rust.rustc };
+}
+
 export async function runKernel(options: RunKernelOptions): Promise<RunKernelResult> {
   const { env, stderr } = options;
   const kernelPath = resolve(options.cwd, options.kernelPath);
@@ -94,9 +101,12 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       const cargo = env.CARGO;
       manifest = await readKernelManifest(manifestPath, {
         features: options.features,
+        // cargo sets CARGO when it calls the runner; without it, the doctor's cargo, as `bootlab image` does.
         toolchain: cargo ? { cargo, rustc: env.RUSTC || 'rustc' } : undefined,
+        findToolchain: () => doctorsCargo(env),
         env,
       });
+      for (const note of manifest.notes) stderr(`bootlab: note: ${note}\n`);
     } catch (error) {
       stderr(`Error: ${(error as Error).message}\n`);
       return { exitCode: 1, isTest };
