@@ -1,6 +1,8 @@
 // Diagnostics shared by all stages. `when` models NASM's timing: preprocessor messages such as
 // %error only surface in the final pass, so a pass-1 error suppresses them (NASM-FACTS 2.9).
 
+import { WarningState, warningClass } from './warnings.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Diagnostic {
@@ -36,6 +38,51 @@ export class Diags {
       .map((d, i) => ({ d, i, k: this.order.get(d) ?? 0 }))
       .sort((a, b) => a.k - b.k || a.i - b.i)
       .map((x) => x.d);
+  }
+
+  /**
+   * Applies the warning switches: the command line's (`initial`) and `[warning ...]` directives at
+   * their place in the line stream, as NASM does in every pass. A disabled class is dropped, a
+   * promoted one becomes an error tagged `[-w+error=class]`. Messages of the directives themselves
+   * (unknown names, empty stack) belong to the final pass.
+   */
+  applyWarnings(initial: WarningState, directives: { seq: number; pos: Pos; col: number; value: string }[]): void {
+    const events = [...directives].sort((a, b) => a.seq - b.seq);
+    for (const when of ['early', 'final'] as const) {
+      const state = initial.start();
+      const out: Diagnostic[] = [];
+      let next = 0;
+      const emit = (severity: Severity, pos: Pos, column: number, message: string, seq: number): void => {
+        const kind = severity === 'warning' ? state.severity(warningClass(message)) : severity;
+        if (kind === 'off') return;
+        const d: Diagnostic = { severity: kind, file: pos.file, line: Math.max(1, pos.line | 0), column: Math.max(1, column | 0), message: kind === 'error' && severity === 'warning' ? message.replace(/\[-w\+([a-z0-9-]+)\]$/, '[-w+error=$1]') : message };
+        this.order.set(d, seq);
+        out.push(d);
+      };
+      const applyUpTo = (seq: number): void => {
+        while (next < events.length && events[next].seq <= seq) {
+          const ev = events[next++];
+          const word = ev.value.trim().toLowerCase();
+          let stackEmpty = false;
+          if (word === 'push') state.push();
+          else if (word === 'pop') stackEmpty = !state.pop();
+          const unknown = state.set(ev.value);
+          if (when !== 'final') continue;
+          if (stackEmpty) emit('warning', ev.pos, ev.col, 'warning stack empty [-w+warn-stack-empty]', ev.seq);
+          if (unknown !== undefined) emit('warning', ev.pos, ev.col, `unknown warning name: ${unknown} [-w+unknown-warning]`, ev.seq);
+        }
+      };
+      for (const { d, k } of this.sorted(this[when]).map((d) => ({ d, k: this.order.get(d) ?? 0 }))) {
+        applyUpTo(k);
+        if (d.severity !== 'warning') {
+          out.push(d);
+          continue;
+        }
+        emit('warning', d, d.column, d.message, k);
+      }
+      applyUpTo(Infinity);
+      this[when] = out;
+    }
   }
 
   get hasEarlyErrors(): boolean {

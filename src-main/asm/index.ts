@@ -8,8 +8,10 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
 import { Preprocessor, decodeFile } from './preprocessor.js';
+import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
+export { WarningState } from './warnings.js';
 
 export interface AssembleOptions {
   fileName?: string;
@@ -18,6 +20,8 @@ export interface AssembleOptions {
   defines?: Record<string, string>;
   /** NASM's -Ox (default), -O0, or -O1 (immediates shrunk, jumps never shortened). */
   optimize?: 'x' | '0' | '1';
+  /** NASM warning switches in command-line order, each as `-w`/`-W` takes it: `+x`, `-x`, `no-x`, `error=x`, `all`, ... */
+  warnings?: string[];
   /** Output file name shown in a `[map]` file (default: fileName without its extension, as NASM). */
   outputFile?: string;
 }
@@ -64,7 +68,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     if (!l.text) continue;
     diags.seq = i;
     try {
-      parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, `${msg} [-w+pp-open-string]`));
+      parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, msg));
     } catch (e) {
       // A label before the error stays defined, as in NASM.
       const col = e instanceof ParseError || e instanceof LexError || e instanceof ExprError ? e.col : 1;
@@ -77,6 +81,13 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     diags.seq = w.line;
     diags.add('early', 'warning', l, w.col, 'label alone on a line without a colon might be in error [-w+label-orphan]');
   }
+  const warnings = new WarningState();
+  for (const w of options.warnings ?? []) warnings.set(w);
+  const applyWarnings = (): void =>
+    diags.applyWarnings(
+      warnings,
+      parser.warningDirectives.map((w) => ({ seq: w.line, pos: lines[w.line], col: w.col, value: w.value })),
+    );
   // incbin files are read once, up front.
   const incbins = new Map<string, Uint8Array | undefined>();
   for (const st of stmts) {
@@ -86,8 +97,11 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins, options.optimize === '1');
   // Pass 1 runs even after parse errors: NASM reports every pass-1 error before stopping.
   asm.run();
+  applyWarnings();
   const early = diags.hasEarlyErrors || diags.fatal;
-  const diagnostics = early ? diags.sorted(diags.early) : [...diags.sorted(diags.early), ...diags.sorted(diags.final)];
+  // NASM prints a pass's messages only when that pass has errors, or in the final pass, which repeats
+  // pass 1's warnings: so without pass-1 errors everything comes out in one line order.
+  const diagnostics = early ? diags.sorted(diags.early) : diags.sorted([...diags.early, ...diags.final]);
   const ok = !diagnostics.some((d) => d.severity === 'error');
   const bytes = ok ? asm.output() : new Uint8Array(0);
   // The listing is formatted on first access: most callers never read it.

@@ -25,16 +25,20 @@ const CLASS = new Uint8Array(128);
 const ID_START_BIT = 1;
 const ID_CHAR_BIT = 2;
 const ALNUM_BIT = 4; // [0-9A-Za-z_]: number bodies
+// NASM's identifier characters (nctype.c): letters, digits, `_ $ # @ ~ . ?`, starting with a
+// letter or `_ . @ ?`. Bytes above 0x7F (here: any non-ASCII character) count as letters.
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  if (/[A-Za-z_.?]/.test(ch)) CLASS[c] |= ID_START_BIT;
+  if (/[A-Za-z_.?@]/.test(ch)) CLASS[c] |= ID_START_BIT;
   if (/[A-Za-z0-9_$#@~.?]/.test(ch)) CLASS[c] |= ID_CHAR_BIT;
   if (/[0-9A-Za-z_]/.test(ch)) CLASS[c] |= ALNUM_BIT;
 }
 const cls = (s: string, i: number): number => {
   const c = s.charCodeAt(i);
-  return c < 128 ? CLASS[c] : 0;
+  // (NaN past the end of the string fails `c === c`.)
+  return c < 128 ? CLASS[c] : c === c ? ID_START_BIT | ID_CHAR_BIT : 0;
 };
+
 
 export function isIdStart(c: string): boolean {
   return (cls(c, 0) & ID_START_BIT) !== 0;
@@ -60,53 +64,91 @@ function encodeCodePoint(cp: number): string {
   return String.fromCharCode(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
 }
 
-/** Parses a numeric literal following NASM's suffix/prefix rules. Returns undefined if malformed. */
+const RADIX_LETTERS: Record<string, number> = { b: 2, y: 2, o: 8, q: 8, h: 16, x: 16, d: 10, t: 10 };
+const radixLetter = (c: string | undefined): number => (c === undefined ? 0 : (RADIX_LETTERS[c.toLowerCase()] ?? 0));
+
+/** A number's value (wrapped to 64 bits) and whether it did not fit (NASM warns). */
+export interface NumberValue {
+  value: bigint;
+  overflow: boolean;
+}
+
+/**
+ * Reads a numeric literal as NASM's readnum() does: a `0<radix letter>` or `$` prefix and a radix
+ * letter suffix may both be present, and the higher radix wins (so `0Bh` is hex B, `0b1` binary);
+ * equal radixes mean decimal. `_` is ignored. Returns undefined when malformed.
+ */
+export function readNumber(text: string): NumberValue | undefined {
+  let r = 0;
+  let q = text.length;
+  if (q === 0) return undefined;
+  let pradix = 0;
+  let sradix = 0;
+  if (q > 2 && text[0] === '0') pradix = radixLetter(text[1]);
+  else if (q > 1 && text[0] === '$') pradix = 16;
+  const plen = pradix === 0 ? 0 : text[0] === '$' ? 1 : 2;
+  if (q > 1) sradix = radixLetter(text[q - 1]);
+  let radix = 10;
+  if (pradix > sradix) {
+    radix = pradix;
+    r += plen;
+  } else if (sradix > pradix) {
+    radix = sradix;
+    q -= 1;
+  }
+  const big = BigInt(radix);
+  let v = 0n;
+  for (; r < q; r++) {
+    const c = text.charCodeAt(r);
+    if (c === 95) continue; // _
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 122) d = c - 87;
+    else if (c >= 65 && c <= 90) d = c - 55;
+    else return undefined;
+    if (d >= radix) return undefined;
+    v = v * big + BigInt(d);
+  }
+  return { value: BigInt.asUintN(64, v), overflow: v >= 1n << 64n };
+}
+
+/** Parses a numeric literal following NASM's rules (value wrapped to 64 bits). Undefined if malformed. */
 export function parseNumber(text: string): bigint | undefined {
   if (text.length < 16 && /^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(text)) return BigInt(text);
-  let s = text.replace(/_/g, '').toLowerCase();
-  if (s.length === 0) return undefined;
-  let radix = 10;
-  if (s.startsWith('$')) {
-    radix = 16;
-    s = s.slice(1);
-  } else if (/^0[xh]/.test(s)) {
-    radix = 16;
-    s = s.slice(2);
-  } else if (/^0[dt]/.test(s)) {
-    radix = 10;
-    s = s.slice(2);
-  } else if (/^0[oq]/.test(s)) {
-    radix = 8;
-    s = s.slice(2);
-  } else if (/^0[by]/.test(s)) {
-    radix = 2;
-    s = s.slice(2);
-  } else {
-    const last = s[s.length - 1];
-    if (last === 'h') {
-      radix = 16;
-      s = s.slice(0, -1);
-    } else if (last === 'q' || last === 'o') {
-      radix = 8;
-      s = s.slice(0, -1);
-    } else if (last === 'b' || last === 'y') {
-      radix = 2;
-      s = s.slice(0, -1);
-    } else if (last === 'd' || last === 't') {
-      radix = 10;
-      s = s.slice(0, -1);
-    }
+  return readNumber(text)?.value;
+}
+
+/**
+ * End of a number token starting at s[i] (a digit, or `$` before a number character), scanned as
+ * NASM's stdscan does: `e+`/`e-`, `p`, `.` or an `e` in a non-hex number make it a float.
+ */
+export function scanNumber(s: string, i: number): { end: number; isFloat: boolean } {
+  let j = i;
+  let isHex = false;
+  let isFloat = false;
+  let hasE = false;
+  if (s[j] === '$') {
+    j++;
+    isHex = true;
   }
-  if (s.length === 0) return radix === 10 ? undefined : 0n; // NASM reads a bare `0x` as 0
-  const digits = '0123456789abcdef'.slice(0, radix);
-  let v = 0n;
-  const r = BigInt(radix);
-  for (const c of s) {
-    const d = digits.indexOf(c);
-    if (d < 0) return undefined;
-    v = v * r + BigInt(d);
+  for (;;) {
+    const c = s[j++];
+    if (!isHex && (c === 'e' || c === 'E')) {
+      hasE = true;
+      if (s[j] === '+' || s[j] === '-') {
+        isFloat = true;
+        j++;
+      }
+    } else if (c === 'h' || c === 'H' || c === 'x' || c === 'X') isHex = true;
+    else if (c === 'p' || c === 'P') {
+      isFloat = true;
+      if (s[j] === '+' || s[j] === '-') j++;
+    } else if (c !== undefined && cls(s, j - 1) & ALNUM_BIT) {
+      /* a digit, letter or `_` */
+    } else if (c === '.') isFloat = true;
+    else break;
   }
-  return BigInt.asUintN(64, v);
+  return { end: j - 1, isFloat: isFloat || (hasE && !isHex) };
 }
 
 const OPS3 = ['<<<', '>>>', '<=>'];
@@ -182,37 +224,23 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
     const col = i + 1;
     if (c === '"' || c === "'" || c === '`') {
       const [v, j, ok] = readString(line, i);
-      if (!ok && onWarn) onWarn(`unterminated string (missing \`${c}')`, col);
+      if (!ok && onWarn) onWarn(`unterminated string (missing \`${c}') [-w+pp-open-string]`, col);
       toks.push({ t: 'str', v, col, quote: c, ...(ok ? {} : { unterminated: true }) });
       i = j;
       continue;
     }
-    if (c >= '0' && c <= '9') {
-      let j = i;
-      while (j < n && cls(line, j) & ALNUM_BIT) j++;
-      let isFloat = false;
-      const isHexPrefix = /^0[xXhH]/.test(line.slice(i, j));
-      if (line[j] === '.' && !isHexPrefix) {
-        isFloat = true;
-        j++;
-        while (j < n && cls(line, j) & ALNUM_BIT) j++;
-      }
-      if (!isHexPrefix && /[eE]$/.test(line.slice(i, j)) && (line[j] === '+' || line[j] === '-') && /[0-9]/.test(line[j + 1] ?? '')) {
-        if (isFloat || /^[0-9_]+[eE]$/.test(line.slice(i, j))) {
-          isFloat = true;
-          j++;
-          while (j < n && /[0-9]/.test(line[j])) j++;
-        }
-      }
-      const text = line.slice(i, j);
-      if (!isFloat && !isHexPrefix && /^[0-9_]+[eE][0-9]+$/.test(text)) isFloat = true;
+    // `$` then a digit is a number (`$1f`); `$` then an identifier start is a forced identifier.
+    if ((c >= '0' && c <= '9') || (c === '$' && line[i + 1] >= '0' && line[i + 1] <= '9')) {
+      const { end, isFloat } = scanNumber(line, i);
+      const text = line.slice(i, end);
       if (isFloat) toks.push({ t: 'float', v: text, col });
       else {
-        const v = parseNumber(text);
+        const v = readNumber(text);
         if (v === undefined) throw new LexError('expression syntax error', col);
-        toks.push({ t: 'num', v: text, n: v, col });
+        if (v.overflow) onWarn?.(`numeric constant ${text} does not fit in 64 bits [-w+number-overflow]`, col);
+        toks.push({ t: 'num', v: text, n: v.value, col });
       }
-      i = j;
+      i = end;
       continue;
     }
     if (c === '$') {
@@ -222,15 +250,6 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
         continue;
       }
       const d = line[i + 1] ?? '';
-      if (/[0-9]/.test(d)) {
-        let j = i + 1;
-        while (j < n && /[0-9A-Za-z_]/.test(line[j])) j++;
-        const v = parseNumber(line.slice(i, j));
-        if (v === undefined) throw new LexError('expression syntax error', col);
-        toks.push({ t: 'num', v: line.slice(i, j), n: v, col });
-        i = j;
-        continue;
-      }
       if (isIdStart(d)) {
         let j = i + 1;
         while (j < n && isIdChar(line[j])) j++;

@@ -9,18 +9,18 @@ import { hex, runNasm } from './oracle.test-helper.js';
 type Level = '0' | '1' | 'x';
 const LEVELS: Level[] = ['0', '1', 'x'];
 
-function ourRun(src: string, level: Level, files: Record<string, string | Uint8Array> = {}) {
-  return assemble(src, { fileName: 'in.asm', optimize: level, readFile: (p) => files[p.replace(/^\.\//, '')] });
+function ourRun(src: string, level: Level, warnings: string[] = []) {
+  return assemble(src, { fileName: 'in.asm', optimize: level, warnings, readFile: () => undefined });
 }
 
 const warningsOf = (stderr: string): string[] => [...stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
 
 /** Compares one source with NASM at every optimization level. */
-export function checkLevels(src: string, expectOk?: boolean): void {
+export function checkLevels(src: string, expectOk?: boolean, warnings: string[] = []): void {
   for (const level of LEVELS) {
-    const n = runNasm(src, { args: [`-O${level}`] });
+    const n = runNasm(src, { args: [`-O${level}`, ...warnings.map((w) => `-w${w}`)] });
     if (expectOk !== undefined) expect(n.ok, `nasm -O${level} acceptance for:\n${src}\n${n.stderr}`).toBe(expectOk);
-    const r = ourRun(src, level);
+    const r = ourRun(src, level, warnings);
     const oe = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     if (n.ok) {
       expect(oe, `-O${level}: ours rejects what NASM accepts:\n${src}`).toEqual([]);
@@ -45,4 +45,70 @@ describe('empty strings in data emit nothing (item 8)', () => {
     "dw __utf16__(''), 5|dd __utf32__(''), 6",
     "x: db ''|y: db 1|dw y - x",
   ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe("NASM's number syntax (item 2)", () => {
+  it.each([
+    'int 0B3h|db 0Bh, 0DFh|X equ 0Bh|dw X',
+    'db 0b1h, 0d1h, 0b101, 0d99, 0y11, 0t9, 0bh, 0dh',
+    'dw 0x_1f, 0h1f, $1f, $1_f, 1f_h, 0_ffh, 1eh, 0eh, 10q, 10o, 0o10, 0q10, 10t, 0t10, 1010y',
+    'db 0b, 0x, 0h, 0y, 0q',
+    'dq 123456789012345678901234|dq 0x1_0000_0000_0000_0000',
+    'mov ax, 0ABCDh|mov al, 0Dh|add al, 0Bh',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['db 0x10h', 'db 12a', 'db 0o7h', 'db 0q7h', 'db 0y1h', 'db 0t9h', 'db 0h1_0h', 'db 0xq', 'mov ax, 1|db 9fz|nop'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("NASM's identifier characters (item 5)", () => {
+  it.each([
+    '%define @def0 0|@EXECUTE: dw @def0, $ + 2|@@x: jmp @@x|a@b~c#d: dw a@b~c#d',
+    '%define @m(x) x+1|db @m(2)|@l equ 3|db @l',
+    'caf\u00e9: db 1|dw caf\u00e9|\u00fc equ 9|db \u00fc',
+    '?x: db 1|dw ?x|$mov: dw $mov',
+  ])('%s', (s) => checkLevels(lines(s).replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), true));
+});
+
+describe('line ends (item 11)', () => {
+  it.each([
+    ['CR only', 'db 1\rdb 2\rlbl\rdb 3\r'],
+    ['mixed', 'db 1\r\ndb 2\rdb 3\nmov al, bx\r'],
+    ['backslash before CR', 'db 1, \\\r2\rdb 3'],
+    ['^Z and NUL end a line', 'db 1\x1adb 2\x00db 3\nmov al, bx\n'],
+    ['no final line end', 'db 1\rdb 2'],
+  ])('%s', (_name, src) => checkLevels(src));
+});
+
+describe('warning switches (item 1)', () => {
+  const src = lines('db 300|lbl|mov ax, 0x12345|dq 123456789012345678901234');
+  it.each([
+    [[]],
+    [['+all']],
+    [['-all']],
+    [['none']],
+    [['all']],
+    [['-number-overflow']],
+    [['no-number-overflow']],
+    [['no-label']],
+    [['-orphan-labels']],
+    [['error']],
+    [['+error']],
+    [['error=number-overflow']],
+    [['+error=label-orphan']],
+    [['error', 'no-error=label-orphan']],
+    [['error', '-error']],
+    [['error=all', '-label-orphan']],
+    [['-w+number']],
+    [['-reloc', '+unknown-warning']],
+    [['-macro-defaults', '+macro-defaults', '-pp', '+pp-open']],
+  ])('%j', (ws) => checkLevels(src, undefined, ws));
+  it.each([
+    '[warning -number-overflow]|db 300|[warning +number-overflow]|db 300',
+    '[warning -number-overflow]|db 300|[warning *number-overflow]|db 300|[warning none]|db 300|[warning +all]|lbl|[warning -label]|lbl2',
+    '[warning push]|[warning -all]|db 300|[warning pop]|db 300|[warning pop]|[warning +unknown-warning]|[warning +foo]|db 300',
+    '[warning error=number-overflow]|db 300',
+    '[warning -orphan-labels]|lbl|[warning +orphan-labels]|lbl2',
+    '[warning +error=label-orphan]|db 300|lbl',
+    'warning -number-overflow|db 300',
+    'map all|nop',
+  ])('directive: %s', (s) => checkLevels(lines(s)));
 });

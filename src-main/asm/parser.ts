@@ -72,9 +72,12 @@ const DIRECTIVES = new Set([
   'at', 'iend', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
 ]);
 
+/** Directives NASM knows only in brackets (the others also have a standard macro without them). */
+const BRACKET_ONLY = new Set(['warning', 'map']);
+
 export function isReservedWord(w: string): boolean {
   const l = w.toLowerCase();
-  return MNEMONICS.has(l) || l in DATA_UNITS || l in RES_UNITS || PREFIXES.has(l) || DIRECTIVES.has(l);
+  return MNEMONICS.has(l) || l in DATA_UNITS || l in RES_UNITS || PREFIXES.has(l) || (DIRECTIVES.has(l) && !BRACKET_ONLY.has(l));
 }
 
 /**
@@ -89,6 +92,8 @@ export class LineParser {
   /** The last non-local label: `.x` becomes `<base>.x`. */
   localBase = '';
   orphanWarnings: { line: number; col: number }[] = [];
+  /** `[warning ...]` directives in line order: their switches apply from that line on. */
+  warningDirectives: { line: number; col: number; value: string }[] = [];
 
   qualify = (name: string): string => {
     if (name.startsWith('.') && !name.startsWith('..')) return this.localBase + name;
@@ -104,14 +109,19 @@ export class LineParser {
       out.push({ ...hit, line } as Stmt);
       return;
     }
-    const toks = tokenize(text, onWarn);
+    let warned = false;
+    const toks = tokenize(text, (msg, col) => {
+      warned = true;
+      onWarn(msg, col);
+    });
     if (toks.length === 0) return;
     const before = out.length;
+    const directivesBefore = this.warningDirectives.length;
     this.parseToks(toks, line, out, text.length + 1);
     // Single statements are cached, except those that change parser state (labels, struc) or may warn (strings).
     const st = out[before];
     // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
-    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text)) {
+    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !warned) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       if (st.k === 'insn') st.insn.shared = true;
       PARSE_CACHE.set(key, st);
@@ -195,7 +205,7 @@ export class LineParser {
     }
     if (w in DATA_UNITS) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol), line };
     if (w in RES_UNITS) return { k: 'res', unit: RES_UNITS[w], count: this.expr(toks, i + 1, endCol), line };
-    if (DIRECTIVES.has(w)) {
+    if (DIRECTIVES.has(w) && !BRACKET_ONLY.has(w)) {
       const out: Stmt[] = [];
       this.directive(w, toks.slice(i), 0, line, out, endCol);
       return out[0] ?? null;
@@ -343,6 +353,10 @@ export class LineParser {
         return;
       case 'equ':
         throw new ParseError('EQU not preceded by label', toks[0].col);
+      case 'warning':
+        this.warningDirectives.push({ line, col: toks[0].col, value: argText() });
+        out.push({ k: 'nop', line });
+        return;
       case 'times':
         out.push(this.statement(toks, 0, line, endCol)!);
         return;

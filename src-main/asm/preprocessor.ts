@@ -71,24 +71,32 @@ interface Cond {
 const MAX_INCLUDE_DEPTH = 50;
 const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'ne'], ['z', 'nz'], ['be', 'nbe'], ['a', 'na'], ['s', 'ns'], ['p', 'np'], ['pe', 'po'], ['l', 'nl'], ['ge', 'nge'], ['le', 'nle'], ['g', 'ng']];
 const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
-const FIRST_WORDS = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(?:\s*:?\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*))?/y;
+const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(?:\s*:?\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*))?/y;
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
-const ID_RE = /[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*/g;
+const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
 
+/**
+ * Source lines as NASM's line reader sees them: a line ends at LF, CR, CR LF, ^Z or NUL; a
+ * backslash right before a CR or LF joins the next line (reported at the first line's number).
+ */
 export function splitLines(src: string): { text: string; line: number }[] {
-  const raw = src.split(/\r?\n/);
+  // Pieces alternate with their terminators: [text, end, text, end, ..., text].
+  const parts = src.split(/(\r\n?|[\n\x1a\0])/);
   const out: { text: string; line: number }[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    let text = raw[i];
-    const line = i + 1;
-    // A trailing backslash joins the next physical line.
-    while (text.endsWith('\\') && i + 1 < raw.length) {
-      text = text.slice(0, -1) + raw[++i];
+  let line = 1;
+  for (let i = 0; i < parts.length; i += 2) {
+    let text = parts[i];
+    const first = line;
+    line++;
+    while (text.endsWith('\\') && (parts[i + 1] === '\n' || parts[i + 1]?.[0] === '\r') && i + 2 < parts.length) {
+      text = text.slice(0, -1) + parts[(i += 2)];
+      line++;
     }
-    out.push({ text, line });
+    out.push({ text, line: first });
   }
-  if (out.length && out[out.length - 1].text === '' && src.endsWith('\n')) out.pop();
+  // The file's last terminator ends the last line; nothing follows it.
+  if (out.length && out[out.length - 1].text === '' && parts.length > 1 && parts[parts.length - 1] === '') out.pop();
   return out;
 }
 
@@ -367,7 +375,7 @@ export class Preprocessor {
     if (expanded.includes('%+')) expanded = expanded.replace(/\s*%\+\s*/g, '');
 
     // Multi-line macro invocation, possibly after a label.
-    const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\s*:)?(\s*)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)?/.exec(expanded);
+    const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
       const cands = this.findMacro(first);
@@ -496,7 +504,7 @@ export class Preprocessor {
       } else if (rest.startsWith('?')) {
         out += mac.name;
         i += 1;
-      } else if ((m = /^%([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(rest))) {
+      } else if ((m = /^%([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/.exec(rest))) {
         out += `..@${mac.id}.${m[1]}`;
         i += m[0].length;
       } else if ((m = /^\{(-?\d+)(?::(-?\d+))?\}/.exec(rest))) {
@@ -517,7 +525,7 @@ export class Preprocessor {
 
   /** `%$name` is local to the innermost %push context, `%$$name` to the one below it, and so on. */
   private substContext(text: string, pos: Pos): string {
-    return text.replace(/%(\$+)([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/g, (all, dollars: string, name: string) => {
+    return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string) => {
       const ctx = this.contexts[this.contexts.length - dollars.length];
       if (!ctx) {
         this.error(pos, `\`${all}': context stack is only ${this.contexts.length} level${this.contexts.length === 1 ? '' : 's'} deep`, 'early');
@@ -542,7 +550,7 @@ export class Preprocessor {
       if (c === '"' || c === "'" || c === '`') q = c;
       if (c === ';') return out + text.slice(i);
       if (c === '%') {
-        const m = /^%(?:\d+|[-+]\d+|\{-?\d+\}|%[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)/.exec(text.slice(i));
+        const m = /^%(?:\d+|[-+]\d+|\{-?\d+\}|%[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/.exec(text.slice(i));
         if (m) {
           this.error(pos, `\`${m[0]}': not in a macro call`, 'early');
           i += m[0].length - 1;
@@ -748,7 +756,7 @@ export class Preprocessor {
       }
       case 'ifdef': {
         const names = rest.trim().split(/\s+/);
-        if (!names.every((n) => /^[A-Za-z_.?$][A-Za-z0-9_$#@~.?]*$/.test(n))) {
+        if (!names.every((n) => /^[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*$/.test(n))) {
           this.error(pos, "`%ifdef' expects macro identifiers", 'early');
           r = false;
           break;
@@ -824,7 +832,7 @@ export class Preprocessor {
       case 'idefine':
       case 'xdefine':
       case 'ixdefine': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)(\(([^)]*)\))?\s?(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\(([^)]*)\))?\s?(.*)$/.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
@@ -844,7 +852,7 @@ export class Preprocessor {
       }
       case 'assign':
       case 'iassign': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
@@ -855,7 +863,7 @@ export class Preprocessor {
       }
       case 'deftok':
       case 'ideftok': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (m) {
           const x = this.expandSmacros(m[2].trim(), new Set(), 0);
           const t = tokenize(x);
@@ -866,7 +874,7 @@ export class Preprocessor {
       }
       case 'defstr':
       case 'idefstr': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (m) {
           const v = this.expandSmacros(m[2].trim(), new Set(), 0);
           this.defineSmacro(m[1], { params: null, body: quoteStr(v), ci: d === 'idefstr' });
@@ -876,7 +884,7 @@ export class Preprocessor {
       case 'strlen':
       case 'strcat':
       case 'substr': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s*(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro identifier as first parameter`, 'early');
           break;
@@ -926,9 +934,9 @@ export class Preprocessor {
       }
       case 'macro':
       case 'imacro': {
-        const m = /^\s*([A-Za-z_.?$][A-Za-z0-9_$#@~.?]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?(\.nolist)?\s*(.*)$/.exec(body);
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?(\.nolist)?\s*(.*)$/.exec(body);
         if (!m) {
-          const named = /^\s*[A-Za-z_.?$]/.test(body);
+          const named = /^\s*[A-Za-z_.?@$\u0080-\uffff]/.test(body);
           this.error(pos, named ? `\`%${d}' expects a parameter count` : `\`%${d}' expects a macro name`, 'early');
           if (!named) break;
           this.recording = { kind: 'macro', nest: 0, lines: [], mac: { name: '', ci: false, min: 0, max: 0, greedy: false, defaults: [], body: [], file: f.file, nolist: false }, startFrame: f };

@@ -1,9 +1,9 @@
 // `bootlab asm`: NASM-compatible command line around the assembler library (src-main/asm).
 import fs from 'node:fs';
 import path from 'node:path';
-import { assemble } from '../../asm/index.js';
+import { assemble, WarningState } from '../../asm/index.js';
 
-const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... INPUT
+const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
 
 Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -f bin        output format (only bin)
@@ -12,6 +12,9 @@ Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -l LISTING    write a NASM-style listing
   -i DIR        add an include directory (also -I, -iDIR)
   -D NAME[=V]   predefine a macro (also -d)
+  -w+x, -Wx     enable warning class x (NASM 2.16.01's names; also all, or a prefix such as pp)
+  -w-x, -Wno-x  disable warning class x (-w-all, or -w none, disables every warning)
+  -w+error[=x]  make warnings (or class x) errors; also -Werror[=x], -Wno-error[=x]
 
 example:
   bootlab asm -i resources/bootloader/ -o boot.bin -l boot.lst resources/bootloader/bootloader.asm`;
@@ -33,6 +36,9 @@ export const asmCommand = {
     let optimize: 'x' | '0' | '1' = 'x';
     const includePaths: string[] = [];
     const defines: Record<string, string> = {};
+    const warnings: string[] = [];
+    // Checked as NASM does while reading the command line: an unknown name only warns under -w+unknown-warning.
+    const warningCheck = new WarningState();
     const takeValue = (i: number, flag: string): string | undefined => {
       const a = argv[i];
       if (a.length > flag.length) return a.slice(flag.length);
@@ -73,6 +79,16 @@ export const asmCommand = {
           if (eq < 0) defines[v] = '';
           else defines[v.slice(0, eq)] = v.slice(eq + 1);
         }
+      } else if (a.startsWith('-w') || a.startsWith('-W')) {
+        const v = takeValue(i, a.slice(0, 2));
+        if (a.length === 2) i++;
+        if (v === undefined) {
+          io.stderr(`bootlab asm: option \`${a}' requires an argument\n`);
+          return 1;
+        }
+        warnings.push(v);
+        const unknown = warningCheck.set(v);
+        if (unknown !== undefined && warningCheck.severity('unknown-warning') !== 'off') io.stderr(`bootlab asm: warning: unknown warning name: ${unknown} [-w+unknown-warning]\n`);
       } else if (a.startsWith('-') && a !== '-') {
         io.stderr(`bootlab asm: unknown option \`${a}'\n${USAGE}\n`);
         return 1;
@@ -101,6 +117,7 @@ export const asmCommand = {
       includePaths,
       defines,
       optimize,
+      warnings,
       // NASM resolves include names against the current directory, not the including file's.
       readFile: (p) => {
         try {

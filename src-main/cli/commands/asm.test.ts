@@ -1,0 +1,61 @@
+// `bootlab asm` command line: NASM's warning switches in every form, with NASM 2.16.01 as the oracle.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { asmCommand } from './asm.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-asm-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+fs.writeFileSync(path.join(dir, 'in.asm'), 'db 300\nlbl\nmov ax, 0x12345\n');
+
+async function ours(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const code = await asmCommand.run([...args, '-o', 'ours.bin', 'in.asm'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+  return { code, stderr };
+}
+
+function nasm(args: string[]): { code: number; stderr: string } {
+  const r = spawnSync('nasm', ['-f', 'bin', ...args, '-o', 'nasm.bin', 'in.asm'], { cwd: dir, encoding: 'utf8' });
+  return { code: r.status ?? -1, stderr: r.stderr };
+}
+
+/** `file:line: severity: message`, without our column. */
+const messages = (stderr: string, prefix: string): string[] =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^(in\.asm:\d+):\d+:/, '$1:').replace(`${prefix}:`, 'PROG:'));
+
+describe('bootlab asm warning options', () => {
+  it.each([
+    ['-w+orphan-labels'],
+    ['-Wall'],
+    ['-w-all'],
+    ['-w+all'],
+    ['-w-unknown-warning', '-w-reloc'],
+    ['-w+unknown-warning', '-w-reloc'],
+    ['-Werror'],
+    ['-Werror', '-Wno-error'],
+    ['-Werror=number-overflow'],
+    ['-w+error=label-orphan'],
+    ['-w-macro-defaults', '-w+macro-defaults'],
+    ['-Wno-label-orphan', '-Wno-number-overflow'],
+    ['-w', '-number-overflow'],
+    ['-W', 'no-label'],
+  ])('%s', async (...args) => {
+    const n = nasm(args);
+    const o = await ours(args);
+    expect(o.code, o.stderr).toBe(n.code);
+    expect(messages(o.stderr, 'bootlab asm')).toEqual(messages(n.stderr, 'nasm'));
+  });
+
+  it('options may follow the input file', async () => {
+    let stderr = '';
+    const code = await asmCommand.run(['in.asm', '-o', 'after.bin', '-w-all'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect([...fs.readFileSync(path.join(dir, 'after.bin'))]).toEqual([0x2c, 0xb8, 0x45, 0x23]);
+  });
+});
