@@ -55,8 +55,9 @@ export function featuresOf(args: ParsedArgs): string[] | undefined {
 
 /** The Rust toolchain, or the doctor's report on stderr and undefined. */
 export async function rustOrDoctor(io: CliIo, command: string): Promise<RustToolchain | undefined> {
-  const settings = loadSettings(defaultSettingsPath(io.env)).settings;
-  const check = await checkToolchain({ env: io.env, settings });
+  const loaded = loadSettings(defaultSettingsPath(io.env));
+  if (loaded.problem) io.stderr(`bootlab: ${loaded.problem}\n`);
+  const check = await checkToolchain({ env: io.env, settings: loaded.settings });
   if (check.rust) return check.rust;
   io.stderr(`bootlab ${command}: no Rust toolchain that can build kernels was found.\n\n${formatReport(check.report)}`);
   return undefined;
