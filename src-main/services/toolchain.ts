@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { Settings, ToolchainReport, ToolStatus } from '../shared/api.js';
+import { findOvmf, ovmfInstallCommand, type OvmfFirmware } from './ovmf.js';
 import { capture, type CaptureFn } from './proc.js';
 
 export const KERNEL_TARGET = 'x86_64-unknown-none';
@@ -46,6 +47,8 @@ export interface ToolchainCheck {
   report: ToolchainReport;
   rust?: RustToolchain;
   qemu?: QemuInstall;
+  /** OVMF for UEFI runs (optional: BIOS runs do not need it). */
+  ovmf?: OvmfFirmware;
 }
 
 export interface ToolchainOptions {
@@ -57,6 +60,8 @@ export interface ToolchainOptions {
   exists?: (path: string) => boolean;
   /** Contents of /etc/os-release, for the Linux install commands (read from disk by default). */
   osRelease?: string;
+  /** The OVMF code image the user chose (BOOTLAB_OVMF works too). */
+  ovmfPath?: string;
 }
 
 interface Context {
@@ -394,11 +399,20 @@ export async function checkToolchain(options: ToolchainOptions = {}): Promise<To
   } else {
     tools.push({ name: 'qemu', found: true, path: qemu.path, version: qemu.version });
   }
+  // OVMF only matters for UEFI runs: when it is missing the report says how to get it, but
+  // Bootlab is still ready for BIOS runs.
+  const ovmf = findOvmf({ ovmfPath: options.ovmfPath, qemuPath: typeof qemu === 'string' ? undefined : qemu.path, env: ctx.env, platform: ctx.platform, exists: ctx.exists });
+  if (typeof ovmf === 'string') {
+    tools.push({ name: 'ovmf', found: false, optional: true, detail: `UEFI firmware ${ovmf}; needed for UEFI runs only`, install: ovmfInstallCommand(ctx.platform, ctx.osRelease) });
+  } else {
+    tools.push({ name: 'ovmf', found: true, path: ovmf.code, detail: `UEFI firmware (${ovmf.origin})${ovmf.vars ? `, variables template ${ovmf.vars}` : ', no variables template beside it'}` });
+  }
   const ok = rustResult.rust !== undefined && typeof qemu !== 'string';
   return {
     report: { ok, platform: ctx.platform, tools, buildMode: rustResult.rust?.buildMode },
     rust: rustResult.rust,
     qemu: typeof qemu === 'string' ? undefined : qemu,
+    ovmf: typeof ovmf === 'string' ? undefined : ovmf,
   };
 }
 

@@ -82,7 +82,7 @@ export interface RunOutcome {
 }
 
 export interface ToolStatus {
-  name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target' | 'linker';
+  name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target' | 'linker' | 'ovmf';
   found: boolean;
   /** Missing but not needed for the way kernels are built here (shown, not counted as a problem). */
   optional?: boolean;
