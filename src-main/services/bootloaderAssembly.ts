@@ -7,11 +7,13 @@
 // - a cache file carries its key and a digest of its bytes, checked before use.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../shared/version.js';
 import { writeFileAtomic } from './atomicWrite.js';
+import { defaultCacheDir } from './cacheDir.js';
+
+export { defaultCacheDir };
 
 export class BootloaderAssemblyError extends Error {
   constructor(message: string) {
@@ -26,13 +28,6 @@ export interface AssembledLoader {
   hash: string;
   cached: 'memory' | 'disk' | false;
   ms: number;
-}
-
-export function defaultCacheDir(): string {
-  const env = process.env;
-  if (process.platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Bootlab', 'cache');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Bootlab');
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bootlab');
 }
 
 const memoryCache = new Map<string, Uint8Array>();
@@ -149,10 +144,15 @@ export async function assembleBootloader(resourcesDir: string, cacheDir: string 
     }
   }
   const { assemble } = await import('../asm/index.js');
+  const read = new Map<string, Uint8Array | undefined>();
   const result = assemble(readFileSync(main, 'utf8'), {
     fileName: main,
     includePaths: [loaderDir],
-    readFile: (requested) => readInsideFolder(loaderDir, requested),
+    // The preprocessor asks for each include on every pass: read each file once.
+    readFile: (requested) => {
+      if (!read.has(requested)) read.set(requested, readInsideFolder(loaderDir, requested));
+      return read.get(requested);
+    },
   });
   if (!result.ok) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').slice(0, 10);

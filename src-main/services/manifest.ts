@@ -7,7 +7,8 @@
 // a `bootloader` path dependency is read from that dependency's own manifest.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { capture, type CaptureFn } from './proc.js';
+import { defaultProbeCache, fileStamp } from './probeCache.js';
+import type { CaptureFn } from './proc.js';
 import type { RustToolchain } from './toolchain.js';
 import { getPath, parseToml, type TomlTable, type TomlValue } from './toml.js';
 
@@ -156,7 +157,9 @@ async function readUncached(manifestPath: string, options: ReadManifestOptions):
     if (!toolchain) notes.push('no cargo was found to resolve the bootloader dependency; read Cargo.toml directly');
   }
   if (!options.noCargo && toolchain) {
-    const exec = options.exec ?? capture;
+    // cargo metadata's answer depends on the manifest and the lock file (and cargo itself).
+    const stamps = [fileStamp(manifestPath), fileStamp(join(dirname(manifestPath), 'Cargo.lock'))];
+    const exec: CaptureFn = options.exec ?? ((command, args, o) => defaultProbeCache().capture(command, args, { ...o, stamps }));
     const dir = dirname(manifestPath);
     const args = ['metadata', '--format-version', '1', '--offline', '--manifest-path', manifestPath];
     const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), RUSTC: toolchain.rustc };

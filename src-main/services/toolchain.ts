@@ -11,7 +11,8 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { Settings, ToolchainReport, ToolStatus } from '../shared/api.js';
 import { findOvmf, ovmfInstallCommand, type OvmfFirmware } from './ovmf.js';
-import { capture, type CaptureFn } from './proc.js';
+import type { CaptureFn } from './proc.js';
+import { defaultProbeCache } from './probeCache.js';
 
 export const KERNEL_TARGET = 'x86_64-unknown-none';
 
@@ -87,7 +88,8 @@ function context(options: ToolchainOptions): Context {
     env: options.env ?? process.env,
     platform,
     home: options.homeDir ?? homedir(),
-    exec: options.exec ?? capture,
+    // Probe answers are cached by program file and rustup state (probeCache.ts); injected ones are not.
+    exec: options.exec ?? ((command, args, o) => defaultProbeCache().capture(command, args, o)),
     exists: options.exists ?? existsSync,
     osRelease: osRelease ?? '',
   };
