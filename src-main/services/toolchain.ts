@@ -323,8 +323,11 @@ export async function findRust(
   const ctx = context(options);
   const rejected: string[] = [];
   let fallback: RustToolchain | undefined;
-  for (const candidate of rustCandidates(ctx, options.settings)) {
-    const probed = await probeRust(candidate, ctx);
+  const candidates = rustCandidates(ctx, options.settings);
+  // Probed side by side (each answer is cached, probeCache.ts), taken in order of preference.
+  const probes = candidates.map((candidate) => probeRust(candidate, ctx));
+  for (const [i, candidate] of candidates.entries()) {
+    const probed = await probes[i]!;
     if (typeof probed === 'string') {
       if (candidate.origin !== 'PATH' && !probed.endsWith('does not exist')) rejected.push(probed);
       else if (candidate.origin === 'CARGO/RUSTC environment' || candidate.origin === 'settings') rejected.push(probed);
