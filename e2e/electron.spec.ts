@@ -18,6 +18,8 @@ test.skip(
 test('the Electron window opens sandboxed with the accessible UI', async () => {
   const app = await electron.launch({ executablePath: binary!, args: [join(ROOT, 'out', 'electron', 'main.js')], cwd: ROOT });
   const page = await app.firstWindow();
+  // Served by the app's own scheme, never file:// (src-main/electron/scheme.ts).
+  expect(page.url()).toBe('bootlab://app/index.html');
   await expect(page.getByRole('button', { name: 'Build and Boot', exact: true })).toBeVisible();
   await expect(page.getByRole('tab', { name: 'Memory map' })).toBeVisible();
   const isolated = await page.evaluate(() => typeof (globalThis as { require?: unknown }).require === 'undefined' && typeof (globalThis as { process?: unknown }).process === 'undefined');
