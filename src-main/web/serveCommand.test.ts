@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { browserCommand, packageRoot, parseServeArgs, runServe } from '../cli/commands/serve.js';
+import { EventEmitter } from 'node:events';
+import { browserCommand, packageRoot, parseServeArgs, runServe, untilSignal } from '../cli/commands/serve.js';
 import { createFakeService } from './fakeService.js';
 
 describe('parseServeArgs', () => {
@@ -68,5 +69,20 @@ describe('runServe', () => {
     });
     expect(code).toBe(2);
     expect(err.join('')).toContain('Usage: bootlab serve');
+  });
+
+  it('ends on Ctrl-C, a kill, or the terminal closing (SIGHUP), and then stops listening', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      const proc = new EventEmitter();
+      let ended = false;
+      const waiting = untilSignal(proc as unknown as NodeJS.Process).then(() => (ended = true));
+      expect(proc.listenerCount(signal)).toBe(1);
+      proc.emit('SIGUSR2');
+      await Promise.resolve();
+      expect(ended).toBe(false);
+      proc.emit(signal);
+      await waiting;
+      expect(['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => proc.listenerCount(s))).toEqual([0, 0, 0]);
+    }
   });
 });

@@ -105,15 +105,20 @@ export interface ServeDeps {
   onListening?: (url: string) => void;
 }
 
-function untilSignal(): Promise<void> {
+/**
+ * The signals that end the server: Ctrl-C, a kill, and the terminal closing (SIGHUP would end
+ * Node at once, skipping the cleanup, and QEMU runs in a process group of its own, so it would
+ * be left running with no window able to reach it).
+ */
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export function untilSignal(target: Pick<NodeJS.Process, 'on' | 'off'> = process): Promise<void> {
   return new Promise((done) => {
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) target.off(signal, stop);
       done();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) target.on(signal, stop);
   });
 }
 
@@ -167,7 +172,7 @@ export const serveCommand: CliCommand = {
       createService: (options) => createBootlabService(options),
       root: packageRoot(),
       open: openBrowser,
-      untilStopped: untilSignal,
+      untilStopped: () => untilSignal(),
     });
   },
 };
