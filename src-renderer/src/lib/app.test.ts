@@ -2,7 +2,7 @@
 // arrow keys, keyboard shortcuts, service errors shown as messages.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import type { AppState } from '../../../src-main/shared/api.js';
+import { emptySession, type AppState } from '../../../src-main/shared/api.js';
 import type { ClientApi } from './api.js';
 import App from '../App.svelte';
 
@@ -12,6 +12,7 @@ const STATE: AppState = {
   toolchain: { ok: false, platform: 'linux', tools: [{ name: 'qemu', found: false, install: 'sudo apt-get install qemu-system-x86' }] },
   running: false,
   version: '9.9.9',
+  session: emptySession(),
 };
 
 function installApi(overrides: Partial<ClientApi> = {}) {

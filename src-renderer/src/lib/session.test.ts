@@ -1,7 +1,7 @@
 // SessionModel against a fake ClientApi: events drive the views, actions reach the API,
 // failures become messages.
 import { describe, expect, it, vi } from 'vitest';
-import type { AppState, BootlabEvent } from '../../../src-main/shared/api.js';
+import { emptySession, type AppState, type BootlabEvent } from '../../../src-main/shared/api.js';
 import type { ClientApi, ConnectionState } from './api.js';
 import { SessionModel } from './session.svelte.js';
 import { immediate } from './schedule.js';
@@ -12,6 +12,7 @@ const STATE: AppState = {
   toolchain: { ok: false, platform: 'linux', tools: [{ name: 'qemu', found: false, install: 'sudo apt-get install qemu-system-x86' }, { name: 'cargo', found: true }] },
   running: false,
   version: '1.2.3',
+  session: emptySession(),
 };
 
 function fakeApi(overrides: Partial<ClientApi> = {}) {
