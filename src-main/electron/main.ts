@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BootlabEvent } from '../shared/api.js';
 import { createBootlabService, type BootlabService } from '../services/app.js';
+import { sweepStaleTempDirs } from '../services/staleTemp.js';
 import { EVENT_CHANNEL } from './channels.js';
 import { forwardEvents, registerIpc } from './ipc.js';
 import { menuTemplate, type MenuActions } from './menu.js';
@@ -152,6 +153,8 @@ async function createWindow(svc: BootlabService): Promise<void> {
 
 async function start(): Promise<void> {
   hardenSession();
+  // Temp folders of Bootlab processes that were killed (their QEMU runs, their images).
+  void sweepStaleTempDirs();
   const svc = createBootlabService({ resourcesDir: resourcesDir() });
   service = svc;
   registerIpc(ipcMain, svc, (event) => isTrustedSender(event.senderFrame, appUrl));
@@ -166,7 +169,7 @@ async function start(): Promise<void> {
   }
   await refreshMenu();
   await createWindow(svc);
-  if (svc.settingsProblem) await showError(svc.settingsProblem);
+  // A settings problem reaches the window as AppState.settingsWarning (one banner, no dialog).
 }
 
 // Before the app is ready: bootlab:// is a standard, secure scheme (a real origin for the page).
