@@ -4,6 +4,13 @@
 import type { Page } from '@playwright/test';
 import { expect, kernelCopy, startBootlab, test } from './bootlab.js';
 
+/** The sample kernel, greeting and then spinning for ever: only Stop ends its run. */
+function spinningKernel(name: string): string {
+  return kernelCopy(name, (source) =>
+    source.replace('    exit_qemu(QemuExitCode::Success);\n', '    #[allow(clippy::empty_loop)]\n    loop {\n        core::hint::spin_loop();\n    }\n'),
+  );
+}
+
 /** Describes the focused element and whether it shows a focus ring (the console's box for xterm). */
 async function focusState(page: Page): Promise<{ what: string; inTerminal: boolean; ring: boolean }> {
   return page.evaluate(() => {
@@ -43,7 +50,7 @@ async function tabUntil(page: Page, matches: (what: string, inTerminal: boolean)
 }
 
 test('keyboard only: build and boot, enter and leave the console, stop, select a memory-map segment', async ({ page }) => {
-  const bootlab = await startBootlab({ projectDir: kernelCopy('sample-kernel') });
+  const bootlab = await startBootlab({ projectDir: spinningKernel('sample-kernel') });
   await page.goto(bootlab.url);
   await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(/sample-kernel$/);
   // Nothing built yet: Boot is off and says why.

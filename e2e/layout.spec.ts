@@ -5,6 +5,13 @@
 import type { Page } from '@playwright/test';
 import { expect, kernelCopy, startBootlab, test } from './bootlab.js';
 
+/** The sample kernel, greeting and then spinning for ever: only Stop ends its run. */
+function spinningKernel(name: string): string {
+  return kernelCopy(name, (source) =>
+    source.replace('    exit_qemu(QemuExitCode::Success);\n', '    #[allow(clippy::empty_loop)]\n    loop {\n        core::hint::spin_loop();\n    }\n'),
+  );
+}
+
 const SIZES = [
   { width: 800, height: 600 },
   { width: 1024, height: 700 },
@@ -40,7 +47,7 @@ async function height(page: Page, selector: string): Promise<number> {
 
 test('the window holds at 800x600, 1024x700 and 1440x900', async ({ page }) => {
   // A long folder name, so the project field cannot show the whole path at any of the sizes.
-  const dir = kernelCopy('a folder with a rather long name to show that the field keeps the crate in view/sample-kernel');
+  const dir = spinningKernel('a folder with a rather long name to show that the field keeps the crate in view/sample-kernel');
   const bootlab = await startBootlab({ projectDir: dir });
   await page.setViewportSize(SIZES[0]);
   await page.goto(bootlab.url);
