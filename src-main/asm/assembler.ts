@@ -192,7 +192,11 @@ export class Assembler {
       const ch = this.tight ? this.tightPass() : this.kinds ? this.fastPass() : this.runPass('opt');
       passes++;
       if (ch === 0) break;
-      if (++stall > MAX_STALL || passes > MAX_PASSES) break;
+      if (++stall > MAX_STALL || passes > MAX_PASSES) {
+        // No fixed point (e.g. a TIMES count that depends on its own size): NASM gives up too.
+        this.diags.add('early', 'error', this.pos(0), 1, `unable to find valid values for all labels after ${passes} passes; stalled for ${stall - 1}, giving up.`);
+        return;
+      }
     }
     this.syncTight();
     this.passCount = passes + 1;
@@ -267,7 +271,7 @@ export class Assembler {
       this.earlyErr(line, (x as Error).message);
       return undefined;
     }
-    if (v.unk || v.seg >= 0) {
+    if (v.unk || v.seg >= 0 || v.minus !== undefined) {
       this.earlyErr(line, what);
       if (this.phase === 'final') this.err(line, what);
       return undefined;
@@ -402,15 +406,17 @@ export class Assembler {
 
   /** Equ symbols whose value can never change: their expression uses only numbers and other such symbols. */
   private staticSyms = new Set<string>();
+  /** Equ symbols given NASM's provisional 0 in pass 1 (their expression was not known yet). */
+  private provisionalEqus = new Set<string>();
 
   private computeStatic(): void {
     const equs = this.stmts.filter((st): st is Stmt & { k: 'equ' } => st.k === 'equ');
     for (let round = 0, grew = true; grew && round < 50; round++) {
       grew = false;
       for (const st of equs) {
-        if (this.staticSyms.has(st.name)) continue;
+        if (this.staticSyms.has(st.name) || this.provisionalEqus.has(st.name)) continue;
         const sym = this.symbols.get(st.name);
-        if (sym && sym.kind === 'equ' && sym.value.seg < 0 && !sym.value.unk && this.isStatic(st.expr)) {
+        if (sym && sym.kind === 'equ' && sym.value.seg < 0 && sym.value.minus === undefined && !sym.value.unk && this.isStatic(st.expr)) {
           this.staticSyms.add(st.name);
           grew = true;
         }
@@ -823,6 +829,12 @@ export class Assembler {
         }
         if (v.unk) {
           if (this.phase === 'final') this.err(st.line, `symbol \`${this.undefinedName ?? '?'}' not defined`);
+          // NASM's pass 1 gives an EQU of a not-yet-known value the plain number 0, so a TIMES or
+          // RESx count naming it is constant there and settles on later passes.
+          if (this.phase === 'first' && !this.symbols.has(st.name)) {
+            this.provisionalEqus.add(st.name);
+            this.define(st.name, { n: 0n, seg: -1, unk: false }, st.line, 'equ', st.col);
+          }
           return;
         }
         this.define(st.name, v, st.line, 'equ', st.col);
@@ -1121,7 +1133,7 @@ export class Assembler {
       } else {
         const v = this.phase === 'final' ? this.evalChecked(it.e, line) : this.eval(it.e);
         const at = bytes.length;
-        if (this.phase === 'final' && !v.unk && v.seg < 0 && unit < 8) {
+        if (this.phase === 'final' && !v.unk && v.seg < 0 && v.minus === undefined && unit < 8) {
           const bitsN = BigInt(unit * 8);
           const lim = 1n << bitsN;
           if (v.n >= lim || v.n < -(lim >> 1n)) this.warn(line, `${unit === 1 ? 'byte' : unit === 2 ? 'word' : 'dword'} data exceeds bounds [-w+number-overflow]`);
@@ -1133,7 +1145,7 @@ export class Assembler {
             x >>= 8n;
           } else bytes.push(v.n < 0n ? 0xff : 0);
         }
-        if (v.seg >= 0) fixes.push({ at, size: Math.min(unit, 8), plus: v.seg, minus: -1 });
+        if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size: Math.min(unit, 8), plus: v.seg, minus: v.minus ?? -1 });
       }
     }
     return { bytes, fixes, uninit };

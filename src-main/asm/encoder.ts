@@ -265,7 +265,7 @@ function fitsS8(n: bigint): boolean {
 
 function immFlags(v: Value, size: number, kind: 'sb' | 'sd' | 'ud'): boolean {
   if (v.unk) return true; // optimistic in early passes
-  if (v.seg >= 0) return false; // relocatable: never shrunk
+  if (v.seg >= 0 || v.minus !== undefined) return false; // relocatable: never shrunk
   const n = v.n;
   if (kind === 'sb') {
     if (size === 16) return fitsS8(BigInt.asIntN(16, n));
@@ -341,7 +341,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return immFlags(val.v!, p.size, p.t) ? 'ok' : 'fail';
     }
     case 'one':
-      return op.k === 'imm' && !val.v!.unk && val.v!.seg < 0 && val.v!.n === 1n && (op.size === 0 || op.size === 8) ? 'ok' : 'fail';
+      return op.k === 'imm' && !val.v!.unk && val.v!.seg < 0 && val.v!.minus === undefined && val.v!.n === 1n && (op.size === 0 || op.size === 8) ? 'ok' : 'fail';
     case 'far': {
       if (op.k !== 'far') return 'fail';
       let osz = op.size;
@@ -604,7 +604,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   if (base && index && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
-  const plain = !d.unk && d.seg < 0;
+  const plain = !d.unk && d.seg < 0 && d.minus === undefined;
   const hasDisp = m.disp !== undefined;
 
   if (asize === 16) {
@@ -634,7 +634,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     if (env.bits === 64) {
       const wantRel = m.rel === true || (m.rel === undefined && env.defaultRel && !(m.seg && (m.seg.name === 'fs' || m.seg.name === 'gs')));
       if (wantRel) {
-        if (!d.unk && d.seg < 0) {
+        if (!d.unk && d.seg < 0 && d.minus === undefined) {
           warnings.push('absolute address can not be RIP-relative [-w+ea-absolute]');
         } else {
           return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: true };
@@ -810,7 +810,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       } else {
         const at = bytes.length;
         writeLE(bytes, d.n, ea.dispSize);
-        if (d.seg >= 0) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: -1 });
+        if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: d.minus ?? -1 });
       }
     }
   }
@@ -828,7 +828,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     }
     const at = bytes.length;
     writeLE(bytes, d.n, size);
-    if (d.seg >= 0) fixes.push({ at, size, plus: d.seg, minus: -1 });
+    if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size, plus: d.seg, minus: d.minus ?? -1 });
   }
   // immediates
   row.imms.forEach((kind, k) => {
@@ -837,7 +837,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const size = kind === 'ib' ? 1 : kind === 'iw' ? 2 : kind === 'id' ? 4 : 8;
     const at = bytes.length;
     writeLE(bytes, v.n, size);
-    if (v.seg >= 0) fixes.push({ at, size, plus: v.seg, minus: -1 });
+    if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size, plus: v.seg, minus: v.minus ?? -1 });
     else if (!v.unk) overflowWarnings(v.n, size, row, idx, warnings);
   });
   // relative branch / far pointer
@@ -857,7 +857,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const osz = row.osize === 16 ? 2 : 4;
     const at = bytes.length;
     writeLE(bytes, op.v!.n, osz);
-    if (op.v!.seg >= 0) fixes.push({ at, size: osz, plus: op.v!.seg, minus: -1 });
+    if (op.v!.seg >= 0 || op.v!.minus !== undefined) fixes.push({ at, size: osz, plus: op.v!.seg, minus: op.v!.minus ?? -1 });
     writeLE(bytes, op.segv!.n, 2);
   }
   if (ripAt >= 0 && ripVal) {

@@ -19,6 +19,20 @@ export interface Value {
   n: bigint;
   seg: number; // -1: absolute number, else section index the value is relative to
   unk: boolean; // depends on a symbol not (yet) defined
+  /** The current section's base is subtracted (NASM allows `-label` of the current section, e.g. `dw -x`). */
+  minus?: number;
+}
+
+/**
+ * Inside an expression a value is NASM's vector: a number plus section bases with integer
+ * coefficients (`446-$` has -1 times the current section), so `446-$+$$` is a plain number.
+ * Only the finished value must be a number, one section base, or minus the current section's.
+ */
+interface Vec {
+  n: bigint;
+  unk: boolean;
+  /** Section index to coefficient; absent when the value is a plain number. */
+  terms?: Map<number, bigint>;
 }
 
 export class ExprError extends Error {
@@ -178,52 +192,110 @@ const M64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
 export function evaluate(e: Expr, ctx: EvalCtx): Value {
+  // Most expressions are a number, a symbol or `$`: no vector arithmetic needed.
+  if (e.k === 'num') return (e.val ??= { n: e.v, seg: -1, unk: false });
+  if (e.k === 'here') return ctx.here;
+  if (e.k === 'base') return ctx.base;
+  if (e.k === 'sym') {
+    const v = ctx.sym(e.name);
+    if (v) return v;
+    ctx.onUndefined?.(e.name, e.col);
+    return { n: 0n, seg: -1, unk: true };
+  }
+  return finish(evalVec(e, ctx), ctx);
+}
+
+const toVec = (v: Value): Vec => {
+  if (v.seg < 0 && v.minus === undefined) return { n: v.n, unk: v.unk };
+  const terms = new Map<number, bigint>();
+  if (v.seg >= 0) terms.set(v.seg, 1n);
+  if (v.minus !== undefined) terms.set(v.minus, (terms.get(v.minus) ?? 0n) - 1n);
+  return { n: v.n, unk: v.unk, terms };
+};
+
+/** Turns a vector into a value an instruction or data item can use, as NASM's is_reloc() allows. */
+function finish(v: Vec, ctx: EvalCtx): Value {
+  let plus = -1;
+  let minus: number | undefined;
+  for (const [seg, c] of v.terms ?? []) {
+    if (c === 0n || v.unk) continue;
+    if (c === 1n && plus < 0) plus = seg;
+    else if (c === -1n && minus === undefined && seg === ctx.base.seg) minus = seg;
+    else throw new ExprError('expression is not simple or relocatable', 0);
+  }
+  return minus === undefined ? { n: v.n, seg: plus, unk: v.unk } : { n: v.n, seg: plus, unk: v.unk, minus };
+}
+
+function combine(a: Vec, b: Vec, sign: bigint): Vec {
+  const n = M64(a.n + sign * b.n);
+  const unk = a.unk || b.unk;
+  if (!a.terms && !b.terms) return { n, unk };
+  const terms = new Map(a.terms);
+  for (const [seg, c] of b.terms ?? []) terms.set(seg, (terms.get(seg) ?? 0n) + sign * c);
+  for (const [seg, c] of terms) if (c === 0n) terms.delete(seg);
+  return terms.size ? { n, unk, terms } : { n, unk };
+}
+
+/** NASM's wording when an operator needs plain numbers. */
+const SCALAR_ONLY: Record<string, string> = {
+  '<<': 'shift operator', '>>': 'shift operator', '<<<': 'shift operator', '>>>': 'shift operator',
+  '/': 'division operator', '%': 'division operator', '//': 'division operator', '%%': 'division operator',
+  '&&': "`&' operator", '||': "`|' operator", '^^': "`^' operator",
+};
+
+/** Scalar operands only (NASM: such operators "may only be applied to scalar values"). */
+function scalar(v: Vec, op: string): void {
+  if (!v.terms || v.unk) return;
+  if (op === '?') throw new ExprError("the left-hand side of `?' must be a scalar value", 0);
+  throw new ExprError(`${SCALAR_ONLY[op] ?? `\`${op}' operator`} may only be applied to scalar values`, 0);
+}
+
+/** NASM scales a section-relative value by a number; the finished value must still be usable. */
+function multiply(a: Vec, b: Vec): Vec {
+  const unk = a.unk || b.unk;
+  if (a.terms && b.terms && !unk) throw new ExprError('unable to multiply two non-scalar objects', 0);
+  const [v, k] = b.terms ? [b, a.n] : [a, b.n];
+  if (!v.terms || unk) return { n: M64(a.n * b.n), unk };
+  const terms = new Map<number, bigint>();
+  for (const [seg, c] of v.terms) if (c * k !== 0n) terms.set(seg, c * k);
+  return terms.size ? { n: M64(a.n * b.n), unk, terms } : { n: M64(a.n * b.n), unk };
+}
+
+function evalVec(e: Expr, ctx: EvalCtx): Vec {
   switch (e.k) {
     case 'num':
-      // Values are never mutated, so a constant's value object is made once.
-      return (e.val ??= { n: e.v, seg: -1, unk: false });
+      return { n: e.v, unk: false };
     case 'sym': {
       const v = ctx.sym(e.name);
-      if (v) return v;
+      if (v) return toVec(v);
       ctx.onUndefined?.(e.name, e.col);
-      return { n: 0n, seg: -1, unk: true };
+      return { n: 0n, unk: true };
     }
     case 'here':
-      return ctx.here;
+      return toVec(ctx.here);
     case 'base':
-      return ctx.base;
+      return toVec(ctx.base);
     case 'reg':
       throw new ExprError('invalid use of register in expression', e.col);
     case 'cond': {
-      const c = evaluate(e.c, ctx);
+      const c = evalVec(e.c, ctx);
       scalar(c, '?');
-      return c.n !== 0n ? evaluate(e.a, ctx) : evaluate(e.b, ctx);
+      return c.n !== 0n ? evalVec(e.a, ctx) : evalVec(e.b, ctx);
     }
     case 'un': {
-      const a = evaluate(e.a, ctx);
-      if (e.op === '-') {
-        if (a.seg >= 0 && !a.unk) throw new ExprError('invalid negation of relocatable value', 0);
-        return { n: M64(-a.n), seg: -1, unk: a.unk };
-      }
+      const a = evalVec(e.a, ctx);
+      if (e.op === '-') return combine({ n: 0n, unk: false }, a, -1n);
       scalar(a, e.op);
-      if (e.op === '~') return { n: M64(~a.n), seg: -1, unk: a.unk };
-      return { n: a.n === 0n ? 1n : 0n, seg: -1, unk: a.unk };
+      if (e.op === '~') return { n: M64(~a.n), unk: a.unk };
+      return { n: a.n === 0n ? 1n : 0n, unk: a.unk };
     }
     case 'bin': {
-      const a = evaluate(e.a, ctx);
-      const b = evaluate(e.b, ctx);
+      const a = evalVec(e.a, ctx);
+      const b = evalVec(e.b, ctx);
+      if (e.op === '+') return combine(a, b, 1n);
+      if (e.op === '-') return combine(a, b, -1n);
+      if (e.op === '*') return multiply(a, b);
       const unk = a.unk || b.unk;
-      if (e.op === '+') {
-        if (a.seg >= 0 && b.seg >= 0 && !unk) throw new ExprError('invalid addition of two relocatable values', 0);
-        return { n: M64(a.n + b.n), seg: a.seg >= 0 ? a.seg : b.seg, unk };
-      }
-      if (e.op === '-') {
-        if (b.seg >= 0 && !unk) {
-          if (a.seg !== b.seg) throw new ExprError('invalid subtraction of relocatable values from different sections', 0);
-          return { n: M64(a.n - b.n), seg: -1, unk };
-        }
-        return { n: M64(a.n - b.n), seg: a.seg, unk };
-      }
       if (!unk) {
         scalar(a, e.op);
         scalar(b, e.op);
@@ -238,7 +310,7 @@ export function evaluate(e: Expr, ctx: EvalCtx): Value {
         case '//':
         case '%%':
           if (y === 0n) {
-            if (unk) return { n: 0n, seg: -1, unk };
+            if (unk) return { n: 0n, unk };
             throw new ExprError('division by zero', 0);
           }
           if (e.op === '/') r = U64(x) / U64(y);
@@ -266,14 +338,11 @@ export function evaluate(e: Expr, ctx: EvalCtx): Value {
         case '<=>': r = x > y ? 1n : 0n; break;
         default: throw new ExprError(`unknown operator ${e.op}`, 0);
       }
-      return { n: M64(r), seg: -1, unk };
+      return { n: M64(r), unk };
     }
   }
 }
 
-function scalar(v: Value, op: string): void {
-  if (v.seg >= 0 && !v.unk) throw new ExprError(`\`${op}' operator may only be applied to scalar values`, 0);
-}
 
 /** True when the tree mentions no symbol and no `$`/`$$`: its value never changes between passes. */
 export function isConstExpr(e: Expr): boolean {

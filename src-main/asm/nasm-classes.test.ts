@@ -112,3 +112,72 @@ describe('warning switches (item 1)', () => {
     'map all|nop',
   ])('directive: %s', (s) => checkLevels(lines(s)));
 });
+
+describe('EQU chains in critical expressions (item 3)', () => {
+  it.each([
+    "W equ LATER|buf: times W db ' '|resb W|LATER equ 4",
+    'W equ LATER|X equ W*2|times X db 1|mov ax, W|add ax, X|LATER equ 200',
+    'W equ e-s|times W db 1|s: db 1,2,3|e:',
+    'N equ M+1|M equ K*2|K equ 3|times N nop|db N',
+    'S equ tail-head|head: times 3 db 0x90|db 1|tail:|times S db 2',
+  ])('accepted: %s', (s) => checkLevels(lines(s)));
+  it.each(['W equ NOWHERE|times W db 1', 'times (l-$) db 0|l:', 'resb lbl|lbl:'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+it('a TIMES count with no fixed point is an error, as in NASM (which gives up after 1000 stalled passes)', () => {
+  const src = lines('S equ tail-head|head: times S db 0x90|db 1|tail:');
+  expect(runNasm(src).stderr).toMatch(/unable to find valid values for all labels/);
+  const r = ourRun(src, 'x');
+  expect(r.ok).toBe(false);
+  expect(r.diagnostics.map((d) => d.message).join('\n')).toMatch(/unable to find valid values for all labels after \d+ passes/);
+});
+
+describe('section-relative terms cancel inside an expression (item 4)', () => {
+  it.each([
+    'org 0x7C00|times 446-$+$$ db 0|dw -$+$$+20|dw 0xAA55',
+    'org 0x100|nop|x: dw -x, -x+20, -(x-$$), -$$+x, x-$$-$+$, 3-x+x|mov ax, -x|dd -x+5',
+    'nop|x: times -x+x+2 db 1|dw x*1-x, (x-$$)*2, 2*x-x-x, x-2*x+x',
+    'section .a|a1: db 1|section .b|b1: dw b1-$$, -$+b1, $-b1+2',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each([
+    'org 0x100|nop|x: dw -x+20, 2*x, x*2-x',
+    'nop|x: dw 3*x-2*x, x*x',
+    'nop|x: dw x<<1',
+    'nop|x: dw x/2',
+    'nop|x: dw ~x',
+    'section .a|x: db 1|section .b|y: dw y-x',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('pasted names are expanded again (item 6)', () => {
+  it.each([
+    '%define X0 7|%macro m 0|dw X %+ 0|%endmacro|m|dw X %+ 0',
+    '%define X0 7|%define Y X %+ 0|dw Y|%define P(a) X %+ a|dw P(0)|%xdefine Q X %+ 0|dw Q|%if X %+ 0 == 7|db 1|%endif',
+    '%define n 3|x %+ n: db 1|dw x3|%define S 5|%define T S %+ S|dw T',
+    '%define REG_ax 1|%macro sel 1|db REG_ %+ %1|%endmacro|sel ax',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe('prefixes before data (item 7)', () => {
+  it.each([
+    'es db 0|fs dw 1|cs times 2 db 3|rep db 0|lock dw 1|o32 db 1|es dd 1.5|nop',
+    'es times 2 nop|times 2 es db 1|lbl: es db 1|dw lbl',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe('%rep counts (item 11)', () => {
+  it.each([
+    '%rep" 3|nop|%endrep',
+    '%rep 3 "|nop|%endrep',
+    '%rep (|nop|%endrep',
+    '%rep undefd|nop|%endrep',
+    '%rep -2|nop|%endrep|nop',
+    '%rep 2000000|nop|%endrep|nop',
+    '%rep 2 junk|nop|%endrep',
+    '%if "a|db 1|%endif',
+    '%if (|db 1|%endif',
+    '%if 1 2|db 1|%endif',
+    '%assign x 1 2|db x',
+    '%if 0|%elif 1 2|db 1|%endif',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -194,6 +194,19 @@ export class LineParser {
     const t = toks[i];
     if (t.t !== 'id') throw new ParseError('parser: instruction expected', t.col);
     const w = t.v.toLowerCase();
+    if (PREFIXES.has(w) && !t.forced) {
+      // Prefixes before data are dropped (NASM: `es db 0` is `00`); before TIMES they apply to
+      // each repetition of the instruction it repeats.
+      let j = i;
+      while (j < toks.length && toks[j].t === 'id' && !toks[j].forced && PREFIXES.has(toks[j].v.toLowerCase())) j++;
+      const nw = toks[j]?.t === 'id' && !toks[j].forced ? toks[j].v.toLowerCase() : '';
+      if (nw in DATA_UNITS) return this.statement(toks, j, line, endCol);
+      if (nw === 'times') {
+        const st = this.statement(toks, j, line, endCol);
+        if (st?.k === 'times' && st.body?.k === 'insn') st.body.insn.prefixes.unshift(...toks.slice(i, j).map((x) => x.v.toLowerCase()));
+        return st;
+      }
+    }
     if (w === 'times') {
       const rest = toks.slice(i + 1);
       const p = new ExprParser(rest, this.qualify, false, endCol);

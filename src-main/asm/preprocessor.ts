@@ -75,6 +75,8 @@ const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uff
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
+/** NASM's default `--limit-rep`. */
+const REP_LIMIT = 1_000_000n;
 
 /**
  * Source lines as NASM's line reader sees them: a line ends at LF, CR, CR LF, ^Z or NUL; a
@@ -371,8 +373,7 @@ export class Preprocessor {
       return;
     }
 
-    let expanded = this.expandSmacros(stripComment(text), new Set(), 0);
-    if (expanded.includes('%+')) expanded = expanded.replace(/\s*%\+\s*/g, '');
+    const expanded = this.expandAndPaste(stripComment(text));
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
@@ -667,16 +668,44 @@ export class Preprocessor {
     return changed || out !== text ? out : text;
   }
 
-  private evalPP(expr: string, pos: Pos): Value | undefined {
-    const text = this.expandSmacros(expr, new Set(), 0).replace(/\s*%\+\s*/g, '');
-    const toks = tokenize(stripComment(text));
+  /**
+   * Expands single-line macros, then pastes `%+`; a pasted name is expanded again, as NASM's
+   * expand_smacro() repeats until no paste happens (`X %+ 0` with `%define X0 7` gives 7).
+   */
+  private expandAndPaste(text: string): string {
+    let out = this.expandSmacros(text, new Set(), 0);
+    for (let round = 0; out.includes('%+') && round < 64; round++) {
+      out = this.expandSmacros(out.replace(/\s*%\+\s*/g, ''), new Set(), 0);
+    }
+    return out;
+  }
+
+  /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
+  private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
+    try {
+      return this.evalPPOrThrow(expr, pos, trailingWarns);
+    } catch (e) {
+      if (!(e instanceof ExprError || e instanceof LexError)) throw e;
+      this.error(pos, e.message, 'early', e.col);
+      return undefined;
+    }
+  }
+
+  private evalPPOrThrow(expr: string, pos: Pos, trailingWarns: boolean): Value | undefined {
+    const text = this.expandAndPaste(expr);
+    const toks = tokenize(stripComment(text), (msg, col) => this.warn(pos, msg, 'early', col));
     if (toks.length === 0) {
       this.error(pos, 'expression syntax error', 'early');
       return undefined;
     }
-    const p = new ExprParser(toks, (n) => n, false, text.length + 1);
+    // An unterminated string is not a value (NASM warns, then finds no expression).
+    const open = toks.findIndex((t) => t.unterminated);
+    const p = new ExprParser(open < 0 ? toks : toks.slice(0, open), (n) => n, false, text.length + 1);
+    if (open === 0) p.err();
     const e = p.parse();
-    if (p.pos < toks.length) p.err();
+    if (p.pos < toks.length && trailingWarns) {
+      this.warn(pos, 'trailing garbage after expression ignored [-w+pp-trailing]', 'early');
+    }
     let undef: string | undefined;
     const v = evaluate(e, {
       sym: () => undefined,
@@ -728,7 +757,8 @@ export class Preprocessor {
     if (needEval) {
       const mac = f.kind === 'file' ? undefined : this.currentMac();
       if (mac) rest = this.substParams(rest, mac);
-      result = this.evalCond(kind, stripComment(rest).trim(), pos);
+      // NASM 2.16.01 warns about trailing text after an %if expression but not after an %elif one.
+      result = this.evalCond(kind, stripComment(rest).trim(), pos, !isElif);
     }
     if (isElif) {
       top.active = needEval && result;
@@ -738,7 +768,7 @@ export class Preprocessor {
     }
   }
 
-  private evalCond(kind: string, rest: string, pos: Pos): boolean {
+  private evalCond(kind: string, rest: string, pos: Pos, trailingWarns = true): boolean {
     let neg = false;
     if (kind.startsWith('ifn') && kind !== 'ifnum' && kind !== 'ifidn' && kind !== 'ifidni') {
       neg = true;
@@ -750,7 +780,7 @@ export class Preprocessor {
     let r: boolean;
     switch (kind) {
       case 'if': {
-        const v = this.evalPP(rest, pos);
+        const v = this.evalPP(rest, pos, trailingWarns);
         r = v !== undefined && v.n !== 0n;
         break;
       }
@@ -838,7 +868,7 @@ export class Preprocessor {
           break;
         }
         let value = m[4].trim();
-        if (d.includes('x')) value = this.expandSmacros(value, new Set(), 0).replace(/\s*%\+\s*/g, '');
+        if (d.includes('x')) value = this.expandAndPaste(value);
         const params = m[2] ? m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
         this.defineSmacro(m[1], { params, body: value, ci: d.startsWith('i') });
         break;
@@ -971,8 +1001,18 @@ export class Preprocessor {
           this.recording = { kind: 'rep', nest: 0, lines: [], count: 0, startFrame: f, repMac: this.currentMac() };
           break;
         }
+        // NASM: a count that does not evaluate starts no block (its %endrep is then unmatched).
         const v = this.evalPP(body, pos);
-        const count = v ? Number(BigInt.asIntN(64, v.n) < 0n ? 0n : v.n > 1000000n ? 1000000n : v.n) : 0;
+        if (!v) break;
+        const n = BigInt.asIntN(64, v.n);
+        let count = Number(n);
+        if (n > REP_LIMIT) {
+          this.error(pos, `\`%rep' count ${n} exceeds limit (currently ${REP_LIMIT})`, 'early');
+          count = 0;
+        } else if (n < 0n) {
+          this.warn(pos, `negative \`%rep' count: ${n} [-w+pp-rep-negative]`);
+          count = 0;
+        }
         this.recording = { kind: 'rep', nest: 0, lines: [], count, startFrame: f, repMac: this.currentMac() };
         break;
       }
