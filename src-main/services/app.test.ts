@@ -90,13 +90,14 @@ describe('app service', () => {
 
   it('mirrors the VGA screen, stops a running VM and leaves no QEMU behind', async () => {
     const { service, events } = makeService();
-    const project = await service.openSampleProject();
+    // A kernel that idles (sti; hlt) runs until Stop; the sample kernel halts, which ends its run.
+    const project = await service.openProject(join(REPO_ROOT, 'fixtures', 'crates', 'outcomes'));
     const run = service.buildAndBoot({});
-    await waitFor(events, (e) => e.type === 'vga' && Buffer.from(e.base64, 'base64').toString('latin1').includes('H\x0fe\x0fl\x0fl\x0fo'));
+    await waitFor(events, (e) => e.type === 'vga' && Buffer.from(e.base64, 'base64').toString('latin1').includes('o\x0fu\x0ft\x0fc\x0fo'));
     const state = await service.getState();
     expect(state.running).toBe(true);
     const memory = Buffer.from(await service.readGuestMemory(0xb8000, 10), 'base64');
-    expect(memory.toString('latin1')).toBe('H\x0fe\x0fl\x0fl\x0fo\x0f');
+    expect(memory.toString('latin1')).toBe('o\x0fu\x0ft\x0fc\x0fo\x0f');
     await service.stop();
     await run;
     const end = events.find((e) => e.type === 'run-end') as Extract<BootlabEvent, { type: 'run-end' }>;

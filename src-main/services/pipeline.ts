@@ -11,6 +11,8 @@ import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
+import { codeLocatorFromFile, type CodeLocator } from './codeLocator.js';
+import { RunWatch } from './runWatch.js';
 import type { QemuInstall, RustToolchain } from './toolchain.js';
 
 export type RunAction = 'build' | 'boot' | 'build-and-boot';
@@ -165,7 +167,8 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
 
     if (!options.qemu) throw new StageError('boot', options.missingQemuMessage ?? 'QEMU was not found: run the toolchain check for the install command.');
     const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase);
-    const outcome = await bootImage(imagePath, manifest, symbolFor, options, result, stage);
+    const locator = codeLocatorFromFile(kernelPath, facts.relocationBase);
+    const outcome = await bootImage(imagePath, manifest, { symbolFor, locator }, options, result, stage);
     return finish(outcome);
   } catch (error) {
     if (error instanceof Stopped || stopped()) return finish({ kind: 'stopped', message: 'Stopped.' });
@@ -190,7 +193,7 @@ class StageError extends Error {
 async function bootImage(
   imagePath: string,
   manifest: KernelManifest,
-  symbolFor: Symbolizer,
+  { symbolFor, locator }: { symbolFor: Symbolizer; locator: CodeLocator },
   options: PipelineOptions,
   result: PipelineResult,
   stage: <T>(name: StageName, body: () => Promise<T>, detail?: (v: T) => string | undefined) => Promise<T>,
@@ -205,6 +208,8 @@ async function bootImage(
   const faultLogFile = join(workDir, 'cpu.log');
   const args = ['-drive', `format=raw,file=${qemuDrivePath(imagePath)}`, '-nic', 'none', '-display', 'none', '-no-reboot', ...kept, ...(options.extraQemuArgs ?? [])];
   let serialText = '';
+  // Made once QEMU runs; QEMU's callbacks may fire before that.
+  const watching: { watch?: RunWatch } = {};
   const bootLog: string[] = [];
   let mapSent = false;
   const sendMap = (final: boolean) => {
@@ -238,19 +243,26 @@ async function bootImage(
       onSerial: (bytes) => {
         if (serialText.length < 1 << 20) serialText += bytes.toString('latin1');
         emit({ type: 'serial', runId, base64: bytes.toString('base64') });
+        watching.watch?.noteSerial(bytes.toString('latin1'));
       },
       onDebugconLine: (line) => {
         bootLog.push(line);
         emit({ type: 'boot-log', runId, line });
         sendMap(false);
       },
-      onVga: (screen) => emit({ type: 'vga', runId, base64: screen.toString('base64') }),
+      onVga: (screen) => {
+        emit({ type: 'vga', runId, base64: screen.toString('base64') });
+        watching.watch?.noteScreen(screen);
+      },
+      atGuestShutdown: async () => watching.watch?.atGuestShutdown(),
       onStderr: (text) => emit({ type: 'log', runId, source: 'qemu', text: text.replace(/\n$/, '') }),
     });
     emit({ type: 'log', runId, source: 'bootlab', text: s.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ') });
     return s;
   });
   options.onSession?.(session);
+  const watch = new RunWatch({ session, locator, onCpuState: (state) => emit({ type: 'cpu-state', runId, state }) });
+  watching.watch = watch;
   try {
     const exit = await session.exit;
     sendMap(true);
@@ -260,7 +272,7 @@ async function bootImage(
     } catch {
       faultLog = undefined;
     }
-    return diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor });
+    return diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor, ...watch.finish() });
   } finally {
     options.onSession?.(undefined);
     try {

@@ -92,6 +92,11 @@ export interface QemuStartOptions {
   onSerial?: (bytes: Buffer) => void;
   onDebugconLine?: (line: string) => void;
   onVga?: (screen: Buffer) => void;
+  /**
+   * With the VGA mirror on and -no-reboot, QEMU pauses at a guest shutdown (a triple fault):
+   * this reads the stopped machine (the stack, for a backtrace) before QEMU quits.
+   */
+  atGuestShutdown?: () => Promise<void>;
   /** Called once QEMU is spawned (pid known). */
   onSpawn?: (pid: number) => void;
 }
@@ -343,7 +348,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
           if (event.event !== 'SHUTDOWN') return;
           void (async () => {
             // If the read fails the screen is lost; the run's end still stands.
-            await readScreen().catch(() => {});
+            await Promise.all([readScreen().catch(() => {}), options.atGuestShutdown?.().catch(() => {})]);
             await qmp.execute('quit').catch(() => killTree(child));
           })();
         });

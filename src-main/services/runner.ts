@@ -190,6 +190,11 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
         options.stdout(bytes);
         watch?.noteSerial(bytes.toString('latin1'));
       },
+      // The screen, for panics printed only there; with -no-reboot the mirror also pauses QEMU
+      // at a triple fault so that the stack can be read.
+      vgaIntervalMs: 500,
+      onVga: (screen) => watch?.noteScreen(screen),
+      atGuestShutdown: async () => watch?.atGuestShutdown(),
       onStderr: (text) => stderr(text),
     });
     const locator = codeLocatorFromFile(kernelPath, relocationBase);

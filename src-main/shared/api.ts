@@ -63,6 +63,7 @@ export type RunOutcomeKind =
   | 'failure' // test failure code or a kernel panic
   | 'timeout'
   | 'triple-fault'
+  | 'halted' // the CPU stopped for good (HLT with interrupts off): a neutral end, not an error
   | 'exited' // QEMU exited on its own with a status that means nothing in particular
   | 'stopped' // the user pressed Stop
   | 'error'; // Bootlab could not get as far as running the kernel
@@ -79,7 +80,33 @@ export interface RunOutcome {
   symbol?: string;
   lastSerialLine?: string;
   panicMessage?: string;
+  /** Where the kernel panicked (the `panicked at FILE:LINE:COL` of its message). */
+  panicLocation?: SourceLocation;
+  /** Where the run ended (halt, fault, timeout): innermost frame first. Empty when unknown. */
+  frames?: StackFrame[];
 }
+
+/** A file as the compiler recorded it (relative to the crate for the user's own code). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+}
+
+/** One frame of a backtrace. */
+export interface StackFrame {
+  address: number;
+  /** Demangled function name, without the offset. */
+  symbol?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The frame's code is the user's crate (not core, alloc, compiler_builtins or a dependency). */
+  inUserCrate: boolean;
+}
+
+/** What the CPU is doing while the kernel runs (QMP): idle is HLT with interrupts on. */
+export type CpuState = 'running' | 'idle' | 'halted';
 
 export interface ToolStatus {
   name: 'cargo' | 'rustc' | 'qemu' | 'rust-src' | 'target' | 'linker' | 'ovmf';
@@ -219,6 +246,8 @@ export type BootlabEvent =
   | { type: 'vga'; runId: number; base64: string; cursor?: { row: number; col: number } }
   | { type: 'memory-map'; runId: number; map: MemoryMap }
   | { type: 'run-end'; runId: number; outcome: RunOutcome }
+  /** The CPU's state changed (polled through QMP while the kernel runs). */
+  | { type: 'cpu-state'; runId: number; state: CpuState }
   | { type: 'toolchain'; report: ToolchainReport }
   | { type: 'project'; project: ProjectInfo };
 

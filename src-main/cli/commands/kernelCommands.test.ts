@@ -133,9 +133,10 @@ describe('bootlab run, build, doctor', () => {
   });
 
   it('ends QEMU when it is itself ended (Ctrl-C, timeout), although QEMU runs in its own process group', async () => {
-    // Without the isa-debug-exit device the sample kernel halts and QEMU runs on.
-    const child = spawn(process.execPath, [BIN, 'run', join(REPO_ROOT, 'resources', 'sample-kernel'), '--', '-display', 'none'], {
-      cwd: REPO_ROOT,
+    // A kernel that idles (sti; hlt) runs on until it is ended (one that halts would end the run itself).
+    const idle = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'idle');
+    const child = spawn(process.execPath, [BIN, 'run', idle, '--', '-display', 'none'], {
+      cwd: join(CRATES, 'outcomes'),
       env: { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -144,13 +145,13 @@ describe('bootlab run, build, doctor', () => {
       const timer = setTimeout(() => reject(new Error(`no greeting in 300 s: ${stdout}`)), 300_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (stdout.includes('The sample kernel is done.')) {
+        if (stdout.includes('idling')) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    const qemuBefore = qemuPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sample-kernel'));
+    const qemuBefore = qemuPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bootlab-idle.img'));
     expect(qemuBefore.length).toBeGreaterThan(0);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { defaultDiskImageBuilder, bootLogMemoryMap } from '../../services/bootParts.js';
 import { runKernel } from '../../services/runner.js';
+import type { RunOutcome } from '../../shared/api.js';
+import { describeFrame } from '../../services/codeLocator.js';
 import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 
@@ -13,7 +15,9 @@ const usage = [
   'Builds the kernel crate in DIR (default: the current folder), or takes a built KERNEL_ELF,',
   "makes a disk image and boots it in QEMU with the crate's run-command and run-args. The",
   "kernel's serial port goes to stdout (`-serial stdio` unless the arguments route it).",
-  'The exit status is QEMU\'s (isa-debug-exit code N gives (N << 1) | 1).',
+  'The run ends when QEMU exits, when the kernel halts (HLT with interrupts off: status 0, or 1',
+  'after a panic) or at a triple fault (status 1); how it ended goes to stderr with the call',
+  "chain. Otherwise the exit status is QEMU's (isa-debug-exit code N gives (N << 1) | 1).",
   '',
   '  --release          build with the release profile',
   '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
@@ -60,6 +64,7 @@ export const runCommand: CliCommand = {
       manifestPath = join(target, 'Cargo.toml');
     }
     const memoryMap = args.flags.get('memory-map');
+    let panicPrinted = false;
     const result = await runKernel({
       kernelPath,
       args: args.rest,
@@ -74,10 +79,35 @@ export const runCommand: CliCommand = {
       buildDiskImage: defaultDiskImageBuilder,
       parseBootLog: bootLogMemoryMap,
       signal: io.signal,
+      onPanic: (panic) => {
+        panicPrinted = true;
+        io.stderr(`bootlab: kernel ${panic.text}\n`);
+      },
     });
-    if (result.outcome && result.outcome.kind !== 'success' && result.outcome.kind !== 'exited') {
-      io.stderr(`bootlab run: ${result.outcome.message}\n`);
-    }
+    if (result.outcome) io.stderr(outcomeLines(result.outcome, panicPrinted));
     return result.exitCode;
   },
 };
+
+/**
+ * How the run ended, on stderr (DESIGN "CLI outcome lines"): the halt, panic or triple-fault line,
+ * then the call chain one frame a line, innermost first. A panic's line was printed when it
+ * happened; only its frames follow here.
+ */
+export function outcomeLines(outcome: RunOutcome, panicPrinted: boolean): string {
+  const frames = outcome.frames ?? [];
+  const userFrame = frames.find((f) => f.inUserCrate) ?? frames[0];
+  let head: string | undefined;
+  if (outcome.kind === 'halted') head = `bootlab: ${outcome.message.replace(/^Kernel/, 'kernel')}`;
+  else if (outcome.kind === 'triple-fault') {
+    head = `bootlab: triple fault in ${userFrame ? describeFrame(userFrame) : (outcome.symbol ?? 'an unknown function')}`;
+  } else if (outcome.panicMessage && outcome.kind === 'failure') head = panicPrinted ? undefined : `bootlab: kernel ${outcome.panicMessage}`;
+  else if (outcome.kind !== 'success' && outcome.kind !== 'exited') head = `bootlab run: ${outcome.message}`;
+  const lines = head ? [head] : [];
+  if (outcome.kind === 'halted' || outcome.kind === 'triple-fault' || outcome.kind === 'failure' || outcome.kind === 'timeout') {
+    for (const frame of frames) lines.push(`  ${describeFrame(frame)}`);
+  }
+  // The exception chain that led to the triple fault (#PF -> #DF -> triple fault).
+  if (outcome.kind === 'triple-fault') lines.push(`bootlab: ${outcome.message.slice(outcome.message.indexOf(': ') + 2)}`);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

@@ -1,0 +1,93 @@
+// Names the code at a runtime address: the function (ELF symbols, demangled) and the source
+// line (the DWARF line table), for run outcomes and backtraces. PIE kernels are moved by the
+// plan's relocation base; addresses are turned back into link-time ones here.
+import { readFileSync } from 'node:fs';
+import { symbolize, tryReadElf, type ElfFile } from '../elf/index.js';
+import { lineSectionsOf, tryReadLineTable, type LineTable } from '../elf/dwarfLine.js';
+import type { StackFrame } from '../shared/api.js';
+import { demangle } from './demangle.js';
+
+/** Crates whose frames a backtrace folds: the user did not write them. */
+const LIBRARY_PREFIX = /^<?(core|alloc|compiler_builtins|std)::/;
+
+export interface CodeLocator {
+  /**
+   * The frame for the instruction at `address`. For a return address pass `returnAddress`:
+   * the call is the instruction before it, which is what a person wants to see.
+   */
+  frame(address: number, options?: { returnAddress?: boolean }): StackFrame;
+  /** The parsed kernel (for the unwinder), when it could be read. */
+  readonly elf: ElfFile | undefined;
+  readonly relocationBase: bigint;
+  /** Why there are no source lines (no .debug_line, or a malformed one). */
+  readonly lineProblem: string | undefined;
+}
+
+export function isUserFrame(symbol: string | undefined, file: string | undefined): boolean {
+  if (file !== undefined) return !file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file);
+  return symbol !== undefined && !LIBRARY_PREFIX.test(symbol);
+}
+
+export function codeLocatorFromElf(bytes: Uint8Array, relocationBase = 0n): CodeLocator {
+  const parsed = tryReadElf(bytes);
+  const elf = parsed.ok ? parsed.elf : undefined;
+  let table: LineTable | undefined;
+  let lineProblem: string | undefined = parsed.ok ? undefined : parsed.error.message;
+  let tableRead = false;
+  const lines = (): LineTable | undefined => {
+    if (tableRead || !elf) return table;
+    tableRead = true;
+    try {
+      const sections = lineSectionsOf(elf);
+      if (!sections) {
+        lineProblem = 'the kernel has no .debug_line (built without debug info?)';
+        return undefined;
+      }
+      const read = tryReadLineTable(sections);
+      if (read.ok) table = read.table;
+      else lineProblem = read.error;
+    } catch (error) {
+      lineProblem = (error as Error).message;
+    }
+    return table;
+  };
+  return {
+    elf,
+    relocationBase,
+    get lineProblem() {
+      lines();
+      return lineProblem;
+    },
+    frame(address, options = {}) {
+      const frame: StackFrame = { address, inUserCrate: false };
+      if (!elf || !Number.isSafeInteger(address) || address < 0) return frame;
+      const linked = BigInt(address) - relocationBase - (options.returnAddress ? 1n : 0n);
+      const hit = symbolize(elf, linked);
+      if (hit) frame.symbol = demangle(hit.name);
+      const where = lines()?.lookup(linked);
+      if (where) {
+        frame.file = where.file;
+        frame.line = where.line;
+        if (where.column > 0) frame.column = where.column;
+      }
+      frame.inUserCrate = isUserFrame(frame.symbol, frame.file);
+      return frame;
+    },
+  };
+}
+
+export function codeLocatorFromFile(path: string, relocationBase = 0n): CodeLocator {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    bytes = new Uint8Array();
+  }
+  return codeLocatorFromElf(bytes, relocationBase);
+}
+
+/** `symbol (file:line)`, or what is known of it. */
+export function describeFrame(frame: StackFrame): string {
+  const name = frame.symbol ?? `0x${frame.address.toString(16)}`;
+  return frame.file !== undefined ? `${name} (${frame.file}:${frame.line})` : name;
+}
