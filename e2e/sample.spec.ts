@@ -16,7 +16,7 @@ test('Build and Boot shows the greeting and the memory map the kernel received',
   await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
 
   // Serial console: xterm's rows, as the user sees them. The kernel prints its last line and
-  // halts (the app's QEMU has no isa-debug-exit device), so the run goes on until Stop.
+  // halts (the app's QEMU has no isa-debug-exit device): the run ends by itself, "Kernel halted".
   const serial = page.getByRole('region', { name: 'Serial console' });
   await expect(serial).toContainText('The sample kernel is done.', { timeout: 6 * 60_000 });
   await expect(serial).toContainText(GREETING);
@@ -53,6 +53,9 @@ test('Build and Boot shows the greeting and the memory map the kernel received',
     await page.screenshot({ path: join(ROOT, 'resources', 'screenshot.png') });
   }
 
-  await page.getByRole('button', { name: 'Stop' }).click();
-  expect(await waitForRunEnd(page, 60_000)).toContain('Stopped');
+  // Halted is a neutral end (no timeout, no Stop): where it halted, with the call chain.
+  const result = await waitForRunEnd(page, 60_000);
+  expect(result).toMatch(/Kernel halted at sample_kernel::halt \(src\/main\.rs:\d+\)/);
+  await expect(page.getByRole('list', { name: 'Call chain' })).toContainText('_start');
+  await expect(page.locator('.run-result .card')).not.toHaveClass(/tone-bad/);
 });
