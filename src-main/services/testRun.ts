@@ -190,6 +190,7 @@ async function runOne(executable: TestExecutable, options: TestRunOptions, env: 
     ...(o?.panicLocation && outcome !== 'passed' ? { panicLocation: { ...o.panicLocation, file: resolve(projectDir, o.panicLocation.file) } } : {}),
     ...(o?.frames?.length && outcome !== 'passed' ? { frames: o.frames } : {}),
     ...(o ? { run: o } : {}),
+    ...(stderr ? { log: stderr } : {}),
   };
 }
 

@@ -45,6 +45,8 @@ export interface TestExecutableResult {
   frames?: StackFrame[];
   /** The run's diagnosis as Build and Boot reports it. */
   run?: RunOutcome;
+  /** What the runner and QEMU said on stderr (QEMU's complaints about its arguments...). */
+  log?: string;
 }
 
 export interface TestTally {

@@ -8,9 +8,10 @@ import type { RunOutcome } from '../../shared/api.js';
 import { describeFrame } from '../../services/codeLocator.js';
 import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
+import { watchLoop } from './watchLoop.js';
 
 const usage = [
-  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [-- QEMU_ARGS...]',
+  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [--watch] [-- QEMU_ARGS...]',
   '',
   'Builds the kernel crate in DIR (default: the current folder), or takes a built KERNEL_ELF,',
   "makes a disk image and boots it in QEMU with the crate's run-command and run-args. The",
@@ -22,6 +23,8 @@ const usage = [
   '  --release          build with the release profile',
   '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
   '  --memory-map FILE  write the memory map the kernel received as JSON {regions, e820}',
+  '  --watch            build and run again whenever a file of the crate changes (src/, tests/,',
+  '                     Cargo.toml, build.rs, .cargo/); a change during a run stops it first',
   '',
   'Examples:',
   '  bootlab run -- -display none',
@@ -38,7 +41,7 @@ export const runCommand: CliCommand = {
     void sweepStaleTempDirs();
     let args;
     try {
-      args = parseArgs(argv, ['features', 'memory-map'], ['release']);
+      args = parseArgs(argv, ['features', 'memory-map'], ['release', 'watch']);
       if (args.positional.length > 1) throw new UsageError('one DIR or KERNEL_ELF at most (QEMU arguments go after --)');
     } catch (error) {
       return usageError(io, 'run', error, usage);
@@ -52,6 +55,13 @@ export const runCommand: CliCommand = {
     } catch {
       io.stderr(`bootlab run: ${target} does not exist\n`);
       return 1;
+    }
+    if (args.flags.has('watch')) {
+      if (!isDir) return usageError(io, 'run', new UsageError('--watch needs a crate folder, not a kernel executable'), usage);
+      // Each run is this command without --watch, stopped through its own signal.
+      const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+      const once = argv.filter((a, i) => i >= end || a !== '--watch');
+      return watchLoop(io, 'run', target, (signal) => runCommand.run(once, { ...io, signal }));
     }
     if (isDir) {
       const built = await buildForCommand(io, 'run', target, profileOf(args));

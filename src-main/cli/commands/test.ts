@@ -1,38 +1,106 @@
-// `bootlab test [DIR] [-- CARGO_TEST_ARGS...]`: `cargo test` with Bootlab as the runner, without
-// editing the crate (the runner travels as `--config target.<target>.runner=[...]`).
-import { resolve } from 'node:path';
-import type { CliCommand } from '../command.js';
-import { cargoInvocation, readCrateBuildConfig } from '../../services/cargo.js';
-import { spawnTree, exited, killTree } from '../../services/proc.js';
-import { KERNEL_TARGET } from '../../services/toolchain.js';
-import { parseArgs, profileOf, rustOrDoctor, usageError, UsageError } from './kernelCommon.js';
+// `bootlab test [DIR] [--release] [--watch] [-- CARGO_ARGS [-- EXE_ARGS]]`: the crate's tests
+// through Bootlab's test service: cargo builds the test executables, each runs in its own QEMU,
+// as many at once as the machine has cores, without editing the crate. Each executable's serial
+// output and result are printed as one block when it ends; the last line on stdout is the tally.
+import { relative, resolve } from 'node:path';
+import type { CliCommand, CliIo } from '../command.js';
+import { runTests, type TestRunResult } from '../../services/testRun.js';
+import { describeFrame } from '../../services/codeLocator.js';
+import type { RustToolchain } from '../../services/toolchain.js';
+import { tallyLine, type TestExecutable, type TestExecutableResult } from '../../shared/tests.js';
+import { parseArgs, profileOf, rustOrDoctor, usageError, UsageError, type ParsedArgs } from './kernelCommon.js';
+import { watchLoop } from './watchLoop.js';
 
 const usage = [
-  'Usage: bootlab test [DIR] [--release] [-- CARGO_TEST_ARGS...]',
+  'Usage: bootlab test [DIR] [--release] [--watch] [-- CARGO_ARGS... [-- EXE_ARGS...]]',
   '',
-  "Runs `cargo test` in DIR (default: the current folder) with `bootlab runner` as the target's",
-  "runner, whatever the crate's own runner line says. Test kernels exit through isa-debug-exit;",
-  "[package.metadata.bootimage] decides the arguments, the success code and the timeout.",
+  "Builds the test executables of the kernel crate in DIR (default: the current folder) with",
+  '`cargo test --no-run` and runs each in its own QEMU, in parallel, as `bootlab runner` would:',
+  '[package.metadata.bootimage] decides test-args, the success code and the timeout. CARGO_ARGS',
+  'choose what cargo builds (--lib, --test NAME, --features ...); EXE_ARGS go to every test',
+  "executable (appended to QEMU's command line, as bootimage does). The last line is",
+  '`tests: P passed, F failed` (plus `, T timed out`); the status is 0 only when nothing failed.',
+  '',
+  '  --release   build with the release profile',
+  '  --watch     run again whenever a file of the crate changes (src/, tests/, Cargo.toml,',
+  '              build.rs, .cargo/); a change during a run stops it and starts over',
   '',
   'Examples:',
   '  bootlab test',
   '  bootlab test path/to/blog_os -- --test basic_boot',
+  '  bootlab test --watch -- --lib',
 ].join('\n');
 
-/** The command that runs this Bootlab (node + script), for cargo's runner setting. */
-export function selfCommand(): string[] {
-  const script = process.argv[1];
-  return script ? [process.execPath, resolve(script)] : ['bootlab'];
+/** cargo's arguments and the executables' arguments (after a second `--`). */
+export function splitRest(rest: string[]): { cargoArgs: string[]; exeArgs: string[] } {
+  const i = rest.indexOf('--');
+  return i < 0 ? { cargoArgs: rest, exeArgs: [] } : { cargoArgs: rest.slice(0, i), exeArgs: rest.slice(i + 1) };
+}
+
+/** How an executable is called in the output: cargo's own words (`unittests src/lib.rs`, `tests/basic_boot.rs`). */
+export function executableLabel(exe: TestExecutable, projectDir: string): string {
+  const src = exe.srcPath ? relative(projectDir, exe.srcPath) : undefined;
+  if (exe.kind === 'lib' || exe.kind === 'bin') return `unittests ${src ?? exe.name}`;
+  return src ?? `${exe.kind} ${exe.name}`;
+}
+
+const SECONDS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function printExecutable(io: CliIo, r: TestExecutableResult, projectDir: string): void {
+  const label = executableLabel(r.executable, projectDir);
+  const serial = r.serial.endsWith('\n') || r.serial === '' ? r.serial : `${r.serial}\n`;
+  const counted = r.tests.length ? ` (${r.tests.length} test${r.tests.length === 1 ? '' : 's'})` : '';
+  io.stdout(`     Running ${label} (${relative(projectDir, r.executable.path)})\n${serial}${label}: ${r.outcome}${counted} in ${SECONDS(r.ms)}\n`);
+  if (r.outcome === 'passed' || r.outcome === 'cancelled') return;
+  // The runner's own lines (QEMU's complaints, `Error: Timed Out`) unless they only repeat the message.
+  const log = (r.log ?? '').split('\n').filter((l) => l.trim() && !(r.message && l.includes(r.message)));
+  const lines = [...log, `bootlab: ${label}: ${r.message ?? r.outcome}`];
+  for (const frame of r.frames ?? []) lines.push(`  ${describeFrame(frame)}`);
+  io.stderr(`${lines.join('\n')}\n`);
+}
+
+async function testOnce(io: CliIo, args: ParsedArgs, dir: string, rust: RustToolchain, signal?: AbortSignal): Promise<TestRunResult> {
+  const { cargoArgs, exeArgs } = splitRest(args.rest);
+  return runTests({
+    projectDir: dir,
+    toolchain: rust,
+    profile: profileOf(args),
+    cargoArgs,
+    exeArgs,
+    env: io.env,
+    color: process.stderr.isTTY ? 'always' : 'never',
+    signal,
+    onLine: (line) => io.stderr(`${line}\n`),
+    onExecutableEnd: (r) => printExecutable(io, r, dir),
+  });
+}
+
+/** The run's status and its last lines: the failures again, then the tally. */
+function finishRun(io: CliIo, result: TestRunResult, dir: string): number {
+  if (result.cancelled) {
+    io.stderr('bootlab test: stopped\n');
+    return 130;
+  }
+  if (!result.built) {
+    io.stderr(`bootlab test: ${result.error}\n`);
+    return 101;
+  }
+  const bad = result.executables.filter((r) => r.outcome === 'failed' || r.outcome === 'timed-out');
+  if (bad.length) {
+    io.stdout(`\nfailures:\n${bad.map((r) => `    ${executableLabel(r.executable, dir)}: ${r.outcome}${r.panicLocation ? ` at ${relative(dir, r.panicLocation.file)}:${r.panicLocation.line}` : ''}\n`).join('')}\n`);
+  }
+  io.stdout(`${tallyLine(result.tally)}\n`);
+  return result.tally.failed === 0 && result.tally.timedOut === 0 ? 0 : 1;
 }
 
 export const testCommand: CliCommand = {
   name: 'test',
-  summary: 'cargo test with Bootlab as the runner (no change to the crate)',
+  summary: "the crate's tests, each executable in its own QEMU, in parallel",
   usage,
   async run(argv, io) {
     let args;
     try {
-      args = parseArgs(argv, [], ['release']);
+      args = parseArgs(argv, [], ['release', 'watch']);
       if (args.positional.length > 1) throw new UsageError('one DIR at most (cargo test arguments go after --)');
     } catch (error) {
       return usageError(io, 'test', error, usage);
@@ -40,38 +108,7 @@ export const testCommand: CliCommand = {
     const dir = resolve(io.cwd, args.positional[0] ?? '.');
     const rust = await rustOrDoctor(io, 'test');
     if (!rust) return 1;
-    const targetName = readCrateBuildConfig(dir).targetName ?? KERNEL_TARGET;
-    const runner = [...selfCommand(), 'runner'];
-    const inv = cargoInvocation({
-      projectDir: dir,
-      toolchain: rust,
-      subcommand: 'test',
-      profile: profileOf(args),
-      env: io.env,
-      messageFormat: null,
-      extraArgs: ['--config', `target.${/^[\w-]+$/.test(targetName) ? targetName : JSON.stringify(targetName)}.runner=${JSON.stringify(runner)}`, ...args.rest],
-    });
-    for (const note of inv.notes) io.stderr(`bootlab: ${note}\n`);
-    const child = spawnTree(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'], tie: 'group' });
-    const closed = new Promise((r) => child.once('close', r).once('error', r));
-    child.stdout?.on('data', (b: Buffer) => io.stdout(b.toString('utf8')));
-    child.stderr?.on('data', (b: Buffer) => io.stderr(b.toString('utf8')));
-    // SIGTERM first: the `bootlab runner` under cargo then ends its own QEMU (which lives in
-    // a process group of its own); whatever is left a few seconds later is killed.
-    const onSignal = () => {
-      killTree(child, 'SIGTERM');
-      setTimeout(() => killTree(child), 3000).unref();
-    };
-    io.signal?.addEventListener('abort', onSignal, { once: true });
-    let spawnError: string | undefined;
-    child.on('error', (e) => (spawnError = e.message));
-    const { code } = await exited(child);
-    await closed;
-    io.signal?.removeEventListener('abort', onSignal);
-    if (spawnError) {
-      io.stderr(`bootlab test: could not start ${inv.command}: ${spawnError}\n`);
-      return 1;
-    }
-    return code ?? 1;
+    if (!args.flags.has('watch')) return finishRun(io, await testOnce(io, args, dir, rust, io.signal), dir);
+    return watchLoop(io, 'test', dir, async (signal) => finishRun(io, await testOnce(io, args, dir, rust, signal), dir));
   },
 };
