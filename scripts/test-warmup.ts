@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { cargoInvocation } from '../src-main/services/cargo.js';
-import { REPO_ROOT, CONFORMANCE_TARGET_DIR, TEST_TARGET_DIR } from '../src-main/services/testkit.js';
+import { REPO_ROOT, CONFORMANCE_TARGET_DIR, FRAME_POINTER_RUSTFLAGS, FRAME_POINTER_TARGET_DIR, TEST_TARGET_DIR } from '../src-main/services/testkit.js';
 import { findRust, type RustToolchain } from '../src-main/services/toolchain.js';
 
 interface Warmup {
@@ -16,6 +16,8 @@ interface Warmup {
   targetDir: string;
   /** A crate that does not compile on purpose still gets its standard library built. */
   mayFail?: boolean;
+  /** Extra environment (e.g. RUSTFLAGS for a variant in a target folder of its own). */
+  env?: Record<string, string>;
 }
 
 const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
@@ -26,11 +28,26 @@ export const WARMUPS: Warmup[] = [
   { crate: join(CRATES, 'failing-tests'), subcommand: 'test', extraArgs: ['--no-run'], targetDir: TEST_TARGET_DIR },
   { crate: join(CRATES, 'compile-error'), subcommand: 'build', targetDir: TEST_TARGET_DIR, mayFail: true },
   { crate: join(CRATES, 'outcomes'), subcommand: 'build', targetDir: TEST_TARGET_DIR },
+  {
+    crate: join(CRATES, 'outcomes'),
+    subcommand: 'build',
+    targetDir: FRAME_POINTER_TARGET_DIR,
+    env: { CARGO_TARGET_X86_64_UNKNOWN_NONE_RUSTFLAGS: FRAME_POINTER_RUSTFLAGS },
+  },
   { crate: join(REPO_ROOT, 'fixtures', 'kernels', 'conformance'), subcommand: 'build', extraArgs: ['--bin', 'conformance'], targetDir: CONFORMANCE_TARGET_DIR },
 ];
 
 function runCargo(toolchain: RustToolchain, warmup: Warmup): Promise<string> {
-  const inv = cargoInvocation({ projectDir: warmup.crate, toolchain, subcommand: warmup.subcommand, extraArgs: warmup.extraArgs, targetDir: warmup.targetDir, messageFormat: null, color: 'never' });
+  const inv = cargoInvocation({
+    projectDir: warmup.crate,
+    toolchain,
+    subcommand: warmup.subcommand,
+    extraArgs: warmup.extraArgs,
+    targetDir: warmup.targetDir,
+    messageFormat: null,
+    color: 'never',
+    env: warmup.env ? { ...process.env, ...warmup.env } : undefined,
+  });
   return new Promise((resolve, reject) => {
     const child = spawn(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readElf } from '../elf/index.js';
 import { DwarfError, lineSectionsOf, readLineTable, type LineSections } from '../elf/dwarfLine.js';
+import { readFrameTable, type FrameRow } from '../elf/debugFrame.js';
 import { cargoInvocation } from './cargo.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { FRAME_POINTER_TARGET_DIR, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 import { findRust } from './toolchain.js';
 
 const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
@@ -173,5 +174,86 @@ describe('.debug_line reader on corrupted sections', () => {
     }
     expect(outcomes.answered + outcomes.rejected).toBe(3000);
     expect(outcomes.rejected).toBeGreaterThan(100);
+  });
+});
+
+const REGISTER_NAMES = ['RAX', 'RDX', 'RCX', 'RBX', 'RSI', 'RDI', 'RBP', 'RSP', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15', 'RIP'];
+
+/** A row as llvm-dwarfdump prints it: `CFA=RSP+16: RBX=[CFA-24], RIP=[CFA-8]`. */
+function formatRow(row: FrameRow): string {
+  const cfa = row.cfa ? `CFA=${REGISTER_NAMES[row.cfa.register]}${row.cfa.offset >= 0n ? '+' : ''}${row.cfa.offset}` : 'CFA=?';
+  const rules = [...row.rules.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([reg, rule]) => `${REGISTER_NAMES[reg]}=${rule.kind === 'offset' ? `[CFA${rule.offset >= 0n ? '+' : ''}${rule.offset}]` : rule.kind}`);
+  return `${cfa}: ${rules.join(', ')}`;
+}
+
+function section(path: string, name: string): { bytes: Uint8Array; address: bigint } {
+  const elf = readElf(readFileSync(path));
+  const s = elf.sections.find((x) => x.name === name);
+  if (!s) throw new Error(`${path} has no ${name}`);
+  return { bytes: elf.bytes.subarray(s.offset, s.offset + s.size), address: s.addr };
+}
+
+/** Every row of the oracle's unwind tables (`0x204044: CFA=RSP+64: RIP=[CFA-8]`) above `minimum`. */
+function oracleRows(path: string, flag: string, minimum: bigint): [bigint, string][] {
+  const text = execFileSync('llvm-dwarfdump', [flag, path], { encoding: 'utf8', maxBuffer: 512 << 20 });
+  return [...text.matchAll(/^\s+0x([0-9a-f]+): (CFA=.*)$/gm)].map((m) => [BigInt(`0x${m[1]}`), m[2]!] as [bigint, string]).filter(([a]) => a >= minimum);
+}
+
+describe('call frame information reader', () => {
+  // Built by the test warm-up (scripts/test-warmup.ts).
+  const FRAME_POINTER_KERNEL = join(FRAME_POINTER_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'triple_fault');
+  it.each([KERNELS[0]!, KERNELS[2]!])('computes every .debug_frame row of %s as llvm-dwarfdump does', (path) => {
+    const table = readFrameTable(section(path, '.debug_frame').bytes);
+    const rows = oracleRows(path, '--debug-frame', 0x200000n);
+    expect(rows.length).toBeGreaterThan(1000);
+    const wrong = rows.filter(([address, text]) => formatRow(table.rowFor(address)!) !== text);
+    expect(wrong.slice(0, 5).map(([a, t]) => ({ address: a.toString(16), oracle: t, got: formatRow(table.rowFor(a)!) }))).toEqual([]);
+  });
+
+  it('computes the frame-pointer kernel\'s rows too (CFA=RBP+16 after the prologue)', () => {
+    const table = readFrameTable(section(FRAME_POINTER_KERNEL, '.debug_frame').bytes);
+    const rows = oracleRows(FRAME_POINTER_KERNEL, '--debug-frame', 0x200000n);
+    expect(rows.some(([, t]) => t.startsWith('CFA=RBP+16'))).toBe(true);
+    expect(rows.filter(([address, text]) => formatRow(table.rowFor(address)!) !== text)).toEqual([]);
+  });
+
+  it('reads .eh_frame (pc-relative pointers, augmentation data) as llvm-dwarfdump does', () => {
+    const exe = join(tmp, 'eh');
+    const source = join(tmp, 'eh.c');
+    writeFileSync(source, 'int f(int x) { int a[8]; for (int i = 0; i < 8; i++) a[i] = x + i; return a[x & 7]; }\nint main(void) { return f(3) - 6; }\n');
+    execFileSync('gcc', ['-O0', '-o', exe, source]);
+    const { bytes, address } = section(exe, '.eh_frame');
+    const table = readFrameTable(bytes, { ehFrame: true, sectionAddress: address });
+    const rows = oracleRows(exe, '--eh-frame', 1n);
+    expect(rows.length).toBeGreaterThan(5);
+    const wrong = rows.filter(([a, text]) => (table.rowFor(a) ? formatRow(table.rowFor(a)!) : 'none') !== text);
+    // Expression rules (the PLT's) are printed by the oracle as DWARF expressions, not compared.
+    expect(wrong.filter(([, t]) => !t.includes('DW_OP')).map(([a, t]) => ({ address: a.toString(16), oracle: t, got: table.rowFor(a) && formatRow(table.rowFor(a)!) }))).toEqual([]);
+  });
+
+  it('answers or throws a DwarfError for every corrupted .debug_frame, never anything else', () => {
+    const original = section(KERNELS[2]!, '.debug_frame').bytes;
+    const prefix = original.subarray(0, Math.min(original.length, 8000));
+    const probe = oracleRows(KERNELS[2]!, '--debug-frame', 0x200000n).slice(0, 40).map(([a]) => a);
+    const next = random(0xcf1);
+    let rejected = 0;
+    for (let round = 0; round < 3000; round++) {
+      const bytes = Uint8Array.from(prefix);
+      if (round % 2 === 0) {
+        for (let i = 0; i < 1 + Math.floor(next() * 8); i++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+      } else {
+        bytes.set([0xff, 0xff, 0xff, next() < 0.5 ? 0xff : 0x7f], Math.floor(next() * (bytes.length - 4)));
+      }
+      try {
+        const table = readFrameTable(round % 5 === 0 ? bytes.subarray(0, Math.floor(next() * bytes.length)) : bytes);
+        for (const a of probe) table.rowFor(a);
+      } catch (error) {
+        if (!(error instanceof DwarfError)) throw new Error(`round ${round}: ${String(error)}`);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(100);
   });
 });

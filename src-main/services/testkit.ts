@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** One cargo target folder for every test crate: core is built once (about 20 s). */
 export const TEST_TARGET_DIR = join(REPO_ROOT, '.cache', 'test-target');
+/** The outcome kernels built with frame pointers (RUSTFLAGS of their own, so a folder of their own). */
+export const FRAME_POINTER_TARGET_DIR = join(REPO_ROOT, '.cache', 'test-target-frame-pointers');
+/** Those RUSTFLAGS: the crate's own (static at 0x200000) plus frame pointers. */
+export const FRAME_POINTER_RUSTFLAGS = '-C relocation-model=static -C link-arg=--image-base=0x200000 -C force-frame-pointers=yes';
 /** The conformance kernel's variants (features, static and PIE) share their own target folder. */
 export const CONFORMANCE_TARGET_DIR = join(REPO_ROOT, '.cache', 'conformance-target');
 

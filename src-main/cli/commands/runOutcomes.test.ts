@@ -3,19 +3,18 @@
 // ends the run with status 0 and where it halted; a panic is reported when it happens and the
 // run ends at the handler's halt with status 1; a triple fault ends the run (no reboot loop) with
 // the call chain through the user's three functions, with and without frame pointers.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cargoInvocation } from '../../services/cargo.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
+import { FRAME_POINTER_RUSTFLAGS, FRAME_POINTER_TARGET_DIR as FP_TARGET_DIR, REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
 import { findRust } from '../../services/toolchain.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
 const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
 const SOURCE = readFileSync(join(OUTCOMES, 'src', 'main.rs'), 'utf8').split('\n');
-/** A frame-pointer build of the same kernels, in a target folder of its own. */
-const FP_TARGET_DIR = join(REPO_ROOT, '.cache', 'test-target-frame-pointers');
 
 /** The 1-based line of the first source line matching `pattern` (the test does not hard-code lines). */
 function lineOf(pattern: RegExp, after?: RegExp): number {
@@ -24,6 +23,9 @@ function lineOf(pattern: RegExp, after?: RegExp): number {
   if (i < 0) throw new Error(`no line matches ${pattern}`);
   return i + 1;
 }
+
+let tmp: string;
+const NO_CFI_KERNEL = () => join(tmp, 'triple_fault');
 
 function kernel(name: string, targetDir = TEST_TARGET_DIR): string {
   return join(targetDir, 'x86_64-unknown-none', 'debug', name);
@@ -47,14 +49,19 @@ beforeAll(async () => {
   if (!rust) throw new Error('these tests need a Rust toolchain that can build kernels (see bootlab doctor)');
   for (const [targetDir, rustflags] of [
     [TEST_TARGET_DIR, undefined],
-    [FP_TARGET_DIR, '-C relocation-model=static -C link-arg=--image-base=0x200000 -C force-frame-pointers=yes'],
+    [FP_TARGET_DIR, FRAME_POINTER_RUSTFLAGS],
   ] as const) {
     const env = { ...process.env, ...(rustflags ? { CARGO_TARGET_X86_64_UNKNOWN_NONE_RUSTFLAGS: rustflags } : {}) };
     const inv = cargoInvocation({ projectDir: OUTCOMES, toolchain: rust, subcommand: 'build', targetDir, messageFormat: null, color: 'never', env });
     const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) throw new Error(`building the outcome kernels failed:\n${r.stderr}`);
   }
+  // The frame-pointer kernel without any CFI (objcopy is a test tool here, never Bootlab's):
+  // only the RBP chain can unwind it.
+  tmp = mkdtempSync(join(tmpdir(), 'bootlab-run-outcomes-'));
+  execFileSync('objcopy', ['--remove-section', '.debug_frame', '--remove-section', '.eh_frame', kernel('triple_fault', FP_TARGET_DIR), NO_CFI_KERNEL()]);
 });
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('bootlab run: how a run ends', () => {
   it('ends a halted kernel (cli; hlt) by itself with status 0 and where it halted', () => {
@@ -80,12 +87,13 @@ describe('bootlab run: how a run ends', () => {
     expect(r.stderr.split('bootlab: kernel panicked').length).toBe(2);
   });
 
-  for (const [variant, targetDir] of [
-    ['without frame pointers (CFI from .debug_frame)', TEST_TARGET_DIR],
-    ['with frame pointers', FP_TARGET_DIR],
+  for (const [variant, elf] of [
+    ['without frame pointers (CFI from .debug_frame)', () => kernel('triple_fault')],
+    ['with frame pointers', () => kernel('triple_fault', FP_TARGET_DIR)],
+    ['with frame pointers and no CFI at all (the RBP chain)', NO_CFI_KERNEL],
   ] as const) {
     it(`ends at a triple fault with the chain level3 -> level2 -> level1, ${variant}`, () => {
-      const r = run(kernel('triple_fault', targetDir));
+      const r = run(elf());
       expect(r.status, r.stderr).toBe(1);
       // Once: QEMU does not reset the machine into the kernel again.
       expect(r.stdout.split('outcomes: triple_fault').length).toBe(2);
