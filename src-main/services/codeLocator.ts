@@ -23,9 +23,18 @@ export interface CodeLocator {
   readonly lineProblem: string | undefined;
 }
 
+/** Sources of the standard library (Debian's, rustup's rust-src, or rustc's remapped /rustc/HASH). */
+const LIBRARY_SOURCE = /[\\/]library[\\/](core|alloc|std|stdarch|portable-simd)[\\/]|^[\\/]rustc[\\/]|compiler[-_]builtins/;
+
+/**
+ * A frame of the user's own crate: its line is in a crate-relative file, or it is a function of
+ * the user's whose line is library code inlined into it (a `spin_loop` in the user's loop).
+ */
 export function isUserFrame(symbol: string | undefined, file: string | undefined): boolean {
-  if (file !== undefined) return !file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file);
-  return symbol !== undefined && !LIBRARY_PREFIX.test(symbol);
+  const libraryFunction = symbol === undefined || LIBRARY_PREFIX.test(symbol);
+  if (file === undefined) return !libraryFunction;
+  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) return true;
+  return !libraryFunction && LIBRARY_SOURCE.test(file);
 }
 
 export function codeLocatorFromElf(bytes: Uint8Array, relocationBase = 0n): CodeLocator {

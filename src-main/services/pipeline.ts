@@ -255,6 +255,7 @@ async function bootImage(
         watching.watch?.noteScreen(screen);
       },
       atGuestShutdown: async () => watching.watch?.atGuestShutdown(),
+      atTimeout: async (registers) => watching.watch?.atStop(registers),
       onStderr: (text) => emit({ type: 'log', runId, source: 'qemu', text: text.replace(/\n$/, '') }),
     });
     emit({ type: 'log', runId, source: 'bootlab', text: s.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ') });

@@ -97,6 +97,8 @@ export interface QemuStartOptions {
    * this reads the stopped machine (the stack, for a backtrace) before QEMU quits.
    */
   atGuestShutdown?: () => Promise<void>;
+  /** At a timeout, with the CPU stopped and its registers read (QMP on): read the machine before the kill. */
+  atTimeout?: (registers: Record<string, bigint>) => Promise<void>;
   /** Called once QEMU is spawned (pid known). */
   onSpawn?: (pid: number) => void;
 }
@@ -367,6 +369,8 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
           const qmp = await within(qmpReady, 1000);
           await qmp.execute('stop').catch(() => {});
           registersAtTimeout = parseRegisters(await within(qmp.hmp('info registers'), 1000));
+          // The CPU is stopped: the caller may read the stack (a backtrace) before QEMU is killed.
+          if (options.atTimeout) await within(options.atTimeout(registersAtTimeout), 5000).catch(() => {});
         } catch {
           // no registers then
         }

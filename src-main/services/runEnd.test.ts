@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CpuState } from '../shared/api.js';
+import { isUserFrame } from './codeLocator.js';
 import { cpuStateFromRegisters, watchCpuState } from './cpuState.js';
 import { diagnoseRun, parsePanic, vgaText } from './diagnose.js';
 import { startQemu, type QemuExit } from './qemu.js';
@@ -152,5 +153,18 @@ describe('one exit-status rule', () => {
     const t = run({ status: null, signal: 'SIGKILL', timedOut: true }, { timeoutSeconds: 4 });
     expect(t).toMatchObject({ kind: 'timeout', exitCode: 1 });
     expect(t.qemuStatus).toBeUndefined();
+  });
+});
+
+describe('frames of the user\'s crate', () => {
+  it('counts crate-relative lines, and the user\'s functions with library code inlined into them', () => {
+    expect(isUserFrame('k::level3', 'src/main.rs')).toBe(true);
+    expect(isUserFrame('hang::spin_forever', '/usr/lib/rustlib/src/rust/library/core/src/hint.rs')).toBe(true);
+    expect(isUserFrame('hang::spin_forever', '/rustc/0123abcd/library/core/src/hint.rs')).toBe(true);
+    expect(isUserFrame('core::ptr::read_volatile<u64>', '/usr/lib/rustlib/src/rust/library/core/src/ptr/mod.rs')).toBe(false);
+    expect(isUserFrame('compiler_builtins::mem::memcpy', undefined)).toBe(false);
+    // A dependency's own code (an absolute path outside the standard library) is not the user's.
+    expect(isUserFrame('x86_64::instructions::hlt', '/home/me/.cargo/registry/src/x86_64-0.14/src/instructions/mod.rs')).toBe(false);
+    expect(isUserFrame('k::f', undefined)).toBe(true);
   });
 });

@@ -92,7 +92,12 @@ export class RunWatch {
    */
   async atGuestShutdown(): Promise<void> {
     const qmp = await this.options.session.qmpReady;
-    const registers = parseRegisters(await qmp.hmp('info registers'));
+    await this.atStop(parseRegisters(await qmp.hmp('info registers')));
+  }
+
+  /** A timeout stopped the CPU (test executables): where it was spinning, as a call chain. */
+  async atStop(registers: Record<string, bigint>): Promise<void> {
+    const qmp = await this.options.session.qmpReady;
     const reader = qmpStackReader(qmp);
     try {
       this.faultFrames = await unwindStack({ registers, read: reader.read, locator: this.options.locator });

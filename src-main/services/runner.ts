@@ -195,6 +195,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       vgaIntervalMs: 500,
       onVga: (screen) => watch?.noteScreen(screen),
       atGuestShutdown: async () => watch?.atGuestShutdown(),
+      atTimeout: async (registers) => watch?.atStop(registers),
       onStderr: (text) => stderr(text),
     });
     const locator = codeLocatorFromFile(kernelPath, relocationBase);

@@ -93,6 +93,8 @@ describe('bootlab runner as the cargo runner', () => {
     expect(r.stderr).toContain('Error: Timed Out');
     expect(r.stderr).toMatch(/Timed out after 4 s: the kernel did not exit\. RIP was 0x[0-9a-f]+ in \S+/);
     expect(r.stderr).toContain('Last serial line: "hang::spins_forever..."');
+    // Where it was spinning, as a call chain (read at the timeout) into the test's own code.
+    expect(r.stderr).toMatch(/\n {2}hang::spin_forever \(.*\)\n {2}_start \(tests\/hang\.rs:\d+\)\n/);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('tests: 0 passed, 0 failed, 1 timed out');
   });
 
