@@ -6,7 +6,7 @@
 
 import { Diags, type Pos } from './diagnostics.js';
 import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type Encoded, type Fix } from './encoder.js';
-import { evaluate, ExprError, isConstExpr, type EvalCtx, type Expr, type Value } from './expr.js';
+import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
 import { floatBytes, floatOverflow } from './floats.js';
@@ -18,6 +18,8 @@ export interface Section {
   attrs: SectionAttrs;
   align: number; // from align= or sectalign
   explicitAlign: boolean;
+  /** Line of the `section` directive that gave it a start=, for errors about where it lies. */
+  startLine?: number;
   size: number; // current pass
   data: ByteBuf; // final pass bytes
   fixes: Fix[]; // final pass, offsets relative to section start
@@ -134,7 +136,7 @@ export class Assembler {
     private lines: PLine[],
     private diags: Diags,
     private o0: boolean,
-    private incbins: Map<string, Uint8Array | undefined>,
+    private incbins: Map<string, Uint8Array | string | undefined>,
     private o1 = false,
   ) {
     this.getSection('.text', true);
@@ -204,6 +206,7 @@ export class Assembler {
     this.runPass('final');
     this.layout();
     this.checkOverlap();
+    this.checkFileSize();
     this.applyFixes();
   }
 
@@ -425,20 +428,7 @@ export class Assembler {
   }
 
   isStatic(e: Expr): boolean {
-    switch (e.k) {
-      case 'num':
-        return true;
-      case 'sym':
-        return this.staticSyms.has(e.name);
-      case 'un':
-        return this.isStatic(e.a);
-      case 'bin':
-        return this.isStatic(e.a) && this.isStatic(e.b);
-      case 'cond':
-        return this.isStatic(e.c) && this.isStatic(e.a) && this.isStatic(e.b);
-      default:
-        return false;
-    }
+    return !someLeaf(e, (x) => !(x.k === 'num' || (x.k === 'sym' && this.staticSyms.has(x.name))));
   }
 
   private insnStatic(insn: Insn): boolean {
@@ -913,6 +903,10 @@ export class Assembler {
       }
       case 'incbin': {
         const data = this.incbins.get(st.name);
+        if (typeof data === 'string') {
+          this.earlyErr(st.line, `\`incbin': unable to read file \`${st.name}': ${data}`);
+          return;
+        }
         if (!data) {
           this.earlyErr(st.line, `\`incbin': unable to get length of file \`${st.name}'`);
           return;
@@ -1013,6 +1007,7 @@ export class Assembler {
       }
     }
     const start = num(a.start, 'START');
+    if (a.start) s.startLine = line;
     const vstart = num(a.vstart, 'VSTART');
     s.attrs = {
       ...s.attrs,
@@ -1321,6 +1316,29 @@ export class Assembler {
     }
   }
 
+  /** The file spans every section from the lowest start to the highest end; refuse what no one can write. */
+  private checkFileSize(): void {
+    const { lo, hi } = this.fileSpan();
+    if (hi - lo <= BigInt(MAX_OUTPUT)) return;
+    const far = this.sections.filter((s) => !s.nobits && s.size > 0).reduce((a, b) => (b.start + BigInt(b.size) > a.start + BigInt(a.size) ? b : a));
+    const line = far.startLine ?? 0;
+    const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16);
+    this.diags.seq = line;
+    this.diags.add('final', 'error', this.pos(line), 1, `section ${far.name} ends at ${hex(far.start + BigInt(far.size))}, ${hi - lo} bytes from the start of the file at ${hex(lo)}: output would exceed ${MAX_OUTPUT} bytes`);
+  }
+
+  private fileSpan(): { lo: bigint; hi: bigint } {
+    let lo = this.origin;
+    let hi = this.origin;
+    for (const s of this.sections) {
+      if (s.nobits || s.size === 0) continue;
+      if (s.start < lo) lo = s.start;
+      const e = s.start + BigInt(s.size);
+      if (e > hi) hi = e;
+    }
+    return { lo, hi };
+  }
+
   private applyFixes(): void {
     const vs = (i: number): bigint => (i >= 0 ? this.sections[i].vstart : 0n);
     for (const s of this.sections) {
@@ -1339,14 +1357,7 @@ export class Assembler {
   output(): Uint8Array {
     const progbits = this.sections.filter((s) => !s.nobits && (s.size > 0 || s.idx === 0));
     if (progbits.length === 0) return new Uint8Array(0);
-    let lo = this.origin;
-    let hi = this.origin;
-    for (const s of progbits) {
-      if (s.size === 0) continue;
-      if (s.start < lo) lo = s.start;
-      const e = s.start + BigInt(s.size);
-      if (e > hi) hi = e;
-    }
+    const { lo, hi } = this.fileSpan();
     const out = new Uint8Array(Number(hi - lo));
     for (const s of progbits) {
       const at = Number(s.start - lo);

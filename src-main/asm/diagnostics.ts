@@ -3,6 +3,12 @@
 
 import { WarningState, warningClass } from './warnings.js';
 
+/**
+ * Thrown by a `readFile` callback for a path that exists but must not be read (a device, a FIFO,
+ * a directory, a file over the output limit): the message says why and no other path is tried.
+ */
+export class UnreadableFile extends Error {}
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Diagnostic {

@@ -50,6 +50,11 @@ export function strValue(bytes: string): bigint {
   return v;
 }
 
+/** NASM's default `--limit-eval`: operands and unary operators in one expression. */
+const EVAL_LIMIT = 8192;
+/** Parentheses and unary operators nested deeper than this are refused before the stack runs out. */
+const MAX_NESTING = 1000;
+
 const SIZE_WORDS = new Set(['byte', 'word', 'dword', 'qword', 'tword', 'oword', 'yword', 'zword']);
 
 export class ExprParser {
@@ -102,26 +107,37 @@ export class ExprParser {
     ['+', '-'],
     ['*', '/', '//', '%', '%%'],
   ];
+  private static LEVEL_OF = new Map(ExprParser.LEVELS.flatMap((ops, level) => ops.map((op) => [op, level] as [string, number])));
 
-  private binary(level: number): Expr {
-    if (level >= ExprParser.LEVELS.length) return this.unary();
-    let a = this.binary(level + 1);
-    const ops = ExprParser.LEVELS[level];
+  /**
+   * Binary operators by precedence climbing: left-associative, and the recursion depth grows only
+   * with parentheses and right operands of tighter operators, not with the number of terms.
+   */
+  private binary(minLevel: number): Expr {
+    let a = this.unary();
     for (;;) {
       const t = this.peek();
-      if (!t || t.t !== 'op' || !ops.includes(t.v)) return a;
+      const level = t && t.t === 'op' ? ExprParser.LEVEL_OF.get(t.v) : undefined;
+      if (level === undefined || level < minLevel) return a;
       this.pos++;
       const b = this.binary(level + 1);
-      a = { k: 'bin', op: t.v, a, b };
+      a = { k: 'bin', op: t!.v, a, b };
     }
   }
+
+  /** Operands and unary operators read so far (NASM's expr6 calls, limited by --limit-eval). */
+  private operands = 0;
+  private depth = 0;
 
   private unary(): Expr {
     const t = this.peek();
     if (!t) this.err();
+    if (++this.operands > EVAL_LIMIT) this.err('expression too long');
     if (t.t === 'op' && (t.v === '-' || t.v === '+' || t.v === '~' || t.v === '!')) {
       this.pos++;
+      if (++this.depth > MAX_NESTING) this.err('expression too long');
       const a = this.unary();
+      this.depth--;
       if (t.v === '+') return a;
       if (a.k === 'num') {
         if (t.v === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
@@ -168,7 +184,10 @@ export class ExprParser {
         if (t.v === '$') return { k: 'here' };
         if (t.v === '$$') return { k: 'base' };
         if (t.v === '(') {
+          // Deeper nesting than this would exhaust the stack; NASM's own limit is 8192 operands.
+          if (++this.depth > MAX_NESTING) this.err('expression too long');
           const e = this.cond();
+          this.depth--;
           if (!this.isOp(')')) this.err("expecting `)'");
           this.pos++;
           return e;
@@ -290,91 +309,92 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
       return { n: a.n === 0n ? 1n : 0n, unk: a.unk };
     }
     case 'bin': {
-      const a = evalVec(e.a, ctx);
-      const b = evalVec(e.b, ctx);
-      if (e.op === '+') return combine(a, b, 1n);
-      if (e.op === '-') return combine(a, b, -1n);
-      if (e.op === '*') return multiply(a, b);
-      const unk = a.unk || b.unk;
-      if (!unk) {
-        scalar(a, e.op);
-        scalar(b, e.op);
+      // A long left-associative chain (`1+1+...`) is walked in a loop, not by recursion.
+      if (e.a.k === 'bin') {
+        const spine: (Expr & { k: 'bin' })[] = [];
+        let x: Expr = e;
+        while (x.k === 'bin') {
+          spine.push(x);
+          x = x.a;
+        }
+        let acc = evalVec(x, ctx);
+        for (let i = spine.length - 1; i >= 0; i--) acc = applyBin(spine[i].op, acc, evalVec(spine[i].b, ctx));
+        return acc;
       }
-      const x = a.n;
-      const y = b.n;
-      let r: bigint;
-      switch (e.op) {
-        case '*': r = x * y; break;
-        case '/':
-        case '%':
-        case '//':
-        case '%%':
-          if (y === 0n) {
-            if (unk) return { n: 0n, unk };
-            throw new ExprError('division by zero', 0);
-          }
-          if (e.op === '/') r = U64(x) / U64(y);
-          else if (e.op === '%') r = U64(x) % U64(y);
-          else if (e.op === '//') r = x / y;
-          else r = x % y;
-          break;
-        case '<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
-        case '>>': r = y >= 64n || y < 0n ? 0n : U64(x) >> y; break;
-        case '<<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
-        case '>>>': r = y >= 64n || y < 0n ? (x < 0n ? -1n : 0n) : x >> y; break;
-        case '&': r = x & y; break;
-        case '|': r = x | y; break;
-        case '^': r = x ^ y; break;
-        case '&&': r = x !== 0n && y !== 0n ? 1n : 0n; break;
-        case '||': r = x !== 0n || y !== 0n ? 1n : 0n; break;
-        case '^^': r = (x !== 0n) !== (y !== 0n) ? 1n : 0n; break;
-        case '=': case '==': r = x === y ? 1n : 0n; break;
-        case '!=': case '<>': r = x !== y ? 1n : 0n; break;
-        case '<': r = x < y ? 1n : 0n; break;
-        case '<=': r = x <= y ? 1n : 0n; break;
-        case '>': r = x > y ? 1n : 0n; break;
-        case '>=': r = x >= y ? 1n : 0n; break;
-        // NASM 2.16.01 evaluates <=> as 1 when greater and 0 otherwise (never -1); copied for byte identity.
-        case '<=>': r = x > y ? 1n : 0n; break;
-        default: throw new ExprError(`unknown operator ${e.op}`, 0);
-      }
-      return { n: M64(r), unk };
+      return applyBin(e.op, evalVec(e.a, ctx), evalVec(e.b, ctx));
     }
   }
 }
 
+function applyBin(op: string, a: Vec, b: Vec): Vec {
+  if (op === '+') return combine(a, b, 1n);
+  if (op === '-') return combine(a, b, -1n);
+  if (op === '*') return multiply(a, b);
+  const unk = a.unk || b.unk;
+  if (!unk) {
+    scalar(a, op);
+    scalar(b, op);
+  }
+  const x = a.n;
+  const y = b.n;
+  let r: bigint;
+  switch (op) {
+    case '*': r = x * y; break;
+    case '/':
+    case '%':
+    case '//':
+    case '%%':
+      if (y === 0n) {
+        if (unk) return { n: 0n, unk };
+        throw new ExprError('division by zero', 0);
+      }
+      if (op === '/') r = U64(x) / U64(y);
+      else if (op === '%') r = U64(x) % U64(y);
+      else if (op === '//') r = x / y;
+      else r = x % y;
+      break;
+    case '<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
+    case '>>': r = y >= 64n || y < 0n ? 0n : U64(x) >> y; break;
+    case '<<<': r = y >= 64n || y < 0n ? 0n : x << y; break;
+    case '>>>': r = y >= 64n || y < 0n ? (x < 0n ? -1n : 0n) : x >> y; break;
+    case '&': r = x & y; break;
+    case '|': r = x | y; break;
+    case '^': r = x ^ y; break;
+    case '&&': r = x !== 0n && y !== 0n ? 1n : 0n; break;
+    case '||': r = x !== 0n || y !== 0n ? 1n : 0n; break;
+    case '^^': r = (x !== 0n) !== (y !== 0n) ? 1n : 0n; break;
+    case '=': case '==': r = x === y ? 1n : 0n; break;
+    case '!=': case '<>': r = x !== y ? 1n : 0n; break;
+    case '<': r = x < y ? 1n : 0n; break;
+    case '<=': r = x <= y ? 1n : 0n; break;
+    case '>': r = x > y ? 1n : 0n; break;
+    case '>=': r = x >= y ? 1n : 0n; break;
+    // NASM 2.16.01 evaluates <=> as 1 when greater and 0 otherwise (never -1); copied for byte identity.
+    case '<=>': r = x > y ? 1n : 0n; break;
+    default: throw new ExprError(`unknown operator ${op}`, 0);
+  }
+  return { n: M64(r), unk };
+}
+
+
+/** True when some leaf (number, symbol, `$`, `$$`, register) passes `test`; iterative, so long chains are fine. */
+export function someLeaf(e: Expr, test: (leaf: Expr) => boolean): boolean {
+  const stack: Expr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.k === 'un') stack.push(x.a);
+    else if (x.k === 'bin') stack.push(x.b, x.a);
+    else if (x.k === 'cond') stack.push(x.b, x.a, x.c);
+    else if (test(x)) return true;
+  }
+  return false;
+}
 
 /** True when the tree mentions no symbol and no `$`/`$$`: its value never changes between passes. */
 export function isConstExpr(e: Expr): boolean {
-  switch (e.k) {
-    case 'num':
-      return true;
-    case 'sym':
-    case 'here':
-    case 'base':
-    case 'reg':
-      return false;
-    case 'un':
-      return isConstExpr(e.a);
-    case 'bin':
-      return isConstExpr(e.a) && isConstExpr(e.b);
-    case 'cond':
-      return isConstExpr(e.c) && isConstExpr(e.a) && isConstExpr(e.b);
-  }
+  return e.k === 'num' || !someLeaf(e, (x) => x.k !== 'num');
 }
 
 export function usesHere(e: Expr): boolean {
-  switch (e.k) {
-    case 'here':
-    case 'base':
-      return true;
-    case 'un':
-      return usesHere(e.a);
-    case 'bin':
-      return usesHere(e.a) || usesHere(e.b);
-    case 'cond':
-      return usesHere(e.c) || usesHere(e.a) || usesHere(e.b);
-    default:
-      return false;
-  }
+  return someLeaf(e, (x) => x.k === 'here' || x.k === 'base');
 }

@@ -36,12 +36,18 @@ export function floatBytes(text: string, size: number): number[] | undefined {
   const special = /^__\??(infinity|nan|qnan|snan)\??__$/.exec(s);
   if (special) return specialBytes(special[1], neg, size, fmt);
   s = s.replace(/_/g, '');
-  const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/.exec(s);
+  // NASM reads `1e` and `1e+` with an empty exponent as 1.0.
+  const m = /^(\d*)(?:\.(\d*))?(?:e([+-]?\d*))?$/.exec(s);
   if (!m) return undefined;
   const intPart = m[1] || '0';
   const frac = m[2] ?? '';
-  const exp10 = (m[3] ? parseInt(m[3], 10) : 0) - frac.length;
-  const M = BigInt(intPart + frac || '0');
+  let exp10 = (m[3] && m[3] !== '+' && m[3] !== '-' ? Number(m[3]) : 0) - frac.length;
+  let M = BigInt(intPart + frac || '0');
+  // Far beyond every format's range (quad ends near 1e4932): a stand-in exponent keeps the exact
+  // arithmetic small (`dq 1e999999999` overflows to infinity, `1e-999999999` is zero).
+  const magnitude = exp10 + (intPart + frac).replace(/^0+/, '').length;
+  if (magnitude > 6000) exp10 = 6000;
+  else if (magnitude < -6000) M = 0n;
   const bias = (1 << (fmt.e - 1)) - 1;
   const fracBits = fmt.explicit ? fmt.p - 1 : fmt.p - 1;
   let expField = 0;

@@ -1,7 +1,7 @@
 // Public API of the assembler. No Node built-ins here: files come through `readFile`.
 
 import { Assembler } from './assembler.js';
-import { Diags, type Diagnostic } from './diagnostics.js';
+import { Diags, UnreadableFile, type Diagnostic } from './diagnostics.js';
 import { ExprError } from './expr.js';
 import { LexError } from './lexer.js';
 import { formatListing } from './listing.js';
@@ -11,10 +11,12 @@ import { Preprocessor, decodeFile } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
+export { UnreadableFile } from './diagnostics.js';
 export { WarningState } from './warnings.js';
 
 export interface AssembleOptions {
   fileName?: string;
+  /** Contents of a file, undefined when it does not exist; may throw UnreadableFile. */
   readFile?: (path: string) => string | Uint8Array | undefined;
   includePaths?: string[];
   defines?: Record<string, string>;
@@ -89,7 +91,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
       parser.warningDirectives.map((w) => ({ seq: w.line, pos: lines[w.line], col: w.col, value: w.value })),
     );
   // incbin files are read once, up front.
-  const incbins = new Map<string, Uint8Array | undefined>();
+  const incbins = new Map<string, Uint8Array | string | undefined>();
   for (const st of stmts) {
     const name = st.k === 'incbin' ? st.name : st.k === 'times' && st.body?.k === 'incbin' ? st.body.name : undefined;
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
@@ -138,7 +140,8 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   return result;
 }
 
-function readBinary(options: AssembleOptions, name: string): Uint8Array | undefined {
+/** The file's bytes, undefined when not found, or why it cannot be read. */
+function readBinary(options: AssembleOptions, name: string): Uint8Array | string | undefined {
   const rf = options.readFile;
   if (!rf) return undefined;
   const toBytes = (d: string | Uint8Array): Uint8Array => (typeof d === 'string' ? new TextEncoder().encode(d) : d);
@@ -147,7 +150,8 @@ function readBinary(options: AssembleOptions, name: string): Uint8Array | undefi
     try {
       const d = rf(c);
       if (d !== undefined) return toBytes(d);
-    } catch {
+    } catch (e) {
+      if (e instanceof UnreadableFile) return e.message;
       /* try next */
     }
   }

@@ -181,3 +181,32 @@ describe('%rep counts (item 11)', () => {
     '%if 0|%elif 1 2|db 1|%endif',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+describe('robustness: long and deep expressions, huge floats, huge sections (item 3 of the brief)', () => {
+  const gen = (s: string) => s;
+  it.each([
+    ['700 nested parentheses', gen('dw ' + '('.repeat(700) + '1' + ')'.repeat(700))],
+    ['8000 terms', gen('dw ' + Array(8000).fill('1').join('+'))],
+    ['4000 alternating terms', gen('dw ' + '1-'.repeat(4000) + '1')],
+    ['a long memory operand', gen('mov ax, [bx+' + Array(8000).fill('1').join('+') + ']')],
+    ['500k terms (NASM: expression too long)', gen('nop\ndw ' + Array(500_000).fill('1').join('+'))],
+    ['10000 unary minus (NASM: expression too long)', gen('dw ' + '-'.repeat(10_000) + '1')],
+    ['huge float exponents', 'dq 1e999999999, -1e-999999999, 1e99999999999999999999|dd 1e39, 1e-46|db 1e|dq 1e+, -1e-'],
+  ])('%s', (_name, src) => checkLevels(lines(src)));
+
+  it('nesting deeper than 1000 is a clear error, not a stack overflow (NASM allows up to its 8192-operand limit)', () => {
+    for (const src of ['dw ' + '('.repeat(10_000) + '1' + ')'.repeat(10_000), 'dw ' + '~('.repeat(3000) + '1' + ')'.repeat(3000)]) {
+      const r = ourRun(src + '\n', 'x');
+      expect(r.diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`)).toEqual(['1: error: expression too long']);
+      expect(r.diagnostics[0].column).toBeGreaterThan(1);
+    }
+  });
+
+  it('a section placed beyond what can be written is an error at its directive (NASM writes a 4 GiB file)', () => {
+    const r = ourRun(lines('nop|section .a start=0x100000000|db 1'), 'x');
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
+      '2: section .a ends at 0x100000001, 4294967297 bytes from the start of the file at 0x0: output would exceed 268435456 bytes',
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 // Parser: preprocessed lines to statements (the parsed form every pass walks). Local labels are
 // qualified here, once, because their meaning depends only on textual position.
 
-import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM } from './expr.js';
+import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM, someLeaf } from './expr.js';
 import { tokenize, LexError, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
@@ -587,8 +587,15 @@ function linearize(e: Expr, sign: number, regs: { reg: Reg; scale: number }[], d
     return;
   }
   if (e.k === 'bin' && (e.op === '+' || e.op === '-')) {
-    linearize(e.a, sign, regs, disp);
-    linearize(e.b, e.op === '-' ? -sign : sign, regs, disp);
+    // The left spine of a long `a+b+c...` is walked in a loop, not by recursion.
+    const spine: (Expr & { k: 'bin' })[] = [];
+    let x: Expr = e;
+    while (x.k === 'bin' && (x.op === '+' || x.op === '-')) {
+      spine.push(x);
+      x = x.a;
+    }
+    linearize(x, sign, regs, disp);
+    for (let i = spine.length - 1; i >= 0; i--) linearize(spine[i].b, spine[i].op === '-' ? -sign : sign, regs, disp);
     return;
   }
   if (e.k === 'bin' && e.op === '*') {
@@ -610,18 +617,7 @@ function linearize(e: Expr, sign: number, regs: { reg: Reg; scale: number }[], d
 }
 
 function hasReg(e: Expr): boolean {
-  switch (e.k) {
-    case 'reg':
-      return true;
-    case 'un':
-      return hasReg(e.a);
-    case 'bin':
-      return hasReg(e.a) || hasReg(e.b);
-    case 'cond':
-      return hasReg(e.c) || hasReg(e.a) || hasReg(e.b);
-    default:
-      return false;
-  }
+  return someLeaf(e, (x) => x.k === 'reg');
 }
 
 /** NASM's `cpu` names mapped to the levels used by the instruction table. */

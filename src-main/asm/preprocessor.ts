@@ -1,7 +1,7 @@
 // NASM preprocessor: runs once, before any pass, and turns the source into a flat list of lines,
 // each remembering where it came from (for diagnostics) and how it should appear in a listing.
 
-import { Diags, type Pos } from './diagnostics.js';
+import { Diags, UnreadableFile, type Pos } from './diagnostics.js';
 import { ExprParser, evaluate, ExprError, type Value } from './expr.js';
 import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
 
@@ -1076,8 +1076,8 @@ export class Preprocessor {
           break;
         }
         const found = this.readInclude(name);
-        if (found === undefined) {
-          this.diags.add('early', 'error', pos, 1, `unable to open include file \`${name}': No such file or directory`);
+        if (found === undefined || 'refused' in found) {
+          this.diags.add('early', 'error', pos, 1, `unable to open include file \`${name}': ${found?.refused ?? 'No such file or directory'}`);
           this.diags.fatal = true;
           break;
         }
@@ -1129,15 +1129,16 @@ export class Preprocessor {
     emitBlank();
   }
 
-  private readInclude(name: string): { text: string; path: string } | undefined {
+  /** The included file, undefined when not found, or why it cannot be read (a readFile that threw a reason). */
+  private readInclude(name: string): { text: string; path: string } | { refused: string } | undefined {
     const rf = this.opts.readFile;
     if (!rf) return undefined;
-    const tryOne = (p: string): { text: string; path: string } | undefined => {
+    const tryOne = (p: string): { text: string; path: string } | { refused: string } | undefined => {
       try {
         const d = rf(p);
         return d === undefined ? undefined : { text: decodeFile(d), path: p };
-      } catch {
-        return undefined;
+      } catch (e) {
+        return e instanceof UnreadableFile ? { refused: e.message } : undefined;
       }
     };
     let r = tryOne(name);

@@ -59,3 +59,39 @@ describe('bootlab asm warning options', () => {
     expect([...fs.readFileSync(path.join(dir, 'after.bin'))]).toEqual([0x2c, 0xb8, 0x45, 0x23]);
   });
 });
+
+describe('bootlab asm file safety', () => {
+  const run = async (args: string[]) => {
+    let stderr = '';
+    const code = await asmCommand.run(args, { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    return { code, stderr };
+  };
+
+  it('refuses to incbin or %include a device, FIFO or directory instead of hanging', async () => {
+    const fifo = path.join(dir, 'pipe');
+    spawnSync('mkfifo', [fifo]);
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    for (const [src, want] of [
+      ['incbin "pipe"\n', /1:\d+: error: `incbin': unable to read file `pipe': not a regular file/],
+      ['incbin "/dev/zero"\n', /1:\d+: error: `incbin': unable to read file `\/dev\/zero': not a regular file/],
+      ['nop\n%include "pipe"\n', /2:\d+: error: unable to open include file `pipe': not a regular file/],
+      ['%include "/dev/zero"\n', /1:\d+: error: unable to open include file `\/dev\/zero': not a regular file/],
+      ['incbin "/tmp"\n', /1:\d+: error: `incbin': unable to read file `\/tmp': is a directory/],
+    ] as const) {
+      fs.writeFileSync(path.join(dir, 'dev.asm'), src);
+      const r = await run(['-o', 'dev.bin', 'dev.asm']);
+      expect(r.code, src).toBe(1);
+      expect(r.stderr, src).toMatch(want);
+    }
+  });
+
+  it('leaves an existing output file alone when assembly fails (NASM deletes it)', async () => {
+    const outFile = path.join(dir, 'keep.bin');
+    fs.writeFileSync(outFile, 'previous build');
+    fs.writeFileSync(path.join(dir, 'bad.asm'), 'mov al, bx\n');
+    const r = await run(['-o', 'keep.bin', 'bad.asm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.asm:1:\d+: error: invalid combination of opcode and operands/);
+    expect(fs.readFileSync(outFile, 'utf8')).toBe('previous build');
+  });
+});

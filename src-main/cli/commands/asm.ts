@@ -1,7 +1,7 @@
 // `bootlab asm`: NASM-compatible command line around the assembler library (src-main/asm).
 import fs from 'node:fs';
 import path from 'node:path';
-import { assemble, WarningState } from '../../asm/index.js';
+import { assemble, UnreadableFile, WarningState } from '../../asm/index.js';
 
 const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
 
@@ -23,6 +23,29 @@ example:
 function defaultOutput(input: string): string {
   const stripped = input.replace(/\.[^./\\]*$/, '');
   return stripped === input ? 'nasm.out' : stripped;
+}
+
+/** Larger than any output the assembler accepts (256 MiB), so such a file can only fail later. */
+const MAX_INPUT_FILE = 1 << 28;
+
+/**
+ * Contents of an %include or incbin file. Only regular files are read: a FIFO would block
+ * forever and a device such as /dev/zero never ends (NASM hangs on both).
+ */
+function readSourceFile(p: string): Uint8Array | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) throw new UnreadableFile(st.isDirectory() ? 'is a directory' : 'not a regular file (device, FIFO or socket)');
+  if (st.size > MAX_INPUT_FILE) throw new UnreadableFile(`file is larger than ${MAX_INPUT_FILE} bytes`);
+  try {
+    return fs.readFileSync(p);
+  } catch (e) {
+    throw new UnreadableFile((e as Error).message);
+  }
 }
 
 export const asmCommand = {
@@ -105,7 +128,9 @@ export const asmCommand = {
     const inPath = path.resolve(io.cwd, input);
     let source: string;
     try {
-      source = fs.readFileSync(inPath, 'utf8');
+      const data = readSourceFile(inPath);
+      if (data === undefined) throw new Error('No such file or directory');
+      source = new TextDecoder().decode(data);
     } catch (e) {
       io.stderr(`bootlab asm: unable to open input file \`${input}': ${(e as Error).message}\n`);
       return 1;
@@ -119,13 +144,7 @@ export const asmCommand = {
       optimize,
       warnings,
       // NASM resolves include names against the current directory, not the including file's.
-      readFile: (p) => {
-        try {
-          return fs.readFileSync(path.resolve(io.cwd, p));
-        } catch {
-          return undefined;
-        }
-      },
+      readFile: (p) => readSourceFile(path.resolve(io.cwd, p)),
     });
     for (const d of result.diagnostics) io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
     if (list !== undefined) {
