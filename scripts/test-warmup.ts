@@ -28,6 +28,7 @@ export const WARMUPS: Warmup[] = [
   { crate: join(CRATES, 'failing-tests'), subcommand: 'test', extraArgs: ['--no-run'], targetDir: TEST_TARGET_DIR },
   { crate: join(CRATES, 'compile-error'), subcommand: 'build', targetDir: TEST_TARGET_DIR, mayFail: true },
   { crate: join(CRATES, 'outcomes'), subcommand: 'build', targetDir: TEST_TARGET_DIR },
+  { crate: join(CRATES, 'remap-rodata'), subcommand: 'build', targetDir: TEST_TARGET_DIR },
   {
     crate: join(CRATES, 'outcomes'),
     subcommand: 'build',

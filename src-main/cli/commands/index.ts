@@ -14,6 +14,7 @@ export const COMMANDS: LazyCliCommand[] = [
   { name: 'run', load: async () => (await import('./run.js')).runCommand },
   { name: 'runner', load: async () => (await import('./runner.js')).runnerCommand },
   { name: 'test', load: async () => (await import('./test.js')).testCommand },
+  { name: 'inspect', load: async () => (await import('./inspect.js')).inspectCommand },
   { name: 'image', load: async () => (await import('./image.js')).imageCommand },
   { name: 'asm', load: async () => (await import('./asm.js')).asmCommand },
   { name: 'serve', load: async () => (await import('./serve.js')).serveCommand },

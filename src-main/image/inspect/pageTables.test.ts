@@ -202,6 +202,13 @@ describe('bulk-read helpers', () => {
     expect(read(0x20000n, 4)).toEqual(new Uint8Array(4).fill(9));
     expect(read(0x5ffcn, 8)).toBeUndefined();
     expect(read(0x1000n, 8)).toBeUndefined();
+    // A short piece starting inside a longer one does not hide the longer one's later bytes.
+    const nested = piecesReader([
+      { start: 0x1000n, bytes: new Uint8Array(0x8000).fill(1) },
+      { start: 0x2000n, bytes: new Uint8Array(0x1000).fill(2) },
+    ]);
+    expect(nested(0x2000n, 1)).toEqual(new Uint8Array([2]));
+    expect(nested(0x5000n, 1)).toEqual(new Uint8Array([1]));
   });
 
   it('canonical() sign-extends bit 47', () => {

@@ -223,10 +223,12 @@ export function piecesReader(pieces: { start: bigint; bytes: Uint8Array }[]): Ph
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (found < 0) return undefined;
-    const piece = sorted[found]!;
-    const offset = Number(address - piece.start);
-    if (offset + length > piece.bytes.length) return undefined;
-    return piece.bytes.subarray(offset, offset + length);
+    // Pieces may overlap or nest: the nearest one below may end too early where an earlier, longer one covers.
+    for (let i = found; i >= 0; i--) {
+      const piece = sorted[i]!;
+      const offset = Number(address - piece.start);
+      if (offset + length <= piece.bytes.length) return piece.bytes.subarray(offset, offset + length);
+    }
+    return undefined;
   };
 }

@@ -1,0 +1,141 @@
+// `bootlab inspect` through the real executable (bin/bootlab.js -> out/cli.js) with real cargo
+// and QEMU: the sample kernel's segments are all mapped as its ELF says (N/N, status 0); the
+// remap-rodata fixture, which makes a page of its .rodata writable, is caught (N-1/N, status 1)
+// with the page named.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PT_LOAD, readElf } from '../../elf/index.js';
+import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
+import { formatReport, mappingLine, sizeText } from './inspectReport.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
+const SAMPLE = join(REPO_ROOT, 'resources', 'sample-kernel');
+const REMAP = join(REPO_ROOT, 'fixtures', 'crates', 'remap-rodata');
+
+function inspect(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, 'inspect', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR },
+    encoding: 'utf8',
+    // A hang guard only: both kernels halt by themselves within seconds.
+    timeout: 300_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function loadSegments(elfPath: string) {
+  return readElf(readFileSync(elfPath)).programHeaders.filter((p) => p.type === PT_LOAD && p.memsz > 0n);
+}
+
+/** The lines of one section (from its header to the next unindented line). */
+function section(stdout: string, name: string): string[] {
+  const lines = stdout.split('\n');
+  const start = lines.indexOf(name);
+  if (start < 0) throw new Error(`no section ${name} in:\n${stdout}`);
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((l) => !l.startsWith('  '));
+  return rest.slice(0, end < 0 ? undefined : end).map((l) => l.slice(2));
+}
+
+const MAPPING = /^0x([0-9a-f]+)\.\.0x([0-9a-f]+) -> 0x([0-9a-f]+) (\d+[KMGT]|\d+B) ([R-][W-][X-]) (4K|2M|1G) (.+)$/;
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-main.js')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr}`);
+});
+
+describe('bootlab inspect', () => {
+  it('the sample kernel: every segment mapped with the ELF permissions, N/N and status 0', () => {
+    const r = inspect([SAMPLE, '--after', '60']);
+    expect(r.stderr).toContain('The sample kernel is done.');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('paused: the kernel halted (HLT with interrupts disabled)');
+    // The sections in order.
+    expect(lines.filter((l) => !l.startsWith(' ')).slice(1, 7)).toEqual(['registers', 'control', 'gdt', 'idt', 'mappings', 'segments']);
+    expect(section(r.stdout, 'registers')[0]).toMatch(/^mode long, CPL 0/);
+    expect(section(r.stdout, 'control')).toEqual(expect.arrayContaining([expect.stringMatching(/^CR0=0x[0-9a-f]+ PG .*PE$/), expect.stringMatching(/^EFER=0x[0-9a-f]+ NXE LMA LME$/)]));
+    expect(section(r.stdout, 'gdt')).toEqual(expect.arrayContaining([expect.stringMatching(/^0x08 code 64-bit/)]));
+
+    const elfPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+    const loads = loadSegments(elfPath);
+    const mappings = section(r.stdout, 'mappings').map((l) => MAPPING.exec(l));
+    expect(mappings.every(Boolean), section(r.stdout, 'mappings').join('\n')).toBe(true);
+    // Each PT_LOAD segment lies inside runs whose permissions are the ELF's.
+    for (const p of loads) {
+      const flags = `R${p.flags & 2 ? 'W' : '-'}${p.flags & 1 ? 'X' : '-'}`;
+      const covering = mappings.filter((m) => BigInt(`0x${m![1]}`) < p.vaddr + p.memsz && BigInt(`0x${m![2]}`) > p.vaddr);
+      expect(covering.length).toBeGreaterThan(0);
+      for (const m of covering) {
+        expect(m![5]).toBe(flags);
+        expect(m![7]).toContain(`kernel segment ${p.index}`);
+      }
+    }
+    // The 1 TiB physical-memory window of 2 MiB pages is one line.
+    expect(mappings.filter((m) => m![7] === 'physical-memory window').map((m) => [m![4], m![6]])).toEqual([['1T', '2M']]);
+    expect(lines.at(-1)).toBe(`elf segments: ${loads.length}/${loads.length} mapped with the ELF's permissions`);
+  });
+
+  it('remap-rodata: the page it made writable is named, N-1/N and status 1', () => {
+    const r = inspect([REMAP, '--after', '60']);
+    expect(r.stderr).toContain('is now writable');
+    expect(r.status, r.stderr).toBe(1);
+    const elfPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'remap-rodata');
+    const elf = readElf(readFileSync(elfPath));
+    const message = elf.symbols.find((s) => s.name.includes('7MESSAGE'))!;
+    const page = message.value & ~0xfffn;
+    const loads = loadSegments(elfPath);
+    const rodata = loads.find((p) => p.vaddr <= message.value && message.value < p.vaddr + p.memsz)!;
+    expect(rodata.flags & 2).toBe(0);
+    const segments = section(r.stdout, 'segments');
+    expect(segments).toContain(
+      `segment ${rodata.index} 0x${rodata.vaddr.toString(16)}..0x${(rodata.vaddr + rodata.memsz).toString(16)} R-- (.rodata): 0x${page.toString(16)}..0x${(page + 0x1000n).toString(16)} is RW-, the ELF says R--`,
+    );
+    expect(segments.filter((l) => l.endsWith('mapped as the ELF says'))).toHaveLength(loads.length - 1);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`elf segments: ${loads.length - 1}/${loads.length} mapped with the ELF's permissions`);
+  });
+
+  it('refuses a bad --after and a missing kernel with a clear message', () => {
+    const bad = inspect([SAMPLE, '--after', 'soon']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--after needs a number of seconds between 0 and 86400, not "soon"');
+    const missing = inspect([join(REPO_ROOT, 'no-such-kernel')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(`bootlab inspect: ${join(REPO_ROOT, 'no-such-kernel')} does not exist`);
+  });
+});
+
+describe('inspect report format', () => {
+  it('sizes in the largest exact unit, mapping lines as the issue specifies', () => {
+    expect([sizeText(4096n), sizeText(0x200000n), sizeText(1n << 40n), sizeText(0x3000n), sizeText(100n)]).toEqual(['4K', '2M', '1T', '12K', '100B']);
+    const run = { virtualStart: 0x200000n, virtualEnd: 0x204000n, physicalStart: 0x100000n, pageSize: 4096, writable: false, user: true, executable: true, global: true };
+    expect(mappingLine(run, 'kernel segment 2 (.text)')).toBe('0x200000..0x204000 -> 0x100000 16K R-X 4K kernel segment 2 (.text) [user, global]');
+  });
+
+  it('paging off: no mappings, the reason said, 0/M', () => {
+    const cpu = {
+      mode: 'protected' as const,
+      general: [{ name: 'EAX', value: 1n }],
+      rip: 0x7c00n,
+      rflags: 2n,
+      cpl: 0,
+      halted: true,
+      a20: true,
+      segments: [],
+      gdt: { base: 0n, limit: 0 },
+      idt: { base: 0n, limit: 0 },
+      cr0: 0x11n,
+      cr2: 0n,
+      cr3: 0n,
+      cr4: 0n,
+      efer: 0n,
+    };
+    const segment = { index: 1, vaddr: 0x200000n, memsz: 0x1000n, writable: false, executable: true, sections: ['.text'] };
+    const report = formatReport({ cpu, descriptors: { gdt: [], idt: [] }, notes: ['paging is off (CR0.PG clear): no page tables to walk'], segmentChecks: [{ segment, expected: 'R-X', ok: false, differences: [{ kind: 'missing', start: 0x200000n, end: 0x201000n }] }], reads: 0, bytes: 0 });
+    expect(report.text).toContain('mappings\n  paging is off (CR0.PG clear): no page tables to walk\nsegments\n  segment 1 0x200000..0x201000 R-X (.text): 0x200000..0x201000 is not mapped\n');
+    expect(report.text.trimEnd().split('\n').at(-1)).toBe("elf segments: 0/1 mapped with the ELF's permissions");
+    expect(report.text).toContain('EIP=0x00007c00');
+  });
+});

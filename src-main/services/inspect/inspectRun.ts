@@ -1,0 +1,147 @@
+// `bootlab inspect`: boots a kernel as `bootlab run` does (its manifest, features and run-args,
+// the same disk image), and pauses the machine when the kernel halts (HLT with interrupts off),
+// when it faults (a triple fault: QEMU is told to pause at the guest's shutdown) or after a given
+// time, takes the snapshot, then quits QEMU.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { readElf } from '../../elf/index.js';
+import { guestRamFromQemuArgs } from '../../image/memoryBudget.js';
+import { makePlan } from '../../image/plan.js';
+import { codeLocatorFromFile, type CodeLocator } from '../codeLocator.js';
+import { watchCpuState } from '../cpuState.js';
+import type { DiskImageBuilder } from '../images.js';
+import { readKernelManifest, type KernelManifest } from '../manifest.js';
+import { imagePathFor, qemuDrivePath } from '../pipeline.js';
+import { DEFAULT_RUN_COMMAND, dropOwnedArgs, hasOption, startQemu } from '../qemu.js';
+import { findKernelManifest } from '../runner.js';
+import { defaultSettingsPath, loadSettings } from '../settings.js';
+import { findQemu, installCommand, QEMU_BINARY } from '../toolchain.js';
+import { kernelFactsFromPlan, snapshotMachine, type KernelFacts, type MachineSnapshot } from './snapshot.js';
+
+export const DEFAULT_INSPECT_AFTER_SECONDS = 10;
+
+export interface InspectKernelOptions {
+  kernelPath: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** QEMU arguments after the crate's run-args. */
+  args: string[];
+  features?: string[];
+  manifestPath?: string;
+  /** Pause after this many seconds if the kernel has not halted or faulted by then. */
+  afterSeconds?: number;
+  buildDiskImage: DiskImageBuilder;
+  onSerial?: (bytes: Buffer) => void;
+  stderr: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface InspectKernelResult {
+  snapshot?: MachineSnapshot;
+  /** Why the machine was paused: "the kernel halted (HLT with interrupts disabled)", ... */
+  pausedBecause?: string;
+  /** Why there is no snapshot. */
+  error?: string;
+  locator?: CodeLocator;
+}
+
+export async function inspectKernel(options: InspectKernelOptions): Promise<InspectKernelResult> {
+  const { env, stderr } = options;
+  const kernelPath = resolve(options.cwd, options.kernelPath);
+  if (!existsSync(kernelPath)) return { error: `the kernel executable ${kernelPath} does not exist` };
+  const manifestPath = options.manifestPath ?? findKernelManifest(kernelPath, options.cwd, env);
+  let manifest: KernelManifest | undefined;
+  if (manifestPath) {
+    try {
+      manifest = await readKernelManifest(manifestPath, { features: options.features, toolchain: env.CARGO ? { cargo: env.CARGO, rustc: env.RUSTC || 'rustc' } : undefined, env });
+      for (const note of manifest.notes) stderr(`bootlab: note: ${note}\n`);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+  const features = manifest?.features ?? options.features ?? [];
+  const bootloaderMetadata = manifest?.bootloaderMetadata ?? {};
+  const bootimage = manifest?.bootimage ?? {};
+
+  let kernel: KernelFacts;
+  try {
+    const elf = readElf(readFileSync(kernelPath));
+    kernel = kernelFactsFromPlan(elf, makePlan(elf, { features, bootloaderMetadata }));
+  } catch (error) {
+    return { error: `cannot plan ${kernelPath}: ${(error as Error).message}` };
+  }
+
+  const imagePath = imagePathFor(kernelPath);
+  const runCommand = (bootimage.runCommand ?? DEFAULT_RUN_COMMAND).map((a) => a.replace(/\{\}/g, qemuDrivePath(imagePath)));
+  // Bootlab owns serial, display and QMP here (as in the app); the crate's memory and devices stay.
+  const { kept, dropped } = dropOwnedArgs([...runCommand.slice(1), ...(bootimage.runArgs ?? []), ...options.args]);
+  for (const d of dropped) stderr(`bootlab inspect: note: ${d} dropped (inspect owns that channel)\n`);
+  const args = kept;
+  if (!hasOption(args, '-no-reboot') && !hasOption(args, '-action')) args.push('-no-reboot');
+  args.push('-display', 'none');
+  const guestRam = /qemu-system/.test(basename(runCommand[0] ?? QEMU_BINARY)) ? guestRamFromQemuArgs(args) : undefined;
+  let relocationBase = 0n;
+  try {
+    relocationBase = (await options.buildDiskImage({ kernelPath, outPath: imagePath, features, bootloaderMetadata, hostLog: false, guestRam })).relocationBase;
+  } catch (error) {
+    return { error: `could not build the disk image: ${(error as Error).message}` };
+  }
+
+  let program = runCommand[0] ?? QEMU_BINARY;
+  if (program === QEMU_BINARY) {
+    const found = await findQemu({ env, settings: loadSettings(defaultSettingsPath(env)).settings });
+    if (typeof found === 'string') return { error: `${QEMU_BINARY} ${found}\n  install it with: ${installCommand('qemu', { env })}` };
+    program = found.path;
+  }
+
+  const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, signal: options.signal, onSerial: options.onSerial, onStderr: stderr });
+  const result: InspectKernelResult = { locator: codeLocatorFromFile(kernelPath, relocationBase) };
+  let taken = false;
+  let afterTimer: NodeJS.Timeout | undefined;
+  /** Pauses (if not already paused), takes the snapshot once, then quits QEMU. */
+  const take = async (because: string, alreadyPaused: boolean) => {
+    if (taken) return;
+    taken = true;
+    clearTimeout(afterTimer);
+    watch.dispose();
+    const qmp = await session.qmpReady;
+    try {
+      if (!alreadyPaused) await qmp.execute('stop');
+      result.pausedBecause = because;
+      result.snapshot = await snapshotMachine({ qmp, readPhysical: session.readMemory }, kernel);
+    } catch (error) {
+      result.error = `could not read the paused machine: ${(error as Error).message}`;
+    } finally {
+      await qmp.execute('quit').catch(() => session.stop());
+    }
+  };
+  const watch = watchCpuState<void>({
+    qmp: session.qmpReady,
+    exited: session.exit,
+    // The watcher has frozen the machine; it quits QEMU once this returns.
+    atHalt: async () => {
+      await take('the kernel halted (HLT with interrupts disabled)', true);
+    },
+  });
+  session.qmpReady.then(
+    async (qmp) => {
+      // A triple fault under -no-reboot shuts the guest down: pause there instead, CPU state intact.
+      qmp.on('event', (event: { event: string }) => {
+        if (event.event === 'SHUTDOWN' && !taken) void take('the guest shut down (a triple fault?)', true);
+      });
+      await qmp.execute('set-action', { shutdown: 'pause' }).catch(() => {});
+      const seconds = options.afterSeconds ?? DEFAULT_INSPECT_AFTER_SECONDS;
+      afterTimer = setTimeout(() => void take(`paused after ${seconds} s`, false), seconds * 1000);
+    },
+    () => {},
+  );
+  const exit = await session.exit;
+  clearTimeout(afterTimer);
+  watch.dispose();
+  if (!result.snapshot && !result.error) {
+    if (exit.spawnError) result.error = `could not run ${program}: ${exit.spawnError}`;
+    else if (exit.stopped) result.error = 'stopped before the machine was paused';
+    else result.error = `QEMU exited (status ${exit.status ?? exit.signal}) before the machine could be paused${exit.stderr ? `: ${exit.stderr.trim()}` : ''}`;
+  }
+  return result;
+}
