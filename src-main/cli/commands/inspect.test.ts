@@ -7,12 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PT_LOAD, readElf } from '../../elf/index.js';
+import { cargoInvocation } from '../../services/cargo.js';
 import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
+import { findRust } from '../../services/toolchain.js';
 import { formatReport, mappingLine, sizeText } from './inspectReport.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
 const SAMPLE = join(REPO_ROOT, 'resources', 'sample-kernel');
 const REMAP = join(REPO_ROOT, 'fixtures', 'crates', 'remap-rodata');
+const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
 
 function inspect(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'inspect', ...args], {
@@ -41,9 +44,14 @@ function section(stdout: string, name: string): string[] {
 
 const MAPPING = /^0x([0-9a-f]+)\.\.0x([0-9a-f]+) -> 0x([0-9a-f]+) (\d+[KMGT]|\d+B) ([R-][W-][X-]) (4K|2M|1G) (.+)$/;
 
-beforeAll(() => {
+beforeAll(async () => {
   const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-main.js')], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr}`);
+  const { rust } = await findRust();
+  if (!rust) throw new Error('these tests need a Rust toolchain that can build kernels (see bootlab doctor)');
+  const inv = cargoInvocation({ projectDir: OUTCOMES, toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+  const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`building the outcome kernels failed:\n${r.stderr}`);
 });
 
 describe('bootlab inspect', () => {
@@ -95,6 +103,21 @@ describe('bootlab inspect', () => {
     );
     expect(segments.filter((l) => l.endsWith('mapped as the ELF says'))).toHaveLength(loads.length - 1);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`elf segments: ${loads.length - 1}/${loads.length} mapped with the ELF's permissions`);
+  });
+
+  it('a triple fault: paused at the shutdown with the faulting address in CR2 and RIP at the read', () => {
+    const r = inspect([join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'triple_fault'), '--after', '60']);
+    expect(r.stdout.split('\n')[0]).toBe('paused: the guest shut down (a triple fault?)');
+    expect(section(r.stdout, 'control')).toContain('CR2=0xdeadbeef000');
+    expect(section(r.stdout, 'registers')).toEqual(expect.arrayContaining([expect.stringMatching(/^RIP=0x[0-9a-f]{16} core::ptr::read_volatile/)]));
+    // Its segments are intact: the fault is the read of an unmapped address, not a bad mapping.
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('an idle kernel (sti; hlt) is not halted: paused after --after', () => {
+    const r = inspect([join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'idle'), '--after', '1']);
+    expect(r.stdout.split('\n')[0]).toBe('paused: paused after 1 s');
+    expect(section(r.stdout, 'registers')).toEqual(expect.arrayContaining([expect.stringMatching(/^RIP=0x[0-9a-f]{16} \w+::idle \(src\/main\.rs:\d+\)$/)]));
   });
 
   it('refuses a bad --after and a missing kernel with a clear message', () => {
