@@ -22,6 +22,7 @@ import type { QemuSession } from './qemu.js';
 import { defaultSettingsPath, documentsDir, SettingsStore } from './settings.js';
 import { SessionRecord } from './sessionRecord.js';
 import { checkToolchain, type ToolchainCheck } from './toolchain.js';
+import { createAppTests } from './appTests.js';
 
 export interface BootlabServiceOptions {
   /** Bootlab's resources folder (holds sample-kernel/). */
@@ -89,6 +90,8 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     return toolchainPending;
   };
   const getToolchain = async (): Promise<ToolchainCheck> => toolchain ?? (await (toolchainPending ?? refreshToolchain()));
+  // Kernel tests (runTests, getTestsState): runs of their own, never beside a Build and Boot.
+  const tests = createAppTests({ emit, project: () => project, toolchain: getToolchain, profile: () => store.get().profile, busy: () => current !== undefined, targetDir: options.targetDir, env });
 
   const openProject = async (dir: string): Promise<ProjectInfo> => {
     const { dir: projectDir, manifestPath } = checkProjectDir(dir);
@@ -110,6 +113,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     if (disposed) throw new Error('Bootlab is shutting down');
     if (!project) throw new Error('Open a kernel project first');
     if (current) throw new Error('A run is already in progress: stop it first');
+    if (tests.running()) throw new Error('The tests are running: stop them first');
     const controller = new AbortController();
     let finished!: () => void;
     const done = new Promise<void>((r) => (finished = r));
@@ -157,6 +161,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   };
 
   const stop = async (): Promise<void> => {
+    await tests.stop();
     const c = current;
     if (!c) return;
     c.controller.abort();
@@ -210,6 +215,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       if (!session) throw new Error('No virtual machine is running');
       return (await session.readMemory(address, length)).toString('base64');
     },
+    ...tests.api,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -220,6 +226,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       listeners.clear();
     },
   };
+  tests.follow(service.onEvent);
   return service;
 }
 

@@ -1,6 +1,7 @@
 // The one API contract between Bootlab's services and its renderer. The Electron preload,
 // the IPC registration, the browser-mode WebSocket bridge and the renderer all import this
 // file, so a change here is a change everywhere at once.
+import type { TestEvent, TestsApi } from './tests.js';
 
 export type Profile = 'debug' | 'release';
 
@@ -249,10 +250,12 @@ export type BootlabEvent =
   /** The CPU's state changed (polled through QMP while the kernel runs). */
   | { type: 'cpu-state'; runId: number; state: CpuState }
   | { type: 'toolchain'; report: ToolchainReport }
-  | { type: 'project'; project: ProjectInfo };
+  | { type: 'project'; project: ProjectInfo }
+  /** A test run's progress (./tests.ts). */
+  | TestEvent;
 
 /** The services as the renderer sees them. Every method answers or fails with a message. */
-export interface BootlabApi {
+export interface BootlabApi extends TestsApi {
   getState(): Promise<AppState>;
   openProject(dir: string): Promise<ProjectInfo>;
   openSampleProject(): Promise<ProjectInfo>;

@@ -80,3 +80,125 @@ export function tallyOf(results: TestExecutableResult[]): TestTally {
   }
   return tally;
 }
+
+/** What the window asks for: every executable, the named ones, or the ones that failed last. */
+export interface TestRunRequest {
+  profile?: 'debug' | 'release';
+  /** Executable ids (TestExecutable.id); all when absent. */
+  executables?: string[];
+  /** Only the executables that failed or timed out in the last results. */
+  failedOnly?: boolean;
+}
+
+/** The events of a test run, in order; `id` is an executable's id. */
+export type TestEvent =
+  | { type: 'tests-start'; runId: number; executables?: string[] }
+  /** A line of cargo's output while it builds the tests. */
+  | { type: 'test-log'; runId: number; text: string }
+  | { type: 'tests-built'; runId: number; executables: TestExecutable[] }
+  | { type: 'test-executable-start'; runId: number; id: string }
+  | { type: 'test-case'; runId: number; id: string; test: TestCase }
+  | { type: 'test-executable-end'; runId: number; result: TestExecutableResult }
+  | { type: 'tests-end'; runId: number; tally: TestTally; ms: number; cancelled: boolean; error?: string };
+
+export type TestEntryState = 'queued' | 'running' | TestOutcome | 'cancelled';
+
+export interface TestEntry {
+  executable: TestExecutable;
+  state: TestEntryState;
+  tests: TestCase[];
+  result?: TestExecutableResult;
+}
+
+/** The Tests tab's content: the executables with their latest results, and the last run's end. */
+export interface TestsState {
+  /** The sequence number of the last event folded in (pushed events at or below it are in already). */
+  seq: number;
+  runId: number;
+  running: boolean;
+  entries: TestEntry[];
+  /** The last finished run's tally, its error (a build that failed) and whether it was stopped. */
+  tally?: TestTally;
+  error?: string;
+  cancelled?: boolean;
+  ms?: number;
+  /** The executables the running (or last) run asked for; all when absent. */
+  asked?: string[];
+  /** cargo's output of this run (the build's errors when it failed). */
+  log?: string[];
+}
+
+export function emptyTestsState(): TestsState {
+  return { seq: 0, runId: 0, running: false, entries: [] };
+}
+
+/**
+ * Folds one event into the state (a new object; entries replaced, not mutated). A run of some
+ * executables keeps the others' last results, as a test explorer does.
+ */
+export function applyTestEvent(state: TestsState, event: TestEvent): TestsState {
+  const setEntry = (id: string, change: (e: TestEntry) => TestEntry): TestEntry[] =>
+    state.entries.map((e) => (e.executable.id === id ? change(e) : e));
+  switch (event.type) {
+    case 'tests-start': {
+      const asked = event.executables;
+      const entries = state.entries.map((e) => (!asked || asked.includes(e.executable.id) ? { executable: e.executable, state: 'queued' as const, tests: [] } : e));
+      return { seq: state.seq, runId: event.runId, running: true, entries, ...(asked ? { asked } : {}) };
+    }
+    case 'test-log':
+      if (event.runId !== state.runId) return state;
+      return { ...state, log: [...(state.log ?? []), event.text] };
+    case 'tests-built': {
+      if (event.runId !== state.runId) return state;
+      // A run of everything shows what cargo built now (a deleted test goes away).
+      const entries = state.asked ? [...state.entries] : [];
+      for (const executable of event.executables) {
+        const at = entries.findIndex((e) => e.executable.id === executable.id);
+        const entry: TestEntry = { executable, state: 'queued', tests: [] };
+        if (at < 0) entries.push(entry);
+        else entries[at] = entry;
+      }
+      return { ...state, entries };
+    }
+    case 'test-executable-start':
+      if (event.runId !== state.runId) return state;
+      return { ...state, entries: setEntry(event.id, (e) => ({ ...e, state: 'running' })) };
+    case 'test-case':
+      if (event.runId !== state.runId) return state;
+      return {
+        ...state,
+        entries: setEntry(event.id, (e) => {
+          const at = e.tests.findIndex((t) => t.name === event.test.name);
+          const tests = at < 0 ? [...e.tests, event.test] : e.tests.map((t, i) => (i === at ? event.test : t));
+          return { ...e, tests };
+        }),
+      };
+    case 'test-executable-end':
+      if (event.runId !== state.runId) return state;
+      return { ...state, entries: setEntry(event.result.executable.id, (e) => ({ ...e, state: event.result.outcome, tests: event.result.tests, result: event.result })) };
+    case 'tests-end': {
+      if (event.runId !== state.runId) return state;
+      // Executables that never started (the build failed, or Stop) are not left queued.
+      const entries = state.entries.map((e) => (e.state === 'queued' || e.state === 'running' ? { ...e, state: 'cancelled' as const } : e));
+      return { ...state, running: false, entries, tally: event.tally, ms: event.ms, cancelled: event.cancelled, ...(event.error ? { error: event.error } : { error: undefined }) };
+    }
+  }
+}
+
+/** The executables whose last result was a failure or a timeout. */
+export function failedExecutables(state: TestsState): string[] {
+  return state.entries.filter((e) => e.state === 'failed' || e.state === 'timed-out').map((e) => e.executable.id);
+}
+
+/** True for the events of test runs (the rest of BootlabEvent belongs to Build and Boot). */
+export function isTestEvent(event: { type: string }): event is TestEvent {
+  return event.type === 'tests-start' || event.type === 'tests-built' || event.type.startsWith('test-') || event.type === 'tests-end';
+}
+
+/** The test methods of the API (BootlabApi extends this). */
+export interface TestsApi {
+  /** Builds and runs the crate's tests; answers when the run has ended (its events tell the rest). */
+  runTests(request: TestRunRequest): Promise<void>;
+  /** The Tests tab's content now (a window that loads starts from this, then follows the events). */
+  getTestsState(): Promise<TestsState>;
+}

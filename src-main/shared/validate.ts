@@ -1,6 +1,7 @@
 // Runtime validation of requests arriving over IPC or WebSocket. The contract's types vanish
 // at run time; these checks are what actually stands between a message and the services.
 import { DEFAULT_SETTINGS, type ApiMethod, type RunOptions, type Settings } from './api.js';
+import type { TestRunRequest } from './tests.js';
 
 export class ValidationError extends Error {}
 
@@ -168,6 +169,11 @@ export const REQUEST_VALIDATORS: Record<ApiMethod, ArgsValidator> = {
     return [validateSettingsPatch(args[0])];
   },
   checkToolchain: noArgs('checkToolchain'),
+  runTests: (args) => {
+    expectCount(args, 1, 'runTests');
+    return [validateTestRunRequest(args[0])];
+  },
+  getTestsState: noArgs('getTestsState'),
   readGuestMemory: (args) => {
     expectCount(args, 2, 'readGuestMemory');
     const [address, length] = args;
@@ -180,6 +186,27 @@ export const REQUEST_VALIDATORS: Record<ApiMethod, ArgsValidator> = {
     return [address, length];
   },
 };
+
+/** `runTests`' request: a profile, executable ids (at most 1000, each a short id), failedOnly. */
+export function validateTestRunRequest(value: unknown): TestRunRequest {
+  if (!isPlainObject(value)) throw new ValidationError('runTests: the request must be an object');
+  const clean: TestRunRequest = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'profile') {
+      if (v !== 'debug' && v !== 'release') throw new ValidationError('runTests: profile must be "debug" or "release"');
+      clean.profile = v;
+    } else if (key === 'executables') {
+      if (!Array.isArray(v) || v.length > 1000 || !v.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 300 && !id.includes('\0'))) {
+        throw new ValidationError('runTests: executables must be a list of executable ids (lib, bin:NAME, test:NAME)');
+      }
+      clean.executables = [...(v as string[])];
+    } else if (key === 'failedOnly') {
+      if (typeof v !== 'boolean') throw new ValidationError('runTests: failedOnly must be true or false');
+      clean.failedOnly = v;
+    } else throw new ValidationError(`runTests: unknown option "${key}"`);
+  }
+  return clean;
+}
 
 export const API_METHODS = Object.keys(REQUEST_VALIDATORS) as ApiMethod[];
 

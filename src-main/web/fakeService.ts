@@ -1,5 +1,6 @@
 // A small in-memory BootlabApi for unit tests of the transports (never proof a feature works).
 import { DEFAULT_SETTINGS, emptySession, type AppState, type BootlabApi, type BootlabEvent, type Settings } from '../shared/api.js';
+import { emptyTestsState } from '../shared/tests.js';
 
 export interface FakeService extends BootlabApi {
   onEvent(listener: (event: BootlabEvent, seq: number) => void): () => void;
@@ -76,6 +77,13 @@ export function createFakeService(): FakeService {
     async readGuestMemory(address, length) {
       record('readGuestMemory', [address, length]);
       return Buffer.alloc(length).toString('base64');
+    },
+    async runTests(request) {
+      record('runTests', [request]);
+    },
+    async getTestsState() {
+      record('getTestsState', []);
+      return emptyTestsState();
     },
   };
 }

@@ -36,6 +36,8 @@ const METHODS: ApiMethod[] = [
   'setSettings',
   'checkToolchain',
   'readGuestMemory',
+  'runTests',
+  'getTestsState',
 ];
 
 interface SocketLike {

@@ -1,0 +1,117 @@
+// Tests in the app service (runTests, getTestsState, the test events, Stop) with real cargo and
+// QEMU, on a copy of the blog-style crate that has one failing integration test besides.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BootlabEvent } from '../shared/api.js';
+import type { TestsState } from '../shared/tests.js';
+import { createBootlabService, type BootlabService } from './app.js';
+import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from './testkit.js';
+
+/** The blog-style crate plus tests/fails.rs, whose second test fails. Lives at a fixed place (cargo's artifacts stay warm). */
+export function mixedTestsCrate(name: string): string {
+  const dir = join(REPO_ROOT, '.cache', 'test-crates', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'tests', 'fails.rs'),
+    [
+      '#![no_std]',
+      '#![no_main]',
+      '#![feature(custom_test_frameworks)]',
+      '#![test_runner(blog_os::test_runner)]',
+      '#![reexport_test_harness_main = "test_main"]',
+      '',
+      '#[no_mangle]',
+      'pub extern "C" fn _start(_boot_info: *const u8) -> ! {',
+      '    test_main();',
+      '    blog_os::hlt_loop();',
+      '}',
+      '',
+      '#[panic_handler]',
+      'fn panic(info: &core::panic::PanicInfo) -> ! {',
+      '    blog_os::test_panic_handler(info)',
+      '}',
+      '',
+      '#[test_case]',
+      'fn breaks() {',
+      '    assert_eq!(6 * 7, 43, "the answer changed");',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+let home: string;
+let service: BootlabService;
+const events: { event: BootlabEvent; seq: number }[] = [];
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'bootlab app tests '));
+  service = createBootlabService({ resourcesDir: join(REPO_ROOT, 'resources'), settingsPath: join(home, 'settings.json'), targetDir: TEST_TARGET_DIR });
+  service.onEvent((event, seq) => events.push({ event, seq }));
+});
+afterAll(async () => {
+  await service.dispose();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const byId = (state: TestsState) => Object.fromEntries(state.entries.map((e) => [e.executable.id, e]));
+
+describe('tests in the app service', () => {
+  it('runs every executable, keeps the results for a window that loads, and reruns only the failed one', async () => {
+    const crate = mixedTestsCrate('app-service');
+    await service.openProject(crate);
+    await expect(service.runTests({ failedOnly: true })).rejects.toThrow('No failed tests to run again');
+
+    await service.runTests({});
+    let state = await service.getTestsState();
+    expect(state.running).toBe(false);
+    expect(state.tally).toEqual({ passed: 7, failed: 1, timedOut: 0 });
+    const entries = byId(state);
+    expect(Object.keys(entries).sort()).toEqual(['bin:blog_os', 'lib', 'test:basic_boot', 'test:fails', 'test:no_harness', 'test:should_panic', 'test:stack_overflow']);
+    const fails = entries['test:fails']!;
+    expect(fails.state).toBe('failed');
+    expect(fails.tests).toEqual([{ name: 'fails::breaks', outcome: 'failed' }]);
+    expect(fails.result?.panicLocation).toEqual({ file: join(crate, 'tests', 'fails.rs'), line: 20, column: 5 });
+    expect(fails.result?.panicMessage).toContain('the answer changed');
+    expect(entries['test:basic_boot']!.tests.every((t) => t.outcome === 'passed')).toBe(true);
+    // The state names the last event it includes.
+    expect(state.seq).toBe(events.at(-1)!.seq);
+    const firstRun = events.filter((e) => e.event.type === 'test-executable-start').length;
+    expect(firstRun).toBe(7);
+
+    await service.runTests({ failedOnly: true });
+    const started = events.filter((e) => e.event.type === 'test-executable-start').slice(firstRun);
+    expect(started.map((e) => (e.event as { id: string }).id)).toEqual(['test:fails']);
+    state = await service.getTestsState();
+    expect(state.asked).toEqual(['test:fails']);
+    // The others keep their last results.
+    expect(byId(state)['test:basic_boot']!.state).toBe('passed');
+    expect(state.tally).toEqual({ passed: 0, failed: 1, timedOut: 0 });
+  });
+
+  it('runs one executable on request, refuses Build and Boot meanwhile, and Stop ends it with its QEMU', async () => {
+    await service.openProject(join(REPO_ROOT, 'fixtures', 'crates', 'failing-tests'));
+    const run = service.runTests({ executables: ['test:hang'] });
+    // Wait for the hang test to be running in its QEMU.
+    await new Promise<void>((resolve) => {
+      const off = service.onEvent((e) => {
+        if (e.type === 'test-case' && e.test.outcome === 'running') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await expect(service.buildAndBoot({})).rejects.toThrow('The tests are running: stop them first');
+    await service.stop();
+    await run;
+    const state = await service.getTestsState();
+    expect(state.cancelled).toBe(true);
+    expect(byId(state)['test:hang']!.state).toBe('cancelled');
+    expect(processesMatching('qemu-system').filter((p) => p.cmd.includes('bootlab-hang-'))).toEqual([]);
+  });
+});
