@@ -107,7 +107,7 @@ function readEncoded(c: DwarfCursor, encoding: number, sectionAddress: bigint, a
   return value & ADDRESS_MASK;
 }
 
-function readCie(c: DwarfCursor, end: number, ehFrame: boolean, is64: boolean): Cie {
+function readCie(c: DwarfCursor, end: number, ehFrame: boolean): Cie {
   const version = c.u8('CIE version');
   if (version !== 1 && version !== 3 && version !== 4) c.fail(`unsupported CIE version ${version}`);
   const augmentation = c.cstring('CIE augmentation');
@@ -137,7 +137,6 @@ function readCie(c: DwarfCursor, end: number, ehFrame: boolean, is64: boolean): 
   } else if (augmentation !== '' && ehFrame) {
     c.fail(`unsupported CIE augmentation "${augmentation}"`);
   }
-  void is64;
   return { codeAlignment, dataAlignment, returnAddressRegister, initialInstructions: c.bytes.subarray(c.offset, end), fdeEncoding, hasAugmentationData, addressSize };
 }
 
@@ -161,7 +160,7 @@ export function readFrameTable(bytes: Uint8Array, options: { ehFrame?: boolean; 
     const id = is64 ? cc.u64('CIE id') : BigInt(cc.u32('CIE id'));
     const isCie = ehFrame ? id === 0n : id === (is64 ? 0xffffffffffffffffn : 0xffffffffn);
     if (!isCie) cc.fail('an FDE points to something that is not a CIE', offset);
-    const cie = readCie(cc, end, ehFrame, is64);
+    const cie = readCie(cc, end, ehFrame);
     cies.set(offset, cie);
     return cie;
   };
@@ -224,7 +223,7 @@ function executeCfi(fde: Fde, target: bigint, section: string): FrameRow {
   let initial: Map<number, RegisterRule> = new Map();
   const stack: { cfa?: FrameRow['cfa']; rules: Map<number, RegisterRule> }[] = [];
   let location = fde.start;
-  const run = (bytes: Uint8Array, isInitial: boolean): boolean => {
+  const run = (bytes: Uint8Array): boolean => {
     const c = new DwarfCursor(bytes, section);
     const advance = (delta: bigint): boolean => {
       location += delta * cie.codeAlignment;
@@ -344,7 +343,6 @@ function executeCfi(fde: Fde, target: bigint, section: string): FrameRow {
         default:
           c.fail(`unknown CFA opcode 0x${op.toString(16)}`);
       }
-      void isInitial;
     }
     return false;
   };
@@ -353,10 +351,10 @@ function executeCfi(fde: Fde, target: bigint, section: string): FrameRow {
     if (rule) row.rules.set(reg, rule);
     else row.rules.delete(reg);
   };
-  run(cie.initialInstructions, true);
+  run(cie.initialInstructions);
   initial = new Map(row.rules);
   try {
-    run(fde.instructions, false);
+    run(fde.instructions);
   } catch (error) {
     if (error instanceof DwarfError) throw new DwarfError(`${error.message} (FDE instructions at 0x${fde.instructionsOffset.toString(16)})`);
     throw error;

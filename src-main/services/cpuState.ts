@@ -51,8 +51,6 @@ export interface CpuWatchOptions<T> {
 export interface CpuWatch<T> {
   /** Set once the watcher saw the CPU halted for good (and ended QEMU). */
   readonly halted: HaltedAt<T> | undefined;
-  /** Settles when the halt has been handled and QEMU told to quit (or never, when it did not halt). */
-  readonly haltHandled: Promise<void>;
   dispose(): void;
 }
 
@@ -63,8 +61,6 @@ export function watchCpuState<T = unknown>(options: CpuWatchOptions<T>): CpuWatc
   let timer: NodeJS.Timeout | undefined;
   let last: CpuState | undefined;
   let halted: HaltedAt<T> | undefined;
-  let handled: () => void = () => {};
-  const haltHandled = new Promise<void>((resolve) => (handled = resolve));
   const interval = options.intervalMs ?? CPU_POLL_MS;
 
   const report = (state: CpuState) => {
@@ -86,7 +82,6 @@ export function watchCpuState<T = unknown>(options: CpuWatchOptions<T>): CpuWatc
         // What could not be read is left out; the halt itself stands.
       }
     }
-    handled();
     await qmp.execute('quit').catch(() => {});
   };
 
@@ -139,7 +134,6 @@ export function watchCpuState<T = unknown>(options: CpuWatchOptions<T>): CpuWatc
     get halted() {
       return halted;
     },
-    haltHandled,
     dispose() {
       disposed = true;
       if (timer) clearTimeout(timer);

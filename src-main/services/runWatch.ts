@@ -106,10 +106,6 @@ export class RunWatch {
     }
   }
 
-  get panicReported(): boolean {
-    return this.panicSeen;
-  }
-
   /** After QEMU's exit: what the diagnosis needs beyond the exit itself. */
   finish(): Pick<OutcomeInput, 'halted' | 'screenText' | 'frames'> {
     this.cpu.dispose();
