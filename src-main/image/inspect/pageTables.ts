@@ -48,8 +48,15 @@ const PRESENT = 1n;
 const WRITABLE = 1n << 1n;
 const USER = 1n << 2n;
 const HUGE = 1n << 7n;
-const GLOBAL = 1n << 8n;
 const NO_EXECUTE = 1n << 63n;
+/** The same bits in an entry's low 32-bit half, for the walk's number-only inner loop. */
+const LOW_PRESENT = 1;
+const LOW_WRITABLE = 2;
+const LOW_USER = 4;
+const LOW_HUGE = 0x80;
+const LOW_GLOBAL = 0x100;
+/** Bit 63 in the high half. */
+const HIGH_NO_EXECUTE = 0x8000_0000;
 const FRAME_MASK = 0x000f_ffff_ffff_f000n;
 const DEFAULT_MAX_LEAVES = 16 * 1024 * 1024;
 
@@ -79,28 +86,50 @@ export function walkPageTables(cr3: bigint, read: PhysicalReader, options: WalkO
   const recursive: RecursiveEntry[] = [];
   const problems: string[] = [];
   const root = cr3 & FRAME_MASK;
+  const rootFrame = Number(root);
   const maxLeaves = options.maxLeaves ?? DEFAULT_MAX_LEAVES;
+  const nx = options.noExecuteEnabled;
   let leaves = 0;
   let tablesRead = 0;
   let cut = false;
 
-  const emit = (virtualStart: bigint, physicalStart: bigint, size: number, writable: boolean, user: boolean, executable: boolean, global: boolean) => {
-    const last = runs[runs.length - 1];
-    const length = BigInt(size);
+  // The run being extended. A 1 TiB window has half a million leaf entries: they are merged
+  // with plain numbers (frames are below 2^52, exact in a double); a BigInt is made only when a
+  // run starts or when the next entry is not simply the one after the last in the same table.
+  let last: MappingRun | undefined;
+  let lastBytes = 0;
+  let lastPhysicalEnd = 0;
+  let lastTable: Uint8Array | undefined;
+  let lastIndex = -1;
+  const close = () => {
+    if (last) last.virtualEnd = last.virtualStart + BigInt(lastBytes);
+  };
+
+  const leaf = (table: Uint8Array, index: number, prefix: bigint, shift: bigint, physical: number, size: number, writable: boolean, user: boolean, executable: boolean, global: boolean) => {
     if (
       last &&
       last.pageSize === size &&
-      last.virtualEnd === virtualStart &&
-      last.physicalStart + (last.virtualEnd - last.virtualStart) === physicalStart &&
+      lastPhysicalEnd === physical &&
       last.writable === writable &&
       last.user === user &&
       last.executable === executable &&
-      last.global === global
+      last.global === global &&
+      ((lastTable === table && lastIndex === index - 1) || last.virtualStart + BigInt(lastBytes) === canonical(prefix | (BigInt(index) << shift)))
     ) {
-      last.virtualEnd += length;
+      lastBytes += size;
+      lastPhysicalEnd += size;
+      lastTable = table;
+      lastIndex = index;
       return;
     }
-    runs.push({ virtualStart, virtualEnd: virtualStart + length, physicalStart, pageSize: size, writable, user, executable, global });
+    close();
+    const virtualStart = canonical(prefix | (BigInt(index) << shift));
+    last = { virtualStart, virtualEnd: virtualStart, physicalStart: BigInt(physical), pageSize: size, writable, user, executable, global };
+    runs.push(last);
+    lastBytes = size;
+    lastPhysicalEnd = physical + size;
+    lastTable = table;
+    lastIndex = index;
   };
 
   const walk = (tableAddress: bigint, level: number, prefix: bigint, writable: boolean, user: boolean, executable: boolean) => {
@@ -112,19 +141,22 @@ export function walkPageTables(cr3: bigint, read: PhysicalReader, options: WalkO
     }
     tablesRead++;
     const view = entriesOf(table);
+    const shift = SHIFT[level]!;
     for (let i = 0; i < 512; i++) {
-      const entry = view.getBigUint64(i * 8, true);
-      if ((entry & PRESENT) === 0n) continue;
-      const virtualAddress = prefix | (BigInt(i) << SHIFT[level]!);
-      const frame = entry & FRAME_MASK;
-      const w = writable && (entry & WRITABLE) !== 0n;
-      const u = user && (entry & USER) !== 0n;
-      const x = executable && !(options.noExecuteEnabled && (entry & NO_EXECUTE) !== 0n);
-      if (level === 4 && frame === root) {
-        recursive.push({ index: i, virtualStart: canonical(virtualAddress), virtualEnd: canonical(virtualAddress) + (1n << 39n) });
+      const low = view.getUint32(i * 8, true);
+      if ((low & LOW_PRESENT) === 0) continue;
+      const high = view.getUint32(i * 8 + 4, true);
+      // Bits 12-51: the frame.
+      const frame = (high & 0xfffff) * 0x1_0000_0000 + ((low & 0xfffff000) >>> 0);
+      const w = writable && (low & LOW_WRITABLE) !== 0;
+      const u = user && (low & LOW_USER) !== 0;
+      const x = executable && !(nx && (high & HIGH_NO_EXECUTE) !== 0);
+      if (level === 4 && frame === rootFrame) {
+        const start = canonical(prefix | (BigInt(i) << shift));
+        recursive.push({ index: i, virtualStart: start, virtualEnd: start + (1n << 39n) });
         continue;
       }
-      if (level === 1 || ((level === 2 || level === 3) && (entry & HUGE) !== 0n)) {
+      if (level === 1 || ((level === 2 || level === 3) && (low & LOW_HUGE) !== 0)) {
         if (++leaves > maxLeaves) {
           problems.push(`walk stopped after ${maxLeaves} pages (tables that loop back on themselves?)`);
           cut = true;
@@ -132,15 +164,16 @@ export function walkPageTables(cr3: bigint, read: PhysicalReader, options: WalkO
         }
         const size = leafSize(level);
         // A large page's frame ignores the PAT bit (12) and anything below its own alignment.
-        const physical = level === 1 ? frame : frame & ~BigInt(size - 1);
-        emit(canonical(virtualAddress), physical, size, w, u, x, (entry & GLOBAL) !== 0n);
+        const physical = level === 1 ? frame : frame - (frame % size);
+        leaf(table, i, prefix, shift, physical, size, w, u, x, (low & LOW_GLOBAL) !== 0);
         continue;
       }
-      walk(frame, level - 1, virtualAddress, w, u, x);
+      walk(BigInt(frame), level - 1, prefix | (BigInt(i) << shift), w, u, x);
       if (cut) return;
     }
   };
   walk(root, 4, 0n, true, true, true);
+  close();
   return { runs, recursive, problems, tablesRead };
 }
 

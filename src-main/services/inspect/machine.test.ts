@@ -137,6 +137,14 @@ describe('page tables of a real kernel', () => {
     expect(snapshot.segmentChecks!.length).toBe(elf.programHeaders.filter((p) => p.type === 1 && p.memsz > 0n).length);
     // The GDT was read through the page tables and decoded: the loader's 64-bit code segment.
     expect(snapshot.descriptors.gdt).toEqual(expect.arrayContaining([expect.objectContaining({ selector: 8, kind: 'code', description: expect.stringMatching(/^code 64-bit/) })]));
+    // The sample kernel ends in cli; hlt: a step is refused at once with the reason, the VM stays paused.
+    const control = new MachineControl(qmp);
+    await control.resume();
+    for (let polls = 0; !(await readCpu(qmp)).halted; polls++) if (polls > 2000) throw new Error('the sample kernel never halted');
+    await control.pause();
+    await expect(control.step()).rejects.toThrow('the CPU is halted with interrupts off (HLT, IF clear): no instruction can run until a reset');
+    expect(await control.isRunning()).toBe(false);
+    control.dispose();
     session.stop();
     await session.exit;
   });

@@ -5,7 +5,7 @@ import { decodeGdt, decodeIdt, type GdtEntry, type IdtEntry } from '../../image/
 import { PAGE_4K, piecesReader, referencedTables, spansOf, translate, walkPageTables, type PhysicalReader, type WalkResult } from '../../image/inspect/pageTables.js';
 import { parseInfoRegisters, type CpuRegisters } from '../../image/inspect/registers.js';
 import type { QmpClient } from '../qmp.js';
-import { GdbStepper } from './gdbStep.js';
+import { GdbStepper, StepError } from './gdbStep.js';
 
 /** Reads guest physical memory in one piece (QemuSession.readMemory: one pmemsave). */
 export type PhysicalRead = (address: number, length: number) => Promise<Buffer>;
@@ -17,6 +17,7 @@ export interface MachineLink {
 
 const EFER_NXE = 1n << 11n;
 const CR0_PG = 1n << 31n;
+const RFLAGS_IF = 1n << 9n;
 /** Frames closer than this are read in one piece (a few wasted KiB beat a round trip). */
 const SPAN_GAP = 64 * 1024;
 
@@ -168,6 +169,9 @@ export class MachineControl {
   /** Executes `count` instructions one by one (pausing first when the VM runs); the VM stays paused. */
   async step(count = 1): Promise<void> {
     if (await this.isRunning()) await this.pause();
+    // HLT with interrupts off never completes: say so at once instead of after the step's timeout.
+    const cpu = await readCpu(this.qmp);
+    if (cpu.halted && (cpu.rflags & RFLAGS_IF) === 0n) throw new StepError('the CPU is halted with interrupts off (HLT, IF clear): no instruction can run until a reset');
     if (!this.stepper || this.stepper.isClosed) this.stepper = await GdbStepper.attach(this.qmp);
     for (let i = 0; i < count; i++) await this.stepper.step();
   }
