@@ -10,6 +10,7 @@ import type {
   ProjectInfo,
   RunOptions,
   Settings,
+  SourceLocation,
   ToolchainReport,
 } from '../shared/api.js';
 import { VERSION } from '../shared/version.js';
@@ -23,6 +24,7 @@ import { defaultSettingsPath, documentsDir, SettingsStore } from './settings.js'
 import { SessionRecord } from './sessionRecord.js';
 import { checkToolchain, type ToolchainCheck } from './toolchain.js';
 import { createAppTests } from './appTests.js';
+import { openLocation } from './openLocation.js';
 
 export interface BootlabServiceOptions {
   /** Bootlab's resources folder (holds sample-kernel/). */
@@ -214,6 +216,10 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     async readGuestMemory(address: number, length: number): Promise<string> {
       if (!session) throw new Error('No virtual machine is running');
       return (await session.readMemory(address, length)).toString('base64');
+    },
+    async openLocation(location: SourceLocation): Promise<void> {
+      if (!project) throw new Error('Open a kernel project first');
+      await openLocation(project.dir, location, { editor: store.get().editorCommand, env });
     },
     ...tests.api,
     onEvent(listener) {

@@ -149,6 +149,8 @@ export interface Settings {
   lastProject?: string;
   /** Opt-in: end a normal run (the app's Boot) after this many seconds. Unset: no timeout. */
   bootTimeoutSeconds?: number;
+  /** The editor for source locations: program and arguments with `{file}`, `{line}`, `{column}`. */
+  editorCommand?: string[];
   /** The Electron window's last size and place (the app restores it). */
   windowBounds?: WindowBounds;
 }
@@ -269,6 +271,8 @@ export interface BootlabApi extends TestsApi {
   checkToolchain(): Promise<ToolchainReport>;
   /** Guest physical memory, base64. */
   readGuestMemory(address: number, length: number): Promise<string>;
+  /** Opens a file of the open project at a line in the user's editor (`editorCommand`, else VS Code, else the OS opener). */
+  openLocation(location: SourceLocation): Promise<void>;
 }
 
 export type ApiMethod = keyof BootlabApi;

@@ -79,6 +79,10 @@ const SETTING_RULES: Readonly<Record<keyof Settings, SettingRule>> = Object.free
       check: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 86_400,
       expected: 'a number of seconds above 0, at most 86400',
     },
+    editorCommand: {
+      check: (v: unknown) => isStringList(v) && (v as string[]).length > 0 && (v as string[]).length <= 64 && (v as string[]).every((a) => a.length > 0 && !a.includes('\0')),
+      expected: 'a program and its arguments (a non-empty list of strings; {file}, {line}, {column} are filled in)',
+    },
     windowBounds: {
       check: isWindowBounds,
       expected: 'an object with width and height (100..100000) and optional x, y, maximized',
@@ -174,6 +178,16 @@ export const REQUEST_VALIDATORS: Record<ApiMethod, ArgsValidator> = {
     return [validateTestRunRequest(args[0])];
   },
   getTestsState: noArgs('getTestsState'),
+  openLocation: (args) => {
+    expectCount(args, 1, 'openLocation');
+    const location = args[0];
+    if (!isPlainObject(location)) throw new ValidationError('openLocation: the location must be an object { file, line, column? }');
+    const { file, line, column } = location;
+    if (typeof file !== 'string' || file.length === 0 || file.length > 4096 || file.includes('\0')) throw new ValidationError('openLocation: file must be a path');
+    if (!Number.isSafeInteger(line) || (line as number) < 1) throw new ValidationError('openLocation: line must be a positive integer');
+    if (column !== undefined && (!Number.isSafeInteger(column) || (column as number) < 1)) throw new ValidationError('openLocation: column must be a positive integer');
+    return [column === undefined ? { file, line } : { file, line, column }];
+  },
   readGuestMemory: (args) => {
     expectCount(args, 2, 'readGuestMemory');
     const [address, length] = args;

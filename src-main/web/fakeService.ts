@@ -81,6 +81,9 @@ export function createFakeService(): FakeService {
     async runTests(request) {
       record('runTests', [request]);
     },
+    async openLocation(location) {
+      record('openLocation', [location]);
+    },
     async getTestsState() {
       record('getTestsState', []);
       return emptyTestsState();
