@@ -128,14 +128,23 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       const id = ++runId;
       const projectDir = project.dir;
       const kernelPath = action === 'boot' ? lastBuilds.get(projectDir)?.kernelPath : undefined;
-      const result = await buildAndBoot(projectDir, {
+      await buildAndBoot(projectDir, {
         runId: id,
         action,
         profile,
         settings,
         rust: tc.rust,
         qemu: tc.qemu,
-        emit,
+        emit: (event) => {
+          emit(event);
+          // A finished build (its artifact, before any image): Boot has something to boot now,
+          // and the window learns it at once, while the run goes on (run-end stays the last event).
+          if (event.type === 'artifact' && event.kernelPath && !event.imagePath && action !== 'boot') {
+            const lastBuild = { kernelPath: event.kernelPath, profile };
+            lastBuilds.set(projectDir, lastBuild);
+            if (project?.dir === projectDir) emit({ type: 'project', project: (project = { ...project, lastBuild }) });
+          }
+        },
         signal: controller.signal,
         diskImage: options.diskImage ?? defaultDiskImageSteps,
         assemble: options.diskImage ? undefined : defaultAssemble,
@@ -149,12 +158,6 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         missingQemuMessage: missingMessage(tc.report, ['qemu'], 'QEMU was not found.'),
         onSession: (s) => (session = s),
       });
-      if (result.kernelPath && action !== 'boot') {
-        const lastBuild = { kernelPath: result.kernelPath, profile };
-        lastBuilds.set(projectDir, lastBuild);
-        // The window learns that Boot has something to boot now.
-        if (project?.dir === projectDir) emit({ type: 'project', project: (project = { ...project, lastBuild }) });
-      }
     } finally {
       session = undefined;
       current = undefined;
