@@ -88,7 +88,8 @@ function compileRow(r: [string, string, string, string?]): Row {
       row.suffix.push(parseInt(tok, 16)); // an opcode byte after ModRM (SSE compare predicates)
     } else if (/^[0-9A-F]{2}$/.test(tok)) {
       const b = parseInt(tok, 16);
-      if (row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && enc.includes('0F')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
+      // A leading 66/F2/F3 of a longer opcode is a mandatory prefix: REX goes after it (`o64 pause` is F3 48 90).
+      if (row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && (enc.includes('0F') || enc === 'F3 90')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
       else row.opcode.push(b);
     } else if (tok === '/r') row.modrm = 'r';
     else if (tok === '/rr') row.modrm = 'rr';
@@ -257,6 +258,16 @@ interface OpVal {
   v?: Value; // immediate / far offset value
   segv?: Value; // far segment value
   disp?: Value; // memory displacement value
+}
+
+/** NASM's overflow warnings for a 32/64-bit address's displacement (printed twice with 64-bit addresses, as NASM does). */
+function warnDisp(d: Value, size: number, asize: number, warnings: string[], forced = false): void {
+  if (size === 0 || d.unk || d.seg >= 0 || d.minus !== undefined) return;
+  const n = d.n;
+  const lo = -(1n << 31n);
+  const bad = size === 1 ? !fitsS8(n) : asize === 64 ? n < lo || n >= 1n << 31n : n < lo || n >= 1n << 32n;
+  if (!bad) return;
+  for (let i = asize === 64 || forced ? 2 : 1; i > 0; i--) warnings.push(`${size === 1 ? 'byte' : 'dword'} data exceeds bounds [-w+number-overflow]`);
 }
 
 function fitsS8(n: bigint): boolean {
@@ -598,9 +609,10 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   const regSize = base?.size ?? index?.size ?? 0;
   let asize: number;
   if (regSize) asize = regSize;
-  else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 32 : 64) : m.dispSize;
+  // In 64-bit mode `[dword x]` only sizes the displacement (NASM 2.16.01: no 67 prefix); `[word x]` is impossible.
+  else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 64 : 16) : m.dispSize;
   else asize = env.bits;
-  if (env.bits === 64 && asize === 16) throw eaError('impossible combination of address sizes\ninvalid 64-bit effective address');
+  if (env.bits === 64 && asize === 16) throw eaError(regSize ? 'impossible combination of address sizes\ninvalid 64-bit effective address' : 'impossible combination of address sizes');
   if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   if (base && index && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
@@ -621,8 +633,10 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     const rm = R16[key];
     if (rm === undefined) throw eaError('invalid 16-bit effective address');
     let mod: number;
-    if (m.dispSize === 8) mod = 1;
-    else if (m.dispSize === 16) mod = 2;
+    if (m.dispSize === 8) {
+      mod = 1;
+      warnDisp(d, 1, 16, warnings, true);
+    } else if (m.dispSize === 16) mod = 2;
     else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
     else if (plain && fitsS8(BigInt.asIntN(16, d.n)) ) mod = 1;
     else mod = 2;
@@ -640,8 +654,10 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
           return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: true };
         }
       }
+      warnDisp(d, 4, asize, warnings);
       return { modrm: 0x04, sib: 0x25, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
     }
+    warnDisp(d, 4, asize, warnings);
     return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
   }
   if (index && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
@@ -669,9 +685,11 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (m.dispSize === 8) mod = 1;
   else if (m.dispSize === 32 || m.dispSize === 64) mod = 2;
   else if (!hasDisp || (plain && d.n === 0n)) mod = baseLow === 5 ? 1 : 0;
-  else if (plain && fitsS8(asize === 32 ? BigInt.asIntN(32, d.n) : d.n)) mod = 1;
+  // The displacement field is 32 bits: NASM picks disp8 from the value cut to 32 bits (`[rax+0xffffffff]` is disp8 -1).
+  else if (plain && fitsS8(BigInt.asIntN(32, d.n))) mod = 1;
   else mod = 2;
   const dispSize = mod === 0 ? 0 : mod === 1 ? 1 : 4;
+  warnDisp(d, dispSize, asize, warnings, m.dispSize === 8);
   if (index || baseLow === 4) {
     const idx = index ? index.num & 7 : 4;
     const sib = (ss << 6) | (idx << 3) | baseLow;
@@ -701,6 +719,12 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (p === 'o16' && bits !== 16) osPrefix = true;
     if (p === 'o32' && bits === 16) osPrefix = true;
     if (p === 'o64') rexW = true;
+  }
+  // An explicit o16/o32 against the instruction's own size wins, with NASM's warning (`o16 cmp eax, 1`).
+  const explicitOs = insn.prefixes.find((p) => p === 'o16' || p === 'o32');
+  if (explicitOs && (row.osize === 16 || row.osize === 32) && explicitOs !== `o${row.osize}`) {
+    warnings.push(`invalid operand size prefix, must be o${row.osize} [-w+prefix-opsize]`);
+    osPrefix = explicitOs === 'o16' ? bits !== 16 : bits === 16;
   }
   if (row.flags.has('sregopt') && (env.o0 || env.o1)) {
     // Without -Ox NASM keeps the operand-size prefix of the general register in `mov sreg, reg`.
@@ -768,11 +792,14 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   }
   let modrm = -1;
   let sib: number | undefined;
+  let lockForCr8 = false;
   if (row.modrm !== 'none') {
     if (row.modrm === 'r' || row.modrm === 'rr') {
       const rr = (ops[row.regIdx] as { reg: Reg }).reg;
       regField = rr.num & 7;
-      if (rr.num >= 8) rexR = true;
+      // Outside 64-bit mode cr8 is reached with a LOCK prefix instead of REX.R (AMD; NASM does this).
+      if (rr.num >= 8 && rr.cls === 'cr' && bits !== 64) lockForCr8 = true;
+      else if (rr.num >= 8) rexR = true;
       if (row.modrm === 'rr') {
         modrm = 0xc0 | (regField << 3) | (rr.num & 7);
         if (rr.num >= 8) rexB = true;
@@ -795,6 +822,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (highRegs.length) throw new EncodeError('cannot use high byte register in rex instruction');
     bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
   }
+  if (lockForCr8) bytes.unshift(0xf0);
   for (const b of opcode) bytes.push(b);
   if (modrm >= 0) bytes.push(modrm);
   if (sib !== undefined) bytes.push(sib);

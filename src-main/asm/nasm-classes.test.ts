@@ -210,3 +210,18 @@ describe('robustness: long and deep expressions, huge floats, huge sections (ite
     ]);
   });
 });
+
+describe('instruction forms from real projects (item 9)', () => {
+  it.each([
+    'bits 32|mov cr8, eax|mov eax, cr8|bits 16|mov cr8, eax|mov ebx, cr8|bits 64|mov cr8, rax|mov rax, cr8',
+    'bits 64|pop cs|bits 32|pop cs|bits 16|pop cs',
+    'bits 64|push dword 0|push dword 0x1234|push strict dword 5|push dword -1|push dword lbl|lbl:',
+    'bits 64|mov eax, [rax+0xffffffff]|mov eax, [rax+0xfffffff0]|mov eax, [rax+0x80000000]|mov eax, [rax-0x80000001]|mov eax, [0xffffffff]|mov eax, [eax+0xffffffff]',
+    'bits 32|mov eax, [eax+0xffffffff]|mov eax, [0xffffffff]|mov eax, [byte eax+200]|bits 64|mov eax, [byte rax+200]|bits 16|mov ax, [byte bx+200]',
+    'bits 64|nop|o64 nop|pause|o64 pause|xchg ax, ax|xchg eax, eax|xchg rax, rax',
+    'bits 16|cmp ax, 1|o16 cmp ax, 1|o32 cmp ax, 1|cmp eax, 1|o16 cmp eax, 1|o32 cmp eax, 1|bits 32|o16 cmp eax, 1|o32 cmp ax, 1|bits 64|o16 cmp eax, 1|o32 cmp ax, 1',
+    'bits 64|mov ax, [dword foo]|mov al, [dword foo]|mov [dword foo], eax|mov ax, [dword 0x10]|foo:',
+    '%ifmacro org|db 1|%endif|%ifmacro bits|db 2|%endif|%ifmacro section 1|db 3|%endif|%ifmacro section 3|db 4|%endif|%ifmacro struc 3|db 5|%endif|%ifmacro BITS|db 6|%endif|%ifmacro use16 1|db 7|%endif|%ifmacro global 5|db 8|%endif|%ifmacro mov|db 9|%endif',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['bits 64|mov ax, [word foo]|foo:'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

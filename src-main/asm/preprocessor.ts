@@ -75,6 +75,20 @@ const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uff
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
+/**
+ * NASM 2.16.01's standard macros (macros/standard.mac and the bin format's org):
+ * name -> [min params, max params, greedy].
+ */
+const STANDARD_MACROS: Record<string, [number, number, boolean]> = {
+  section: [1, 1, true], segment: [1, 1, true], sectalign: [1, 1, true], absolute: [1, 1, true],
+  struc: [1, 2, false], endstruc: [0, 0, false], istruc: [1, 1, false], at: [1, 2, true], iend: [0, 0, false],
+  align: [1, 2, true], alignb: [1, 2, true], bits: [1, 1, true], use16: [0, 0, false], use32: [0, 0, false],
+  use64: [0, 0, false], extern: [1, Infinity, false], static: [1, Infinity, false], global: [1, Infinity, false],
+  required: [1, Infinity, false], common: [1, Infinity, false], cpu: [1, 1, true], float: [1, Infinity, false],
+  default: [1, 1, true], userel: [0, 0, false], useabs: [0, 0, false], usebnd: [0, 0, false], usenobnd: [0, 0, false],
+  incbin: [1, 2, true], org: [1, 1, true],
+};
+
 /** NASM's default `--limit-rep`. */
 const REP_LIMIT = 1_000_000n;
 
@@ -796,7 +810,9 @@ export class Preprocessor {
       }
       case 'ifmacro': {
         const [name, cnt] = rest.trim().split(/\s+/);
-        const ms = this.findMacro(name);
+        // NASM's directives without brackets are standard macros, so %ifmacro sees them too.
+        const std = Object.hasOwn(STANDARD_MACROS, name ?? '') ? STANDARD_MACROS[name] : undefined;
+        const ms = this.findMacro(name) ?? (std ? [{ min: std[0], max: std[2] ? Infinity : std[1] }] : undefined);
         if (!ms) r = false;
         else if (cnt === undefined) r = true;
         else {

@@ -43,7 +43,7 @@ export function lookupReg(name: string): Reg | undefined {
   return regs.get(name.toLowerCase());
 }
 
-/** 64-bit-only registers (cannot appear in 16/32-bit code). */
+/** 64-bit-only registers (cannot appear in 16/32-bit code; cr8 can, through AMD's LOCK encoding). */
 export function isLongOnlyReg(r: Reg): boolean {
-  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || (r.cls === 'xmm' && r.num >= 8) || (r.cls === 'cr' && r.num === 8);
+  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || (r.cls === 'xmm' && r.num >= 8);
 }

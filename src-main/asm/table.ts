@@ -556,6 +556,7 @@ export const RAW_ROWS: RawRow[] = [
   ['push', 'imm32', 'o32 68 id', 'dflt nolong'],
   ['push', 'sb64', 'o64nw 6A ib', 'dflt long'],
   ['push', 'imm64', 'o64nw 68 id', 'dflt long'],
+  ['push', 'sb32', 'o64nw 6A ib', 'long'], // `push dword 0` in 64-bit mode: a size keyword is not strict
   ['push', 'imm32', 'o64nw 68 id', 'long'],
   ['pop', 'r16', 'o16 58+r'],
   ['pop', 'r32', 'o32 58+r', 'nolong'],
@@ -568,7 +569,7 @@ export const RAW_ROWS: RawRow[] = [
   ['pop', 'ds', '1F', 'nolong'],
   ['pop', 'fs', '0F A1'],
   ['pop', 'gs', '0F A9'],
-  ['pop', 'cs', '0F', 'nolong obsolete'],
+  ['pop', 'cs', '0F', 'obsolete'], // NASM accepts it in every mode, with the obsolete warning
   ['pusha', '', '60', 'nolong'],
   ['pushaw', '', 'o16 60', 'nolong'],
   ['pushad', '', 'o32 60', 'nolong'],
