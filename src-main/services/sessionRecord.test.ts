@@ -57,6 +57,13 @@ describe('SessionRecord', () => {
     expect(s.stages.find((x) => x.stage === 'boot')?.elapsedMs).toBeUndefined();
   });
 
+  it("keeps the CPU's last state while the VM runs, and forgets it when the run ends", () => {
+    const idle = played([...BOOTED, { type: 'cpu-state', runId: 1, state: 'running' }, { type: 'cpu-state', runId: 1, state: 'idle' }]);
+    expect(idle.snapshot().cpuState).toBe('idle');
+    idle.record({ type: 'run-end', runId: 1, outcome: { kind: 'stopped', message: 'Stopped' } });
+    expect(idle.snapshot().cpuState).toBeUndefined();
+  });
+
   it('starts a new run as the window does: Boot keeps the build log, Build keeps the last boot', () => {
     const ended: BootlabEvent = { type: 'run-end', runId: 1, outcome: { kind: 'stopped', message: 'Stopped' } };
     const boot = played([...BOOTED, ended, { type: 'run-start', runId: 2, action: 'boot' }]).snapshot();

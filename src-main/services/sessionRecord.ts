@@ -43,6 +43,7 @@ export class SessionRecord {
   #vga: SessionSnapshot['vga'];
   #memoryMap: SessionSnapshot['memoryMap'];
   #outcome: SessionSnapshot['outcome'];
+  #cpuState: SessionSnapshot['cpuState'];
 
   constructor(
     private readonly limits: SessionRecordLimits = DEFAULT_LIMITS,
@@ -95,8 +96,12 @@ export class SessionRecord {
       case 'memory-map':
         this.#memoryMap = event.map;
         break;
+      case 'cpu-state':
+        this.#cpuState = event.state;
+        break;
       case 'run-end':
         this.#running = false;
+        this.#cpuState = undefined;
         this.#outcome = event.outcome;
         // A stage still running when the run ends did not finish: it failed, as the window shows.
         this.#stages = this.#stages.map((s) => (s.state === 'running' ? { ...s, state: 'failed', ms: this.now() - s.startedAt } : s));
@@ -130,6 +135,7 @@ export class SessionRecord {
       bootLog: this.#bootLog.slice(),
       vga: this.#vga,
       memoryMap: this.#memoryMap,
+      cpuState: this.#cpuState,
       outcome: this.#outcome,
     };
   }
@@ -140,6 +146,7 @@ export class SessionRecord {
     this.#running = true;
     this.#stages = [];
     this.#outcome = undefined;
+    this.#cpuState = undefined;
     // The same rule as the window: Boot keeps the build's log, Build keeps the last boot's views.
     if (action !== 'boot') {
       this.#log = [];

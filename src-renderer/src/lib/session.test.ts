@@ -5,6 +5,7 @@ import { emptySession, type AppState, type BootlabEvent } from '../../../src-mai
 import type { ClientApi, ConnectionState } from './api.js';
 import { SessionModel } from './session.svelte.js';
 import { immediate } from './schedule.js';
+import { emptyTestsState } from '../../../src-main/shared/tests.js';
 
 const STATE: AppState = {
   project: { dir: '/k', name: 'k', manifestPath: '/k/Cargo.toml', features: [] },
@@ -33,6 +34,8 @@ function fakeApi(overrides: Partial<ClientApi> = {}) {
     setSettings: vi.fn(async (p) => ({ ...STATE.settings, ...p })),
     checkToolchain: vi.fn(async () => ({ ...STATE.toolchain, ok: true, tools: [] })),
     readGuestMemory: vi.fn(async () => ''),
+    runTests: vi.fn(async () => {}),
+    getTestsState: vi.fn(async () => emptyTestsState()),
     ...overrides,
   } satisfies ClientApi;
   return { api, emit: (e: BootlabEvent) => emit(e), setConnection: (s: ConnectionState, d?: string) => setConnection(s, d) };
@@ -127,7 +130,14 @@ describe('SessionModel', () => {
     expect(session.artifact?.kernelPath).toBe('/k/target/kernel');
 
     emit({ type: 'stage-end', runId: 7, stage: 'boot', ok: true, ms: 900 });
+    expect(session.statusText).toBe('Running…');
+    // An OS waiting for interrupts (sti; hlt) is calm, not stuck.
+    emit({ type: 'cpu-state', runId: 7, state: 'idle' });
+    expect(session.statusText).toBe('Running: the CPU is idle, waiting for interrupts');
+    emit({ type: 'cpu-state', runId: 7, state: 'running' });
+    expect(session.statusText).toBe('Running…');
     emit({ type: 'run-end', runId: 7, outcome: { kind: 'success', message: 'The kernel exited with success' } });
+    expect(session.cpuState).toBeUndefined();
     expect(session.running).toBe(false);
     expect(session.statusText).toBe('The kernel exited with success');
 
