@@ -202,3 +202,18 @@ export interface TestsApi {
   /** The Tests tab's content now (a window that loads starts from this, then follows the events). */
   getTestsState(): Promise<TestsState>;
 }
+
+/** A path inside the crate as the crate's own relative path (`/` separators), else as given. */
+export function cratePath(path: string, projectDir?: string): string {
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
+  const p = norm(path);
+  const dir = projectDir ? norm(projectDir) : undefined;
+  return dir && p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : p;
+}
+
+/** How an executable is called: cargo's own words (`unittests src/lib.rs`, `tests/basic_boot.rs`). */
+export function executableLabel(exe: TestExecutable, projectDir?: string): string {
+  const src = exe.srcPath ? cratePath(exe.srcPath, projectDir) : undefined;
+  if (exe.kind === 'lib' || exe.kind === 'bin') return `unittests ${src ?? exe.name}`;
+  return src ?? `${exe.kind} ${exe.name}`;
+}

@@ -7,7 +7,7 @@ import type { CliCommand, CliIo } from '../command.js';
 import { runTests, type TestRunResult } from '../../services/testRun.js';
 import { describeFrame } from '../../services/codeLocator.js';
 import type { RustToolchain } from '../../services/toolchain.js';
-import { tallyLine, type TestExecutable, type TestExecutableResult } from '../../shared/tests.js';
+import { executableLabel, tallyLine, type TestExecutableResult } from '../../shared/tests.js';
 import { parseArgs, profileOf, rustOrDoctor, usageError, UsageError, type ParsedArgs } from './kernelCommon.js';
 import { watchLoop } from './watchLoop.js';
 
@@ -35,13 +35,6 @@ const usage = [
 export function splitRest(rest: string[]): { cargoArgs: string[]; exeArgs: string[] } {
   const i = rest.indexOf('--');
   return i < 0 ? { cargoArgs: rest, exeArgs: [] } : { cargoArgs: rest.slice(0, i), exeArgs: rest.slice(i + 1) };
-}
-
-/** How an executable is called in the output: cargo's own words (`unittests src/lib.rs`, `tests/basic_boot.rs`). */
-export function executableLabel(exe: TestExecutable, projectDir: string): string {
-  const src = exe.srcPath ? relative(projectDir, exe.srcPath) : undefined;
-  if (exe.kind === 'lib' || exe.kind === 'bin') return `unittests ${src ?? exe.name}`;
-  return src ?? `${exe.kind} ${exe.name}`;
 }
 
 const SECONDS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

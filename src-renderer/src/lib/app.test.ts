@@ -30,6 +30,8 @@ function installApi(overrides: Partial<ClientApi> = {}) {
     setSettings: vi.fn(async () => STATE.settings),
     checkToolchain: vi.fn(),
     readGuestMemory: vi.fn(),
+    runTests: vi.fn(async () => {}),
+    getTestsState: vi.fn(async () => ({ seq: 0, runId: 0, running: false, entries: [] })),
     ...overrides,
   };
   window.bootlab = api as unknown as ClientApi;
@@ -49,9 +51,9 @@ describe('App', () => {
   it('has the named controls, tabs and regions', async () => {
     installApi();
     await renderApp();
-    for (const name of ['Build', 'Boot', 'Build and Boot', 'Stop']) expect(screen.getByRole('button', { name, exact: true } as never)).toBeTruthy();
+    for (const name of ['Build', 'Boot', 'Build and Boot', 'Test', 'Stop']) expect(screen.getByRole('button', { name, exact: true } as never)).toBeTruthy();
     expect(screen.getByRole('combobox', { name: 'Profile' })).toBeTruthy();
-    expect(screen.getAllByRole('tab').map((t) => t.textContent?.trim())).toEqual(['Build log', 'Boot console', 'Memory map']);
+    expect(screen.getAllByRole('tab').map((t) => t.textContent?.trim())).toEqual(['Build log', 'Boot console', 'Memory map', 'Tests']);
     expect(screen.getByRole('region', { name: 'Diagnostics' })).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Toolchain' }).textContent).toContain('sudo apt-get install qemu-system-x86');
     // Regions of hidden panels exist too (named for screen readers once shown).
@@ -66,6 +68,9 @@ describe('App', () => {
     const build = screen.getByRole('tab', { name: 'Build log' });
     expect(build.getAttribute('aria-selected')).toBe('true');
     await fireEvent.keyDown(build, { key: 'ArrowLeft' });
+    const tests = screen.getByRole('tab', { name: 'Tests' });
+    expect(tests.getAttribute('aria-selected')).toBe('true');
+    await fireEvent.keyDown(tests, { key: 'ArrowLeft' });
     const memory = screen.getByRole('tab', { name: 'Memory map' });
     expect(memory.getAttribute('aria-selected')).toBe('true');
     expect(document.getElementById('panel-memory')?.hidden).toBe(false);
@@ -79,6 +84,17 @@ describe('App', () => {
     await waitFor(() => expect(api.build).toHaveBeenCalledWith({ profile: 'debug' }));
     await fireEvent.keyDown(window, { key: 'F5' });
     await waitFor(() => expect(api.buildAndBoot).toHaveBeenCalledWith({ profile: 'debug' }));
+  });
+
+  it('runs the tests on F8 (showing the Tests tab) and says when Shift+F8 has no failed tests to run', async () => {
+    const api = installApi();
+    await renderApp();
+    await fireEvent.keyDown(window, { key: 'F8' });
+    await waitFor(() => expect(api.runTests).toHaveBeenCalledWith({ profile: 'debug' }));
+    expect(screen.getByRole('tab', { name: 'Tests' }).getAttribute('aria-selected')).toBe('true');
+    await fireEvent.keyDown(window, { key: 'F8', shiftKey: true });
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('No failed tests to run again'));
+    expect(api.runTests).toHaveBeenCalledTimes(1);
   });
 
   it('shows a failing service call as a message', async () => {

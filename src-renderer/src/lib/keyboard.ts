@@ -1,8 +1,10 @@
-// The window's shortcuts: F5 Build and Boot, Shift+F5 Stop, Ctrl/Cmd+B Build.
-export type Shortcut = 'buildAndBoot' | 'stop' | 'build';
+// The window's shortcuts: F5 Build and Boot, Shift+F5 Stop, Ctrl/Cmd+B Build, F8 Test, Shift+F8
+// the failed tests again.
+export type Shortcut = 'buildAndBoot' | 'stop' | 'build' | 'test' | 'testFailed';
 
 export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'altKey'>): Shortcut | undefined {
   if (event.key === 'F5' && !event.ctrlKey && !event.metaKey && !event.altKey) return event.shiftKey ? 'stop' : 'buildAndBoot';
+  if (event.key === 'F8' && !event.ctrlKey && !event.metaKey && !event.altKey) return event.shiftKey ? 'testFailed' : 'test';
   if ((event.key === 'b' || event.key === 'B') && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) return 'build';
   return undefined;
 }
