@@ -3,6 +3,7 @@
 // messages here (never a blank screen).
 import type {
   BootlabEvent,
+  CpuState,
   Diagnostic,
   ProjectInfo,
   Profile,
@@ -68,6 +69,8 @@ export class SessionModel {
   vga: VgaScreen = $state.raw(blankScreen());
   vgaSeen = $state(false);
   outcome: RunOutcome | undefined = $state.raw(undefined);
+  /** What the running VM's CPU is doing (cpuState.ts in the service): an idle OS is not stuck. */
+  cpuState: CpuState | undefined = $state(undefined);
   artifact: { kernelPath?: string; imagePath?: string; imageBytes?: number; elfBytes?: number } | undefined = $state.raw(undefined);
   runId = 0;
 
@@ -181,6 +184,7 @@ export class SessionModel {
     if (!session.memoryMap) this.memoryMap.clear();
     else if (JSON.stringify(session.memoryMap) !== JSON.stringify(this.memoryMap.map)) this.memoryMap.set(session.memoryMap);
     this.outcome = session.outcome;
+    this.cpuState = session.cpuState;
     // A fresh window opens on the view the run was showing; a reconnection keeps the user's tab.
     if (firstLoad) {
       if (this.diagnostics.some((d) => d.level === 'error')) this.activeTab = 'build';
@@ -310,6 +314,7 @@ export class SessionModel {
   #resetRun(action: 'build' | 'boot' | 'build-and-boot'): void {
     this.stages = [];
     this.outcome = undefined;
+    this.cpuState = undefined;
     if (action !== 'boot') {
       this.buildLog.clear();
       this.diagnostics = [];
@@ -367,8 +372,12 @@ export class SessionModel {
       case 'memory-map':
         this.memoryMap.set(event.map);
         break;
+      case 'cpu-state':
+        this.cpuState = event.state;
+        break;
       case 'run-end':
         this.running = false;
+        this.cpuState = undefined;
         this.outcome = event.outcome;
         this.stages = this.stages.map((s) => (s.state === 'running' ? { ...s, state: 'failed', ms: this.#now() - s.startedAt } : s));
         if (event.outcome.kind === 'error' && this.diagnostics.length === 0 && !this.stages.some((s) => s.stage === 'boot')) {
@@ -395,6 +404,7 @@ export class SessionModel {
     const current = this.stages.find((s) => s.state === 'running');
     if (current) return `${STAGE_LABELS[current.stage]}…`;
     if (this.outcome) return this.outcome.message;
+    if (this.running && this.cpuState === 'idle') return 'Running: the CPU is idle, waiting for interrupts';
     if (this.running) return 'Running…';
     return 'Ready';
   }

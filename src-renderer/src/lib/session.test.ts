@@ -130,7 +130,14 @@ describe('SessionModel', () => {
     expect(session.artifact?.kernelPath).toBe('/k/target/kernel');
 
     emit({ type: 'stage-end', runId: 7, stage: 'boot', ok: true, ms: 900 });
+    expect(session.statusText).toBe('Running…');
+    // An OS waiting for interrupts (sti; hlt) is calm, not stuck.
+    emit({ type: 'cpu-state', runId: 7, state: 'idle' });
+    expect(session.statusText).toBe('Running: the CPU is idle, waiting for interrupts');
+    emit({ type: 'cpu-state', runId: 7, state: 'running' });
+    expect(session.statusText).toBe('Running…');
     emit({ type: 'run-end', runId: 7, outcome: { kind: 'success', message: 'The kernel exited with success' } });
+    expect(session.cpuState).toBeUndefined();
     expect(session.running).toBe(false);
     expect(session.statusText).toBe('The kernel exited with success');
 
