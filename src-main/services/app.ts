@@ -25,6 +25,7 @@ import { SessionRecord } from './sessionRecord.js';
 import { checkToolchain, type ToolchainCheck } from './toolchain.js';
 import { createAppTests } from './appTests.js';
 import { openLocation } from './openLocation.js';
+import { createAppInspector } from './inspect/appInspector.js';
 
 export interface BootlabServiceOptions {
   /** Bootlab's resources folder (holds sample-kernel/). */
@@ -94,6 +95,8 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   const getToolchain = async (): Promise<ToolchainCheck> => toolchain ?? (await (toolchainPending ?? refreshToolchain()));
   // Kernel tests (runTests, getTestsState): runs of their own, never beside a Build and Boot.
   const tests = createAppTests({ emit, project: () => project, toolchain: getToolchain, profile: () => store.get().profile, busy: () => current !== undefined, targetDir: options.targetDir, env });
+  // Pause, resume, step and the inspector's reads of the running VM.
+  const inspector = createAppInspector({ session: () => session, project: () => project, env });
 
   const openProject = async (dir: string): Promise<ProjectInfo> => {
     const { dir: projectDir, manifestPath } = checkProjectDir(dir);
@@ -225,6 +228,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       await openLocation(project.dir, location, { editor: store.get().editorCommand, env });
     },
     ...tests.api,
+    ...inspector.api,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -236,6 +240,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     },
   };
   tests.follow(service.onEvent);
+  inspector.follow(service.onEvent);
   return service;
 }
 

@@ -2,6 +2,7 @@
 // the IPC registration, the browser-mode WebSocket bridge and the renderer all import this
 // file, so a change here is a change everywhere at once.
 import type { TestEvent, TestsApi } from './tests.js';
+import type { InspectorApi } from './inspector.js';
 
 export type Profile = 'debug' | 'release';
 
@@ -257,7 +258,7 @@ export type BootlabEvent =
   | TestEvent;
 
 /** The services as the renderer sees them. Every method answers or fails with a message. */
-export interface BootlabApi extends TestsApi {
+export interface BootlabApi extends TestsApi, InspectorApi {
   getState(): Promise<AppState>;
   openProject(dir: string): Promise<ProjectInfo>;
   openSampleProject(): Promise<ProjectInfo>;

@@ -2,6 +2,7 @@
 // at run time; these checks are what actually stands between a message and the services.
 import { DEFAULT_SETTINGS, type ApiMethod, type RunOptions, type Settings } from './api.js';
 import type { TestRunRequest } from './tests.js';
+import { INSPECTOR_VALIDATORS } from './inspector.js';
 
 export class ValidationError extends Error {}
 
@@ -178,6 +179,7 @@ export const REQUEST_VALIDATORS: Record<ApiMethod, ArgsValidator> = {
     return [validateTestRunRequest(args[0])];
   },
   getTestsState: noArgs('getTestsState'),
+  ...INSPECTOR_VALIDATORS,
   openLocation: (args) => {
     expectCount(args, 1, 'openLocation');
     const location = args[0];

@@ -88,5 +88,26 @@ export function createFakeService(): FakeService {
       record('getTestsState', []);
       return emptyTestsState();
     },
+    async pause() {
+      record('pause', []);
+    },
+    async resume() {
+      record('resume', []);
+    },
+    async step(count) {
+      record('step', [count]);
+    },
+    async cpuState() {
+      record('cpuState', []);
+      throw new Error('No virtual machine is running');
+    },
+    async pageTables() {
+      record('pageTables', []);
+      throw new Error('No virtual machine is running');
+    },
+    async readMemory(request) {
+      record('readMemory', [request]);
+      throw new Error('No virtual machine is running');
+    },
   };
 }

@@ -5,6 +5,9 @@ import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, decodeRflags, setBitNames 
 import { permissionString, type MappingRun } from '../../image/inspect/pageTables.js';
 import { describeDifference } from '../../image/inspect/segmentCheck.js';
 import type { MachineSnapshot } from '../../services/inspect/snapshot.js';
+import { sizeText } from '../../services/inspect/views.js';
+
+export { sizeText };
 
 export interface ReportOptions {
   /** "symbol (file:line)" for a code address, or undefined. */
@@ -12,18 +15,6 @@ export interface ReportOptions {
 }
 
 const hex = (v: bigint | number, digits = 0) => `0x${v.toString(16).padStart(digits, '0')}`;
-
-/** A size in the largest unit that divides it: 4K, 2M, 1T; odd sizes in bytes. */
-export function sizeText(bytes: bigint): string {
-  const units: [bigint, string][] = [
-    [1n << 40n, 'T'],
-    [1n << 30n, 'G'],
-    [1n << 20n, 'M'],
-    [1n << 10n, 'K'],
-  ];
-  for (const [unit, name] of units) if (bytes >= unit && bytes % unit === 0n) return `${bytes / unit}${name}`;
-  return `${bytes}B`;
-}
 
 export function mappingLine(run: MappingRun, what: string): string {
   const extra = [run.user ? 'user' : '', run.global ? 'global' : ''].filter(Boolean);

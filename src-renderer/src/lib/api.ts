@@ -39,6 +39,12 @@ const METHODS: ApiMethod[] = [
   'runTests',
   'getTestsState',
   'openLocation',
+  'pause',
+  'resume',
+  'step',
+  'cpuState',
+  'pageTables',
+  'readMemory',
 ];
 
 interface SocketLike {
