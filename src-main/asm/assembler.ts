@@ -109,13 +109,15 @@ export class Assembler {
   private bits: 16 | 32 | 64 = 16;
   private cur = 0; // section index, or -1 in absolute space
   private absBase = 0n;
+  /** Section an `absolute` area is relative to (`absolute label+7`), or -1 for a plain number. */
+  private absSeg = -1;
   private absOff = 0;
   private changed = 0;
   private defaultRel = false;
   private cpu: number | undefined; // `cpu` level; undefined = any
   origin = 0n;
   private originSet = false;
-  private strucStack: { name: string; prevSec: number; prevAbsBase: bigint; prevAbsOff: number }[] = [];
+  private strucStack: { name: string; prevSec: number; prevAbsBase: bigint; prevAbsSeg: number; prevAbsOff: number }[] = [];
   private istrucs: { name: string; seg: number; start: number }[] = [];
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
@@ -217,7 +219,7 @@ export class Assembler {
 
   private here(): Value {
     if (this.lineHere) return this.lineHere;
-    if (this.cur < 0) return { n: this.absBase + BigInt(this.absOff), seg: -1, unk: false };
+    if (this.cur < 0) return { n: this.absBase + BigInt(this.absOff), seg: this.absSeg, unk: false };
     return { n: BigInt(this.sections[this.cur].size), seg: this.cur, unk: false };
   }
 
@@ -252,7 +254,7 @@ export class Assembler {
 
   private eval(e: Expr): Value {
     this.ctx.here = this.here();
-    this.ctx.base = this.cur < 0 ? { n: this.absBase, seg: -1, unk: false } : { n: 0n, seg: this.cur, unk: false };
+    this.ctx.base = this.cur < 0 ? { n: this.absBase, seg: this.absSeg, unk: false } : { n: 0n, seg: this.cur, unk: false };
     return evaluate(e, this.ctx);
   }
 
@@ -503,6 +505,7 @@ export class Assembler {
     this.cpu = undefined;
     this.cur = 0;
     this.absBase = 0n;
+    this.absSeg = -1;
     this.absOff = 0;
     this.strucStack = [];
     this.istrucs = [];
@@ -680,6 +683,7 @@ export class Assembler {
     this.cpu = undefined;
     this.cur = 0;
     this.absBase = 0n;
+    this.absSeg = -1;
     this.absOff = 0;
     this.strucStack = [];
     this.istrucs = [];
@@ -746,7 +750,7 @@ export class Assembler {
       } else if (bytes.length && bytes.some((b) => b !== 0)) {
         this.warn(line, 'attempt to initialize memory in absolute section: ignored');
       }
-      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes, fixes });
+      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size, bytes, fixes });
     }
     this.advance(bytes.length);
   }
@@ -767,7 +771,7 @@ export class Assembler {
           s.data.zeros(n);
         }
       }
-      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? this.absOff : this.sections[this.cur].size, bytes: [], fixes: [], res: n });
+      if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size, bytes: [], fixes: [], res: n });
     }
     this.advance(n);
   }
@@ -871,6 +875,8 @@ export class Assembler {
         }
         this.cur = -1;
         this.absBase = v.n;
+        // Labels after `absolute label+7` are relative to that label's section, as in NASM.
+        this.absSeg = v.seg >= 0 && !v.unk ? v.seg : -1;
         this.absOff = 0;
         return;
       }
@@ -928,9 +934,10 @@ export class Assembler {
       }
       case 'struc': {
         const off = this.critical(st.off, st.line, 'non-constant argument supplied to STRUC') ?? 0n;
-        this.strucStack.push({ name: st.name, prevSec: this.cur, prevAbsBase: this.absBase, prevAbsOff: this.absOff });
+        this.strucStack.push({ name: st.name, prevSec: this.cur, prevAbsBase: this.absBase, prevAbsSeg: this.absSeg, prevAbsOff: this.absOff });
         this.cur = -1;
         this.absBase = off;
+        this.absSeg = -1;
         this.absOff = 0;
         this.define(st.name, { n: off, seg: -1, unk: false }, st.line, 'label', 1);
         return;
@@ -944,6 +951,7 @@ export class Assembler {
         this.define(`${s.name}_size`, { n: BigInt(this.absOff), seg: -1, unk: false }, st.line, 'equ', 1);
         this.cur = s.prevSec;
         this.absBase = s.prevAbsBase;
+        this.absSeg = s.prevAbsSeg;
         this.absOff = s.prevAbsOff;
         return;
       }

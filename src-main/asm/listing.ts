@@ -106,7 +106,8 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
     else {
       rows.forEach((r, k) => {
         const field = r.field.padEnd(19);
-        out.push(`${num} ${hex(r.off, 8)} ${field}${k === 0 ? tail : ''}`);
+        // Continuation rows repeat the depth mark (`<1>`), without the source.
+        out.push(`${num} ${hex(r.off, 8)} ${field}${k === 0 ? tail : depth ? ' ' + depth : ''}`);
       });
     }
     const k = `${l.file}:${l.line}`;

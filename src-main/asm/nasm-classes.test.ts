@@ -225,3 +225,20 @@ describe('instruction forms from real projects (item 9)', () => {
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['bits 64|mov ax, [word foo]|foo:'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('absolute areas, %ifmacro counts and listings (NASM regression-suite constructs)', () => {
+  it.each([
+    'org 0x7c00|x: jmp y|nop|y: mov [b1], dl|mov [b2], edx|ret|absolute y+7|b1: resb 1|b2: resd 6|b3:|section .text|dw b3-b1, b1',
+    'org 0x100|x: nop|absolute x|q: resb 2|section .text|mov ax, q|add ax, q|mov bx, [q+1]',
+    '%macro dummy 2|db %1, %2|%endmacro|%ifmacro dummy 1|db 1|%endif|%ifmacro dummy 2|db 2|%endif|%ifmacro dummy 3|db 3|%endif|%ifmacro dummy 1+|db 4|%endif|%ifmacro dummy 2+|db 5|%endif|%ifmacro dummy 3+|db 6|%endif|%ifmacro dummy 1-3|db 7|%endif',
+    '%macro g 1+|db %1|%endmacro|%ifmacro g 5|db 1|%endif|%ifmacro g 0|db 2|%endif|%ifmacro org|db 3|%endif|%ifmacro section 0+|db 4|%endif|%ifmacro use16 1+|db 5|%endif',
+  ])('%s', (s) => checkLevels(lines(s), true));
+
+  it.each([
+    "%macro m 1|db 'a long string that needs three listing rows', %1|%endmacro|m 1|absolute 0x500|v: resb 1|w: resw 2|struc s|.a: resb 3|endstruc",
+    'org 0x7c00|y: nop|absolute y+7|b1: resb 1|section .text|mov [b1], dl',
+  ])('listing: %s', (s) => {
+    const src = lines(s);
+    expect(ourRun(src, 'x').listing).toBe(runNasm(src, { listing: true }).listing);
+  });
+});

@@ -812,14 +812,16 @@ export class Preprocessor {
         const [name, cnt] = rest.trim().split(/\s+/);
         // NASM's directives without brackets are standard macros, so %ifmacro sees them too.
         const std = Object.hasOwn(STANDARD_MACROS, name ?? '') ? STANDARD_MACROS[name] : undefined;
-        const ms = this.findMacro(name) ?? (std ? [{ min: std[0], max: std[2] ? Infinity : std[1] }] : undefined);
+        const ms = this.findMacro(name) ?? (std ? [{ min: std[0], max: std[1], greedy: std[2] }] : undefined);
         if (!ms) r = false;
         else if (cnt === undefined) r = true;
         else {
-          const m = /^(\d+)(?:-(\d+|\*))?/.exec(cnt);
+          const m = /^(\d+)(?:-(\d+|\*))?(\+)?/.exec(cnt);
           const lo = m ? parseInt(m[1], 10) : 0;
           const hi = m && m[2] ? (m[2] === '*' ? Infinity : parseInt(m[2], 10)) : lo;
-          r = ms.some((mm) => mm.min <= hi && mm.max >= lo);
+          // NASM: the ranges overlap, where a greedy (`+`) side reaches any count above its minimum.
+          const plus = !!m?.[3];
+          r = ms.some((mm) => (mm.min <= hi || plus) && (lo <= mm.max || ('greedy' in mm && mm.greedy)));
         }
         break;
       }
