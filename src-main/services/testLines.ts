@@ -3,6 +3,8 @@
 // in a later chunk than the name) and libtest's `test name ... ok|FAILED|ignored`.
 import type { TestCase } from '../shared/tests.js';
 
+const PARTIAL_LIMIT = 64 * 1024;
+const NAME_LIMIT = 1024;
 const RUNNING = /^Running (\d+) tests?$/;
 /** `crate::test...` then a tab and the rest: output the test printed, and/or its `[result]`. */
 const BLOG = /^([^\s.][^\t]*?::[^\t]*?)\.\.\.\t?(.*)$/;
@@ -27,10 +29,12 @@ export class TestLineParser {
 
   push(text: string): void {
     const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop()!;
+    // A line without end (a kernel printing in a loop) is kept to its tail: a result at its end still counts.
+    this.partial = lines.pop()!.slice(-PARTIAL_LIMIT);
     for (const line of lines) this.line(line.replace(/\r$/, ''), true);
-    // A name printed without its result yet: the test is running now (or hangs).
-    if (this.partial) this.line(this.partial.replace(/\r$/, ''), false);
+    // A name printed without its result yet: the test is running now (or hangs). Test names
+    // are short; a long unfinished line is output, not a name, and is not scanned again per byte.
+    if (this.partial && this.partial.length <= NAME_LIMIT) this.line(this.partial.replace(/\r$/, ''), false);
   }
 
   private line(line: string, complete: boolean): void {

@@ -6,7 +6,7 @@ import type { TestCase, TestExecutableResult } from '../shared/tests.js';
 import { tallyLine, tallyOf } from '../shared/tests.js';
 import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from './testkit.js';
 import { TestLineParser } from './testLines.js';
-import { cargoArgsFor, runTests, testExecutableOf } from './testRun.js';
+import { cargoArgsFor, runTests, SerialTail, testExecutableOf } from './testRun.js';
 import { checkToolchain, type RustToolchain } from './toolchain.js';
 
 const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
@@ -173,5 +173,18 @@ describe('whole runs with real cargo and QEMU', () => {
     expect(result.executables.map((r) => r.outcome)).toEqual(['cancelled']);
     expect(result.tally).toEqual({ passed: 0, failed: 0, timedOut: 0 });
     expect(processesMatching('qemu-system').filter((p) => p.cmd.includes('bootlab-hang-'))).toEqual([]);
+  });
+});
+
+describe('output limits', () => {
+  it('keeps the serial tail and finds a result after a long unfinished line', () => {
+    const tail = new SerialTail(10);
+    for (const ch of 'abcdefghijklmnopqrstuvwxyz') tail.push(ch);
+    expect(tail.text()).toBe('qrstuvwxyz');
+    const p = new TestLineParser();
+    p.push('crate::t...\t');
+    for (let i = 0; i < 5000; i++) p.push('x');
+    p.push('[ok]\n');
+    expect(p.tests).toEqual([{ name: 'crate::t', outcome: 'passed' }]);
   });
 });

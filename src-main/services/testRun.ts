@@ -97,6 +97,27 @@ export function cargoArgsFor(ids: string[]): string[] {
 
 const SERIAL_LIMIT = 1 << 20;
 
+/** The last `limit` characters of a stream that arrives a byte at a time (no copy per byte). */
+export class SerialTail {
+  private chunks: string[] = [];
+  private length = 0;
+  constructor(private readonly limit: number) {}
+  push(text: string): void {
+    this.chunks.push(text);
+    this.length += text.length;
+    // Trim only when twice over the limit: each character is copied a bounded number of times.
+    if (this.length > 2 * this.limit) {
+      const all = this.text();
+      this.chunks = [all];
+      this.length = all.length;
+    }
+  }
+  text(): string {
+    const all = this.chunks.join('');
+    return all.length > this.limit ? all.slice(-this.limit) : all;
+  }
+}
+
 /** Builds and runs the crate's tests. Never throws; `signal` ends cargo and every QEMU. */
 export async function runTests(options: TestRunOptions): Promise<TestRunResult> {
   const started = performance.now();
@@ -144,7 +165,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
 async function runOne(executable: TestExecutable, options: TestRunOptions, env: NodeJS.ProcessEnv, projectDir: string): Promise<TestExecutableResult> {
   const t0 = performance.now();
   options.onExecutableStart?.(executable);
-  let serial = '';
+  const serial = new SerialTail(SERIAL_LIMIT);
   let stderr = '';
   const parser = new TestLineParser({ onTest: (t) => options.onTest?.(executable, t) });
   const run = await (options.runKernel ?? runKernel)({
@@ -156,7 +177,7 @@ async function runOne(executable: TestExecutable, options: TestRunOptions, env: 
     manifestPath: join(projectDir, 'Cargo.toml'),
     stdout: (bytes) => {
       const text = bytes.toString('latin1');
-      serial = (serial + text).slice(-SERIAL_LIMIT);
+      serial.push(text);
       parser.push(text);
       options.onSerial?.(executable, bytes);
     },
@@ -184,7 +205,7 @@ async function runOne(executable: TestExecutable, options: TestRunOptions, env: 
     ms: performance.now() - t0,
     tests: parser.tests,
     ...(parser.announced !== undefined ? { announced: parser.announced } : {}),
-    serial,
+    serial: serial.text(),
     ...(message ? { message } : {}),
     ...(o?.panicMessage && outcome !== 'passed' ? { panicMessage: o.panicMessage } : {}),
     ...(o?.panicLocation && outcome !== 'passed' ? { panicLocation: { ...o.panicLocation, file: resolve(projectDir, o.panicLocation.file) } } : {}),
