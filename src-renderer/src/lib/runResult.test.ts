@@ -50,7 +50,7 @@ describe('runResultView for halts, panics and call chains', () => {
 });
 
 describe('RunResult', () => {
-  it('lists the call chain and copies a frame\'s or the panic\'s location when clicked', async () => {
+  it('lists the call chain, opens a frame\'s or the panic\'s location in the editor, and copies it with Copy', async () => {
     const writeText = vi.fn(async () => {});
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const outcome: RunOutcome = {
@@ -60,13 +60,18 @@ describe('RunResult', () => {
       panicLocation: { file: 'src/main.rs', line: 61, column: 5 },
       frames: FRAMES,
     };
-    render(RunResult, { outcome, running: false });
+    const onOpen = vi.fn();
+    render(RunResult, { outcome, running: false, onOpen });
     const chain = screen.getByRole('list', { name: 'Call chain' });
     expect(chain.textContent).toContain('k::level3');
     expect(chain.querySelector('.highlighted')?.textContent).toContain('k::level3');
     expect(chain.textContent).toContain('2 library frames');
     await fireEvent.click(screen.getByRole('button', { name: 'src/main.rs:61:5' }));
     await fireEvent.click(screen.getByRole('button', { name: 'src/main.rs:73' }));
+    expect(onOpen.mock.calls).toEqual([[{ file: 'src/main.rs', line: 61, column: 5 }], [{ file: 'src/main.rs', line: 73, column: undefined }]]);
+    expect(writeText).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Copy location src/main.rs:61:5' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Copy location src/main.rs:73' }));
     expect(writeText.mock.calls).toEqual([['src/main.rs:61:5'], ['src/main.rs:73']]);
   });
 });

@@ -9,6 +9,7 @@ import type {
   Profile,
   RunOutcome,
   SessionSnapshot,
+  SourceLocation,
   StageName,
   ToolchainReport,
 } from '../../../src-main/shared/api.js';
@@ -298,6 +299,15 @@ export class SessionModel {
     this.profile = profile;
     try {
       await this.api.setSettings({ profile });
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Opens a place (a diagnostic, a panic location, a frame) in the user's editor; a refusal is a message. */
+  async openLocation(location: SourceLocation): Promise<void> {
+    try {
+      await this.api.openLocation(location);
     } catch (error) {
       this.report(error);
     }
