@@ -1014,6 +1014,8 @@ export class Assembler {
         s.explicitAlign = true;
       }
     }
+    // NASM: `fatal: section .x is self following` (without a line; ours names the directive's).
+    if (a.follows === s.name || a.vfollows === s.name) this.earlyErr(line, `section ${s.name} is self following`);
     const start = num(a.start, 'START');
     if (a.start) s.startLine = line;
     const vstart = num(a.vstart, 'VSTART');

@@ -242,3 +242,17 @@ describe('absolute areas, %ifmacro counts and listings (NASM regression-suite co
     expect(ourRun(src, 'x').listing).toBe(runNasm(src, { listing: true }).listing);
   });
 });
+
+describe('errors NASM reports in its expected-error tests', () => {
+  it.each([
+    '%macro bluttan 0|nop|%endmacro|%ifnmacro bluttan|%error "bluttan is a macro"|%endif|%ifmacro blej|%error "blej is not a macro"|%endif|%ifnmacro|%endif',
+    '%ifmacro|db 1|%endif',
+    '%macro huge_params 2222222222-222222222211|mov eax, eax|%endm|huge_params',
+  ])('%s', (s) => checkLevels(lines(s), false));
+
+  it('a section that follows itself is refused (NASM: fatal, without a line)', () => {
+    const src = lines('[section .text follows=.text]');
+    expect(runNasm(src).stderr).toMatch(/fatal: section \.text is self following/);
+    expect(ourRun(src, 'x').diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`)).toEqual(['1: error: section .text is self following']);
+  });
+});

@@ -783,6 +783,7 @@ export class Preprocessor {
   }
 
   private evalCond(kind: string, rest: string, pos: Pos, trailingWarns = true): boolean {
+    const written = kind; // `ifnmacro` etc. as NASM names it in messages
     let neg = false;
     if (kind.startsWith('ifn') && kind !== 'ifnum' && kind !== 'ifidn' && kind !== 'ifidni') {
       neg = true;
@@ -810,6 +811,11 @@ export class Preprocessor {
       }
       case 'ifmacro': {
         const [name, cnt] = rest.trim().split(/\s+/);
+        if (!name) {
+          this.error(pos, `\`%${written}' expects a macro name`, 'early');
+          r = false;
+          break;
+        }
         // NASM's directives without brackets are standard macros, so %ifmacro sees them too.
         const std = Object.hasOwn(STANDARD_MACROS, name ?? '') ? STANDARD_MACROS[name] : undefined;
         const ms = this.findMacro(name) ?? (std ? [{ min: std[0], max: std[1], greedy: std[2] }] : undefined);
@@ -990,8 +996,14 @@ export class Preprocessor {
           this.recording = { kind: 'macro', nest: 0, lines: [], mac: { name: '', ci: false, min: 0, max: 0, greedy: false, defaults: [], body: [], file: f.file, nolist: false }, startFrame: f };
           break;
         }
-        const min = parseInt(m[2], 10);
-        const max = m[3] === undefined ? min : m[3] === '*' ? Infinity : parseInt(m[3], 10);
+        // NASM refuses counts beyond a C int, each with its own error, and goes on with 0.
+        const count = (text: string): number => {
+          if (Number(text) <= 2147483647) return parseInt(text, 10);
+          this.error(pos, `parameter count \`${text}' is out of bounds [0; 2147483647]`, 'early');
+          return 0;
+        };
+        const min = count(m[2]);
+        const max = m[3] === undefined ? min : m[3] === '*' ? Infinity : count(m[3]);
         const defaults = m[6].trim() ? splitArgs(m[6].trim()) : [];
         this.recording = {
           kind: 'macro',
