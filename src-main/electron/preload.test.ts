@@ -16,7 +16,7 @@ describe('preload', () => {
     const api = exposed.bootlab;
     expect(Object.keys(exposed)).toEqual(['bootlab']);
     expect(Object.keys(api).sort()).toEqual(
-      ['onEvent', 'getState', 'openProject', 'openSampleProject', 'build', 'boot', 'buildAndBoot', 'stop', 'reset', 'getSettings', 'setSettings', 'checkToolchain', 'readGuestMemory', 'runTests', 'getTestsState', 'openLocation', 'pause', 'resume', 'step', 'cpuState', 'pageTables', 'readMemory'].sort(),
+      ['onEvent', 'getState', 'openProject', 'openSampleProject', 'build', 'boot', 'buildAndBoot', 'stop', 'reset', 'getSettings', 'setSettings', 'checkToolchain', 'readGuestMemory', 'runTests', 'getTestsState', 'setWatch', 'openLocation', 'pause', 'resume', 'step', 'cpuState', 'pageTables', 'readMemory'].sort(),
     );
     expect(api).not.toHaveProperty('invoke');
 

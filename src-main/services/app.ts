@@ -239,7 +239,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       listeners.clear();
     },
   };
-  tests.follow(service.onEvent);
+  tests.attach(service);
   inspector.follow(service.onEvent);
   return service;
 }

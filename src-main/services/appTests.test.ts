@@ -1,6 +1,6 @@
 // Tests in the app service (runTests, getTestsState, the test events, Stop) with real cargo and
 // QEMU, on a copy of the blog-style crate that has one failing integration test besides.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,5 +113,61 @@ describe('tests in the app service', () => {
     expect(state.cancelled).toBe(true);
     expect(byId(state)['test:hang']!.state).toBe('cancelled');
     expect(processesMatching('qemu-system').filter((p) => p.cmd.includes('bootlab-hang-'))).toEqual([]);
+  });
+
+  it('watch mode: one rerun per saved change, a change during the run restarts it, and Build becomes the action repeated', async () => {
+    const crate = join(REPO_ROOT, '.cache', 'test-crates', 'app-watch');
+    rmSync(crate, { recursive: true, force: true });
+    cpSync(join(REPO_ROOT, 'fixtures', 'crates', 'failing-tests'), crate, { recursive: true });
+    await service.openProject(crate);
+    // The hang test takes its whole 4 s timeout: long enough to save again while it runs.
+    await service.runTests({ executables: ['test:hang'] });
+    await service.setWatch(true);
+    const from = events.length;
+    const since = () => events.slice(from).map((e) => e.event);
+    /** Resolves at the next event that passes `test`. */
+    const next = (test: (e: BootlabEvent) => boolean) =>
+      new Promise<void>((resolve) => {
+        const off = service.onEvent((e) => {
+          if (test(e)) {
+            off();
+            resolve();
+          }
+        });
+      });
+
+    const started = next((e) => e.type === 'tests-start');
+    appendFileSync(join(crate, 'src', 'lib.rs'), '// an edit\n');
+    await started;
+    const ended = next((e) => e.type === 'tests-end' && !e.cancelled);
+    appendFileSync(join(crate, 'tests', 'hang.rs'), '// an edit\n');
+    await ended;
+    // Two saves, two triggers (a duplicate report would be a third), the first run stopped.
+    expect(since().filter((e) => e.type === 'watch-trigger')).toEqual([
+      { type: 'watch-trigger', paths: ['src/lib.rs'], action: 'test' },
+      { type: 'watch-trigger', paths: ['tests/hang.rs'], action: 'test' },
+    ]);
+    expect(since().filter((e) => e.type === 'tests-start')).toEqual([
+      expect.objectContaining({ executables: ['test:hang'] }),
+      expect.objectContaining({ executables: ['test:hang'] }),
+    ]);
+    expect(since().filter((e) => e.type === 'tests-end').map((e) => (e as { cancelled: boolean }).cancelled)).toEqual([true, false]);
+    const state = await service.getTestsState();
+    expect(state.watch).toBe(true);
+    expect(state.trigger).toEqual({ paths: ['tests/hang.rs'], action: 'test' });
+
+    // After a Build, a save builds again.
+    await service.build({});
+    const mark = events.length;
+    const rebuilt = next((e) => e.type === 'run-end');
+    appendFileSync(join(crate, 'src', 'lib.rs'), '// another edit\n');
+    await rebuilt;
+    const after = events.slice(mark).map((e) => e.event);
+    expect(after.filter((e) => e.type === 'watch-trigger')).toEqual([{ type: 'watch-trigger', paths: ['src/lib.rs'], action: 'build' }]);
+    expect(after.filter((e) => e.type === 'run-start')).toEqual([expect.objectContaining({ action: 'build' })]);
+
+    await service.setWatch(false);
+    expect((await service.getTestsState()).watch).toBe(false);
+    expect(processesMatching(crate)).toEqual([]);
   });
 });

@@ -99,7 +99,14 @@ export type TestEvent =
   | { type: 'test-executable-start'; runId: number; id: string }
   | { type: 'test-case'; runId: number; id: string; test: TestCase }
   | { type: 'test-executable-end'; runId: number; result: TestExecutableResult }
-  | { type: 'tests-end'; runId: number; tally: TestTally; ms: number; cancelled: boolean; error?: string };
+  | { type: 'tests-end'; runId: number; tally: TestTally; ms: number; cancelled: boolean; error?: string }
+  /** Watch mode went on or off (the project folder it watches). */
+  | { type: 'watch'; on: boolean; dir?: string }
+  /** A saved change stopped what ran and started the last action again. */
+  | { type: 'watch-trigger'; paths: string[]; action: WatchAction };
+
+/** What watch mode repeats: the last of Build, Build and Boot (also for Boot) or Test. */
+export type WatchAction = 'build' | 'buildAndBoot' | 'test';
 
 export type TestEntryState = 'queued' | 'running' | TestOutcome | 'cancelled';
 
@@ -126,6 +133,10 @@ export interface TestsState {
   asked?: string[];
   /** cargo's output of this run (the build's errors when it failed). */
   log?: string[];
+  /** Watch mode is on. */
+  watch?: boolean;
+  /** The change that started the last run in watch mode. */
+  trigger?: { paths: string[]; action: WatchAction };
 }
 
 export function emptyTestsState(): TestsState {
@@ -143,8 +154,13 @@ export function applyTestEvent(state: TestsState, event: TestEvent): TestsState 
     case 'tests-start': {
       const asked = event.executables;
       const entries = state.entries.map((e) => (!asked || asked.includes(e.executable.id) ? { executable: e.executable, state: 'queued' as const, tests: [] } : e));
-      return { seq: state.seq, runId: event.runId, running: true, entries, ...(asked ? { asked } : {}) };
+      const kept = { ...(state.watch ? { watch: true } : {}), ...(state.trigger ? { trigger: state.trigger } : {}) };
+      return { seq: state.seq, runId: event.runId, running: true, entries, ...(asked ? { asked } : {}), ...kept };
     }
+    case 'watch':
+      return { ...state, watch: event.on, ...(event.on ? {} : { trigger: undefined }) };
+    case 'watch-trigger':
+      return { ...state, trigger: { paths: event.paths, action: event.action } };
     case 'test-log':
       if (event.runId !== state.runId) return state;
       return { ...state, log: [...(state.log ?? []), event.text] };
@@ -192,7 +208,7 @@ export function failedExecutables(state: TestsState): string[] {
 
 /** True for the events of test runs (the rest of BootlabEvent belongs to Build and Boot). */
 export function isTestEvent(event: { type: string }): event is TestEvent {
-  return event.type === 'tests-start' || event.type === 'tests-built' || event.type.startsWith('test-') || event.type === 'tests-end';
+  return event.type === 'tests-start' || event.type === 'tests-built' || event.type.startsWith('test-') || event.type === 'tests-end' || event.type === 'watch' || event.type === 'watch-trigger';
 }
 
 /** The test methods of the API (BootlabApi extends this). */
@@ -201,6 +217,11 @@ export interface TestsApi {
   runTests(request: TestRunRequest): Promise<void>;
   /** The Tests tab's content now (a window that loads starts from this, then follows the events). */
   getTestsState(): Promise<TestsState>;
+  /**
+   * Watch mode: on a saved change under the project (src/, tests/, Cargo.toml, build.rs, .cargo/)
+   * stop what runs and repeat the last action (Build, Build and Boot, or Test).
+   */
+  setWatch(on: boolean): Promise<void>;
 }
 
 /** A path inside the crate as the crate's own relative path (`/` separators), else as given. */

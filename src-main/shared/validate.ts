@@ -179,6 +179,11 @@ export const REQUEST_VALIDATORS: Record<ApiMethod, ArgsValidator> = {
     return [validateTestRunRequest(args[0])];
   },
   getTestsState: noArgs('getTestsState'),
+  setWatch: (args) => {
+    expectCount(args, 1, 'setWatch');
+    if (typeof args[0] !== 'boolean') throw new ValidationError('setWatch: on must be true or false');
+    return [args[0]];
+  },
   ...INSPECTOR_VALIDATORS,
   openLocation: (args) => {
     expectCount(args, 1, 'openLocation');

@@ -88,6 +88,9 @@ export function createFakeService(): FakeService {
       record('getTestsState', []);
       return emptyTestsState();
     },
+    async setWatch(on) {
+      record('setWatch', [on]);
+    },
     async pause() {
       record('pause', []);
     },

@@ -38,6 +38,7 @@ const METHODS: ApiMethod[] = [
   'readGuestMemory',
   'runTests',
   'getTestsState',
+  'setWatch',
   'openLocation',
   'pause',
   'resume',

@@ -36,6 +36,7 @@ function fakeApi(overrides: Partial<ClientApi> = {}) {
     readGuestMemory: vi.fn(async () => ''),
     runTests: vi.fn(async () => {}),
     getTestsState: vi.fn(async () => emptyTestsState()),
+    setWatch: vi.fn(async () => {}),
     ...overrides,
   } satisfies ClientApi;
   return { api, emit: (e: BootlabEvent) => emit(e), setConnection: (s: ConnectionState, d?: string) => setConnection(s, d) };
