@@ -340,6 +340,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'sd':
     case 'ud': {
       if (op.k !== 'imm') return 'fail';
+      // `add sp, byte -0x10`: an explicit byte immediate takes the sign-extended imm8 form at any -O level.
+      if (p.t === 'sb' && p.size !== 8 && op.size === 8 && row.mn !== 'push') return 'ok';
       let osz = op.size;
       if (osz === 0 && row.flags.has('dflt')) osz = env.bits;
       if (p.size !== 0 && osz !== 0 && osz !== p.size) return 'fail';
@@ -899,11 +901,13 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */
 function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnings: string[]): void {
   const p = row.pats[idx];
-  if (p.t === 'sb' && p.size === 64) {
-    if (n < -0x80000000n || n > 0x7fffffffn) warnings.push('signed dword value exceeds bounds [-w+number-overflow]');
+  if (p.t === 'sb') {
+    if (p.size === 64 && (n < -0x80000000n || n > 0x7fffffffn)) warnings.push('signed dword value exceeds bounds [-w+number-overflow]');
+    // Only an explicit `byte` gets here with a value outside the sign-extended byte range.
+    const v = BigInt.asIntN(p.size === 64 || !p.size ? 32 : p.size, n);
+    if (size === 1 && (v < -128n || v > 127n)) warnings.push('signed byte value exceeds bounds [-w+number-overflow]');
     return;
   }
-  if (p.t === 'sb') return;
   if (size === 4 && (row.osize === 64 || row.osize === -64)) {
     // Sign-extended to 64 bits: both of NASM's warnings when outside the signed dword range.
     if (n < -0x80000000n || n > 0x7fffffffn) warnings.push('signed dword immediate exceeds bounds [-w+number-overflow]', 'dword data exceeds bounds [-w+number-overflow]');

@@ -256,3 +256,10 @@ describe('errors NASM reports in its expected-error tests', () => {
     expect(ourRun(src, 'x').diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`)).toEqual(['1: error: section .text is self following']);
   });
 });
+
+describe('explicit byte immediates (NASM regression suite: andbyte, expimp)', () => {
+  it.each([
+    'add sp, byte -0x10|add esi, byte 2|add ax, byte 200|add ax, byte lbl|add al, byte 5|imul ax, bx, byte 3|lbl:',
+    'bits 64|add rax, byte 5|add eax, byte -1|add ax, 0xfff0|add rsp, byte 200|imul eax, ebx, byte 4|and ax, byte 0x7f|bits 16|push byte 5|sub word [bx], byte -2',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
