@@ -1,8 +1,8 @@
 // The Tests tab with real cargo, QEMU and Chromium: the blog-style crate (plus one failing
 // integration test) run by F8, every executable and test with its outcome, the failure's place
 // and serial output, "Run failed" running only that one again; the failing fixture's triple fault
-// with its backtrace and its hang as a timeout.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// with its backtrace and its hang as a timeout; Watch rerunning the tests after a saved change.
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, ROOT, startBootlab, test } from './bootlab.js';
@@ -126,4 +126,25 @@ test('a triple fault shows its backtrace, a hang its timeout; one executable run
   await expect(summary).toContainText('tests: 0 passed, 1 failed', { timeout: LONG });
   await expect(summary).toContainText('ran 1 of 3 executables');
   await expect(hang.locator('.row .outcome')).toHaveText('timed out');
+});
+
+test('Watch: a saved change runs the tests again and the status says which change', async ({ page }) => {
+  const dir = crateCopy('blog-tests');
+  const bootlab = await startBootlab({ projectDir: dir });
+  await page.goto(bootlab.url);
+  await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(dir);
+  await page.keyboard.press('F8');
+  const summary = page.getByRole('status', { name: 'Test summary' });
+  await expect(summary).toContainText('tests: 7 passed, 0 failed', { timeout: LONG });
+
+  const watch = page.getByRole('button', { name: 'Watch' });
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-pressed', 'true');
+  appendFileSync(join(dir, 'tests', 'basic_boot.rs'), '\n#[test_case]\nfn test_broken() {\n    assert_eq!(1, 2, "broken on purpose");\n}\n');
+  await expect(page.getByText('Test again after a change to tests/basic_boot.rs')).toBeVisible({ timeout: LONG });
+  await expect(summary).toContainText(/tests: \d+ passed, 1 failed/, { timeout: LONG });
+  await expect(page.getByRole('list', { name: 'Tests in tests/basic_boot.rs' })).toContainText('basic_boot::test_broken failed');
+
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-pressed', 'false');
 });

@@ -107,6 +107,24 @@ export class TestsModel {
     }
   }
 
+  /** Watch mode: the last action runs again on each saved change (the service watches). */
+  async setWatch(on: boolean): Promise<void> {
+    try {
+      await this.api.setWatch(on);
+    } catch (error) {
+      this.host.report(error);
+    }
+  }
+
+  /** What started the last run in watch mode, for the status: `after a change to src/main.rs`. */
+  triggerText = $derived.by(() => {
+    const trigger = this.state.watch ? this.state.trigger : undefined;
+    if (!trigger) return undefined;
+    const paths = trigger.paths.slice(0, 2).join(', ') + (trigger.paths.length > 2 ? ` and ${trigger.paths.length - 2} more` : '');
+    const what = trigger.action === 'test' ? 'Test' : trigger.action === 'build' ? 'Build' : 'Build and Boot';
+    return `${what} again after a change to ${paths}`;
+  });
+
   isOpen(id: string): boolean {
     return this.open.includes(id);
   }
