@@ -45,7 +45,7 @@ interface Row {
 }
 
 function compilePat(p: string): Pat {
-  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'];
+  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
   let m: RegExpExecArray | null;
   if ((m = /^~r(\d+)$/.exec(p))) return { t: 'rmreg', size: +m[1] };
@@ -167,7 +167,7 @@ function rowLevel(row: Row): number {
   if ((row.opcode[0] === 0xc0 || row.opcode[0] === 0xc1) && row.imms.length) level = Math.max(level, 1);
   if ((row.opcode[0] === 0x69 || row.opcode[0] === 0x6b) && row.mn === 'imul') level = Math.max(level, 1);
   // 32-bit operands or registers need a 386; 64-bit ones an x86-64.
-  if (row.osize === 32 || row.asize === 32 || row.pats.some((p) => p.size === 32 && (p.t === 'reg' || p.t === 'rm' || p.t === 'rmreg' || p.t === 'imm' || p.t === 'sb')) || row.pats.some((p) => p.fixed === 'eax' || p.fixed === 'fs' || p.fixed === 'gs' || p.t === 'creg' || p.t === 'dreg')) level = Math.max(level, 3);
+  if (row.osize === 32 || row.asize === 32 || row.pats.some((p) => p.size === 32 && (p.t === 'reg' || p.t === 'rm' || p.t === 'rmreg' || p.t === 'imm' || p.t === 'sb')) || row.pats.some((p) => p.fixed === 'eax' || p.fixed === 'ecx' || p.fixed === 'fs' || p.fixed === 'gs' || p.t === 'creg' || p.t === 'dreg')) level = Math.max(level, 3);
   if (row.long || row.osize === -64) level = Math.max(level, 10);
   return level;
 }

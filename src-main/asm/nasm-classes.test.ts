@@ -263,3 +263,10 @@ describe('explicit byte immediates (NASM regression suite: andbyte, expimp)', ()
     'bits 64|add rax, byte 5|add eax, byte -1|add ax, 0xfff0|add rsp, byte 200|imul eax, ebx, byte 4|and ax, byte 0x7f|bits 16|push byte 5|sub word [bx], byte -2',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('loop with a count register, segment registers through qword memory (NASM regression suite: loopoffs, sreg)', () => {
+  it.each([
+    'bits 16|bar: loop bar, ecx|loop bar, cx|loopz bar, ecx|loopne bar, cx|bits 32|loop bar, cx|loop bar, ecx|bits 64|loop bar, ecx|loop bar, rcx',
+    'bits 64|mov es, qword [rsi]|mov es, word [rsi]|mov qword [rsi], es|mov word [rsi], es|mov es, rax|mov rax, es',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

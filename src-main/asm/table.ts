@@ -151,6 +151,12 @@ function jumps(): RawRow[] {
     ['loopz', 'imm', 'E1 rb', 'shortonly'],
     ['loopne', 'imm', 'E0 rb', 'shortonly'],
     ['loopnz', 'imm', 'E0 rb', 'shortonly'],
+    // `loop x, ecx`: the count register picks the address size.
+    ...([['loop', 'E2'], ['loope', 'E1'], ['loopz', 'E1'], ['loopne', 'E0'], ['loopnz', 'E0']] as const).flatMap(([mn, op]): RawRow[] => [
+      [mn, 'imm,cx', `a16 ${op} rb`, 'shortonly nolong'],
+      [mn, 'imm,ecx', `a32 ${op} rb`, 'shortonly'],
+      [mn, 'imm,rcx', `a64 ${op} rb`, 'shortonly long'],
+    ]),
     ['jcxz', 'imm', 'a16 E3 rb', 'shortonly nolong'],
     ['jecxz', 'imm', 'a32 E3 rb', 'shortonly'],
     ['jrcxz', 'imm', 'a64 E3 rb', 'shortonly long'],
@@ -474,9 +480,11 @@ export const RAW_ROWS: RawRow[] = [
   ['mov', 'm16,sreg', '8C /r', 'unsizedok'],
   ['mov', '~r32,sreg', 'o32 8C /r'],
   ['mov', '~r64,sreg', '8C /r', 'sregopt'],
+  ['mov', 'm64,sreg', 'o64 8C /r', 'long'], // mov qword [rsi], es: REX.W, as NASM
   ['mov', 'sreg,rm16', '8E /r', 'unsizedok sregopt'],
   ['mov', 'sreg,~r32', '8E /r', 'sregopt'],
   ['mov', 'sreg,~r64', '8E /r', 'sregopt'],
+  ['mov', 'sreg,m64', 'o64 8E /r', 'long'],
   ['mov', 'r8,imm8', 'B0+r ib'],
   ['mov', 'r16,imm16', 'o16 B8+r iw'],
   ['mov', 'r32,imm32', 'o32 B8+r id'],
