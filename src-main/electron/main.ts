@@ -85,8 +85,10 @@ const menuActions: MenuActions = {
   async run(action) {
     if (!service) return;
     try {
+      const profile = (await service.getSettings()).profile;
       if (action === 'stop') await service.stop();
-      else await service[action]({ profile: (await service.getSettings()).profile });
+      else if (action === 'test' || action === 'testFailed') await service.runTests({ profile, ...(action === 'testFailed' ? { failedOnly: true } : {}) });
+      else await service[action]({ profile });
     } catch (error) {
       await showError((error as Error).message);
     }

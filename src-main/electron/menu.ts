@@ -6,7 +6,7 @@ export interface MenuActions {
   openProject(): void;
   openRecent(dir: string): void;
   openSample(): void;
-  run(action: 'build' | 'boot' | 'buildAndBoot' | 'stop'): void;
+  run(action: 'build' | 'boot' | 'buildAndBoot' | 'stop' | 'test' | 'testFailed'): void;
   openDocs(): void;
   installCli(): void;
   about(): void;
@@ -31,12 +31,15 @@ export function menuTemplate(actions: MenuActions, recent: string[], platform: N
     {
       label: 'Run',
       submenu: [
-        // The renderer handles F5, Shift+F5 and Ctrl/Cmd+B itself; the menu shows them and
+        // The renderer handles F5, Shift+F5, F8, Shift+F8 and Ctrl/Cmd+B itself; the menu shows them and
         // registers them only as hints so a key press does not fire twice.
         { label: 'Build', accelerator: 'CmdOrCtrl+B', registerAccelerator: false, click: () => actions.run('build') },
         { label: 'Boot', click: () => actions.run('boot') },
         { label: 'Build and Boot', accelerator: 'F5', registerAccelerator: false, click: () => actions.run('buildAndBoot') },
         { label: 'Stop', accelerator: 'Shift+F5', registerAccelerator: false, click: () => actions.run('stop') },
+        { type: 'separator' },
+        { label: 'Test', accelerator: 'F8', registerAccelerator: false, click: () => actions.run('test') },
+        { label: 'Run Failed Tests', accelerator: 'Shift+F8', registerAccelerator: false, click: () => actions.run('testFailed') },
       ],
     },
     {

@@ -182,13 +182,17 @@ describe('menuTemplate', () => {
     file[1].submenu![1].click!();
     expect(actions.openRecent).toHaveBeenCalledWith('/k2');
     const run = menu[1].submenu!;
-    expect(labels(run)).toEqual(['Build', 'Boot', 'Build and Boot', 'Stop']);
+    expect(labels(run)).toEqual(['Build', 'Boot', 'Build and Boot', 'Stop', undefined, 'Test', 'Run Failed Tests']);
     expect(labels(menu[2].submenu!)).not.toContain('toggleDevTools');
     expect(labels((menuTemplate(actions, [], 'linux', true) as Item[])[2].submenu!)).toContain('toggleDevTools');
     run[2].click!();
     run[3].click!();
     expect(actions.run).toHaveBeenNthCalledWith(1, 'buildAndBoot');
     expect(actions.run).toHaveBeenNthCalledWith(2, 'stop');
+    run[5].click!();
+    run[6].click!();
+    expect(actions.run).toHaveBeenNthCalledWith(3, 'test');
+    expect(actions.run).toHaveBeenNthCalledWith(4, 'testFailed');
   });
 
   it('says when there are no recent projects, and adds the app menu on macOS', () => {
