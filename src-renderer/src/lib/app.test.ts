@@ -53,11 +53,11 @@ describe('App', () => {
     await renderApp();
     for (const name of ['Build', 'Boot', 'Build and Boot', 'Test', 'Stop']) expect(screen.getByRole('button', { name, exact: true } as never)).toBeTruthy();
     expect(screen.getByRole('combobox', { name: 'Profile' })).toBeTruthy();
-    expect(screen.getAllByRole('tab').map((t) => t.textContent?.trim())).toEqual(['Build log', 'Boot console', 'Memory map', 'Tests']);
+    expect(screen.getAllByRole('tab').map((t) => t.textContent?.trim())).toEqual(['Build log', 'Boot console', 'Memory map', 'Tests', 'Inspector']);
     expect(screen.getByRole('region', { name: 'Diagnostics' })).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Toolchain' }).textContent).toContain('sudo apt-get install qemu-system-x86');
     // Regions of hidden panels exist too (named for screen readers once shown).
-    for (const name of ['Serial console', 'VGA screen', 'Boot log', 'Run result']) {
+    for (const name of ['Serial console', 'VGA screen', 'Boot log', 'Run result', 'CPU', 'Page tables', 'Memory', 'Stack']) {
       expect(screen.getByRole('region', { name, hidden: true })).toBeTruthy();
     }
   });
@@ -68,6 +68,9 @@ describe('App', () => {
     const build = screen.getByRole('tab', { name: 'Build log' });
     expect(build.getAttribute('aria-selected')).toBe('true');
     await fireEvent.keyDown(build, { key: 'ArrowLeft' });
+    const inspector = screen.getByRole('tab', { name: 'Inspector' });
+    expect(inspector.getAttribute('aria-selected')).toBe('true');
+    await fireEvent.keyDown(inspector, { key: 'ArrowLeft' });
     const tests = screen.getByRole('tab', { name: 'Tests' });
     expect(tests.getAttribute('aria-selected')).toBe('true');
     await fireEvent.keyDown(tests, { key: 'ArrowLeft' });
@@ -75,6 +78,20 @@ describe('App', () => {
     expect(memory.getAttribute('aria-selected')).toBe('true');
     expect(document.getElementById('panel-memory')?.hidden).toBe(false);
     expect(document.getElementById('panel-build')?.hidden).toBe(true);
+  });
+
+  it('shows the Inspector on F6 and F7, and asks nothing of the service while no VM runs', async () => {
+    const pause = vi.fn(async () => {});
+    const step = vi.fn(async () => {});
+    installApi({ pause, step });
+    await renderApp();
+    await fireEvent.keyDown(window, { key: 'F6' });
+    expect(screen.getByRole('tab', { name: 'Inspector' }).getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByRole('status', { name: 'Inspector status' }).textContent).toContain('No virtual machine is running');
+    await fireEvent.keyDown(window, { key: 'F7' });
+    expect(pause).not.toHaveBeenCalled();
+    expect(step).not.toHaveBeenCalled();
+    expect((screen.getByRole('button', { name: 'Step' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('runs Build and Boot on F5 and Build on Ctrl+B', async () => {

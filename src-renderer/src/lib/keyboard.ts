@@ -1,9 +1,10 @@
-// The window's shortcuts: F5 Build and Boot, Shift+F5 Stop, Ctrl/Cmd+B Build, F8 Test, Shift+F8
-// the failed tests again.
-export type Shortcut = 'buildAndBoot' | 'stop' | 'build' | 'test' | 'testFailed';
+// The window's shortcuts: F5 Build and Boot, Shift+F5 Stop, Ctrl/Cmd+B Build, F6 pause/resume
+// the VM, F7 step one instruction, F8 Test, Shift+F8 the failed tests again.
+export type Shortcut = 'buildAndBoot' | 'stop' | 'build' | 'pauseResume' | 'step' | 'test' | 'testFailed';
 
 export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'altKey'>): Shortcut | undefined {
   if (event.key === 'F5' && !event.ctrlKey && !event.metaKey && !event.altKey) return event.shiftKey ? 'stop' : 'buildAndBoot';
+  if ((event.key === 'F6' || event.key === 'F7') && !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey) return event.key === 'F6' ? 'pauseResume' : 'step';
   if (event.key === 'F8' && !event.ctrlKey && !event.metaKey && !event.altKey) return event.shiftKey ? 'testFailed' : 'test';
   if ((event.key === 'b' || event.key === 'B') && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) return 'build';
   return undefined;

@@ -20,12 +20,13 @@ import { SerialModel } from './serial.svelte.js';
 import { frameScheduler, throttled, type Scheduler } from './schedule.js';
 import { blankScreen, decodeScreenBase64, type VgaScreen } from './vga.js';
 
-export type TabId = 'build' | 'console' | 'memory' | 'tests';
+export type TabId = 'build' | 'console' | 'memory' | 'tests' | 'inspector';
 export const TABS: { id: TabId; label: string }[] = [
   { id: 'build', label: 'Build log' },
   { id: 'console', label: 'Boot console' },
   { id: 'memory', label: 'Memory map' },
   { id: 'tests', label: 'Tests' },
+  { id: 'inspector', label: 'Inspector' },
 ];
 
 export const STAGE_LABELS: Record<StageName, string> = {

@@ -37,6 +37,13 @@ function fakeApi(overrides: Partial<ClientApi> = {}) {
     runTests: vi.fn(async () => {}),
     getTestsState: vi.fn(async () => emptyTestsState()),
     setWatch: vi.fn(async () => {}),
+    openLocation: vi.fn(async () => {}),
+    pause: vi.fn(async () => {}),
+    resume: vi.fn(async () => {}),
+    step: vi.fn(async () => {}),
+    cpuState: vi.fn(async () => Promise.reject(new Error('No virtual machine is running'))),
+    pageTables: vi.fn(async () => Promise.reject(new Error('No virtual machine is running'))),
+    readMemory: vi.fn(async () => Promise.reject(new Error('No virtual machine is running'))),
     ...overrides,
   } satisfies ClientApi;
   return { api, emit: (e: BootlabEvent) => emit(e), setConnection: (s: ConnectionState, d?: string) => setConnection(s, d) };

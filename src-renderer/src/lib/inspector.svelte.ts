@@ -1,0 +1,140 @@
+// The Inspector tab's model: pause, resume and step the running VM, then read its CPU, page
+// tables, the stack at RSP and memory at an address the user types. Register values that changed
+// since the previous pause or step are remembered for highlighting.
+import type { CpuView, MemorySpace, MemoryView, PageTablesView } from '../../../src-main/shared/inspector.js';
+import type { ClientApi } from './api.js';
+
+/** What the model needs from the window's session. */
+export interface InspectorHost {
+  readonly running: boolean;
+  report(error: unknown, kind?: 'error' | 'info'): void;
+}
+
+export interface StackWord {
+  address: string;
+  value: string;
+}
+
+export const STACK_WORDS = 32;
+
+/** Little-endian 64-bit words of `bytes`, as hex. */
+export function words(bytes: Uint8Array, base: bigint): StackWord[] {
+  const out: StackWord[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at + 8 <= bytes.length; at += 8) {
+    out.push({ address: `0x${(base + BigInt(at)).toString(16)}`, value: `0x${view.getBigUint64(at, true).toString(16).padStart(16, '0')}` });
+  }
+  return out;
+}
+
+/** Hex and ASCII rows of 16 bytes, as a hex editor shows them. */
+export function hexRows(bytes: Uint8Array, base: bigint): { address: string; hex: string; ascii: string }[] {
+  const rows: { address: string; hex: string; ascii: string }[] = [];
+  for (let at = 0; at < bytes.length; at += 16) {
+    const line = bytes.subarray(at, at + 16);
+    rows.push({
+      address: `0x${(base + BigInt(at)).toString(16).padStart(8, '0')}`,
+      hex: [...line].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+      ascii: [...line].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join(''),
+    });
+  }
+  return rows;
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export class InspectorModel {
+  paused = $state(false);
+  /** A request in flight (buttons do not fire twice). */
+  busy = $state(false);
+  cpu: CpuView | undefined = $state.raw(undefined);
+  tables: PageTablesView | undefined = $state.raw(undefined);
+  stack: StackWord[] | string | undefined = $state.raw(undefined);
+  memory: { view: MemoryView; rows: { address: string; hex: string; ascii: string }[] } | undefined = $state.raw(undefined);
+  /** Names of the registers whose value differs from the previous snapshot. */
+  changed: string[] = $state([]);
+
+  constructor(
+    private readonly api: ClientApi,
+    private readonly host: InspectorHost,
+  ) {}
+
+  get canControl(): boolean {
+    return this.host.running && !this.busy;
+  }
+
+  /** The run ended: nothing to inspect or control any more. */
+  reset(): void {
+    this.paused = false;
+    this.changed = [];
+  }
+
+  async #act(action: () => Promise<void>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await action();
+    } catch (error) {
+      this.host.report(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  toggle(): Promise<void> {
+    return this.paused ? this.resume() : this.pause();
+  }
+
+  pause(): Promise<void> {
+    return this.#act(async () => {
+      await this.api.pause();
+      this.paused = true;
+      await this.#refresh();
+    });
+  }
+
+  resume(): Promise<void> {
+    return this.#act(async () => {
+      await this.api.resume();
+      this.paused = false;
+    });
+  }
+
+  step(): Promise<void> {
+    return this.#act(async () => {
+      await this.api.step(1);
+      this.paused = true;
+      await this.#refresh();
+    });
+  }
+
+  readMemory(address: string, space: MemorySpace, length = 256): Promise<void> {
+    return this.#act(async () => {
+      const view = await this.api.readMemory({ address, length, space });
+      this.memory = { view, rows: view.mapped ? hexRows(fromBase64(view.bytes), BigInt(view.address)) : [] };
+    });
+  }
+
+  async #refresh(): Promise<void> {
+    // A plain record, not reactive state: only the list of changed names is shown.
+    const before: Record<string, string> = {};
+    if (this.cpu) for (const r of [...this.cpu.general, { name: 'RIP', value: this.cpu.rip }, { name: 'RFLAGS', value: this.cpu.rflags.value }]) before[r.name] = r.value;
+    const cpu = await this.api.cpuState();
+    const now = [...cpu.general, { name: 'RIP', value: cpu.rip }, { name: 'RFLAGS', value: cpu.rflags.value }];
+    this.changed = this.cpu ? now.filter((r) => before[r.name] !== r.value).map((r) => r.name) : [];
+    this.cpu = cpu;
+    this.tables = await this.api.pageTables();
+    const rsp = cpu.general.find((r) => r.name === 'RSP' || r.name === 'ESP');
+    if (rsp) {
+      // Up to the end of RSP's page: the stack's top may be the last mapped byte.
+      const length = Math.min(STACK_WORDS * 8, 4096 - Number(BigInt(rsp.value) & 0xfffn)) || 8;
+      const view = await this.api.readMemory({ address: rsp.value, length, space: 'virtual' }).catch((e: unknown) => ({ mapped: false as const, reason: e instanceof Error ? e.message : String(e) }));
+      this.stack = view.mapped ? words(fromBase64(view.bytes), BigInt(rsp.value)) : view.reason;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// The Inspector tab's model over a fake API (one module under test): pause reads the CPU, the
+// page tables and the stack; a step marks the registers that changed; resume; a refusal becomes
+// the window's message; the hex view and the stack words; F6/F7.
+import { describe, expect, it, vi } from 'vitest';
+import type { CpuView, MemoryRequest, PageTablesView } from '../../../src-main/shared/inspector.js';
+import type { ClientApi } from './api.js';
+import { hexRows, InspectorModel, words } from './inspector.svelte.js';
+import { shortcutFor } from './keyboard.js';
+
+function cpu(rip: string, rax: string): CpuView {
+  const control = { name: 'RFLAGS', value: '0x2', summary: '', bits: [] };
+  return {
+    mode: 'long',
+    cpl: 0,
+    halted: false,
+    general: [
+      { name: 'RAX', value: rax },
+      { name: 'RSP', value: '0x10000201ff0' },
+    ],
+    rip,
+    rflags: control,
+    segments: [],
+    control: [],
+    gdt: { base: '0x0', limit: 0, entries: [] },
+    idt: { base: '0x0', limit: 0, entries: [] },
+  };
+}
+
+const tables: PageTablesView = { mappings: [], recursive: [], problems: [], segmentChecks: [], summary: "elf segments: 0/0 mapped with the ELF's permissions" };
+
+function setup() {
+  const states = [cpu('0x201000', '0x1'), cpu('0x201003', '0x2')];
+  const reads: MemoryRequest[] = [];
+  const api = {
+    pause: vi.fn(async () => {}),
+    resume: vi.fn(async () => {}),
+    step: vi.fn(async () => {}),
+    cpuState: vi.fn(async () => states.shift()!),
+    pageTables: vi.fn(async () => tables),
+    readMemory: vi.fn(async (request: MemoryRequest) => {
+      reads.push(request);
+      const bytes = new Uint8Array(request.length);
+      bytes[0] = 0x41;
+      return { address: String(request.address), space: request.space, mapped: true as const, bytes: btoa(String.fromCharCode(...bytes)) };
+    }),
+  } as unknown as ClientApi;
+  const host = { running: true, report: vi.fn() };
+  return { model: new InspectorModel(api, host), api, host, reads };
+}
+
+describe('InspectorModel', () => {
+  it('pause reads CPU, page tables and the stack up to the end of RSP\'s page; a step marks what changed', async () => {
+    const { model, api, reads } = setup();
+    await model.pause();
+    expect(model.paused).toBe(true);
+    expect(model.cpu!.rip).toBe('0x201000');
+    expect(model.tables!.summary).toContain('elf segments');
+    // RSP 0x...1ff0: 16 bytes to the end of its page, two words.
+    expect(reads).toEqual([{ address: '0x10000201ff0', length: 16, space: 'virtual' }]);
+    expect(model.stack).toEqual([
+      { address: '0x10000201ff0', value: '0x0000000000000041' },
+      { address: '0x10000201ff8', value: '0x0000000000000000' },
+    ]);
+    expect(model.changed).toEqual([]);
+    await model.step();
+    expect(api.step).toHaveBeenCalledWith(1);
+    expect(model.changed).toEqual(['RAX', 'RIP']);
+    await model.toggle();
+    expect(api.resume).toHaveBeenCalled();
+    expect(model.paused).toBe(false);
+  });
+
+  it('a refusal from the service becomes the window message, and the model is usable again', async () => {
+    const { model, api, host } = setup();
+    (api.pause as ReturnType<typeof vi.fn>).mockRejectedValueOnce(new Error('No virtual machine is running'));
+    await model.pause();
+    expect(host.report).toHaveBeenCalledWith(new Error('No virtual machine is running'));
+    expect(model.paused).toBe(false);
+    expect(model.busy).toBe(false);
+  });
+
+  it('reads memory into hex rows', async () => {
+    const { model } = setup();
+    await model.readMemory('0xb8000', 'physical', 32);
+    expect(model.memory!.rows.map((r) => r.address)).toEqual(['0x000b8000', '0x000b8010']);
+    expect(model.memory!.rows[0]!.hex.startsWith('41 00')).toBe(true);
+    expect(model.memory!.rows[0]!.ascii).toBe('A...............');
+  });
+});
+
+describe('inspector helpers and keys', () => {
+  it('hex rows and stack words', () => {
+    expect(hexRows(new TextEncoder().encode('Hello, world!\n'), 0x200000n)).toEqual([{ address: '0x00200000', hex: '48 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 0a', ascii: 'Hello, world!.' }]);
+    const bytes = new Uint8Array(16);
+    new DataView(bytes.buffer).setBigUint64(8, 0x206270n, true);
+    expect(words(bytes, 0x1000n)).toEqual([
+      { address: '0x1000', value: '0x0000000000000000' },
+      { address: '0x1008', value: '0x0000000000206270' },
+    ]);
+  });
+
+  it('F6 pauses or resumes, F7 steps; with modifiers they are not the inspector\'s', () => {
+    const key = (k: string, mods: Partial<KeyboardEvent> = {}) => ({ key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+    expect(shortcutFor(key('F6'))).toBe('pauseResume');
+    expect(shortcutFor(key('F7'))).toBe('step');
+    expect(shortcutFor(key('F6', { ctrlKey: true }))).toBeUndefined();
+    expect(shortcutFor(key('F7', { shiftKey: true }))).toBeUndefined();
+  });
+});
