@@ -4,6 +4,7 @@
 import type { ListRec, Section } from './assembler.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { PLine } from './preprocessor.js';
+import { stripComment } from './preprocessor.js';
 
 const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
 
@@ -96,7 +97,8 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
     if (l.listAs !== undefined) return; // body of a .nolist macro
     const depth = l.depth > 0 ? `<${l.depth}>` : '';
     // Macro bodies are stored as tokens by NASM, so their whitespace comes out collapsed.
-    const text = l.fromMacro ? l.listText.replace(/\s+/g, ' ') : l.listText;
+    // Their comments are gone too (`mov ax, %1 ; load` lists as `mov ax, %1`).
+    const text = l.fromMacro ? stripComment(l.listText).replace(/\s+/g, ' ').replace(/ $/, '') : l.listText;
     const num = String(l.listLine).padStart(6);
     const rs = byLine.get(idx);
     const rows = rs ? rowsOf(rs.flatMap(parts)) : [];

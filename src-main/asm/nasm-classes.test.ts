@@ -237,6 +237,7 @@ describe('absolute areas, %ifmacro counts and listings (NASM regression-suite co
   it.each([
     "%macro m 1|db 'a long string that needs three listing rows', %1|%endmacro|m 1|absolute 0x500|v: resb 1|w: resw 2|struc s|.a: resb 3|endstruc",
     'org 0x7c00|y: nop|absolute y+7|b1: resb 1|section .text|mov [b1], dl',
+    '%macro m 1|  mov ax, %1 ; load it|  nop; trailing|%rep 2|inc ax ; up|%endrep|%endmacro|m 5 ; call',
   ])('listing: %s', (s) => {
     const src = lines(s);
     expect(ourRun(src, 'x').listing).toBe(runNasm(src, { listing: true }).listing);
