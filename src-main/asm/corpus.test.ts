@@ -31,7 +31,7 @@ function gprs(size: number, mode: Mode): string[] {
 
 function instances(p: string, mode: Mode, mn: string): string[] {
   let m: RegExpExecArray | null;
-  if (['al', 'ax', 'eax', 'rax', 'cl', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'].includes(p)) return [p];
+  if (['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'].includes(p)) return [p];
   if ((m = /^~?r(\d+)$/.exec(p))) return gprs(+m[1], mode);
   if ((m = /^rm(\d+)$/.exec(p))) return [...gprs(+m[1], mode).slice(0, 1), ...memForms(mode).map((x) => `${SIZE_KW[+m![1]]} ${x}`)];
   if ((m = /^m(\d+)$/.exec(p))) return memForms(mode).slice(0, 3).map((x) => `${SIZE_KW[+m![1]]} ${x}`);
@@ -40,6 +40,8 @@ function instances(p: string, mode: Mode, mn: string): string[] {
   if (p === 'mo') return mode === 64 ? ['[qword 0x1234]'] : ['[0x1234]', '[es:0x10]'];
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return [mode === 64 ? 'xmm10' : 'xmm2', memForms(mode)[0]];
   if (p === 'xmm') return mode === 64 ? ['xmm3', 'xmm12'] : ['xmm3'];
+  if ((m = /^mmx\/m(\d+)$/.exec(p))) return ['mm2', memForms(mode)[0]];
+  if (p === 'mmx') return ['mm3', 'mm7'];
   if (p === 'sreg') return ['ds', 'fs'];
   if (p === 'creg') return ['cr0', 'cr3'];
   if (p === 'dreg') return ['dr1'];
@@ -92,6 +94,7 @@ function patName(p: { t: string; size: number; fixed?: string }): string {
     case 'rm': return `rm${p.size}`;
     case 'mem': return p.size ? `m${p.size}` : 'm';
     case 'xmmrm': return `xmm/m${p.size}`;
+    case 'mmxrm': return `mmx/m${p.size}`;
     case 'imm': return p.size ? `imm${p.size}` : 'imm';
     case 'sb': return `sb${p.size}`;
     case 'sd': return 'sd64';

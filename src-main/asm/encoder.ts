@@ -10,7 +10,7 @@ import { RAW_ROWS } from './table.js';
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'fpu' | 'mmx'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'fpu' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
 
 interface Pat {
@@ -62,6 +62,7 @@ function compilePat(p: string): Pat {
   if (p === 'mfar') return { t: 'mfar', size: 0 };
   if (p === 'mo') return { t: 'mo', size: 0 };
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
+  if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'xmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
@@ -105,7 +106,7 @@ function compileRow(r: [string, string, string, string?]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean => p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'mmx';
-  const isRmField = (p: Pat): boolean => p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
+  const isRmField = (p: Pat): boolean => p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
   pats.forEach((p, i) => {
     if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
     if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
@@ -146,6 +147,9 @@ const LEVELS: Record<string, number> = {
 };
 
 // Levels NASM assigns regardless of operand size (observed with the `cpu` directive).
+const MMX_KATMAI = new Set(['pminub', 'pmaxub', 'pminsw', 'pmaxsw', 'pavgb', 'pavgw', 'psadbw', 'pmulhuw', 'pshufw', 'pextrw', 'pinsrw', 'pmovmskb', 'movntq', 'maskmovq']);
+const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq']);
+
 const EXACT_LEVELS: Record<string, number> = {
   crc32: 0, pause: 0, retd: 0, retfd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
 };
@@ -160,6 +164,8 @@ function rowLevel(row: Row): number {
   const byName = LEVELS[row.mn];
   if (byName !== undefined) level = byName;
   else if (/^cmov/.test(row.mn)) level = 6;
+  // MMX on mm registers: Pentium MMX; the SSE additions to it (pavgb mm, ...) a Katmai, paddq mm an SSE2 part.
+  else if (row.pats.some((p) => p.t === 'mmx' || p.t === 'mmxrm')) level = MMX_SSE2.has(row.mn) ? 8 : MMX_KATMAI.has(row.mn) ? 7 : 5;
   else if (row.pats.some((p) => p.t === 'xmm' || p.t === 'xmmrm')) level = row.mand.some((b) => b === 0x66 || b === 0xf2) || /^(movq|movd|p)/.test(row.mn) ? 8 : 7;
   else if (row.opcode[0] === 0x0f && row.opcode.length > 1) level = row.opcode[1] === 0x00 || row.opcode[1] === 0x01 ? 2 : 3;
   // 186 additions: immediate push, shifts by an immediate, three-operand imul.
@@ -323,7 +329,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       if (p.size === 0) return row.flags.has('unsized') && (op.size !== 0 || forcedMemSize !== 0) ? 'fail' : 'ok';
       return memSize(op, p.size, forcedMemSize);
     case 'xmmrm':
-      if (r) return r.cls === 'xmm' ? 'ok' : 'fail';
+    case 'mmxrm':
+      if (r) return r.cls === (p.t === 'xmmrm' ? 'xmm' : 'mmx') ? 'ok' : 'fail';
       if (op.k !== 'mem' || op.far) return 'fail';
       return op.size === 0 || op.size === p.size ? 'ok' : 'fail';
     case 'mfar':
@@ -505,6 +512,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
       return op.k === 'reg';
     case 'rm':
     case 'xmmrm':
+    case 'mmxrm':
       return op.k === 'reg' || op.k === 'mem';
     case 'mem':
     case 'mfar':

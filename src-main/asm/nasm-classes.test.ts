@@ -271,3 +271,11 @@ describe('loop with a count register, segment registers through qword memory (NA
     'bits 64|mov es, qword [rsi]|mov es, word [rsi]|mov qword [rsi], es|mov word [rsi], es|mov es, rax|mov rax, es',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('MMX rows (NASM regression suite: movd, mmxsize, br1879590)', () => {
+  it.each([
+    'bits 32|movd mm0, eax|movd eax, mm1|movq mm0, mm1|movq [eax], mm2|movq mm3, [ebx]|paddb mm0, mm1|pxor mm7, [eax]|psllw mm1, 3|psrlq mm2, mm3|pavgb mm0, [ebx]|paddq mm1, mm2|emms',
+    'bits 64|movq mm0, rax|movq rbx, mm1|movd mm0, [rax]|movd mm1, dword [rax]|movq mm2, qword [rax]|pmaddwd mm2, [r8+4]|psrad mm4, 31',
+    'cpu 486|paddb mm0, mm1|cpu pentium|paddb mm0, mm1|pavgb mm0, mm1|cpu katmai|pavgb mm0, mm1|paddq mm0, mm1',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -400,6 +400,31 @@ const SSE_EXT: [string, string, string, string, boolean?][] = [
   ).map(([mn, op, rm]): [string, string, string, string, boolean] => [mn, '66', `0F 3A ${h(op)}`, rm, true]),
 ];
 
+/** Integer ops that also exist on MMX registers (the same opcode without the 66 prefix). */
+const MMX_ARITH = new Set([
+  'paddb', 'paddw', 'paddd', 'paddq', 'psubb', 'psubw', 'psubd', 'psubq', 'paddsb', 'paddsw', 'paddusb', 'paddusw', 'psubsb', 'psubsw', 'psubusb', 'psubusw',
+  'pand', 'pandn', 'por', 'pxor', 'pcmpeqb', 'pcmpeqw', 'pcmpeqd', 'pcmpgtb', 'pcmpgtw', 'pcmpgtd', 'pmullw', 'pmulhw', 'pmulhuw', 'pmuludq', 'pmaddwd',
+  'punpcklbw', 'punpcklwd', 'punpckldq', 'punpckhbw', 'punpckhwd', 'punpckhdq', 'packsswb', 'packuswb', 'packssdw',
+  'pminub', 'pmaxub', 'pminsw', 'pmaxsw', 'pavgb', 'pavgw', 'psadbw', 'psllw', 'pslld', 'psllq', 'psrlw', 'psrld', 'psrlq', 'psraw', 'psrad',
+]);
+
+function mmx(): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const [mn, p, opc] of SSE_ARITH) if (p === '66' && MMX_ARITH.has(mn)) rows.push([mn, 'mmx,mmx/m64', `0F ${h(opc)} /r`]);
+  // Shifts by an immediate: 0F 71/72/73 /n ib.
+  (
+    [
+      ['psrlw', 0x71, 2], ['psraw', 0x71, 4], ['psllw', 0x71, 6], ['psrld', 0x72, 2], ['psrad', 0x72, 4], ['pslld', 0x72, 6], ['psrlq', 0x73, 2], ['psllq', 0x73, 6],
+    ] as [string, number, number][]
+  ).forEach(([mn, opc, n]) => rows.push([mn, 'mmx,imm8', `0F ${h(opc)} /${n} ib`]));
+  rows.push(
+    ['movd', 'mmx,rm32', '0F 6E /r'], ['movd', 'rm32,mmx', '0F 7E /r'],
+    ['movq', 'mmx,mmx/m64', '0F 6F /r'], ['movq', 'mmx/m64,mmx', '0F 7F /r'],
+    ['movq', 'mmx,rm64', 'o64 0F 6E /r'], ['movq', 'rm64,mmx', 'o64 0F 7E /r'],
+  );
+  return rows;
+}
+
 function sse(): RawRow[] {
   const rows: RawRow[] = [];
   // NASM 2.16.01 applies no `cpu` level to the SSSE3/SSE4 (0F 38 / 0F 3A) rows: flag `anycpu`.
@@ -844,4 +869,5 @@ export const RAW_ROWS: RawRow[] = [
   ['bound', 'r32,m', 'o32 62 /r', 'nolong'],
   ...x87(),
   ...sse(),
+  ...mmx(),
 ];
