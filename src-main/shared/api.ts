@@ -220,6 +220,8 @@ export interface SessionSnapshot {
   bootLog: string[];
   vga?: { base64: string; cursor?: { row: number; col: number } };
   memoryMap?: MemoryMap;
+  /** What the VM's CPU was last seen doing (running, idle, halted), while a VM runs. */
+  cpuState?: CpuState;
   outcome?: RunOutcome;
 }
 
