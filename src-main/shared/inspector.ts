@@ -51,6 +51,17 @@ export interface IdtEntryView {
   ist: number;
 }
 
+export interface StackView {
+  /** RSP, hex. */
+  rsp: string;
+  /** The words from RSP to the end of its page (at most 32), each with the code it points into. */
+  words: { address: string; value: string; pointsInto?: string }[];
+  /** The call chain from the kernel's CFI (innermost first), when it can be unwound. */
+  frames: { address: string; location: string }[];
+  /** Why the words could not be read. */
+  problem?: string;
+}
+
 export interface CpuView {
   mode: string;
   cpl: number;
@@ -65,6 +76,7 @@ export interface CpuView {
   control: ControlRegisterView[];
   gdt: { base: string; limit: number; entries: GdtEntryView[]; problem?: string };
   idt: { base: string; limit: number; entries: IdtEntryView[]; problem?: string };
+  stack?: StackView;
 }
 
 export interface MappingView {

@@ -58,6 +58,11 @@ describe('inspector API on a running VM', () => {
     expect(cpu.control.find((c) => c.name === 'EFER')!.bits.find((b) => b.name === 'NXE')!.set).toBe(true);
     expect(cpu.rflags.bits.find((b) => b.name === 'IF')!.set).toBe(true);
     expect(cpu.gdt.entries.find((e) => e.selector === 8)!.description).toMatch(/^code 64-bit/);
+    // The stack: words at RSP, and the call chain unwound from the kernel's CFI.
+    expect(cpu.stack!.rsp).toBe(cpu.general.find((r) => r.name === 'RSP')!.value);
+    expect(cpu.stack!.words.length).toBeGreaterThan(0);
+    expect(cpu.stack!.frames[0]!.location).toMatch(/^outcomes::idle \(src\/main\.rs:\d+\)$/);
+    expect(cpu.stack!.frames.map((f) => f.location)).toEqual(expect.arrayContaining([expect.stringMatching(/^_start \(src\/main\.rs:\d+\)$/)]));
 
     const artifact = events.find((e): e is Extract<BootlabEvent, { type: 'artifact' }> => e.type === 'artifact' && !!e.imagePath)!;
     const elf = readElf(readFileSync(artifact.kernelPath!));

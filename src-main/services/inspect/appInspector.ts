@@ -6,11 +6,13 @@ import { readElf } from '../../elf/index.js';
 import { translate } from '../../image/inspect/pageTables.js';
 import { makePlan } from '../../image/plan.js';
 import type { BootlabEvent, ProjectInfo } from '../../shared/api.js';
-import { isCanonicalAddress, parseAddress, type CpuView, type InspectorApi, type MemoryRequest, type MemoryView, type PageTablesView } from '../../shared/inspector.js';
+import { isCanonicalAddress, parseAddress, type CpuView, type InspectorApi, type MemoryRequest, type MemoryView, type PageTablesView, type StackView } from '../../shared/inspector.js';
+import type { CpuRegisters } from '../../image/inspect/registers.js';
+import { qmpStackReader, unwindStack } from '../backtrace.js';
 import { codeLocatorFromFile, describeFrame, type CodeLocator } from '../codeLocator.js';
 import { readKernelManifest } from '../manifest.js';
 import type { QemuSession } from '../qemu.js';
-import { MachineControl, readCpu, readDescriptorTables, readPageTables, type MachineLink } from './machine.js';
+import { MachineControl, readCpu, readDescriptorTables, readLinear, readPageTables, type MachineLink, type PageTableRead } from './machine.js';
 import { kernelFactsFromPlan, snapshotMachine, type KernelFacts } from './snapshot.js';
 import { cpuView, pageTablesView } from './views.js';
 
@@ -27,6 +29,42 @@ export interface AppInspector {
 }
 
 const EFER_NXE = 1n << 11n;
+const STACK_WORDS = 32;
+
+/** The words at RSP (to the end of its page), the code each points into, and the unwound call chain. */
+async function stackView(link: MachineLink, cpu: CpuRegisters, tables: PageTableRead | undefined, info: KernelInfo | undefined): Promise<StackView> {
+  const rsp = cpu.general.find((r) => r.name === 'RSP' || r.name === 'ESP')!.value;
+  const view: StackView = { rsp: `0x${rsp.toString(16)}`, words: [], frames: [] };
+  const length = Math.min(STACK_WORDS * 8, 4096 - Number(rsp & 0xfffn)) || 8;
+  const bytes = await readLinear(link, cpu, tables, rsp, length);
+  if (typeof bytes === 'string') view.problem = bytes;
+  else {
+    const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const code = (info?.facts?.segments ?? []).filter((s) => s.executable);
+    for (let at = 0; at + 8 <= bytes.length; at += 8) {
+      const value = data.getBigUint64(at, true);
+      const word: StackView['words'][number] = { address: `0x${(rsp + BigInt(at)).toString(16)}`, value: `0x${value.toString(16).padStart(16, '0')}` };
+      // Only values inside the kernel's code are named: other words are data, not return addresses.
+      if (info && code.some((s) => value >= s.vaddr && value < s.vaddr + s.memsz)) {
+        const frame = info.locator.frame(Number(value), { returnAddress: true });
+        if (frame.symbol) word.pointsInto = describeFrame(frame);
+      }
+      view.words.push(word);
+    }
+  }
+  if (info) {
+    const reader = qmpStackReader(link.qmp);
+    try {
+      const registers: Record<string, bigint> = { RIP: cpu.rip };
+      for (const r of cpu.general) registers[r.name] = r.value;
+      const frames = await unwindStack({ registers, read: reader.read, locator: info.locator });
+      view.frames = frames.map((f) => ({ address: `0x${f.address.toString(16)}`, location: describeFrame(f) }));
+    } finally {
+      reader.dispose();
+    }
+  }
+  return view;
+}
 
 interface KernelInfo {
   key: string;
@@ -39,6 +77,24 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   let kernel: KernelInfo | undefined;
   // One control (and gdbstub connection) per QEMU session.
   const controls = new WeakMap<QemuSession, MachineControl>();
+  // While the VM is paused by these methods its registers and tables cannot change: the CPU panel,
+  // the page tables and the stack of one pause share one register read and one table walk.
+  let frozen: { session: QemuSession; cpu: Promise<CpuRegisters>; tables: Promise<PageTableRead | undefined> } | undefined;
+  let pausedSession: QemuSession | undefined;
+  const machineState = async (session: QemuSession): Promise<{ cpu: CpuRegisters; tables: PageTableRead | undefined }> => {
+    if (frozen?.session === session && pausedSession === session) return { cpu: await frozen.cpu, tables: await frozen.tables };
+    const l = await link(session);
+    const cpu = readCpu(l.qmp);
+    const tables = cpu.then((c) => ((c.cr0 & (1n << 31n)) !== 0n && (c.efer & (1n << 10n)) !== 0n ? readPageTables(l, c) : undefined));
+    const state = { session, cpu, tables };
+    if (pausedSession === session) frozen = state;
+    try {
+      return { cpu: await cpu, tables: await tables };
+    } catch (error) {
+      if (frozen === state) frozen = undefined;
+      throw error;
+    }
+  };
 
   const running = (): QemuSession => {
     const session = options.session();
@@ -89,24 +145,35 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
 
   const api: InspectorApi = {
     async pause() {
-      await (await control(running())).pause();
+      const session = running();
+      frozen = undefined;
+      await (await control(session)).pause();
+      pausedSession = session;
     },
     async resume() {
-      await (await control(running())).resume();
+      const session = running();
+      frozen = undefined;
+      pausedSession = undefined;
+      await (await control(session)).resume();
     },
     async step(count = 1) {
-      await (await control(running())).step(count);
+      const session = running();
+      frozen = undefined;
+      await (await control(session)).step(count);
+      pausedSession = session;
     },
     async cpuState(): Promise<CpuView> {
       const session = running();
       const l = await link(session);
-      const cpu = await readCpu(l.qmp);
-      const tables = (cpu.cr0 & (1n << 31n)) !== 0n && (cpu.efer & (1n << 10n)) !== 0n ? await readPageTables(l, cpu) : undefined;
-      return cpuView(cpu, await readDescriptorTables(l, cpu, tables), describer(await kernelInfo()));
+      const { cpu, tables } = await machineState(session);
+      const info = await kernelInfo();
+      const view = cpuView(cpu, await readDescriptorTables(l, cpu, tables), describer(info));
+      view.stack = await stackView(l, cpu, tables, info);
+      return view;
     },
     async pageTables(): Promise<PageTablesView> {
       const session = running();
-      return pageTablesView(await snapshotMachine(await link(session), (await kernelInfo())?.facts));
+      return pageTablesView(await snapshotMachine(await link(session), (await kernelInfo())?.facts, await machineState(session)));
     },
     async readMemory(request: MemoryRequest): Promise<MemoryView> {
       const session = running();
@@ -116,13 +183,12 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
         return { address: at, space: 'physical', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
       }
       if (!isCanonicalAddress(address)) return { address: at, space: 'virtual', mapped: false, reason: `${at} is not canonical` };
-      const l = await link(session);
-      const cpu = await readCpu(l.qmp);
-      if ((cpu.cr0 & (1n << 31n)) === 0n) {
+      const { cpu, tables } = await machineState(session);
+      if (!tables && (cpu.cr0 & (1n << 31n)) !== 0n) return { address: at, space: 'virtual', mapped: false, reason: 'paging is not 4-level long-mode paging: virtual addresses are not translated here' };
+      if (!tables) {
         // Paging off: virtual is physical.
         return { address: at, space: 'virtual', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
       }
-      const tables = await readPageTables(l, cpu);
       const nx = { noExecuteEnabled: (cpu.efer & EFER_NXE) !== 0n };
       const out = Buffer.alloc(request.length);
       for (let offset = 0; offset < request.length; ) {
@@ -144,6 +210,8 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
         if (event.type === 'artifact' && event.kernelPath && event.imagePath) {
           kernelPath = event.kernelPath;
           kernel = undefined;
+          // Parse the kernel (ELF, plan, line table) while it boots, not at the first pause.
+          setTimeout(() => void kernelInfo().then((info) => info?.locator.frame(0)).catch(() => {}), 0);
         }
       });
     },

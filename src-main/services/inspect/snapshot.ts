@@ -6,7 +6,7 @@ import type { LoadPlan } from '../../image/plan.js';
 import { spansOf, type MappingRun, type RecursiveEntry } from '../../image/inspect/pageTables.js';
 import type { CpuRegisters } from '../../image/inspect/registers.js';
 import { checkSegments, describeRun, kernelSegments, readOnlyPagesOf, runAt, type KernelSegment, type LayoutFacts, type SegmentCheck } from '../../image/inspect/segmentCheck.js';
-import { readCpu, readDescriptorTables, readPageTables, guestRamBytes, type DescriptorTables, type MachineLink } from './machine.js';
+import { readCpu, readDescriptorTables, readPageTables, guestRamBytes, type DescriptorTables, type MachineLink, type PageTableRead } from './machine.js';
 
 const CR0_PG = 1n << 31n;
 const CR4_PAE = 1n << 5n;
@@ -48,13 +48,17 @@ export interface MachineSnapshot {
   bytes: number;
 }
 
-export async function snapshotMachine(link: MachineLink, kernel?: KernelFacts): Promise<MachineSnapshot> {
-  const [cpu, ram] = await Promise.all([readCpu(link.qmp), guestRamBytes(link.qmp)]);
+/**
+ * `known`: the registers and tables already read during this pause (the app's cache), so that one
+ * pause costs one register read and one walk however many views ask.
+ */
+export async function snapshotMachine(link: MachineLink, kernel?: KernelFacts, known?: { cpu: CpuRegisters; tables: PageTableRead | undefined }): Promise<MachineSnapshot> {
+  const cpu = known?.cpu ?? (await readCpu(link.qmp));
   const notes: string[] = [];
   const fourLevel = (cpu.cr0 & CR0_PG) !== 0n && (cpu.cr4 & CR4_PAE) !== 0n && (cpu.efer & EFER_LMA) !== 0n;
   if ((cpu.cr0 & CR0_PG) === 0n) notes.push('paging is off (CR0.PG clear): no page tables to walk');
   else if (!fourLevel) notes.push('paging is not 4-level long-mode paging: the tables are not walked');
-  const tables = fourLevel ? await readPageTables(link, cpu, ram) : undefined;
+  const tables = known ? known.tables : fourLevel ? await readPageTables(link, cpu, await guestRamBytes(link.qmp)) : undefined;
   const descriptors = await readDescriptorTables(link, cpu, tables);
   const snapshot: MachineSnapshot = { cpu, descriptors, notes, reads: 0, bytes: 0 };
   if (tables) {

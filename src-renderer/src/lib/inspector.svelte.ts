@@ -1,30 +1,13 @@
-// The Inspector tab's model: pause, resume and step the running VM, then read its CPU, page
-// tables, the stack at RSP and memory at an address the user types. Register values that changed
+// The Inspector tab's model: pause, resume and step the running VM, then read its CPU (with the
+// stack at RSP), its page tables, and memory at an address the user types. Register values that changed
 // since the previous pause or step are remembered for highlighting.
-import type { CpuView, MemorySpace, MemoryView, PageTablesView } from '../../../src-main/shared/inspector.js';
+import type { CpuView, MemorySpace, MemoryView, PageTablesView, StackView } from '../../../src-main/shared/inspector.js';
 import type { ClientApi } from './api.js';
 
 /** What the model needs from the window's session. */
 export interface InspectorHost {
   readonly running: boolean;
   report(error: unknown, kind?: 'error' | 'info'): void;
-}
-
-export interface StackWord {
-  address: string;
-  value: string;
-}
-
-export const STACK_WORDS = 32;
-
-/** Little-endian 64-bit words of `bytes`, as hex. */
-export function words(bytes: Uint8Array, base: bigint): StackWord[] {
-  const out: StackWord[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 0; at + 8 <= bytes.length; at += 8) {
-    out.push({ address: `0x${(base + BigInt(at)).toString(16)}`, value: `0x${view.getBigUint64(at, true).toString(16).padStart(16, '0')}` });
-  }
-  return out;
 }
 
 /** Hex and ASCII rows of 16 bytes, as a hex editor shows them. */
@@ -54,7 +37,7 @@ export class InspectorModel {
   busy = $state(false);
   cpu: CpuView | undefined = $state.raw(undefined);
   tables: PageTablesView | undefined = $state.raw(undefined);
-  stack: StackWord[] | string | undefined = $state.raw(undefined);
+  stack: StackView | undefined = $state.raw(undefined);
   memory: { view: MemoryView; rows: { address: string; hex: string; ascii: string }[] } | undefined = $state.raw(undefined);
   /** Names of the registers whose value differs from the previous snapshot. */
   changed: string[] = $state([]);
@@ -124,17 +107,12 @@ export class InspectorModel {
     // A plain record, not reactive state: only the list of changed names is shown.
     const before: Record<string, string> = {};
     if (this.cpu) for (const r of [...this.cpu.general, { name: 'RIP', value: this.cpu.rip }, { name: 'RFLAGS', value: this.cpu.rflags.value }]) before[r.name] = r.value;
-    const cpu = await this.api.cpuState();
+    // Both at once: the service answers them from one register read and one table walk.
+    const [cpu, tables] = await Promise.all([this.api.cpuState(), this.api.pageTables()]);
     const now = [...cpu.general, { name: 'RIP', value: cpu.rip }, { name: 'RFLAGS', value: cpu.rflags.value }];
     this.changed = this.cpu ? now.filter((r) => before[r.name] !== r.value).map((r) => r.name) : [];
     this.cpu = cpu;
-    this.tables = await this.api.pageTables();
-    const rsp = cpu.general.find((r) => r.name === 'RSP' || r.name === 'ESP');
-    if (rsp) {
-      // Up to the end of RSP's page: the stack's top may be the last mapped byte.
-      const length = Math.min(STACK_WORDS * 8, 4096 - Number(BigInt(rsp.value) & 0xfffn)) || 8;
-      const view = await this.api.readMemory({ address: rsp.value, length, space: 'virtual' }).catch((e: unknown) => ({ mapped: false as const, reason: e instanceof Error ? e.message : String(e) }));
-      this.stack = view.mapped ? words(fromBase64(view.bytes), BigInt(rsp.value)) : view.reason;
-    }
+    this.tables = tables;
+    this.stack = cpu.stack;
   }
 }
