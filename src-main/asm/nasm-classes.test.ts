@@ -279,3 +279,11 @@ describe('MMX rows (NASM regression suite: movd, mmxsize, br1879590)', () => {
     'cpu 486|paddb mm0, mm1|cpu pentium|paddb mm0, mm1|pavgb mm0, mm1|cpu katmai|pavgb mm0, mm1|paddq mm0, mm1',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+describe('64-bit register forms of movd, movmskps and lar/lsl (NASM regression suite: movd64, larlsl)', () => {
+  it.each([
+    'bits 64|movd mm0, rax|movd rax, mm1|movd r8d, mm1|movmskps rax, xmm1|movmskpd r9, xmm1',
+    'bits 64|lar ax, bx|lar eax, bx|lar rax, bx|lar ax, [rsi]|lar eax, word [rsi]|lar eax, [rsi]|lar rax, word [rsi]|lsl eax, bx|lar eax, ebx|lar rax, rbx|lsl r9, word [rax]',
+    'bits 32|lar eax, bx|lsl eax, [esi]|lar ax, [esi]',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

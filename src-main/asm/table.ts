@@ -421,6 +421,8 @@ function mmx(): RawRow[] {
     ['movd', 'mmx,rm32', '0F 6E /r'], ['movd', 'rm32,mmx', '0F 7E /r'],
     ['movq', 'mmx,mmx/m64', '0F 6F /r'], ['movq', 'mmx/m64,mmx', '0F 7F /r'],
     ['movq', 'mmx,rm64', 'o64 0F 6E /r'], ['movq', 'rm64,mmx', 'o64 0F 7E /r'],
+    // NASM takes `movd mm0, rax` as the movq encoding.
+    ['movd', 'mmx,~r64', 'o64 0F 6E /r', 'long'], ['movd', '~r64,mmx', 'o64 0F 7E /r', 'long'],
   );
   return rows;
 }
@@ -452,6 +454,7 @@ function sse(): RawRow[] {
     ['movntps', 'm128,xmm', '0F 2B /r'], ['movntpd', 'm128,xmm', '66 0F 2B /r'], ['movntdq', 'm128,xmm', '66 0F E7 /r'],
     ['movnti', 'm32,r32', '0F C3 /r'], ['movnti', 'm64,r64', 'o64 0F C3 /r'],
     ['movmskps', 'r32,xmm', '0F 50 /r'], ['movmskpd', 'r32,xmm', '66 0F 50 /r'], ['pmovmskb', 'r32,xmm', '66 0F D7 /r'],
+    ['movmskps', 'r64,xmm', 'o64 0F 50 /r', 'long'], ['movmskpd', 'r64,xmm', '66 o64 0F 50 /r', 'long'],
     ['movd', 'xmm,rm32', '66 0F 6E /r'], ['movd', 'rm32,xmm', '66 0F 7E /r'],
     ['movq', 'xmm,xmm/m64', 'F3 0F 7E /r'], ['movq', 'm64,xmm', '66 0F D6 /r'],
     ['movq', 'xmm,rm64', '66 o64 0F 6E /r'], ['movq', 'rm64,xmm', '66 o64 0F 7E /r'],
@@ -850,9 +853,17 @@ export const RAW_ROWS: RawRow[] = [
   ['lar', 'r16,rm16', 'o16 0F 02 /r'],
   ['lar', 'r32,m16', 'o32 0F 02 /r'],
   ['lar', 'r32,~r32', 'o32 0F 02 /r'],
+  ['lar', 'r32,~r16', 'o32 0F 02 /r'],
+  ['lar', 'r64,m16', 'o64 0F 02 /r', 'long'],
+  ['lar', 'r64,~r16', 'o64 0F 02 /r', 'long'],
+  ['lar', 'r64,~r64', 'o64 0F 02 /r', 'long'],
   ['lsl', 'r16,rm16', 'o16 0F 03 /r'],
   ['lsl', 'r32,m16', 'o32 0F 03 /r'],
   ['lsl', 'r32,~r32', 'o32 0F 03 /r'],
+  ['lsl', 'r32,~r16', 'o32 0F 03 /r'],
+  ['lsl', 'r64,m16', 'o64 0F 03 /r', 'long'],
+  ['lsl', 'r64,~r16', 'o64 0F 03 /r', 'long'],
+  ['lsl', 'r64,~r64', 'o64 0F 03 /r', 'long'],
   ['invlpg', 'm', '0F 01 /7'],
   ['lss', 'r16,m', 'o16 0F B2 /r'],
   ['lss', 'r32,m', 'o32 0F B2 /r'],
