@@ -1,6 +1,6 @@
 // A kernel that does not compile: its diagnostics, with file:line:column, in the Diagnostics region;
 // a click opens the place in the user's editor (a stand-in editor here records its arguments).
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, kernelCopy, startBootlab, test, type Bootlab } from './bootlab.js';
@@ -44,5 +44,10 @@ test('a compile error shows its diagnostic with its place', async ({ page }) => 
   const log = page.getByRole('log', { name: 'Build output' });
   await expect(log.locator('.log-line', { hasText: 'error[E0308]: mismatched types' })).toHaveCount(1);
   await expect(log.locator('.ansi-red-fg, .ansi-bright-red-fg').first()).toBeVisible();
+  // The rendering's `--> src/main.rs:LINE:COL` opens the same place.
+  rmSync(recorded);
+  await log.getByRole('button', { name: new RegExp(`^Open src/main\\.rs:${line}:\\d+$`) }).click();
+  await expect.poll(() => existsSync(recorded), { timeout: 30_000 }).toBe(true);
+  expect(readFileSync(recorded, 'utf8').trim().split('\n')[1]).toMatch(new RegExp(`/broken-kernel/src/main\\.rs:${line}:\\d+$`));
   await expect(page.getByRole('status')).toContainText(/Build/);
 });

@@ -20,6 +20,12 @@ export const MAX_LINES = 250_000;
 
 const ANSI_PATTERN = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
+/** The place of a compiler message's `--> FILE:LINE:COL` line, to open in the editor. */
+export function arrowLocation(text: string): { file: string; line: number; column: number } | undefined {
+  const m = /^\s*-->\s+(.+?):(\d+):(\d+)\s*$/.exec(text);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : undefined;
+}
+
 export function stripAnsi(text: string): string {
   return text.includes('\x1b') ? text.replace(ANSI_PATTERN, '') : text;
 }
