@@ -76,6 +76,8 @@ export interface CpuView {
   control: ControlRegisterView[];
   gdt: { base: string; limit: number; entries: GdtEntryView[]; problem?: string };
   idt: { base: string; limit: number; entries: IdtEntryView[]; problem?: string };
+  /** Long mode with TR loaded: the stacks of the TSS (RSP0-2, IST1-7), or why it is unreadable. */
+  tss?: { base: string; rsp: string[]; ist: string[]; iomapBase: number } | { base: string; problem: string };
   stack?: StackView;
 }
 

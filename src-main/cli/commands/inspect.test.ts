@@ -16,6 +16,9 @@ const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
 const SAMPLE = join(REPO_ROOT, 'resources', 'sample-kernel');
 const REMAP = join(REPO_ROOT, 'fixtures', 'crates', 'remap-rodata');
 const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
+const BLOG_TESTS = join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests');
+/** The blog-style stack_overflow test executable (its own GDT, TSS with IST 1, IDT). */
+let stackOverflowExe: string;
 
 function inspect(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'inspect', ...args], {
@@ -52,6 +55,16 @@ beforeAll(async () => {
   const inv = cargoInvocation({ projectDir: OUTCOMES, toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
   const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`building the outcome kernels failed:\n${r.stderr}`);
+  const testInv = cargoInvocation({ projectDir: BLOG_TESTS, toolchain: rust, subcommand: 'test', extraArgs: ['--no-run', '--test', 'stack_overflow'], targetDir: TEST_TARGET_DIR, messageFormat: 'json', color: 'never' });
+  const t = spawnSync(testInv.command, testInv.args, { cwd: testInv.cwd, env: testInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (t.status !== 0) throw new Error(`building the stack_overflow test failed:\n${t.stderr}`);
+  const artifact = t.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { reason?: string; target?: { name?: string }; executable?: string | null })
+    .find((m) => m.reason === 'compiler-artifact' && m.target?.name === 'stack_overflow' && m.executable);
+  if (!artifact) throw new Error('cargo named no stack_overflow test executable');
+  stackOverflowExe = artifact.executable!;
 });
 
 describe('bootlab inspect', () => {
@@ -118,6 +131,18 @@ describe('bootlab inspect', () => {
     const r = inspect([join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'idle'), '--after', '1']);
     expect(r.stdout.split('\n')[0]).toBe('paused: paused after 1 s');
     expect(section(r.stdout, 'registers')).toEqual(expect.arrayContaining([expect.stringMatching(/^RIP=0x[0-9a-f]{16} \w+::idle \(src\/main\.rs:\d+\)$/)]));
+  });
+
+  it("a kernel with its own GDT, TSS and IDT: the TSS's IST stack and the double-fault gate with its handler", () => {
+    const r = spawnSync(process.execPath, [BIN, 'inspect', stackOverflowExe, '--after', '60'], { cwd: BLOG_TESTS, env: { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR }, encoding: 'utf8', timeout: 300_000 });
+    expect(r.stdout.split('\n')[0], r.stderr).toBe('paused: the kernel halted (HLT with interrupts disabled)');
+    const gdt = section(r.stdout, 'gdt');
+    const tssEntry = gdt.find((l) => / 64-bit TSS \(busy\): base 0x[0-9a-f]+ limit 0x67 DPL 0$/.test(l));
+    expect(tssEntry, gdt.join('\n')).toBeDefined();
+    const tssBase = / base (0x[0-9a-f]+) /.exec(tssEntry!)![1];
+    expect(gdt).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^TSS \\(TR 0x${tssEntry!.slice(2, 4)}\\) at ${tssBase}: RSP0=0x0 RSP1=0x0 RSP2=0x0 IST1=0x[1-9a-f][0-9a-f]+ IST2=0x0`))]));
+    expect(section(r.stdout, 'idt')).toEqual(expect.arrayContaining([expect.stringMatching(/^vector 8 interrupt gate, IST 1 -> 0x0008:0x[0-9a-f]+ stack_overflow::double_fault_handler \(tests\/stack_overflow\.rs:\d+\) DPL 0$/)]));
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it('refuses a bad --after and a missing kernel with a clear message', () => {

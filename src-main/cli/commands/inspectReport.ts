@@ -67,6 +67,16 @@ export function formatReport(snapshot: MachineSnapshot, options: ReportOptions =
     }
   }
 
+  const tr = cpu.segments.find((s) => s.name === 'TR');
+  if (snapshot.descriptors.tss !== undefined && tr) {
+    const tss = snapshot.descriptors.tss;
+    out.push(
+      typeof tss === 'string'
+        ? `  TSS (TR ${hex(tr.selector, 2)}) at ${hex(tr.base)}: cannot read: ${tss}`
+        : `  TSS (TR ${hex(tr.selector, 2)}) at ${hex(tr.base)}: ${tss.rsp.map((v, i) => `RSP${i}=${hex(v)}`).join(' ')} ${tss.ist.map((v, i) => `IST${i + 1}=${hex(v)}`).join(' ')}`,
+    );
+  }
+
   out.push('idt');
   out.push(`  base ${hex(cpu.idt.base)} limit ${hex(cpu.idt.limit)}`);
   if (typeof idt === 'string') out.push(`  cannot read: ${idt}`);

@@ -170,3 +170,19 @@ export function decodeIdt(bytes: Uint8Array, mode: 'real' | 'protected' | 'long'
   }
   return entries;
 }
+
+export interface Tss64 {
+  /** Stack pointers for rings 0-2. */
+  rsp: bigint[];
+  /** Interrupt stack table entries 1-7. */
+  ist: bigint[];
+  iomapBase: number;
+}
+
+/** The 64-bit TSS (104 bytes at TR's base): the stacks the CPU switches to on interrupts. */
+export function decodeTss64(bytes: Uint8Array): Tss64 | undefined {
+  if (bytes.length < 104) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = (offset: number) => view.getBigUint64(offset, true);
+  return { rsp: [at(4), at(12), at(20)], ist: [0, 1, 2, 3, 4, 5, 6].map((i) => at(36 + 8 * i)), iomapBase: view.getUint16(102, true) };
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, decodeRflags, setBitNames } from './controlBits.js';
-import { decodeGdt, decodeIdt } from './descriptors.js';
+import { decodeGdt, decodeIdt, decodeTss64 } from './descriptors.js';
 import { parseInfoRegisters, RegisterDumpError } from './registers.js';
 
 // Captured from QEMU 7.2: the sample kernel paused in long mode, and the machine at reset (-S).
@@ -162,6 +162,16 @@ describe('GDT and IDT entries', () => {
     expect(entries[0]).toMatchObject({ vector: 0, present: true, kind: 'interrupt', selector: 8, offset: 0xffffffff80201234n, ist: 0, dpl: 0 });
     expect(entries[1]).toMatchObject({ vector: 1, present: false, description: 'not present' });
     expect(entries[2]).toMatchObject({ kind: 'trap', dpl: 3, ist: 1, offset: 0x5000n, description: 'trap gate, IST 1' });
+  });
+
+  it('decodes a 64-bit TSS: RSP0-2, IST1-7, the I/O map base; a short one is refused', () => {
+    const tss = Buffer.alloc(104);
+    tss.writeBigUInt64LE(0xffff800000010000n, 4); // RSP0
+    tss.writeBigUInt64LE(0x4444_0000n, 36); // IST1
+    tss.writeBigUInt64LE(0x7777_0000n, 36 + 6 * 8); // IST7
+    tss.writeUInt16LE(104, 102);
+    expect(decodeTss64(tss)).toEqual({ rsp: [0xffff800000010000n, 0n, 0n], ist: [0x44440000n, 0n, 0n, 0n, 0n, 0n, 0x77770000n], iomapBase: 104 });
+    expect(decodeTss64(tss.subarray(0, 100))).toBeUndefined();
   });
 
   it('decodes protected-mode gates and the real-mode vector table', () => {

@@ -1,7 +1,7 @@
 // A paused VM, looked at through QMP: the CPU's registers, its GDT and IDT, and its page tables
 // read level by level with one bulk read (pmemsave) per level, never one round trip per page.
 // Pause, resume and one-instruction steps (gdbStep.ts) for the app and the CLI.
-import { decodeGdt, decodeIdt, type GdtEntry, type IdtEntry } from '../../image/inspect/descriptors.js';
+import { decodeGdt, decodeIdt, decodeTss64, type GdtEntry, type IdtEntry, type Tss64 } from '../../image/inspect/descriptors.js';
 import { PAGE_4K, piecesReader, referencedTables, spansOf, translate, walkPageTables, type PhysicalReader, type WalkResult } from '../../image/inspect/pageTables.js';
 import { parseInfoRegisters, type CpuRegisters } from '../../image/inspect/registers.js';
 import type { QmpClient } from '../qmp.js';
@@ -131,20 +131,28 @@ export async function readLinear(link: MachineLink, cpu: CpuRegisters, tables: P
 export interface DescriptorTables {
   gdt: GdtEntry[] | string;
   idt: IdtEntry[] | string;
+  /** Long mode with a task register loaded: its TSS, or why it could not be read. */
+  tss?: Tss64 | string;
 }
 
 /** The GDT and IDT as the CPU sees them (GDTR/IDTR hold linear addresses). */
-export async function readDescriptorTables(link: MachineLink, cpu: CpuRegisters, tables: PageTableRead | undefined): Promise<DescriptorTables> {
+export async function readDescriptorTables(link: MachineLink, cpu: CpuRegisters, pageTables: PageTableRead | undefined): Promise<DescriptorTables> {
   const longMode = cpu.mode === 'long' || cpu.mode === 'compatibility';
   const idtMode = cpu.mode === 'real' ? 'real' : longMode ? 'long' : 'protected';
   const [gdt, idt] = await Promise.all([
-    cpu.gdt.limit === 0 ? new Uint8Array(0) : readLinear(link, cpu, tables, cpu.gdt.base, Math.min(cpu.gdt.limit + 1, 65536)),
-    cpu.idt.limit === 0 ? new Uint8Array(0) : readLinear(link, cpu, tables, cpu.idt.base, Math.min(cpu.idt.limit + 1, 4096)),
+    cpu.gdt.limit === 0 ? new Uint8Array(0) : readLinear(link, cpu, pageTables, cpu.gdt.base, Math.min(cpu.gdt.limit + 1, 65536)),
+    cpu.idt.limit === 0 ? new Uint8Array(0) : readLinear(link, cpu, pageTables, cpu.idt.base, Math.min(cpu.idt.limit + 1, 4096)),
   ]);
-  return {
+  const descriptors: DescriptorTables = {
     gdt: typeof gdt === 'string' ? gdt : decodeGdt(gdt, longMode),
     idt: typeof idt === 'string' ? idt : decodeIdt(idt, idtMode),
   };
+  const tr = cpu.segments.find((s) => s.name === 'TR');
+  if (longMode && tr && tr.selector !== 0) {
+    const bytes = await readLinear(link, cpu, pageTables, tr.base, 104);
+    descriptors.tss = typeof bytes === 'string' ? bytes : (decodeTss64(bytes) ?? 'the TSS is shorter than 104 bytes');
+  }
+  return descriptors;
 }
 
 /** Pause, resume and step of one VM; the gdbstub for steps is attached on the first step. */

@@ -32,9 +32,11 @@ function controlView(decoded: DecodedRegister): ControlRegisterView {
 }
 
 export function cpuView(cpu: CpuRegisters, descriptors: DescriptorTables, describeCode: (address: bigint) => string | undefined = () => undefined): CpuView {
-  const { gdt, idt } = descriptors;
+  const { gdt, idt, tss } = descriptors;
   const ripLocation = describeCode(cpu.rip);
+  const trBase = hex(cpu.segments.find((s) => s.name === 'TR')?.base ?? 0n);
   return {
+    ...(tss === undefined ? {} : { tss: typeof tss === 'string' ? { base: trBase, problem: tss } : { base: trBase, rsp: tss.rsp.map(hex), ist: tss.ist.map(hex), iomapBase: tss.iomapBase } }),
     mode: cpu.mode,
     cpl: cpu.cpl,
     halted: cpu.halted,
