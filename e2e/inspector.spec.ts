@@ -57,6 +57,11 @@ test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; S
   await memory.getByRole('button', { name: 'Read' }).click();
   await expect(memory.locator('pre')).toContainText('0x000b8000');
   await expect(memory.locator('pre')).toContainText('0x000b80f0');
+  // At RIP: the code bytes there, read through the page tables.
+  const ripValue = (await rip())!.replace(/^RIP/, '').trim();
+  await memory.getByRole('button', { name: 'At RIP' }).click();
+  await expect(memory.getByRole('combobox', { name: 'Space' })).toHaveValue('virtual');
+  await expect(memory.locator('pre')).toContainText(`0x${ripValue.slice(2).padStart(8, '0')}`);
 
   // F6 again: running; Stop ends QEMU.
   await page.keyboard.press('F6');
