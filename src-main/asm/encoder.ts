@@ -443,6 +443,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
         if (m !== 'ok') miss = m.miss;
       }
       if (!ok) continue;
+      // `sizedonly` rows need an explicit size (NASM: `movd mm0, [rax]` stays the 32-bit load).
+      if (miss && row.flags.has('sizedonly')) continue;
       if (miss && !anchored(row, ops, miss)) {
         if (!((row.long && env.bits !== 64) || (row.nolong && env.bits === 64))) missSizes.add(miss);
         continue;

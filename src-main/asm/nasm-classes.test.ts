@@ -282,7 +282,7 @@ describe('MMX rows (NASM regression suite: movd, mmxsize, br1879590)', () => {
 
 describe('64-bit register forms of movd, movmskps and lar/lsl (NASM regression suite: movd64, larlsl)', () => {
   it.each([
-    'bits 64|movd mm0, rax|movd rax, mm1|movd r8d, mm1|movmskps rax, xmm1|movmskpd r9, xmm1',
+    'bits 64|movd mm0, rax|movd rax, mm1|movd r8d, mm1|movmskps rax, xmm1|movmskpd r9, xmm1|movd mm1, qword [rax]|movd qword [rax], mm1|movd [rax], mm1|movq [rax], mm1',
     'bits 64|lar ax, bx|lar eax, bx|lar rax, bx|lar ax, [rsi]|lar eax, word [rsi]|lar eax, [rsi]|lar rax, word [rsi]|lsl eax, bx|lar eax, ebx|lar rax, rbx|lsl r9, word [rax]',
     'bits 32|lar eax, bx|lsl eax, [esi]|lar ax, [esi]',
   ])('%s', (s) => checkLevels(lines(s), true));

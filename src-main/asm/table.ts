@@ -423,6 +423,7 @@ function mmx(): RawRow[] {
     ['movq', 'mmx,rm64', 'o64 0F 6E /r'], ['movq', 'rm64,mmx', 'o64 0F 7E /r'],
     // NASM takes `movd mm0, rax` as the movq encoding.
     ['movd', 'mmx,~r64', 'o64 0F 6E /r', 'long'], ['movd', '~r64,mmx', 'o64 0F 7E /r', 'long'],
+    ['movd', 'mmx,m64', 'o64 0F 6E /r', 'long sizedonly'], ['movd', 'm64,mmx', 'o64 0F 7E /r', 'long sizedonly'],
   );
   return rows;
 }
