@@ -30,6 +30,10 @@ test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; S
   await expect(tables).toContainText(/elf segments: (\d+)\/\1 mapped with the ELF's permissions/);
   await expect(tables.getByRole('row', { name: /physical-memory window/ })).toContainText('1T');
   await expect(tables.getByRole('row', { name: /kernel segment \d+ \(\.text/ }).first()).toContainText('R-X');
+  // The to-scale picture: one mark per merged run.
+  const runs = await tables.locator('table.mappings tbody tr').count();
+  expect(runs).toBeGreaterThan(5);
+  await expect(tables.getByRole('figure', { name: 'Address space' }).locator('.mark')).toHaveCount(runs);
   await expect(page.getByRole('region', { name: 'Stack' }).getByRole('row').first()).toContainText(/^0x1000020[0-9a-f]{4}/);
 
   // F7 ten times: one instruction each, RIP moves and is marked as changed.
@@ -62,6 +66,11 @@ test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; S
   await memory.getByRole('button', { name: 'At RIP' }).click();
   await expect(memory.getByRole('combobox', { name: 'Space' })).toHaveValue('virtual');
   await expect(memory.locator('pre')).toContainText(`0x${ripValue.slice(2).padStart(8, '0')}`);
+
+  // Filled panels scroll inside the tab: the page neither scrolls nor grows.
+  const page_ = await page.evaluate(() => ({ scrollHeight: document.scrollingElement!.scrollHeight, scrollWidth: document.scrollingElement!.scrollWidth, height: innerHeight, width: innerWidth }));
+  expect(page_.scrollHeight).toBeLessThanOrEqual(page_.height);
+  expect(page_.scrollWidth).toBeLessThanOrEqual(page_.width);
 
   // F6 again: running; Stop ends QEMU.
   await page.keyboard.press('F6');

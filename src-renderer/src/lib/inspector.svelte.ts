@@ -1,13 +1,45 @@
 // The Inspector tab's model: pause, resume and step the running VM, then read its CPU (with the
 // stack at RSP), its page tables, and memory at an address the user types. Register values that changed
 // since the previous pause or step are remembered for highlighting.
-import type { CpuView, MemorySpace, MemoryView, PageTablesView, StackView } from '../../../src-main/shared/inspector.js';
+import type { CpuView, MappingView, MemorySpace, MemoryView, PageTablesView, StackView } from '../../../src-main/shared/inspector.js';
 import type { ClientApi } from './api.js';
 
 /** What the model needs from the window's session. */
 export interface InspectorHost {
   readonly running: boolean;
   report(error: unknown, kind?: 'error' | 'info'): void;
+}
+
+export interface SpaceMark {
+  half: 'lower' | 'higher';
+  /** Percent of the half's 128 TiB. */
+  left: number;
+  width: number;
+  permissions: string;
+  label: string;
+}
+
+const HALF = 2 ** 47;
+
+/**
+ * The mappings placed to scale on the two halves of the canonical address space (lower:
+ * 0..0x7fff_ffff_ffff, higher: 0xffff_8000_0000_0000..). Widths are exact percentages; the view
+ * gives tiny runs a minimum width so that a 4 KiB page stays visible.
+ */
+export function addressSpaceMarks(mappings: MappingView[]): SpaceMark[] {
+  return mappings.map((m) => {
+    const start = BigInt(m.virtualStart);
+    const end = BigInt(m.virtualEnd);
+    const higher = start >= 0xffff_8000_0000_0000n;
+    const base = higher ? 0xffff_8000_0000_0000n : 0n;
+    return {
+      half: higher ? 'higher' : 'lower',
+      left: (Number(start - base) / HALF) * 100,
+      width: (Number(end - start) / HALF) * 100,
+      permissions: m.permissions,
+      label: `${m.virtualStart}..${m.virtualEnd} ${m.size} ${m.permissions} ${m.what}`,
+    };
+  });
 }
 
 /** Hex and ASCII rows of 16 bytes, as a hex editor shows them. */

@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CpuView, MemoryRequest, PageTablesView } from '../../../src-main/shared/inspector.js';
 import type { ClientApi } from './api.js';
-import { hexRows, InspectorModel } from './inspector.svelte.js';
+import { addressSpaceMarks, hexRows, InspectorModel } from './inspector.svelte.js';
 import { shortcutFor } from './keyboard.js';
 
 function cpu(rip: string, rax: string): CpuView {
@@ -88,6 +88,18 @@ describe('InspectorModel', () => {
 });
 
 describe('inspector helpers and keys', () => {
+  it('places mappings to scale on the two halves of the address space', () => {
+    const mapping = (virtualStart: string, virtualEnd: string, permissions: string) => ({ virtualStart, virtualEnd, physicalStart: '0x0', size: '', pageSize: '4K', permissions, user: false, global: false, what: 'x' });
+    const marks = addressSpaceMarks([mapping('0x200000', '0x204000', 'R-X'), mapping('0x400000000000', '0x800000000000', 'RW-'), mapping('0xffffc00000000000', '0xffffffffffffffff', 'R--')]);
+    expect(marks.map((m) => [m.half, m.left, m.permissions])).toEqual([
+      ['lower', (0x200000 / 2 ** 47) * 100, 'R-X'],
+      ['lower', 50, 'RW-'],
+      ['higher', 50, 'R--'],
+    ]);
+    expect(marks[1]!.width).toBe(50);
+    expect(marks[0]!.width).toBe((0x4000 / 2 ** 47) * 100);
+  });
+
   it('hex rows', () => {
     expect(hexRows(new TextEncoder().encode('Hello, world!\n'), 0x200000n)).toEqual([{ address: '0x00200000', hex: '48 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 0a', ascii: 'Hello, world!.' }]);
   });
