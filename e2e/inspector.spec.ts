@@ -3,6 +3,8 @@
 // instructions with F7 (RIP moves, the changed registers are marked), read at an unmapped virtual
 // address (the level where the walk stopped) and at the VGA buffer, resumed, and stopped with
 // no QEMU left.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, kernelCopy, qemuChildren, startBootlab, test, waitForRunEnd } from './bootlab.js';
 
 test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; Stop leaves no QEMU', async ({ page }) => {
@@ -10,6 +12,10 @@ test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; S
   const dir = kernelCopy('inspected-kernel', (source) =>
     source.replace('    exit_qemu(QemuExitCode::Success);\n', '    #[allow(clippy::empty_loop)]\n    loop {\n        core::hint::spin_loop();\n    }\n'),
   );
+  // A package name of its own: copies of one crate share a cargo fingerprint in the shared target
+  // folder, and this patched build must not pass for the sample kernel in other tests.
+  const manifest = join(dir, 'Cargo.toml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^name = "sample-kernel"$/gm, 'name = "inspected-kernel"'));
   const bootlab = await startBootlab({ projectDir: dir });
   await page.goto(bootlab.url);
   await expect(page.getByRole('button', { name: 'Build and Boot', exact: true })).toBeEnabled();

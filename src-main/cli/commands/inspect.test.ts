@@ -3,9 +3,10 @@
 // remap-rodata fixture, which makes a page of its .rodata writable, is caught (N-1/N, status 1)
 // with the page named.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PT_LOAD, readElf } from '../../elf/index.js';
 import { cargoInvocation } from '../../services/cargo.js';
 import { REPO_ROOT, TEST_TARGET_DIR } from '../../services/testkit.js';
@@ -13,7 +14,14 @@ import { findRust } from '../../services/toolchain.js';
 import { formatReport, mappingLine, sizeText } from './inspectReport.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
-const SAMPLE = join(REPO_ROOT, 'resources', 'sample-kernel');
+/**
+ * The sample kernel, copied under a package name of its own: every copy of a crate shares one
+ * cargo fingerprint in a shared target folder (cargo hashes a root package's path relative to its
+ * workspace), so a patched copy that another test built later would pass for "fresh" here.
+ */
+const SAMPLE_NAME = 'inspect-sample-kernel';
+let sampleParent: string;
+let SAMPLE: string;
 const REMAP = join(REPO_ROOT, 'fixtures', 'crates', 'remap-rodata');
 const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
 const BLOG_TESTS = join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests');
@@ -48,6 +56,12 @@ function section(stdout: string, name: string): string[] {
 const MAPPING = /^0x([0-9a-f]+)\.\.0x([0-9a-f]+) -> 0x([0-9a-f]+) (\d+[KMGT]|\d+B) ([R-][W-][X-]) (4K|2M|1G) (.+)$/;
 
 beforeAll(async () => {
+  sampleParent = mkdtempSync(join(tmpdir(), 'bootlab inspect ü-'));
+  SAMPLE = join(sampleParent, SAMPLE_NAME);
+  const source = join(REPO_ROOT, 'resources', 'sample-kernel');
+  cpSync(source, SAMPLE, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(source.length)) });
+  const manifest = join(SAMPLE, 'Cargo.toml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^name = "sample-kernel"$/gm, `name = "${SAMPLE_NAME}"`));
   const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-main.js')], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr}`);
   const { rust } = await findRust();
@@ -67,6 +81,8 @@ beforeAll(async () => {
   stackOverflowExe = artifact.executable!;
 });
 
+afterAll(() => rmSync(sampleParent, { recursive: true, force: true }));
+
 describe('bootlab inspect', () => {
   it('the sample kernel: every segment mapped with the ELF permissions, N/N and status 0', () => {
     const r = inspect([SAMPLE, '--after', '60']);
@@ -80,7 +96,7 @@ describe('bootlab inspect', () => {
     expect(section(r.stdout, 'control')).toEqual(expect.arrayContaining([expect.stringMatching(/^CR0=0x[0-9a-f]+ PG .*PE$/), expect.stringMatching(/^EFER=0x[0-9a-f]+ NXE LMA LME$/)]));
     expect(section(r.stdout, 'gdt')).toEqual(expect.arrayContaining([expect.stringMatching(/^0x08 code 64-bit/)]));
 
-    const elfPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+    const elfPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', SAMPLE_NAME);
     const loads = loadSegments(elfPath);
     const mappings = section(r.stdout, 'mappings').map((l) => MAPPING.exec(l));
     expect(mappings.every(Boolean), section(r.stdout, 'mappings').join('\n')).toBe(true);

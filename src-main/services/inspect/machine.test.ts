@@ -3,7 +3,7 @@
 // work around steps, the sample kernel's page tables (1035 tables behind a 1 TiB window of
 // 2 MiB pages) are read in a handful of bulk reads, and nothing is left behind after Stop.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -94,16 +94,24 @@ describe('page tables of a real kernel', () => {
   beforeAll(async () => {
     const { rust } = await findRust();
     if (!rust) throw new Error('these tests need a Rust toolchain that can build kernels (see bootlab doctor)');
-    const inv = cargoInvocation({ projectDir: join(REPO_ROOT, 'resources', 'sample-kernel'), toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+    // A copy under its own package name: copies of one crate share a cargo fingerprint in a shared
+    // target folder, so a patched copy built by another test could otherwise pass for this one.
+    const name = 'machine-sample-kernel';
+    const source = join(REPO_ROOT, 'resources', 'sample-kernel');
+    const crate = join(dir, name);
+    cpSync(source, crate, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(source.length)) });
+    writeFileSync(join(crate, 'Cargo.toml'), readFileSync(join(crate, 'Cargo.toml'), 'utf8').replace(/^name = "sample-kernel"$/gm, `name = "${name}"`));
+    const inv = cargoInvocation({ projectDir: crate, toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
     const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) throw new Error(`building the sample kernel failed:\n${r.stderr}`);
-    kernelPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+    kernelPath = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', name);
   });
 
   it("reads the sample kernel's 1035 tables in a few bulk reads and checks its segments", async () => {
     const features = ['map_physical_memory'];
     const image = join(dir, 'sample.img');
     await buildDiskImage({ kernelPath, outPath: image, features, cacheDir: false });
+    expect(readFileSync(kernelPath).includes('The sample kernel is done.')).toBe(true);
     const serial: Buffer[] = [];
     const session = await startQemu({
       program: qemu,
