@@ -10,8 +10,13 @@ import { createInterface } from 'node:readline';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const SAMPLE = join(ROOT, 'resources', 'sample-kernel');
-/** The cargo target folder the unit tests use (warmed by their global setup): core is built once per run. */
-export const TARGET_DIR = join(ROOT, '.cache', 'test-target');
+/**
+ * One cargo target folder for every e2e test (core is built once), apart from the unit tests'
+ * folder: the specs build patched copies of the sample kernel under the same package name, and
+ * cargo puts each copy's binary at the same `debug/sample-kernel` path, so sharing the folder
+ * would hand the unit tests a patched kernel.
+ */
+export const TARGET_DIR = join(ROOT, '.cache', 'e2e-target');
 
 export interface Bootlab {
   url: string;
