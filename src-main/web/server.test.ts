@@ -199,6 +199,23 @@ describe('startWebServer', () => {
     b.close();
   });
 
+  it('answers with an error, and keeps serving, when a value cannot be sent as JSON', async () => {
+    const ws = await connect();
+    const original = service.getSettings;
+    // A BigInt (an address that left the service unconverted): JSON.stringify throws on it.
+    service.getSettings = async () => ({ address: 1n }) as never;
+    try {
+      const broken = await call(ws, { id: 1, method: 'getSettings', args: [] });
+      expect(broken).toMatchObject({ id: 1, reply: { ok: false } });
+      expect(broken.reply.error).toMatch(/could not be sent.*BigInt/i);
+    } finally {
+      service.getSettings = original;
+    }
+    const next = await call(ws, { id: 2, method: 'getState', args: [] });
+    expect(next.reply.ok).toBe(true);
+    ws.close();
+  });
+
   it('stops listening to the service on close', async () => {
     expect(service.listenerCount()).toBe(1);
     await server.close();

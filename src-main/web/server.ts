@@ -180,6 +180,20 @@ export async function answer(service: BootlabApi, raw: string): Promise<{ id: nu
   }
 }
 
+/**
+ * A message as JSON; a value JSON cannot carry (a BigInt, a cycle) becomes an error reply naming
+ * the problem instead of an exception that would leave the page waiting for ever.
+ */
+function encodeOrError(message: { id?: number | null; reply?: unknown; event?: { type: string }; seq?: number }): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    const what = message.event ? `the ${message.event.type} event` : 'the reply';
+    process.stderr.write(`bootlab serve: ${what} could not be sent: ${errorMessage(error)}\n`);
+    return JSON.stringify({ id: message.id ?? null, reply: { ok: false, error: `${what} could not be sent: ${errorMessage(error)}` } });
+  }
+}
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -257,14 +271,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       void answer(options.service, data.toString()).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(result));
+        if (ws.readyState === ws.OPEN) ws.send(encodeOrError(result));
       });
     });
   });
 
   const unsubscribe = options.service.onEvent((event, seq) => {
     if (clients.size === 0) return;
-    const text = JSON.stringify({ event, seq });
+    const text = encodeOrError({ event, seq });
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   });
 
