@@ -1,47 +1,20 @@
 // Tests in the app service (runTests, getTestsState, the test events, Stop) with real cargo and
-// QEMU, on a copy of the blog-style crate that has one failing integration test besides.
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// QEMU, on a copy of the blog-style crate that has one failing integration test besides, and on a
+// copy of the failing fixture for watch mode.
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootlabEvent } from '../shared/api.js';
 import type { TestsState } from '../shared/tests.js';
 import { createBootlabService, type BootlabService } from './app.js';
+import { FAILING_INTEGRATION_TEST, fixtureCopy } from './testCrates.js';
 import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from './testkit.js';
 
-/** The blog-style crate plus tests/fails.rs, whose second test fails. Lives at a fixed place (cargo's artifacts stay warm). */
-export function mixedTestsCrate(name: string): string {
-  const dir = join(REPO_ROOT, '.cache', 'test-crates', name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  cpSync(join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests'), dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'tests', 'fails.rs'),
-    [
-      '#![no_std]',
-      '#![no_main]',
-      '#![feature(custom_test_frameworks)]',
-      '#![test_runner(blog_os::test_runner)]',
-      '#![reexport_test_harness_main = "test_main"]',
-      '',
-      '#[no_mangle]',
-      'pub extern "C" fn _start(_boot_info: *const u8) -> ! {',
-      '    test_main();',
-      '    blog_os::hlt_loop();',
-      '}',
-      '',
-      '#[panic_handler]',
-      'fn panic(info: &core::panic::PanicInfo) -> ! {',
-      '    blog_os::test_panic_handler(info)',
-      '}',
-      '',
-      '#[test_case]',
-      'fn breaks() {',
-      '    assert_eq!(6 * 7, 43, "the answer changed");',
-      '}',
-      '',
-    ].join('\n'),
-  );
+/** The blog-style crate plus tests/fails.rs, whose test fails. */
+function mixedTestsCrate(name: string): string {
+  const dir = fixtureCopy('blog-tests', name);
+  writeFileSync(join(dir, 'tests', 'fails.rs'), FAILING_INTEGRATION_TEST);
   return dir;
 }
 
@@ -116,9 +89,7 @@ describe('tests in the app service', () => {
   });
 
   it('watch mode: one rerun per saved change, a change during the run restarts it, and Build becomes the action repeated', async () => {
-    const crate = join(REPO_ROOT, '.cache', 'test-crates', 'app-watch');
-    rmSync(crate, { recursive: true, force: true });
-    cpSync(join(REPO_ROOT, 'fixtures', 'crates', 'failing-tests'), crate, { recursive: true });
+    const crate = fixtureCopy('failing-tests', 'app-watch');
     await service.openProject(crate);
     // The hang test takes its whole 4 s timeout: long enough to save again while it runs.
     await service.runTests({ executables: ['test:hang'] });

@@ -2,16 +2,15 @@
 // through the real `bootlab` executable with real cargo and QEMU. The watch tests edit a copy of
 // a fixture crate and wait for what the command prints (events), never for a time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureCopy } from '../../services/testCrates.js';
 import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from '../../services/testkit.js';
 import { splitRest } from './test.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
 const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
-/** Copies live at a fixed place so that cargo's target folder keeps their standard library. */
-const COPIES = join(REPO_ROOT, '.cache', 'watch-crates');
 const env = { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR };
 const started: ChildProcess[] = [];
 
@@ -26,14 +25,6 @@ afterEach(() => {
 function bootlab(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 600_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function copyCrate(from: string, name: string): string {
-  const to = join(COPIES, name);
-  rmSync(to, { recursive: true, force: true });
-  mkdirSync(COPIES, { recursive: true });
-  cpSync(from, to, { recursive: true, filter: (src) => !src.includes(`${from}/target`) });
-  return to;
 }
 
 /** A long-running `bootlab` whose output can be awaited. */
@@ -93,7 +84,7 @@ describe('bootlab test', () => {
 
 describe('--watch', () => {
   it('bootlab test: one rerun per saved change, a change during a run restarts it, nothing left behind', async () => {
-    const crate = copyCrate(join(CRATES, 'failing-tests'), 'failing-tests');
+    const crate = fixtureCopy('failing-tests', 'cli-watch');
     // The hang test takes its whole 4 s timeout: long enough to edit while it runs.
     const watch = background(['test', '--watch', crate, '--', '--test', 'hang']);
     const tallies = () => count(watch.out.stdout, /^tests: /);
@@ -116,7 +107,7 @@ describe('--watch', () => {
   });
 
   it('bootlab run: a saved change builds and boots again', async () => {
-    const crate = copyCrate(join(REPO_ROOT, 'resources', 'sample-kernel'), 'sample-kernel');
+    const crate = fixtureCopy('sample-kernel', 'cli-watch-run');
     const watch = background(['run', '--watch', crate, '--', '-display', 'none']);
     const greetings = () => count(watch.out.stdout, 'The sample kernel is done.');
     await watch.until('the first boot', () => greetings() === 1);
