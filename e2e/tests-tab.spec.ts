@@ -2,7 +2,7 @@
 // integration test) run by F8, every executable and test with its outcome, the failure's place
 // and serial output, "Run failed" running only that one again; the failing fixture's triple fault
 // with its backtrace and its hang as a timeout; Watch rerunning the tests after a saved change.
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, ROOT, startBootlab, test } from './bootlab.js';
@@ -50,7 +50,14 @@ const LONG = 6 * 60_000;
 test('F8 runs every test executable; a failure shows its place and output; Run failed runs only it', async ({ page }) => {
   const dir = crateCopy('blog-tests');
   writeFileSync(join(dir, 'tests', 'fails.rs'), FAILS_RS);
-  const bootlab = await startBootlab({ projectDir: dir });
+  // A stand-in editor that records its arguments.
+  const editorDir = mkdtempSync(join(tmpdir(), 'bootlab-editor-'));
+  made.push(editorDir);
+  const editor = join(editorDir, 'editor');
+  const recorded = join(editorDir, 'args');
+  writeFileSync(editor, `#!/bin/sh\nprintf '%s\\n' "$@" > '${recorded}'\n`);
+  chmodSync(editor, 0o755);
+  const bootlab = await startBootlab({ projectDir: dir, settings: { editorCommand: [editor, '--goto', '{file}:{line}:{column}'] } });
   await page.goto(bootlab.url);
   await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(dir);
   await expect(page.getByRole('button', { name: 'Test', exact: true })).toBeEnabled();
@@ -80,13 +87,16 @@ test('F8 runs every test executable; a failure shows its place and output; Run f
   await expect(cases('tests/stack_overflow.rs')).toContainText('stack_overflow::stack_overflow passed');
   await expect(cases('tests/fails.rs')).toContainText('fails::breaks failed');
 
-  // The failure opened by itself: its panic, its place (a click copies the full path), its output.
+  // The failure opened by itself: its panic, its place (a click opens it in the editor, Copy copies
+  // the full path), its output.
   const fails = list.getByRole('listitem', { name: 'tests/fails.rs', exact: true });
   await expect(fails.getByRole('button', { name: 'tests/fails.rs', exact: true })).toHaveAttribute('aria-expanded', 'true');
   await expect(fails.locator('.message')).toContainText('the answer changed');
-  const place = fails.getByRole('button', { name: 'tests/fails.rs:20:5' });
+  await fails.getByRole('button', { name: 'tests/fails.rs:20:5', exact: true }).click();
+  await expect.poll(() => existsSync(recorded), { timeout: 30_000 }).toBe(true);
+  expect(readFileSync(recorded, 'utf8').trim().split('\n')).toEqual(['--goto', `${dir}/tests/fails.rs:20:5`]);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-  await place.click();
+  await fails.getByRole('button', { name: `Copy location ${dir}/tests/fails.rs:20:5` }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${dir}/tests/fails.rs:20:5`);
   await expect(page.getByRole('region', { name: 'Serial output of tests/fails.rs' })).toContainText('Error: panicked at tests/fails.rs:20:5');
 
