@@ -13,12 +13,12 @@ const SOURCES = {
 };
 
 /**
- * A fresh copy of fixtures/crates/`fixture` at .cache/test-crates/`name` (a fixed place: cargo's
+ * A fresh copy of fixtures/crates/`fixture` at .cache/test-crates/`fixture`-`name` (a fixed place: cargo's
  * artifacts of earlier runs stay usable), its package renamed after `name`.
  */
 export function fixtureCopy(fixture: keyof typeof SOURCES, name: string): string {
   const source = SOURCES[fixture];
-  const dir = join(REPO_ROOT, '.cache', 'test-crates', name);
+  const dir = join(REPO_ROOT, '.cache', 'test-crates', `${fixture}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(source, dir, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(source.length)) });

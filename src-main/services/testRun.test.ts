@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestCase, TestExecutableResult } from '../shared/tests.js';
 import { tallyLine, tallyOf } from '../shared/tests.js';
-import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from './testkit.js';
+import { fixtureCopy } from './testCrates.js';
+import { TEST_TARGET_DIR, processesMatching } from './testkit.js';
 import { TestLineParser } from './testLines.js';
 import { cargoArgsFor, runTests, SerialTail, testExecutableOf } from './testRun.js';
 import { checkToolchain, type RustToolchain } from './toolchain.js';
 
-const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
 
 describe('per-test lines', () => {
   it("reads the blog's lines even when the result arrives in a later chunk than the name", () => {
@@ -99,7 +99,13 @@ describe("cargo's messages", () => {
 
 describe('whole runs with real cargo and QEMU', () => {
   let rust: RustToolchain;
+  // Copies under package names of their own: other test files run the fixtures' own executables
+  // at the same time, and two QEMUs cannot share one image file (QEMU's write lock).
+  let blog: string;
+  let failing: string;
   beforeAll(async () => {
+    blog = fixtureCopy('blog-tests', 'service-run');
+    failing = fixtureCopy('failing-tests', 'service-run');
     const check = await checkToolchain();
     if (!check.rust) throw new Error('these tests need a Rust toolchain that can build kernels (see bootlab doctor)');
     rust = check.rust;
@@ -109,7 +115,7 @@ describe('whole runs with real cargo and QEMU', () => {
     let running = 0;
     let mostAtOnce = 0;
     const result = await runTests({
-      projectDir: join(CRATES, 'blog-tests'),
+      projectDir: blog,
       toolchain: rust,
       targetDir: TEST_TARGET_DIR,
       jobs: 2,
@@ -133,13 +139,13 @@ describe('whole runs with real cargo and QEMU', () => {
   });
 
   it('reports a panic with its location, a hang as a timeout with where the CPU was, and a triple fault', async () => {
-    const result = await runTests({ projectDir: join(CRATES, 'failing-tests'), toolchain: rust, targetDir: TEST_TARGET_DIR });
+    const result = await runTests({ projectDir: failing, toolchain: rust, targetDir: TEST_TARGET_DIR });
     const byId = Object.fromEntries(result.executables.map((r) => [r.executable.id, r]));
     expect(Object.keys(byId).sort()).toEqual(['test:hang', 'test:panics', 'test:triple_fault']);
     const panics = byId['test:panics']!;
     expect(panics.outcome).toBe('failed');
     expect(panics.panicMessage).toContain('arithmetic is broken');
-    expect(panics.panicLocation).toEqual({ file: join(CRATES, 'failing-tests', 'tests', 'panics.rs'), line: 9, column: 5 });
+    expect(panics.panicLocation).toEqual({ file: join(failing, 'tests', 'panics.rs'), line: 9, column: 5 });
     expect(panics.tests).toEqual([{ name: 'panics::fails_an_assertion', outcome: 'failed' }]);
     const hang = byId['test:hang']!;
     expect(hang.outcome).toBe('timed-out');
@@ -152,7 +158,7 @@ describe('whole runs with real cargo and QEMU', () => {
   });
 
   it('builds and runs only the executables asked for', async () => {
-    const result = await runTests({ projectDir: join(CRATES, 'blog-tests'), toolchain: rust, targetDir: TEST_TARGET_DIR, only: ['test:should_panic', 'lib'] });
+    const result = await runTests({ projectDir: blog, toolchain: rust, targetDir: TEST_TARGET_DIR, only: ['test:should_panic', 'lib'] });
     expect(result.executables.map((r) => r.executable.id).sort()).toEqual(['lib', 'test:should_panic']);
     expect(result.tally).toEqual({ passed: 2, failed: 0, timedOut: 0 });
   });
@@ -160,7 +166,7 @@ describe('whole runs with real cargo and QEMU', () => {
   it('ends every QEMU when the run is cancelled', async () => {
     const controller = new AbortController();
     const result = await runTests({
-      projectDir: join(CRATES, 'failing-tests'),
+      projectDir: failing,
       toolchain: rust,
       targetDir: TEST_TARGET_DIR,
       only: ['test:hang'],

@@ -10,7 +10,6 @@ import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from '../../services/te
 import { splitRest } from './test.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'bootlab.js');
-const CRATES = join(REPO_ROOT, 'fixtures', 'crates');
 const env = { ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR };
 const started: ChildProcess[] = [];
 
@@ -59,13 +58,20 @@ const count = (text: string, needle: string | RegExp) => text.split('\n').filter
 const runLines = (stderr: string, command: string) => stderr.split('\n').filter((l) => l.startsWith(`bootlab ${command}: run `));
 
 describe('bootlab test', () => {
+  // A copy under a package name of its own: other test files run the fixture's own executables at
+  // the same time, and two QEMUs cannot share one image file (QEMU's write lock).
+  let blog: string;
+  beforeAll(() => {
+    blog = fixtureCopy('blog-tests', 'cli-test');
+  });
+
   it('splits cargo arguments from the executables\' arguments at a second --', () => {
     expect(splitRest(['--test', 'x', '--', '-m', '64M'])).toEqual({ cargoArgs: ['--test', 'x'], exeArgs: ['-m', '64M'] });
     expect(splitRest(['--lib'])).toEqual({ cargoArgs: ['--lib'], exeArgs: [] });
   });
 
   it('runs every executable of the blog-style crate and ends with the tally, status 0', () => {
-    const r = bootlab(['test', join(CRATES, 'blog-tests')]);
+    const r = bootlab(['test', blog]);
     expect(r.status, r.stderr).toBe(0);
     for (const label of ['unittests src/lib.rs', 'unittests src/main.rs', 'tests/basic_boot.rs', 'tests/no_harness.rs', 'tests/should_panic.rs', 'tests/stack_overflow.rs']) {
       expect(r.stdout).toContain(`${label}: passed`);
@@ -75,7 +81,7 @@ describe('bootlab test', () => {
   });
 
   it('gives the arguments after a second -- to every test executable (QEMU sees them)', () => {
-    const r = bootlab(['test', join(CRATES, 'blog-tests'), '--', '--test', 'no_harness', '--', '-bootlab-no-such-option']);
+    const r = bootlab(['test', blog, '--', '--test', 'no_harness', '--', '-bootlab-no-such-option']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('-bootlab-no-such-option');
     expect(r.stdout.endsWith('\ntests: 0 passed, 1 failed\n')).toBe(true);
