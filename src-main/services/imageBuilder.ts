@@ -2,7 +2,7 @@
 // assemble them with Bootlab's assembler (cached by source hash, in memory and on disk), read
 // the kernel ELF, make the load plan, lay out the disk image and write it to a temporary file
 // that is then renamed over the final name (a failed write never leaves a half image).
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,6 @@ export interface PlanSummary {
 export interface ImageFacts {
   imagePath: string;
   imageBytes: number;
-  /** The file already held exactly these bytes, so it was left as it was (no write, same mtime). */
-  unchanged: boolean;
   elfBytes: number;
   payloadBytes: number;
   /** Added to the kernel's link-time addresses (PIE kernels); 0n for ET_EXEC. */
@@ -193,24 +191,11 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
 }
 
 /** Writes a planned image (temporary file, then rename) and describes it. */
-/** A regular file whose contents are exactly `bytes`. */
-function holdsExactly(path: string, bytes: Uint8Array): boolean {
-  try {
-    const stat = statSync(path);
-    return stat.isFile() && stat.size === bytes.length && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(readFileSync(path));
-  } catch {
-    return false;
-  }
-}
-
 export function writeDiskImage(planned: PlannedDiskImage): ImageFacts {
   const { outPath, bytes, plan, layout, elfBytes } = planned;
   const t0 = performance.now();
-  // The runner writes the same image for every `cargo test` of an unchanged kernel: reading and
-  // comparing is cheaper than writing and renaming, and leaves the file's time alone.
-  const unchanged = holdsExactly(outPath, bytes);
   try {
-    if (!unchanged) writeFileAtomic(outPath, bytes);
+    writeFileAtomic(outPath, bytes);
   } catch (e) {
     throw new ImageBuildError(`cannot write the disk image ${outPath}: ${(e as Error).message}`);
   }
@@ -219,7 +204,6 @@ export function writeDiskImage(planned: PlannedDiskImage): ImageFacts {
   return {
     imagePath: outPath,
     imageBytes: bytes.length,
-    unchanged,
     elfBytes,
     payloadBytes: plan.payload.length,
     relocationBase: plan.relocationBase,
