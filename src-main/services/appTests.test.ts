@@ -9,7 +9,7 @@ import type { BootlabEvent } from '../shared/api.js';
 import type { TestsState } from '../shared/tests.js';
 import { createBootlabService, type BootlabService } from './app.js';
 import { FAILING_INTEGRATION_TEST, fixtureCopy } from './testCrates.js';
-import { REPO_ROOT, TEST_TARGET_DIR, processesMatching } from './testkit.js';
+import { parentPid, processesMatching, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 
 /** The blog-style crate plus tests/fails.rs, whose test fails. */
 function mixedTestsCrate(name: string): string {
@@ -85,7 +85,8 @@ describe('tests in the app service', () => {
     const state = await service.getTestsState();
     expect(state.cancelled).toBe(true);
     expect(byId(state)['test:hang']!.state).toBe('cancelled');
-    expect(processesMatching('qemu-system').filter((p) => p.cmd.includes('bootlab-hang-'))).toEqual([]);
+    // Only this process's own QEMUs: other test files run the same fixture at the same time.
+    expect(processesMatching('qemu-system').filter((p) => p.cmd.includes('bootlab-hang-') && parentPid(p.pid) === process.pid)).toEqual([]);
   });
 
   it('watch mode: one rerun per saved change, a change during the run restarts it, and Build becomes the action repeated', async () => {

@@ -68,3 +68,13 @@ export function processesMatching(needle: string): { pid: number; cmd: string }[
   return found.filter((p) => p.pid !== process.pid);
 }
 
+
+/** The parent pid of a live process (Linux /proc), or undefined when it has gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
