@@ -193,6 +193,46 @@ export interface BuildKernelResult {
   command: string[];
 }
 
+/**
+ * Reads a cargo child's output with `--message-format=json...`: stderr lines and non-JSON stdout
+ * lines go to `onLine`; a compiler message's rendering goes to `onLine` and the message becomes a
+ * diagnostic (file paths relative to its package); every other JSON message goes to `onMessage`.
+ * Resolves when both streams have closed.
+ */
+export function readCargoOutput<M extends { reason?: string; manifest_path?: string; message?: Parameters<typeof toDiagnostic>[0] }>(
+  child: ChildProcess,
+  projectDir: string,
+  handlers: { onLine: (line: string) => void; onDiagnostic: (d: Diagnostic) => void; onMessage: (msg: M) => void },
+): Promise<void> {
+  const stdoutDone = new Promise<void>((done) => {
+    if (!child.stdout) return done();
+    createInterface({ input: child.stdout })
+      .on('line', (line) => {
+        let msg: M;
+        try {
+          msg = JSON.parse(line) as M;
+        } catch {
+          handlers.onLine(line);
+          return;
+        }
+        if (msg.reason === 'compiler-message' && msg.message) {
+          if (msg.message.rendered) handlers.onLine(msg.message.rendered.replace(/\n$/, ''));
+          const base = msg.manifest_path ? dirname(msg.manifest_path) : projectDir;
+          const d = toDiagnostic(msg.message, existsSync(base) ? base : projectDir);
+          if (d) handlers.onDiagnostic(d);
+        } else handlers.onMessage(msg);
+      })
+      .on('close', () => done());
+  });
+  const stderrDone = new Promise<void>((done) => {
+    if (!child.stderr) return done();
+    createInterface({ input: child.stderr })
+      .on('line', (line) => handlers.onLine(line))
+      .on('close', () => done());
+  });
+  return Promise.all([stdoutDone, stderrDone]).then(() => undefined);
+}
+
 interface CargoMessage {
   reason?: string;
   manifest_path?: string;
@@ -282,26 +322,14 @@ export async function buildKernel(options: BuildKernelOptions): Promise<BuildKer
   child.on('error', (e) => (spawnError = e.message));
   const candidates: { path: string; name: string }[] = [];
   let buildSucceeded: boolean | undefined;
-  const stdoutDone = new Promise<void>((done) => {
-    if (!child.stdout) return done();
-    const rl = createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      let msg: CargoMessage;
-      try {
-        msg = JSON.parse(line) as CargoMessage;
-      } catch {
-        onLine(line);
-        return;
-      }
-      if (msg.reason === 'compiler-message' && msg.message) {
-        if (msg.message.rendered) onLine(msg.message.rendered.replace(/\n$/, ''));
-        const base = msg.manifest_path ? dirname(msg.manifest_path) : projectDir;
-        const d = toDiagnostic(msg.message, existsSync(base) ? base : projectDir);
-        if (d) {
-          diagnostics.push(d);
-          options.onDiagnostic?.(d);
-        }
-      } else if (msg.reason === 'compiler-artifact') {
+  const streamsDone = readCargoOutput(child, projectDir, {
+    onLine,
+    onDiagnostic: (d) => {
+      diagnostics.push(d);
+      options.onDiagnostic?.(d);
+    },
+    onMessage: (msg: CargoMessage) => {
+      if (msg.reason === 'compiler-artifact') {
         const own = msg.manifest_path ? resolve(msg.manifest_path) === manifestPath : true;
         if (own && msg.executable && msg.target?.kind?.includes('bin')) {
           candidates.push({ path: msg.executable, name: msg.target.name ?? '' });
@@ -310,20 +338,13 @@ export async function buildKernel(options: BuildKernelOptions): Promise<BuildKer
       } else if (msg.reason === 'build-finished') {
         buildSucceeded = msg.success;
       }
-    });
-    rl.on('close', () => done());
-  });
-  const stderrDone = new Promise<void>((done) => {
-    if (!child.stderr) return done();
-    const rl = createInterface({ input: child.stderr });
-    rl.on('line', (line) => onLine(line));
-    rl.on('close', () => done());
+    },
   });
   const exit = await new Promise<number | null>((resolveExit) => {
     child.on('close', (code) => resolveExit(code));
     child.on('error', () => resolveExit(null));
   });
-  await Promise.all([stdoutDone, stderrDone]);
+  await streamsDone;
   options.signal?.removeEventListener('abort', abort);
   // Anything the group left behind (a linker) goes too.
   if (result.cancelled) killTree(child);

@@ -5,14 +5,12 @@
 // QEMU per executable, as many at a time as the machine has cores.
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join, resolve } from 'node:path';
 import type { Diagnostic, Profile } from '../shared/api.js';
 import type { TestCase, TestExecutable, TestExecutableResult, TestOutcome, TestTargetKind, TestTally } from '../shared/tests.js';
 import { tallyOf } from '../shared/tests.js';
 import { defaultDiskImageBuilder } from './bootParts.js';
-import { cargoInvocation, toDiagnostic } from './cargo.js';
+import { cargoInvocation, readCargoOutput, toDiagnostic } from './cargo.js';
 import { killTree, spawnTree } from './proc.js';
 import { runKernel } from './runner.js';
 import { TestLineParser } from './testLines.js';
@@ -253,40 +251,23 @@ async function buildTests(
   child.on('error', (e) => (spawnError = e.message));
   const executables: TestExecutable[] = [];
   let success: boolean | undefined;
-  const stdoutDone = new Promise<void>((done) => {
-    if (!child.stdout) return done();
-    createInterface({ input: child.stdout })
-      .on('line', (line) => {
-        let msg: CargoTestMessage;
-        try {
-          msg = JSON.parse(line) as CargoTestMessage;
-        } catch {
-          onLine(line);
-          return;
-        }
-        if (msg.reason === 'compiler-message' && msg.message) {
-          if (msg.message.rendered) onLine(msg.message.rendered.replace(/\n$/, ''));
-          const base = msg.manifest_path ? dirname(msg.manifest_path) : projectDir;
-          const d = toDiagnostic(msg.message, existsSync(base) ? base : projectDir);
-          if (d) {
-            diagnostics.push(d);
-            options.onDiagnostic?.(d);
-          }
-        } else if (msg.reason === 'build-finished') success = msg.success;
-        else {
-          const own = !msg.manifest_path || resolve(msg.manifest_path) === join(projectDir, 'Cargo.toml');
-          const exe = own ? testExecutableOf(msg) : undefined;
-          if (exe && !executables.some((e) => e.path === exe.path)) executables.push(exe);
-        }
-      })
-      .on('close', done);
-  });
-  const stderrDone = new Promise<void>((done) => {
-    if (!child.stderr) return done();
-    createInterface({ input: child.stderr }).on('line', onLine).on('close', done);
+  const streamsDone = readCargoOutput(child, projectDir, {
+    onLine,
+    onDiagnostic: (d) => {
+      diagnostics.push(d);
+      options.onDiagnostic?.(d);
+    },
+    onMessage: (msg: CargoTestMessage) => {
+      if (msg.reason === 'build-finished') success = msg.success;
+      else {
+        const own = !msg.manifest_path || resolve(msg.manifest_path) === join(projectDir, 'Cargo.toml');
+        const exe = own ? testExecutableOf(msg) : undefined;
+        if (exe && !executables.some((e) => e.path === exe.path)) executables.push(exe);
+      }
+    },
   });
   const code = await new Promise<number | null>((r) => child.once('close', r).once('error', () => r(null)));
-  await Promise.all([stdoutDone, stderrDone]);
+  await streamsDone;
   options.signal?.removeEventListener('abort', abort);
   if (options.signal?.aborted) {
     killTree(child);
