@@ -68,6 +68,11 @@ describe('app service', () => {
     expect(end.outcome.kind, end.outcome.message).toBe('success');
     const stages = events.filter((e) => e.type === 'stage-end').map((e) => (e as { stage: string }).stage);
     expect(stages).toEqual(['build', 'assemble', 'plan', 'image', 'boot']);
+    // Each stage's tooltip says what it did: the load plan, the image written, QEMU's command line.
+    const detail = (stage: string) => (events.find((e) => e.type === 'stage-end' && e.stage === stage) as { detail?: string }).detail ?? '';
+    expect(detail('plan')).toMatch(/^ET_EXEC, \d+ segments, \d+ pages to load \+ \d+ zero pages, features: map_physical_memory$/);
+    expect(detail('image')).toMatch(/bootlab-sample-kernel\.img \(\d+ bytes\)$/);
+    expect(detail('boot')).toMatch(/qemu-system-x86_64 .*-drive/);
     expect(types.indexOf('run-start')).toBeLessThan(types.indexOf('stage-start'));
     expect(types[types.length - 1]).toBe('run-end');
     const text = serialText(events);

@@ -6,7 +6,13 @@ import { assembleBootloader, buildDiskImage, planDiskImage, writeDiskImage, type
 
 export const defaultDiskImageBuilder: DiskImageBuilder = buildDiskImage;
 
-export const defaultDiskImageSteps: DiskImageSteps<PlannedDiskImage> = { plan: planDiskImage, write: writeDiskImage };
+export const defaultDiskImageSteps: DiskImageSteps<PlannedDiskImage> = {
+  plan: planDiskImage,
+  write: writeDiskImage,
+  describe: ({ plan }) =>
+    `${plan.kind === 'pie' ? 'PIE' : 'ET_EXEC'}, ${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'}, ` +
+    `${plan.payloadPages} pages to load + ${plan.zeroPages} zero pages, features: ${plan.featureList.length ? plan.featureList.join(', ') : 'none'}`,
+};
 
 /** Assembles the bootloader (cached by source hash) so the pipeline can time it as its own stage. */
 export async function defaultAssemble(): Promise<{ cached: boolean }> {

@@ -26,6 +26,8 @@ export type DiskImageBuilder = (request: DiskImageRequest) => Promise<DiskImageF
 export interface DiskImageSteps<Planned = unknown> {
   plan: (request: DiskImageRequest) => Promise<Planned>;
   write: (planned: Planned) => DiskImageFacts | Promise<DiskImageFacts>;
+  /** One line on what the plan decided (the Plan stage's tooltip). */
+  describe?: (planned: Planned) => string;
 }
 
 /** Turns the bootloader's host-log lines into the memory map the kernel received. */

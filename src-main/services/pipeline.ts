@@ -159,9 +159,9 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
           // The RAM of the guest booted below (its -m among the crate's and the user's arguments).
           guestRam: guestRamFromQemuArgs([...(manifest.bootimage.runArgs ?? []), ...options.settings.qemuArgs, ...(options.extraQemuArgs ?? [])]),
         }),
-      () => (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
+      (value) => diskImage.describe?.(value) ?? (manifest.features.length ? `features: ${manifest.features.join(', ')}` : 'no boot-info features'),
     );
-    const facts = await stage('image', async () => diskImage.write(planned));
+    const facts = await stage('image', async () => diskImage.write(planned), (f) => `${imagePath} (${f.imageBytes} bytes)`);
     for (const line of facts.summary) log(line);
     emit({ type: 'artifact', runId, kernelPath, imagePath, imageBytes: facts.imageBytes });
 
@@ -258,9 +258,9 @@ async function bootImage(
       atTimeout: async (registers) => watching.watch?.atStop(registers),
       onStderr: (text) => emit({ type: 'log', runId, source: 'qemu', text: text.replace(/\n$/, '') }),
     });
-    emit({ type: 'log', runId, source: 'bootlab', text: s.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ') });
+    emit({ type: 'log', runId, source: 'bootlab', text: commandLine(s.argv) });
     return s;
-  });
+  }, (s) => commandLine(s.argv));
   options.onSession?.(session);
   const watch = new RunWatch({ session, locator, onCpuState: (state) => emit({ type: 'cpu-state', runId, state }) });
   watching.watch = watch;
@@ -282,4 +282,9 @@ async function bootImage(
       // temp files only
     }
   }
+}
+
+/** A command line as a user would type it (arguments with spaces quoted). */
+function commandLine(argv: string[]): string {
+  return argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
