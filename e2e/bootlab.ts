@@ -3,6 +3,7 @@
 // that fails the test on console errors (CSP violations included), and a screenshot per test.
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,7 +34,12 @@ export interface ServeOptions {
 /** Temporary folders made by the running test, removed after it. */
 const temporary: string[] = [];
 
-/** Copies the sample kernel (without target/) to a temporary folder and patches its main.rs. */
+/**
+ * Copies the sample kernel (without target/) to a temporary folder and patches its main.rs. A
+ * patched copy gets a package (and binary) name of its own: copies of one package share cargo's
+ * fingerprint and output path in the shared target folder, so a patched build could otherwise pass
+ * for the sample kernel in the next test.
+ */
 export function kernelCopy(name: string, patch?: (mainRs: string) => string): string {
   const parent = mkdtempSync(join(tmpdir(), 'bootlab e2e ü-'));
   temporary.push(parent);
@@ -41,7 +47,11 @@ export function kernelCopy(name: string, patch?: (mainRs: string) => string): st
   cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(SAMPLE.length)) });
   if (patch) {
     const file = join(dir, 'src', 'main.rs');
-    writeFileSync(file, patch(readFileSync(file, 'utf8')));
+    const patched = patch(readFileSync(file, 'utf8'));
+    writeFileSync(file, patched);
+    const manifest = join(dir, 'Cargo.toml');
+    const own = `sample-kernel-${createHash('sha256').update(patched).digest('hex').slice(0, 8)}`;
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^name = "sample-kernel"$/gm, `name = "${own}"`));
   }
   return dir;
 }
