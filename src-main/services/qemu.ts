@@ -170,6 +170,11 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   if (debugcon) args.push('-chardev', chardev('bl-debugcon', debugcon.port), '-device', 'isa-debugcon,iobase=0xe9,chardev=bl-debugcon');
   else if (options.debugconFile) args.push('-debugcon', `file:${options.debugconFile}`);
   if (qmpListener) args.push('-chardev', chardev('bl-qmp', qmpListener.port), '-mon', 'chardev=bl-qmp,mode=control');
+  // Under -no-reboot a triple fault would end QEMU at once, possibly before QMP is even connected
+  // (a kernel that faults early, a loaded machine): pause at the shutdown from the start, so the
+  // screen and the stack can be read; the QMP handler below then quits.
+  const pauseAtShutdown = qmpListener !== undefined && hasOption(args, '-no-reboot') && !hasOption(args, '-no-shutdown') && !hasOption(args, '-action');
+  if (pauseAtShutdown) args.push('-action', 'shutdown=pause');
   if (options.faultLogFile && !hasOption(args, '-d') && !hasOption(args, '-D')) {
     args.push('-d', 'int,cpu_reset', '-D', options.faultLogFile);
   }
@@ -345,16 +350,21 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
         // A kernel that triple-faults soon after printing would leave the mirror blank: under
         // -no-reboot QEMU exits at once. So pause at the shutdown instead, read the screen one
         // last time, then quit (same exit status as before).
-        if (!hasOption(args, '-no-reboot') || hasOption(args, '-no-shutdown')) return;
+        if (!pauseAtShutdown) return;
+        let handled = false;
+        const atShutdown = async () => {
+          if (handled) return;
+          handled = true;
+          // If the read fails the screen is lost; the run's end still stands.
+          await Promise.all([readScreen().catch(() => {}), options.atGuestShutdown?.().catch(() => {})]);
+          await qmp.execute('quit').catch(() => killTree(child));
+        };
         qmp.on('event', (event: { event: string }) => {
-          if (event.event !== 'SHUTDOWN') return;
-          void (async () => {
-            // If the read fails the screen is lost; the run's end still stands.
-            await Promise.all([readScreen().catch(() => {}), options.atGuestShutdown?.().catch(() => {})]);
-            await qmp.execute('quit').catch(() => killTree(child));
-          })();
+          if (event.event === 'SHUTDOWN') void atShutdown();
         });
-        await qmp.execute('set-action', { shutdown: 'pause' }).catch(() => {});
+        // The shutdown may have come before this connection: QEMU is then paused in "shutdown".
+        const status = (await qmp.execute('query-status').catch(() => undefined)) as { status?: string } | undefined;
+        if (status?.status === 'shutdown') await atShutdown();
       },
       () => {},
     );
