@@ -378,7 +378,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
         try {
           const qmp = await within(qmpReady, 1000);
           await qmp.execute('stop').catch(() => {});
-          registersAtTimeout = parseRegisters(await within(qmp.hmp('info registers'), 1000));
+          registersAtTimeout = parseRegisters(await within(qmp.hmp('info registers'), 5000));
           // The CPU is stopped: the caller may read the stack (a backtrace) before QEMU is killed.
           if (options.atTimeout) await within(options.atTimeout(registersAtTimeout), 5000).catch(() => {});
         } catch {
