@@ -2,11 +2,15 @@
 ; On entry: real mode, loaded at 0:0x7C00 by the BIOS, DL = boot drive, other registers and
 ;           segments unspecified, interrupts possibly on.
 ; On exit:  jumps to stage2_entry with CS = DS = ES = SS = 0, SP below 0x7C00, DF = 0,
-;           interrupts on, stage2 read to 0x7E00 (one BIOS extended read; stage2 reads stage3),
+;           interrupts on, stage2 read to 0x7E00 from LBA loader_lba + 1 (one BIOS extended
+;           read; stage2 reads stage3),
 ;           the VARS page zeroed, boot_drive saved, tsc_table[0] = TSC at the start.
 ; Failures: no int 13h extensions or a read error print a message (VGA row 0, COM1, port 0xE9)
 ;           and halt.
-; Bytes 0x1B8-0x1FF (disk signature, partition table, 0x55AA) are written by the image writer.
+; Bytes 0x1B0-0x1FF (loader_lba, image_id, disk signature, partition table, 0x55AA) are
+; written by the image writer. On an MBR disk the loader follows this sector (loader_lba 0); on
+; a hybrid GPT disk (src-main/image/disk.ts) it lies in the BIOS boot partition, and LBA 0 is a
+; protective MBR whose disk signature stays 0, so image_id makes this sector unique instead.
 
     bits 16
 stage1_start:
@@ -42,7 +46,8 @@ stage1_main:
     cmp bx, 0xAA55
     jne .no_ext
 
-    mov eax, 1
+    mov eax, [loader_lba]
+    inc eax
     mov cx, (stage3_start - stage2_start) / 512
     mov bx, 0x07E0
     call disk_read
@@ -156,8 +161,12 @@ msg_no_ext:  db "BIOS has no int 13h extensions", 0
 msg_disk:    db "disk read failed", 0
 
 
-    times 0x1B8 - ($ - $$) db 0
-    dd 0                    ; disk signature (image writer)
+    times 0x1B0 - ($ - $$) db 0
+loader_lba:
+    dd 0                    ; LBA of the loader's first sector: stage2 is at +1 (image writer)
+image_id:
+    dd 0                    ; unique per hybrid image, for stage2's DMA disk check (image writer)
+    dd 0                    ; disk signature (image writer, MBR disks)
     dw 0
     times 64 db 0           ; partition table (image writer)
     dw 0xAA55

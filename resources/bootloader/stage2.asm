@@ -26,6 +26,7 @@ stage2_entry:
     STAGE ST_A20
     call dma_setup
     mov eax, (stage3_start - stage1_start) / 512
+    add eax, [loader_lba]
     mov ecx, (loader_end - stage3_start) / 512
     mov edi, stage3_start
     call read_sectors
@@ -206,6 +207,7 @@ read_plan:
     mov ax, PLAN_SEG
     mov fs, ax
     mov eax, (loader_end - stage1_start) / 512
+    add eax, [loader_lba]
     mov ecx, 1
     mov edi, PLAN
     call read_sectors
@@ -228,6 +230,7 @@ read_plan:
     jz .whole
     mov ecx, eax
     mov eax, (loader_end - stage1_start) / 512 + 1
+    add eax, [loader_lba]
     mov edi, PLAN + 512
     call read_sectors
 .whole:
@@ -356,14 +359,14 @@ read_sectors:
 ; ---------------------------------------------------------------------------------------
 ; dma_setup: dma_used = 1 when the boot disk can be read by PCI IDE bus-master DMA: a
 ; controller with a compatibility-mode primary channel exists and its primary master's first
-; two sectors are exactly this MBR (whose disk signature is unique per image) and the first
-; sector of stage2, as the BIOS read them.
+; sector is exactly the one the BIOS booted (unique per image: the disk signature of an MBR
+; disk, image_id of a hybrid disk).
 dma_setup:
     mov byte [dma_used], 0
     call dma_find
     jc .no
     xor eax, eax
-    mov ecx, 2
+    mov ecx, 1
     mov edi, BOUNCE
     call dma_read
     jc .no
@@ -375,7 +378,7 @@ dma_setup:
     mov ax, BOUNCE_SEG
     mov es, ax
     xor di, di
-    mov cx, 256
+    mov cx, 128
     repe cmpsd
     pop es
     pop ds

@@ -1,7 +1,17 @@
-// The disk image, as bytes: [MBR + loader sectors][plan sectors][payload sectors], padded to
-// whole sectors, with an MBR partition table whose one active partition covers everything
-// after the MBR. The plan (binary, described below and read by resources/bootloader/stage2.asm
-// and stage3.asm) carries a magic, a version and checksums of itself and of the payload.
+// The disk image, as bytes, in three kinds:
+// - `bios`: [MBR + loader sectors][plan sectors][payload sectors], padded to whole sectors, with
+//   an MBR partition table whose one active partition covers everything after the MBR;
+// - `hybrid` (BOOT-CONTRACT-011 §7): a protective MBR carrying stage 1, a GPT, a "BIOS boot"
+//   partition at LBA 34 holding [stage 1 copy][rest of the loader][plan], and an EFI system
+//   partition (FAT) with EFI/BOOT/BOOTX64.EFI, BOOTLAB/PLAN.BIN and BOOTLAB/KERNEL.BIN. The BIOS
+//   loader reads the payload straight from KERNEL.BIN's clusters (the FAT writer stores files
+//   contiguously), so the kernel's bytes are on the disk once;
+// - `uefi`: the GPT and the EFI system partition only.
+// The plan (binary, described below and read by resources/bootloader/stage2.asm and stage3.asm
+// and the UEFI loader) carries a magic, a version and checksums of itself and of the payload.
+import { PMBR_BOOT_CODE_BYTES } from './gpt.js';
+import { buildGptImage, type PartitionExtent } from './gptImage.js';
+import type { FatType } from './fat.js';
 import type { LoadPlan } from './plan.js';
 
 export const SECTOR = 512;
@@ -164,8 +174,7 @@ function chs(lba: number): [number, number, number] {
  * table at 0x1BE and the 0x55AA signature) followed by the rest of the loader, whole sectors.
  */
 export function layoutDisk(loader: Uint8Array, plan: LoadPlan, options: { hostLog?: boolean; /** Default: from the plan's checksum. */ diskSignature?: number } = {}): { bytes: Uint8Array; layout: ImageLayout } {
-  if (loader.length < SECTOR || loader.length % SECTOR !== 0) throw new Error(`the assembled bootloader is ${loader.length} bytes, not whole sectors`);
-  if (loader[510] !== 0x55 || loader[511] !== 0xaa) throw new Error('the assembled bootloader has no 0x55AA boot signature');
+  checkLoader(loader);
   const loaderSectors = loader.length / SECTOR;
   const planLba = loaderSectors;
   const planBytesLen = PLAN_HEADER_SIZE + plan.runs.length * PLAN_RUN_SIZE;
@@ -197,4 +206,96 @@ export function layoutDisk(loader: Uint8Array, plan: LoadPlan, options: { hostLo
   v.setUint32(e + 8, first, true);
   v.setUint32(e + 12, count, true);
   return { bytes, layout: { loaderSectors, planLba, planSectors, payloadLba, payloadSectors, totalSectors } };
+}
+
+export type ImageKind = 'hybrid' | 'bios' | 'uefi';
+export const IMAGE_KINDS: readonly ImageKind[] = ['hybrid', 'bios', 'uefi'];
+
+/** The names the UEFI loader reads from the ESP (resources/bootloader/uefi). */
+export const ESP_PATHS = { efiLoader: 'EFI/BOOT/BOOTX64.EFI', plan: 'BOOTLAB/PLAN.BIN', kernel: 'BOOTLAB/KERNEL.BIN' } as const;
+
+/** Offsets in stage 1 (resources/bootloader/stage1.asm) that the image writer fills in. */
+export const STAGE1_FIELDS = { loaderLba: 0x1b0, imageId: 0x1b4 } as const;
+
+export interface GptLayout extends ImageLayout {
+  kind: 'hybrid' | 'uefi';
+  /** The BIOS boot partition (hybrid only): the loader from its sector 0, then the plan. */
+  biosBoot?: PartitionExtent;
+  esp: PartitionExtent & { fatType: FatType };
+  /** Whether the ESP holds EFI/BOOT/BOOTX64.EFI. */
+  efiLoader: boolean;
+}
+
+export interface GptDiskOptions {
+  hostLog?: boolean;
+  /** The UEFI loader (a PE32+): EFI/BOOT/BOOTX64.EFI; none when absent. */
+  efiLoader?: Uint8Array;
+}
+
+function checkLoader(loader: Uint8Array): void {
+  if (loader.length < SECTOR || loader.length % SECTOR !== 0) throw new Error(`the assembled bootloader is ${loader.length} bytes, not whole sectors`);
+  if (loader[510] !== 0x55 || loader[511] !== 0xaa) throw new Error('the assembled bootloader has no 0x55AA boot signature');
+}
+
+/** A hybrid disk (BIOS through the protective MBR's stage 1, UEFI through the ESP). */
+export function layoutHybridDisk(loader: Uint8Array, plan: LoadPlan, options: GptDiskOptions = {}): { bytes: Uint8Array; layout: GptLayout } {
+  checkLoader(loader);
+  return layoutGptDisk(loader, plan, options);
+}
+
+/** A UEFI-only disk: GPT and the ESP, no BIOS boot code. */
+export function layoutUefiDisk(plan: LoadPlan, options: GptDiskOptions = {}): { bytes: Uint8Array; layout: GptLayout } {
+  return layoutGptDisk(undefined, plan, options);
+}
+
+function layoutGptDisk(loader: Uint8Array | undefined, plan: LoadPlan, options: GptDiskOptions): { bytes: Uint8Array; layout: GptLayout } {
+  const planSize = PLAN_HEADER_SIZE + plan.runs.length * PLAN_RUN_SIZE;
+  const planSectors = Math.ceil(planSize / SECTOR);
+  const loaderSectors = loader ? loader.length / SECTOR : 0;
+  // The plan's payload LBA depends on where the FAT puts KERNEL.BIN, which depends only on the
+  // files' sizes: lay the disk out with a plan of the right size, then write the real plan into
+  // both of its places.
+  const placeholder = new Uint8Array(planSize);
+  let biosBootBytes: Uint8Array | undefined;
+  if (loader) {
+    biosBootBytes = new Uint8Array((loaderSectors + planSectors) * SECTOR);
+    biosBootBytes.set(loader);
+  }
+  const espFiles = [
+    ...(options.efiLoader ? [{ path: ESP_PATHS.efiLoader, data: options.efiLoader }] : []),
+    { path: ESP_PATHS.plan, data: placeholder },
+    { path: ESP_PATHS.kernel, data: plan.payload },
+  ];
+  // Equal kernels give equal images; different kernels different GUIDs.
+  const seed = `bootlab ${checksum64(plan.payload).toString(16)} ${plan.entry.toString(16)} ${plan.payload.length}`;
+  const image = buildGptImage({ espFiles, biosBoot: biosBootBytes, bootCode: loader?.subarray(0, PMBR_BOOT_CODE_BYTES), seed, espLabel: 'BOOTLAB' });
+  const { bytes } = image;
+  const payloadLba = image.espFileLbas.get(ESP_PATHS.kernel) ?? image.esp.firstLba;
+  const planBytes = encodePlan(plan, payloadLba, options);
+  bytes.set(planBytes, image.espFileLbas.get(ESP_PATHS.plan)! * SECTOR);
+  const planLba = image.biosBoot ? image.biosBoot.firstLba + loaderSectors : image.espFileLbas.get(ESP_PATHS.plan)!;
+  if (image.biosBoot) {
+    bytes.set(planBytes, planLba * SECTOR);
+    const v = new DataView(bytes.buffer);
+    v.setUint32(STAGE1_FIELDS.loaderLba, image.biosBoot.firstLba, true);
+    // The protective MBR's disk signature stays 0 (UEFI spec §5.2.3): stage 2's DMA check tells
+    // Bootlab disks apart by this id in the boot code instead.
+    const planView = new DataView(planBytes.buffer, planBytes.byteOffset);
+    v.setUint32(STAGE1_FIELDS.imageId, Number(planView.getBigUint64(PLAN_OFFSETS.planChecksum, true) & 0xffff_ffffn), true);
+  }
+  return {
+    bytes,
+    layout: {
+      kind: loader ? 'hybrid' : 'uefi',
+      loaderSectors,
+      planLba,
+      planSectors,
+      payloadLba,
+      payloadSectors: plan.payload.length / SECTOR,
+      totalSectors: image.totalSectors,
+      ...(image.biosBoot ? { biosBoot: image.biosBoot } : {}),
+      esp: { firstLba: image.esp.firstLba, lastLba: image.esp.lastLba, fatType: image.esp.fatType },
+      efiLoader: options.efiLoader !== undefined,
+    },
+  };
 }

@@ -32,6 +32,12 @@ export interface FatVolume {
   fatType: FatType;
   sectorsPerCluster: number;
   clusterCount: number;
+  /**
+   * Where each non-empty file's bytes start in the volume (files are contiguous), by the path
+   * as given: lets a disk writer point a loader that reads sectors at a file's data, or patch a
+   * file of the same length in place.
+   */
+  fileOffsets: Map<string, number>;
 }
 
 export class FatError extends Error {
@@ -62,6 +68,8 @@ const SHORT_CHARS = /^[A-Z0-9!#$%&'()@^_`{}~-]+$/;
 
 interface FileNode {
   kind: 'file';
+  /** The path as the caller gave it. */
+  path: string;
   name: string;
   data: Uint8Array;
   shortName: Uint8Array;
@@ -116,7 +124,7 @@ function buildTree(files: FatFile[]): DirNode {
     }
     const name = parts[parts.length - 1]!;
     if (dir.byKey.has(name.toUpperCase())) throw new FatError(`"${file.path}" is given twice (FAT names ignore case) or is also a directory`);
-    const node: FileNode = { kind: 'file', name, data: file.data, shortName: new Uint8Array(11), needsLongName: false, cluster: 0 };
+    const node: FileNode = { kind: 'file', path: file.path, name, data: file.data, shortName: new Uint8Array(11), needsLongName: false, cluster: 0 };
     dir.children.push(node);
     dir.byKey.set(name.toUpperCase(), node);
   }
@@ -293,11 +301,13 @@ function writeVolume(root: DirNode, label: string | undefined, g: Geometry, opti
     dir.clusters = Math.max(1, Math.ceil((entryCount(dir, isRoot, label !== undefined) * DIR_ENTRY) / clusterBytes));
     dir.cluster = allocate(dir.clusters);
   }
+  const offsets = new Map<FileNode, number>();
   for (const dir of dirs) {
     for (const c of dir.children) {
       if (c.kind !== 'file' || c.data.length === 0) continue;
       c.cluster = allocate(Math.ceil(c.data.length / clusterBytes));
       bytes.set(c.data, clusterOffset(c.cluster));
+      offsets.set(c, clusterOffset(c.cluster));
     }
   }
 
@@ -322,7 +332,9 @@ function writeVolume(root: DirNode, label: string | undefined, g: Geometry, opti
     bytes.set(bootSector, 6 * SECTOR);
     bytes.set(info, 7 * SECTOR);
   }
-  return { bytes, fatType, sectorsPerCluster: spc, clusterCount: g.clusterCount };
+  const fileOffsets = new Map<string, number>();
+  for (const [file, offset] of offsets) fileOffsets.set(file.path, offset);
+  return { bytes, fatType, sectorsPerCluster: spc, clusterCount: g.clusterCount, fileOffsets };
 }
 
 function encodeFat(fat: Uint32Array, type: FatType, size: number): Uint8Array {

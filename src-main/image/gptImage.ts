@@ -37,6 +37,8 @@ export interface GptImage {
   totalSectors: number;
   biosBoot?: PartitionExtent;
   esp: PartitionExtent & { fatType: FatType; clusterCount: number };
+  /** The disk LBA where each non-empty ESP file's bytes start (they are contiguous), by path as given. */
+  espFileLbas: Map<string, number>;
 }
 
 export function buildGptImage(spec: GptImageSpec): GptImage {
@@ -61,5 +63,7 @@ export function buildGptImage(spec: GptImageSpec): GptImage {
   if (biosBoot) partitions.push({ type: GPT_TYPE.biosBoot, guid: guidFromSeed(`${spec.seed}/bios-boot`), name: BIOS_BOOT_PARTITION_NAME, ...biosBoot });
   partitions.push({ type: GPT_TYPE.efiSystem, guid: guidFromSeed(`${spec.seed}/esp`), name: ESP_PARTITION_NAME, firstLba: esp.firstLba, lastLba: esp.lastLba });
   writeGpt(bytes, { diskGuid: guidFromSeed(`${spec.seed}/disk`), partitions, bootCode: spec.bootCode });
-  return { bytes, totalSectors, biosBoot, esp };
+  const espFileLbas = new Map<string, number>();
+  for (const [path, offset] of fat.fileOffsets) espFileLbas.set(path, esp.firstLba + offset / SECTOR);
+  return { bytes, totalSectors, biosBoot, esp, espFileLbas };
 }

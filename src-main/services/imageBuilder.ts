@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readElf } from '../elf/index.js';
-import { layoutDisk, type ImageLayout } from '../image/disk.js';
+import { ESP_PATHS, layoutDisk, layoutHybridDisk, layoutUefiDisk, type GptLayout, type ImageKind, type ImageLayout } from '../image/disk.js';
 import { checkGuestMemory, kernelMemory, type GuestRam } from '../image/memoryBudget.js';
 import { hex, makePlan, type LoadPlan } from '../image/plan.js';
 import { writeFileAtomic } from './atomicWrite.js';
@@ -30,6 +30,10 @@ export interface BuildDiskImageOptions {
   cacheDir?: string | false;
   /** The RAM of the guest that will boot the image (from QEMU's -m): a kernel that cannot fit is refused before the write. */
   guestRam?: GuestRam;
+  /** `bios` (MBR only, the default here), `hybrid` (BIOS and UEFI) or `uefi` (GPT + ESP only). */
+  imageKind?: ImageKind;
+  /** BOOTX64.EFI's bytes; by default the UEFI loader from the resources folder, when it exists. */
+  efiLoader?: Uint8Array;
 }
 
 export interface PlanSummary {
@@ -57,7 +61,8 @@ export interface ImageFacts {
   /** Added to the kernel's link-time addresses (PIE kernels); 0n for ET_EXEC. */
   relocationBase: bigint;
   plan: PlanSummary;
-  layout: ImageLayout;
+  kind: ImageKind;
+  layout: ImageLayout | GptLayout;
   /** The layout in a few human-readable lines. */
   summary: string[];
   warnings: string[];
@@ -98,6 +103,15 @@ export async function assembleBootloader(resourcesDir = defaultResourcesDir(), c
   }
 }
 
+/**
+ * BOOTX64.EFI: Bootlab's UEFI loader (resources/bootloader/uefi) assembled, or nothing when this
+ * Bootlab has no UEFI loader yet.
+ */
+export async function loadEfiLoader(resourcesDir: string, _cacheDir: string | false): Promise<Uint8Array | undefined> {
+  if (!existsSync(join(resourcesDir, 'bootloader', 'uefi'))) return undefined;
+  return undefined;
+}
+
 function flagsOf(s: { writable: boolean; executable: boolean }): string {
   return `R${s.writable ? 'W' : '-'}${s.executable ? 'X' : '-'}`;
 }
@@ -122,7 +136,7 @@ export function summarizePlan(plan: LoadPlan): PlanSummary {
 }
 
 /** Human-readable lines describing the chosen layout (printed by `bootlab image`, logged by the pipeline). */
-export function describeLayout(plan: LoadPlan, layout: ImageLayout, imageBytes: number, elfBytes: number): string[] {
+export function describeLayout(plan: LoadPlan, layout: ImageLayout | GptLayout, imageBytes: number, elfBytes: number): string[] {
   const lines: string[] = [];
   lines.push(`kernel: ${plan.kind === 'pie' ? `static PIE relocated by ${hex(plan.relocationBase)} (${plan.relocationsApplied} relocations)` : 'ET_EXEC'}, entry ${hex(plan.entry)}`);
   lines.push(`features: ${plan.featureList.length ? plan.featureList.join(', ') : 'none'} (BootInfo ${plan.bootInfo.layout.size} bytes)`);
@@ -133,7 +147,13 @@ export function describeLayout(plan: LoadPlan, layout: ImageLayout, imageBytes: 
   lines.push(`recursive index: ${plan.recursiveIndex}${plan.recursivePageTableAddr !== undefined ? ` (level-4 table at ${hex(plan.recursivePageTableAddr)})` : ' (not mapped)'}`);
   if (plan.tls.memSize > 0n) lines.push(`TLS template: ${hex(plan.tls.start)}, ${plan.tls.fileSize} file bytes, ${plan.tls.memSize} bytes`);
   lines.push(`payload: ${plan.payloadPages} pages (${plan.payloadPages * 4} KiB) + ${plan.zeroPages} zero pages`);
-  lines.push(`image: ${imageBytes} bytes (${layout.totalSectors} sectors: loader ${layout.loaderSectors}, plan ${layout.planSectors}, payload ${layout.payloadSectors}) from a ${elfBytes}-byte ELF`);
+  if ('esp' in layout) {
+    const boot = layout.biosBoot ? `BIOS boot partition LBA ${layout.biosBoot.firstLba}-${layout.biosBoot.lastLba} (loader ${layout.loaderSectors}, plan ${layout.planSectors}), ` : '';
+    const files = [...(layout.efiLoader ? ['BOOTX64.EFI'] : []), 'PLAN.BIN', `KERNEL.BIN (payload ${layout.payloadSectors} sectors at LBA ${layout.payloadLba})`];
+    lines.push(`image: ${imageBytes} bytes, ${layout.kind} (${layout.totalSectors} sectors: GPT, ${boot}ESP LBA ${layout.esp.firstLba}-${layout.esp.lastLba} FAT${layout.esp.fatType} with ${files.join(', ')}) from a ${elfBytes}-byte ELF`);
+  } else {
+    lines.push(`image: ${imageBytes} bytes (${layout.totalSectors} sectors: loader ${layout.loaderSectors}, plan ${layout.planSectors}, payload ${layout.payloadSectors}) from a ${elfBytes}-byte ELF`);
+  }
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines;
 }
@@ -143,7 +163,8 @@ export interface PlannedDiskImage {
   outPath: string;
   bytes: Uint8Array;
   plan: LoadPlan;
-  layout: ImageLayout;
+  kind: ImageKind;
+  layout: ImageLayout | GptLayout;
   elfBytes: number;
   timings: { assembleMs: number; assembleCached: boolean; readMs: number; planMs: number; layoutMs: number };
 }
@@ -151,7 +172,12 @@ export interface PlannedDiskImage {
 /** Everything before the write: assemble (cached), read the ELF, plan, lay out. Throws with a clear message on any rejection. */
 export async function planDiskImage(options: BuildDiskImageOptions): Promise<PlannedDiskImage> {
   const t0 = performance.now();
-  const loader = await assembleBootloader(options.resourcesDir ?? defaultResourcesDir(), options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir);
+  const kind = options.imageKind ?? 'bios';
+  const resourcesDir = options.resourcesDir ?? defaultResourcesDir();
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const loader = kind === 'uefi' ? undefined : await assembleBootloader(resourcesDir, cacheDir);
+  const efiLoader = kind === 'bios' ? undefined : (options.efiLoader ?? (await loadEfiLoader(resourcesDir, cacheDir)));
+  if (kind === 'uefi' && !efiLoader) throw new ImageBuildError(`a UEFI image needs Bootlab's UEFI loader (${ESP_PATHS.efiLoader}), and this Bootlab has none (${join(resourcesDir, 'bootloader', 'uefi')} is missing): use --firmware hybrid or bios`);
   const t1 = performance.now();
   let elfBytes: Uint8Array;
   try {
@@ -172,9 +198,11 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
     if (tooBig) throw new ImageBuildError(`${options.kernelPath}: ${tooBig}`, 'memory');
   }
   const t3 = performance.now();
-  let laidOut: ReturnType<typeof layoutDisk>;
+  let laidOut: { bytes: Uint8Array; layout: ImageLayout | GptLayout };
   try {
-    laidOut = layoutDisk(loader.bytes, plan, { hostLog: options.hostLog });
+    if (kind === 'bios') laidOut = layoutDisk(loader!.bytes, plan, { hostLog: options.hostLog });
+    else if (kind === 'hybrid') laidOut = layoutHybridDisk(loader!.bytes, plan, { hostLog: options.hostLog, efiLoader });
+    else laidOut = layoutUefiDisk(plan, { hostLog: options.hostLog, efiLoader });
   } catch (e) {
     throw new ImageBuildError(`${options.kernelPath}: ${(e as Error).message}`);
   }
@@ -184,9 +212,10 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
     outPath: resolve(options.outPath),
     bytes,
     plan,
+    kind,
     layout,
     elfBytes: elfBytes.length,
-    timings: { assembleMs: t1 - t0, assembleCached: loader.cached !== false, readMs: t2 - t1, planMs: t3 - t2, layoutMs: t4 - t3 },
+    timings: { assembleMs: t1 - t0, assembleCached: loader ? loader.cached !== false : true, readMs: t2 - t1, planMs: t3 - t2, layoutMs: t4 - t3 },
   };
 }
 
@@ -208,6 +237,7 @@ export function writeDiskImage(planned: PlannedDiskImage): ImageFacts {
     payloadBytes: plan.payload.length,
     relocationBase: plan.relocationBase,
     plan: summarizePlan(plan),
+    kind: planned.kind,
     layout,
     summary: describeLayout(plan, layout, bytes.length, elfBytes),
     warnings: plan.warnings,

@@ -1,19 +1,23 @@
-// `bootlab image KERNEL_ELF -o DISK_IMAGE [--manifest PATH/Cargo.toml] [--features a,b] [--host-log]`:
-// writes a bootable disk image for a kernel ELF with Bootlab's own bootloader and prints the
-// layout it chose.
+// `bootlab image KERNEL_ELF -o DISK_IMAGE [--firmware hybrid|bios|uefi] [--manifest PATH/Cargo.toml]
+// [--features a,b] [--host-log]`: writes a bootable disk image for a kernel ELF with Bootlab's own
+// bootloader and prints the layout it chose.
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
+import { IMAGE_KINDS, type ImageKind } from '../../image/disk.js';
 import { buildDiskImage } from '../../services/imageBuilder.js';
 import { readKernelManifest } from '../../services/manifest.js';
 import { findRust } from '../../services/toolchain.js';
 
 const usage = [
-  'Usage: bootlab image KERNEL_ELF -o DISK_IMAGE [--manifest PATH/Cargo.toml] [--features a,b] [--host-log]',
+  'Usage: bootlab image KERNEL_ELF -o DISK_IMAGE [--firmware hybrid|bios|uefi] [--manifest PATH/Cargo.toml] [--features a,b] [--host-log]',
   '',
-  'Writes a raw BIOS disk image (MBR partition table, Bootlab bootloader, load plan, the',
-  "kernel's loadable bytes) that boots KERNEL_ELF like the bootloader 0.9 crate would.",
+  'Writes a raw disk image (Bootlab bootloader, load plan, the kernel\'s loadable bytes) that',
+  'boots KERNEL_ELF like the bootloader 0.9 crate would.',
   '',
   '  -o, --output PATH   the disk image to write (written to a temporary file, then renamed)',
+  '  --firmware KIND     hybrid (default): boots with BIOS and UEFI (protective MBR with',
+  '                      stage 1, GPT, BIOS boot partition, EFI system partition);',
+  '                      bios: MBR only, the smallest; uefi: GPT and EFI system partition',
   '  --manifest PATH     the kernel\'s Cargo.toml: its bootloader features and',
   '                      [package.metadata.bootloader] decide the layout',
   '  --features LIST     bootloader features, comma-separated: map_physical_memory,',
@@ -30,10 +34,11 @@ interface ImageArgs {
   manifest?: string;
   features?: string[];
   hostLog: boolean;
+  kind: ImageKind;
 }
 
 function parse(argv: string[]): ImageArgs | string {
-  const out: ImageArgs = { hostLog: false };
+  const out: ImageArgs = { hostLog: false, kind: 'hybrid' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [name, inline] = a.startsWith('--') ? (a.split(/=(.*)/s, 2) as [string, string | undefined]) : [a, undefined];
@@ -45,6 +50,11 @@ function parse(argv: string[]): ImageArgs | string {
     try {
       if (name === '-o' || name === '--output') out.output = value();
       else if (name === '--manifest') out.manifest = value();
+      else if (name === '--firmware') {
+        const kind = value();
+        if (!IMAGE_KINDS.includes(kind as ImageKind)) return `--firmware must be ${IMAGE_KINDS.slice(0, -1).join(', ')} or ${IMAGE_KINDS.at(-1)}, not "${kind}"`;
+        out.kind = kind as ImageKind;
+      }
       else if (name === '--features')
         out.features = value()
           .split(/[\s,]+/)
@@ -102,6 +112,7 @@ export const imageCommand: CliCommand = {
         features,
         bootloaderMetadata,
         hostLog: args.hostLog,
+        imageKind: args.kind,
       });
       io.stdout(`${facts.imagePath}\n`);
       for (const line of facts.summary) io.stdout(`  ${line}\n`);

@@ -1,0 +1,174 @@
+// Hybrid images (BIOS + UEFI on one disk) and the image kinds of `bootlab image --firmware`, with
+// the real sample kernel, real QEMU and SeaBIOS, and sgdisk/fsck.fat/mtools as oracles: the
+// hybrid image boots in a plain QEMU with no Bootlab-added arguments, its loader reads the
+// payload by DMA from KERNEL.BIN's clusters, a second Bootlab disk on the DMA channel is told
+// apart, `--firmware bios` is exactly the MBR layout, and a UEFI image without a loader is
+// refused with a clear message.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageCommand } from '../cli/commands/image.js';
+import { readElf } from '../elf/index.js';
+import { parseBootLog, parseRegionLines } from '../image/bootLog.js';
+import { encodePlan, layoutDisk, PLAN_HEADER_SIZE, PLAN_RUN_SIZE, STAGE1_FIELDS } from '../image/disk.js';
+import { makePlan } from '../image/plan.js';
+import { cargoInvocation } from './cargo.js';
+import { assembleBootloader, buildDiskImage, scratchDir } from './imageBuilder.js';
+import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { findRust } from './toolchain.js';
+
+const work = scratchDir('bootlab-hybrid-test-');
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const SAMPLE_DIR = join(REPO_ROOT, 'resources', 'sample-kernel');
+let sample = '';
+
+beforeAll(async () => {
+  const rust = (await findRust()).rust;
+  if (!rust) throw new Error('no Rust toolchain that can build kernels (see TOOLCHAIN.md)');
+  const inv = cargoInvocation({ projectDir: SAMPLE_DIR, toolchain: rust, subcommand: 'build', extraArgs: [], targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+  execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  sample = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+}, 600_000);
+
+/** The plain command line of the issue's settled interface, plus the kernel's exit device and a host-log file. */
+function bootPlain(extraArgs: string[], debugcon: string): Promise<{ status: number | null; serial: string; hostLog: string }> {
+  const args = ['-machine', 'pc', '-m', '256M', '-nic', 'none', '-no-reboot', ...extraArgs, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-debugcon', `file:${debugcon}`];
+  return new Promise((resolve, reject) => {
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let serial = '';
+    child.stdout.on('data', (d: Buffer) => (serial += d.toString('latin1')));
+    // A hang guard only: the sample kernel exits through isa-debug-exit in well under a second.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('exit', (status) => {
+      clearTimeout(guard);
+      let hostLog = '';
+      try {
+        hostLog = readFileSync(debugcon, 'latin1');
+      } catch {
+        // no host log
+      }
+      resolve({ status, serial, hostLog });
+    });
+  });
+}
+
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await imageCommand.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: work, env: process.env });
+  return { status, stdout, stderr };
+}
+
+function tool(command: string, args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' } });
+  if (r.error) throw new Error(`${command} could not run (${r.error.message}); node scripts/setup.js installs the test oracles`);
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('hybrid images', () => {
+  it('bootlab image writes a hybrid image by default; it boots the sample kernel under SeaBIOS in a plain QEMU, the payload read by DMA', async () => {
+    const image = join(work, 'sample-hybrid.img');
+    const r = await cli([sample, '-o', image, '--host-log', '--manifest', join(SAMPLE_DIR, 'Cargo.toml')]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/image: \d+ bytes, hybrid \(\d+ sectors: GPT, BIOS boot partition LBA 34-\d+ \(loader \d+, plan 1\), ESP LBA 2048-\d+ FAT1[26] with .*PLAN\.BIN, KERNEL\.BIN/);
+    const run = await bootPlain(['-drive', `format=raw,file=${image}`], `${image}.debugcon`);
+    expect(run.serial).toContain('Hello from the Bootlab sample kernel!');
+    expect(run.serial).toContain('The sample kernel is done.');
+    expect(run.status).toBe(33);
+    const log = parseBootLog(run.hostLog);
+    expect(log.complete).toBe(true);
+    expect(log.payloadRead?.method).toBe('dma');
+    expect(log.memoryMap).toEqual(parseRegionLines(run.serial));
+  }, 120_000);
+
+  it('the GPT and the ESP are valid (sgdisk, fsck.fat), the ESP holds the plan and only the kernel\'s loadable bytes, and the BIOS loader reads KERNEL.BIN in place', async () => {
+    const image = join(work, 'layout-hybrid.img');
+    const facts = await buildDiskImage({ kernelPath: sample, outPath: image, imageKind: 'hybrid', features: ['map_physical_memory'] });
+    expect(facts.kind).toBe('hybrid');
+    const disk = readFileSync(image);
+    const verify = tool('sgdisk', ['-v', image]);
+    expect(verify.out).toContain('No problems found');
+    const list = tool('sgdisk', ['-p', image]).out;
+    expect(list).toMatch(/^\s+1\s+34\s+\d+.*EF02\s+BIOS boot partition$/m);
+    expect(list).toMatch(/^\s+2\s+2048\s+\d+.*EF00\s+EFI system partition$/m);
+    // The protective MBR: stage 1's code, loader LBA 34, a zero disk signature, one 0xEE record from LBA 1.
+    expect(disk.readUInt32LE(STAGE1_FIELDS.loaderLba)).toBe(34);
+    expect(disk.readUInt32LE(STAGE1_FIELDS.imageId)).not.toBe(0);
+    expect(disk.readUInt32LE(440)).toBe(0);
+    expect(disk[446 + 4]).toBe(0xee);
+    expect(disk.readUInt32LE(446 + 8)).toBe(1);
+    expect(disk.readUInt32LE(446 + 12)).toBe(disk.length / 512 - 1);
+    const loader = (await assembleBootloader()).bytes;
+    expect(disk.subarray(0, STAGE1_FIELDS.loaderLba).equals(Buffer.from(loader.subarray(0, STAGE1_FIELDS.loaderLba)))).toBe(true);
+    // The ESP as a FAT volume, read back with mtools.
+    const layout = facts.layout as { esp: { firstLba: number; lastLba: number }; biosBoot: { firstLba: number }; planLba: number; payloadLba: number; efiLoader: boolean };
+    const esp = join(work, 'esp.fat');
+    execFileSync('dd', [`if=${image}`, `of=${esp}`, 'bs=512', `skip=${layout.esp.firstLba}`, `count=${layout.esp.lastLba - layout.esp.firstLba + 1}`, 'status=none']);
+    expect(tool('fsck.fat', ['-n', esp]).status).toBe(0);
+    const out = join(work, 'esp-out');
+    mkdirSync(out, { recursive: true });
+    expect(tool('mcopy', ['-n', '-o', '-s', '-i', esp, '::BOOTLAB', out]).status).toBe(0);
+    const plan = makePlan(readElf(new Uint8Array(readFileSync(sample))), { features: ['map_physical_memory'] });
+    const kernelBin = readFileSync(join(out, 'BOOTLAB', 'KERNEL.BIN'));
+    expect(kernelBin.equals(Buffer.from(plan.payload))).toBe(true);
+    expect(kernelBin.length).toBe(facts.payloadBytes);
+    expect(kernelBin.length).toBeLessThan(readFileSync(sample).length);
+    // The plan names KERNEL.BIN's first sector; the BIOS boot partition and PLAN.BIN hold the same plan.
+    const planBin = readFileSync(join(out, 'BOOTLAB', 'PLAN.BIN'));
+    expect(planBin.equals(Buffer.from(encodePlan(plan, layout.payloadLba)))).toBe(true);
+    expect(disk.subarray(layout.planLba * 512, layout.planLba * 512 + planBin.length).equals(planBin)).toBe(true);
+    expect(layout.planLba).toBe(layout.biosBoot.firstLba + loader.length / 512);
+    expect(disk.subarray(layout.payloadLba * 512, layout.payloadLba * 512 + kernelBin.length).equals(kernelBin)).toBe(true);
+    expect(planBin.length).toBe(PLAN_HEADER_SIZE + plan.runs.length * PLAN_RUN_SIZE);
+    // The kernel's bytes are on the disk once: the image is the payload plus the loader, the GPT and the 1 MiB alignment.
+    expect(disk.length).toBeLessThan(kernelBin.length + (1 << 20) + 128 * 1024);
+    // BOOTX64.EFI is there exactly when this Bootlab has a UEFI loader.
+    expect(tool('mdir', ['-b', '-i', esp, '::EFI/BOOT']).out.includes('BOOTX64.EFI')).toBe(layout.efiLoader);
+    expect(layout.efiLoader).toBe(existsSync(join(REPO_ROOT, 'resources', 'bootloader', 'uefi')));
+  }, 120_000);
+
+  it('a second Bootlab disk on the primary IDE channel is not taken for the boot disk: the loader falls back to BIOS reads', async () => {
+    // Same kernel and size, different plans: only stage 1's image id tells the two LBA 0 sectors apart.
+    const booted = join(work, 'booted.img');
+    const other = join(work, 'other.img');
+    await buildDiskImage({ kernelPath: sample, outPath: booted, imageKind: 'hybrid', features: ['map_physical_memory'], hostLog: true });
+    await buildDiskImage({ kernelPath: sample, outPath: other, imageKind: 'hybrid', features: [], hostLog: true });
+    const a = readFileSync(booted);
+    const b = readFileSync(other);
+    expect(a.length).toBe(b.length);
+    expect(a.subarray(0, 512).equals(b.subarray(0, 512))).toBe(false);
+    const run = await bootPlain(
+      ['-drive', `if=none,id=other,format=raw,file=${other}`, '-device', 'ide-hd,drive=other,bus=ide.0,unit=0', '-drive', `if=none,id=booted,format=raw,file=${booted}`, '-device', 'ide-hd,drive=booted,bus=ide.1,unit=0,bootindex=0'],
+      `${booted}.debugcon`,
+    );
+    expect(run.status).toBe(33);
+    expect(run.serial).toMatch(/physical memory offset 0x1[0-9a-f]{10}/);
+    expect(parseBootLog(run.hostLog).payloadRead?.method).toBe('bios');
+  }, 120_000);
+
+  it('--firmware bios writes exactly the MBR layout: the loader, the plan right after it, the payload, one 0xDA partition', async () => {
+    const image = join(work, 'sample-bios.img');
+    const r = await cli([sample, '-o', image, '--firmware', 'bios', '--features', 'map_physical_memory']);
+    expect(r.status).toBe(0);
+    const disk = new Uint8Array(readFileSync(image));
+    const loader = (await assembleBootloader()).bytes;
+    const plan = makePlan(readElf(new Uint8Array(readFileSync(sample))), { features: ['map_physical_memory'] });
+    const expected = layoutDisk(loader, plan);
+    expect(Buffer.from(disk).equals(Buffer.from(expected.bytes))).toBe(true);
+    expect(expected.layout.planLba).toBe(loader.length / 512);
+    expect(disk[0x1be + 4]).toBe(0xda);
+    expect(new DataView(disk.buffer).getUint32(STAGE1_FIELDS.loaderLba, true)).toBe(0);
+    const run = await bootPlain(['-drive', `format=raw,file=${image}`], `${image}.debugcon`);
+    expect(run.serial).toContain('The sample kernel is done.');
+    expect(run.status).toBe(33);
+  }, 120_000);
+
+  it('rejects an unknown --firmware with the kinds it accepts', async () => {
+    const r = await cli([sample, '-o', join(work, 'x.img'), '--firmware', 'coreboot']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--firmware must be hybrid, bios or uefi, not "coreboot"/);
+  });
+});
