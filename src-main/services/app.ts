@@ -65,6 +65,16 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   let runId = 0;
   let current: { controller: AbortController; done: Promise<void> } | undefined;
   let session: QemuSession | undefined;
+  // The last run's VM, kept paused where it halted, faulted or timed out, for the Inspector:
+  // Stop, the next run or the tests end it.
+  let pausedVm: QemuSession | undefined;
+  const endPausedVm = async (): Promise<void> => {
+    const vm = pausedVm;
+    pausedVm = undefined;
+    if (!vm) return;
+    vm.stop();
+    await vm.exit;
+  };
   // Each project's last good build, by folder: what Boot boots (Boot itself never builds).
   const lastBuilds = new Map<string, NonNullable<ProjectInfo['lastBuild']>>();
   let disposed = false;
@@ -96,7 +106,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   // Kernel tests (runTests, getTestsState): runs of their own, never beside a Build and Boot.
   const tests = createAppTests({ emit, project: () => project, toolchain: getToolchain, profile: () => store.get().profile, busy: () => current !== undefined, targetDir: options.targetDir, env });
   // Pause, resume, step and the inspector's reads of the running VM.
-  const inspector = createAppInspector({ session: () => session, project: () => project, env });
+  const inspector = createAppInspector({ session: () => session ?? pausedVm, project: () => project, env });
 
   const openProject = async (dir: string): Promise<ProjectInfo> => {
     const { dir: projectDir, manifestPath } = checkProjectDir(dir);
@@ -119,6 +129,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     if (!project) throw new Error('Open a kernel project first');
     if (current) throw new Error('A run is already in progress: stop it first');
     if (tests.running()) throw new Error('The tests are running: stop them first');
+    await endPausedVm();
     const controller = new AbortController();
     let finished!: () => void;
     const done = new Promise<void>((r) => (finished = r));
@@ -160,6 +171,14 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         missingRustMessage: missingMessage(tc.report, ['cargo', 'rustc', 'rust-src', 'target', 'linker'], 'No Rust toolchain that can build kernels was found.'),
         missingQemuMessage: missingMessage(tc.report, ['qemu'], 'QEMU was not found.'),
         onSession: (s) => (session = s),
+        keepPausedAtEnd: (s) => {
+          pausedVm = s;
+          inspector.pausedAtEnd(s);
+          // QEMU may still end by itself (killed from outside): then nothing is kept.
+          void s.exit.then(() => {
+            if (pausedVm === s) pausedVm = undefined;
+          });
+        },
       });
     } finally {
       session = undefined;
@@ -170,6 +189,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
 
   const stop = async (): Promise<void> => {
     await tests.stop();
+    await endPausedVm();
     const c = current;
     if (!c) return;
     c.controller.abort();
@@ -228,6 +248,11 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
       await openLocation(project.dir, location, { editor: store.get().editorCommand, env });
     },
     ...tests.api,
+    async runTests(testOptions) {
+      // A test run boots machines of its own: the last run's paused VM goes first.
+      if (!current && !tests.running()) await endPausedVm();
+      return tests.api.runTests(testOptions);
+    },
     ...inspector.api,
     onEvent(listener) {
       listeners.add(listener);

@@ -9,7 +9,7 @@ import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
 import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
-import { dropOwnedArgs, startQemu, type QemuSession } from './qemu.js';
+import { dropOwnedArgs, startQemu, type QemuExit, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
 import { codeLocatorFromFile, type CodeLocator } from './codeLocator.js';
 import { RunWatch } from './runWatch.js';
@@ -38,6 +38,13 @@ export interface PipelineOptions {
   vgaIntervalMs?: number;
   /** Lets the caller reset the VM or read its memory while it runs. */
   onSession?: (session: QemuSession | undefined) => void;
+  /**
+   * The app: where the run ends with the machine stopped (a halt, a triple fault, a timeout),
+   * QEMU is not ended but kept paused for the Inspector; this receives it once the outcome is
+   * known (before `run-end`), and the caller ends it (`session.stop()`). Without it QEMU quits
+   * there, as the CLI needs.
+   */
+  keepPausedAtEnd?: (session: QemuSession) => void;
   /** Extra QEMU arguments (tests: e.g. the debug-exit device). */
   extraQemuArgs?: string[];
   /** Environment for cargo and QEMU (default: this process's). */
@@ -209,7 +216,7 @@ async function bootImage(
   const args = ['-drive', `format=raw,file=${qemuDrivePath(imagePath)}`, '-nic', 'none', '-display', 'none', '-no-reboot', ...kept, ...(options.extraQemuArgs ?? [])];
   let serialText = '';
   // Made once QEMU runs; QEMU's callbacks may fire before that.
-  const watching: { watch?: RunWatch } = {};
+  const watching: { watch?: RunWatch; session?: QemuSession } = {};
   const bootLog: string[] = [];
   let mapSent = false;
   const sendMap = (final: boolean) => {
@@ -228,6 +235,21 @@ async function bootImage(
   };
   // Normal runs have no timeout (a kernel may run for as long as its user likes) unless opted in.
   const timeoutSeconds = options.settings.bootTimeoutSeconds;
+  // Where the machine stops for good and the caller keeps it: the hooks below wait here (QEMU
+  // stays, paused) until QEMU ends, and tell the run to diagnose what it has now.
+  const keep = options.keepPausedAtEnd;
+  let frozenAt: ((end: 'halt' | 'shutdown' | 'timeout') => void) | undefined;
+  const frozen = new Promise<'halt' | 'shutdown' | 'timeout'>((resolve) => (frozenAt = resolve));
+  let registersAtTimeout: Record<string, bigint> | undefined;
+  const hold = (end: 'halt' | 'shutdown' | 'timeout') =>
+    keep
+      ? async () => {
+          // Before QEMU's session exists (a fault during the handshake) there is nothing to keep.
+          if (!watching.session) return;
+          frozenAt!(end);
+          await watching.session.exit;
+        }
+      : undefined;
   const session = await stage('boot', async () => {
     const s = await startQemu({
       program: options.qemu!.path,
@@ -254,18 +276,40 @@ async function bootImage(
         emit({ type: 'vga', runId, base64: screen.toString('base64') });
         watching.watch?.noteScreen(screen);
       },
-      atGuestShutdown: async () => watching.watch?.atGuestShutdown(),
-      atTimeout: async (registers) => watching.watch?.atStop(registers),
+      atGuestShutdown: async () => {
+        await watching.watch?.atGuestShutdown();
+        await hold('shutdown')?.();
+      },
+      atTimeout: async (registers) => {
+        registersAtTimeout = registers;
+        await watching.watch?.atStop(registers);
+      },
+      holdAtTimeout: hold('timeout'),
       onStderr: (text) => emit({ type: 'log', runId, source: 'qemu', text: text.replace(/\n$/, '') }),
     });
     emit({ type: 'log', runId, source: 'bootlab', text: commandLine(s.argv) });
     return s;
   }, (s) => commandLine(s.argv));
   options.onSession?.(session);
-  const watch = new RunWatch({ session, locator, onCpuState: (state) => emit({ type: 'cpu-state', runId, state }) });
+  watching.session = session;
+  const watch = new RunWatch({ session, locator, onCpuState: (state) => emit({ type: 'cpu-state', runId, state }), holdAtHalt: hold('halt') });
   watching.watch = watch;
+  const removeWorkDir = () => {
+    try {
+      rmSync(workDir, { recursive: true, force: true });
+    } catch {
+      // temp files only
+    }
+  };
+  let keptPaused = false;
   try {
-    const exit = await session.exit;
+    // QEMU's exit, or (kept) the machine frozen where it ended: the outcome from what is known then.
+    const ended = await Promise.race([session.exit, frozen]);
+    const exit: QemuExit =
+      typeof ended === 'object'
+        ? ended
+        : { status: null, signal: null, timedOut: ended === 'timeout', stopped: false, registersAtTimeout, stderr: '', streamsCutOff: [] };
+    keptPaused = typeof ended === 'string' && options.signal?.aborted !== true;
     sendMap(true);
     let faultLog: string | undefined;
     try {
@@ -273,14 +317,18 @@ async function bootImage(
     } catch {
       faultLog = undefined;
     }
-    return diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor, ...watch.finish() });
+    const outcome = diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor, ...watch.finish() });
+    if (keptPaused) {
+      emit({ type: 'paused-vm', runId, kept: true });
+      void session.exit.then(() => emit({ type: 'paused-vm', runId, kept: false }));
+      keep!(session);
+    }
+    return outcome;
   } finally {
     options.onSession?.(undefined);
-    try {
-      rmSync(workDir, { recursive: true, force: true });
-    } catch {
-      // temp files only
-    }
+    // A kept QEMU still writes its fault log there: the folder goes with QEMU.
+    if (keptPaused) void session.exit.then(removeWorkDir);
+    else removeWorkDir();
   }
 }
 

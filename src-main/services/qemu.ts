@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { exited, killTree, spawnTree } from './proc.js';
 import { parseRegisters, QmpClient } from './qmp.js';
 import { makeOwnedTempDir } from './staleTemp.js';
+import { traceStep } from './trace.js';
 
 export const VGA_TEXT_ADDRESS = 0xb8000;
 export const VGA_TEXT_BYTES = 4000;
@@ -99,6 +100,8 @@ export interface QemuStartOptions {
   atGuestShutdown?: () => Promise<void>;
   /** At a timeout, with the CPU stopped and its registers read (QMP on): read the machine before the kill. */
   atTimeout?: (registers: Record<string, bigint>) => Promise<void>;
+  /** After `atTimeout`, before the kill: the app keeps the stopped VM for the Inspector until this settles. */
+  holdAtTimeout?: () => Promise<void>;
   /** Called once QEMU is spawned (pid known). */
   onSpawn?: (pid: number) => void;
 }
@@ -184,7 +187,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    tie: 'process',
+    tie: process.env.BLX_NOTIE ? undefined : 'process',
   });
   let stopped = false;
   let timedOut = false;
@@ -192,6 +195,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
   let stderr = '';
   let registersAtTimeout: Record<string, bigint> | undefined;
   child.on('error', (e) => (spawnError = e.message));
+  traceStep('QEMU spawned');
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   // Each stream QEMU owns, by name, settling at its close or end of file.
   const streams = new Map<string, Promise<void>>();
@@ -217,7 +221,10 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
       }),
     );
   };
+  let firstOutput = true;
   drain('stdout', child.stdout, (b) => {
+    if (firstOutput) traceStep('first byte on QEMU stdout');
+    firstOutput = false;
     guestOutput();
     options.onStdout?.(b);
   });
@@ -296,8 +303,10 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     ? Promise.race([
         qmpListener.connection.then(async (socket) => {
           sockets.push(socket);
+          traceStep('QMP connected');
           const client = new QmpClient(socket);
           await client.ready;
+          traceStep('QMP ready');
           return client;
         }),
         processExit.then(() => {
@@ -381,6 +390,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
           registersAtTimeout = parseRegisters(await within(qmp.hmp('info registers'), 5000));
           // The CPU is stopped: the caller may read the stack (a backtrace) before QEMU is killed.
           if (options.atTimeout) await within(options.atTimeout(registersAtTimeout), 5000).catch(() => {});
+          await options.holdAtTimeout?.();
         } catch {
           // no registers then
         }
@@ -397,6 +407,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
 
   const exit = (async (): Promise<QemuExit> => {
     const { code, signal } = await processExit;
+    traceStep('QEMU exited');
     if (timeoutTimer) clearTimeout(timeoutTimer);
     if (vgaTimer) clearInterval(vgaTimer);
     options.signal?.removeEventListener('abort', onAbort);
@@ -406,6 +417,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     // bytes, not on a timer. The bound is only for a stream held open by something else.
     await within(Promise.all(streams.values()), STREAM_END_BOUND_MS).catch(() => {});
     const streamsCutOff = [...openStreams];
+    traceStep('QEMU streams closed');
     for (const s of sockets) s.destroy();
     closeListeners();
     if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -16,6 +16,11 @@ export interface RunWatchOptions {
   onCpuState?: (state: CpuState) => void;
   /** A panic's text is complete (once per run). */
   onPanic?: (panic: Panic) => void;
+  /**
+   * Runs once a halted machine has been read, before QEMU quits: the app keeps the VM paused
+   * there for the Inspector until this settles (Stop, the next run).
+   */
+  holdAtHalt?: () => Promise<void>;
   intervalMs?: number;
 }
 
@@ -60,6 +65,9 @@ export class RunWatch {
         }
         gathered.screen = await session.readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES).catch(() => undefined);
         if (gathered.screen) this.noteScreen(gathered.screen);
+        // Kept here too: a held halt is diagnosed while the watcher still waits for this.
+        this.gatheredAtHalt = gathered;
+        await options.holdAtHalt?.();
         return gathered;
       },
     });
@@ -85,6 +93,7 @@ export class RunWatch {
   }
 
   private faultFrames: StackFrame[] | undefined;
+  private gatheredAtHalt: Gathered | undefined;
 
   /**
    * QEMU paused at a guest shutdown (a triple fault under -no-reboot): the CPU still holds the
@@ -113,7 +122,7 @@ export class RunWatch {
     return {
       screenText: this.screen ? vgaText(this.screen) : undefined,
       frames: this.faultFrames,
-      halted: halted ? { rip: halted.registers.RIP !== undefined ? Number(halted.registers.RIP) : undefined, frames: halted.gathered?.frames ?? [] } : undefined,
+      halted: halted ? { rip: halted.registers.RIP !== undefined ? Number(halted.registers.RIP) : undefined, frames: (halted.gathered ?? this.gatheredAtHalt)?.frames ?? [] } : undefined,
     };
   }
 }

@@ -44,6 +44,7 @@ export class SessionRecord {
   #memoryMap: SessionSnapshot['memoryMap'];
   #outcome: SessionSnapshot['outcome'];
   #cpuState: SessionSnapshot['cpuState'];
+  #pausedVm = false;
 
   constructor(
     private readonly limits: SessionRecordLimits = DEFAULT_LIMITS,
@@ -99,6 +100,9 @@ export class SessionRecord {
       case 'cpu-state':
         this.#cpuState = event.state;
         break;
+      case 'paused-vm':
+        if (event.runId === this.#runId) this.#pausedVm = event.kept;
+        break;
       case 'run-end':
         this.#running = false;
         this.#cpuState = undefined;
@@ -137,6 +141,7 @@ export class SessionRecord {
       memoryMap: this.#memoryMap,
       cpuState: this.#cpuState,
       outcome: this.#outcome,
+      pausedVm: this.#pausedVm || undefined,
     };
   }
 
@@ -147,6 +152,7 @@ export class SessionRecord {
     this.#stages = [];
     this.#outcome = undefined;
     this.#cpuState = undefined;
+    this.#pausedVm = false;
     // The same rule as the window: Boot keeps the build's log, Build keeps the last boot's views.
     if (action !== 'boot') {
       this.#log = [];

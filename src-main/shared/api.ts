@@ -223,6 +223,8 @@ export interface SessionSnapshot {
   /** What the VM's CPU was last seen doing (running, idle, halted), while a VM runs. */
   cpuState?: CpuState;
   outcome?: RunOutcome;
+  /** The finished run's VM is still there, paused for inspection (see the `paused-vm` event). */
+  pausedVm?: boolean;
 }
 
 /** An empty session (no run yet). */
@@ -254,6 +256,12 @@ export type BootlabEvent =
   | { type: 'run-end'; runId: number; outcome: RunOutcome }
   /** The CPU's state changed (polled through QMP while the kernel runs). */
   | { type: 'cpu-state'; runId: number; state: CpuState }
+  /**
+   * The run's VM is kept paused where the run ended (a halt, a triple fault, a timeout) for the
+   * Inspector (`kept: true`, sent before `run-end`), or that kept VM has gone (`kept: false`:
+   * Stop, the next run, or QEMU's own end).
+   */
+  | { type: 'paused-vm'; runId: number; kept: boolean }
   | { type: 'toolchain'; report: ToolchainReport }
   | { type: 'project'; project: ProjectInfo }
   /** A test run's progress (./tests.ts). */

@@ -24,6 +24,8 @@ export interface AppInspectorOptions {
 
 export interface AppInspector {
   api: InspectorApi;
+  /** The run ended with its VM kept paused there (a halt, a fault, a timeout): reads may share one snapshot. */
+  pausedAtEnd(session: QemuSession): void;
   /** Learns the booted kernel from the run's events. */
   follow(onEvent: (listener: (event: BootlabEvent, seq: number) => void) => () => void): void;
 }
@@ -204,6 +206,10 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   };
   return {
     api,
+    pausedAtEnd(session) {
+      frozen = undefined;
+      pausedSession = session;
+    },
     follow(onEvent) {
       onEvent((event) => {
         // The boot stage's artifact names the kernel and its image: that kernel is in the VM.
