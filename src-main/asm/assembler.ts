@@ -9,7 +9,7 @@ import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type En
 import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
-import { floatBytes, floatOverflow } from './floats.js';
+import { bcdTruncated, floatBytes, floatOverflow } from './floats.js';
 
 export interface Section {
   name: string;
@@ -261,9 +261,14 @@ export class Assembler {
   /** Evaluates and reports an undefined symbol in the final pass. */
   private evalChecked(e: Expr, line: number): Value {
     this.undefinedName = undefined;
-    const v = this.eval(e);
-    if (this.undefinedName !== undefined) this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
-    return v;
+    this.ctx.onWarning = (msg) => this.warn(line, msg);
+    try {
+      const v = this.eval(e);
+      if (this.undefinedName !== undefined) this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+      return v;
+    } finally {
+      this.ctx.onWarning = undefined;
+    }
   }
 
   /** Critical expression: must be a known plain number in pass 1. */
@@ -1130,9 +1135,10 @@ export class Assembler {
         for (let k = 0; k < unit; k++) bytes.push(0);
       } else if (it.k === 'float') {
         const fb = floatBytes(it.text, unit);
-        if (fb && floatOverflow) this.warn(line, 'overflow in floating-point constant [-w+float-overflow]');
-        if (!fb) {
-          this.err(line, `floating-point constant not allowed in this data size`, it.col);
+        if (Array.isArray(fb) && floatOverflow) this.warn(line, 'overflow in floating-point constant [-w+float-overflow]');
+        if (Array.isArray(fb) && bcdTruncated) this.warn(line, 'packed BCD truncated to 18 digits [-w+other]');
+        if (!Array.isArray(fb)) {
+          this.err(line, fb ?? `floating-point constant not allowed in this data size`, it.col);
           for (let k = 0; k < unit; k++) bytes.push(0);
         } else bytes.push(...fb);
       } else {

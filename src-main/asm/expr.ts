@@ -2,7 +2,8 @@
 // Values are 64-bit; a value may be relative to one section (a "relocatable" value), which
 // NASM treats differently from a plain number when choosing encodings (NASM-FACTS 2.5).
 
-import type { Tok } from './lexer.js';
+import { FLOATIZE, floatizeValue } from './floats.js';
+import { utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 
 export type Expr =
@@ -56,6 +57,15 @@ const EVAL_LIMIT = 8192;
 const MAX_NESTING = 1000;
 
 const SIZE_WORDS = new Set(['byte', 'word', 'dword', 'qword', 'tword', 'oword', 'yword', 'zword']);
+
+/** NASM's operator names are written `__?name?__` or, the older way, `__name__`. */
+function operatorName(id: string): string | undefined {
+  const m = /^__\?(\w+)\?__$/.exec(id) ?? /^__(\w+?)__$/.exec(id);
+  return m ? m[1].toLowerCase() : undefined;
+}
+/** `__?ilog2e?__(x)` and friends (NASM's integer functions, `%use ifunc` wraps them as `ilog2...()`). */
+const IFUNCS = new Set(['ilog2e', 'ilog2w', 'ilog2f', 'ilog2c']);
+const UTF_FUNCS = /^utf(16|32)(le|be)?$/;
 
 export class ExprParser {
   pos = 0;
@@ -146,7 +156,54 @@ export class ExprParser {
       return { k: 'un', op: t.v, a };
     }
     if (t.t === 'id' && !t.forced && t.v.toLowerCase() === 'seg') this.err('SEG is not supported in flat binary output');
+    const fn = t.t === 'id' && !t.forced ? operatorName(t.v) : undefined;
+    if (fn !== undefined && IFUNCS.has(fn)) {
+      this.pos++;
+      if (++this.depth > MAX_NESTING) this.err('expression too long');
+      const a = this.unary();
+      this.depth--;
+      return { k: 'un', op: fn, a };
+    }
+    if (fn !== undefined && fn in FLOATIZE) return this.floatize(fn);
+    if (fn !== undefined && UTF_FUNCS.test(fn)) return this.utfString(fn);
     return this.primary();
+  }
+
+  /** `__?float32?__(1.5)`: the float's bits as a number. */
+  private floatize(kind: string): Expr {
+    this.pos++;
+    if (!this.isOp('(')) this.err("expecting `('");
+    this.pos++;
+    let sign = '';
+    if (this.isOp('-') || this.isOp('+')) sign = this.toks[this.pos++].v;
+    const t = this.peek();
+    const special = t?.t === 'id' && /^__\??(infinity|nan|qnan|snan)\??__$/i.test(t.v);
+    if (!t || (t.t !== 'float' && !special)) this.err('expecting floating-point number');
+    this.pos++;
+    if (!this.isOp(')')) this.err("expecting `)'");
+    this.pos++;
+    const v = floatizeValue(kind, sign + t.v);
+    if (typeof v === 'string') {
+      this.pos--;
+      this.err(v);
+    }
+    return { k: 'num', v };
+  }
+
+  /** `__?utf16?__("text")` (parentheses optional): the encoded string as a character constant. */
+  private utfString(kind: string): Expr {
+    const m = UTF_FUNCS.exec(kind)!;
+    this.pos++;
+    const parens = this.isOp('(');
+    if (parens) this.pos++;
+    const t = this.peek();
+    if (!t || t.t !== 'str') this.err(`expecting string as argument to ${kind === m[0] ? `__?${kind}?__` : kind}`);
+    this.pos++;
+    if (parens) {
+      if (!this.isOp(')')) this.err("expecting `)'");
+      this.pos++;
+    }
+    return { k: 'num', v: BigInt.asIntN(64, strValue(utfEncode(t.v, m[1] === '16' ? 16 : 32, m[2] === 'be'))) };
   }
 
   private primary(): Expr {
@@ -205,6 +262,8 @@ export interface EvalCtx {
   base: Value;
   /** Called with the first undefined symbol name seen. */
   onUndefined?: (name: string, col: number) => void;
+  /** Called with a warning met while evaluating (with its `[-w+class]` suffix). */
+  onWarning?: (message: string) => void;
 }
 
 const M64 = (v: bigint): bigint => BigInt.asIntN(64, v);
@@ -304,6 +363,7 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
     case 'un': {
       const a = evalVec(e.a, ctx);
       if (e.op === '-') return combine({ n: 0n, unk: false }, a, -1n);
+      if (IFUNCS.has(e.op)) return ilog2(e.op, a, ctx);
       scalar(a, e.op);
       if (e.op === '~') return { n: M64(~a.n), unk: a.unk };
       return { n: a.n === 0n ? 1n : 0n, unk: a.unk };
@@ -324,6 +384,20 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
       return applyBin(e.op, evalVec(e.a, ctx), evalVec(e.b, ctx));
     }
   }
+}
+
+/** NASM's eval_ifunc(): floor (`e`, `w`, `f`) or ceiling (`c`) of log2 of the unsigned value. */
+function ilog2(op: string, a: Vec, ctx: EvalCtx): Vec {
+  if (a.unk) return { n: 0n, unk: true };
+  if (a.terms) throw new ExprError('function may only be applied to scalar values', 0);
+  const u = U64(a.n);
+  const floorLog = (x: bigint): bigint => (x === 0n ? 0n : BigInt(x.toString(2).length - 1));
+  if ((op === 'ilog2e' || op === 'ilog2w') && (u & (u - 1n)) !== 0n) {
+    if (op === 'ilog2e') throw new ExprError('ilog2 argument is not a power of two', 0);
+    ctx.onWarning?.('ilog2 argument is not a power of two [-w+other]');
+  }
+  if (op === 'ilog2c') return { n: u < 2n ? 0n : floorLog(u - 1n) + 1n, unk: false };
+  return { n: floorLog(u), unk: false };
 }
 
 function applyBin(op: string, a: Vec, b: Vec): Vec {

@@ -289,3 +289,23 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
   }
   return toks;
 }
+
+/** A string's text as UTF-16 or UTF-32 code units (NASM's `__?utf16?__` and friends); bytes that are not UTF-8 are taken as Latin-1. */
+export function utfEncode(bytes: string, bits: 16 | 32, be: boolean): string {
+  let s: string;
+  try {
+    s = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+  } catch {
+    s = bytes;
+  }
+  let out = '';
+  const push = (v: number, n: number): void => {
+    const b: number[] = [];
+    for (let k = 0; k < n; k++) b.push((v >>> (8 * k)) & 255);
+    if (be) b.reverse();
+    out += String.fromCharCode(...b);
+  };
+  if (bits === 16) for (let k = 0; k < s.length; k++) push(s.charCodeAt(k), 2);
+  else for (const ch of s) push(ch.codePointAt(0)!, 4);
+  return out;
+}

@@ -2,7 +2,7 @@
 // qualified here, once, because their meaning depends only on textual position.
 
 import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM, someLeaf } from './expr.js';
-import { tokenize, LexError, type Tok } from './lexer.js';
+import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
@@ -663,25 +663,6 @@ function topLevelIndex(toks: Tok[], op: string): number {
     else if (depth === 0 && t.t === 'op' && t.v === op) return i;
   }
   return -1;
-}
-
-function utfEncode(bytes: string, bits: 16 | 32, be: boolean): string {
-  let s: string;
-  try {
-    s = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
-  } catch {
-    s = bytes;
-  }
-  let out = '';
-  const push = (v: number, n: number): void => {
-    const b: number[] = [];
-    for (let k = 0; k < n; k++) b.push((v >>> (8 * k)) & 255);
-    if (be) b.reverse();
-    out += String.fromCharCode(...b);
-  };
-  if (bits === 16) for (let k = 0; k < s.length; k++) push(s.charCodeAt(k), 2);
-  else for (const ch of s) push(ch.codePointAt(0)!, 4);
-  return out;
 }
 
 export { ExprError, LexError };
