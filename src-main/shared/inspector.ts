@@ -123,15 +123,15 @@ export interface PageTablesView {
 export type MemorySpace = 'virtual' | 'physical';
 
 export interface MemoryRequest {
-  /** "0x..." hex or a decimal string, or a number (below 2^53). */
+  /** "0x..." hex or a decimal string, or a number (below 2^53); in virtual space also a kernel symbol's name. */
   address: string | number;
   length: number;
   space: MemorySpace;
 }
 
 export type MemoryView =
-  | { address: string; space: MemorySpace; mapped: true; /** base64 */ bytes: string }
-  | { address: string; space: MemorySpace; mapped: false; /** "not mapped: level-2 entry 5 is not present" */ reason: string; level?: number };
+  | { address: string; space: MemorySpace; mapped: true; /** base64 */ bytes: string; /** The symbol the request named. */ symbol?: string }
+  | { address: string; space: MemorySpace; mapped: false; /** "not mapped: level-2 entry 5 is not present" */ reason: string; level?: number; symbol?: string };
 
 export interface InspectorApi {
   /** Pauses the running VM (QMP stop). */
@@ -151,6 +151,9 @@ const PHYSICAL_LIMIT = 1n << 52n;
 
 class InspectorRequestError extends Error {}
 
+/** A kernel symbol's name as typed (demangled path, or raw): what readMemory accepts besides numbers. */
+export const SYMBOL_NAME = /^[A-Za-z_$.][\w$.:<>]{0,199}$/;
+
 /** A request's address as a 64-bit value, or an error saying what is wrong. */
 export function parseAddress(value: unknown, what: string): bigint {
   let address: bigint;
@@ -160,7 +163,7 @@ export function parseAddress(value: unknown, what: string): bigint {
   } else if (typeof value === 'string' && /^(0x[0-9a-f_]{1,20}|[0-9]{1,20})$/i.test(value.trim())) {
     address = BigInt(value.trim().replace(/_/g, ''));
   } else {
-    throw new InspectorRequestError(`${what}: the address must be a number or a hex string like "0xb8000"`);
+    throw new InspectorRequestError(`${what}: the address must be a number, a hex string like "0xb8000", or (virtual) a kernel symbol's name`);
   }
   if (address > 0xffff_ffff_ffff_ffffn) throw new InspectorRequestError(`${what}: the address 0x${address.toString(16)} is wider than 64 bits`);
   return address;
@@ -182,6 +185,10 @@ export function validateMemoryRequest(value: unknown): MemoryRequest {
   if (unknown.length) throw new InspectorRequestError(`readMemory: unknown field "${unknown[0]}"`);
   if (space !== 'virtual' && space !== 'physical') throw new InspectorRequestError('readMemory: space must be "virtual" or "physical"');
   if (!Number.isSafeInteger(length) || (length as number) < 1 || (length as number) > MAX_READ_BYTES) throw new InspectorRequestError(`readMemory: length must be 1..${MAX_READ_BYTES}`);
+  if (space === 'virtual' && typeof address === 'string' && !/^(0x|[0-9])/i.test(address.trim()) && SYMBOL_NAME.test(address.trim())) {
+    // A symbol: resolved (and checked) by the service against the booted kernel.
+    return { address: address.trim(), length: length as number, space };
+  }
   const at = parseAddress(address, 'readMemory');
   const end = at + BigInt(length as number);
   if (space === 'physical' && end > PHYSICAL_LIMIT) throw new InspectorRequestError('readMemory: a physical address must be below 2^52');

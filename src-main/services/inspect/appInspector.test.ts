@@ -109,7 +109,11 @@ describe('inspector request validation', () => {
     expect(() => validateRequest('readMemory', [{ address: '0x7ffffffffffc', length: 8, space: 'virtual' }])).toThrow(/not a canonical virtual range/);
     expect(validateRequest('readMemory', [{ address: '0xffff800000000000', length: 8, space: 'virtual' }]).args[0]).toMatchObject({ address: '0xffff800000000000' });
     expect(() => validateRequest('readMemory', [{ address: '0x10000000000000', length: 8, space: 'physical' }])).toThrow('readMemory: a physical address must be below 2^52');
-    expect(() => validateRequest('readMemory', [{ address: 'rip', length: 8, space: 'virtual' }])).toThrow('readMemory: the address must be a number or a hex string like "0xb8000"');
+    expect(() => validateRequest('readMemory', [{ address: 'rip', length: 8, space: 'physical' }])).toThrow('readMemory: the address must be a number, a hex string like "0xb8000", or (virtual) a kernel symbol\'s name');
+    expect(() => validateRequest('readMemory', [{ address: '0xzz', length: 8, space: 'virtual' }])).toThrow(/the address must be a number/);
+    expect(() => validateRequest('readMemory', [{ address: 'a b', length: 8, space: 'virtual' }])).toThrow(/the address must be a number/);
+    // A symbol's name in virtual space: the service resolves it against the booted kernel.
+    expect(validateRequest('readMemory', [{ address: ' sample_kernel::halt ', length: 8, space: 'virtual' }]).args).toEqual([{ address: 'sample_kernel::halt', length: 8, space: 'virtual' }]);
     expect(() => validateRequest('readMemory', [{ address: '0x0', length: 8, space: 'linear' }])).toThrow('readMemory: space must be "virtual" or "physical"');
     expect(() => validateRequest('readMemory', [{ address: '0x0', length: 8, space: 'physical', extra: 1 }])).toThrow('readMemory: unknown field "extra"');
     expect(validateRequest('step', []).args).toEqual([1]);

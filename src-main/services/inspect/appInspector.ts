@@ -2,11 +2,11 @@
 // readMemory) over the running VM's QMP. The kernel the VM booted comes from the run's own
 // `artifact` event; its segments and layout (for labels and the ELF check) from its load plan.
 import { readFileSync, statSync } from 'node:fs';
-import { readElf } from '../../elf/index.js';
+import { readElf, type ElfFile } from '../../elf/index.js';
 import { translate } from '../../image/inspect/pageTables.js';
 import { makePlan } from '../../image/plan.js';
 import type { BootlabEvent, ProjectInfo } from '../../shared/api.js';
-import { isCanonicalAddress, parseAddress, type CpuView, type InspectorApi, type MemoryRequest, type MemoryView, type PageTablesView, type StackView } from '../../shared/inspector.js';
+import { isCanonicalAddress, parseAddress, SYMBOL_NAME, type CpuView, type InspectorApi, type MemoryRequest, type MemoryView, type PageTablesView, type StackView } from '../../shared/inspector.js';
 import type { CpuRegisters } from '../../image/inspect/registers.js';
 import { qmpStackReader, unwindStack } from '../backtrace.js';
 import { codeLocatorFromFile, describeFrame, type CodeLocator } from '../codeLocator.js';
@@ -14,6 +14,7 @@ import { readKernelManifest } from '../manifest.js';
 import type { QemuSession } from '../qemu.js';
 import { MachineControl, readCpu, readDescriptorTables, readLinear, readPageTables, type MachineLink, type PageTableRead } from './machine.js';
 import { kernelFactsFromPlan, snapshotMachine, type KernelFacts } from './snapshot.js';
+import { SymbolLookup } from './symbolLookup.js';
 import { cpuView, pageTablesView } from './views.js';
 
 export interface AppInspectorOptions {
@@ -72,6 +73,7 @@ interface KernelInfo {
   key: string;
   facts?: KernelFacts;
   locator: CodeLocator;
+  symbols?: SymbolLookup;
 }
 
 export function createAppInspector(options: AppInspectorOptions): AppInspector {
@@ -127,16 +129,17 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
     const project = options.project();
     let facts: KernelFacts | undefined;
     let relocationBase = 0n;
+    let elf: ElfFile | undefined;
     try {
       const manifest = project ? await readKernelManifest(project.manifestPath, { noCargo: true, env: options.env }) : undefined;
-      const elf = readElf(readFileSync(kernelPath));
+      elf = readElf(readFileSync(kernelPath));
       const plan = makePlan(elf, { features: project?.features ?? manifest?.features ?? [], bootloaderMetadata: manifest?.bootloaderMetadata ?? {} });
       relocationBase = plan.relocationBase;
       facts = kernelFactsFromPlan(elf, plan);
     } catch {
       // Without a plan the mappings are still shown, unlabelled and unchecked.
     }
-    kernel = { key, facts, locator: codeLocatorFromFile(kernelPath, relocationBase) };
+    kernel = { key, facts, locator: codeLocatorFromFile(kernelPath, relocationBase), symbols: elf ? new SymbolLookup(elf.symbols, relocationBase) : undefined };
     return kernel;
   };
   const describer = (info: KernelInfo | undefined) => (address: bigint) => {
@@ -179,30 +182,45 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
     },
     async readMemory(request: MemoryRequest): Promise<MemoryView> {
       const session = running();
-      const address = parseAddress(request.address, 'readMemory');
+      let address: bigint;
+      let symbol: string | undefined;
+      if (request.space === 'virtual' && typeof request.address === 'string' && SYMBOL_NAME.test(request.address) && !/^(0x|[0-9])/i.test(request.address)) {
+        const symbols = (await kernelInfo())?.symbols;
+        if (!symbols) throw new Error(`readMemory: cannot look up "${request.address}": the booted kernel's symbols are not known`);
+        const hit = symbols.find(request.address);
+        if ('problem' in hit) throw new Error(`readMemory: ${hit.problem}`);
+        ({ address, name: symbol } = hit);
+        const end = address + BigInt(request.length);
+        if (!isCanonicalAddress(address) || !isCanonicalAddress(end - 1n)) throw new Error(`readMemory: ${symbol} at 0x${address.toString(16)} is not a canonical virtual range`);
+      } else address = parseAddress(request.address, 'readMemory');
       const at = `0x${address.toString(16)}`;
-      if (request.space === 'physical') {
-        return { address: at, space: 'physical', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
-      }
-      if (!isCanonicalAddress(address)) return { address: at, space: 'virtual', mapped: false, reason: `${at} is not canonical` };
-      const { cpu, tables } = await machineState(session);
-      if (!tables && (cpu.cr0 & (1n << 31n)) !== 0n) return { address: at, space: 'virtual', mapped: false, reason: 'paging is not 4-level long-mode paging: virtual addresses are not translated here' };
-      if (!tables) {
-        // Paging off: virtual is physical.
-        return { address: at, space: 'virtual', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
-      }
-      const nx = { noExecuteEnabled: (cpu.efer & EFER_NXE) !== 0n };
-      const out = Buffer.alloc(request.length);
-      for (let offset = 0; offset < request.length; ) {
-        const va = address + BigInt(offset);
-        const t = translate(va, cpu.cr3, tables.reader, nx);
-        if (!t.mapped) return { address: at, space: 'virtual', mapped: false, reason: `0x${va.toString(16)}: ${t.reason}`, level: t.level };
-        const chunk = Math.min(request.length - offset, 4096 - Number(va & 0xfffn));
-        (await session.readMemory(Number(t.physical), chunk)).copy(out, offset);
-        offset += chunk;
-      }
-      return { address: at, space: 'virtual', mapped: true, bytes: out.toString('base64') };
+      const view = await readAt(session, address, at, request);
+      return symbol ? { ...view, symbol } : view;
     },
+  };
+  /** Bytes at an address: physical as is, virtual page by page through the walked tables. */
+  const readAt = async (session: QemuSession, address: bigint, at: string, request: MemoryRequest): Promise<MemoryView> => {
+    if (request.space === 'physical') {
+      return { address: at, space: 'physical', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
+    }
+    if (!isCanonicalAddress(address)) return { address: at, space: 'virtual', mapped: false, reason: `${at} is not canonical` };
+    const { cpu, tables } = await machineState(session);
+    if (!tables && (cpu.cr0 & (1n << 31n)) !== 0n) return { address: at, space: 'virtual', mapped: false, reason: 'paging is not 4-level long-mode paging: virtual addresses are not translated here' };
+    if (!tables) {
+      // Paging off: virtual is physical.
+      return { address: at, space: 'virtual', mapped: true, bytes: (await session.readMemory(Number(address), request.length)).toString('base64') };
+    }
+    const nx = { noExecuteEnabled: (cpu.efer & EFER_NXE) !== 0n };
+    const out = Buffer.alloc(request.length);
+    for (let offset = 0; offset < request.length; ) {
+      const va = address + BigInt(offset);
+      const t = translate(va, cpu.cr3, tables.reader, nx);
+      if (!t.mapped) return { address: at, space: 'virtual', mapped: false, reason: `0x${va.toString(16)}: ${t.reason}`, level: t.level };
+      const chunk = Math.min(request.length - offset, 4096 - Number(va & 0xfffn));
+      (await session.readMemory(Number(t.physical), chunk)).copy(out, offset);
+      offset += chunk;
+    }
+    return { address: at, space: 'virtual', mapped: true, bytes: out.toString('base64') };
   };
   return {
     api,

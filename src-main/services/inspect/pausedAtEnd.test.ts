@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readElf } from '../../elf/index.js';
 import { DEFAULT_SETTINGS, type BootlabEvent, type Settings } from '../../shared/api.js';
 import { createBootlabService, type BootlabService } from '../app.js';
 import { bootLogMemoryMap, defaultAssemble, defaultDiskImageSteps } from '../bootParts.js';
@@ -71,7 +72,8 @@ function connectionsOn(ports: number[]): string[] {
 
 /** QEMU processes booting this image. */
 const qemuFor = (imagePath: string) => processesMatching('qemu-system').filter((p) => p.cmd.includes(imagePath));
-const imageOf = (events: BootlabEvent[]) => events.find((e): e is Extract<BootlabEvent, { type: 'artifact' }> => e.type === 'artifact' && e.imagePath !== undefined)!.imagePath!;
+const artifactOf = (events: BootlabEvent[]) => events.find((e): e is Extract<BootlabEvent, { type: 'artifact' }> => e.type === 'artifact' && e.imagePath !== undefined)!;
+const imageOf = (events: BootlabEvent[]) => artifactOf(events).imagePath!;
 
 describe('the app keeps the VM paused at the end of a run', () => {
   it('after the sample kernel halts: inspectable after run-end; Stop and the next run end it, no QEMU or socket left', async () => {
@@ -94,6 +96,16 @@ describe('the app keeps the VM paused at the end of a run', () => {
     const vga = await service.readMemory({ address: '0xb8000', length: 160 * 25, space: 'physical' });
     expect(vga.mapped && Buffer.from(vga.bytes, 'base64').toString('latin1').replace(/(.)./gs, '$1')).toContain('Hello');
     expect((await service.pageTables()).summary).toMatch(/^elf segments: (\d+)\/\1 mapped/);
+    // A symbol typed by name: read through the page tables, the same bytes as the ELF's.
+    const elf = readElf(readFileSync(artifactOf(events).kernelPath!));
+    const halt = elf.symbols.find((sym) => /sample_kernel4halt/.test(sym.name))!;
+    const code = await service.readMemory({ address: 'sample_kernel::halt', length: 8, space: 'virtual' });
+    expect(code).toMatchObject({ mapped: true, symbol: 'sample_kernel::halt', address: `0x${halt.value.toString(16)}` });
+    const text = elf.sections.find((sec) => sec.name === '.text')!;
+    const offset = Number(halt.value - text.addr) + text.offset;
+    expect(code.mapped && Buffer.from(code.bytes, 'base64')).toEqual(Buffer.from(elf.bytes.subarray(offset, offset + 8)));
+    expect((await service.readMemory({ address: 'halt', length: 8, space: 'virtual' })).address).toBe(code.address);
+    await expect(service.readMemory({ address: 'no_such_symbol', length: 8, space: 'virtual' })).rejects.toThrow('readMemory: no kernel symbol is named "no_such_symbol"');
     // HLT with interrupts off: a step is refused with the reason, and the machine stays.
     await expect(service.step(1)).rejects.toThrow(/halted with interrupts off/);
 
