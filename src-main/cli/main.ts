@@ -2,6 +2,7 @@
 import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS, type LazyCliCommand } from './commands/index.js';
 import { VERSION } from '../shared/version.js';
+import { traceStep } from '../services/trace.js';
 
 function helpText(commands: CliCommand[]): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo, commandList: (CliCommand
     return 2;
   }
   const command = await entry.load();
+  traceStep(`command ${command.name} loaded`);
   if (rest.includes('--help') || rest.includes('-h')) {
     // `runner` forwards its arguments to QEMU, so only a --help in first place is ours.
     if (command.name !== 'runner' || rest[0] === '--help' || rest[0] === '-h') {
@@ -76,7 +78,9 @@ if (isEntry) {
     env: process.env,
     signal: interrupted.signal,
   };
+  traceStep('cli started');
   runCli(process.argv.slice(2), io).then((code) => {
+    traceStep('command done');
     process.exitCode = interrupted.signal.aborted ? 130 : code;
   });
 }

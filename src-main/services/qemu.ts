@@ -187,7 +187,7 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    tie: process.env.BLX_NOTIE ? undefined : 'process',
+    tie: 'process',
   });
   let stopped = false;
   let timedOut = false;

@@ -20,6 +20,7 @@ import { codeLocatorFromFile } from './codeLocator.js';
 import type { Panic } from './diagnose.js';
 import { RunWatch } from './runWatch.js';
 import { imagePathFor, qemuDrivePath } from './pipeline.js';
+import { traceStep } from './trace.js';
 
 export interface RunKernelOptions {
   kernelPath: string;
@@ -115,6 +116,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     stderr(`Error: could not find Cargo.toml for ${kernelPath} (set CARGO_MANIFEST_DIR or run from the crate)\n`);
     return { exitCode: 1, isTest };
   }
+  traceStep('manifest read');
   const features = manifest?.features ?? options.features ?? [];
   const bootimage = manifest?.bootimage ?? {};
 
@@ -151,6 +153,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       guestRam,
     });
     relocationBase = facts.relocationBase;
+    traceStep('image written');
   } catch (error) {
     stderr(`Error: could not build the disk image: ${(error as Error).message}\n`);
     return { exitCode: 1, isTest };
@@ -167,6 +170,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     program = found.path;
   }
 
+  traceStep('QEMU found');
   const work = makeOwnedTempDir('runner');
   const debugconFile = join(work, 'debugcon.log');
   const faultLogFile = join(work, 'cpu.log');
@@ -201,6 +205,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     const locator = codeLocatorFromFile(kernelPath, relocationBase);
     watch = new RunWatch({ session, locator, onPanic: options.onPanic });
     const exit = await session.exit;
+    traceStep('QEMU session over');
     const read = (f: string) => {
       try {
         return readFileSync(f, 'latin1');
@@ -239,6 +244,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       // `bootlab run` prints its own outcome lines (cli/commands/run.ts).
       stderr(`bootlab: ${outcome.message}\n`);
     }
+    traceStep('outcome diagnosed');
     return { exitCode: outcome.exitCode ?? 1, outcome, isTest, argv: session.argv.map(quote), memoryMap };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import type { RustToolchain } from '../../services/toolchain.js';
 import { checkToolchain, formatReport } from '../../services/toolchain.js';
 import { defaultSettingsPath, loadSettings } from '../../services/settings.js';
 import type { Profile } from '../../shared/api.js';
+import { traceStep } from '../../services/trace.js';
 
 export class UsageError extends Error {}
 
@@ -66,6 +67,7 @@ export async function rustOrDoctor(io: CliIo, command: string): Promise<RustTool
 /** Builds a kernel crate for a command, cargo's output on stderr; undefined when there is no toolchain (the doctor has spoken). */
 export async function buildForCommand(io: CliIo, command: string, projectDir: string, profile: Profile): Promise<BuildKernelResult | undefined> {
   const rust = await rustOrDoctor(io, command);
+  traceStep('toolchain found');
   if (!rust) return undefined;
   return buildKernel({
     projectDir,
