@@ -45,7 +45,7 @@ interface Row {
 }
 
 function compilePat(p: string): Pat {
-  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0'];
+  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
   let m: RegExpExecArray | null;
   if ((m = /^~r(\d+)$/.exec(p))) return { t: 'rmreg', size: +m[1] };
@@ -144,11 +144,20 @@ const LEVELS: Record<string, number> = {
   swapgs: 10, rdtscp: 10, cmpxchg16b: 10, fxsave64: 10, fxrstor64: 10,
   xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
+  fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
+  // AES-NI and CLMUL are Westmere additions (ranked with Sandy Bridge here: `cpu westmere` is `cpu nehalem` in parser.ts).
+  aesenc: 12, aesenclast: 12, aesdec: 12, aesdeclast: 12, aesimc: 12, aeskeygenassist: 12,
+  pclmulqdq: 12, pclmullqlqdq: 12, pclmulhqlqdq: 12, pclmullqhqdq: 12, pclmulhqhqdq: 12,
+  // NASM 2.16.01 accepts SHA only without a `cpu` limit (or `cpu default`/`any`).
+  sha1rnds4: 14, sha1nexte: 14, sha1msg1: 14, sha1msg2: 14, sha256rnds2: 14, sha256msg1: 14, sha256msg2: 14,
 };
 
 // Levels NASM assigns regardless of operand size (observed with the `cpu` directive).
-const MMX_KATMAI = new Set(['pminub', 'pmaxub', 'pminsw', 'pmaxsw', 'pavgb', 'pavgw', 'psadbw', 'pmulhuw', 'pshufw', 'pextrw', 'pinsrw', 'pmovmskb', 'movntq', 'maskmovq']);
-const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq']);
+const MMX_KATMAI = new Set([
+  'pminub', 'pmaxub', 'pminsw', 'pmaxsw', 'pavgb', 'pavgw', 'psadbw', 'pmulhuw', 'pshufw', 'pextrw', 'pinsrw', 'pmovmskb', 'movntq', 'maskmovq',
+  'cvtpi2ps', 'cvtps2pi', 'cvttps2pi',
+]);
+const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq', 'cvtpi2pd', 'cvtpd2pi', 'cvttpd2pi', 'movq2dq', 'movdq2q']);
 
 const EXACT_LEVELS: Record<string, number> = {
   crc32: 0, pause: 0, retd: 0, retfd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
@@ -423,7 +432,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // Any row using these registers is 64-bit only.
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
-    if (any) throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
+    // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
+    // REX-only ones (r8d, sil, xmm8), already in pass 1.
+    const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
+    if (any) throw wide ? new EncodeError(`instruction not supported in ${env.bits}-bit mode`) : eaError('invalid operands in non-64-bit mode');
   }
 
   let badMode = false;

@@ -271,9 +271,23 @@ function x87(): RawRow[] {
     ['fcomp', '', 'D8 D9'],
     ['fcompp', '', 'DE D9'],
     ['fucom', 'fpu', 'DD E0+r'],
+    ['fucom', 'st0,fpu', 'DD E0+r'],
     ['fucom', '', 'DD E1'],
     ['fucomp', 'fpu', 'DD E8+r'],
+    ['fucomp', 'st0,fpu', 'DD E8+r'],
     ['fucomp', '', 'DD E9'],
+    ['ficom', 'm16', 'DE /2'],
+    ['ficom', 'm32', 'DA /2'],
+    ['ficomp', 'm16', 'DE /3'],
+    ['ficomp', 'm32', 'DA /3'],
+    ['fbld', 'm80', 'DF /4', 'unsizedok'],
+    ['fbstp', 'm80', 'DF /6', 'unsizedok'],
+    // 8087/287 control instructions that later CPUs execute as no-ops.
+    ['feni', '', '9B DB E0'],
+    ['fneni', '', 'DB E0'],
+    ['fdisi', '', '9B DB E1'],
+    ['fndisi', '', 'DB E1'],
+    ['fsetpm', '', 'DB E4'],
     ['fucompp', '', 'DA E9'],
     ['fcomi', 'st0,fpu', 'DB F0+r'],
     ['fcomi', 'fpu', 'DB F0+r'],
@@ -332,6 +346,12 @@ function x87(): RawRow[] {
     ['fsin', '', 'D9 FE'],
     ['fcos', '', 'D9 FF'],
   );
+  // Conditional moves (P6): st0 <- st(i) when the condition holds.
+  (
+    [
+      ['b', 'DA C0'], ['e', 'DA C8'], ['be', 'DA D0'], ['u', 'DA D8'], ['nb', 'DB C0'], ['ne', 'DB C8'], ['nbe', 'DB D0'], ['nu', 'DB D8'],
+    ] as [string, string][]
+  ).forEach(([cc, op]) => rows.push(['fcmov' + cc, 'st0,fpu', `${op}+r`], ['fcmov' + cc, 'fpu', `${op}+r`]));
   return rows;
 }
 
@@ -425,6 +445,59 @@ function mmx(): RawRow[] {
     ['movd', 'mmx,~r64', 'o64 0F 6E /r', 'long'], ['movd', '~r64,mmx', 'o64 0F 7E /r', 'long'],
     ['movd', 'mmx,m64', 'o64 0F 6E /r', 'long sizedonly'], ['movd', 'm64,mmx', 'o64 0F 7E /r', 'long sizedonly'],
   );
+  return rows;
+}
+
+/**
+ * SSE4.1 inserts/extracts and variable blends, the MMX/SSE conversions and moves between mm and
+ * xmm registers, AES-NI, PCLMULQDQ and SHA. The 0F 38 / 0F 3A rows carry no `cpu` level in NASM
+ * 2.16.01 (`anycpu`), like the other SSSE3/SSE4 rows.
+ */
+function sseExtras(): RawRow[] {
+  const rows: RawRow[] = [
+    // pinsr*/pextr*: a general register goes in ModRM.rm; a 64-bit one only widens the q forms and pinsrw/pextrw.
+    ['pinsrb', 'xmm,~r32,imm8', '66 0F 3A 20 /r ib', 'anycpu'], ['pinsrb', 'xmm,m8,imm8', '66 0F 3A 20 /r ib', 'anycpu'],
+    ['pinsrw', 'xmm,~r32,imm8', '66 0F C4 /r ib'], ['pinsrw', 'xmm,~r16,imm8', '66 0F C4 /r ib'], ['pinsrw', 'xmm,~r64,imm8', '66 o64 0F C4 /r ib'],
+    ['pinsrw', 'xmm,m16,imm8', '66 0F C4 /r ib'],
+    ['pinsrw', 'mmx,~r32,imm8', '0F C4 /r ib'], ['pinsrw', 'mmx,~r16,imm8', '0F C4 /r ib'], ['pinsrw', 'mmx,m16,imm8', '0F C4 /r ib'],
+    ['pinsrd', 'xmm,rm32,imm8', '66 0F 3A 22 /r ib', 'anycpu'], ['pinsrq', 'xmm,rm64,imm8', '66 o64 0F 3A 22 /r ib', 'anycpu'],
+    ['pextrb', '~r32,xmm,imm8', '66 0F 3A 14 /r ib', 'anycpu'], ['pextrb', '~r64,xmm,imm8', '66 0F 3A 14 /r ib', 'anycpu long'],
+    ['pextrb', 'm8,xmm,imm8', '66 0F 3A 14 /r ib', 'anycpu'],
+    ['pextrw', 'r32,xmm,imm8', '66 0F C5 /r ib'], ['pextrw', 'r64,xmm,imm8', '66 o64 0F C5 /r ib'], ['pextrw', 'm16,xmm,imm8', '66 0F 3A 15 /r ib', 'anycpu'],
+    // Below `cpu p4` NASM falls back to the SSE4.1 encoding for the register form too.
+    ['pextrw', '~r32,xmm,imm8', '66 0F 3A 15 /r ib', 'anycpu'],
+    ['pextrw', 'r32,mmx,imm8', '0F C5 /r ib'],
+    ['pextrd', 'rm32,xmm,imm8', '66 0F 3A 16 /r ib', 'anycpu'], ['pextrq', 'rm64,xmm,imm8', '66 o64 0F 3A 16 /r ib', 'anycpu'],
+    ['insertps', 'xmm,xmm/m32,imm8', '66 0F 3A 21 /r ib', 'anycpu'],
+    ['extractps', 'rm32,xmm,imm8', '66 0F 3A 17 /r ib', 'anycpu'], ['extractps', '~r64,xmm,imm8', '66 o64 0F 3A 17 /r ib', 'anycpu'],
+    ['movntdqa', 'xmm,m128', '66 0F 38 2A /r', 'anycpu unsizedok'],
+    ['pshufw', 'mmx,mmx/m64,imm8', '0F 70 /r ib'],
+    ['maskmovq', 'mmx,mmx', '0F F7 /r'], ['maskmovdqu', 'xmm,xmm', '66 0F F7 /r'],
+    ['movntq', 'm64,mmx', '0F E7 /r'], ['pmovmskb', 'r32,mmx', '0F D7 /r'],
+    ['cvtpi2ps', 'xmm,mmx/m64', '0F 2A /r'], ['cvtpi2pd', 'xmm,mmx/m64', '66 0F 2A /r'],
+    ['cvtps2pi', 'mmx,xmm/m64', '0F 2D /r'], ['cvttps2pi', 'mmx,xmm/m64', '0F 2C /r'],
+    ['cvtpd2pi', 'mmx,xmm/m128', '66 0F 2D /r'], ['cvttpd2pi', 'mmx,xmm/m128', '66 0F 2C /r'],
+    ['movq2dq', 'xmm,mmx', 'F3 0F D6 /r'], ['movdq2q', 'mmx,xmm', 'F2 0F D6 /r'],
+  ];
+  // Variable blends: the mask is always xmm0, which may be written as a third operand.
+  for (const [mn, op] of [['pblendvb', '10'], ['blendvps', '14'], ['blendvpd', '15']]) {
+    rows.push([mn, 'xmm,xmm/m128', `66 0F 38 ${op} /r`, 'anycpu'], [mn, 'xmm,xmm/m128,xmm0', `66 0F 38 ${op} /r`, 'anycpu']);
+  }
+  // AES-NI and carry-less multiply (their `cpu` levels are in encoder.ts, as for other named extensions).
+  for (const [mn, op] of [['aesimc', 'DB'], ['aesenc', 'DC'], ['aesenclast', 'DD'], ['aesdec', 'DE'], ['aesdeclast', 'DF']]) {
+    rows.push([mn, 'xmm,xmm/m128', `66 0F 38 ${op} /r`]);
+  }
+  rows.push(['aeskeygenassist', 'xmm,xmm/m128,imm8', '66 0F 3A DF /r ib'], ['pclmulqdq', 'xmm,xmm/m128,imm8', '66 0F 3A 44 /r ib']);
+  // pclmulXXXdq: the immediate picks the low/high quadword of each source.
+  for (const [mn, imm] of [['pclmullqlqdq', '00'], ['pclmulhqlqdq', '01'], ['pclmullqhqdq', '10'], ['pclmulhqhqdq', '11']]) {
+    rows.push([mn, 'xmm,xmm/m128', `66 0F 3A 44 /r ${imm}`]);
+  }
+  // SHA: no mandatory prefix; sha256rnds2's implicit xmm0 may be written.
+  rows.push(['sha1rnds4', 'xmm,xmm/m128,imm8', '0F 3A CC /r ib']);
+  for (const [mn, op] of [['sha1nexte', 'C8'], ['sha1msg1', 'C9'], ['sha1msg2', 'CA'], ['sha256rnds2', 'CB'], ['sha256msg1', 'CC'], ['sha256msg2', 'CD']]) {
+    rows.push([mn, 'xmm,xmm/m128', `0F 38 ${op} /r`]);
+  }
+  rows.push(['sha256rnds2', 'xmm,xmm/m128,xmm0', '0F 38 CB /r']);
   return rows;
 }
 
@@ -882,4 +955,5 @@ export const RAW_ROWS: RawRow[] = [
   ...x87(),
   ...sse(),
   ...mmx(),
+  ...sseExtras(),
 ];
