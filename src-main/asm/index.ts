@@ -26,6 +26,8 @@ export interface AssembleOptions {
   warnings?: string[];
   /** Output file name shown in a `[map]` file (default: fileName without its extension, as NASM). */
   outputFile?: string;
+  /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
+  env?: (name: string) => string | undefined;
 }
 
 export interface AsmSymbol {
@@ -59,7 +61,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
 
 function run(source: string, options: AssembleOptions, fileName: string, diags: Diags): AssembleResult {
   const pp = new Preprocessor(
-    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines },
+    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env },
     diags,
   );
   const lines = pp.run(source);

@@ -317,3 +317,26 @@ describe('float constants in every radix, packed BCD and the float operators (NA
     'db __?ilog2e?__(3)',
   ])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('%use packages and environment variables (NASM regression suite: ilog, float, br3028880)', () => {
+  it.each([
+    '%use ifunc|db ilog2(0x40), ilog2e(8), ilog2c(5), ilog2f(5), ilog2cw(8)|%use IFUNC',
+    '%use ifunc|db ilog2w(6)|db ilog2cw(6)',
+    "%use fp|bf16 1.0, 2.5, -3.25|dd float32(1.5), Inf, NaN|dq float64(-2.0), SNaN, QNaN|%use 'fp'",
+    '%use altreg|bits 64|mov r0, r1|mov r3d, r8d|mov r5b, r7l|mov r2h, r1l|mov r4w, r6w|mov r10l, r15l',
+    '%ifenv BOOTLAB_SURELY_UNSET_VAR|db 1|%else|db 2|%endif',
+    '%ifenv %!BOOTLAB_SURELY_UNSET_VAR \'ALSO_UNSET_X\'|db 1|%elifenv "ALSO_UNSET_Y"|db 3|%else|db 4|%endif',
+    '%use ifunc extra|db ilog2(2)',
+    'db "%!BOOTLAB_SURELY_UNSET_VAR"|%defstr E %!BOOTLAB_SURELY_UNSET_VAR/x|db E',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['%use ifunc|db ilog2(6)', '%use nosuchpackage|nop', '%use|nop', '%use 12|nop', '%ifenv 12|%endif'])('rejected: %s', (s) => checkLevels(lines(s), false));
+  it('%!NAME and %ifenv read the environment given to the assembler, as NASM reads its own', () => {
+    const src = lines('%ifenv PATH|%defstr P %!PATH|db P|%endif|%ifenv %!"HOME"|%defstr H %!\'HOME\'|db H, 0|%endif');
+    const n = runNasm(src);
+    expect(n.ok).toBe(true);
+    const r = assemble(src, { fileName: 'in.asm', env: (name) => process.env[name] });
+    expect(r.diagnostics).toEqual([]);
+    expect(hex(r.bytes)).toBe(hex(n.bytes));
+    expect(r.bytes.length).toBeGreaterThan(2);
+  });
+});

@@ -4,6 +4,7 @@
 import { Diags, UnreadableFile, type Pos } from './diagnostics.js';
 import { ExprParser, evaluate, ExprError, type Value } from './expr.js';
 import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
+import { MISSING_PACKAGES, packageSource } from './packages.js';
 
 export interface PLine {
   text: string;
@@ -21,6 +22,8 @@ export interface PreprocessOptions {
   readFile?: (path: string) => string | Uint8Array | undefined;
   includePaths?: string[];
   defines?: Record<string, string>;
+  /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
+  env?: (name: string) => string | undefined;
 }
 
 interface SMacro {
@@ -75,6 +78,20 @@ const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uff
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
+/** True when `at` lies inside a quoted string of the line `text`. */
+function insideString(text: string, at: number): boolean {
+  let quote = '';
+  for (let i = 0; i < at; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '`') i++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+  }
+  return quote !== '';
+}
+/** `%!NAME`, `%!'NAME'` or `%!"NAME"`: an environment variable. */
+const ENV_REF = /%!(?:'([^']*)'|"([^"]*)"|([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*))/g;
 /**
  * NASM 2.16.01's standard macros (macros/standard.mac and the bin format's org):
  * name -> [min params, max params, greedy].
@@ -201,6 +218,7 @@ export class Preprocessor {
   private macroCounter = 0;
   private uniqueCounter = 0;
   private contexts: { name: string; id: number }[] = [];
+  private usedPackages = new Set<string>();
 
   constructor(
     private opts: PreprocessOptions,
@@ -387,7 +405,7 @@ export class Preprocessor {
       return;
     }
 
-    const expanded = this.expandAndPaste(stripComment(text));
+    const expanded = this.expandAndPaste(stripComment(text), this.posOf(f, lineNo));
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
@@ -686,12 +704,24 @@ export class Preprocessor {
    * Expands single-line macros, then pastes `%+`; a pasted name is expanded again, as NASM's
    * expand_smacro() repeats until no paste happens (`X %+ 0` with `%define X0 7` gives 7).
    */
-  private expandAndPaste(text: string): string {
+  private expandAndPaste(text: string, pos?: Pos): string {
     let out = this.expandSmacros(text, new Set(), 0);
     for (let round = 0; out.includes('%+') && round < 64; round++) {
       out = this.expandSmacros(out.replace(/\s*%\+\s*/g, ''), new Set(), 0);
     }
-    return out;
+    return out.includes('%!') ? this.substEnv(out, pos) : out;
+  }
+
+  /** NASM's `%!NAME`, `%!'NAME'`: the variable's text; an unset one is empty and warns. */
+  private substEnv(text: string, pos?: Pos): string {
+    // Quoted strings are left alone: `%!` inside one is just text.
+    return text.replace(ENV_REF, (all: string, q1: string | undefined, q2: string | undefined, id: string | undefined, at: number) => {
+      if (insideString(text, at)) return all;
+      const name = q1 ?? q2 ?? id ?? '';
+      const v = this.opts.env?.(name);
+      if (v === undefined && pos) this.warn(pos, `nonexistent environment variable \`${name}' [-w+pp-environment]`, 'early');
+      return v ?? '';
+    });
   }
 
   /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
@@ -807,6 +837,17 @@ export class Preprocessor {
           break;
         }
         r = names.some((n) => this.lookupSmacro(n) !== undefined);
+        break;
+      }
+      case 'ifenv': {
+        const names = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
+        const valid = names.length > 0 && names.every((n) => /^(%!)?(['"]).*\2$|^(%!)?[A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*$/.test(n));
+        if (!valid) {
+          this.error(pos, `\`%${written}' expects environment variable names`, 'early');
+          r = false;
+          break;
+        }
+        r = names.some((n) => this.opts.env?.(n.replace(/^%!/, '').replace(/^(['"])(.*)\1$/, '$2')) !== undefined);
         break;
       }
       case 'ifmacro': {
@@ -930,7 +971,7 @@ export class Preprocessor {
       case 'idefstr': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (m) {
-          const v = this.expandSmacros(m[2].trim(), new Set(), 0);
+          const v = this.substEnv(this.expandSmacros(m[2].trim(), new Set(), 0), pos);
           this.defineSmacro(m[1], { params: null, body: quoteStr(v), ci: d === 'idefstr' });
         }
         break;
@@ -1145,7 +1186,26 @@ export class Preprocessor {
         if (!this.contexts.length) this.error(pos, '`%pop\': context stack is already empty', 'early');
         else this.contexts.pop();
         break;
-      case 'use':
+      case 'use': {
+        const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
+        if (t.length === 0 || (t[0].t !== 'id' && t[0].t !== 'str')) {
+          this.error(pos, t.length === 0 ? '`%use\' expects a package name, got end of line' : `\`%use' expects a package name, got \`${t[0].v}'`, 'early');
+          break;
+        }
+        if (t.length > 1) this.warn(pos, "trailing garbage after `%use' ignored [-w+pp-trailing]", 'early');
+        const name = t[0].t === 'str' ? latin1ToString(t[0].v) : t[0].v;
+        const text = packageSource(name);
+        if (text === undefined) {
+          this.error(pos, MISSING_PACKAGES.has(name.toLowerCase()) ? `\`%use' package \`${name}' is not supported by Bootlab` : `unknown \`%use' package: \`${name}'`, 'early');
+          break;
+        }
+        if (this.usedPackages.has(name.toLowerCase())) break;
+        this.usedPackages.add(name.toLowerCase());
+        emitBlank();
+        // Listed as part of the %use line, as NASM shows nothing of a package.
+        this.frames.push({ kind: 'file', lines: splitLines(text), idx: 0, file: f.file, condDepth: this.conds.length, listAs: this.out.length - 1 });
+        return;
+      }
       case 'line':
       case 'pragma':
       case 'clear':

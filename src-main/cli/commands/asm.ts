@@ -143,6 +143,7 @@ export const asmCommand = {
       defines,
       optimize,
       warnings,
+      env: (name) => process.env[name],
       // NASM resolves include names against the current directory, not the including file's.
       readFile: (p) => readSourceFile(path.resolve(io.cwd, p)),
     });
