@@ -695,6 +695,11 @@ add_interval:
 write_host_log:
     lea rsi, [log_header]
     call log_str
+    cmp byte [firmware_uefi], 0
+    je .bios
+    lea rsi, [log_uefi]
+    call log_str
+.bios:
     xor r12d, r12d
 .stages:
     mov rax, [tsc_table + r12 * 8]
@@ -980,6 +985,7 @@ msg_exception:   db "CPU exception 0x", 0
 msg_exception_tail: db " in the loader (a Bootlab bug: please report it)", 0
 
 log_header:   db "bootlab-boot-log 1", 10, 0
+log_uefi:     db "firmware uefi", 10, "note the VGA text buffer does not exist under UEFI: text the kernel writes to 0xB8000 is not shown", 10, 0
 log_stage:    db "stage ", 0
 log_tsc:      db " tsc=", 0
 log_e820:     db "e820 ", 0

@@ -1,5 +1,7 @@
-// Assembles Bootlab's BIOS bootloader (resources/bootloader) with Bootlab's assembler and caches
-// the result in memory and on disk. A cached loader goes into every image Bootlab writes, for
+// Assembles Bootlab's loaders with Bootlab's assembler and caches the results in memory and on
+// disk: the BIOS bootloader (resources/bootloader/bootloader.asm) and the UEFI loader
+// BOOTX64.EFI (resources/bootloader/uefi/bootx64.asm, which embeds stage3 through
+// uefi/stage3-blob.asm). A cached loader goes into every image Bootlab writes, for
 // every project, so the cache must never hold anything but the bundled sources' bytes:
 // - includes resolve only inside the bootloader folder, never against the current directory;
 // - the cache key covers every file the assembler could read (everything in that folder) and the
@@ -105,44 +107,55 @@ function encodeCacheFile(key: string, bytes: Uint8Array): Uint8Array {
   return file;
 }
 
-function decodeCacheFile(key: string, file: Uint8Array): Uint8Array | undefined {
+function decodeCacheFile(key: string, file: Uint8Array, check: (bytes: Uint8Array) => string | undefined): Uint8Array | undefined {
   const newline = file.indexOf(0x0a);
   if (newline < 0 || newline > 200) return undefined;
   const [magic, fileKey, digest] = new TextDecoder().decode(file.subarray(0, newline)).split(' ');
   const bytes = file.slice(newline + 1);
   if (magic !== CACHE_MAGIC || fileKey !== key || digest !== sha256(bytes)) return undefined;
-  return looksLikeLoader(bytes) ? bytes : undefined;
+  return check(bytes) === undefined ? bytes : undefined;
 }
 
-function looksLikeLoader(bytes: Uint8Array): boolean {
-  return bytes.length >= 512 && bytes.length % 512 === 0 && bytes[510] === 0x55 && bytes[511] === 0xaa;
+/** What is wrong with an assembled BIOS loader, or undefined. */
+function checkBiosLoader(bytes: Uint8Array): string | undefined {
+  if (bytes.length >= 512 && bytes.length % 512 === 0 && bytes[510] === 0x55 && bytes[511] === 0xaa) return undefined;
+  return `the bootloader assembled to ${bytes.length} bytes without a boot signature at 510`;
+}
+
+/**
+ * What is wrong with an assembled BOOTX64.EFI, or undefined: the PE32+ fields a UEFI firmware
+ * insists on (BOOT-CONTRACT-011 section 6.1).
+ */
+export function checkEfiApplication(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 0x200 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) return 'BOOTX64.EFI has no MZ header';
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pe = v.getUint32(0x3c, true);
+  if (pe + 24 + 0xf0 > bytes.length || v.getUint32(pe, true) !== 0x00004550) return 'BOOTX64.EFI has no PE signature';
+  if (v.getUint16(pe + 4, true) !== 0x8664) return 'BOOTX64.EFI is not an x86-64 image';
+  if (v.getUint16(pe + 22, true) & 0x0001) return 'BOOTX64.EFI says its relocations were stripped (the firmware would load it only at ImageBase)';
+  const opt = pe + 24;
+  if (v.getUint16(opt, true) !== 0x20b) return 'BOOTX64.EFI is not PE32+';
+  if (v.getUint16(opt + 68, true) !== 10) return 'BOOTX64.EFI is not an EFI application (subsystem 10)';
+  const sizeOfImage = v.getUint32(opt + 56, true);
+  const entry = v.getUint32(opt + 16, true);
+  if (sizeOfImage % 0x1000 !== 0 || entry === 0 || entry >= sizeOfImage) return `BOOTX64.EFI has a bad SizeOfImage (${sizeOfImage}) or entry point (${entry})`;
+  return undefined;
 }
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/**
- * Assemble `<resourcesDir>/bootloader/bootloader.asm`, or take it from the cache when the same
- * sources and assembler made it. The assembler is imported only on a cache miss: the runner, which
- * cargo starts once per test executable, usually never needs it.
- */
-export async function assembleBootloader(resourcesDir: string, cacheDir: string | false = defaultCacheDir()): Promise<AssembledLoader> {
-  const t0 = performance.now();
-  const loaderDir = resolve(resourcesDir, 'bootloader');
-  const main = join(loaderDir, 'bootloader.asm');
-  if (!existsSync(main)) throw new BootloaderAssemblyError(`the bootloader sources are missing: ${main}`);
-  const key = cacheKey(loaderDir);
-  const inMemory = memoryCache.get(key);
-  if (inMemory) return { bytes: inMemory, hash: key, cached: 'memory', ms: performance.now() - t0 };
-  const cacheFile = cacheDir ? join(cacheDir, `bootloader-${key}.bin`) : undefined;
-  if (cacheFile && existsSync(cacheFile)) {
-    const bytes = decodeCacheFile(key, new Uint8Array(readFileSync(cacheFile)));
-    if (bytes) {
-      memoryCache.set(key, bytes);
-      return { bytes, hash: key, cached: 'disk', ms: performance.now() - t0 };
-    }
-  }
+/** A generated file the assembler asks for, by its path inside the bootloader folder. */
+function generatedFile(loaderDir: string, generated: Map<string, Uint8Array>, requested: string): Uint8Array | undefined {
+  const path = isAbsolute(requested) ? resolve(requested) : resolve(loaderDir, requested);
+  return generated.get(relative(loaderDir, path).replace(/\\/g, '/'));
+}
+
+/** One assembly unit of the bootloader folder; `generated` supplies files that are not sources (incbin of another unit). */
+async function assembleUnit(loaderDir: string, mainRel: string, what: string, generated: Map<string, Uint8Array> = new Map()): Promise<Uint8Array> {
+  const main = join(loaderDir, mainRel);
+  if (!existsSync(main)) throw new BootloaderAssemblyError(`the ${what} sources are missing: ${main}`);
   const { assemble } = await import('../asm/index.js');
   const read = new Map<string, Uint8Array | undefined>();
   const result = assemble(readFileSync(main, 'utf8'), {
@@ -150,17 +163,46 @@ export async function assembleBootloader(resourcesDir: string, cacheDir: string 
     includePaths: [loaderDir],
     // The preprocessor asks for each include on every pass: read each file once.
     readFile: (requested) => {
-      if (!read.has(requested)) read.set(requested, readInsideFolder(loaderDir, requested));
+      if (!read.has(requested)) read.set(requested, generatedFile(loaderDir, generated, requested) ?? readInsideFolder(loaderDir, requested));
       return read.get(requested);
     },
   });
   if (!result.ok) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').slice(0, 10);
-    throw new BootloaderAssemblyError(`the bootloader did not assemble:\n${errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
+    throw new BootloaderAssemblyError(`the ${what} did not assemble:\n${errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
   }
-  const bytes = result.bytes;
-  if (!looksLikeLoader(bytes)) throw new BootloaderAssemblyError(`the bootloader assembled to ${bytes.length} bytes without a boot signature at 510`);
-  memoryCache.set(key, bytes);
+  return result.bytes;
+}
+
+interface CachedAssembly {
+  /** The cache file's name for a key. */
+  fileName: (key: string) => string;
+  check: (bytes: Uint8Array) => string | undefined;
+  build: (loaderDir: string) => Promise<Uint8Array>;
+}
+
+/** `assembly.build`, or its bytes from the memory or disk cache when the same sources and assembler made them. */
+async function assembleCached(resourcesDir: string, cacheDir: string | false, assembly: CachedAssembly): Promise<AssembledLoader> {
+  const t0 = performance.now();
+  const loaderDir = resolve(resourcesDir, 'bootloader');
+  const main = join(loaderDir, 'bootloader.asm');
+  if (!existsSync(main)) throw new BootloaderAssemblyError(`the bootloader sources are missing: ${main}`);
+  const key = cacheKey(loaderDir);
+  const memoryKey = assembly.fileName(key);
+  const inMemory = memoryCache.get(memoryKey);
+  if (inMemory) return { bytes: inMemory, hash: key, cached: 'memory', ms: performance.now() - t0 };
+  const cacheFile = cacheDir ? join(cacheDir, assembly.fileName(key)) : undefined;
+  if (cacheFile && existsSync(cacheFile)) {
+    const bytes = decodeCacheFile(key, new Uint8Array(readFileSync(cacheFile)), assembly.check);
+    if (bytes) {
+      memoryCache.set(memoryKey, bytes);
+      return { bytes, hash: key, cached: 'disk', ms: performance.now() - t0 };
+    }
+  }
+  const bytes = await assembly.build(loaderDir);
+  const problem = assembly.check(bytes);
+  if (problem) throw new BootloaderAssemblyError(problem);
+  memoryCache.set(memoryKey, bytes);
   if (cacheFile) {
     try {
       writeFileAtomic(cacheFile, encodeCacheFile(key, bytes));
@@ -169,4 +211,35 @@ export async function assembleBootloader(resourcesDir: string, cacheDir: string 
     }
   }
   return { bytes, hash: key, cached: false, ms: performance.now() - t0 };
+}
+
+/**
+ * Assemble `<resourcesDir>/bootloader/bootloader.asm`, or take it from the cache when the same
+ * sources and assembler made it. The assembler is imported only on a cache miss: the runner, which
+ * cargo starts once per test executable, usually never needs it.
+ */
+export async function assembleBootloader(resourcesDir: string, cacheDir: string | false = defaultCacheDir()): Promise<AssembledLoader> {
+  return assembleCached(resourcesDir, cacheDir, {
+    fileName: (key) => `bootloader-${key}.bin`,
+    check: checkBiosLoader,
+    build: (loaderDir) => assembleUnit(loaderDir, 'bootloader.asm', 'bootloader'),
+  });
+}
+
+/** Where bootx64.asm expects the assembled stage3 blob (its `incbin`). */
+export const STAGE3_BLOB_INCBIN = 'uefi/stage3-blob.bin';
+
+/**
+ * BOOTX64.EFI, Bootlab's UEFI loader (`<resourcesDir>/bootloader/uefi`): stage3-blob.asm
+ * assembled, then bootx64.asm with that blob as its `incbin`; cached like the BIOS loader.
+ */
+export async function assembleEfiLoader(resourcesDir: string, cacheDir: string | false = defaultCacheDir()): Promise<AssembledLoader> {
+  return assembleCached(resourcesDir, cacheDir, {
+    fileName: (key) => `bootx64-${key}.efi`,
+    check: checkEfiApplication,
+    build: async (loaderDir) => {
+      const blob = await assembleUnit(loaderDir, 'uefi/stage3-blob.asm', 'UEFI loader (stage3 blob)');
+      return assembleUnit(loaderDir, 'uefi/bootx64.asm', 'UEFI loader', new Map([[STAGE3_BLOB_INCBIN, blob]]));
+    },
+  });
 }
