@@ -4,7 +4,7 @@
 // pages) checks the boot contract from inside, the sample kernel's memory map equals the
 // host log's, and corrupt images fail with the right message instead of a reboot loop.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../asm/index.js';
@@ -148,7 +148,7 @@ describe('bootloader assembly', () => {
     const cacheDir = join(work, 'cache');
     const resources = join(work, 'resources');
     mkdirSync(join(resources, 'bootloader'), { recursive: true });
-    for (const f of readdirSync(BOOTLOADER_DIR)) copyFileSync(join(BOOTLOADER_DIR, f), join(resources, 'bootloader', f));
+    cpSync(BOOTLOADER_DIR, join(resources, 'bootloader'), { recursive: true });
     const first = await assembleBootloader(resources, cacheDir);
     expect(first.cached).toBe(false);
     expect(readdirSync(cacheDir)).toEqual([`bootloader-${first.hash}.bin`]);
