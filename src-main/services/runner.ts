@@ -9,14 +9,14 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { guestRamFromQemuArgs } from '../image/memoryBudget.js';
 import type { MemoryMap, RunOutcome } from '../shared/api.js';
 import { diagnoseRun } from './diagnose.js';
+import { FirmwareError, prepareUefiRun, resolveFirmware, type Firmware } from './firmware.js';
 import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { findManifestUpwards, readKernelManifest, type KernelManifest } from './manifest.js';
 import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
 import { loadSettings, defaultSettingsPath } from './settings.js';
 import { makeOwnedTempDir } from './staleTemp.js';
-import { symbolizerFromFile } from './symbols.js';
 import { findQemu, findRust, installCommand, QEMU_BINARY } from './toolchain.js';
-import { codeLocatorFromFile } from './codeLocator.js';
+import { lazyKernelDebugInfo } from './kernelDebugInfo.js';
 import type { Panic } from './diagnose.js';
 import { RunWatch } from './runWatch.js';
 import { imagePathFor, qemuDrivePath } from './pipeline.js';
@@ -33,6 +33,8 @@ export interface RunKernelOptions {
   stderr: (text: string) => void;
   /** The `--features` flag. */
   features?: string[];
+  /** The `--firmware` flag (bios or uefi); else BOOTLAB_FIRMWARE, the Cargo.toml, BIOS. */
+  firmware?: string;
   manifestPath?: string;
   memoryMapFile?: string;
   buildDiskImage: DiskImageBuilder;
@@ -40,6 +42,8 @@ export interface RunKernelOptions {
   signal?: AbortSignal;
   /** A panic's message is complete in the output (the run goes on until the kernel halts or exits). */
   onPanic?: (panic: Panic) => void;
+  /** Reads the kernel's ELF for the diagnosis's symbols and lines (tests count the reads). */
+  readKernelFile?: (path: string) => Uint8Array;
 }
 
 export interface RunKernelResult {
@@ -119,6 +123,13 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   traceStep('manifest read');
   const features = manifest?.features ?? options.features ?? [];
   const bootimage = manifest?.bootimage ?? {};
+  let firmware: Firmware;
+  try {
+    firmware = resolveFirmware({ option: options.firmware, env, manifestPath: manifest?.manifestPath ?? manifestPath }).firmware;
+  } catch (error) {
+    stderr(`Error: ${(error as Error).message}\n`);
+    return { exitCode: 1, isTest };
+  }
 
   const imagePath = imagePathFor(kernelPath);
   // The command line, as bootimage builds it.
@@ -151,6 +162,8 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       bootloaderMetadata: manifest?.bootloaderMetadata ?? {},
       hostLog: true,
       guestRam,
+      // One image for either firmware (DESIGN "Firmware").
+      imageKind: 'hybrid',
     });
     relocationBase = facts.relocationBase;
     traceStep('image written');
@@ -175,6 +188,16 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   const debugconFile = join(work, 'debugcon.log');
   const faultLogFile = join(work, 'cpu.log');
   const timeoutSeconds = isTest ? (bootimage.testTimeout ?? 300) : undefined;
+  if (firmware === 'uefi') {
+    try {
+      args.push(...prepareUefiRun({ workDir: work, userArgs: args, env, qemuPath: program }).args);
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true });
+      if (!(error instanceof FirmwareError)) throw error;
+      stderr(`Error: ${error.message}\n`);
+      return { exitCode: 1, isTest };
+    }
+  }
   let serialText = '';
   let watch: RunWatch | undefined;
   try {
@@ -202,8 +225,9 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       atTimeout: async (registers) => watch?.atStop(registers),
       onStderr: (text) => stderr(text),
     });
-    const locator = codeLocatorFromFile(kernelPath, relocationBase);
-    watch = new RunWatch({ session, locator, onPanic: options.onPanic });
+    // Read only if the diagnosis needs symbols: not while QEMU starts, not after a passing test.
+    const debugInfo = lazyKernelDebugInfo(kernelPath, relocationBase, options.readKernelFile);
+    watch = new RunWatch({ session, locator: debugInfo.locator, onPanic: options.onPanic });
     const exit = await session.exit;
     traceStep('QEMU session over');
     const read = (f: string) => {
@@ -220,7 +244,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       timeoutSeconds,
       serialText,
       faultLog: read(faultLogFile),
-      symbolFor: symbolizerFromFile(kernelPath, relocationBase),
+      symbolFor: debugInfo.symbolFor,
       ...watch.finish(),
     });
     let memoryMap: MemoryMap | undefined;
