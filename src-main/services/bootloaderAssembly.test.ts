@@ -1,6 +1,7 @@
 // The bootloader cache is shared by every project, so nothing outside resources/bootloader may
 // reach it: not files in the current directory, not includes that climb out of the folder, not
 // a cache file that was replaced or written by another assembler.
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -178,6 +179,18 @@ describe('UEFI loader assembly (BOOTX64.EFI)', async () => {
     expect(Buffer.from(bios).indexOf(marker)).toBeGreaterThan(0);
     const names = Buffer.from('Usable\0InUse\0Reserved\0');
     expect(Buffer.from(efi).indexOf(names)).toBeGreaterThan(pe.sections[1].rva);
+  });
+
+  it("is exactly NASM's bytes for the same sources (differential test; NASM is a test oracle only)", () => {
+    const loaderDir = join(BUNDLED, 'bootloader');
+    const out = join(work, 'nasm-efi');
+    mkdirSync(join(out, 'uefi'), { recursive: true });
+    execFileSync('nasm', ['-f', 'bin', '-i', `${loaderDir}/`, '-o', join(out, 'uefi', 'stage3-blob.bin'), join(loaderDir, 'uefi', 'stage3-blob.asm')]);
+    // bootx64.asm's incbin finds NASM's own blob through the second include path.
+    execFileSync('nasm', ['-f', 'bin', '-i', `${loaderDir}/`, '-i', `${out}/`, '-o', join(out, 'BOOTX64.EFI'), join(loaderDir, 'uefi', 'bootx64.asm')]);
+    const theirs = readFileSync(join(out, 'BOOTX64.EFI'));
+    expect(efi.length).toBe(theirs.length);
+    expect(Buffer.from(efi).equals(theirs)).toBe(true);
   });
 
   it('is cached beside the BIOS loader under its own name', async () => {
