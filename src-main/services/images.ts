@@ -2,6 +2,7 @@
 // (`imageBuilder.ts`: assemble the bootloader (cached), plan, write the image) and the host-log
 // parser (`../image/bootLog.ts`) belong to the bootloader work; the pipeline, the app and the
 // CLI receive them through these types so that they can be replaced in tests.
+import type { ImageKind } from '../image/disk.js';
 import type { GuestRam } from '../image/memoryBudget.js';
 import type { MemoryMap } from '../shared/api.js';
 import type { ImageFacts } from './imageBuilder.js';
@@ -15,6 +16,8 @@ export interface DiskImageRequest {
   hostLog: boolean;
   /** The guest's RAM (QEMU -m) when the image is for a run: a kernel that cannot fit is refused. */
   guestRam?: GuestRam;
+  /** Runs write `hybrid` images (either firmware boots them); the builder's default is `bios`. */
+  imageKind?: ImageKind;
 }
 
 /** What the pipeline reads from the builder's answer (the builder is `imageBuilder.ts`). */

@@ -1,4 +1,4 @@
-// `bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [-- QEMU_ARGS...]`
+// `bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--memory-map FILE] [-- QEMU_ARGS...]`
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
@@ -9,9 +9,10 @@ import { describeFrame } from '../../services/codeLocator.js';
 import { sweepStaleTempDirs } from '../../services/staleTemp.js';
 import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 import { watchLoop } from './watchLoop.js';
+import { traceStep } from '../../services/trace.js';
 
 const usage = [
-  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--memory-map FILE] [--watch] [-- QEMU_ARGS...]',
+  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--memory-map FILE] [--watch] [-- QEMU_ARGS...]',
   '',
   'Builds the kernel crate in DIR (default: the current folder), or takes a built KERNEL_ELF,',
   "makes a disk image and boots it in QEMU with the crate's run-command and run-args. The",
@@ -22,6 +23,8 @@ const usage = [
   '',
   '  --release          build with the release profile',
   '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
+  '  --firmware NAME    bios or uefi (OVMF); default: BOOTLAB_FIRMWARE, else the crate\'s',
+  '                     [package.metadata.bootlab] firmware, else bios. The image is hybrid.',
   '  --memory-map FILE  write the memory map the kernel received as JSON {regions, e820}',
   '  --watch            build and run again whenever a file of the crate changes (src/, tests/,',
   '                     Cargo.toml, build.rs, .cargo/); a change during a run stops it first',
@@ -41,7 +44,7 @@ export const runCommand: CliCommand = {
     void sweepStaleTempDirs();
     let args;
     try {
-      args = parseArgs(argv, ['features', 'memory-map'], ['release', 'watch']);
+      args = parseArgs(argv, ['features', 'memory-map', 'firmware'], ['release', 'watch']);
       if (args.positional.length > 1) throw new UsageError('one DIR or KERNEL_ELF at most (QEMU arguments go after --)');
     } catch (error) {
       return usageError(io, 'run', error, usage);
@@ -65,6 +68,7 @@ export const runCommand: CliCommand = {
     }
     if (isDir) {
       const built = await buildForCommand(io, 'run', target, profileOf(args));
+      traceStep('cargo build done');
       if (!built) return 1;
       if (!built.ok) {
         io.stderr(`bootlab run: ${built.error}\n`);
@@ -74,6 +78,7 @@ export const runCommand: CliCommand = {
       manifestPath = join(target, 'Cargo.toml');
     }
     const memoryMap = args.flags.get('memory-map');
+    const firmware = args.flags.get('firmware');
     let panicPrinted = false;
     const result = await runKernel({
       kernelPath,
@@ -84,6 +89,7 @@ export const runCommand: CliCommand = {
       stdout: (bytes) => io.stdout(bytes.toString('latin1')),
       stderr: io.stderr,
       features: featuresOf(args),
+      firmware: typeof firmware === 'string' ? firmware : undefined,
       manifestPath,
       memoryMapFile: typeof memoryMap === 'string' ? resolve(io.cwd, memoryMap) : undefined,
       buildDiskImage: defaultDiskImageBuilder,

@@ -4,6 +4,7 @@
 // output and result are printed as one block when it ends; the last line on stdout is the tally.
 import { relative, resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command.js';
+import { resolveFirmware } from '../../services/firmware.js';
 import { runTests, type TestRunResult } from '../../services/testRun.js';
 import { describeFrame } from '../../services/codeLocator.js';
 import type { RustToolchain } from '../../services/toolchain.js';
@@ -12,7 +13,7 @@ import { parseArgs, profileOf, rustOrDoctor, usageError, UsageError, type Parsed
 import { watchLoop } from './watchLoop.js';
 
 const usage = [
-  'Usage: bootlab test [DIR] [--release] [--watch] [-- CARGO_ARGS... [-- EXE_ARGS...]]',
+  'Usage: bootlab test [DIR] [--release] [--firmware bios|uefi] [--watch] [-- CARGO_ARGS... [-- EXE_ARGS...]]',
   '',
   "Builds the test executables of the kernel crate in DIR (default: the current folder) with",
   '`cargo test --no-run` and runs each in its own QEMU, in parallel, as `bootlab runner` would:',
@@ -22,6 +23,8 @@ const usage = [
   '`tests: P passed, F failed` (plus `, T timed out`); the status is 0 only when nothing failed.',
   '',
   '  --release   build with the release profile',
+  '  --firmware  bios or uefi (OVMF) for every test executable; default: BOOTLAB_FIRMWARE,',
+  "              else the crate's [package.metadata.bootlab] firmware, else bios",
   '  --watch     run again whenever a file of the crate changes (src/, tests/, Cargo.toml,',
   '              build.rs, .cargo/); a change during a run stops it and starts over',
   '',
@@ -60,7 +63,9 @@ async function testOnce(io: CliIo, args: ParsedArgs, dir: string, rust: RustTool
     profile: profileOf(args),
     cargoArgs,
     exeArgs,
-    env: io.env,
+    // Each executable runs through the runner, which reads the firmware from BOOTLAB_FIRMWARE
+    // when no option names it: --firmware is passed that way, winning over the variable.
+    env: typeof args.flags.get('firmware') === 'string' ? { ...io.env, BOOTLAB_FIRMWARE: args.flags.get('firmware') as string } : io.env,
     color: process.stderr.isTTY ? 'always' : 'never',
     signal,
     onLine: (line) => io.stderr(`${line}\n`),
@@ -93,8 +98,16 @@ export const testCommand: CliCommand = {
   async run(argv, io) {
     let args;
     try {
-      args = parseArgs(argv, [], ['release', 'watch']);
+      args = parseArgs(argv, ['firmware'], ['release', 'watch']);
       if (args.positional.length > 1) throw new UsageError('one DIR at most (cargo test arguments go after --)');
+      const firmware = args.flags.get('firmware');
+      if (typeof firmware === 'string') {
+        try {
+          resolveFirmware({ option: firmware, env: {} });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
     } catch (error) {
       return usageError(io, 'test', error, usage);
     }
