@@ -9,7 +9,7 @@ import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type En
 import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
-import { bcdTruncated, floatBytes, floatOverflow } from './floats.js';
+import { bcdTruncated, floatBytes, floatOverflow, floatTooLong } from './floats.js';
 
 export interface Section {
   name: string;
@@ -1135,6 +1135,7 @@ export class Assembler {
         for (let k = 0; k < unit; k++) bytes.push(0);
       } else if (it.k === 'float') {
         const fb = floatBytes(it.text, unit);
+        if (Array.isArray(fb) && floatTooLong) this.warn(line, 'floating-point constant significand contains more than 52 digits [-w+float-toolong]');
         if (Array.isArray(fb) && floatOverflow) this.warn(line, 'overflow in floating-point constant [-w+float-overflow]');
         if (Array.isArray(fb) && bcdTruncated) this.warn(line, 'packed BCD truncated to 18 digits [-w+other]');
         if (!Array.isArray(fb)) {

@@ -392,7 +392,7 @@ function ilog2(op: string, a: Vec, ctx: EvalCtx): Vec {
   if (a.terms) throw new ExprError('function may only be applied to scalar values', 0);
   const u = U64(a.n);
   const floorLog = (x: bigint): bigint => (x === 0n ? 0n : BigInt(x.toString(2).length - 1));
-  if ((op === 'ilog2e' || op === 'ilog2w') && (u & (u - 1n)) !== 0n) {
+  if ((op === 'ilog2e' || op === 'ilog2w') && (u === 0n || (u & (u - 1n)) !== 0n)) {
     if (op === 'ilog2e') throw new ExprError('ilog2 argument is not a power of two', 0);
     ctx.onWarning?.('ilog2 argument is not a power of two [-w+other]');
   }

@@ -73,6 +73,9 @@ function bitLen(x: bigint): number {
 
 /** Set by the last floatBytes() call when the value did not fit (NASM warns, and stores infinity). */
 export let floatOverflow = false;
+/** Set by the last floatBytes() call when a decimal significand had more than 52 digits (NASM warns and drops the rest). */
+export let floatTooLong = false;
+const MAX_DECIMAL_DIGITS = 52;
 /** Set by the last floatBytes() call when a packed BCD constant had more than 18 digits (NASM warns). */
 export let bcdTruncated = false;
 
@@ -86,6 +89,7 @@ export function floatBytes(text: string, size: number): number[] | string | unde
 export function encodeFloat(text: string, size: number, fmt: Fmt): number[] | string {
   floatOverflow = false;
   bcdTruncated = false;
+  floatTooLong = false;
   let s = text.toLowerCase();
   let neg = false;
   if (s.startsWith('-')) {
@@ -125,10 +129,17 @@ export function encodeFloat(text: string, size: number, fmt: Fmt): number[] | st
     const intPart = m[1] || '0';
     const frac = m[2] ?? '';
     exp10 = (m[3] && m[3] !== '+' && m[3] !== '-' ? Number(m[3]) : 0) - frac.length;
-    M = BigInt(intPart + frac || '0');
+    // NASM keeps only the first 52 significant digits (and warns), so later ones change nothing.
+    let sig = (intPart + frac).replace(/^0+/, '');
+    if (sig.length > MAX_DECIMAL_DIGITS) {
+      floatTooLong = true;
+      exp10 += sig.length - MAX_DECIMAL_DIGITS;
+      sig = sig.slice(0, MAX_DECIMAL_DIGITS);
+    }
+    M = BigInt(sig || '0');
     // Far beyond every format's range (quad ends near 1e4932): a stand-in exponent keeps the exact
     // arithmetic small (`dq 1e999999999` overflows to infinity, `1e-999999999` is zero).
-    const magnitude = exp10 + (intPart + frac).replace(/^0+/, '').length;
+    const magnitude = exp10 + sig.length;
     if (magnitude > 6000) exp10 = 6000;
     else if (magnitude < -6000) M = 0n;
   }

@@ -303,7 +303,10 @@ describe('float constants in every radix, packed BCD and the float operators (NA
     'dw __?bfloat16?__(3.14)|dd __float32__(__?Infinity?__)|dq __?float64?__(0x1.8p1)',
     '%assign f __float32__(2.5)|dd f|%assign g __?float16?__(-0.5)|dw g',
     'mov ax,__utf16__(`a`)|mov bx,__?utf16?__(`\\u306a`)|mov eax,__utf16be__("ab")|dq __utf32__ "ab"|dd __?utf32le?__(`\\U0001abcd`)',
-    'db __?ilog2e?__(0x1000), __?ilog2w?__(3), __?ilog2f?__(5), __?ilog2c?__(5), __?ilog2c?__(1), __?ilog2f?__(0)',
+    'db __?ilog2e?__(0x1000), __?ilog2w?__(3), __?ilog2f?__(5), __?ilog2c?__(5), __?ilog2c?__(1), __?ilog2f?__(0), __?ilog2w?__(0)',
+    // More than 52 significant digits: NASM warns and ignores the rest (so the last one cannot round).
+    'dq 1.00000000000000000000000000000000000000000000000000019|dq 0.000123456789012345678901234567890123456789012345678901239e5',
+    'dd 1234567890123456789012345678901234567890123456789012345678.5',
   ])('accepted: %s', (s) => checkLevels(lines(s), true));
   it.each([
     'dd 12p',
@@ -315,7 +318,19 @@ describe('float constants in every radix, packed BCD and the float operators (NA
     'mov eax,__float32__(1.0',
     'mov eax,__utf16__(1)',
     'db __?ilog2e?__(3)',
+    'db __?ilog2e?__(0)',
   ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('conditional-assembly warnings (NASM regression suite: ifelse)', () => {
+  it.each([
+    '%if 0|db 4|%else trailing garbage|db 5|%elif 1|db 6|%endif',
+    '%if 0|db 7|%endif trailing garbage ; comment',
+    '%if 0|db 8|%else|db 9|%else|db 10|%endif',
+    '%if 1|db 1|%else|db 2|%elifdef X|db 3|%endif',
+    '%if 0|%if 1|db 11|%else junk|db 12|%else|db 13|%endif junk|%endif',
+    '%if 1|db 1|%else ; only a comment|db 2|%endif ; and here',
+  ])('%s', (s) => checkLevels(lines(s), true));
 });
 
 describe('%use packages and environment variables (NASM regression suite: ilog, float, br3028880)', () => {

@@ -772,7 +772,8 @@ export class Preprocessor {
         this.error(pos, '`%endif\': no matching `%if\'', 'early');
         return;
       }
-      this.conds.pop();
+      const ended = this.conds.pop()!;
+      if (ended.parentActive && stripComment(rest).trim() !== '') this.warn(pos, "trailing garbage after `%endif' ignored [-w+pp-trailing]", 'early');
       return;
     }
     if (d === 'else') {
@@ -780,6 +781,9 @@ export class Preprocessor {
         this.error(pos, '`%else\': no matching `%if\'', 'early');
         return;
       }
+      // Inside a skipped outer block NASM says nothing about these.
+      if (top.parentActive && stripComment(rest).trim() !== '') this.warn(pos, "trailing garbage after `%else' ignored [-w+pp-trailing]", 'early');
+      if (top.parentActive && top.sawElse) this.warn(pos, "`%else' after `%else', ignoring content [-w+pp-else-else]", 'early');
       top.active = top.parentActive && !top.done;
       top.done = true;
       top.sawElse = true;
@@ -794,6 +798,7 @@ export class Preprocessor {
         this.error(pos, `\`%${d}': no matching \`%if'`, 'early');
         return;
       }
+      if (top.parentActive && top.sawElse) this.warn(pos, `\`%${d}' after \`%else', ignoring content [-w+pp-else-elif]`, 'early');
     }
     const parentActive = isElif ? top.parentActive : this.active;
     const needEval = isElif ? parentActive && !top.done : parentActive;
