@@ -127,7 +127,7 @@ describe('hybrid images', () => {
     expect(disk.length).toBeLessThan(kernelBin.length + (1 << 20) + 128 * 1024);
     // BOOTX64.EFI is there exactly when this Bootlab has a UEFI loader.
     expect(tool('mdir', ['-b', '-i', esp, '::EFI/BOOT']).out.includes('BOOTX64.EFI')).toBe(layout.efiLoader);
-    expect(layout.efiLoader).toBe(existsSync(join(REPO_ROOT, 'resources', 'bootloader', 'uefi')));
+    expect(layout.efiLoader).toBe(existsSync(join(REPO_ROOT, 'resources', 'bootloader', 'uefi', 'bootx64.asm')));
   }, 120_000);
 
   it('a second Bootlab disk on the primary IDE channel is not taken for the boot disk: the loader falls back to BIOS reads', async () => {

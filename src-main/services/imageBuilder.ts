@@ -11,7 +11,7 @@ import { ESP_PATHS, layoutDisk, layoutHybridDisk, layoutUefiDisk, type GptLayout
 import { checkGuestMemory, kernelMemory, type GuestRam } from '../image/memoryBudget.js';
 import { hex, makePlan, type LoadPlan } from '../image/plan.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { assembleBootloader as assembleLoaderSources, BootloaderAssemblyError, defaultCacheDir, type AssembledLoader } from './bootloaderAssembly.js';
+import { assembleBootloader as assembleLoaderSources, assembleEfiLoader, BootloaderAssemblyError, defaultCacheDir, type AssembledLoader } from './bootloaderAssembly.js';
 
 export { clearBootloaderMemoryCache, type AssembledLoader } from './bootloaderAssembly.js';
 
@@ -107,9 +107,14 @@ export async function assembleBootloader(resourcesDir = defaultResourcesDir(), c
  * BOOTX64.EFI: Bootlab's UEFI loader (resources/bootloader/uefi) assembled, or nothing when this
  * Bootlab has no UEFI loader yet.
  */
-export async function loadEfiLoader(resourcesDir: string, _cacheDir: string | false): Promise<Uint8Array | undefined> {
-  if (!existsSync(join(resourcesDir, 'bootloader', 'uefi'))) return undefined;
-  return undefined;
+export async function loadEfiLoader(resourcesDir: string, cacheDir: string | false): Promise<Uint8Array | undefined> {
+  if (!existsSync(join(resourcesDir, 'bootloader', 'uefi', 'bootx64.asm'))) return undefined;
+  try {
+    return (await assembleEfiLoader(resourcesDir, cacheDir)).bytes;
+  } catch (e) {
+    if (e instanceof BootloaderAssemblyError) throw new ImageBuildError(e.message);
+    throw e;
+  }
 }
 
 function flagsOf(s: { writable: boolean; executable: boolean }): string {
