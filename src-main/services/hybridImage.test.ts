@@ -5,8 +5,8 @@
 // apart, `--firmware bios` is exactly the MBR layout, and a UEFI image without a loader is
 // refused with a clear message.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageCommand } from '../cli/commands/image.js';
 import { readElf } from '../elf/index.js';
@@ -165,6 +165,33 @@ describe('hybrid images', () => {
     expect(run.serial).toContain('The sample kernel is done.');
     expect(run.status).toBe(33);
   }, 120_000);
+
+  it('--firmware uefi writes GPT + ESP only (no boot code, no BIOS boot partition), which OVMF boots in a plain QEMU', async () => {
+    const image = join(work, 'sample-uefi.img');
+    const r = await cli([sample, '-o', image, '--firmware', 'uefi', '--manifest', join(SAMPLE_DIR, 'Cargo.toml')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/image: \d+ bytes, uefi \(\d+ sectors: GPT, ESP LBA 2048-\d+ FAT1[26] with BOOTX64\.EFI, PLAN\.BIN, KERNEL\.BIN/);
+    const disk = readFileSync(image);
+    expect(disk.subarray(0, 440).every((b) => b === 0)).toBe(true);
+    expect(tool('sgdisk', ['-p', image]).out).not.toMatch(/EF02/);
+    const vars = join(work, 'OVMF_VARS.fd');
+    copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
+    const run = await bootPlain(
+      ['-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd', '-drive', `if=pflash,format=raw,unit=1,file=${vars}`, '-drive', `format=raw,file=${image}`],
+      `${image}.debugcon`,
+    );
+    expect(run.serial).toContain('The sample kernel is done.');
+    expect(run.status).toBe(33);
+  }, 180_000);
+
+  it('a UEFI image without a UEFI loader is refused, naming what is missing', async () => {
+    const resources = join(work, 'resources-without-uefi');
+    cpSync(join(REPO_ROOT, 'resources', 'bootloader'), join(resources, 'bootloader'), { recursive: true, filter: (src) => !src.includes(`${sep}uefi`) });
+    await expect(buildDiskImage({ kernelPath: sample, outPath: join(work, 'no-loader.img'), imageKind: 'uefi', resourcesDir: resources, cacheDir: false })).rejects.toThrow(
+      `a UEFI image needs Bootlab's UEFI loader (EFI/BOOT/BOOTX64.EFI), and this Bootlab has none (${join(resources, 'bootloader', 'uefi')} is missing): use --firmware hybrid or bios`,
+    );
+    expect(existsSync(join(work, 'no-loader.img'))).toBe(false);
+  });
 
   it('rejects an unknown --firmware with the kinds it accepts', async () => {
     const r = await cli([sample, '-o', join(work, 'x.img'), '--firmware', 'coreboot']);
