@@ -45,7 +45,9 @@ let assemblerIdentityMemo: string | undefined;
  * What identifies the assembler that is running: the bundled code beside this module (the CLI's
  * chunks or the Electron main bundle, which include the assembler), or, when the sources run
  * directly (tests, scripts), the assembler's source files. A changed assembler must not reuse a
- * loader that an older one produced.
+ * loader that an older one produced. Bundled files are known by name, size and modification time
+ * (a build writes them all anew): reading and hashing the whole bundle cost every `bootlab runner`
+ * start a few milliseconds, most of its cache check.
  */
 function assemblerIdentity(): string {
   if (assemblerIdentityMemo) return assemblerIdentityMemo;
@@ -58,7 +60,14 @@ function assemblerIdentity(): string {
     .sort()
     .map((n) => join(folder, n));
   const hash = createHash('sha256').update(`bootlab ${VERSION}\n`);
-  for (const file of files) hash.update(`${relative(dirname(here), file)}\n`).update(readFileSync(file));
+  for (const file of files) {
+    hash.update(`${relative(dirname(here), file)}\n`);
+    if (fromSources) hash.update(readFileSync(file));
+    else {
+      const stat = statSync(file);
+      hash.update(`${stat.size} ${stat.mtimeMs}\n`);
+    }
+  }
   assemblerIdentityMemo = hash.digest('hex');
   return assemblerIdentityMemo;
 }
