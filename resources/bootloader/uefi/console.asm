@@ -74,11 +74,41 @@ serial_putc:
     out dx, al
     ret
 
-; print_hex: RAX as 0x and 16 hex digits.
-print_hex:
+; append: the zero-terminated text at RSI to the message being composed in msg_buf (cut at its
+; end), so that a failure goes out as one piece: ConOut and COM1 may be one serial line (OVMF
+; mirrors ConOut there), and piece-by-piece output would interleave the two copies.
+append:
     push rsi
     push rdi
-    sub rsp, 0x28
+    lea rdi, [rel msg_buf]
+    mov rcx, [rel msg_cursor]
+    add rdi, rcx
+    neg rcx
+    add rcx, MSG_BUF_SIZE - 1
+.copy:
+    test rcx, rcx
+    jz .full
+    mov al, [rsi]
+    test al, al
+    jz .full
+    mov [rdi], al
+    inc rsi
+    inc rdi
+    dec rcx
+    jmp .copy
+.full:
+    mov byte [rdi], 0
+    lea rax, [rel msg_buf]
+    sub rdi, rax
+    mov [rel msg_cursor], rdi
+    pop rdi
+    pop rsi
+    ret
+
+; append_hex: RAX as 0x and 16 hex digits.
+append_hex:
+    push rsi
+    push rdi
     lea rdi, [rel hex_buf]
     mov word [rdi], '0x'
     mov ecx, 16
@@ -97,47 +127,38 @@ print_hex:
     jnz .digit
     mov byte [rdi + 2], 0
     lea rsi, [rel hex_buf]
-    call print
-    add rsp, 0x28
+    call append
     pop rdi
     pop rsi
     ret
 
 ; fail: "Bootlab: <RSI>" and halt.
 fail:
-    and rsp, -16
-    push rsi
-    sub rsp, 8
-    lea rsi, [rel msg_prefix]
-    call print
-    mov rsi, [rsp + 8]
-    call print
-    lea rsi, [rel msg_stopped]
-    call print
-    jmp halt_forever
-
+    xor eax, eax
+    xor edi, edi
+    ; fall through: a failure without a status or file name
 ; fail_status: "Bootlab: <RSI><RDI>: <status name> (EFI status 0x...)" and halt. RAX = status,
 ; RDI = a second text (a file name) or 0. With RAX = 0 the status part is left out.
 fail_status:
     and rsp, -16
     push rax
     push rdi
+    mov qword [rel msg_cursor], 0
     push rsi
-    sub rsp, 8
     lea rsi, [rel msg_prefix]
-    call print
-    mov rsi, [rsp + 8]
-    call print
-    mov rsi, [rsp + 16]
+    call append
+    pop rsi
+    call append
+    mov rsi, [rsp]
     test rsi, rsi
     jz .no_name
-    call print
+    call append
 .no_name:
-    cmp qword [rsp + 24], 0
+    cmp qword [rsp + 8], 0
     je .stop
     lea rsi, [rel msg_colon]
-    call print
-    mov rax, [rsp + 24]
+    call append
+    mov rax, [rsp + 8]
     btr rax, EFI_ERROR_BIT
     lea rsi, [rel msg_status_other]
     cmp rax, STATUS_NAMES
@@ -147,15 +168,17 @@ fail_status:
     lea rdx, [rel status_names]
     add rsi, rdx
 .named:
-    call print
+    call append
     lea rsi, [rel msg_status_open]
-    call print
-    mov rax, [rsp + 24]
-    call print_hex
+    call append
+    mov rax, [rsp + 8]
+    call append_hex
     lea rsi, [rel msg_status_close]
-    call print
+    call append
 .stop:
     lea rsi, [rel msg_stopped]
+    call append
+    lea rsi, [rel msg_buf]
     call print
 halt_forever:
     cli

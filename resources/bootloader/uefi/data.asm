@@ -39,12 +39,15 @@ guid_file_info:
     dw 0x6D3F, 0x11D2
     db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
 
-UCS2_CHARS equ 256
+UCS2_CHARS equ 600
     align 8
 ucs2_buf:       times UCS2_CHARS dw 0
 name_buf:       times 64 dw 0
 file_info:      times FINFO_BUF_SIZE db 0
 hex_buf:        times 24 db 0
+MSG_BUF_SIZE equ 512
+msg_buf:        times MSG_BUF_SIZE db 0
+msg_cursor:     dq 0
 
 ; Names as src-main/image/disk.ts ESP_PATHS writes them.
 path_plan:      db "\BOOTLAB\PLAN.BIN", 0
