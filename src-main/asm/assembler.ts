@@ -1098,7 +1098,7 @@ export class Assembler {
     let n = 0;
     for (const it of items) {
       if (it.k === 'str') n += Math.ceil(it.bytes.length / unit) * unit;
-      else if (it.k === 'dup') n += this.dupCount(it.count, line) * this.dataSize(unit, it.items, line);
+      else if (it.k === 'dup') n += this.dupCount(it.count, line) * this.dataSize(it.unit ?? unit, it.items, line);
       else n += unit;
     }
     return n;
@@ -1118,7 +1118,7 @@ export class Assembler {
     for (const it of items) {
       if (it.k === 'dup') {
         const n = this.dupCount(it.count, line);
-        const inner = this.dataBytes(unit, it.items, line);
+        const inner = this.dataBytes(it.unit ?? unit, it.items, line);
         this.guardSize(inner.bytes.length * n, line);
         for (let k = 0; k < n; k++) {
           for (const f of inner.fixes) fixes.push({ ...f, at: f.at + bytes.length });
@@ -1163,6 +1163,29 @@ export class Assembler {
     return { bytes, fixes, uninit };
   }
 
+  /**
+   * How many times NASM reserves (and warns) for a data list: adjacent `?` items are one
+   * reservation, a group holding nothing but one reservation becomes a single larger one, and
+   * other groups reserve once per repetition for each run inside.
+   */
+  private reserveRuns(items: DataItem[], line: number): { runs: number; single: boolean } {
+    let runs = 0;
+    let prevReserve = false;
+    for (const it of items) {
+      let reserve = it.k === 'uninit';
+      // A group repeated zero times is dropped, so it does not separate its neighbours either.
+      if (it.k === 'dup' && this.dupCount(it.count, line) === 0) continue;
+      if (it.k === 'dup') {
+        const inner = this.reserveRuns(it.items, line);
+        if (inner.single) reserve = true;
+        else runs += this.dupCount(it.count, line) * inner.runs;
+      }
+      if (reserve && !prevReserve) runs++;
+      prevReserve = reserve;
+    }
+    return { runs, single: items.length > 0 && runs === 1 && items.every((it) => it.k === 'uninit' || (it.k === 'dup' && this.reserveRuns(it.items, line).single)) };
+  }
+
   private data(unit: number, items: DataItem[], line: number): void {
     if (items.length === 0) this.warn(line, 'no operand for data declaration [-w+db-empty]');
     if (this.phase !== 'final') {
@@ -1170,7 +1193,10 @@ export class Assembler {
       return;
     }
     const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
-    if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
+    if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) {
+      const runs = this.reserveRuns(items, line).runs;
+      for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
+    }
     this.emitBytes(bytes, fixes, line);
   }
 

@@ -355,3 +355,28 @@ describe('%use packages and environment variables (NASM regression suite: ilog, 
     expect(r.bytes.length).toBeGreaterThan(2);
   });
 });
+
+describe('data lists: %(...) groups, size overrides, dup, and one zeroing warning per reservation (NASM regression suite: br3392707)', () => {
+  it.each([
+    "db %(44.55)|db %('XX','YY')|db ('AA')|db %('BB')|db %(1, 2), 3",
+    "dw byte (?,44)|dw 0xcc, 4 dup byte ('PQR'), ?, 0xabcd|dd word (1, 2), 3",
+    'db 7 dup (?,?)|dd 16 dup (0xaaaa, ?, 0xbbbbbb)|dd 64 dup (?)|db ?, ?, 1, ?',
+    'db 2 dup (2 dup (?)), 5|dq 3 dup (1, 2 dup (?))|db 0 dup (?)|db ?, 0 dup (1), ?',
+    'dw 2 dup dword (1), 2|db %(%(1, 2), 3)|dd qword (1.5)',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['db 2 dup (1) 3', 'db word (1) 2', 'db %(1) (2)'])('rejected: %s', (s) => checkLevels(lines(s), false));
+  it('an unclosed group is an error at its line (NASM prints a null token name here)', () => {
+    const r = assemble('nop\ndb %(1, 2\n', { fileName: 'in.asm' });
+    expect(r.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual(["2: expected `)' after subexpression, got end of line"]);
+    expect(runNasm('nop\ndb %(1, 2\n').errors.map((e) => e.line)).toEqual([2]);
+  });
+});
+
+describe('%xdefine leaves its parameters unexpanded (NASM regression suite: xdefine)', () => {
+  it.each([
+    "%idefine d dword|%define f(d) (((d)% 10)+'0')|%xdefine g(d) (!!(d/10)*(1<<32)+ f(d))|db g(8)",
+    '%define n 0x21|%xdefine ctr n|%define n 0x22|db ctr, n',
+    "%define x 5|%xdefine h(x, y) x + y + 'x'|db h(1, 2)",
+    '%define MNSUFFIX|%define MNCURRENT TEST%[MNSUFFIX]|%xdefine var MNCURRENT|var: db 1',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

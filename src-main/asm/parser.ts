@@ -12,7 +12,8 @@ export type DataItem =
   | { k: 'str'; bytes: string }
   | { k: 'float'; text: string; col: number }
   | { k: 'uninit' }
-  | { k: 'dup'; count: Expr; items: DataItem[] };
+  /** `n dup (items)`, `%(items)` (n = 1) and `size (items)`; `unit` overrides the element size inside. */
+  | { k: 'dup'; count: Expr; items: DataItem[]; unit?: number };
 
 export interface Insn {
   mn: string;
@@ -389,11 +390,21 @@ export class LineParser {
       if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
       // `count dup (items)` (NASM 2.15+)
       const dupAt = topLevelDup(p);
-      if (dupAt > 0) {
-        const open = p[dupAt + 1];
+      // `%(list)` and `size (list)` group items like `1 dup (list)`, the latter with its own element size.
+      const groupAt = dupAt > 0 ? dupAt + 1 : p[0].t === 'op' && p[0].v === '%' ? 1 : 0;
+      const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? SIZE_KEYWORDS[p[groupAt].v.toLowerCase()] : undefined;
+      const openAt = sizeWord !== undefined ? groupAt + 1 : groupAt;
+      const isGroup = dupAt > 0 || groupAt === 1 || (sizeWord !== undefined && p[openAt]?.t === 'op' && p[openAt].v === '(');
+      if (isGroup) {
+        const open = p[openAt];
         const last = p[p.length - 1];
-        if (!open || open.t !== 'op' || open.v !== '(' || last.t !== 'op' || last.v !== ')') throw new ParseError('expression syntax error', p[dupAt].col);
-        items.push({ k: 'dup', count: this.expr(p.slice(0, dupAt), 0, endCol), items: this.dataItems(p.slice(dupAt + 2, p.length - 1), 0, endCol) });
+        if (!open || open.t !== 'op' || open.v !== '(') throw new ParseError('expression syntax error', (p[openAt] ?? p[p.length - 1]).col);
+        const close = matchingParen(p, openAt);
+        if (close < 0) throw new ParseError("expected `)' after subexpression, got end of line", last.col);
+        if (close !== p.length - 1) throw new ParseError('comma expected after operand', p[close + 1].col);
+        const count = dupAt > 0 ? this.expr(p.slice(0, dupAt), 0, endCol) : ({ k: 'num', v: 1n } as Expr);
+        const inner = this.dataItems(p.slice(openAt + 1, p.length - 1), 0, endCol);
+        items.push(sizeWord !== undefined ? { k: 'dup', count, items: inner, unit: sizeWord / 8 } : { k: 'dup', count, items: inner });
         continue;
       }
       if (p.length === 1 && p[0].t === 'str') {
@@ -629,6 +640,17 @@ export function cpuLevel(name: string): number | undefined {
     haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
   };
   return table[n];
+}
+
+/** Index of the `)` closing the `(` at `open`, or -1. */
+function matchingParen(toks: Tok[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.t === 'op' && t.v === '(') depth++;
+    else if (t.t === 'op' && t.v === ')' && --depth === 0) return i;
+  }
+  return -1;
 }
 
 function topLevelDup(toks: Tok[]): number {

@@ -90,6 +90,13 @@ function insideString(text: string, at: number): boolean {
   }
   return quote !== '';
 }
+/** Marks the parameter names of a macro body (outside strings) so that expansion leaves them alone. */
+function protectParams(body: string, params: string[]): string {
+  return body.replace(ID_RE, (id: string, at: number) => {
+    const k = params.indexOf(id);
+    return k < 0 || insideString(body, at) ? id : `\u0002${k}\u0003`;
+  });
+}
 /** `%!NAME`, `%!'NAME'` or `%!"NAME"`: an environment variable. */
 const ENV_REF = /%!(?:'([^']*)'|"([^"]*)"|([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*))/g;
 /**
@@ -938,8 +945,13 @@ export class Preprocessor {
           break;
         }
         let value = m[4].trim();
-        if (d.includes('x')) value = this.expandAndPaste(value);
         const params = m[2] ? m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
+        if (d.includes('x')) {
+          // The parameters are not expanded now, even when a macro of the same name exists (NASM's XDEF_PARAM).
+          const protectedValue = params?.length ? protectParams(value, params) : value;
+          value = this.expandAndPaste(protectedValue);
+          if (params?.length) value = value.replace(/\u0002(\d+)\u0003/g, (_, k: string) => params[Number(k)]);
+        }
         this.defineSmacro(m[1], { params, body: value, ci: d.startsWith('i') });
         break;
       }
