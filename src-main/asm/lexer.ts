@@ -305,7 +305,20 @@ export function utfEncode(bytes: string, bits: 16 | 32, be: boolean): string {
     if (be) b.reverse();
     out += String.fromCharCode(...b);
   };
-  if (bits === 16) for (let k = 0; k < s.length; k++) push(s.charCodeAt(k), 2);
+  if (bits === 16) {
+    for (const ch of s) {
+      const cp = ch.codePointAt(0)!;
+      if (cp <= 0xffff) push(cp, 2);
+      else {
+        const hi = 0xd800 | ((cp - 0x10000) >> 10);
+        const lo = 0xdc00 | ((cp - 0x10000) & 0x3ff);
+        // NASM 2.16.01 writes a big-endian surrogate pair low half first; kept for identical bytes.
+        const [first, second] = be ? [lo, hi] : [hi, lo];
+        push(first, 2);
+        push(second, 2);
+      }
+    }
+  }
   else for (const ch of s) push(ch.codePointAt(0)!, 4);
   return out;
 }

@@ -303,6 +303,8 @@ describe('float constants in every radix, packed BCD and the float operators (NA
     'dw __?bfloat16?__(3.14)|dd __float32__(__?Infinity?__)|dq __?float64?__(0x1.8p1)',
     '%assign f __float32__(2.5)|dd f|%assign g __?float16?__(-0.5)|dw g',
     'mov ax,__utf16__(`a`)|mov bx,__?utf16?__(`\\u306a`)|mov eax,__utf16be__("ab")|dq __utf32__ "ab"|dd __?utf32le?__(`\\U0001abcd`)',
+    // A big-endian surrogate pair comes low half first in NASM 2.16.01.
+    'mov eax,__utf16__(`\\U0001abcd`)|mov eax,__utf16be__(`\\U0001abcd`)|dw __utf16be__(`a\\U0001abcd`)|dd __utf32be__(`\\U0001abcd`)',
     'db __?ilog2e?__(0x1000), __?ilog2w?__(3), __?ilog2f?__(5), __?ilog2c?__(5), __?ilog2c?__(1), __?ilog2f?__(0), __?ilog2w?__(0)',
     // More than 52 significant digits: NASM warns and ignores the rest (so the last one cannot round).
     'dq 1.00000000000000000000000000000000000000000000000000019|dq 0.000123456789012345678901234567890123456789012345678901239e5',
