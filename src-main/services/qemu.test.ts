@@ -105,6 +105,28 @@ describe('QEMU supervisor', () => {
     expect(processesMatching(image)).toEqual([]);
   });
 
+  it('reads the VGA screen first one interval after QMP is ready, not while the firmware starts', async () => {
+    const image = writeImage(join(dir, 'vga-first.img'), HELLO_HANG);
+    let reads = 0;
+    const session = await startQemu({
+      program: qemu,
+      args: drive(image),
+      qmp: true,
+      // Longer than the test: no interval passes.
+      vgaIntervalMs: 600_000,
+      onVga: () => reads++,
+    });
+    const qmp = await session.qmpReady;
+    // Commands on one connection are answered in order: a read started at QMP's readiness has
+    // delivered its screen by the time these have answered.
+    await qmp.execute('query-status');
+    await session.readMemory(0x7c00, 16);
+    await qmp.execute('query-status');
+    expect(reads).toBe(0);
+    session.stop();
+    expect((await session.exit).stopped).toBe(true);
+  });
+
   it('detects a triple fault from the -d int log (QEMU exits 0 with -no-reboot)', async () => {
     const image = writeImage(join(dir, 'tf.img'), TRIPLE_FAULT);
     const log = join(dir, 'fault.log');

@@ -354,8 +354,10 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     qmpReady.then(
       async (qmp) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
+        // The first read one interval on, not at once: QMP is ready while the firmware still
+        // starts, so an immediate read shows only SeaBIOS and costs a short run (a test executable)
+        // a memory dump while its guest boots. Halts, shutdowns and timeouts read the screen themselves.
         vgaTimer = setInterval(poll, options.vgaIntervalMs);
-        void poll();
         // A kernel that triple-faults soon after printing would leave the mirror blank: under
         // -no-reboot QEMU exits at once. So pause at the shutdown instead, read the screen one
         // last time, then quit (same exit status as before).
