@@ -16,6 +16,7 @@ import type {
 import { VERSION } from '../shared/version.js';
 import { defaultAssemble, defaultDiskImageSteps, bootLogMemoryMap } from './bootParts.js';
 import type { BootLogParser, DiskImageSteps } from './images.js';
+import { projectFirmware } from './firmware.js';
 import { readKernelManifest } from './manifest.js';
 import { buildAndBoot, type RunAction } from './pipeline.js';
 import { checkProjectDir } from './projectCheck.js';
@@ -112,7 +113,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     const { dir: projectDir, manifestPath } = checkProjectDir(dir);
     const tc = await getToolchain();
     const manifest = await readKernelManifest(manifestPath, { toolchain: tc.rust, env });
-    project = { dir: projectDir, name: manifest.packageName, manifestPath, features: manifest.features, lastBuild: lastBuilds.get(projectDir) };
+    project = { dir: projectDir, name: manifest.packageName, manifestPath, features: manifest.features, lastBuild: lastBuilds.get(projectDir), firmware: projectFirmware(env, manifestPath) };
     const s = store.get();
     const recent = [projectDir, ...s.recentProjects.filter((p) => p !== projectDir)].slice(0, 10);
     try {
@@ -146,6 +147,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         runId: id,
         action,
         profile,
+        firmware: runOptions.firmware,
         settings,
         rust: tc.rust,
         qemu: tc.qemu,

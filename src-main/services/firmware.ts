@@ -7,10 +7,11 @@
 // unless the user's arguments add a network card (OVMF would otherwise try a network boot first).
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Firmware } from '../shared/api.js';
 import { findOvmf, ovmfInstallCommand, type OvmfFirmware } from './ovmf.js';
 import { getPath, parseToml } from './toml.js';
 
-export type Firmware = 'bios' | 'uefi';
+export type { Firmware };
 export const FIRMWARES: readonly Firmware[] = ['bios', 'uefi'];
 
 export class FirmwareError extends Error {
@@ -65,6 +66,15 @@ export function resolveFirmware(input: ResolveFirmwareInput): FirmwareChoice {
     }
   }
   return { firmware: 'bios', from: 'default' };
+}
+
+/** A project's firmware when nothing chooses one for the run (the app's Firmware select starts there); BIOS when a value is bad (the run names it). */
+export function projectFirmware(env: NodeJS.ProcessEnv, manifestPath: string): Firmware {
+  try {
+    return resolveFirmware({ env, manifestPath }).firmware;
+  } catch {
+    return 'bios';
+  }
 }
 
 /** NIC options of QEMU: any of them means the user wants a network card, so `-nic none` is not added. */

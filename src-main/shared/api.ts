@@ -5,6 +5,8 @@ import type { TestEvent, TestsApi } from './tests.js';
 import type { InspectorApi } from './inspector.js';
 
 export type Profile = 'debug' | 'release';
+/** The firmware QEMU starts with (DESIGN "Firmware"); images are hybrid, so either boots them. */
+export type Firmware = 'bios' | 'uefi';
 
 /** The 0.9 `MemoryRegionType` names (BOOT-CONTRACT section 2). */
 export const MEMORY_REGION_TYPES = [
@@ -137,6 +139,8 @@ export interface ProjectInfo {
   features: string[];
   /** This project's last good build: what Boot boots (Boot never builds; without one it is off). */
   lastBuild?: { kernelPath: string; profile: Profile };
+  /** The Firmware select's start value: BOOTLAB_FIRMWARE, else [package.metadata.bootlab] firmware, else BIOS. */
+  firmware?: Firmware;
 }
 
 export interface Settings {
@@ -172,6 +176,8 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export interface RunOptions {
   profile?: Profile;
+  /** The toolbar's Firmware select; absent: BOOTLAB_FIRMWARE, the crate's metadata, BIOS. */
+  firmware?: Firmware;
 }
 
 export interface AppState {

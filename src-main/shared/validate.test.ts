@@ -9,6 +9,13 @@ describe('request validation', () => {
     });
   });
 
+  it('carries the Firmware select (bios or uefi) and refuses anything else', () => {
+    expect(validateRequest('boot', [{ profile: 'debug', firmware: 'uefi' }]).args).toEqual([{ profile: 'debug', firmware: 'uefi' }]);
+    expect(validateRequest('buildAndBoot', [{ firmware: 'bios' }]).args).toEqual([{ firmware: 'bios' }]);
+    expect(() => validateRequest('buildAndBoot', [{ firmware: 'efi' }])).toThrow('buildAndBoot: firmware must be "bios" or "uefi"');
+    expect(() => validateRequest('boot', [{ firmware: ['uefi'] }])).toThrow(ValidationError);
+  });
+
   it('rejects unknown methods, wrong arity and wrong types with a message naming them', () => {
     expect(() => validateRequest('rmRf', [])).toThrow(/unknown method "rmRf"/);
     expect(() => validateRequest('__proto__', [])).toThrow(ValidationError);

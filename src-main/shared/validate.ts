@@ -30,6 +30,11 @@ function runOptions(method: string): ArgsValidator {
           throw new ValidationError(`${method}: profile must be "debug" or "release"`);
         }
         clean.profile = value;
+      } else if (key === 'firmware') {
+        if (value !== 'bios' && value !== 'uefi') {
+          throw new ValidationError(`${method}: firmware must be "bios" or "uefi"`);
+        }
+        clean.firmware = value;
       } else {
         throw new ValidationError(`${method}: unknown option "${key}"`);
       }

@@ -98,9 +98,9 @@ describe('App', () => {
     const api = installApi();
     await renderApp();
     await fireEvent.keyDown(window, { key: 'b', ctrlKey: true });
-    await waitFor(() => expect(api.build).toHaveBeenCalledWith({ profile: 'debug' }));
+    await waitFor(() => expect(api.build).toHaveBeenCalledWith({ profile: 'debug', firmware: 'bios' }));
     await fireEvent.keyDown(window, { key: 'F5' });
-    await waitFor(() => expect(api.buildAndBoot).toHaveBeenCalledWith({ profile: 'debug' }));
+    await waitFor(() => expect(api.buildAndBoot).toHaveBeenCalledWith({ profile: 'debug', firmware: 'bios' }));
   });
 
   it('runs the tests on F8 (showing the Tests tab) and says when Shift+F8 has no failed tests to run', async () => {

@@ -90,6 +90,6 @@ describe('project field', () => {
     session.projectInput = '/k';
     expect(session.blockedReason('boot')).toBeUndefined();
     await session.run('boot');
-    expect(api.boot).toHaveBeenCalledWith({ profile: 'debug' });
+    expect(api.boot).toHaveBeenCalledWith({ profile: 'debug', firmware: 'bios' });
   });
 });

@@ -5,6 +5,7 @@ import type {
   BootlabEvent,
   CpuState,
   Diagnostic,
+  Firmware,
   ProjectInfo,
   Profile,
   RunOutcome,
@@ -57,6 +58,8 @@ export class SessionModel {
   project: ProjectInfo | undefined = $state(undefined);
   projectInput = $state('');
   profile: Profile = $state('debug');
+  /** The Firmware select: the project's own (ProjectInfo.firmware) until the user picks one. */
+  firmware: Firmware = $state('bios');
   running = $state(false);
   /** The action waiting for its answer, so buttons do not fire twice. */
   busy: Action | 'open' | undefined = $state(undefined);
@@ -197,7 +200,10 @@ export class SessionModel {
   /** `keepInput`: the same project again (e.g. its new last build): leave what is being typed. */
   setProject(project: ProjectInfo, keepInput = false): void {
     this.project = project;
-    if (!keepInput) this.projectInput = project.dir;
+    if (!keepInput) {
+      this.projectInput = project.dir;
+      this.firmware = project.firmware ?? 'bios';
+    }
   }
 
   /** Shows one message at a time: the newest replaces the last (they do not pile up). */
@@ -280,7 +286,7 @@ export class SessionModel {
       const reason = this.blockedReason(action);
       if (reason) return this.report(reason, 'info');
       this.busy = action;
-      await this.api[action]({ profile: this.profile });
+      await this.api[action]({ profile: this.profile, firmware: this.firmware });
     } catch (error) {
       this.report(error);
     } finally {

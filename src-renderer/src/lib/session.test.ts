@@ -70,10 +70,25 @@ describe('SessionModel', () => {
     expect(session.statusText).toBe('Ready');
   });
 
+  it("starts the Firmware select at the project's firmware, keeps the user's choice for the project's runs, and sends it with each run", async () => {
+    const { session, api, emit } = await started();
+    expect(session.firmware).toBe('bios');
+    emit({ type: 'project', project: { dir: '/u', name: 'u', manifestPath: '/u/Cargo.toml', features: [], firmware: 'uefi' } });
+    expect(session.firmware).toBe('uefi');
+    await session.run('build');
+    expect(api.build).toHaveBeenLastCalledWith({ profile: 'release', firmware: 'uefi' });
+    session.firmware = 'bios';
+    // The same project again (its new last build) leaves the choice alone.
+    emit({ type: 'project', project: { dir: '/u', name: 'u', manifestPath: '/u/Cargo.toml', features: [], firmware: 'uefi', lastBuild: { kernelPath: '/u/k', profile: 'release' } } });
+    expect(session.firmware).toBe('bios');
+    await session.run('buildAndBoot');
+    expect(api.buildAndBoot).toHaveBeenLastCalledWith({ profile: 'release', firmware: 'bios' });
+  });
+
   it('runs actions with the chosen profile and reports failures as messages', async () => {
     const { session, api } = await started({ buildAndBoot: vi.fn(async () => Promise.reject(new Error('cargo not found'))) });
     await session.run('build');
-    expect(api.build).toHaveBeenCalledWith({ profile: 'release' });
+    expect(api.build).toHaveBeenCalledWith({ profile: 'release', firmware: 'bios' });
     await session.run('buildAndBoot');
     expect(session.messages.map((m) => m.text)).toEqual(['cargo not found']);
     session.dismiss(session.messages[0].id);
