@@ -382,3 +382,14 @@ describe('%xdefine leaves its parameters unexpanded (NASM regression suite: xdef
     '%define MNSUFFIX|%define MNCURRENT TEST%[MNSUFFIX]|%xdefine var MNCURRENT|var: db 1',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('address forms inside the brackets: [base, index*scale] and [a32 ...] (NASM regression suite: splitea, riprel)', () => {
+  it.each([
+    'bits 32|mov eax,[eax]|mov eax,[eax,ecx]|mov eax,[eax,ecx*4]|mov eax,[eax+8,ecx*4]|mov eax,[8,ecx]|lea esi,[ebx+4,esi*2]',
+    'bits 64|mov rax,[rax,rcx*8]|mov rax,[a32 eax+1]|lea rax,[a32 ebx+ecx]|a32 mov eax,[a32 ebx]',
+    'bits 16|mov ax,[a32 eax+2]|mov ax,[bx,si]|bits 32|mov ax,[a16 bx+si]',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['bits 32|mov eax,[eax,ecx+1]', 'bits 32|mov eax,[eax+ebx,ecx]', 'bits 32|mov eax,[eax,]'])('rejected: %s', (s) =>
+    checkLevels(lines(s), false),
+  );
+});

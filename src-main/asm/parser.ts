@@ -438,8 +438,12 @@ export class LineParser {
     return items;
   }
 
+  /** Address size written inside an operand's brackets (`[a64 foo]`), for the instruction being parsed. */
+  private memAsize: string | undefined;
+
   private insn(toks: Tok[], i: number, endCol: number): Insn {
     const prefixes: string[] = [];
+    this.memAsize = undefined;
     while (i < toks.length && toks[i].t === 'id' && PREFIXES.has(toks[i].v.toLowerCase()) && !toks[i].forced) {
       // `wait` is an instruction on its own unless followed by another mnemonic.
       if (toks[i].v.toLowerCase() === 'wait' && (i + 1 >= toks.length)) break;
@@ -460,6 +464,11 @@ export class LineParser {
         if (p.length === 0) throw new ParseError('expression syntax error', endCol);
         ops.push(this.operand(p, endCol));
       }
+    }
+    if (this.memAsize !== undefined) {
+      const own = prefixes.find((x) => /^a(16|32|64)$/.test(x));
+      if (own !== undefined && own !== this.memAsize) throw new ParseError('conflicting address size specifications', mt.col);
+      if (own === undefined) prefixes.push(this.memAsize);
     }
     return { mn, ops, prefixes, col: mt.col };
   }
@@ -541,12 +550,34 @@ export class LineParser {
       else if (w === 'abs') m.rel = false;
       else if (w === 'nosplit') m.nosplit = true;
       else if (w === 'strict') continue;
+      else if (w === 'a16' || w === 'a32' || w === 'a64') {
+        // An address size inside the brackets is the instruction's address-size prefix.
+        if (this.memAsize !== undefined && this.memAsize !== w) throw new ParseError('conflicting address size specifications', t.col);
+        this.memAsize = w;
+      }
       else if (toks[i + 1]?.t === 'op' && toks[i + 1].v === ':' && lookupReg(w)?.cls === 'seg') {
         m.seg = lookupReg(w);
         i++;
       } else break;
     }
-    const rest = toks.slice(i);
+    let rest = toks.slice(i);
+    // NASM's split form `[base+disp, index*scale]`: the part after the comma is only the index.
+    const comma = topLevelIndex(rest, ',');
+    let mibIndex: { reg: Reg; scale: number } | undefined;
+    if (comma >= 0) {
+      const second = rest.slice(comma + 1);
+      rest = rest.slice(0, comma);
+      if (second.length === 0) throw new ParseError('expression syntax error', endCol);
+      const p2 = new ExprParser(second, this.qualify, true, endCol);
+      const e2 = p2.parse();
+      if (p2.pos < second.length) throw new ParseError('expression syntax error', second[p2.pos].col);
+      const r2: { reg: Reg; scale: number }[] = [];
+      const d2: Expr[] = [];
+      linearize(e2, 1, r2, d2);
+      const live = r2.filter((r) => r.scale !== 0);
+      if (live.length !== 1 || d2.length > 0) throw new ParseError('invalid mib expression', col);
+      mibIndex = live[0];
+    }
     if (rest.length === 0) throw new ParseError('expression syntax error', endCol);
     const p = new ExprParser(rest, this.qualify, true, endCol);
     const e = p.parse();
@@ -554,6 +585,11 @@ export class LineParser {
     const regs: { reg: Reg; scale: number }[] = [];
     const disp: Expr[] = [];
     linearize(e, 1, regs, disp);
+    if (mibIndex) {
+      const live = regs.filter((r) => r.scale !== 0);
+      if (live.length > 1 || (live.length === 1 && live[0].scale !== 1)) throw new ParseError('invalid mib expression', col);
+      if (mibIndex.reg.cls !== 'gpr' || mibIndex.reg.size === 8) throw new ParseError('invalid effective address', col);
+    }
     // Merge repeated registers (NASM adds their coefficients).
     const merged: { reg: Reg; scale: number }[] = [];
     for (const r of regs) {
@@ -578,6 +614,12 @@ export class LineParser {
         m.index = r.reg;
         m.scale = r.scale;
       }
+    }
+    // The split form's index stays the index, even with a scale of 1 and no base.
+    if (mibIndex) {
+      m.index = mibIndex.reg;
+      m.scale = mibIndex.scale;
+      if (!m.base) m.nosplit = true;
     }
     if (disp.length) {
       let d = disp[0];
