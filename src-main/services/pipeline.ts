@@ -225,7 +225,8 @@ async function bootImage(
     if (firmware.firmware === 'uefi') {
       const uefi = prepareUefiRun({ workDir, userArgs: args, env, qemuPath: options.qemu!.path });
       args.push(...uefi.args);
-      emit({ type: 'log', runId, source: 'bootlab', text: `Firmware: UEFI (OVMF ${uefi.ovmf.code}; ${firmware.from === 'default' ? 'default' : `from ${firmware.from}`})` });
+      const from = options.firmware !== undefined ? 'the Firmware select' : firmware.from;
+      emit({ type: 'log', runId, source: 'bootlab', text: `Firmware: UEFI (OVMF ${uefi.ovmf.code}; from ${from})` });
     }
   } catch (error) {
     rmSync(workDir, { recursive: true, force: true });
