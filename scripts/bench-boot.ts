@@ -4,7 +4,9 @@
 //     features and with map_physical_memory (QEMU's E820 map reaches 1 TiB: 524288 2 MiB pages)
 //   - the sample kernel (map_physical_memory; prints its memory map on serial and VGA), with and
 //     without the host log
-// plus the image build time for a 7 MB debug ELF and image size against ELF size.
+// plus the image build time for a 7 MB debug ELF and image size against ELF size. Kernels boot
+// from the MBR image (`--firmware bios`) and from the hybrid image (`bootlab image`'s default)
+// side by side.
 // Build and run: npx esbuild scripts/bench-boot.ts --bundle --platform=node --format=esm \
 //   --outfile=out/bench-boot.mjs && node out/bench-boot.mjs   (or `npm run bench boot`)
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { assemble } from '../src-main/asm/index.js';
 import { parseBootLog } from '../src-main/image/bootLog.js';
 import { cargoInvocation } from '../src-main/services/cargo.js';
+import type { ImageKind } from '../src-main/image/disk.js';
 import { buildDiskImage, clearBootloaderMemoryCache } from '../src-main/services/imageBuilder.js';
 import { findRust, type RustToolchain } from '../src-main/services/toolchain.js';
 
@@ -77,14 +80,16 @@ async function main() {
   writeFileSync(floorImg, floor.bytes);
 
   const images: { name: string; path: string }[] = [{ name: '512-byte boot sector that exits at once (floor)', path: floorImg }];
-  const add = async (name: string, kernelPath: string, features: string[], hostLog = false) => {
+  const add = async (name: string, kernelPath: string, features: string[], hostLog = false, imageKind: ImageKind = 'bios') => {
     const path = join(work, `${images.length}.img`);
-    await buildDiskImage({ kernelPath, outPath: path, features, hostLog });
+    await buildDiskImage({ kernelPath, outPath: path, features, hostLog, imageKind });
     images.push({ name, path });
   };
   await add('exit-at-entry kernel, Bootlab bootloader', exitElf, []);
+  await add('exit-at-entry kernel, Bootlab bootloader, hybrid image (GPT, ESP)', exitElf, [], false, 'hybrid');
   await add('exit-at-entry kernel, Bootlab bootloader, map_physical_memory (1 TiB)', exitElf, ['map_physical_memory']);
   await add('sample kernel (map_physical_memory, prints its map), Bootlab bootloader', sampleElf, ['map_physical_memory']);
+  await add('sample kernel, as above, hybrid image (GPT, ESP)', sampleElf, ['map_physical_memory'], false, 'hybrid');
   await add('sample kernel, as above, with the host log on port 0xE9', sampleElf, ['map_physical_memory'], true);
 
   const times: number[][] = images.map(() => []);
@@ -107,10 +112,12 @@ async function main() {
   })();
   const inside: string[] = [];
   if (tscHz) {
-    const logged: [string, string, string[]][] = [
+    const logged: [string, string, string[], ImageKind?][] = [
       ['exit-at-entry kernel', exitElf, []],
+      ['exit-at-entry kernel, hybrid image', exitElf, [], 'hybrid'],
       ['exit-at-entry kernel, map_physical_memory (1 TiB)', exitElf, ['map_physical_memory']],
       ['sample kernel (96 KiB payload), map_physical_memory', sampleElf, ['map_physical_memory']],
+      ['sample kernel, map_physical_memory, hybrid image', sampleElf, ['map_physical_memory'], 'hybrid'],
     ];
     inside.push('## Inside the guest (TSC from the host log, median of ' + RUNS + ')');
     inside.push('');
@@ -118,9 +125,9 @@ async function main() {
     inside.push('');
     inside.push('| kernel | MBR to kernel entry, without writing the log | page tables | reading stage3 + plan + payload | writing the host log | payload read by |');
     inside.push('|---|---|---|---|---|---|');
-    for (const [name, elf, features] of logged) {
+    for (const [name, elf, features, imageKind] of logged) {
       const img = join(work, `logged-${inside.length}.img`);
-      await buildDiskImage({ kernelPath: elf, outPath: img, features, hostLog: true });
+      await buildDiskImage({ kernelPath: elf, outPath: img, features, hostLog: true, imageKind });
       const loader: number[] = [];
       const paging: number[] = [];
       const reading: number[] = [];
@@ -166,16 +173,18 @@ async function main() {
   out.push('');
   out.push('| kernel ELF | ELF size | loadable | image size | build (cold assembler cache) | build (warm) |');
   out.push('|---|---|---|---|---|---|');
-  for (const [name, elf, features] of [
-    ['7 MB debug ELF (exit kernel + 6 MiB non-loadable ballast standing in for debug info)', ballastElf, []],
-    ['sample kernel, debug', sampleElf, ['map_physical_memory']],
-  ] as [string, string, string[]][]) {
+  for (const [name, elf, features, imageKind] of [
+    ['7 MB debug ELF (exit kernel + 6 MiB non-loadable ballast standing in for debug info)', ballastElf, [], 'bios'],
+    ['7 MB debug ELF, hybrid image (GPT, BIOS boot partition, ESP with BOOTX64.EFI)', ballastElf, [], 'hybrid'],
+    ['sample kernel, debug', sampleElf, ['map_physical_memory'], 'bios'],
+    ['sample kernel, debug, hybrid image', sampleElf, ['map_physical_memory'], 'hybrid'],
+  ] as [string, string, string[], ImageKind][]) {
     clearBootloaderMemoryCache();
-    const cold = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'cold.img'), features, cacheDir: false, resourcesDir: join(REPO, 'resources') });
+    const cold = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'cold.img'), features, imageKind, cacheDir: false, resourcesDir: join(REPO, 'resources') });
     const warm: number[] = [];
     let facts = cold;
     for (let r = 0; r < RUNS; r++) {
-      facts = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'warm.img'), features, cacheDir: false, resourcesDir: join(REPO, 'resources') });
+      facts = await buildDiskImage({ kernelPath: elf, outPath: join(work, 'warm.img'), features, imageKind, cacheDir: false, resourcesDir: join(REPO, 'resources') });
       warm.push(facts.timings.totalMs);
     }
     out.push(
