@@ -1,20 +1,34 @@
-// Assembler benchmark: Bootlab's assembler against NASM 2.16.01 on the same inputs.
-// Build and run:
-//   npx esbuild scripts/bench-asm.ts --bundle --platform=node --format=esm --outfile=out/bench-asm.mjs && node out/bench-asm.mjs
-// Options: --lines N (default 200000), --no-nasm (skip the NASM runs).
-// Prints markdown lines for BENCHMARKS.md.
-import { spawnSync } from 'node:child_process';
+// Assembler benchmark (issue 11): `bootlab asm` against NASM 2.16.01, side by side in one run.
+// Four figures, each with its target:
+//   1. a one-line file through the bundled CLI, wall time, against bare `node -e 0` (within 2x) and nasm;
+//   2. straight-line code, lines per second, against the assembler as it was before issue 11
+//      (commit OLD_COMMIT, built from git into a temporary folder; at least 3x) and nasm;
+//   3. the 100,000-line jump-heavy file (0Bh-style hex, times, macros and local labels mixed in),
+//      one cold CLI run against one nasm run (at least 20x faster, identical bytes);
+//   4. a 200-file 16-bit project assembled file by file, one process per file as a Makefile
+//      would, total against nasm's total (within 2x), every output identical.
+// Run: `npm run build:main && npm run bench -- asm` (figures 1, 3 and 4 use out/cli.js).
+// Options: --lines N (jump file, default 100000), --no-nasm, BENCH_RUNS (default 7).
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { assemble } from '../src-main/asm/index.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
-const LINES = arg('--lines', 200_000);
+const LINES = arg('--lines', 100_000);
+const STRAIGHT_LINES = 100_000;
 const RUN_NASM = !process.argv.includes('--no-nasm');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const ROOT = path.resolve(process.argv[1] ? path.join(process.argv[1], '..', '..') : '.');
+const BIN = path.join(ROOT, 'bin', 'bootlab.js');
+/** The last commit before the issue-11 speed work (its `bootlab asm` is "the old version"). */
+const OLD_COMMIT = 'cf7002b';
 
 /** Deterministic PRNG so every run assembles the same file. */
 function rng(seed: number): () => number {
@@ -31,26 +45,33 @@ function rng(seed: number): () => number {
 const FILLERS = [
   'mov rax, rbx', 'add rcx, 8', 'lea rsi, [rdi+rcx*8+16]', 'xor eax, eax', 'mov qword [rsp+8], rdx', 'inc r9', 'cmp rax, 1000',
   'mov eax, 0x12345678', 'push rbx', 'pop rbx', 'shl rdx, 3', 'test al, 1', 'mov r10, [rel data_area]', 'nop',
+  // NASM's other number forms and repeated/macro lines, as real sources mix them in.
+  'mov ecx, 0Bh', 'and edx, 0DFh', 'or al, 0B3h', 'times 3 nop', 'addk rax, 0x10', 'times 2 db 0xCC', 'pushpair rbx, rcx',
 ];
 const JCC = ['jmp', 'je', 'jne', 'jl', 'jg', 'jb', 'jae', 'jz', 'jnz'];
 
-/** A 64-bit file with many interdependent forward and backward jumps. */
+/** A 64-bit file with many interdependent forward and backward jumps, local labels, macros and times. */
 export function jumpyFile(lines: number): string {
   const r = rng(12345);
-  const out: string[] = ['bits 64', 'default abs', 'start:'];
+  const out: string[] = ['bits 64', 'default abs', '%macro addk 2', '  add %1, %2', '%endmacro', '%macro pushpair 2', '  push %1', '  push %2', '  pop %2', '  pop %1', '%endmacro', 'start:'];
   const labels = Math.floor(lines / 5);
   let label = 0;
   while (out.length < lines - 4) {
     out.push(`L${label}:`);
     const n = 1 + Math.floor(r() * 6);
+    let local = false;
     for (let k = 0; k < n; k++) {
       const x = r();
-      if (x < 0.35) {
+      if (x < 0.3) {
         // Targets cluster near the short-jump boundary so sizes depend on each other.
         const dist = Math.floor(r() * 24) - 10;
         const t = Math.min(labels - 1, Math.max(0, label + dist));
         out.push(`    ${JCC[Math.floor(r() * JCC.length)]} L${t}`);
-      } else if (x < 0.38) out.push(`    call L${Math.min(labels - 1, Math.floor(r() * labels))}`);
+      } else if (x < 0.33) out.push(`    call L${Math.min(labels - 1, Math.floor(r() * labels))}`);
+      else if (x < 0.38 && !local) {
+        out.push('.loop:');
+        local = true;
+      } else if (x < 0.42 && local) out.push(`    ${JCC[Math.floor(r() * JCC.length)]} .loop`);
       else out.push(`    ${FILLERS[Math.floor(r() * FILLERS.length)]}`);
     }
     label++;
@@ -78,74 +99,154 @@ export function straightFile(lines: number): string {
   return out.join('\n') + '\n';
 }
 
-function nasm(src: string): { ms: number; bytes: Uint8Array; passes: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-asm-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'in.asm'), src);
-    const t0 = performance.now();
-    const r = spawnSync('nasm', ['-f', 'bin', '-Ov', '-o', 'out.bin', 'in.asm'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`nasm failed: ${r.stderr}`);
-    const m = /assembly required (\S+) passes/.exec(`${r.stdout}${r.stderr}`);
-    return { ms, bytes: new Uint8Array(fs.readFileSync(path.join(dir, 'out.bin'))), passes: m ? m[1] : '?' };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+/** One 16-bit module of a 200-file project: shared macros and constants, procedures, jumps, strings. */
+export function projectFile(k: number): string {
+  const r = rng(1000 + k);
+  const out = ['%include "defs.inc"', 'bits 16', `org 0x${(0x1000 + k * 0x100).toString(16)}`, `mod${k}_start:`];
+  for (let p = 0; p < 12; p++) {
+    out.push(`proc${p}:`, '    PROLOGUE');
+    for (let i = 0; i < 8; i++) {
+      const x = r();
+      if (x < 0.2) out.push(`    cmp ax, ${Math.floor(r() * 300)}`, `    jne .skip${i}`, `    inc word [counter]`, `.skip${i}:`);
+      else if (x < 0.4) out.push(`    mov si, msg${p}`, '    PRINT si');
+      else if (x < 0.55) out.push(`    call proc${Math.floor(r() * 12)}`);
+      else if (x < 0.7) out.push(`    mov bx, VIDEO_SEG`, '    mov es, bx', `    mov word [es:di+${2 * i}], 0x0F41`);
+      else out.push(`    add ax, 0${(10 + i).toString(16).toUpperCase()}h`, '    shl ax, 1');
+    }
+    out.push('    EPILOGUE', `msg${p}: db "module ${k} procedure ${p}", 13, 10, 0`);
   }
+  out.push('counter: dw 0', 'times 16 - ($ - $$) % 16 db 0');
+  return out.join('\n') + '\n';
 }
+const PROJECT_DEFS = ['VIDEO_SEG equ 0B800h', '%macro PROLOGUE 0', '  push bp', '  mov bp, sp', '%endmacro', '%macro EPILOGUE 0', '  mov sp, bp', '  pop bp', '  ret', '%endmacro',
+  '%macro PRINT 1', '  push si', '  mov si, %1', '  call print_string', '  pop si', '%endmacro', 'print_string equ 0x0500'].join('\n') + '\n';
 
-function ours(src: string, readFile?: (p: string) => Uint8Array | undefined): { ms: number; bytes: Uint8Array; ok: boolean } {
-  const t0 = performance.now();
-  const r = assemble(src, { fileName: 'in.asm', readFile });
-  const ms = performance.now() - t0;
-  if (!r.ok) console.error(r.diagnostics.slice(0, 5));
-  return { ms, bytes: r.bytes, ok: r.ok };
-}
-
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-function main(): void {
-  const lines: string[] = [];
-  const jumpy = jumpyFile(LINES);
-  // Cold, like a command-line run (NASM is timed cold too).
-  const b = ours(jumpy);
-  if (RUN_NASM) {
-    const n = nasm(jumpy);
-    const ok = same(b.bytes, n.bytes);
-    lines.push(`- asm, ${LINES}-line 64-bit file with interdependent jumps: NASM 2.16.01 ${(n.ms / 1000).toFixed(2)} s (${n.passes} passes), Bootlab ${(b.ms / 1000).toFixed(3)} s, **${(n.ms / b.ms).toFixed(1)}x faster**, output ${ok ? 'identical' : 'DIFFERENT'} (${b.bytes.length} bytes)`);
-    if (!ok) process.exitCode = 1;
-  } else lines.push(`- asm, ${LINES}-line 64-bit file with interdependent jumps: Bootlab ${(b.ms / 1000).toFixed(3)} s (${b.bytes.length} bytes)`);
-
-  const straight = straightFile(LINES);
-  const s = ours(straight);
-  lines.push(`- asm, straight-line ${LINES}-line file: ${(s.bytes.length / (s.ms / 1000) / 1e6).toFixed(2)} MB/s of output, ${(LINES / (s.ms / 1000) / 1e6).toFixed(2)} M lines/s (${s.ms.toFixed(0)} ms)`);
-  if (RUN_NASM) {
-    const n = nasm(straight);
-    lines.push(`- asm, straight-line file with NASM: ${(n.ms / 1000).toFixed(2)} s, output ${same(s.bytes, n.bytes) ? 'identical' : 'DIFFERENT'}`);
-  }
-
-  const blDir = path.resolve('resources/bootloader');
-  const entry = ['bootloader.asm', 'boot.asm', 'main.asm'].map((f) => path.join(blDir, f)).find((f) => fs.existsSync(f));
-  if (entry) {
-    const src = fs.readFileSync(entry, 'utf8');
-    const rf = (p: string): Uint8Array | undefined => {
-      try {
-        return fs.readFileSync(path.join(blDir, p));
-      } catch {
-        return undefined;
-      }
-    };
-    for (let i = 0; i < 20; i++) ours(src, rf);
-    const times: number[] = [];
-    let last: Uint8Array = new Uint8Array(0);
-    for (let i = 0; i < 50; i++) {
-      const r = ours(src, rf);
-      times.push(r.ms);
-      last = r.bytes;
-    }
-    times.sort((a, c) => a - c);
-    lines.push(`- asm, Bootlab bootloader (${path.relative(process.cwd(), entry)}, ${last.length} bytes) warm: median ${times[25].toFixed(2)} ms, min ${times[0].toFixed(2)} ms (target < 10 ms)`);
-  }
-  console.log(lines.join('\n'));
+/** Wall time of a process to its exit, in ms; throws when it fails. */
+function wall(command: string, args: string[], cwd: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const t = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+  return t;
 }
 
-if (!process.env.NO_MAIN) main();
+const nasmFound = RUN_NASM && spawnSync('nasm', ['-v']).status === 0;
+const cliBuilt = fs.existsSync(path.join(ROOT, 'out', 'cli.js'));
+
+/** The assembler of OLD_COMMIT, bundled from git into a temporary folder. */
+async function oldAssembler(work: string): Promise<typeof assemble | undefined> {
+  try {
+    const dir = path.join(work, 'old');
+    fs.mkdirSync(dir);
+    const tar = execFileSync('git', ['archive', OLD_COMMIT, 'src-main/asm'], { cwd: ROOT, maxBuffer: 1 << 28 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    const outfile = path.join(dir, 'old-asm.mjs');
+    await build({ entryPoints: [path.join(dir, 'src-main', 'asm', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+    return ((await import(pathToFileURL(outfile).href)) as { assemble: typeof assemble }).assemble;
+  } catch (e) {
+    console.error(`bench-asm: old version ${OLD_COMMIT} not measured: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Lines per second of an in-process assembler on `src` (median of RUNS after a warm-up). */
+function linesPerSecond(asm: typeof assemble, src: string, lines: number): { lps: number; bytes: Uint8Array } {
+  let bytes = asm(src, { fileName: 'in.asm' }).bytes;
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
+    const t0 = performance.now();
+    bytes = asm(src, { fileName: 'in.asm' }).bytes;
+    times.push(performance.now() - t0);
+  }
+  return { lps: lines / (median(times) / 1000), bytes };
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-asm-'));
+  const out: string[] = [];
+  const cli = (args: string[], cwd = work): number => wall(process.execPath, [BIN, 'asm', ...args], cwd);
+  try {
+    // 1. One-line file: start-up cost of the command.
+    if (cliBuilt) {
+      fs.writeFileSync(path.join(work, 'one.asm'), 'nop\n');
+      const node: number[] = [];
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        node.push(wall(process.execPath, ['-e', '0'], work));
+        ours.push(cli(['-o', 'one.bin', 'one.asm']));
+        if (nasmFound) theirs.push(wall('nasm', ['-f', 'bin', '-o', 'one-nasm.bin', 'one.asm'], work));
+      }
+      const ratio = median(ours) / median(node);
+      out.push(`- asm 1, one-line file, \`bootlab asm\` wall: ${median(ours).toFixed(0)} ms, bare \`node -e 0\` ${median(node).toFixed(0)} ms (**${ratio.toFixed(2)}x**, target at most 2x)${nasmFound ? `, nasm ${median(theirs).toFixed(0)} ms` : ''}; median of ${RUNS}`);
+    } else out.push('- asm 1, one-line file: not measured (out/cli.js missing: run `npm run build:main` first)');
+
+    // 2. Straight-line throughput against the old version and nasm.
+    const straight = straightFile(STRAIGHT_LINES);
+    const now = linesPerSecond(assemble, straight, STRAIGHT_LINES);
+    const oldAsm = await oldAssembler(work);
+    const old = oldAsm ? linesPerSecond(oldAsm, straight, STRAIGHT_LINES) : undefined;
+    let nasmLps = '';
+    if (nasmFound) {
+      fs.writeFileSync(path.join(work, 'straight.asm'), straight);
+      const t = wall('nasm', ['-f', 'bin', '-o', 'straight-nasm.bin', 'straight.asm'], work);
+      const ok = same(now.bytes, new Uint8Array(fs.readFileSync(path.join(work, 'straight-nasm.bin'))));
+      nasmLps = `, nasm ${(STRAIGHT_LINES / (t / 1000) / 1e6).toFixed(3)} M lines/s (output ${ok ? 'identical' : 'DIFFERENT'})`;
+      if (!ok) process.exitCode = 1;
+    }
+    const m = (x: number): string => `${(x / 1e6).toFixed(3)} M lines/s`;
+    out.push(`- asm 2, straight-line ${STRAIGHT_LINES}-line 64-bit file, in process: ${m(now.lps)}${old ? `, before issue 11 (${OLD_COMMIT}) ${m(old.lps)} (**${(now.lps / old.lps).toFixed(1)}x**, target at least 3x)` : ''}${nasmLps}`);
+
+    // 3. The jump-heavy file, cold from the command line, against one nasm run.
+    const jumpy = jumpyFile(LINES);
+    fs.writeFileSync(path.join(work, 'jumpy.asm'), jumpy);
+    if (cliBuilt) {
+      const t = cli(['-o', 'jumpy.bin', 'jumpy.asm']);
+      const bytes = new Uint8Array(fs.readFileSync(path.join(work, 'jumpy.bin')));
+      if (nasmFound) {
+        const t0 = performance.now();
+        const r = spawnSync('nasm', ['-f', 'bin', '-Ov', '-o', 'jumpy-nasm.bin', 'jumpy.asm'], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 26 });
+        const tn = performance.now() - t0;
+        if (r.status !== 0) throw new Error(`nasm failed: ${r.stderr}`);
+        const passes = /assembly required (\S+) passes/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? '?';
+        const ok = same(bytes, new Uint8Array(fs.readFileSync(path.join(work, 'jumpy-nasm.bin'))));
+        if (!ok) process.exitCode = 1;
+        out.push(`- asm 3, ${LINES}-line jump-heavy 64-bit file (0Bh hex, times, macros, local labels), cold \`bootlab asm\`: ${(t / 1000).toFixed(2)} s, nasm ${(tn / 1000).toFixed(2)} s (${passes} passes): **${(tn / t).toFixed(1)}x faster** (target at least 20x), output ${ok ? 'identical' : 'DIFFERENT'} (${bytes.length} bytes)`);
+      } else out.push(`- asm 3, ${LINES}-line jump-heavy file, cold \`bootlab asm\`: ${(t / 1000).toFixed(2)} s`);
+    }
+
+    // 4. A 200-file project, one process per file.
+    if (cliBuilt) {
+      const proj = path.join(work, 'project');
+      fs.mkdirSync(proj);
+      fs.writeFileSync(path.join(proj, 'defs.inc'), PROJECT_DEFS);
+      const files = Array.from({ length: 200 }, (_, k) => `m${k}.asm`);
+      let lines = 0;
+      files.forEach((f, k) => {
+        const src = projectFile(k);
+        lines += src.split('\n').length - 1;
+        fs.writeFileSync(path.join(proj, f), src);
+      });
+      let ours = 0;
+      let theirs = 0;
+      let identical = 0;
+      for (const f of files) {
+        ours += cli(['-o', f.replace('.asm', '.bin'), f], proj);
+        if (nasmFound) {
+          theirs += wall('nasm', ['-f', 'bin', '-o', f.replace('.asm', '.nasm'), f], proj);
+          if (same(fs.readFileSync(path.join(proj, f.replace('.asm', '.bin'))), fs.readFileSync(path.join(proj, f.replace('.asm', '.nasm'))))) identical++;
+        }
+      }
+      if (nasmFound && identical !== files.length) process.exitCode = 1;
+      out.push(`- asm 4, 200-file 16-bit project (${lines} lines), one process per file: \`bootlab asm\` ${(ours / 1000).toFixed(2)} s${nasmFound ? `, nasm ${(theirs / 1000).toFixed(2)} s (**${(ours / theirs).toFixed(2)}x**, target at most 2x), ${identical}/200 outputs identical` : ''}`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  console.log(out.join('\n'));
+}
+
+if (!process.env.NO_MAIN) await main();
