@@ -22,13 +22,27 @@ const work = scratchDir('bootlab-hybrid-test-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const SAMPLE_DIR = join(REPO_ROOT, 'resources', 'sample-kernel');
 let sample = '';
+/** The conformance kernel (fixtures/kernels/conformance), static and PIE, copied out of the shared target folder. */
+const conformance: Record<'static' | 'pie', string> = { static: '', pie: '' };
 
 beforeAll(async () => {
   const rust = (await findRust()).rust;
   if (!rust) throw new Error('no Rust toolchain that can build kernels (see TOOLCHAIN.md)');
-  const inv = cargoInvocation({ projectDir: SAMPLE_DIR, toolchain: rust, subcommand: 'build', extraArgs: [], targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
-  execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cargo = (projectDir: string, subcommand: string, extraArgs: string[], targetDir: string) => {
+    const inv = cargoInvocation({ projectDir, toolchain: rust, subcommand, extraArgs, targetDir, messageFormat: null, color: 'never' });
+    execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  };
+  cargo(SAMPLE_DIR, 'build', [], TEST_TARGET_DIR);
   sample = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
+  const conformanceDir = join(REPO_ROOT, 'fixtures', 'kernels', 'conformance');
+  // A target folder of this file's own: other test files build other variants of the same
+  // binary at the same path, which could be swapped between a build here and its copy.
+  const targetDir = join(REPO_ROOT, '.cache', 'hybrid-conformance-target');
+  const built = join(targetDir, 'x86_64-unknown-none', 'debug', 'conformance');
+  cargo(conformanceDir, 'rustc', ['--features', 'map_physical_memory,recursive_page_table', '--bin', 'conformance', '--', '-C', 'relocation-model=static'], targetDir);
+  copyFileSync(built, (conformance.static = join(work, 'conformance-static')));
+  cargo(conformanceDir, 'build', ['--bin', 'conformance'], targetDir);
+  copyFileSync(built, (conformance.pie = join(work, 'conformance-pie')));
 }, 600_000);
 
 /** The plain command line of the issue's settled interface, plus the kernel's exit device and a host-log file. */
@@ -83,6 +97,24 @@ describe('hybrid images', () => {
     expect(log.payloadRead?.method).toBe('dma');
     expect(log.memoryMap).toEqual(parseRegionLines(run.serial));
   }, 120_000);
+
+  for (const [kind, features] of [
+    ['static', ['map_physical_memory', 'recursive_page_table']],
+    ['pie', []],
+  ] as const) {
+    it(`the conformance kernel (${kind}) passes every check from a hybrid image under SeaBIOS`, async () => {
+      const image = join(work, `conformance-${kind}.img`);
+      await buildDiskImage({ kernelPath: conformance[kind], outPath: image, imageKind: 'hybrid', features: [...features], hostLog: true });
+      const run = await bootPlain(['-drive', `format=raw,file=${image}`], `${image}.debugcon`);
+      const failed = [...run.serial.matchAll(/^check (\S+) FAIL(.*)$/gm)].map((m) => `${m[1]}${m[2]}`);
+      expect(failed).toEqual([]);
+      expect(run.serial).toMatch(/conformance done passed=\d+ failed=0/);
+      expect(run.status).toBe(33);
+      const log = parseBootLog(run.hostLog);
+      expect(log.payloadRead?.method).toBe('dma');
+      expect(log.memoryMap).toEqual(parseRegionLines(run.serial));
+    }, 120_000);
+  }
 
   it('the GPT and the ESP are valid (sgdisk, fsck.fat), the ESP holds the plan and only the kernel\'s loadable bytes, and the BIOS loader reads KERNEL.BIN in place', async () => {
     const image = join(work, 'layout-hybrid.img');
