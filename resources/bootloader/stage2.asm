@@ -3,10 +3,11 @@
 ;           VARS zeroed, boot_drive and tsc_table[0] set by stage1.
 ; Work:     CPU check (CPUID, long mode, NX), E820 map, A20, the load plan (magic, version,
 ;           checksum), stage3 and the payload: by bus-master DMA straight to their places when
-;           the boot disk is the primary master of a PCI IDE controller (checked by reading the
-;           MBR and the first stage2 sector back), else 127 sectors per BIOS call into the
-;           bounce buffer, copied in unreal mode; VGA mode 0x13 when the plan asks for it,
-;           bootstrap page tables (identity map of 4 GiB with 2 MiB pages).
+;           the boot disk is the primary master of a PCI IDE controller (checked by reading its
+;           LBA 0 back: unique per image), else 127 sectors per BIOS call into the bounce buffer,
+;           copied in unreal mode; VGA mode 0x13 when the plan asks for it, bootstrap page
+;           tables (identity map of 4 GiB with 2 MiB pages). stage3 and the plan are read
+;           relative to loader_lba (stage1.asm), the payload from the plan's LBA.
 ; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
 ;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
 ;           IDT, CR3 = bootstrap tables.
