@@ -2,7 +2,8 @@
 // real QEMU, SeaBIOS and OVMF (Debian's `ovmf`): runs write hybrid images; BIOS runs boot them as
 // before; `--firmware uefi` (or BOOTLAB_FIRMWARE) starts QEMU with OVMF's code read-only and a
 // per-run copy of its variable store, and OVMF boots the same image file through its EFI system
-// partition; a bad firmware name or a missing OVMF is one clear message.
+// partition, and `bootlab test --firmware uefi` passes a blog-style crate's tests under OVMF; a
+// bad firmware name or a missing OVMF is one clear message.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { findRust } from '../../services/toolchain.js';
 import type { CliIo } from '../command.js';
 import { runCommand } from './run.js';
 import { runnerCommand } from './runner.js';
+import { testCommand } from './test.js';
+import { fixtureCopy } from '../../services/testCrates.js';
 
 const SAMPLE_DIR = join(REPO_ROOT, 'resources', 'sample-kernel');
 const work = scratchDir('bootlab-firmware-run-');
@@ -110,4 +113,19 @@ describe('runs with a firmware', () => {
     expect(result.exitCode).toBe(33);
     expect(digest(imagePathFor(kernel))).toBe(biosImageDigest);
   }, 180_000);
+
+  it("bootlab test --firmware uefi runs a blog-style crate's test executables under OVMF, and they pass", async () => {
+    const crate = fixtureCopy('blog-tests', 'uefi');
+    const cli = io({ ...process.env, CARGO_TARGET_DIR: TEST_TARGET_DIR });
+    // The test service finds each executable's manifest itself (the sample's is no business here).
+    delete cli.env.CARGO_MANIFEST_DIR;
+    const status = await testCommand.run([crate, '--firmware', 'uefi'], cli);
+    expect(cli.out().trimEnd().split('\n').at(-1)).toBe('tests: 7 passed, 0 failed');
+    expect(status).toBe(0);
+    // Every executable went through OVMF's boot manager, none through SeaBIOS alone.
+    expect(cli.out().match(/BdsDxe: starting Boot0\d+ "UEFI QEMU HARDDISK/g)).toHaveLength(6);
+    const bad = io();
+    expect(await testCommand.run([crate, '--firmware', 'efi'], bad)).toBe(2);
+    expect(bad.err()).toMatch(/^bootlab test: --firmware is "efi": the firmware must be "bios" or "uefi"\n/);
+  }, 600_000);
 });
