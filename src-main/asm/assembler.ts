@@ -149,7 +149,8 @@ export class Assembler {
 
   private pos(line: number): Pos {
     const l = this.lines[line];
-    return l ? { file: l.file, line: l.line } : { file: '', line: 1 };
+    if (!l) return { file: '', line: 1 };
+    return l.macros ? { file: l.file, line: l.line, macros: l.macros } : { file: l.file, line: l.line };
   }
 
   private err(line: number, msg: string, col = 1): void {

@@ -11,17 +11,28 @@ export class UnreadableFile extends Error {}
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/** The macro whose body produced a line: NASM follows such a diagnostic with `... from macro `name' defined here`. */
+export interface MacroOrigin {
+  name: string;
+  file: string;
+  /** Line of the body inside the definition. */
+  line: number;
+}
+
 export interface Diagnostic {
   severity: Severity;
   file: string;
   line: number;
   column: number;
   message: string;
+  /** Macros being expanded where the message arose, outermost first. */
+  fromMacros?: MacroOrigin[];
 }
 
 export interface Pos {
   file: string;
   line: number;
+  macros?: MacroOrigin[];
 }
 
 export class Diags {
@@ -34,6 +45,7 @@ export class Diags {
 
   add(when: 'early' | 'final', severity: Severity, pos: Pos, column: number, message: string): void {
     const d: Diagnostic = { severity, file: pos.file, line: Math.max(1, pos.line | 0), column: Math.max(1, column | 0), message };
+    if (pos.macros) d.fromMacros = pos.macros;
     this.order.set(d, this.seq);
     (when === 'early' ? this.early : this.final).push(d);
   }
@@ -62,6 +74,7 @@ export class Diags {
         const kind = severity === 'warning' ? state.severity(warningClass(message)) : severity;
         if (kind === 'off') return;
         const d: Diagnostic = { severity: kind, file: pos.file, line: Math.max(1, pos.line | 0), column: Math.max(1, column | 0), message: kind === 'error' && severity === 'warning' ? message.replace(/\[-w\+([a-z0-9-]+)\]$/, '[-w+error=$1]') : message };
+        if (pos.macros) d.fromMacros = pos.macros;
         this.order.set(d, seq);
         out.push(d);
       };
@@ -84,7 +97,7 @@ export class Diags {
           out.push(d);
           continue;
         }
-        emit('warning', d, d.column, d.message, k);
+        emit('warning', d.fromMacros ? { file: d.file, line: d.line, macros: d.fromMacros } : d, d.column, d.message, k);
       }
       applyUpTo(Infinity);
       this[when] = out;

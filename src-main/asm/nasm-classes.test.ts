@@ -393,3 +393,16 @@ describe('address forms inside the brackets: [base, index*scale] and [a32 ...] (
     checkLevels(lines(s), false),
   );
 });
+
+describe('macro default parameters: counted in %0, expanded where defined, too many warned (NASM regression suite: macro-defaults)', () => {
+  const defs = (body: string): string =>
+    `%macro fix 1 a|${body}|%endmacro|%macro var 1-2 a,b|${body}|%endmacro|%macro plus 1-2+ a,b|${body}|%endmacro|%macro star 1-* a,b|${body}|%endmacro`;
+  it.each([
+    `${defs('%warning %0 %1 %2 %3 %4 %5')}|fix one|var one|var one,two|plus one|plus one,two,three|star one|star one,two,three`,
+    `${defs('db %0')}|fix 1|var 1|var 1,2|plus 1|star 1`,
+    '%macro rot 0-* a,b|%warning %0 %1 %2|%rotate 1|%warning %0 %1 %2|%endmacro|rot|rot one|rot one,two,three',
+    '%define I 0|%macro scope 0 I J|%warning %1 %2|%endmacro|%define I 1|%define J 1|scope',
+    '%warning  spaced    out   text  |%warning "kept   inside"  after',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it('-w-macro-defaults silences the definition warning', () => checkLevels(lines('%macro m 1 a|db %0|%endmacro|m 1'), true, ['-macro-defaults']));
+});

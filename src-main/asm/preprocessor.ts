@@ -1,7 +1,7 @@
 // NASM preprocessor: runs once, before any pass, and turns the source into a flat list of lines,
 // each remembering where it came from (for diagnostics) and how it should appear in a listing.
 
-import { Diags, UnreadableFile, type Pos } from './diagnostics.js';
+import { Diags, UnreadableFile, type MacroOrigin, type Pos } from './diagnostics.js';
 import { ExprParser, evaluate, ExprError, type Value } from './expr.js';
 import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
 import { MISSING_PACKAGES, packageSource } from './packages.js';
@@ -14,6 +14,7 @@ export interface PLine {
   listText: string; // text shown in the listing (the unsubstituted macro body line)
   depth: number; // include/macro nesting depth, shown as `<1>` in listings
   fromMacro?: boolean; // read from a macro or %rep body
+  macros?: MacroOrigin[]; // the macro body lines this came from (outermost first), for diagnostics
   listAs?: number; // line of a .nolist macro: listed as part of this (invocation) line instead
 }
 
@@ -90,6 +91,24 @@ function insideString(text: string, at: number): boolean {
   }
   return quote !== '';
 }
+/** Each run of blanks outside quoted strings as one space. */
+function collapseBlanks(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === ' ' || c === '\t') {
+      while (text[i + 1] === ' ' || text[i + 1] === '\t') i++;
+      out += ' ';
+    } else if (c === "'" || c === '"' || c === '`') {
+      const end = text.indexOf(c, i + 1);
+      const stop = end < 0 ? text.length : end + 1;
+      out += text.slice(i, stop);
+      i = stop - 1;
+    } else out += c;
+  }
+  return out;
+}
+
 /** Marks the parameter names of a macro body (outside strings) so that expansion leaves them alone. */
 function protectParams(body: string, params: string[]): string {
   return body.replace(ID_RE, (id: string, at: number) => {
@@ -309,7 +328,17 @@ export class Preprocessor {
 
   private posOf(f: Frame, line: number): Pos {
     if (f.kind === 'file') return { file: f.file, line };
-    return { file: f.file, line: f.reportLine ?? line };
+    const pos: Pos = { file: f.file, line: f.reportLine ?? line };
+    // Every macro being expanded, outermost first, at the body line it is on.
+    const trace: MacroOrigin[] = [];
+    for (const fr of this.frames) {
+      if (fr.kind !== 'macro' || !fr.mac?.mac.name) continue;
+      const at = fr === f ? line : (fr.lines[fr.idx - 1]?.line ?? line);
+      trace.push({ name: fr.mac.mac.name, file: fr.mac.mac.file, line: at });
+    }
+    if (f.kind === 'rep' && f.mac?.mac.name && trace.length) trace[trace.length - 1] = { ...trace[trace.length - 1], line };
+    if (trace.length) pos.macros = trace;
+    return pos;
   }
 
   private error(pos: Pos, msg: string, when: 'early' | 'final' = 'final', col = 1): void {
@@ -397,7 +426,8 @@ export class Preprocessor {
       return;
     }
 
-    let text = rawText;
+    // Blanks ending a line are not part of it (blanks left by empty macro parameters are).
+    let text = rawText.trimEnd();
     const mac = f.kind === 'file' ? undefined : this.currentMac();
     if (mac && text.includes('%')) text = this.substParams(text, mac);
     if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
@@ -459,6 +489,7 @@ export class Preprocessor {
     const p = this.posOf(f, lineNo);
     const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
     if (f.kind !== 'file') pl.fromMacro = true;
+    if (p.macros) pl.macros = p.macros;
     if (f.listAs !== undefined) pl.listAs = f.listAs;
     return pl;
   }
@@ -485,10 +516,11 @@ export class Preprocessor {
       this.out.push(this.mkLine(f, (label ? label + ' ' : '') + name + rest, lineNo, rawText));
       return;
     }
+    // NASM fills in every default up to min + defaults (so %0 counts them, even beyond the maximum),
+    // then a greedy macro drops what lies beyond its maximum.
     const full = [...args];
-    for (let i = args.length; i < mac.min + mac.defaults.length && i < (mac.max === Infinity ? Infinity : mac.max); i++) {
-      full.push(mac.defaults[i - mac.min] ?? '');
-    }
+    for (let i = args.length; i < mac.min + mac.defaults.length; i++) full.push(mac.defaults[i - mac.min] ?? '');
+    if (mac.greedy && full.length > mac.max) full.length = mac.max;
     const invocation = this.out.length;
     // A macro that places its label itself (%00) takes it over from the invocation line.
     const labelName = (label ?? '').replace(/:$/, '').trim();
@@ -1062,7 +1094,12 @@ export class Preprocessor {
         };
         const min = count(m[2]);
         const max = m[3] === undefined ? min : m[3] === '*' ? Infinity : count(m[3]);
-        const defaults = m[6].trim() ? splitArgs(m[6].trim()) : [];
+        // Defaults are expanded where the macro is defined; a greedy macro's last one takes the rest.
+        const defText = this.expandSmacros(m[6].trim(), new Set(), 0).trim();
+        let defaults = defText ? splitArgs(defText) : [];
+        const room = max === Infinity ? Infinity : max - min;
+        if (m[4] && defaults.length > room && room > 0) defaults = [...defaults.slice(0, room - 1), splitArgsJoin(defText, room - 1)];
+        if (!m[4] && min + defaults.length > max) this.warn(pos, `too many default macro parameters in macro \`${m[1]}' [-w+pp-macro-defaults]`, 'early');
         this.recording = {
           kind: 'macro',
           nest: 0,
@@ -1176,7 +1213,8 @@ export class Preprocessor {
       case 'error':
       case 'warning':
       case 'fatal': {
-        const msg = this.expandSmacros(body.trim(), new Set(), 0);
+        // NASM rebuilds the text from tokens: each run of blanks outside strings becomes one space.
+        const msg = collapseBlanks(this.expandSmacros(body.trimStart(), new Set(), 0));
         let text = msg;
         try {
           const t = tokenize(msg);

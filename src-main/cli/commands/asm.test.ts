@@ -95,3 +95,18 @@ describe('bootlab asm file safety', () => {
     expect(fs.readFileSync(outFile, 'utf8')).toBe('previous build');
   });
 });
+
+describe('messages from inside a macro name the macro line, as NASM 2.16.01 prints them', () => {
+  it.each([
+    ['%macro m 1 a', ' %warning %0 %1 %2 %3', '%endmacro', 'm one', 'm'],
+    ['%macro outer 0', ' inner 300', '%endmacro', '%macro inner 1', ' db %1', '%endmacro', 'outer'],
+    ['%macro bad 0', ' ; comment', ' mov ax, 0x12345', ' %error oops   in   macro', '%endmacro', 'bad'],
+  ])('%s', async (...src) => {
+    fs.writeFileSync(path.join(dir, 'mac.asm'), src.join('\n') + '\n');
+    const r = spawnSync('nasm', ['-f', 'bin', '-o', 'nasm.bin', 'mac.asm'], { cwd: dir, encoding: 'utf8' });
+    let stderr = '';
+    const code = await asmCommand.run(['-o', 'ours.bin', 'mac.asm'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    expect(code).toBe(r.status);
+    expect(stderr.replace(/^(mac\.asm:\d+):\d+:/gm, '$1:')).toBe(r.stderr);
+  });
+});

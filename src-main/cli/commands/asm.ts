@@ -147,7 +147,11 @@ export const asmCommand = {
       // NASM resolves include names against the current directory, not the including file's.
       readFile: (p) => readSourceFile(path.resolve(io.cwd, p)),
     });
-    for (const d of result.diagnostics) io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
+    for (const d of result.diagnostics) {
+      io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
+      // As NASM 2.16: where inside a macro the message came from.
+      for (const m of d.fromMacros ?? []) io.stderr(`${m.file}:${m.line}: ... from macro \`${m.name}' defined here\n`);
+    }
     if (list !== undefined) {
       try {
         fs.writeFileSync(path.resolve(io.cwd, list), result.listing);
