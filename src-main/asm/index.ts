@@ -28,6 +28,8 @@ export interface AssembleOptions {
   outputFile?: string;
   /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
   env?: (name: string) => string | undefined;
+  /** Files read before the source, as if %included at its top (NASM's -p/-P). */
+  preIncludes?: string[];
 }
 
 export interface AsmSymbol {
@@ -61,7 +63,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
 
 function run(source: string, options: AssembleOptions, fileName: string, diags: Diags): AssembleResult {
   const pp = new Preprocessor(
-    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env },
+    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes },
     diags,
   );
   const lines = pp.run(source);

@@ -25,6 +25,8 @@ export interface PreprocessOptions {
   defines?: Record<string, string>;
   /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
   env?: (name: string) => string | undefined;
+  /** Files read before the source, as if %included at its top (NASM's -p/-P). */
+  preIncludes?: string[];
 }
 
 interface SMacro {
@@ -272,6 +274,16 @@ export class Preprocessor {
 
   run(source: string): PLine[] {
     this.frames.push({ kind: 'file', lines: splitLines(source), idx: 0, file: this.opts.fileName, condDepth: 0 });
+    // Pre-included files run first, in command-line order (the last pushed is read first).
+    for (const name of [...(this.opts.preIncludes ?? [])].reverse()) {
+      const found = this.readInclude(name);
+      if (found === undefined || 'refused' in found) {
+        this.diags.add('early', 'error', { file: this.opts.fileName, line: 1 }, 1, `unable to open include file \`${name}': ${found?.refused ?? 'No such file or directory'}`);
+        this.diags.fatal = true;
+        return this.out;
+      }
+      this.frames.push({ kind: 'file', lines: splitLines(found.text), idx: 0, file: found.path, condDepth: 0 });
+    }
     let guard = 0;
     while (this.frames.length) {
       if (this.diags.fatal) break;

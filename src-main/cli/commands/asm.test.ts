@@ -110,3 +110,27 @@ describe('messages from inside a macro name the macro line, as NASM 2.16.01 prin
     expect(stderr.replace(/^(mac\.asm:\d+):\d+:/gm, '$1:')).toBe(r.stderr);
   });
 });
+
+describe('-p/-P read files before the source (NASM regression suite: inctest)', () => {
+  it.each([
+    [['-p', 'pre1.inc']],
+    [['-Ppre1.inc', '-p', 'pre2.inc']],
+    [['-p', 'pre2.inc', '-p', 'pre1.inc']],
+  ])('%s', async (args) => {
+    fs.writeFileSync(path.join(dir, 'pre1.inc'), '%define FIRST 1\ndb 0x11\n');
+    fs.writeFileSync(path.join(dir, 'pre2.inc'), '%ifdef FIRST\ndb 0x22\n%else\ndb 0x33\n%endif\n');
+    fs.writeFileSync(path.join(dir, 'main.asm'), 'db FIRST + 0x40\n');
+    const r = spawnSync('nasm', ['-f', 'bin', ...args, '-o', 'nasm.bin', 'main.asm'], { cwd: dir, encoding: 'utf8' });
+    let stderr = '';
+    const code = await asmCommand.run([...args, '-o', 'ours.bin', 'main.asm'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    expect(code, stderr).toBe(r.status);
+    expect(code).toBe(0);
+    expect([...fs.readFileSync(path.join(dir, 'ours.bin'))]).toEqual([...fs.readFileSync(path.join(dir, 'nasm.bin'))]);
+  });
+  it('a missing pre-include file is an error naming it', async () => {
+    let stderr = '';
+    const code = await asmCommand.run(['-p', 'nothere.inc', '-o', 'ours.bin', 'in.asm'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    expect(code).toBe(1);
+    expect(stderr).toContain("unable to open include file `nothere.inc'");
+  });
+});

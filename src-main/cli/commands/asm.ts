@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assemble, UnreadableFile, WarningState } from '../../asm/index.js';
 
-const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
+const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-p FILE]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
 
 Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -f bin        output format (only bin)
@@ -11,6 +11,7 @@ Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -o OUT        output file (default: INPUT without its extension)
   -l LISTING    write a NASM-style listing
   -i DIR        add an include directory (also -I, -iDIR)
+  -p FILE       read FILE before the source, as if %included at its top (also -P)
   -D NAME[=V]   predefine a macro (also -d)
   -w+x, -Wx     enable warning class x (NASM 2.16.01's names; also all, or a prefix such as pp)
   -w-x, -Wno-x  disable warning class x (-w-all, or -w none, disables every warning)
@@ -58,6 +59,7 @@ export const asmCommand = {
     let input: string | undefined;
     let optimize: 'x' | '0' | '1' = 'x';
     const includePaths: string[] = [];
+    const preIncludes: string[] = [];
     const defines: Record<string, string> = {};
     const warnings: string[] = [];
     // Checked as NASM does while reading the command line: an unknown name only warns under -w+unknown-warning.
@@ -94,6 +96,10 @@ export const asmCommand = {
         const v = takeValue(i, a.slice(0, 2));
         if (a.length === 2) i++;
         if (v !== undefined) includePaths.push(v);
+      } else if (a.startsWith('-p') || a.startsWith('-P')) {
+        const v = takeValue(i, a.slice(0, 2));
+        if (a.length === 2) i++;
+        if (v !== undefined) preIncludes.push(v);
       } else if (a.startsWith('-D') || a.startsWith('-d')) {
         const v = takeValue(i, a.slice(0, 2));
         if (a.length === 2) i++;
@@ -140,6 +146,7 @@ export const asmCommand = {
       fileName: input,
       outputFile: outPath,
       includePaths,
+      preIncludes,
       defines,
       optimize,
       warnings,
