@@ -24,6 +24,8 @@ const SAMPLE_DIR = join(REPO_ROOT, 'resources', 'sample-kernel');
 let sample = '';
 /** The conformance kernel (fixtures/kernels/conformance), static and PIE, copied out of the shared target folder. */
 const conformance: Record<'static' | 'pie', string> = { static: '', pie: '' };
+/** A 7 MB debug ELF: the exit kernel with 6 MiB of non-loadable 0xDB ballast standing in for debug info. */
+let ballastElf = '';
 
 beforeAll(async () => {
   const rust = (await findRust()).rust;
@@ -43,6 +45,8 @@ beforeAll(async () => {
   copyFileSync(built, (conformance.static = join(work, 'conformance-static')));
   cargo(conformanceDir, 'build', ['--bin', 'conformance'], targetDir);
   copyFileSync(built, (conformance.pie = join(work, 'conformance-pie')));
+  cargo(conformanceDir, 'rustc', ['--features', 'ballast', '--bin', 'exit-kernel', '--', '-C', 'relocation-model=static'], targetDir);
+  copyFileSync(join(targetDir, 'x86_64-unknown-none', 'debug', 'exit-kernel'), (ballastElf = join(work, 'exit-kernel-7mb')));
 }, 600_000);
 
 /** The plain command line of the issue's settled interface, plus the kernel's exit device and a host-log file. */
@@ -160,6 +164,18 @@ describe('hybrid images', () => {
     // BOOTX64.EFI is there exactly when this Bootlab has a UEFI loader.
     expect(tool('mdir', ['-b', '-i', esp, '::EFI/BOOT']).out.includes('BOOTX64.EFI')).toBe(layout.efiLoader);
     expect(layout.efiLoader).toBe(existsSync(join(REPO_ROOT, 'resources', 'bootloader', 'uefi', 'bootx64.asm')));
+  }, 120_000);
+
+  it('a 7 MB debug ELF gives a hybrid image of its loadable bytes only, which boots', async () => {
+    const image = join(work, 'ballast-hybrid.img');
+    const facts = await buildDiskImage({ kernelPath: ballastElf, outPath: image, imageKind: 'hybrid', hostLog: true });
+    expect(facts.elfBytes).toBeGreaterThan(7_000_000);
+    const disk = readFileSync(image);
+    // The loader, the EFI application, the GPT and the 1 MiB before the ESP; no ballast.
+    expect(disk.length).toBeLessThan(facts.payloadBytes + (1 << 20) + 256 * 1024);
+    expect(disk.includes(Buffer.alloc(4096, 0xdb))).toBe(false);
+    const run = await bootPlain(['-drive', `format=raw,file=${image}`], `${image}.debugcon`);
+    expect(run.status).toBe(33);
   }, 120_000);
 
   it('a second Bootlab disk on the primary IDE channel is not taken for the boot disk: the loader falls back to BIOS reads', async () => {
