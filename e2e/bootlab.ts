@@ -123,7 +123,8 @@ export async function serialText(page: Page): Promise<string> {
 }
 
 export async function waitForRunEnd(page: Page, timeout = 6 * 60_000): Promise<string> {
-  await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled({ timeout });
+  // The run is over when a new one can start (Stop may stay enabled: a halted VM is kept paused for the Inspector).
+  await expect(page.getByRole('button', { name: 'Build and Boot', exact: true })).toBeEnabled({ timeout });
   await page.getByRole('tab', { name: 'Boot console' }).click();
   const result = page.getByRole('region', { name: 'Run result' });
   await expect(result.locator('.title')).toBeVisible();

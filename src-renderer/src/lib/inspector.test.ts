@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CpuView, MemoryRequest, PageTablesView } from '../../../src-main/shared/inspector.js';
 import type { ClientApi } from './api.js';
-import { addressSpaceMarks, hexRows, InspectorModel } from './inspector.svelte.js';
+import { addressSpaceMarks, hexRows, hexText, InspectorModel, MEMORY_CHUNK } from './inspector.svelte.js';
 import { shortcutFor } from './keyboard.js';
 
 function cpu(rip: string, rax: string): CpuView {
@@ -41,12 +41,14 @@ function setup() {
     pageTables: vi.fn(async () => tables),
     readMemory: vi.fn(async (request: MemoryRequest) => {
       reads.push(request);
+      // Mapped up to 0x10000 (virtual): the third chunk of a read at 0xe000 is not.
+      if (request.space === 'virtual' && BigInt(request.address) >= 0x10000n) return { address: String(request.address), space: request.space, mapped: false as const, reason: `${request.address}: not mapped: level-1 entry 16 is not present`, level: 1 };
       const bytes = new Uint8Array(request.length);
       bytes[0] = 0x41;
       return { address: String(request.address), space: request.space, mapped: true as const, bytes: btoa(String.fromCharCode(...bytes)) };
     }),
   } as unknown as ClientApi;
-  const host = { running: true, report: vi.fn() };
+  const host = { running: true, pausedVm: false, report: vi.fn() };
   return { model: new InspectorModel(api, host), api, host, reads };
 }
 
@@ -81,9 +83,62 @@ describe('InspectorModel', () => {
   it('reads memory into hex rows', async () => {
     const { model } = setup();
     await model.readMemory('0xb8000', 'physical', 32);
-    expect(model.memory!.rows.map((r) => r.address)).toEqual(['0x000b8000', '0x000b8010']);
-    expect(model.memory!.rows[0]!.hex.startsWith('41 00')).toBe(true);
-    expect(model.memory!.rows[0]!.ascii).toBe('A...............');
+    const rows = hexRows(model.memory!.bytes, model.memory!.start);
+    expect(rows.map((r) => r.address)).toEqual(['0x000b8000', '0x000b8010']);
+    expect(rows[0]!.hex.startsWith('41 00')).toBe(true);
+    expect(rows[0]!.ascii).toBe('A...............');
+  });
+
+  it('scrolling loads the next chunks until the walk says the next page is not mapped', async () => {
+    const { model, reads } = setup();
+    await model.readMemory('0xe000', 'virtual');
+    expect(model.memory!.bytes.length).toBe(MEMORY_CHUNK);
+    await model.loadMore();
+    expect(reads.at(-1)).toEqual({ address: '0xf000', length: MEMORY_CHUNK, space: 'virtual' });
+    expect(model.memory!.bytes.length).toBe(2 * MEMORY_CHUNK);
+    expect(model.memory!.bytes[MEMORY_CHUNK]).toBe(0x41);
+    await model.loadMore();
+    expect(model.memory!.bytes.length).toBe(2 * MEMORY_CHUNK);
+    expect(model.memory!.end).toBe('0x10000: not mapped: level-1 entry 16 is not present');
+    // At its end, scrolling asks for nothing more.
+    const asked = reads.length;
+    await model.loadMore();
+    expect(reads.length).toBe(asked);
+    // A read that is not mapped at all says so instead of bytes.
+    await model.readMemory('0x10000', 'virtual');
+    expect(model.memory).toMatchObject({ problem: '0x10000: not mapped: level-1 entry 16 is not present', bytes: new Uint8Array(0) });
+  });
+
+  it('copies the bytes as hex, 16 a line', () => {
+    const bytes = Uint8Array.from({ length: 18 }, (_, i) => i);
+    expect(hexText(bytes)).toBe('00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n10 11');
+  });
+
+  it('Pause, Resume and Step are enabled only when they can act', async () => {
+    const { model, host } = setup();
+    host.running = false;
+    expect([model.canPause, model.canResume, model.stepBlocked]).toEqual([false, false, 'No virtual machine is running']);
+    host.running = true;
+    expect([model.canPause, model.canResume, model.stepBlocked]).toEqual([true, false, undefined]);
+    await model.pause();
+    expect([model.canPause, model.canResume, model.stepBlocked]).toEqual([false, true, undefined]);
+    // Halted with interrupts off (RFLAGS.IF clear): no step can complete.
+    model.cpu = { ...model.cpu!, halted: true, rflags: { ...model.cpu!.rflags, value: '0x46' } };
+    expect(model.stepBlocked).toBe('The CPU is halted with interrupts off: no instruction can run');
+  });
+
+  it('a run that ended with its VM kept paused fills the panels; once it is gone nothing can act', async () => {
+    const { model, api, host } = setup();
+    host.running = false;
+    host.pausedVm = true;
+    await model.adoptPausedAtEnd();
+    expect(api.pause).not.toHaveBeenCalled();
+    expect(model.paused).toBe(true);
+    expect(model.cpu!.rip).toBe('0x201000');
+    expect(model.canResume).toBe(true);
+    host.pausedVm = false;
+    model.reset();
+    expect([model.canPause, model.canResume, model.paused]).toEqual([false, false, false]);
   });
 });
 

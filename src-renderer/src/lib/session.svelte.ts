@@ -76,6 +76,8 @@ export class SessionModel {
   outcome: RunOutcome | undefined = $state.raw(undefined);
   /** What the running VM's CPU is doing (cpuState.ts in the service): an idle OS is not stuck. */
   cpuState: CpuState | undefined = $state(undefined);
+  /** The finished run's VM is kept paused where it ended, for the Inspector, until Stop or the next run. */
+  pausedVm = $state(false);
   artifact: { kernelPath?: string; imagePath?: string; imageBytes?: number; elfBytes?: number } | undefined = $state.raw(undefined);
   runId = 0;
 
@@ -190,6 +192,7 @@ export class SessionModel {
     else if (JSON.stringify(session.memoryMap) !== JSON.stringify(this.memoryMap.map)) this.memoryMap.set(session.memoryMap);
     this.outcome = session.outcome;
     this.cpuState = session.cpuState;
+    this.pausedVm = session.pausedVm === true;
     // A fresh window opens on the view the run was showing; a reconnection keeps the user's tab.
     if (firstLoad) {
       if (this.diagnostics.some((d) => d.level === 'error')) this.activeTab = 'build';
@@ -351,6 +354,7 @@ export class SessionModel {
       case 'run-start':
         this.runId = event.runId;
         this.running = true;
+        this.pausedVm = false;
         this.#resetRun(event.action);
         if (event.action !== 'boot') this.activeTab = 'build';
         break;
@@ -391,6 +395,9 @@ export class SessionModel {
         break;
       case 'cpu-state':
         this.cpuState = event.state;
+        break;
+      case 'paused-vm':
+        if (event.runId === this.runId) this.pausedVm = event.kept;
         break;
       case 'run-end':
         this.running = false;
