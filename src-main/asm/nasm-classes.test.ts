@@ -406,3 +406,14 @@ describe('macro default parameters: counted in %0, expanded where defined, too m
   ])('%s', (s) => checkLevels(lines(s), true));
   it('-w-macro-defaults silences the definition warning', () => checkLevels(lines('%macro m 1 a|db %0|%endmacro|m 1'), true, ['-macro-defaults']));
 });
+
+describe('%arg, %local and %stacksize (NASM regression suite: local)', () => {
+  it.each([
+    'bits 32|%push f|%define %$localsize 0|%stacksize flat|%local l1:qword, l2:dword, l3:byte|%arg a1:qword, a2:dword, a3:word|mov eax,[a1]|mov ebx,[a3]|mov [l1],eax|mov [l3],bl|dd %$localsize|%pop',
+    'bits 64|%push g|%define %$localsize 4|%stacksize flat64|%arg x:dword, y:qword|%local z:word|mov eax,[x]|mov rax,[y]|mov [z],ax|dd %$localsize|%pop',
+    'bits 16|%push h|%define %$localsize 0|%stacksize large|%arg p:word, q:dword|%local r:byte, s:tword = t|mov ax,[p]|mov ax,[q]|mov [r],al|dw %$localsize|%stacksize small|%arg u:word|mov ax,[u]|%pop',
+    // Without %stacksize first NASM carries the offsets over from one pass to the next; not copied.
+    'bits 32|%stacksize flat|%arg a:dword|%arg b:dword|mov eax,[a]|mov eax,[b]',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['%stacksize huge', '%stacksize', '%arg a dword', '%arg a:', '%arg :dword', '%arg a:bogus'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

@@ -81,6 +81,15 @@ const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uff
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
+/** `%stacksize` kinds: stack slot size, frame pointer, first argument offset (NASM manual 4.8). */
+const STACK_FRAMES: Record<string, { slot: number; pointer: string; argOffset: number; localOffset: number }> = {
+  flat: { slot: 4, pointer: 'ebp', argOffset: 8, localOffset: 0 },
+  flat64: { slot: 8, pointer: 'rbp', argOffset: 16, localOffset: 0 },
+  large: { slot: 2, pointer: 'bp', argOffset: 4, localOffset: 0 },
+  small: { slot: 2, pointer: 'bp', argOffset: 6, localOffset: 0 },
+};
+const STACK_SIZES: Record<string, number> = { byte: 1, word: 2, dword: 4, qword: 8, tword: 10, oword: 16, yword: 32 };
+
 /** True when `at` lies inside a quoted string of the line `text`. */
 function insideString(text: string, at: number): boolean {
   let quote = '';
@@ -247,6 +256,8 @@ export class Preprocessor {
   private uniqueCounter = 0;
   private contexts: { name: string; id: number }[] = [];
   private usedPackages = new Set<string>();
+  /** %stacksize state for %arg and %local (NASM's default is `flat`). */
+  private stack = { ...STACK_FRAMES.flat };
 
   constructor(
     private opts: PreprocessOptions,
@@ -608,6 +619,41 @@ export class Preprocessor {
   }
 
   /** `%$name` is local to the innermost %push context, `%$$name` to the one below it, and so on. */
+  /**
+   * `%arg a:word, b:dword` and `%local x:dword`: each name becomes `(bp+offset)` or `(bp-offset)`
+   * in slots of the stack size; %local also adds its total to `%$localsize`.
+   */
+  private stackNames(d: string, body: string, pos: Pos): void {
+    const defs: [string, number][] = [];
+    let offset = d === 'arg' ? this.stack.argOffset : this.stack.localOffset;
+    let total = 0;
+    for (const item of body.replace(/=.*$/, '').split(',')) {
+      const m = /^\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)?\s*(:)?\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)?\s*$/.exec(item);
+      if (!m?.[1]) return this.error(pos, `\`%${d}' missing argument parameter`, 'early');
+      if (!m[2]) return this.error(pos, `syntax error processing \`%${d}' directive`, 'early');
+      if (!m[3]) return this.error(pos, `\`%${d}' missing size type parameter`, 'early');
+      const bytes = STACK_SIZES[this.expandSmacros(m[3], new Set(), 0).trim().toLowerCase()];
+      if (!bytes) return this.error(pos, `invalid size type for \`%${d}' missing directive`, 'early');
+      const size = Math.ceil(bytes / this.stack.slot) * this.stack.slot;
+      if (d === 'arg') {
+        defs.push([m[1], offset]);
+        offset += size;
+      } else {
+        offset += size;
+        defs.push([m[1], -offset]);
+        total += size;
+      }
+    }
+    for (const [name, off] of defs) this.defineSmacro(name, { params: null, body: `(${this.stack.pointer}${off < 0 ? '' : '+'}${off})`, ci: false });
+    if (d === 'arg') this.stack.argOffset = offset;
+    else {
+      this.stack.localOffset = offset;
+      const key = this.substContext('%$localsize', pos);
+      const v = this.evalPP(`${key}+${total}`, pos);
+      if (v) this.defineSmacro(key, { params: null, body: v.n.toString(), ci: false });
+    }
+  }
+
   private substContext(text: string, pos: Pos): string {
     return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string) => {
       const ctx = this.contexts[this.contexts.length - dollars.length];
@@ -1276,9 +1322,21 @@ export class Preprocessor {
       case 'line':
       case 'pragma':
       case 'clear':
+      case 'stacksize': {
+        const word = /^\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)/.exec(body)?.[1];
+        if (word === undefined) {
+          this.error(pos, "`%stacksize' missing size parameter", 'early');
+          break;
+        }
+        const frame = STACK_FRAMES[word.toLowerCase()];
+        if (!frame) this.error(pos, "`%stacksize' invalid size type", 'early');
+        else this.stack = { ...frame };
+        break;
+      }
       case 'arg':
       case 'local':
-      case 'stacksize':
+        this.stackNames(d, body, pos);
+        break;
         break;
       default:
         this.error(pos, `unknown preprocessor directive \`%${d}'`, 'early');
