@@ -125,6 +125,19 @@ describe('GPT disks with a BIOS boot partition and an EFI system partition', () 
     });
   }
 
+  it("tells where each file's bytes start on the disk, contiguous, for FAT12, FAT16 and FAT32 (the BIOS loader reads the kernel there)", () => {
+    for (const fatType of [12, 16, 32] as FatType[]) {
+      const image = buildGptImage({ seed: `lba-${fatType}`, fatType, biosBoot: pattern(9000, 6), espFiles: ESP_FILES });
+      for (const file of ESP_FILES.filter((f) => f.data.length > 0)) {
+        const lba = image.espFileLbas.get(file.path)!;
+        expect(lba).toBeGreaterThanOrEqual(image.esp.firstLba);
+        expectSameBytes(image.bytes.subarray(lba * SECTOR, lba * SECTOR + file.data.length), file.data, `FAT${fatType} ${file.path}`);
+      }
+      // Empty files have no clusters, so no place.
+      expect(image.espFileLbas.has('empty')).toBe(false);
+    }
+  });
+
   it('picks the smallest FAT type that holds the files', () => {
     expect(buildGptImage({ seed: 's', espFiles: ESP_FILES }).esp.fatType).toBe(12);
     // 3 MiB more than FAT12 with 1-sector clusters holds; still smallest as FAT12 with larger clusters or FAT16.
