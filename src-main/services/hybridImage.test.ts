@@ -86,7 +86,7 @@ function tool(command: string, args: string[]): { status: number | null; out: st
 }
 
 describe('hybrid images', () => {
-  it('bootlab image writes a hybrid image by default; it boots the sample kernel under SeaBIOS in a plain QEMU, the payload read by DMA', async () => {
+  it('bootlab image writes a hybrid image by default; the file boots the sample kernel in a plain QEMU under SeaBIOS (payload by DMA) and under OVMF', async () => {
     const image = join(work, 'sample-hybrid.img');
     const r = await cli([sample, '-o', image, '--host-log', '--manifest', join(SAMPLE_DIR, 'Cargo.toml')]);
     expect(r.stderr).toBe('');
@@ -100,7 +100,16 @@ describe('hybrid images', () => {
     expect(log.complete).toBe(true);
     expect(log.payloadRead?.method).toBe('dma');
     expect(log.memoryMap).toEqual(parseRegionLines(run.serial));
-  }, 120_000);
+    // The same file under OVMF: the pflash drives of the settled interface added, nothing else.
+    const vars = join(work, 'OVMF_VARS-hybrid.fd');
+    copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
+    const uefi = await bootPlain(
+      ['-drive', 'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd', '-drive', `if=pflash,format=raw,unit=1,file=${vars}`, '-drive', `format=raw,file=${image}`],
+      `${image}.uefi-debugcon`,
+    );
+    expect(uefi.serial).toContain('The sample kernel is done.');
+    expect(uefi.status).toBe(33);
+  }, 180_000);
 
   for (const [kind, features] of [
     ['static', ['map_physical_memory', 'recursive_page_table']],
