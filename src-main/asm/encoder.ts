@@ -10,13 +10,24 @@ import { RAW_ROWS } from './table.js';
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'fpu' | 'mmx' | 'mmxrm'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'fpu' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
 
 interface Pat {
   t: PatT;
   size: number;
   fixed?: string;
+  vvvv?: boolean; // a register in VEX.vvvv
+  opt?: boolean; // may be left out: then the first operand is used (NASM's `vaddps xmm1, xmm2`)
+  is4?: boolean; // a register in bits 7:4 of the trailing immediate
+}
+
+/** VEX prefix fields of a row (Intel's VEX.L.pp.mmmmm.W). */
+interface Vex {
+  l: 0 | 1;
+  pp: number; // 0: none, 1: 66, 2: F3, 3: F2
+  mm: number; // 1: 0F, 2: 0F38, 3: 0F3A
+  w: 0 | 1;
 }
 
 interface Row {
@@ -42,9 +53,15 @@ interface Row {
   plusIdx: number;
   immIdx: number[];
   relIdx: number;
+  vex?: Vex;
+  vIdx: number; // operand in VEX.vvvv (-1: none)
+  is4Idx: number;
 }
 
 function compilePat(p: string): Pat {
+  if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
+  if (/^v(xmm|ymm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
+  if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
   const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
   let m: RegExpExecArray | null;
@@ -62,20 +79,40 @@ function compilePat(p: string): Pat {
   if (p === 'mfar') return { t: 'mfar', size: 0 };
   if (p === 'mo') return { t: 'mo', size: 0 };
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
+  if ((m = /^ymm\/m(\d+)$/.exec(p))) return { t: 'ymmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
-  if (p === 'xmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
-function compileRow(r: [string, string, string, string?]): Row {
-  const [mn, ops, enc, fl] = r;
-  const pats = ops ? ops.split(',').map(compilePat) : [];
+/** One table row, plus its short form when an operand may be left out (`vaddps xmm1, xmm2`). */
+function compileRows(r: [string, string, string, string?]): Row[] {
+  const pats = r[1] ? r[1].split(',').map(compilePat) : [];
+  const rows = [compileRow(r, pats)];
+  const opt = pats.findIndex((p) => p.opt);
+  if (opt >= 0) {
+    const short = compileRow(r, pats.filter((_, i) => i !== opt));
+    short.vIdx = 0;
+    rows.push(short);
+  }
+  return rows;
+}
+
+const VEX_PP: Record<string, number> = { '66': 1, F3: 2, F2: 3 };
+const VEX_MAP: Record<string, number> = { '0F': 1, '0F38': 2, '0F3A': 3 };
+
+function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
+  const [mn, , enc, fl] = r;
   const row: Row = {
     mn, pats, osize: 0, asize: 0, mand: [], opcode: [], suffix: [], plusR: false, modrm: 'none', imms: [], rel: '', far: false, mo: false,
     flags: new Set((fl ?? '').split(/\s+/).filter(Boolean)), long: false, nolong: false, level: 0, regIdx: -1, rmIdx: -1, plusIdx: -1, immIdx: [], relIdx: -1,
+    vIdx: pats.findIndex((p) => p.vvvv), is4Idx: pats.findIndex((p) => p.is4),
   };
   for (const tok of enc.split(/\s+/)) {
-    if (tok === 'o16') row.osize = 16;
+    const vex = /^VEX\.(128|256|LIG|LZ)(?:\.(66|F2|F3))?\.(0F|0F38|0F3A)\.(W0|W1|WIG)$/.exec(tok);
+    if (vex) row.vex = { l: vex[1] === '256' ? 1 : 0, pp: VEX_PP[vex[2]] ?? 0, mm: VEX_MAP[vex[3]], w: vex[4] === 'W1' ? 1 : 0 };
+    else if (tok === 'is4') continue; // the register operand marked is4 supplies the byte
+    else if (tok === 'o16') row.osize = 16;
     else if (tok === 'o32') row.osize = 32;
     else if (tok === 'o64') row.osize = 64;
     else if (tok === 'o64nw') row.osize = -64;
@@ -90,7 +127,7 @@ function compileRow(r: [string, string, string, string?]): Row {
     } else if (/^[0-9A-F]{2}$/.test(tok)) {
       const b = parseInt(tok, 16);
       // A leading 66/F2/F3 of a longer opcode is a mandatory prefix: REX goes after it (`o64 pause` is F3 48 90).
-      if (row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && (enc.includes('0F') || enc === 'F3 90')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
+      if (!row.vex && row.opcode.length === 0 && (((b === 0x66 || b === 0xf2 || b === 0xf3) && (enc.includes('0F') || enc === 'F3 90')) || (b === 0x9b && enc.split(/\s+/).length > 1))) row.mand.push(b);
       else row.opcode.push(b);
     } else if (tok === '/r') row.modrm = 'r';
     else if (tok === '/rr') row.modrm = 'rr';
@@ -105,8 +142,10 @@ function compileRow(r: [string, string, string, string?]): Row {
   row.long = row.flags.has('long') || row.osize === 64 || row.asize === 64;
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
-  const isRegField = (p: Pat): boolean => p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'mmx';
-  const isRmField = (p: Pat): boolean => p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
+  const isRegField = (p: Pat): boolean =>
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'mmx');
+  const isRmField = (p: Pat): boolean =>
+    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
   pats.forEach((p, i) => {
     if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
     if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
@@ -165,6 +204,7 @@ const EXACT_LEVELS: Record<string, number> = {
 
 function rowLevel(row: Row): number {
   if (row.flags.has('anycpu')) return 0;
+  if (row.vex) return row.flags.has('avx2') ? 13 : 12; // AVX: Sandy Bridge; AVX2, FMA, BMI: Haswell
   const exact = EXACT_LEVELS[row.mn];
   if (exact !== undefined) return exact;
   if (row.mn === 'nop' && row.pats.length) return 6;
@@ -202,7 +242,7 @@ function rowsOf(mn: string): Row[] | undefined {
   if (!rows) {
     const raw = RAW_BY_MNEMONIC.get(mn);
     if (!raw) return undefined;
-    rows = raw.map(compileRow);
+    rows = raw.flatMap(compileRows);
     COMPILED.set(mn, rows);
   }
   return rows;
@@ -325,7 +365,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'dreg':
       return r && r.cls === 'dr' ? 'ok' : 'fail';
     case 'xmm':
-      return r && r.cls === 'xmm' ? 'ok' : 'fail';
+    case 'ymm':
+      return r && r.cls === p.t ? 'ok' : 'fail';
     case 'mmx':
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'fpu':
@@ -338,8 +379,9 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       if (p.size === 0) return row.flags.has('unsized') && (op.size !== 0 || forcedMemSize !== 0) ? 'fail' : 'ok';
       return memSize(op, p.size, forcedMemSize);
     case 'xmmrm':
+    case 'ymmrm':
     case 'mmxrm':
-      if (r) return r.cls === (p.t === 'xmmrm' ? 'xmm' : 'mmx') ? 'ok' : 'fail';
+      if (r) return r.cls === p.t.slice(0, 3) ? 'ok' : 'fail';
       if (op.k !== 'mem' || op.far) return 'fail';
       return op.size === 0 || op.size === p.size ? 'ok' : 'fail';
     case 'mfar':
@@ -397,7 +439,7 @@ function anchored(row: Row, ops: Operand[], size: number): boolean {
     const p = row.pats[i];
     if (op.k === 'reg' && (p.t === 'reg' || p.t === 'fixed' || p.t === 'rm') && op.reg.cls === 'gpr' && op.reg.size === size) return true;
     if (op.k === 'reg' && p.t === 'sreg' && size === 16) return true;
-    if (op.k === 'reg' && p.t === 'xmm') return true;
+    if (op.k === 'reg' && (p.t === 'xmm' || p.t === 'ymm')) return true;
     if (op.k === 'imm' && op.size === size) return true;
     if (op.k === 'imm' && op.size === 8 && size === 8) return true;
   }
@@ -432,6 +474,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // Any row using these registers is 64-bit only.
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
+    // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
+    const anyMode = (row: Row): boolean => row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0) === 'ok');
+    if (rows.some(anyMode)) any = false;
     // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
     // REX-only ones (r8d, sil, xmm8), already in pass 1.
     const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
@@ -521,11 +566,13 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'creg':
     case 'dreg':
     case 'xmm':
+    case 'ymm':
     case 'mmx':
     case 'fpu':
       return op.k === 'reg';
     case 'rm':
     case 'xmmrm':
+    case 'ymmrm':
     case 'mmxrm':
       return op.k === 'reg' || op.k === 'mem';
     case 'mem':
@@ -840,8 +887,9 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       }
     }
   }
-  if (rexW || rexR || rexX || rexB) needRex = true;
-  if (needRex) {
+  if (row.vex) {
+    bytes.push(...vexPrefix(row, row.vex, ops, rexR, rexX, rexB));
+  } else if (rexW || rexR || rexX || rexB || needRex) {
     if (bits !== 64) throw new EncodeError(`instruction not supported in ${bits}-bit mode`);
     if (highRegs.length) throw new EncodeError('cannot use high byte register in rex instruction');
     bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
@@ -892,6 +940,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size, plus: v.seg, minus: v.minus ?? -1 });
     else if (!v.unk) overflowWarnings(v.n, size, row, idx, warnings);
   });
+  if (row.is4Idx >= 0) bytes.push(((ops[row.is4Idx] as { reg: Reg }).reg.num & 15) << 4);
   // relative branch / far pointer
   let shortCheck: number | undefined;
   if (row.rel) {
@@ -918,6 +967,17 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg, raw: ripVal.n });
   }
   return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0 };
+}
+
+/**
+ * The VEX prefix: two bytes (C5) when the map is 0F, W is 0 and neither X nor B is needed, as NASM
+ * chooses; three bytes (C4) otherwise. R, X, B and vvvv are stored inverted.
+ */
+function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b: boolean): number[] {
+  const v = row.vIdx >= 0 ? (ops[row.vIdx] as { reg: Reg }).reg.num & 15 : 0;
+  const tail = ((~v & 15) << 3) | (vex.l << 2) | vex.pp;
+  if (vex.mm === 1 && vex.w === 0 && !x && !b) return [0xc5, (r ? 0 : 0x80) | tail];
+  return [0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
 }
 
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */

@@ -4,8 +4,9 @@
 // given: accepted blocks must give the same bytes and warnings, rejected lines the same errors on
 // the same lines.
 import { describe, expect, it } from 'vitest';
+import { tableRows, type Row } from './encoder.js';
 import { assemble } from './index.js';
-import { hex, runNasm } from './oracle.test-helper.js';
+import { hex, listingBytes, runNasm } from './oracle.test-helper.js';
 
 type Mode = 16 | 32 | 64;
 const LEVELS = ['0', '1', 'x'] as const;
@@ -45,14 +46,15 @@ function narrow(line: string, mode: Mode): string {
     .replace(/\brax\b/g, mode === 32 ? 'eax' : 'bx')
     .replace(/\br9d\b/g, 'ecx')
     .replace(/\br10\b/g, 'edx')
-    .replace(/\b([xy]mm)1([0-5])\b/g, '$1$2');
+    .replace(/\b([xy]mm)1([0-5])\b/g, '$1$2')
+    .replace(/\br(8|9|1[0-5])\b/g, 'ebx');
 }
 
 function classes(table: Record<string, { ok: string[]; bad?: string[]; modes?: Mode[] }>): void {
   for (const [name, { ok, bad = [], modes = [16, 32, 64] as Mode[] }] of Object.entries(table)) {
     describe(name, () => {
       for (const mode of modes) {
-        it(`bits ${mode}: accepted forms give NASM's bytes`, () => compare(mode, ok.map((l) => narrow(l, mode)), true));
+        if (ok.length) it(`bits ${mode}: accepted forms give NASM's bytes`, () => compare(mode, ok.map((l) => narrow(l, mode)), true));
         if (bad.length) it(`bits ${mode}: rejected forms give NASM's errors`, () => compare(mode, bad.map((l) => narrow(l, mode)), false));
       }
     });
@@ -110,6 +112,58 @@ classes({
     ],
     bad: ['fcmovb st1, st0', 'fcmovb st0, xmm1', 'ficom [rax]', 'ficom qword [rax]', 'fbld st1'],
   },
+  'VEX: 2-byte or 3-byte prefix as NASM chooses': {
+    modes: [64],
+    ok: [
+      'vaddps xmm1, xmm2, xmm3', 'vaddps xmm1, xmm2, xmm10', 'vaddps xmm1, xmm10, xmm2', 'vaddps xmm9, xmm2, xmm3', 'vaddps xmm1, xmm2, [r8]',
+      'vaddps xmm1, xmm2, [rax+r9]', 'vmovaps xmm10, xmm2', 'vmovaps xmm2, xmm10', 'vmovq xmm1, xmm2', 'vpabsb xmm1, xmm2', 'vpermq ymm1, ymm2, 3',
+      'vaddps ymm1, ymm2, [rax+0x100]', 'vaddps ymm1, ymm2, yword [rax]', 'vaddps xmm1, xmm2, oword [rax]', 'vzeroupper', 'vzeroall',
+    ],
+    bad: ['vaddps ymm1, ymm2, oword [rax]', 'vaddps xmm1, ymm2, ymm3', 'vaddps xmm1, xmm2, qword [rax]', 'vmovaps ymm1, xmm2'],
+  },
+  'VEX: omitted first source, is4 register, compare predicates': {
+    ok: [
+      'vaddps xmm1, xmm2', 'vsqrtss xmm1, xmm2', 'vroundss xmm1, xmm2, 3', 'vblendvps xmm1, xmm2, xmm3', 'vblendvps ymm1, ymm2, [rax], ymm14',
+      'vpblendvb ymm1, ymm2, ymm3, ymm4', 'vpsllw xmm1, 3', 'vpsrldq ymm1, 3', 'vpsllw ymm1, ymm2, xmm3', 'vmovss xmm1, xmm2', 'vmovhlps xmm1, xmm2',
+      'vcmpeqps xmm1, xmm2, xmm3', 'vcmpps ymm1, ymm2, ymm3, 30', 'vcmptrue_usps ymm1, ymm2, [rax]', 'vcmpngesd xmm1, xmm2, xmm3', 'vcmpeqss xmm1, xmm2, [rax]',
+      'vcmpeqss xmm1, xmm2, qword [rax]',
+    ],
+    bad: ['vcmpeqss xmm1, xmm2, dword [rax]', 'vblendvps xmm1, xmm2', 'vmaskmovps xmm1, [rax]'],
+  },
+  'AVX conversions, inserts and extracts': {
+    ok: [
+      'vcvtsi2ss xmm1, xmm2, eax', 'vcvtsi2sd xmm1, xmm2, [rax]', 'vcvtdq2pd ymm1, xmm2', 'vcvtpd2ps xmm1, ymm2', 'vcvtpd2ps xmm1, [rax]',
+      'vcvtpd2ps xmm1, yword [rax]', 'vcvtps2pd ymm1, [rax]', 'vcvttpd2dq xmm1, ymm2', 'vcvtph2ps ymm1, xmm2', 'vcvtps2ph [rax], ymm2, 3',
+      'vpextrb eax, xmm1, 1', 'vpextrw eax, xmm1, 1', 'vpextrd [rax], xmm1, 1', 'vpinsrb xmm1, xmm2, eax, 1', 'vpinsrw xmm1, xmm2, [rax], 1',
+      'vinsertps xmm1, xmm2, xmm3, 1', 'vextractps eax, xmm1, 1', 'vinsertf128 ymm1, ymm2, xmm3, 1', 'vextracti128 [rax], ymm1, 1',
+      'vmovd xmm1, eax', 'vmovd [rax], xmm1', 'vmovq xmm1, [rax]', 'vmovq [rax], xmm1', 'vmovmskps eax, ymm1', 'vpmovmskb eax, ymm1', 'vldmxcsr [rax]',
+      'vbroadcastss ymm1, [rax]', 'vbroadcastsd ymm1, xmm2', 'vpbroadcastq ymm1, [rax]', 'vmaskmovps [rax], xmm2, xmm3', 'vpmaskmovq ymm1, ymm2, [rax]',
+    ],
+    bad: ['vcvtpd2ps ymm1, ymm2', 'vinsertf128 xmm1, xmm2, xmm3, 1', 'vbroadcastsd xmm1, xmm2', 'vpermq xmm1, xmm2, 3', 'vldmxcsr xmm1'],
+  },
+  'AVX 64-bit forms': {
+    modes: [64],
+    ok: ['vmovq xmm1, rax', 'vmovq rax, xmm1', 'vcvtsi2ss xmm1, xmm2, rax', 'vcvtss2si rax, xmm1', 'vpinsrq xmm1, xmm2, rax, 1', 'vpextrq [rax], xmm1, 1', 'vpextrb rax, xmm1, 1', 'vmovmskps rax, xmm1'],
+    bad: ['vpinsrq xmm1, xmm2, eax, 1', 'vmovd xmm1, rax'],
+  },
+  'FMA and BMI': {
+    ok: [
+      'vfmadd132ps xmm1, xmm2, xmm3', 'vfmadd231pd ymm1, ymm2, [rax]', 'vfmadd213ss xmm1, xmm2, xmm3', 'vfnmsub231sd xmm1, xmm2, [rax]', 'vfmsubadd132ps ymm1, ymm2, ymm3',
+      'andn eax, ebx, ecx', 'bextr eax, ebx, ecx', 'blsr eax, ebx', 'blsi eax, [rax]', 'blsmsk eax, ecx', 'shlx eax, ebx, ecx', 'sarx eax, [rax], ecx',
+      'rorx eax, ebx, 3', 'mulx eax, ebx, ecx', 'pdep eax, ebx, [rax]', 'pext eax, ebx, ecx', 'bzhi eax, [rax], ecx',
+    ],
+    bad: ['vfmadd132ps xmm1, xmm2', 'andn eax, ebx', 'andn eax, ebx, cx', 'rorx eax, ebx', 'vfmaddsub132ss xmm1, xmm2, xmm3'],
+  },
+  'BMI 64-bit forms': {
+    modes: [64],
+    ok: ['andn rax, rbx, [rcx]', 'pdep rax, rbx, rcx', 'shrx r9, r10, r11', 'blsr r12, [r13]', 'rorx r8, [rax], 7'],
+    bad: ['andn rax, ebx, ecx', 'shrx rax, rbx, ecx'],
+  },
+  'ymm registers outside 64-bit mode': {
+    modes: [16, 32],
+    ok: ['vaddps ymm1, ymm2, ymm3', 'vpmovmskb rdx, ymm3', 'vaddps xmm1, xmm2, [eax+ecx*2]', 'vmovaps xmm1, xmm7', 'vpermq ymm1, [ebp], 3'],
+    bad: ['vaddps ymm9, ymm1, ymm2', 'vaddps ymm1, ymm1, ymm8', 'vmovq xmm1, rax', 'vpmovmskb rdx, xmm3'],
+  },
   'registers that need REX outside 64-bit mode': {
     modes: [16, 32],
     ok: ['nop'],
@@ -132,4 +186,85 @@ describe('cpu levels of the extensions', () => {
     for (const cpu of [order[i - 1], lowest]) compare(32, [`cpu ${cpu}`, ...body.split('|')], cpu === lowest);
   });
   it('pextrw falls back to the SSE4.1 encoding below cpu p4', () => compare(32, ['cpu p3', 'pextrw eax, xmm1, 1', 'pextrw [eax], xmm1, 1'], true));
+});
+
+// Every VEX/EVEX row of the table, instantiated with registers that need the inverted R/X/B and
+// vvvv bits (xmm12, ymm13, r9d, [rax+r9*2+...]) and without, in 16-, 32- and 64-bit mode: NASM's
+// listing maps its bytes to lines, lines NASM rejects must be rejected by us too.
+describe('VEX and EVEX table rows vs NASM, row by row', () => {
+  const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
+  const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 128: 'oword', 256: 'yword', 512: 'zword' };
+  const GPR: Record<number, string[]> = { 16: ['dx'], 32: ['ecx', 'r9d'], 64: ['rdx', 'r11'] };
+  function instances(p: Row['pats'][number], mode: Mode, which: number): string[] {
+    const wide = mode === 64;
+    const vec = (cls: string): string[] => (p.vvvv ? [`${cls}5`, `${cls}14`] : p.is4 ? [`${cls}6`, `${cls}15`] : which === 0 ? [`${cls}1`, `${cls}12`] : [`${cls}3`, `${cls}10`]).filter((r) => wide || !/1[0-5]$/.test(r));
+    const mem = MEM[mode];
+    switch (p.t) {
+      case 'xmm':
+      case 'ymm':
+        return vec(p.t);
+      case 'xmmrm':
+      case 'ymmrm':
+        return [...vec(p.t.slice(0, 3)), mem[0], `${SIZE[p.size]} ${mem[1]}`];
+      case 'reg':
+      case 'rmreg':
+        return GPR[p.size].filter((r) => wide || !/r\d/.test(r));
+      case 'rm':
+        return [...GPR[p.size].filter((r) => wide || !/r\d/.test(r)).slice(0, 1), mem[0], `${SIZE[p.size]} ${mem[1]}`];
+      case 'mem':
+        return [mem[0], ...(p.size ? [`${SIZE[p.size]} ${mem[1]}`] : [])];
+      case 'fixed':
+        return [p.fixed!];
+      case 'imm':
+        return ['7'];
+      default:
+        return [];
+    }
+  }
+  function corpus(mode: Mode): string[] {
+    const lines = new Set<string>();
+    for (const [mn, rows] of tableRows()) {
+      for (const row of rows) {
+        if (!row.vex || (row.long && mode !== 64)) continue;
+        let combos: string[][] = [[]];
+        row.pats.forEach((p, i) => {
+          const list = instances(p, mode, i);
+          combos = combos.flatMap((c) => list.map((x) => [...c, x]));
+          if (combos.length > 8) combos = combos.filter((_, k) => k % 3 === 0);
+        });
+        for (const c of combos) lines.add(`${mn} ${c.join(', ')}`.trim());
+      }
+    }
+    return [...lines];
+  }
+  const build = (mode: Mode, body: string[]): string => [`bits ${mode}`, ...body, 'fwd: nop', ''].join('\n');
+  for (const mode of [16, 32, 64] as Mode[]) {
+    for (const level of LEVELS) {
+      it(`bits ${mode}, -O${level}`, () => {
+        let body = corpus(mode);
+        let n = runNasm(build(mode, body), { listing: true, args: [`-O${level}`] });
+        const rejected: string[] = [];
+        for (let attempt = 0; attempt < 6 && !n.ok; attempt++) {
+          const bad = new Set(n.errors.map((e) => e.line - 2));
+          rejected.push(...body.filter((_, i) => bad.has(i)));
+          body = body.filter((_, i) => !bad.has(i));
+          n = runNasm(build(mode, body), { listing: true, args: [`-O${level}`] });
+        }
+        expect(n.ok, n.stderr.slice(0, 2000)).toBe(true);
+        expect(body.length).toBeGreaterThan(500);
+        const src = build(mode, body);
+        const r = assemble(src, { fileName: 'in.asm', optimize: level, readFile: () => undefined });
+        const lines = src.split('\n');
+        expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.message}: ${lines[d.line - 1]}`).slice(0, 20)).toEqual([]);
+        const theirs = listingBytes(n.listing);
+        const mine = listingBytes(r.listing);
+        const mismatches = [...theirs].filter(([line, b]) => mine.get(line) !== b).map(([line, b]) => `${lines[line - 1]}: nasm ${b} ours ${mine.get(line)}`);
+        expect(mismatches.slice(0, 30)).toEqual([]);
+        expect(hex(r.bytes)).toBe(hex(n.bytes));
+        // Rejected lines: rejected by us too (one file each, so one error cannot hide another).
+        const accepted = rejected.filter((l) => assemble(build(mode, [l]), { fileName: 'in.asm', optimize: level, readFile: () => undefined }).ok);
+        expect(accepted.slice(0, 40)).toEqual([]);
+      });
+    }
+  }
 });

@@ -560,6 +560,268 @@ function sse(): RawRow[] {
   return rows;
 }
 
+// ---------- VEX (AVX, AVX2, FMA, F16C, BMI1/2) ----------
+// Encoding token `VEX.L.pp.map.W` (Intel's notation: L 128/256/LIG/LZ, pp none/66/F3/F2, map
+// 0F/0F38/0F3A, W W0/W1/WIG), then the opcode byte. Operand `vxmm`/`vymm`/`vr32`/`vr64` is the
+// register in VEX.vvvv; a trailing `*` lets it be left out (it is then the first operand, as NASM
+// allows: `vaddps xmm1, xmm2`); `is4xmm`/`is4ymm` is a register in the immediate's high nibble.
+// AVX rows rank as `cpu sandybridge`; rows flagged `avx2` (AVX2, FMA, BMI) as Haswell.
+
+/** SSE mnemonics whose VEX form has no VEX.vvvv source (one source operand). */
+const VEX_UNARY = new Set(['sqrtps', 'sqrtpd', 'rcpps', 'rsqrtps', 'ptest', 'pabsb', 'pabsw', 'pabsd', 'phminposuw', 'movshdup', 'movsldup']);
+/** SSE mnemonics with a different VEX shape, written out below. */
+const VEX_OWN = new Set([
+  'ucomiss', 'ucomisd', 'comiss', 'comisd', 'cvtps2pd', 'cvtpd2ps', 'cvtss2sd', 'cvtsd2ss', 'cvtdq2ps', 'cvtps2dq', 'cvttps2dq', 'cvtdq2pd', 'cvtpd2dq',
+  'cvttpd2dq', 'movddup', 'psllw', 'pslld', 'psllq', 'psrlw', 'psrld', 'psrlq', 'psraw', 'psrad', 'pcmpestrm', 'pcmpestri', 'pcmpistrm', 'pcmpistri',
+]);
+/** Packed ops whose 256-bit form is AVX (floating point) rather than AVX2 (integer). */
+const isFloatOp = (mn: string): boolean => !mn.startsWith('p') || mn === 'ptest';
+
+function vexField(p: string): string {
+  return p ? `${p}.` : '';
+}
+
+function avx(): RawRow[] {
+  const rows: RawRow[] = [];
+  /**
+   * Two-source op on 128- and 256-bit vectors; `tail` is ' ib' (an immediate operand) or a fixed
+   * byte after ModRM (' 1E'); `only128` for those without a 256-bit form.
+   */
+  const nds = (mn: string, f: string, op: string, tail = '', only128 = false, avx2 = !isFloatOp(mn)): void => {
+    const imm = tail === ' ib' ? ',imm8' : '';
+    rows.push([mn, `xmm,vxmm*,xmm/m128${imm}`, `VEX.128.${f} ${op} /r${tail}`]);
+    if (!only128) rows.push([mn, `ymm,vymm*,ymm/m256${imm}`, `VEX.256.${f} ${op} /r${tail}`, avx2 ? 'avx2' : '']);
+  };
+  const unary = (mn: string, f: string, op: string, tail = '', only128 = false, avx2 = !isFloatOp(mn)): void => {
+    const imm = tail === ' ib' ? ',imm8' : '';
+    rows.push([mn, `xmm,xmm/m128${imm}`, `VEX.128.${f} ${op} /r${tail}`]);
+    if (!only128) rows.push([mn, `ymm,ymm/m256${imm}`, `VEX.256.${f} ${op} /r${tail}`, avx2 ? 'avx2' : '']);
+  };
+  const scalar = (mn: string, f: string, op: string, size: number, tail = ''): void => {
+    rows.push([mn, `xmm,vxmm*,xmm/m${size}${tail === ' ib' ? ',imm8' : ''}`, `VEX.LIG.${f} ${op} /r${tail}`]);
+  };
+  // The SSE/SSE2 arithmetic, logic and integer ops, with the same prefix and opcode.
+  for (const [mn, p, opc, rm] of SSE_ARITH) {
+    if (VEX_OWN.has(mn)) continue;
+    const f = `${vexField(p)}0F.WIG`;
+    if (rm !== 'xmm/m128') scalar('v' + mn, f, h(opc), rm === 'xmm/m32' ? 32 : 64);
+    else if (VEX_UNARY.has(mn)) unary('v' + mn, f, h(opc));
+    else nds('v' + mn, f, h(opc));
+  }
+  // SSE3, SSSE3 and SSE4.1/4.2 ops from the same table.
+  for (const [mn, p, opc, rm, imm] of SSE_EXT) {
+    if (VEX_OWN.has(mn)) continue;
+    const [, map, op] = /^(0F(?: 38| 3A)?) (\w\w)$/.exec(opc)!;
+    const f = `${vexField(p)}${map.replace(' ', '')}.WIG`;
+    const tail = imm ? ' ib' : '';
+    if (/^pmov[sz]x/.test(mn)) {
+      const size = +rm.slice(5);
+      rows.push(['v' + mn, `xmm,${rm}`, `VEX.128.${f} ${op} /r`], ['v' + mn, `ymm,xmm/m${size * 2}`, `VEX.256.${f} ${op} /r`, 'avx2']);
+    } else if (rm !== 'xmm/m128') scalar('v' + mn, f, op, +rm.slice(5), tail);
+    else if (VEX_UNARY.has(mn) || mn.startsWith('round')) unary('v' + mn, f, op, tail, mn === 'phminposuw');
+    else nds('v' + mn, f, op, tail, mn === 'dppd');
+  }
+  for (const mn of ['pcmpestrm', 'pcmpestri', 'pcmpistrm', 'pcmpistri']) {
+    unary('v' + mn, '66.0F3A.WIG', { pcmpestrm: '60', pcmpestri: '61', pcmpistrm: '62', pcmpistri: '63' }[mn]!, ' ib', true);
+  }
+  rows.push(
+    ['vucomiss', 'xmm,xmm/m32', 'VEX.LIG.0F.WIG 2E /r'], ['vucomisd', 'xmm,xmm/m64', 'VEX.LIG.66.0F.WIG 2E /r'],
+    ['vcomiss', 'xmm,xmm/m32', 'VEX.LIG.0F.WIG 2F /r'], ['vcomisd', 'xmm,xmm/m64', 'VEX.LIG.66.0F.WIG 2F /r'],
+    ['vmovddup', 'xmm,xmm/m64', 'VEX.128.F2.0F.WIG 12 /r'], ['vmovddup', 'ymm,ymm/m256', 'VEX.256.F2.0F.WIG 12 /r'],
+    // Conversions between vector widths: the narrower side is an xmm register.
+    ['vcvtps2pd', 'xmm,xmm/m64', 'VEX.128.0F.WIG 5A /r'], ['vcvtps2pd', 'ymm,xmm/m128', 'VEX.256.0F.WIG 5A /r'],
+    ['vcvtpd2ps', 'xmm,xmm/m128', 'VEX.128.66.0F.WIG 5A /r'], ['vcvtpd2ps', 'xmm,ymm/m256', 'VEX.256.66.0F.WIG 5A /r'],
+    ['vcvtdq2pd', 'xmm,xmm/m64', 'VEX.128.F3.0F.WIG E6 /r'], ['vcvtdq2pd', 'ymm,xmm/m128', 'VEX.256.F3.0F.WIG E6 /r'],
+    ['vcvtpd2dq', 'xmm,xmm/m128', 'VEX.128.F2.0F.WIG E6 /r'], ['vcvtpd2dq', 'xmm,ymm/m256', 'VEX.256.F2.0F.WIG E6 /r'],
+    ['vcvttpd2dq', 'xmm,xmm/m128', 'VEX.128.66.0F.WIG E6 /r'], ['vcvttpd2dq', 'xmm,ymm/m256', 'VEX.256.66.0F.WIG E6 /r'],
+    ['vcvtss2sd', 'xmm,vxmm*,xmm/m32', 'VEX.LIG.F3.0F.WIG 5A /r'], ['vcvtsd2ss', 'xmm,vxmm*,xmm/m64', 'VEX.LIG.F2.0F.WIG 5A /r'],
+    ['vcvtsi2ss', 'xmm,vxmm*,rm32', 'VEX.LIG.F3.0F.W0 2A /r'], ['vcvtsi2ss', 'xmm,vxmm*,rm64', 'VEX.LIG.F3.0F.W1 2A /r', 'long'],
+    ['vcvtsi2sd', 'xmm,vxmm*,rm32', 'VEX.LIG.F2.0F.W0 2A /r'], ['vcvtsi2sd', 'xmm,vxmm*,rm64', 'VEX.LIG.F2.0F.W1 2A /r', 'long'],
+    ['vcvtss2si', 'r32,xmm/m32', 'VEX.LIG.F3.0F.W0 2D /r'], ['vcvtss2si', 'r64,xmm/m32', 'VEX.LIG.F3.0F.W1 2D /r', 'long'],
+    ['vcvttss2si', 'r32,xmm/m32', 'VEX.LIG.F3.0F.W0 2C /r'], ['vcvttss2si', 'r64,xmm/m32', 'VEX.LIG.F3.0F.W1 2C /r', 'long'],
+    ['vcvtsd2si', 'r32,xmm/m64', 'VEX.LIG.F2.0F.W0 2D /r'], ['vcvtsd2si', 'r64,xmm/m64', 'VEX.LIG.F2.0F.W1 2D /r', 'long'],
+    ['vcvttsd2si', 'r32,xmm/m64', 'VEX.LIG.F2.0F.W0 2C /r'], ['vcvttsd2si', 'r64,xmm/m64', 'VEX.LIG.F2.0F.W1 2C /r', 'long'],
+  );
+  unary('vcvtdq2ps', '0F.WIG', '5B');
+  unary('vcvtps2dq', '66.0F.WIG', '5B');
+  unary('vcvttps2dq', 'F3.0F.WIG', '5B');
+  // Shifts: by an xmm count (also for ymm data) or by an immediate (the destination is in vvvv).
+  for (const [mn, opc] of [['psllw', 'F1'], ['pslld', 'F2'], ['psllq', 'F3'], ['psrlw', 'D1'], ['psrld', 'D2'], ['psrlq', 'D3'], ['psraw', 'E1'], ['psrad', 'E2']]) {
+    rows.push(['v' + mn, 'xmm,vxmm*,xmm/m128', `VEX.128.66.0F.WIG ${opc} /r`], ['v' + mn, 'ymm,vymm*,xmm/m128', `VEX.256.66.0F.WIG ${opc} /r`, 'avx2']);
+  }
+  for (const [mn, opc, n] of [
+    ['psrlw', '71', 2], ['psraw', '71', 4], ['psllw', '71', 6], ['psrld', '72', 2], ['psrad', '72', 4], ['pslld', '72', 6],
+    ['psrlq', '73', 2], ['psrldq', '73', 3], ['psllq', '73', 6], ['pslldq', '73', 7],
+  ] as [string, string, number][]) {
+    rows.push(['v' + mn, 'vxmm*,xmm,imm8', `VEX.128.66.0F.WIG ${opc} /${n} ib`], ['v' + mn, 'vymm*,ymm,imm8', `VEX.256.66.0F.WIG ${opc} /${n} ib`, 'avx2']);
+  }
+  // Moves: the load form first (NASM uses it register to register).
+  for (const [mn, f, ld, st] of [
+    ['vmovaps', '0F', '28', '29'], ['vmovapd', '66.0F', '28', '29'], ['vmovups', '0F', '10', '11'], ['vmovupd', '66.0F', '10', '11'],
+    ['vmovdqa', '66.0F', '6F', '7F'], ['vmovdqu', 'F3.0F', '6F', '7F'],
+  ]) {
+    rows.push(
+      [mn, 'xmm,xmm/m128', `VEX.128.${f}.WIG ${ld} /r`], [mn, 'm128,xmm', `VEX.128.${f}.WIG ${st} /r`],
+      [mn, 'ymm,ymm/m256', `VEX.256.${f}.WIG ${ld} /r`], [mn, 'm256,ymm', `VEX.256.${f}.WIG ${st} /r`],
+    );
+  }
+  for (const [mn, f, size] of [['vmovss', 'F3.0F', 32], ['vmovsd', 'F2.0F', 64]] as [string, string, number][]) {
+    rows.push([mn, 'xmm,vxmm*,xmm', `VEX.LIG.${f}.WIG 10 /r`], [mn, `xmm,m${size}`, `VEX.LIG.${f}.WIG 10 /r`], [mn, `m${size},xmm`, `VEX.LIG.${f}.WIG 11 /r`]);
+  }
+  for (const [mn, f, ld] of [['vmovlps', '0F', 0x12], ['vmovhps', '0F', 0x16], ['vmovlpd', '66.0F', 0x12], ['vmovhpd', '66.0F', 0x16]] as [string, string, number][]) {
+    rows.push([mn, 'xmm,vxmm*,m64', `VEX.128.${f}.WIG ${h(ld)} /r`], [mn, 'm64,xmm', `VEX.128.${f}.WIG ${h(ld + 1)} /r`]);
+  }
+  rows.push(
+    ['vmovhlps', 'xmm,vxmm*,xmm', 'VEX.128.0F.WIG 12 /r'], ['vmovlhps', 'xmm,vxmm*,xmm', 'VEX.128.0F.WIG 16 /r'],
+    ['vmovntps', 'm128,xmm', 'VEX.128.0F.WIG 2B /r'], ['vmovntps', 'm256,ymm', 'VEX.256.0F.WIG 2B /r'],
+    ['vmovntpd', 'm128,xmm', 'VEX.128.66.0F.WIG 2B /r'], ['vmovntpd', 'm256,ymm', 'VEX.256.66.0F.WIG 2B /r'],
+    ['vmovntdq', 'm128,xmm', 'VEX.128.66.0F.WIG E7 /r'], ['vmovntdq', 'm256,ymm', 'VEX.256.66.0F.WIG E7 /r'],
+    ['vmovntdqa', 'xmm,m128', 'VEX.128.66.0F38.WIG 2A /r'], ['vmovntdqa', 'ymm,m256', 'VEX.256.66.0F38.WIG 2A /r', 'avx2'],
+    ['vlddqu', 'xmm,m128', 'VEX.128.F2.0F.WIG F0 /r'], ['vlddqu', 'ymm,m256', 'VEX.256.F2.0F.WIG F0 /r'],
+    ['vmovmskps', 'r32,xmm', 'VEX.128.0F.WIG 50 /r'], ['vmovmskps', 'r32,ymm', 'VEX.256.0F.WIG 50 /r'],
+    ['vmovmskps', 'r64,xmm', 'VEX.128.0F.WIG 50 /r', 'long'], ['vmovmskps', 'r64,ymm', 'VEX.256.0F.WIG 50 /r', 'long'],
+    ['vmovmskpd', 'r32,xmm', 'VEX.128.66.0F.WIG 50 /r'], ['vmovmskpd', 'r32,ymm', 'VEX.256.66.0F.WIG 50 /r'],
+    ['vmovmskpd', 'r64,xmm', 'VEX.128.66.0F.WIG 50 /r', 'long'], ['vmovmskpd', 'r64,ymm', 'VEX.256.66.0F.WIG 50 /r', 'long'],
+    ['vpmovmskb', 'r32,xmm', 'VEX.128.66.0F.WIG D7 /r'], ['vpmovmskb', 'r64,xmm', 'VEX.128.66.0F.WIG D7 /r', 'long'],
+    // NASM 2.16.01 takes a 64-bit destination with a ymm source in every mode (no REX.W is needed).
+    ['vpmovmskb', 'r32,ymm', 'VEX.256.66.0F.WIG D7 /r', 'avx2'], ['vpmovmskb', 'r64,ymm', 'VEX.256.66.0F.WIG D7 /r', 'avx2 anymode'],
+    ['vmovd', 'xmm,rm32', 'VEX.128.66.0F.W0 6E /r'], ['vmovd', 'rm32,xmm', 'VEX.128.66.0F.W0 7E /r'],
+    ['vmovq', 'xmm,xmm/m64', 'VEX.128.F3.0F.WIG 7E /r'], ['vmovq', 'm64,xmm', 'VEX.128.66.0F.WIG D6 /r'],
+    ['vmovq', 'xmm,rm64', 'VEX.128.66.0F.W1 6E /r', 'long'], ['vmovq', 'rm64,xmm', 'VEX.128.66.0F.W1 7E /r', 'long'],
+    ['vshufps', 'xmm,vxmm*,xmm/m128,imm8', 'VEX.128.0F.WIG C6 /r ib'], ['vshufps', 'ymm,vymm*,ymm/m256,imm8', 'VEX.256.0F.WIG C6 /r ib'],
+    ['vshufpd', 'xmm,vxmm*,xmm/m128,imm8', 'VEX.128.66.0F.WIG C6 /r ib'], ['vshufpd', 'ymm,vymm*,ymm/m256,imm8', 'VEX.256.66.0F.WIG C6 /r ib'],
+    ['vpshufd', 'xmm,xmm/m128,imm8', 'VEX.128.66.0F.WIG 70 /r ib'], ['vpshufd', 'ymm,ymm/m256,imm8', 'VEX.256.66.0F.WIG 70 /r ib', 'avx2'],
+    ['vpshufhw', 'xmm,xmm/m128,imm8', 'VEX.128.F3.0F.WIG 70 /r ib'], ['vpshufhw', 'ymm,ymm/m256,imm8', 'VEX.256.F3.0F.WIG 70 /r ib', 'avx2'],
+    ['vpshuflw', 'xmm,xmm/m128,imm8', 'VEX.128.F2.0F.WIG 70 /r ib'], ['vpshuflw', 'ymm,ymm/m256,imm8', 'VEX.256.F2.0F.WIG 70 /r ib', 'avx2'],
+    ['vldmxcsr', 'm32', 'VEX.LZ.0F.WIG AE /2', 'unsizedok'], ['vstmxcsr', 'm32', 'VEX.LZ.0F.WIG AE /3', 'unsizedok'],
+    ['vzeroupper', '', 'VEX.128.0F.WIG 77'], ['vzeroall', '', 'VEX.256.0F.WIG 77'],
+  );
+  // Compares: the predicate as an immediate, or in the mnemonic (32 predicates with VEX).
+  // NASM 2.16.01 sizes the memory operand of vcmp*ss as a qword (`dword` is refused): as NASM here.
+  for (const [sfx, f, rm] of [['ps', '0F', 128], ['pd', '66.0F', 128], ['ss', 'F3.0F', 64], ['sd', 'F2.0F', 64]] as [string, string, number][]) {
+    const forms = (mn: string, tail: string): void => {
+      if (rm === 128) nds(mn, `${f}.WIG`, 'C2', tail, false, false);
+      else scalar(mn, `${f}.WIG`, 'C2', rm, tail);
+    };
+    forms('vcmp' + sfx, ' ib');
+    VEX_PREDICATES.forEach((names, n) => {
+      for (const name of names.split(' ')) forms(`vcmp${name}${sfx}`, ` ${h(n)}`);
+    });
+  }
+  // Blends, inserts, extracts, broadcasts and permutes.
+  for (const [mn, op, only128] of [['vblendvps', '4A', false], ['vblendvpd', '4B', false], ['vpblendvb', '4C', false]] as [string, string, boolean][]) {
+    rows.push([mn, 'xmm,vxmm*,xmm/m128,is4xmm', `VEX.128.66.0F3A.W0 ${op} /r is4`]);
+    if (!only128) rows.push([mn, 'ymm,vymm*,ymm/m256,is4ymm', `VEX.256.66.0F3A.W0 ${op} /r is4`, mn === 'vpblendvb' ? 'avx2' : '']);
+  }
+  rows.push(
+    ['vinsertps', 'xmm,vxmm*,xmm/m32,imm8', 'VEX.128.66.0F3A.WIG 21 /r ib'],
+    ['vextractps', 'rm32,xmm,imm8', 'VEX.128.66.0F3A.WIG 17 /r ib'],
+    ['vpinsrb', 'xmm,vxmm*,~r32,imm8', 'VEX.128.66.0F3A.W0 20 /r ib'], ['vpinsrb', 'xmm,vxmm*,m8,imm8', 'VEX.128.66.0F3A.W0 20 /r ib'],
+    ['vpinsrw', 'xmm,vxmm*,~r32,imm8', 'VEX.128.66.0F.W0 C4 /r ib'], ['vpinsrw', 'xmm,vxmm*,m16,imm8', 'VEX.128.66.0F.W0 C4 /r ib'],
+    ['vpinsrd', 'xmm,vxmm*,rm32,imm8', 'VEX.128.66.0F3A.W0 22 /r ib'], ['vpinsrq', 'xmm,vxmm*,rm64,imm8', 'VEX.128.66.0F3A.W1 22 /r ib', 'long'],
+    ['vpextrb', '~r32,xmm,imm8', 'VEX.128.66.0F3A.W0 14 /r ib'], ['vpextrb', '~r64,xmm,imm8', 'VEX.128.66.0F3A.W0 14 /r ib', 'long'],
+    ['vpextrb', 'm8,xmm,imm8', 'VEX.128.66.0F3A.W0 14 /r ib'],
+    ['vpextrw', 'r32,xmm,imm8', 'VEX.128.66.0F.W0 C5 /r ib'], ['vpextrw', 'r64,xmm,imm8', 'VEX.128.66.0F.W0 C5 /r ib', 'long'],
+    ['vpextrw', 'm16,xmm,imm8', 'VEX.128.66.0F3A.W0 15 /r ib'],
+    ['vpextrd', 'rm32,xmm,imm8', 'VEX.128.66.0F3A.W0 16 /r ib'], ['vpextrd', '~r64,xmm,imm8', 'VEX.128.66.0F3A.W0 16 /r ib', 'long'],
+    ['vpextrq', 'rm64,xmm,imm8', 'VEX.128.66.0F3A.W1 16 /r ib', 'long'],
+    ['vbroadcastss', 'xmm,m32', 'VEX.128.66.0F38.W0 18 /r'], ['vbroadcastss', 'ymm,m32', 'VEX.256.66.0F38.W0 18 /r'],
+    ['vbroadcastss', 'xmm,xmm', 'VEX.128.66.0F38.W0 18 /r', 'avx2'], ['vbroadcastss', 'ymm,xmm', 'VEX.256.66.0F38.W0 18 /r', 'avx2'],
+    ['vbroadcastsd', 'ymm,m64', 'VEX.256.66.0F38.W0 19 /r'], ['vbroadcastsd', 'ymm,xmm', 'VEX.256.66.0F38.W0 19 /r', 'avx2'],
+    ['vbroadcastf128', 'ymm,m128', 'VEX.256.66.0F38.W0 1A /r'], ['vbroadcasti128', 'ymm,m128', 'VEX.256.66.0F38.W0 5A /r', 'avx2'],
+    ['vinsertf128', 'ymm,vymm*,xmm/m128,imm8', 'VEX.256.66.0F3A.W0 18 /r ib'], ['vextractf128', 'xmm/m128,ymm,imm8', 'VEX.256.66.0F3A.W0 19 /r ib'],
+    ['vinserti128', 'ymm,vymm*,xmm/m128,imm8', 'VEX.256.66.0F3A.W0 38 /r ib', 'avx2'], ['vextracti128', 'xmm/m128,ymm,imm8', 'VEX.256.66.0F3A.W0 39 /r ib', 'avx2'],
+    ['vperm2f128', 'ymm,vymm*,ymm/m256,imm8', 'VEX.256.66.0F3A.W0 06 /r ib'], ['vperm2i128', 'ymm,vymm*,ymm/m256,imm8', 'VEX.256.66.0F3A.W0 46 /r ib', 'avx2'],
+    ['vpermd', 'ymm,vymm*,ymm/m256', 'VEX.256.66.0F38.W0 36 /r', 'avx2'], ['vpermps', 'ymm,vymm*,ymm/m256', 'VEX.256.66.0F38.W0 16 /r', 'avx2'],
+    ['vpermq', 'ymm,ymm/m256,imm8', 'VEX.256.66.0F3A.W1 00 /r ib', 'avx2'], ['vpermpd', 'ymm,ymm/m256,imm8', 'VEX.256.66.0F3A.W1 01 /r ib', 'avx2'],
+    ['vpblendd', 'xmm,vxmm*,xmm/m128,imm8', 'VEX.128.66.0F3A.W0 02 /r ib', 'avx2'], ['vpblendd', 'ymm,vymm*,ymm/m256,imm8', 'VEX.256.66.0F3A.W0 02 /r ib', 'avx2'],
+    ['vcvtph2ps', 'xmm,xmm/m64', 'VEX.128.66.0F38.W0 13 /r'], ['vcvtph2ps', 'ymm,xmm/m128', 'VEX.256.66.0F38.W0 13 /r'],
+    ['vcvtps2ph', 'xmm/m64,xmm,imm8', 'VEX.128.66.0F3A.W0 1D /r ib'], ['vcvtps2ph', 'xmm/m128,ymm,imm8', 'VEX.256.66.0F3A.W0 1D /r ib'],
+  );
+  for (const [mn, ld, st] of [['vmaskmovps', '2C', '2E'], ['vmaskmovpd', '2D', '2F']]) {
+    rows.push(
+      [mn, 'xmm,vxmm,m128', `VEX.128.66.0F38.W0 ${ld} /r`], [mn, 'ymm,vymm,m256', `VEX.256.66.0F38.W0 ${ld} /r`],
+      [mn, 'm128,vxmm,xmm', `VEX.128.66.0F38.W0 ${st} /r`], [mn, 'm256,vymm,ymm', `VEX.256.66.0F38.W0 ${st} /r`],
+    );
+  }
+  for (const [mn, w] of [['vpmaskmovd', 'W0'], ['vpmaskmovq', 'W1']]) {
+    rows.push(
+      [mn, 'xmm,vxmm,m128', `VEX.128.66.0F38.${w} 8C /r`, 'avx2'], [mn, 'ymm,vymm,m256', `VEX.256.66.0F38.${w} 8C /r`, 'avx2'],
+      [mn, 'm128,vxmm,xmm', `VEX.128.66.0F38.${w} 8E /r`, 'avx2'], [mn, 'm256,vymm,ymm', `VEX.256.66.0F38.${w} 8E /r`, 'avx2'],
+    );
+  }
+  for (const [mn, op] of [['vpermilps', '0C', '04'], ['vpermilpd', '0D', '05']].map(([m, a, b]) => [m, [a, b]] as const)) {
+    rows.push(
+      [mn, 'xmm,vxmm*,xmm/m128', `VEX.128.66.0F38.W0 ${op[0]} /r`], [mn, 'ymm,vymm*,ymm/m256', `VEX.256.66.0F38.W0 ${op[0]} /r`],
+      [mn, 'xmm,xmm/m128,imm8', `VEX.128.66.0F3A.W0 ${op[1]} /r ib`], [mn, 'ymm,ymm/m256,imm8', `VEX.256.66.0F3A.W0 ${op[1]} /r ib`],
+    );
+  }
+  rows.push(['vtestps', 'xmm,xmm/m128', 'VEX.128.66.0F38.W0 0E /r'], ['vtestps', 'ymm,ymm/m256', 'VEX.256.66.0F38.W0 0E /r']);
+  rows.push(['vtestpd', 'xmm,xmm/m128', 'VEX.128.66.0F38.W0 0F /r'], ['vtestpd', 'ymm,ymm/m256', 'VEX.256.66.0F38.W0 0F /r']);
+  // AVX2 broadcasts and per-element shifts.
+  for (const [mn, op, size] of [['vpbroadcastb', '78', 8], ['vpbroadcastw', '79', 16], ['vpbroadcastd', '58', 32], ['vpbroadcastq', '59', 64]] as [string, string, number][]) {
+    rows.push([mn, `xmm,xmm/m${size}`, `VEX.128.66.0F38.W0 ${op} /r`, 'avx2'], [mn, `ymm,xmm/m${size}`, `VEX.256.66.0F38.W0 ${op} /r`, 'avx2']);
+  }
+  for (const [mn, op, w] of [['vpsllvd', '47', 'W0'], ['vpsllvq', '47', 'W1'], ['vpsrlvd', '45', 'W0'], ['vpsrlvq', '45', 'W1'], ['vpsravd', '46', 'W0']]) {
+    nds(mn, `66.0F38.${w}`, op, '', false, true);
+    rows[rows.length - 2][3] = 'avx2';
+  }
+  // AES-NI and PCLMULQDQ on xmm registers.
+  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op, '', true);
+  unary('vaesimc', '66.0F38.WIG', 'DB', '', true);
+  unary('vaeskeygenassist', '66.0F3A.WIG', 'DF', ' ib', true);
+  nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib', true);
+  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) nds(mn, '66.0F3A.WIG', '44', ` ${imm}`, true);
+  // FMA: 132/213/231 give the order in which the three operands are multiplied and added; all
+  // three operands must be written.
+  (
+    [
+      ['fmaddsub', 0x96, false], ['fmsubadd', 0x97, false], ['fmadd', 0x98, true], ['fmsub', 0x9a, true], ['fnmadd', 0x9c, true], ['fnmsub', 0x9e, true],
+    ] as [string, number, boolean][]
+  ).forEach(([op, base, scalars]) => {
+    [['132', 0], ['213', 0x10], ['231', 0x20]].forEach(([order, add]) => {
+      const opc = base + (add as number);
+      for (const [t, w] of [['ps', 'W0'], ['pd', 'W1']]) {
+        rows.push([`v${op}${order}${t}`, 'xmm,vxmm,xmm/m128', `VEX.128.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
+        rows.push([`v${op}${order}${t}`, 'ymm,vymm,ymm/m256', `VEX.256.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
+      }
+      if (scalars) {
+        rows.push([`v${op}${order}ss`, 'xmm,vxmm,xmm/m32', `VEX.LIG.66.0F38.W0 ${h(opc + 1)} /r`, 'avx2']);
+        rows.push([`v${op}${order}sd`, 'xmm,vxmm,xmm/m64', `VEX.LIG.66.0F38.W1 ${h(opc + 1)} /r`, 'avx2']);
+      }
+    });
+  });
+  // BMI1 and BMI2 on general registers (VEX.LZ; W1 for 64-bit operands).
+  for (const [size, w] of [[32, 'W0'], [64, 'W1']] as [number, string][]) {
+    const fl = size === 64 ? 'avx2 long' : 'avx2';
+    const r = `r${size}`;
+    rows.push(
+      ['andn', `${r},v${r},rm${size}`, `VEX.LZ.0F38.${w} F2 /r`, fl],
+      ['bextr', `${r},rm${size},v${r}`, `VEX.LZ.0F38.${w} F7 /r`, fl],
+      ['blsi', `v${r},rm${size}`, `VEX.LZ.0F38.${w} F3 /3`, fl],
+      ['blsmsk', `v${r},rm${size}`, `VEX.LZ.0F38.${w} F3 /2`, fl],
+      ['blsr', `v${r},rm${size}`, `VEX.LZ.0F38.${w} F3 /1`, fl],
+      ['bzhi', `${r},rm${size},v${r}`, `VEX.LZ.0F38.${w} F5 /r`, fl],
+      ['mulx', `${r},v${r},rm${size}`, `VEX.LZ.F2.0F38.${w} F6 /r`, fl],
+      ['pdep', `${r},v${r},rm${size}`, `VEX.LZ.F2.0F38.${w} F5 /r`, fl],
+      ['pext', `${r},v${r},rm${size}`, `VEX.LZ.F3.0F38.${w} F5 /r`, fl],
+      ['rorx', `${r},rm${size},imm8`, `VEX.LZ.F2.0F3A.${w} F0 /r ib`, fl],
+      ['sarx', `${r},rm${size},v${r}`, `VEX.LZ.F3.0F38.${w} F7 /r`, fl],
+      ['shlx', `${r},rm${size},v${r}`, `VEX.LZ.66.0F38.${w} F7 /r`, fl],
+      ['shrx', `${r},rm${size},v${r}`, `VEX.LZ.F2.0F38.${w} F7 /r`, fl],
+    );
+  }
+  return rows;
+}
+
+/** VEX compare predicates 0..31 by number; names separated by spaces are aliases (NASM's VEX forms have no `eq_oq`). */
+const VEX_PREDICATES = [
+  'eq', 'lt lt_os', 'le le_os', 'unord unord_q', 'neq neq_uq', 'nlt nlt_us', 'nle nle_us', 'ord ord_q',
+  'eq_uq', 'nge nge_us', 'ngt ngt_us', 'false false_oq', 'neq_oq', 'ge ge_os', 'gt gt_os', 'true true_uq',
+  'eq_os', 'lt_oq', 'le_oq', 'unord_s', 'neq_us', 'nlt_uq', 'nle_uq', 'ord_s',
+  'eq_us', 'nge_uq', 'ngt_uq', 'false_os', 'neq_os', 'ge_oq', 'gt_oq', 'true_us',
+];
+
 export const RAW_ROWS: RawRow[] = [
   // --- data movement ---
   ['mov', 'al,mo', 'A0 mo'],
@@ -956,4 +1218,5 @@ export const RAW_ROWS: RawRow[] = [
   ...sse(),
   ...mmx(),
   ...sseExtras(),
+  ...avx(),
 ];
