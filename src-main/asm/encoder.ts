@@ -475,7 +475,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
-    const anyMode = (row: Row): boolean => row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0) === 'ok');
+    const extended = ops.some((op) => op.k === 'reg' && op.reg.num >= 8);
+    const anyMode = (row: Row): boolean => !extended && row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0) === 'ok');
     if (rows.some(anyMode)) any = false;
     // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
     // REX-only ones (r8d, sil, xmm8), already in pass 1.
@@ -852,10 +853,11 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   const opcode = row.opcode.slice();
   const highRegs: boolean[] = [];
   const noteReg = (r: Reg): void => {
-    if (r.rexOnly && r.cls === 'gpr' && r.size === 8) needRex = true;
+    if (r.rexOnly && r.cls === 'gpr' && r.size === 8 && !row.flags.has('norex8')) needRex = true;
     if (r.high8) highRegs.push(true);
   };
   for (const op of ops) if (op.k === 'reg') noteReg(op.reg);
+  if (row.flags.has('norex8') && highRegs.length) throw new EncodeError(row.vex ? 'cannot use high register in AVX instruction' : 'instruction cannot use high registers');
   if (row.plusR) {
     const r = (ops[row.plusIdx] as { reg: Reg }).reg;
     opcode[opcode.length - 1] += r.num & 7;

@@ -72,6 +72,12 @@ classes({
     ],
     bad: ['pinsrb xmm1, ax, 3', 'pextrb ax, xmm1, 1', 'pinsrd xmm1, qword [rax], 1', 'insertps xmm1, oword [rax], 1', 'pinsrw mm1, rax, 2'],
   },
+  'byte and word registers in pinsrb/vpinsrb/vpinsrw (NASM encodes them by number, without REX)': {
+    ok: ['pinsrb xmm1, sil, 0', 'pinsrb xmm1, al, 1', 'vpinsrb xmm1, bl, 0', 'vpinsrb xmm5, xmm1, sil, 0', 'vpinsrw xmm1, si, 0', 'vpinsrw xmm5, xmm1, si, 0'],
+    bad: ['pinsrb xmm1, bh, 0', 'vpinsrb xmm1, xmm2, ah, 1'],
+  },
+  'REX-only byte registers in pinsrb outside 64-bit mode': { modes: [16, 32], ok: [], bad: ['pinsrb xmm1, r9b, 0', 'vpinsrb xmm1, xmm2, r10b, 1'] },
+  'x87 forms without operands': { ok: ['fld', 'fst', 'fstp', 'ffree', 'ffreep', 'fcom', 'fucomp', 'fxch'] },
   'SSE4.1 64-bit inserts and extracts': {
     modes: [64],
     ok: ['pinsrq xmm1, rax, 1', 'pinsrq xmm1, [rax], 1', 'pinsrw xmm1, rax, 3', 'pextrb rax, xmm1, 1', 'pextrw rax, xmm1, 1', 'pextrq rax, xmm1, 1', 'pextrq [rax], xmm1, 1', 'extractps rax, xmm1, 1'],
@@ -194,7 +200,7 @@ describe('cpu levels of the extensions', () => {
 describe('VEX and EVEX table rows vs NASM, row by row', () => {
   const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
   const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 128: 'oword', 256: 'yword', 512: 'zword' };
-  const GPR: Record<number, string[]> = { 16: ['dx'], 32: ['ecx', 'r9d'], 64: ['rdx', 'r11'] };
+  const GPR: Record<number, string[]> = { 8: ['bl', 'sil'], 16: ['dx'], 32: ['ecx', 'r9d'], 64: ['rdx', 'r11'] };
   function instances(p: Row['pats'][number], mode: Mode, which: number): string[] {
     const wide = mode === 64;
     const vec = (cls: string): string[] => (p.vvvv ? [`${cls}5`, `${cls}14`] : p.is4 ? [`${cls}6`, `${cls}15`] : which === 0 ? [`${cls}1`, `${cls}12`] : [`${cls}3`, `${cls}10`]).filter((r) => wide || !/1[0-5]$/.test(r));
