@@ -183,6 +183,7 @@ const LEVELS: Record<string, number> = {
   swapgs: 10, rdtscp: 10, cmpxchg16b: 10, fxsave64: 10, fxrstor64: 10,
   xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
+  invlpga: 10, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
   fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
   // AES-NI and CLMUL are Westmere additions (ranked with Sandy Bridge here: `cpu westmere` is `cpu nehalem` in parser.ts).
   aesenc: 12, aesenclast: 12, aesdec: 12, aesdeclast: 12, aesimc: 12, aeskeygenassist: 12,
@@ -451,15 +452,15 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   if (!insn.mn) return prefixOnly(insn);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
-  for (const op of ops) {
-    // NASM checks effective addresses first (and already in pass 1).
-    if (op.k === 'mem') {
-      const rs = op.base?.size ?? op.index?.size ?? 0;
-      if ((rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base && op.index && op.base.size !== op.index.size)) {
-        throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
-      }
-    }
-  }
+  // NASM checks effective addresses first (and already in pass 1); the second message only
+  // comes when an instruction form matched (`mov eax, [rdi]` in 32-bit mode, not `inc qword [rdi]`).
+  const badEA = ops.some((op) => {
+    if (op.k !== 'mem') return false;
+    const rs = op.base?.size ?? op.index?.size ?? 0;
+    return (rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base !== undefined && op.index !== undefined && op.base.size !== op.index.size);
+  });
+  const eaFailure = (matched: boolean): EncodeError =>
+    eaError(matched ? `impossible combination of address sizes\ninvalid ${env.bits}-bit effective address` : 'impossible combination of address sizes');
   for (const op of ops) {
     if (op.k === 'far' && op.farKw) throw new EncodeError('mismatch in operand sizes');
     if (op.k === 'imm' && op.jmp === 'far') throw new EncodeError('value referenced by FAR is not relocatable');
@@ -470,7 +471,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (op.k === 'mem') return { disp: op.disp ? env.eval(op.disp) : undefined };
     return {};
   });
-  if (env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
+  if (badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64)) throw eaFailure(false);
+  if (!badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
     // Any row using these registers is 64-bit only.
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
@@ -527,8 +529,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     const [s] = [...missSizes];
     missSizes.clear();
     row = tryRows(s);
-    if (row) return emit(row, insn, vals, env, s);
+    if (row && !badEA) return emit(row, insn, vals, env, s);
   }
+  if (badEA) throw eaFailure(row !== undefined);
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {

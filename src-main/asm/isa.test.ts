@@ -170,6 +170,25 @@ classes({
     ok: ['vaddps ymm1, ymm2, ymm3', 'vpmovmskb rdx, ymm3', 'vaddps xmm1, xmm2, [eax+ecx*2]', 'vmovaps xmm1, xmm7', 'vpermq ymm1, [ebp], 3'],
     bad: ['vaddps ymm9, ymm1, ymm2', 'vaddps ymm1, ymm1, ymm8', 'vmovq xmm1, rax', 'vpmovmskb rdx, xmm3'],
   },
+  'FMA operand-order aliases (312, 123, 321)': {
+    ok: ['vfmadd312ps xmm1, xmm2, xmm3', 'vfmadd123pd ymm1, ymm2, [rax]', 'vfmadd321pd xmm1, xmm2, xmm3', 'vfnmsub312sd xmm1, xmm2, [rax]', 'vfmsubadd123ps ymm1, ymm2, ymm3'],
+    bad: ['vfmadd312ps xmm1, xmm2', 'vfmaddsub123ss xmm1, xmm2, xmm3'],
+  },
+  'rdpid, invlpga, clzero, umonitor, movdir64b (the register picks the address size)': {
+    modes: [16, 32],
+    ok: ['rdpid eax', 'invlpga', 'invlpga ax, ecx', 'invlpga eax, ecx', 'clzero', 'clzero ax', 'clzero eax', 'umonitor eax', 'umonitor ax', 'movdir64b eax, [edi]', 'movdir64b ax, [di]', 'movdir64b eax, [ebx+4]'],
+    bad: ['rdpid ax', 'rdpid rcx', 'invlpga rax, ecx', 'invlpga eax, edx', 'clzero rax', 'umonitor rax', 'movdir64b rax, [rdi]'],
+  },
+  'rdpid, invlpga, clzero, umonitor, movdir64b in 64-bit mode': {
+    modes: [64],
+    ok: ['rdpid rcx', 'rdpid ecx', 'rdpid r9', 'invlpga', 'invlpga eax, ecx', 'invlpga rax, ecx', 'clzero eax', 'clzero rax', 'umonitor rax', 'umonitor eax', 'movdir64b rax, [rdi]', 'movdir64b eax, [edi]'],
+    bad: ['rdpid ax', 'invlpga ax, ecx', 'clzero ax', 'umonitor ax', 'movdir64b ax, [di]'],
+  },
+  'address-size errors: the second message only when a form matched': {
+    modes: [32],
+    ok: [],
+    bad: ['mov rax, [rdi]', 'mov eax, [rdi]', 'push qword [rdi]', 'push dword [rdi]', 'inc qword [rdi]', 'inc [rdi]', 'mov [rdi], 1', 'mov r8d, [rdi]', 'fld qword [rdi]'],
+  },
   'registers that need REX outside 64-bit mode': {
     modes: [16, 32],
     ok: ['nop'],

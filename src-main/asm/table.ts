@@ -787,15 +787,18 @@ function avx(): RawRow[] {
       ['fmaddsub', 0x96, false], ['fmsubadd', 0x97, false], ['fmadd', 0x98, true], ['fmsub', 0x9a, true], ['fnmadd', 0x9c, true], ['fnmsub', 0x9e, true],
     ] as [string, number, boolean][]
   ).forEach(([op, base, scalars]) => {
-    [['132', 0], ['213', 0x10], ['231', 0x20]].forEach(([order, add]) => {
+    // The product commutes, so NASM also takes 312, 123 and 321 for 132, 213 and 231.
+    [['132 312', 0], ['213 123', 0x10], ['231 321', 0x20]].forEach(([orders, add]) => {
       const opc = base + (add as number);
-      for (const [t, w] of [['ps', 'W0'], ['pd', 'W1']]) {
-        rows.push([`v${op}${order}${t}`, 'xmm,vxmm,xmm/m128', `VEX.128.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
-        rows.push([`v${op}${order}${t}`, 'ymm,vymm,ymm/m256', `VEX.256.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
-      }
-      if (scalars) {
-        rows.push([`v${op}${order}ss`, 'xmm,vxmm,xmm/m32', `VEX.LIG.66.0F38.W0 ${h(opc + 1)} /r`, 'avx2']);
-        rows.push([`v${op}${order}sd`, 'xmm,vxmm,xmm/m64', `VEX.LIG.66.0F38.W1 ${h(opc + 1)} /r`, 'avx2']);
+      for (const order of (orders as string).split(' ')) {
+        for (const [t, w] of [['ps', 'W0'], ['pd', 'W1']]) {
+          rows.push([`v${op}${order}${t}`, 'xmm,vxmm,xmm/m128', `VEX.128.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
+          rows.push([`v${op}${order}${t}`, 'ymm,vymm,ymm/m256', `VEX.256.66.0F38.${w} ${h(opc)} /r`, 'avx2']);
+        }
+        if (scalars) {
+          rows.push([`v${op}${order}ss`, 'xmm,vxmm,xmm/m32', `VEX.LIG.66.0F38.W0 ${h(opc + 1)} /r`, 'avx2']);
+          rows.push([`v${op}${order}sd`, 'xmm,vxmm,xmm/m64', `VEX.LIG.66.0F38.W1 ${h(opc + 1)} /r`, 'avx2']);
+        }
       }
     });
   });
@@ -1172,6 +1175,24 @@ export const RAW_ROWS: RawRow[] = [
   ['crc32', 'r32,rm32', 'o32 F2 0F 38 F1 /r', 'nosm'],
   ['crc32', 'r64,rm8', 'F2 o64 0F 38 F0 /r', 'nosm'],
   ['crc32', 'r64,rm64', 'F2 o64 0F 38 F1 /r', 'nosm'],
+  // AMD SVM's invlpga and clzero: the optional register operands only pick the address size.
+  ['invlpga', '', '0F 01 DF'],
+  ['invlpga', 'ax,ecx', 'a16 0F 01 DF', 'nolong'],
+  ['invlpga', 'eax,ecx', 'a32 0F 01 DF'],
+  ['invlpga', 'rax,ecx', 'a64 0F 01 DF', 'long'],
+  ['clzero', '', '0F 01 FC'],
+  ['clzero', 'ax', 'a16 0F 01 FC', 'nolong'],
+  ['clzero', 'eax', 'a32 0F 01 FC'],
+  ['clzero', 'rax', 'a64 0F 01 FC', 'long'],
+  // umonitor's register is an address (its size is the address size); movdir64b's too, for the destination.
+  ['umonitor', '~r16', 'a16 F3 0F AE /6', 'nolong'],
+  ['umonitor', '~r32', 'a32 F3 0F AE /6'],
+  ['umonitor', '~r64', 'a64 F3 0F AE /6', 'long'],
+  ['movdir64b', 'r16,m', 'a16 66 0F 38 F8 /r', 'nolong'],
+  ['movdir64b', 'r32,m', 'a32 66 0F 38 F8 /r'],
+  ['movdir64b', 'r64,m', 'a64 66 0F 38 F8 /r', 'long'],
+  ['rdpid', '~r32', 'F3 0F C7 /7'],
+  ['rdpid', '~r64', 'F3 0F C7 /7', 'long'],
   ['ffreep', 'fpu', 'DF C0+r'],
   ['ffreep', '', 'DF C1'],
   ['lgdt', 'm', '0F 01 /2'],
