@@ -183,6 +183,7 @@ const LEVELS: Record<string, number> = {
   swapgs: 10, rdtscp: 10, cmpxchg16b: 10, fxsave64: 10, fxrstor64: 10,
   xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
+  xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
   invlpga: 10, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
   fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
   // AES-NI and CLMUL are Westmere additions (ranked with Sandy Bridge here: `cpu westmere` is `cpu nehalem` in parser.ts).
@@ -850,7 +851,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (seg !== undefined) bytes.push(seg);
   if (osPrefix) bytes.push(0x66);
   if (asPrefix) bytes.push(0x67);
-  for (const b of row.mand) bytes.push(b);
+  const repWritten = insn.prefixes.some((p) => p === 'rep' || p === 'repe' || p === 'repz');
+  for (const b of row.mand) if (!(b === 0xf3 && repWritten && row.flags.has('onerep'))) bytes.push(b);
 
   // register fields
   const opcode = row.opcode.slice();

@@ -184,6 +184,20 @@ classes({
     ok: ['rdpid rcx', 'rdpid ecx', 'rdpid r9', 'invlpga', 'invlpga eax, ecx', 'invlpga rax, ecx', 'clzero eax', 'clzero rax', 'umonitor rax', 'umonitor eax', 'movdir64b rax, [rdi]', 'movdir64b eax, [edi]'],
     bad: ['rdpid ax', 'invlpga ax, ecx', 'clzero ax', 'umonitor ax', 'movdir64b ax, [di]'],
   },
+  'VMX, SVM and VIA PadLock': {
+    modes: [32],
+    ok: [
+      'vmread dword [0], eax', 'vmread [0], eax', 'vmread eax, ebx', 'vmwrite eax, [0]', 'vmcall', 'vmlaunch', 'vmresume', 'vmxoff', 'vmxon [eax]', 'vmclear [eax]',
+      'vmptrld [eax]', 'vmptrst [eax]', 'invept eax, [ebx]', 'invvpid eax, oword [ebx]', 'vmfunc', 'vmrun', 'vmmcall', 'vmload', 'vmsave', 'stgi', 'clgi',
+      'xstore', 'rep xstore', 'xcryptecb', 'rep xcryptecb', 'repe xcryptcbc', 'xcryptctr', 'xcryptcfb', 'xcryptofb', 'montmul', 'xsha1', 'rep xsha256',
+    ],
+    bad: ['skinit', 'vmrun eax', 'vmread qword [0], eax'],
+  },
+  'VMX and SVM in 64-bit mode': {
+    modes: [64],
+    ok: ['vmread [0], rax', 'vmread qword [0], rax', 'vmread r9, r10', 'vmwrite rax, [0]', 'invept rax, [rbx]', 'vmxon [rax]', 'skinit', 'xstore'],
+    bad: ['vmread [0], eax', 'vmwrite eax, dword [0]', 'vmload rax'],
+  },
   'address-size errors: the second message only when a form matched': {
     modes: [32],
     ok: [],

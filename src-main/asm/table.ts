@@ -1191,6 +1191,34 @@ export const RAW_ROWS: RawRow[] = [
   ['movdir64b', 'r16,m', 'a16 66 0F 38 F8 /r', 'nolong'],
   ['movdir64b', 'r32,m', 'a32 66 0F 38 F8 /r'],
   ['movdir64b', 'r64,m', 'a64 66 0F 38 F8 /r', 'long'],
+  // Intel VMX and AMD SVM.
+  ['vmread', 'rm32,r32', '0F 78 /r', 'nolong anycpu'],
+  ['vmread', 'rm64,r64', '0F 78 /r', 'long anycpu'],
+  ['vmwrite', 'r32,rm32', '0F 79 /r', 'nolong anycpu'],
+  ['vmwrite', 'r64,rm64', '0F 79 /r', 'long anycpu'],
+  ['vmxon', 'm', 'F3 0F C7 /6', 'unsized anycpu'],
+  ['vmclear', 'm', '66 0F C7 /6', 'unsized anycpu'],
+  ['vmptrld', 'm', '0F C7 /6', 'unsized anycpu'],
+  ['vmptrst', 'm', '0F C7 /7', 'unsized anycpu'],
+  ['invept', 'r32,m', '66 0F 38 80 /r', 'nolong anycpu'],
+  ['invept', 'r64,m', '66 0F 38 80 /r', 'long anycpu'],
+  ['invvpid', 'r32,m', '66 0F 38 81 /r', 'nolong anycpu'],
+  ['invvpid', 'r64,m', '66 0F 38 81 /r', 'long anycpu'],
+  ...(
+    [
+      ['vmcall', 'C1'], ['vmlaunch', 'C2'], ['vmresume', 'C3'], ['vmxoff', 'C4'], ['vmfunc', 'D4'],
+      ['vmrun', 'D8'], ['vmmcall', 'D9'], ['vmload', 'DA'], ['vmsave', 'DB'], ['stgi', 'DC'], ['clgi', 'DD'],
+    ] as [string, string][]
+  ).map(([mn, op]): RawRow => [mn, '', `0F 01 ${op}`, 'anycpu']),
+  ['skinit', '', '0F 01 DE', 'long'],
+  // VIA PadLock: the F3 is part of the instruction and is not repeated for a written `rep`.
+  ['xstore', '', '0F A7 C0'],
+  ...(
+    [
+      ['xcryptecb', 'A7 C8'], ['xcryptcbc', 'A7 D0'], ['xcryptctr', 'A7 D8'], ['xcryptcfb', 'A7 E0'], ['xcryptofb', 'A7 E8'],
+      ['montmul', 'A6 C0'], ['xsha1', 'A6 C8'], ['xsha256', 'A6 D0'],
+    ] as [string, string][]
+  ).map(([mn, op]): RawRow => [mn, '', `F3 0F ${op}`, 'onerep']),
   ['rdpid', '~r32', 'F3 0F C7 /7'],
   ['rdpid', '~r64', 'F3 0F C7 /7', 'long'],
   ['ffreep', 'fpu', 'DF C0+r'],
