@@ -201,7 +201,7 @@ const MMX_KATMAI = new Set([
 const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq', 'cvtpi2pd', 'cvtpd2pi', 'cvttpd2pi', 'movq2dq', 'movdq2q']);
 
 const EXACT_LEVELS: Record<string, number> = {
-  crc32: 0, pause: 0, retd: 0, retfd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
+  crc32: 0, pause: 0, retd: 0, retfd: 0, retnd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
 };
 
 function rowLevel(row: Row): number {

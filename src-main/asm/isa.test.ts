@@ -198,6 +198,18 @@ classes({
     ok: ['vmread [0], rax', 'vmread qword [0], rax', 'vmread r9, r10', 'vmwrite rax, [0]', 'invept rax, [rbx]', 'vmxon [rax]', 'skinit', 'xstore'],
     bad: ['vmread [0], eax', 'vmwrite eax, dword [0]', 'vmload rax'],
   },
+  'retn with an operand size': {
+    modes: [16, 32],
+    ok: ['retnw', 'retnd', 'retnw 4', 'retnd 4', 'retw 4', 'retd'],
+    bad: ['retnq', 'retnq 8'],
+  },
+  'retn with an operand size in 64-bit mode': { modes: [64], ok: ['retnw', 'retnq', 'retnw 4', 'retnq 8'], bad: ['retnd', 'retnd 4'] },
+  'lar/lsl take any general register as the source': {
+    modes: [16, 32],
+    ok: ['lar ax, ax', 'lar ax, eax', 'lar eax, ax', 'lsl ax, eax', 'lsl eax, eax', 'lar ax, [0]', 'lsl eax, word [0]'],
+    bad: ['lar ax, rcx', 'lsl eax, rdx'],
+  },
+  'lar/lsl in 64-bit mode': { modes: [64], ok: ['lar ax, rax', 'lar eax, rax', 'lar rax, eax', 'lsl r10w, r9', 'lsl rax, word [0]'] },
   'address-size errors: the second message only when a form matched': {
     modes: [32],
     ok: [],
