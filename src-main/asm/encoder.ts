@@ -26,8 +26,9 @@ interface Pat {
 interface Vex {
   l: 0 | 1;
   pp: number; // 0: none, 1: 66, 2: F3, 3: F2
-  mm: number; // 1: 0F, 2: 0F38, 3: 0F3A
+  mm: number; // 1: 0F, 2: 0F38, 3: 0F3A; AMD XOP maps 8, 9, 10
   w: 0 | 1;
+  xop?: boolean; // AMD's XOP prefix (8F): the layout of the 3-byte VEX
 }
 
 interface Row {
@@ -109,8 +110,11 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
     vIdx: pats.findIndex((p) => p.vvvv), is4Idx: pats.findIndex((p) => p.is4),
   };
   for (const tok of enc.split(/\s+/)) {
-    const vex = /^VEX\.(128|256|LIG|LZ)(?:\.(66|F2|F3))?\.(0F|0F38|0F3A)\.(W0|W1|WIG)$/.exec(tok);
-    if (vex) row.vex = { l: vex[1] === '256' ? 1 : 0, pp: VEX_PP[vex[2]] ?? 0, mm: VEX_MAP[vex[3]], w: vex[4] === 'W1' ? 1 : 0 };
+    const vex = /^(VEX|XOP)\.(128|256|LIG|LZ)(?:\.(66|F2|F3))?\.(0F|0F38|0F3A|08|09|0A)\.(W0|W1|WIG)$/.exec(tok);
+    if (vex) {
+      const xop = vex[1] === 'XOP';
+      row.vex = { l: vex[2] === '256' ? 1 : 0, pp: VEX_PP[vex[3]] ?? 0, mm: xop ? parseInt(vex[4], 16) : VEX_MAP[vex[4]], w: vex[5] === 'W1' ? 1 : 0, xop };
+    }
     else if (tok === 'is4') continue; // the register operand marked is4 supplies the byte
     else if (tok === 'o16') row.osize = 16;
     else if (tok === 'o32') row.osize = 32;
@@ -206,7 +210,10 @@ const EXACT_LEVELS: Record<string, number> = {
 
 function rowLevel(row: Row): number {
   if (row.flags.has('anycpu')) return 0;
-  if (row.vex) return row.flags.has('avx2') ? 13 : 12; // AVX: Sandy Bridge; AVX2, FMA, BMI: Haswell
+  // AVX: Sandy Bridge; AVX2, FMA, BMI: Haswell. NASM gives AMD's LWP the 386 level of its 32-bit
+  // registers and TBM no level below `cpu default`.
+  if (row.vex?.xop) return /lwp/.test(row.mn) ? 3 : 14;
+  if (row.vex) return row.flags.has('avx2') ? 13 : 12;
   const exact = EXACT_LEVELS[row.mn];
   if (exact !== undefined) return exact;
   if (row.mn === 'nop' && row.pats.length) return 6;
@@ -983,8 +990,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
 function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b: boolean): number[] {
   const v = row.vIdx >= 0 ? (ops[row.vIdx] as { reg: Reg }).reg.num & 15 : 0;
   const tail = ((~v & 15) << 3) | (vex.l << 2) | vex.pp;
-  if (vex.mm === 1 && vex.w === 0 && !x && !b) return [0xc5, (r ? 0 : 0x80) | tail];
-  return [0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
+  if (vex.mm === 1 && vex.w === 0 && !x && !b && !vex.xop) return [0xc5, (r ? 0 : 0x80) | tail];
+  return [vex.xop ? 0x8f : 0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
 }
 
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */

@@ -160,6 +160,22 @@ classes({
     ],
     bad: ['vfmadd132ps xmm1, xmm2', 'andn eax, ebx', 'andn eax, ebx, cx', 'rorx eax, ebx', 'vfmaddsub132ss xmm1, xmm2, xmm3'],
   },
+  'AMD FMA4 (VEX, four operands; W picks which source is memory)': {
+    modes: [64],
+    ok: [
+      'vfmaddpd xmm0, xmm1, [0], xmm3', 'vfmaddpd xmm0, xmm1, xmm2, [0]', 'vfmaddpd ymm0, ymm1, [0], ymm3', 'vfmaddpd ymm0, ymm1, ymm2, [0]',
+      'vfmaddps xmm1, xmm2, xmm3, xmm4', 'vfmaddps xmm1, xmm2, xmm3', 'vfnmsubsd xmm1, xmm2, xmm3, [rax]', 'vfmaddsubps ymm9, ymm10, ymm11, ymm12', 'vfmsubss xmm1, xmm2, [rax], xmm4',
+    ],
+    bad: ['vfmaddsubss xmm1, xmm2, xmm3, xmm4', 'vfmaddps xmm1, [rax], [rbx], xmm2'],
+  },
+  'AMD TBM and LWP (XOP prefix)': {
+    ok: [
+      'lwpins eax, edi, 0x12345678', 'lwpval ecx, [rax], 5', 'llwpcb eax', 'slwpcb edi', 'blci eax, ebx', 'blcfill edx, [rax]', 'tzmsk eax, ecx', 'bextr eax, [rax], 0x1234',
+      'bextr eax, esi, 1', 'bextr eax, esi, eax',
+    ],
+    bad: ['llwpcb ax', 'blci ax, bx'],
+  },
+  'AMD TBM and LWP in 64-bit mode': { modes: [64], ok: ['lwpins rax, edi, 1', 'llwpcb r9', 'blcmsk rax, rbx', 't1mskc r10, [r11]', 'bextr rax, rsi, 1'] },
   'BMI 64-bit forms': {
     modes: [64],
     ok: ['andn rax, rbx, [rcx]', 'pdep rax, rbx, rcx', 'shrx r9, r10, r11', 'blsr r12, [r13]', 'rorx r8, [rax], 7'],

@@ -802,6 +802,39 @@ function avx(): RawRow[] {
       }
     });
   });
+  // AMD FMA4: four operands; W0 takes the memory operand third, W1 fourth (then the third is in is4).
+  (
+    [
+      ['fmaddsub', 0x5c, false], ['fmsubadd', 0x5e, false], ['fmadd', 0x68, true], ['fmsub', 0x6c, true], ['fnmadd', 0x78, true], ['fnmsub', 0x7c, true],
+    ] as [string, number, boolean][]
+  ).forEach(([op, base, scalars]) => {
+    const forms: [string, string, string][] = [['ps', '128', 'xmm/m128'], ['ps', '256', 'ymm/m256'], ['pd', '128', 'xmm/m128'], ['pd', '256', 'ymm/m256']];
+    if (scalars) forms.push(['ss', 'LIG', 'xmm/m32'], ['sd', 'LIG', 'xmm/m64']);
+    for (const [t, l, rm] of forms) {
+      const opc = h(base + (t === 'pd' ? 1 : t === 'ss' ? 2 : t === 'sd' ? 3 : 0));
+      const r = rm.slice(0, 3);
+      rows.push(
+        [`v${op}${t}`, `${r},v${r}*,${rm},is4${r}`, `VEX.${l}.66.0F3A.W0 ${opc} /r is4`, 'anycpu'],
+        [`v${op}${t}`, `${r},v${r}*,is4${r},${rm}`, `VEX.${l}.66.0F3A.W1 ${opc} /r is4`, 'anycpu'],
+      );
+    }
+  });
+  // AMD TBM and LWP (XOP-encoded, token `XOP.L.map.W` with maps 08/09/0A).
+  for (const [size, w] of [[32, 'W0'], [64, 'W1']] as [number, string][]) {
+    const fl = size === 64 ? 'long' : '';
+    const r = `r${size}`;
+    rows.push(['bextr', `${r},rm${size},imm32`, `XOP.LZ.0A.${w} 10 /r id`, fl]);
+    for (const [mn, op, n] of [
+      ['blcfill', '01', 1], ['blsfill', '01', 2], ['blcs', '01', 3], ['tzmsk', '01', 4], ['blcic', '01', 5], ['blsic', '01', 6], ['t1mskc', '01', 7],
+      ['blcmsk', '02', 1], ['blci', '02', 6],
+    ] as [string, string, number][]) {
+      rows.push([mn, `v${r},rm${size}`, `XOP.LZ.09.${w} ${op} /${n}`, fl]);
+    }
+    rows.push(
+      ['llwpcb', `~${r}`, `XOP.128.09.${w} 12 /0`, fl], ['slwpcb', `~${r}`, `XOP.128.09.${w} 12 /1`, fl],
+      ['lwpins', `v${r},rm32,imm32`, `XOP.LZ.0A.${w} 12 /0 id`, fl], ['lwpval', `v${r},rm32,imm32`, `XOP.LZ.0A.${w} 12 /1 id`, fl],
+    );
+  }
   // BMI1 and BMI2 on general registers (VEX.LZ; W1 for 64-bit operands).
   for (const [size, w] of [[32, 'W0'], [64, 'W1']] as [number, string][]) {
     const fl = size === 64 ? 'avx2 long' : 'avx2';
