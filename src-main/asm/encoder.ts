@@ -10,7 +10,7 @@ import { RAW_ROWS } from './table.js';
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'fpu' | 'mmx' | 'mmxrm'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
 
 interface Pat {
@@ -82,6 +82,7 @@ function compilePat(p: string): Pat {
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
   if ((m = /^ymm\/m(\d+)$/.exec(p))) return { t: 'ymmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
+  if (p === 'to fpu') return { t: 'fputo', size: 0 };
   if (p === 'xmm' || p === 'ymm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
@@ -166,7 +167,7 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
     row.rmIdx = pats.findIndex((p, i) => i !== row.regIdx && (isRegField(p) || p.t === 'rmreg'));
   }
   if (typeof row.modrm === 'number' && row.rmIdx < 0) row.rmIdx = pats.findIndex((p) => isRegField(p) || p.t === 'rm');
-  if (row.plusR) row.plusIdx = pats.findIndex((p) => p.t === 'reg' || p.t === 'fpu');
+  if (row.plusR) row.plusIdx = pats.findIndex((p) => p.t === 'reg' || p.t === 'fpu' || p.t === 'fputo');
   row.level = rowLevel(row);
   return row;
 }
@@ -360,6 +361,8 @@ type MatchRes = 'ok' | 'fail' | { miss: number };
 
 function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forcedMemSize: number): MatchRes {
   const r = regOf(op);
+  // `to st1` only fits the x87 rows written for it.
+  if ((op.k === 'reg' && op.to === true) !== (p.t === 'fputo')) return 'fail';
   switch (p.t) {
     case 'reg':
       return r && r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
@@ -379,6 +382,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'mmx':
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'fpu':
+    case 'fputo':
       return r && r.cls === 'st' ? 'ok' : 'fail';
     case 'rm':
       if (r) return r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
@@ -581,6 +585,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'ymm':
     case 'mmx':
     case 'fpu':
+    case 'fputo':
       return op.k === 'reg';
     case 'rm':
     case 'xmmrm':

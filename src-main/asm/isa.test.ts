@@ -77,6 +77,10 @@ classes({
     bad: ['pinsrb xmm1, bh, 0', 'vpinsrb xmm1, xmm2, ah, 1'],
   },
   'REX-only byte registers in pinsrb outside 64-bit mode': { modes: [16, 32], ok: [], bad: ['pinsrb xmm1, r9b, 0', 'vpinsrb xmm1, xmm2, r10b, 1'] },
+  'x87 `to` operands': {
+    ok: ['fadd to st1', 'fmul to st0', 'fsub to st3', 'fsubr to st2', 'fdiv to st7', 'fdivr to st1', 'fadd st1'],
+    bad: ['faddp to st1', 'fld to st1', 'fcom to st1', 'fxch to st1', 'fadd st0, to st1', 'fadd to st1, st0', 'mov ax, to bx'],
+  },
   'x87 forms without operands': { ok: ['fld', 'fst', 'fstp', 'ffree', 'ffreep', 'fcom', 'fucomp', 'fxch'] },
   'SSE4.1 64-bit inserts and extracts': {
     modes: [64],

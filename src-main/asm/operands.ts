@@ -10,6 +10,7 @@ export interface RegOp {
   k: 'reg';
   reg: Reg;
   col: number;
+  to?: boolean; // x87 `fadd to st1`: the result goes to st(i) (the DC/DE forms)
 }
 
 export interface ImmOp {

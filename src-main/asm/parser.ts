@@ -478,6 +478,7 @@ export class LineParser {
     let size = 0;
     let strict = false;
     let jmp: 'short' | 'near' | 'far' | undefined;
+    let to = false;
     const col = toks[0].col;
     for (; i < toks.length; i++) {
       const t = toks[i];
@@ -486,7 +487,7 @@ export class LineParser {
       if (w in SIZE_KEYWORDS) size = SIZE_KEYWORDS[w];
       else if (w === 'strict') strict = true;
       else if (w === 'short' || w === 'near' || w === 'far') jmp = w;
-      else if (w === 'to') continue;
+      else if (w === 'to') to = true;
       else break;
     }
     if (i >= toks.length) throw new ParseError('expression syntax error', endCol);
@@ -523,7 +524,7 @@ export class LineParser {
     }
     if (t.t === 'id' && !t.forced && i === toks.length - 1) {
       const r = lookupReg(t.v);
-      if (r) return { k: 'reg', reg: r, col: t.col };
+      if (r) return to ? { k: 'reg', reg: r, col: t.col, to } : { k: 'reg', reg: r, col: t.col };
     }
     const rest = toks.slice(i);
     const colon = topLevelIndex(rest, ':');

@@ -14,6 +14,7 @@
 //   sd64 ud64           immediate that is a plain number fitting a sign-/zero-extended dword
 //   one                 the plain number 1 (shift by one)
 //   far16 far32         seg:offset immediate;   mfar  memory operand written with `far`
+//   to fpu              an x87 register written with `to` (`fadd to st1`)
 // Encoding tokens:
 //   o16 o32 o64         operand size (66 prefix or REX.W); o64nw: 64-bit default size (no REX.W)
 //   a16 a32 a64         address size of an implicit operand (jcxz and friends)
@@ -224,6 +225,7 @@ function x87(): RawRow[] {
       [mn, 'fpu,st0', `DC ${h(sti0)}+r`],
       [mn, 'st0,fpu', `D8 ${h(st0i)}+r`],
       [mn, 'fpu', `D8 ${h(st0i)}+r`],
+      [mn, 'to fpu', `DC ${h(sti0)}+r`], // `fadd to st1`: st1 <- st1 + st0
       [mn, '', `DE ${h(sti0 + 1)}`],
       [mn + 'p', 'fpu,st0', `DE ${h(sti0)}+r`],
       [mn + 'p', 'fpu', `DE ${h(sti0)}+r`],
