@@ -94,6 +94,17 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/** The values whose change since the last pause or step is highlighted: registers, flags, control registers, selectors. */
+function watchedValues(cpu: CpuView): { name: string; value: string }[] {
+  return [
+    ...cpu.general,
+    { name: 'RIP', value: cpu.rip },
+    { name: 'RFLAGS', value: cpu.rflags.value },
+    ...cpu.control.map((c) => ({ name: c.name, value: c.value })),
+    ...cpu.segments.map((s) => ({ name: s.name, value: String(s.selector) })),
+  ];
+}
+
 function paneOf(view: MemoryView): MemoryPane {
   const base = { start: BigInt(view.address), space: view.space, symbol: view.symbol };
   return view.mapped ? { ...base, bytes: fromBase64(view.bytes) } : { ...base, bytes: new Uint8Array(0), problem: view.reason };
@@ -242,10 +253,10 @@ export class InspectorModel {
   async #refresh(): Promise<void> {
     // A plain record, not reactive state: only the list of changed names is shown.
     const before: Record<string, string> = {};
-    if (this.cpu) for (const r of [...this.cpu.general, { name: 'RIP', value: this.cpu.rip }, { name: 'RFLAGS', value: this.cpu.rflags.value }]) before[r.name] = r.value;
+    if (this.cpu) for (const r of watchedValues(this.cpu)) before[r.name] = r.value;
     // Both at once: the service answers them from one register read and one table walk.
     const [cpu, tables] = await Promise.all([this.api.cpuState(), this.api.pageTables()]);
-    const now = [...cpu.general, { name: 'RIP', value: cpu.rip }, { name: 'RFLAGS', value: cpu.rflags.value }];
+    const now = watchedValues(cpu);
     this.changed = this.cpu ? now.filter((r) => before[r.name] !== r.value).map((r) => r.name) : [];
     this.cpu = cpu;
     this.tables = tables;

@@ -71,6 +71,19 @@ describe('InspectorModel', () => {
     expect(model.paused).toBe(false);
   });
 
+  it('marks control registers and segment selectors that changed too', async () => {
+    const { model, api } = setup();
+    const withCr3 = (cr3: string, cs: number): CpuView => ({
+      ...cpu('0x201000', '0x1'),
+      control: [{ name: 'CR3', value: cr3, summary: '', bits: [] }],
+      segments: [{ name: 'CS', selector: cs, base: '0x0', limit: '0xffffffff' } as CpuView['segments'][number]],
+    });
+    (api.cpuState as ReturnType<typeof vi.fn>).mockResolvedValueOnce(withCr3('0x1000', 8)).mockResolvedValueOnce(withCr3('0x5000', 0x10));
+    await model.pause();
+    await model.step();
+    expect(model.changed).toEqual(['CR3', 'CS']);
+  });
+
   it('a refusal from the service becomes the window message, and the model is usable again', async () => {
     const { model, api, host } = setup();
     (api.pause as ReturnType<typeof vi.fn>).mockRejectedValueOnce(new Error('No virtual machine is running'));
