@@ -10,7 +10,7 @@ import { RAW_ROWS } from './table.js';
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
 
 interface Pat {
@@ -22,13 +22,14 @@ interface Pat {
   is4?: boolean; // a register in bits 7:4 of the trailing immediate
 }
 
-/** VEX prefix fields of a row (Intel's VEX.L.pp.mmmmm.W). */
+/** VEX/XOP/EVEX prefix fields of a row (Intel's VEX.L.pp.mmmmm.W). */
 interface Vex {
-  l: 0 | 1;
+  l: 0 | 1 | 2; // 2: 512 bits (EVEX)
   pp: number; // 0: none, 1: 66, 2: F3, 3: F2
   mm: number; // 1: 0F, 2: 0F38, 3: 0F3A; AMD XOP maps 8, 9, 10
   w: 0 | 1;
   xop?: boolean; // AMD's XOP prefix (8F): the layout of the 3-byte VEX
+  evex?: boolean; // AVX-512's EVEX prefix (62)
 }
 
 interface Row {
@@ -61,7 +62,7 @@ interface Row {
 
 function compilePat(p: string): Pat {
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
-  if (/^v(xmm|ymm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
+  if (/^v(xmm|ymm|zmm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
   const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
@@ -81,9 +82,10 @@ function compilePat(p: string): Pat {
   if (p === 'mo') return { t: 'mo', size: 0 };
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
   if ((m = /^ymm\/m(\d+)$/.exec(p))) return { t: 'ymmrm', size: +m[1] };
+  if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -111,10 +113,11 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
     vIdx: pats.findIndex((p) => p.vvvv), is4Idx: pats.findIndex((p) => p.is4),
   };
   for (const tok of enc.split(/\s+/)) {
-    const vex = /^(VEX|XOP)\.(128|256|LIG|LZ)(?:\.(66|F2|F3))?\.(0F|0F38|0F3A|08|09|0A)\.(W0|W1|WIG)$/.exec(tok);
+    const vex = /^(VEX|XOP|EVEX)\.(128|256|512|LIG|LZ)(?:\.(66|F2|F3))?\.(0F|0F38|0F3A|08|09|0A)\.(W0|W1|WIG)$/.exec(tok);
     if (vex) {
       const xop = vex[1] === 'XOP';
-      row.vex = { l: vex[2] === '256' ? 1 : 0, pp: VEX_PP[vex[3]] ?? 0, mm: xop ? parseInt(vex[4], 16) : VEX_MAP[vex[4]], w: vex[5] === 'W1' ? 1 : 0, xop };
+      const l = vex[2] === '512' ? 2 : vex[2] === '256' ? 1 : 0;
+      row.vex = { l, pp: VEX_PP[vex[3]] ?? 0, mm: xop ? parseInt(vex[4], 16) : VEX_MAP[vex[4]], w: vex[5] === 'W1' ? 1 : 0, xop, evex: vex[1] === 'EVEX' };
     }
     else if (tok === 'is4') continue; // the register operand marked is4 supplies the byte
     else if (tok === 'o16') row.osize = 16;
@@ -148,9 +151,9 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
-    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
+    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
   pats.forEach((p, i) => {
     if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
     if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
@@ -378,7 +381,9 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return r && r.cls === 'dr' ? 'ok' : 'fail';
     case 'xmm':
     case 'ymm':
-      return r && r.cls === p.t ? 'ok' : 'fail';
+    case 'zmm':
+      // xmm16-31 and ymm16-31 exist only with EVEX.
+      return r && r.cls === p.t && (r.num < 16 || row.vex?.evex === true) ? 'ok' : 'fail';
     case 'mmx':
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'fpu':
@@ -393,8 +398,9 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return memSize(op, p.size, forcedMemSize);
     case 'xmmrm':
     case 'ymmrm':
+    case 'zmmrm':
     case 'mmxrm':
-      if (r) return r.cls === p.t.slice(0, 3) ? 'ok' : 'fail';
+      if (r) return r.cls === p.t.slice(0, 3) && (r.num < 16 || row.vex?.evex === true) ? 'ok' : 'fail';
       if (op.k !== 'mem' || op.far) return 'fail';
       return op.size === 0 || op.size === p.size ? 'ok' : 'fail';
     case 'mfar':
@@ -452,7 +458,7 @@ function anchored(row: Row, ops: Operand[], size: number): boolean {
     const p = row.pats[i];
     if (op.k === 'reg' && (p.t === 'reg' || p.t === 'fixed' || p.t === 'rm') && op.reg.cls === 'gpr' && op.reg.size === size) return true;
     if (op.k === 'reg' && p.t === 'sreg' && size === 16) return true;
-    if (op.k === 'reg' && (p.t === 'xmm' || p.t === 'ymm')) return true;
+    if (op.k === 'reg' && (p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm')) return true;
     if (op.k === 'imm' && op.size === size) return true;
     if (op.k === 'imm' && op.size === 8 && size === 8) return true;
   }
@@ -583,6 +589,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'dreg':
     case 'xmm':
     case 'ymm':
+    case 'zmm':
     case 'mmx':
     case 'fpu':
     case 'fputo':
@@ -590,6 +597,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'rm':
     case 'xmmrm':
     case 'ymmrm':
+    case 'zmmrm':
     case 'mmxrm':
       return op.k === 'reg' || op.k === 'mem';
     case 'mem':
@@ -690,7 +698,12 @@ interface EA {
 
 const R16: Record<string, number> = { 'bx+si': 0, 'bx+di': 1, 'bp+si': 2, 'bp+di': 3, si: 4, di: 5, bp: 6, bx: 7 };
 
-function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: string[]): EA {
+/**
+ * `n` is EVEX's disp8 scale: a one-byte displacement counts units of n bytes (disp8*N), so it is
+ * used only for multiples of n; other displacements take the full size.
+ */
+function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: string[], n = 1): EA {
+  const fitsScaled = (v: bigint): boolean => v % BigInt(n) === 0n && fitsS8(v / BigInt(n));
   let base = m.base;
   let index = m.index;
   let scale = m.scale;
@@ -726,7 +739,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
       warnDisp(d, 1, 16, warnings, true);
     } else if (m.dispSize === 16) mod = 2;
     else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
-    else if (plain && fitsS8(BigInt.asIntN(16, d.n)) ) mod = 1;
+    else if (plain && fitsScaled(BigInt.asIntN(16, d.n))) mod = 1;
     else mod = 2;
     return { modrm: (mod << 6) | rm, dispSize: mod === 0 ? 0 : mod === 1 ? 1 : 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
   }
@@ -774,10 +787,11 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   else if (m.dispSize === 32 || m.dispSize === 64) mod = 2;
   else if (!hasDisp || (plain && d.n === 0n)) mod = baseLow === 5 ? 1 : 0;
   // The displacement field is 32 bits: NASM picks disp8 from the value cut to 32 bits (`[rax+0xffffffff]` is disp8 -1).
-  else if (plain && fitsS8(BigInt.asIntN(32, d.n))) mod = 1;
+  else if (plain && fitsScaled(BigInt.asIntN(32, d.n))) mod = 1;
   else mod = 2;
   const dispSize = mod === 0 ? 0 : mod === 1 ? 1 : 4;
-  warnDisp(d, dispSize, asize, warnings, m.dispSize === 8);
+  // A scaled disp8 (EVEX) is checked for range after the scaling.
+  warnDisp(mod === 1 && n > 1 && plain ? { ...d, n: BigInt.asIntN(32, d.n) / BigInt(n) } : d, dispSize, asize, warnings, m.dispSize === 8);
   if (index || baseLow === 4) {
     const idx = index ? index.num & 7 : 4;
     const sib = (ss << 6) | (idx << 3) | baseLow;
@@ -835,7 +849,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    ea = buildEA(mem, vals[row.rmIdx].disp, env, warnings);
+    ea = buildEA(mem, vals[row.rmIdx].disp, env, warnings, row.vex?.evex ? disp8Scale(row) : 1);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;
@@ -906,7 +920,9 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       }
     }
   }
-  if (row.vex) {
+  if (row.vex?.evex) {
+    bytes.push(...evexPrefix(row, row.vex, ops, rexX, rexB, bits));
+  } else if (row.vex) {
     bytes.push(...vexPrefix(row, row.vex, ops, rexR, rexX, rexB));
   } else if (rexW || rexR || rexX || rexB || needRex) {
     if (bits !== 64) throw new EncodeError(`instruction not supported in ${bits}-bit mode`);
@@ -928,7 +944,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
         writeLE(bytes, 0n, 4);
       } else {
         const at = bytes.length;
-        writeLE(bytes, d.n, ea.dispSize);
+        const scale = ea.dispSize === 1 && row.vex?.evex ? BigInt(disp8Scale(row)) : 1n;
+        writeLE(bytes, scale > 1n && d.n % scale === 0n ? d.n / scale : d.n, ea.dispSize);
         if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: d.minus ?? -1 });
       }
     }
@@ -997,6 +1014,33 @@ function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b
   const tail = ((~v & 15) << 3) | (vex.l << 2) | vex.pp;
   if (vex.mm === 1 && vex.w === 0 && !x && !b && !vex.xop) return [0xc5, (r ? 0 : 0x80) | tail];
   return [vex.xop ? 0x8f : 0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
+}
+
+/** EVEX's disp8*N: without broadcast, N is the size of the memory operand the row names. */
+function disp8Scale(row: Row): number {
+  const p = row.pats[row.rmIdx];
+  return p && p.size ? p.size / 8 : 1;
+}
+
+/**
+ * The EVEX prefix (62, P0, P1, P2) without masking, zeroing, broadcast or rounding: R, X, B, R'
+ * and V' (bit 4 of the registers) and vvvv are stored inverted; a register in ModRM.rm takes its
+ * bit 4 from X.
+ */
+function evexPrefix(row: Row, vex: Vex, ops: Operand[], x: boolean, b: boolean, bits: number): number[] {
+  const regNum = (i: number): number => (i >= 0 && ops[i].k === 'reg' ? (ops[i] as { reg: Reg }).reg.num : 0);
+  const reg = row.regIdx >= 0 ? regNum(row.regIdx) : 0;
+  const rmOp = row.rmIdx >= 0 ? ops[row.rmIdx] : undefined;
+  const rm = rmOp?.k === 'reg' ? rmOp.reg.num : -1;
+  const v = row.vIdx >= 0 ? regNum(row.vIdx) : 0;
+  // Outside 64-bit mode NASM refuses bit 4 only in vvvv (V').
+  if (bits !== 64 && v >= 16) throw eaError('invalid operands in non-64-bit mode');
+  const bitX = rm >= 0 ? (rm & 16) !== 0 : x;
+  const bitB = rm >= 0 ? (rm & 8) !== 0 : b;
+  const p0 = ((reg & 8) ? 0 : 0x80) | (bitX ? 0 : 0x40) | (bitB ? 0 : 0x20) | ((reg & 16) ? 0 : 0x10) | vex.mm;
+  const p1 = (vex.w << 7) | ((~v & 15) << 3) | 0x04 | vex.pp;
+  const p2 = (vex.l << 5) | ((v & 16) ? 0 : 0x08);
+  return [0x62, p0, p1, p2];
 }
 
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */

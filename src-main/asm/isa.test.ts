@@ -185,6 +185,24 @@ classes({
     ok: ['andn rax, rbx, [rcx]', 'pdep rax, rbx, rcx', 'shrx r9, r10, r11', 'blsr r12, [r13]', 'rorx r8, [rax], 7'],
     bad: ['andn rax, ebx, ecx', 'shrx rax, rbx, ecx'],
   },
+  'EVEX: zmm, registers 16-31 and disp8*N': {
+    modes: [64],
+    ok: [
+      'vaddps zmm1, zmm2, zmm3', 'vaddps zmm1, zmm2, [rax]', 'vaddps zmm1, zmm2, [rax+64]', 'vaddps zmm1, zmm2, [rax+32]', 'vaddps zmm1, zmm2, [rax+0x2000]',
+      'vaddps zmm1, zmm2, [rax-0x2000]', 'vmovups zmm20, [rsp+0x80]', 'vmovups zmm20, [rsp+0x1fc0]', 'vaddps xmm16, xmm1, xmm2', 'vaddps xmm1, xmm16, xmm2',
+      'vaddps xmm1, xmm2, xmm16', 'vaddps xmm1, xmm2, xmm25', 'vaddps ymm1, ymm2, [rax+r13*4-128]', 'vaddpd zmm30, zmm29, zmm28', 'vaddss xmm16, xmm1, [rax+8]',
+      'vaddsd xmm16, xmm1, [rax+8]', 'vmovdqa32 [rdi+64], zmm16', 'vmovdqu8 zmm1, [rax]', 'vpaddd zmm1, zmm2, zmm3', 'vpaddb zmm1, zmm2, zmm3',
+      'vaesenc ymm1, ymm2, ymm3', 'vaesenc zmm0, zmm0, zmm4', 'vpclmulqdq zmm0, zmm1, zmm2, 0', 'vpclmullqlqdq zmm1, zmm1, zmm5', 'vaddps zmm1, zmm2',
+      'vpxord zmm1, zmm2, [rax-0x40]', 'vpandq xmm1, xmm2, xmm3', 'vmovaps zmm1, zmm2', 'vmovaps [rax], zmm31', 'vaddps xmm1, xmm2, [rax+16]',
+      'vaddps xmm16, xmm2, [rax+16]', 'vaddps xmm16, xmm2, [rax+17]', 'vaddps zmm1, zmm2, [r12+r15*8+0x40]', 'vaddps zmm1, zmm2, [rel $]', 'vpand xmm1, xmm2, xmm3',
+    ],
+    bad: ['vaddps zmm1, zmm2, ymm3', 'vaddps zmm1, zmm2, yword [rax]', 'addps xmm16, xmm1', 'vpand xmm16, xmm1, xmm2', 'vaddps zmm1, ymm2, zmm3'],
+  },
+  'EVEX outside 64-bit mode (NASM takes bit 4 in R and X, not in vvvv or with bit 3)': {
+    modes: [32],
+    ok: ['vaddps zmm1, zmm2, zmm3', 'vaddps zmm1, zmm2, [eax+64]', 'vaddps xmm1, xmm2, xmm16', 'vaddps xmm20, xmm2, xmm16', 'vmovdqa32 [edi+64], zmm16', 'vmovaps zmm7, [ebp-128]'],
+    bad: ['vaddps zmm20, zmm21, [eax]', 'vaddps xmm1, xmm25, xmm2', 'vaddps xmm1, xmm2, xmm31', 'vaddps zmm8, zmm1, zmm2'],
+  },
   'ymm registers outside 64-bit mode': {
     modes: [16, 32],
     ok: ['vaddps ymm1, ymm2, ymm3', 'vpmovmskb rdx, ymm3', 'vaddps xmm1, xmm2, [eax+ecx*2]', 'vmovaps xmm1, xmm7', 'vpermq ymm1, [ebp], 3'],
@@ -263,20 +281,28 @@ describe('cpu levels of the extensions', () => {
 // vvvv bits (xmm12, ymm13, r9d, [rax+r9*2+...]) and without, in 16-, 32- and 64-bit mode: NASM's
 // listing maps its bytes to lines, lines NASM rejects must be rejected by us too.
 describe('VEX and EVEX table rows vs NASM, row by row', () => {
-  const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
+  const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp-0x40]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
   const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 128: 'oword', 256: 'yword', 512: 'zword' };
   const GPR: Record<number, string[]> = { 8: ['bl', 'sil'], 16: ['dx'], 32: ['ecx', 'r9d'], 64: ['rdx', 'r11'] };
-  function instances(p: Row['pats'][number], mode: Mode, which: number): string[] {
+  function instances(p: Row['pats'][number], mode: Mode, which: number, evex: boolean): string[] {
     const wide = mode === 64;
-    const vec = (cls: string): string[] => (p.vvvv ? [`${cls}5`, `${cls}14`] : p.is4 ? [`${cls}6`, `${cls}15`] : which === 0 ? [`${cls}1`, `${cls}12`] : [`${cls}3`, `${cls}10`]).filter((r) => wide || !/1[0-5]$/.test(r));
+    // With EVEX also registers 16-31 (bit 4 in R', V' or X); outside 64-bit mode NASM takes only some of them.
+    const extra = (cls: string): string[] => (evex ? (p.vvvv ? [`${cls}21`] : which === 0 ? [`${cls}20`, `${cls}29`] : [`${cls}17`, `${cls}30`]) : []);
+    const vec = (cls: string): string[] =>
+      [...(p.vvvv ? [`${cls}5`, `${cls}14`] : p.is4 ? [`${cls}6`, `${cls}15`] : which === 0 ? [`${cls}1`, `${cls}12`] : [`${cls}3`, `${cls}10`]), ...extra(cls)].filter(
+        (r) => wide || !/(1[0-5]|2[4-9]|3[01])$/.test(r),
+      );
     const mem = MEM[mode];
     switch (p.t) {
       case 'xmm':
       case 'ymm':
+      case 'zmm':
         return vec(p.t);
       case 'xmmrm':
       case 'ymmrm':
-        return [...vec(p.t.slice(0, 3)), mem[0], `${SIZE[p.size]} ${mem[1]}`];
+      case 'zmmrm':
+        // The second memory form has a displacement that a disp8*N may or may not scale.
+        return [...vec(p.t.slice(0, 3)), mem[0], `${SIZE[p.size]} ${mem[1]}`, ...(mode === 64 ? ['[rsp+0x40]', '[rbp-0x1000]'] : [])];
       case 'reg':
       case 'rmreg':
         return GPR[p.size].filter((r) => wide || !/r\d/.test(r));
@@ -299,7 +325,7 @@ describe('VEX and EVEX table rows vs NASM, row by row', () => {
         if (!row.vex || (row.long && mode !== 64)) continue;
         let combos: string[][] = [[]];
         row.pats.forEach((p, i) => {
-          const list = instances(p, mode, i);
+          const list = instances(p, mode, i, row.vex?.evex === true);
           combos = combos.flatMap((c) => list.map((x) => [...c, x]));
           if (combos.length > 8) combos = combos.filter((_, k) => k % 3 === 0);
         });

@@ -1,6 +1,6 @@
 // Register file: class, size in bits, encoding number, and REX constraints.
 
-export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'ymm' | 'st' | 'mmx';
+export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'ymm' | 'zmm' | 'kreg' | 'st' | 'mmx';
 
 export interface Reg {
   name: string;
@@ -33,10 +33,13 @@ for (let i = 8; i < 16; i++) {
 ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((n, i) => add(n, 'seg', 16, i));
 [0, 2, 3, 4, 8].forEach((i) => add(`cr${i}`, 'cr', 32, i));
 [0, 1, 2, 3, 6, 7].forEach((i) => add(`dr${i}`, 'dr', 32, i));
-for (let i = 0; i < 16; i++) {
+// xmm16-31, ymm16-31 and the zmm registers are AVX-512's (EVEX only); k0-7 its mask registers.
+for (let i = 0; i < 32; i++) {
   add(`xmm${i}`, 'xmm', 128, i);
   add(`ymm${i}`, 'ymm', 256, i);
+  add(`zmm${i}`, 'zmm', 512, i);
 }
+for (let i = 0; i < 8; i++) add(`k${i}`, 'kreg', 64, i);
 for (let i = 0; i < 8; i++) {
   add(`st${i}`, 'st', 80, i);
   add(`mm${i}`, 'mmx', 64, i);
@@ -46,7 +49,10 @@ export function lookupReg(name: string): Reg | undefined {
   return regs.get(name.toLowerCase());
 }
 
-/** 64-bit-only registers (cannot appear in 16/32-bit code; cr8 can, through AMD's LOCK encoding). */
+/**
+ * 64-bit-only registers (cannot appear in 16/32-bit code; cr8 can, through AMD's LOCK encoding).
+ * Of xmm16-31 NASM takes those without bit 3 there (xmm16-23): EVEX's R' and X carry bit 4.
+ */
 export function isLongOnlyReg(r: Reg): boolean {
-  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || ((r.cls === 'xmm' || r.cls === 'ymm') && r.num >= 8);
+  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || ((r.cls === 'xmm' || r.cls === 'ymm' || r.cls === 'zmm') && (r.num & 8) !== 0);
 }

@@ -777,11 +777,12 @@ function avx(): RawRow[] {
     rows[rows.length - 2][3] = 'avx2';
   }
   // AES-NI and PCLMULQDQ on xmm registers.
-  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op, '', true);
+  // The 256-bit forms are VAES / VPCLMULQDQ (Ice Lake).
+  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op, '', false, true);
   unary('vaesimc', '66.0F38.WIG', 'DB', '', true);
   unary('vaeskeygenassist', '66.0F3A.WIG', 'DF', ' ib', true);
-  nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib', true);
-  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) nds(mn, '66.0F3A.WIG', '44', ` ${imm}`, true);
+  nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib', false, true);
+  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) nds(mn, '66.0F3A.WIG', '44', ` ${imm}`, false, true);
   // FMA: 132/213/231 give the order in which the three operands are multiplied and added; all
   // three operands must be written.
   (
@@ -867,6 +868,75 @@ const VEX_PREDICATES = [
   'eq_os', 'lt_oq', 'le_oq', 'unord_s', 'neq_us', 'nlt_uq', 'nle_uq', 'ord_s',
   'eq_us', 'nge_uq', 'ngt_uq', 'false_os', 'neq_os', 'ge_oq', 'gt_oq', 'true_us',
 ];
+
+// ---------- EVEX (AVX-512) ----------
+// Token `EVEX.L.pp.map.W` (L 128/256/512/LIG). These rows come after the VEX ones: NASM uses VEX
+// where it can, and EVEX for zmm registers and for xmm16-31/ymm16-31. No masking, zeroing,
+// broadcast or embedded rounding yet; a one-byte displacement is scaled by the memory operand's
+// size (disp8*N).
+
+function avx512(): RawRow[] {
+  const rows: RawRow[] = [];
+  const VL: [string, string][] = [['128', 'xmm'], ['256', 'ymm'], ['512', 'zmm']];
+  /** Two-source packed op at every vector length (the first source may be left out). */
+  const nds = (mn: string, f: string, op: string, tail = ''): void => {
+    const imm = tail === ' ib' ? ',imm8' : '';
+    for (const [l, r] of VL) rows.push([mn, `${r},v${r}*,${r}/m${+l}${imm}`, `EVEX.${l}.${f} ${op} /r${tail}`]);
+  };
+  const unary = (mn: string, f: string, op: string): void => {
+    for (const [l, r] of VL) rows.push([mn, `${r},${r}/m${+l}`, `EVEX.${l}.${f} ${op} /r`]);
+  };
+  const scalar = (mn: string, f: string, op: string, size: number): void => {
+    rows.push([mn, `xmm,vxmm*,xmm/m${size}`, `EVEX.LIG.${f} ${op} /r`]);
+  };
+  // Floating point: ps W0, pd W1 (66), ss W0 (F3), sd W1 (F2).
+  for (const [op, opc] of [['add', '58'], ['mul', '59'], ['sub', '5C'], ['min', '5D'], ['div', '5E'], ['max', '5F']]) {
+    nds(`v${op}ps`, '0F.W0', opc);
+    nds(`v${op}pd`, '66.0F.W1', opc);
+    scalar(`v${op}ss`, 'F3.0F.W0', opc, 32);
+    scalar(`v${op}sd`, 'F2.0F.W1', opc, 64);
+  }
+  unary('vsqrtps', '0F.W0', '51');
+  unary('vsqrtpd', '66.0F.W1', '51');
+  scalar('vsqrtss', 'F3.0F.W0', '51', 32);
+  scalar('vsqrtsd', 'F2.0F.W1', '51', 64);
+  for (const [t, f] of [['ps', '0F.W0'], ['pd', '66.0F.W1']]) {
+    for (const [op, opc] of [['and', '54'], ['andn', '55'], ['or', '56'], ['xor', '57'], ['unpckl', '14'], ['unpckh', '15']]) nds(`v${op}${t}`, f, opc);
+  }
+  // Moves: the load form first, as with VEX.
+  for (const [mn, f, ld, st] of [
+    ['vmovaps', '0F.W0', '28', '29'], ['vmovapd', '66.0F.W1', '28', '29'], ['vmovups', '0F.W0', '10', '11'], ['vmovupd', '66.0F.W1', '10', '11'],
+    ['vmovdqa32', '66.0F.W0', '6F', '7F'], ['vmovdqa64', '66.0F.W1', '6F', '7F'], ['vmovdqu32', 'F3.0F.W0', '6F', '7F'], ['vmovdqu64', 'F3.0F.W1', '6F', '7F'],
+    ['vmovdqu8', 'F2.0F.W0', '6F', '7F'], ['vmovdqu16', 'F2.0F.W1', '6F', '7F'], ['vmovntdqa', '66.0F38.W0', '2A', ''],
+  ]) {
+    for (const [l, r] of VL) {
+      rows.push([mn, `${r},${mn === 'vmovntdqa' ? `m${l}` : `${r}/m${l}`}`, `EVEX.${l}.${f} ${ld} /r`]);
+      if (st) rows.push([mn, `m${l},${r}`, `EVEX.${l}.${f} ${st} /r`]);
+    }
+  }
+  for (const [l, r] of VL) {
+    rows.push(['vmovntps', `m${l},${r}`, `EVEX.${l}.0F.W0 2B /r`], ['vmovntpd', `m${l},${r}`, `EVEX.${l}.66.0F.W1 2B /r`], ['vmovntdq', `m${l},${r}`, `EVEX.${l}.66.0F.W0 E7 /r`]);
+  }
+  // Integer ops: element size in the mnemonic (d/q: W0/W1); bytes and words (AVX512BW) ignore W.
+  for (const [mn, opc, w] of [
+    ['vpaddd', 'FE', 'W0'], ['vpaddq', 'D4', 'W1'], ['vpsubd', 'FA', 'W0'], ['vpsubq', 'FB', 'W1'],
+    ['vpandd', 'DB', 'W0'], ['vpandq', 'DB', 'W1'], ['vpandnd', 'DF', 'W0'], ['vpandnq', 'DF', 'W1'],
+    ['vpord', 'EB', 'W0'], ['vporq', 'EB', 'W1'], ['vpxord', 'EF', 'W0'], ['vpxorq', 'EF', 'W1'],
+    ['vpaddb', 'FC', 'WIG'], ['vpaddw', 'FD', 'WIG'], ['vpsubb', 'F8', 'WIG'], ['vpsubw', 'F9', 'WIG'], ['vpmullw', 'D5', 'WIG'],
+    ['vpavgb', 'E0', 'WIG'], ['vpavgw', 'E3', 'WIG'], ['vpminub', 'DA', 'WIG'], ['vpmaxub', 'DE', 'WIG'],
+    ['vpunpcklqdq', '6C', 'W1'], ['vpunpckhqdq', '6D', 'W1'], ['vpunpckldq', '62', 'W0'], ['vpunpckhdq', '6A', 'W0'],
+  ]) {
+    nds(mn, `66.0F.${w}`, opc);
+  }
+  for (const [mn, opc, w] of [['vpmulld', '40', 'W0'], ['vpmullq', '40', 'W1'], ['vpshufb', '00', 'WIG'], ['vpminsd', '39', 'W0'], ['vpmaxsd', '3D', 'W0']]) {
+    nds(mn, `66.0F38.${w}`, opc);
+  }
+  // VAES and VPCLMULQDQ: ymm with VEX, zmm (and xmm16-31/ymm16-31) with EVEX.
+  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op);
+  nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib');
+  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) nds(mn, '66.0F3A.WIG', '44', ` ${imm}`);
+  return rows;
+}
 
 export const RAW_ROWS: RawRow[] = [
   // --- data movement ---
@@ -1329,4 +1399,5 @@ export const RAW_ROWS: RawRow[] = [
   ...mmx(),
   ...sseExtras(),
   ...avx(),
+  ...avx512(),
 ];
