@@ -362,10 +362,11 @@ function regOf(op: Operand): Reg | undefined {
 
 type MatchRes = 'ok' | 'fail' | { miss: number };
 
-function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forcedMemSize: number): MatchRes {
+function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forcedMemSize: number, firstOp?: Operand): MatchRes {
   const r = regOf(op);
-  // `to st1` only fits the x87 rows written for it.
+  // `to st1` only fits the x87 rows written for it; opmasks and zeroing only EVEX rows, on the destination.
   if ((op.k === 'reg' && op.to === true) !== (p.t === 'fputo')) return 'fail';
+  if ((op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true) && (!row.vex?.evex || op !== firstOp)) return 'fail';
   switch (p.t) {
     case 'reg':
       return r && r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
@@ -496,7 +497,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     for (const row of rows) if (row.pats.length === ops.length) any = true;
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
     const extended = ops.some((op) => op.k === 'reg' && op.reg.num >= 8);
-    const anyMode = (row: Row): boolean => !extended && row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0) === 'ok');
+    const anyMode = (row: Row): boolean => !extended && row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0, ops[0]) === 'ok');
     if (rows.some(anyMode)) any = false;
     // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
     // REX-only ones (r8d, sil, xmm8), already in pass 1.
@@ -504,6 +505,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (any) throw wide ? new EncodeError(`instruction not supported in ${env.bits}-bit mode`) : eaError('invalid operands in non-64-bit mode');
   }
 
+  // AVX-512 decorators: a mask only on an EVEX instruction's destination, zeroing only into a register.
+  const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
+  if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex)))) throw new EncodeError('mask not permitted on this operand');
+  if (ops[0]?.k === 'mem' && ops[0].zero) throw new EncodeError('unsupported mode decorator for instruction');
   let badMode = false;
   let badCpu = false;
   const missSizes = new Set<number>();
@@ -513,7 +518,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       let ok = true;
       let miss = 0;
       for (let i = 0; i < ops.length; i++) {
-        const m = matchOp(row.pats[i], ops[i], vals[i], row, env, forced);
+        const m = matchOp(row.pats[i], ops[i], vals[i], row, env, forced, ops[0]);
         if (m === 'fail') {
           ok = false;
           break;
@@ -1039,7 +1044,9 @@ function evexPrefix(row: Row, vex: Vex, ops: Operand[], x: boolean, b: boolean, 
   const bitB = rm >= 0 ? (rm & 8) !== 0 : b;
   const p0 = ((reg & 8) ? 0 : 0x80) | (bitX ? 0 : 0x40) | (bitB ? 0 : 0x20) | ((reg & 16) ? 0 : 0x10) | vex.mm;
   const p1 = (vex.w << 7) | ((~v & 15) << 3) | 0x04 | vex.pp;
-  const p2 = (vex.l << 5) | ((v & 16) ? 0 : 0x08);
+  const dest = ops[0];
+  const mask = dest && (dest.k === 'reg' || dest.k === 'mem') ? dest : undefined;
+  const p2 = (mask?.zero ? 0x80 : 0) | (vex.l << 5) | ((v & 16) ? 0 : 0x08) | (mask?.mask ?? 0);
   return [0x62, p0, p1, p2];
 }
 

@@ -11,6 +11,8 @@ export interface RegOp {
   reg: Reg;
   col: number;
   to?: boolean; // x87 `fadd to st1`: the result goes to st(i) (the DC/DE forms)
+  mask?: number; // AVX-512 opmask register `{k1}`..`{k7}`
+  zero?: boolean; // AVX-512 zeroing `{z}`
 }
 
 export interface ImmOp {
@@ -36,6 +38,8 @@ export interface MemOp {
   far: boolean;
   strict: boolean;
   col: number;
+  mask?: number; // AVX-512 opmask register (a masked store)
+  zero?: boolean;
 }
 
 export interface FarOp {

@@ -474,6 +474,22 @@ export class LineParser {
   }
 
   operand(toks: Tok[], endCol: number): Operand {
+    // AVX-512 decorators after the operand: an opmask `{k1}` and zeroing `{z}`.
+    let mask = 0;
+    let zero = false;
+    while (toks.length >= 4 && toks[toks.length - 1].v === '}' && toks[toks.length - 3].v === '{' && toks[toks.length - 2].t === 'id') {
+      const d = toks[toks.length - 2].v.toLowerCase();
+      if (/^k[1-7]$/.test(d)) mask = +d[1];
+      else if (d === 'z') zero = true;
+      else break;
+      toks = toks.slice(0, -3);
+    }
+    const op = this.plainOperand(toks, endCol);
+    if ((mask || zero) && (op.k === 'reg' || op.k === 'mem')) Object.assign(op, mask ? { mask } : {}, zero ? { zero } : {});
+    return op;
+  }
+
+  private plainOperand(toks: Tok[], endCol: number): Operand {
     let i = 0;
     let size = 0;
     let strict = false;
