@@ -10,7 +10,7 @@ import { RAW_ROWS } from './table.js';
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
 
 interface Pat {
@@ -85,7 +85,7 @@ function compilePat(p: string): Pat {
   if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -151,7 +151,7 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
     p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
   pats.forEach((p, i) => {
@@ -387,6 +387,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return r && r.cls === p.t && (r.num < 16 || row.vex?.evex === true) ? 'ok' : 'fail';
     case 'mmx':
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
+    case 'kreg':
+      return r && r.cls === 'kreg' ? 'ok' : 'fail';
     case 'fpu':
     case 'fputo':
       return r && r.cls === 'st' ? 'ok' : 'fail';
@@ -595,6 +597,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'xmm':
     case 'ymm':
     case 'zmm':
+    case 'kreg':
     case 'mmx':
     case 'fpu':
     case 'fputo':

@@ -206,6 +206,15 @@ classes({
     ],
     bad: ['vaddps zmm1, zmm2{k1}, zmm3', 'addps xmm1{k1}, xmm2', 'vmovaps [rax]{k1}{z}, zmm1', 'mov eax{k1}, ebx'],
   },
+  'EVEX compares into opmask registers': {
+    modes: [64],
+    ok: [
+      'vpcmpb k2{k2}, zmm0, zmm1, 0', 'vpcmpd k2{k2}, zmm0, zmm1, 6', 'vpcmpeqb k2{k2}, zmm0, zmm1', 'vpcmpeqq k2{k2}, zmm0, zmm1', 'vpcmpgtw k2, zmm0, zmm1',
+      'vpcmpleq k2{k2}, zmm0, zmm1', 'vpcmpneqw k2, zmm0, [rax+64]', 'vpcmpequb k1, zmm1, zmm2', 'vpcmpltuw k1, xmm1, [rax+16]', 'vpcmpnleud k3{k1}, ymm1, ymm2',
+      'vpcmpeqd k1, xmm16, xmm2', 'vpcmpub k1, zmm2, zmm3, 5', 'vpcmpeqb xmm1, xmm2, xmm3',
+    ],
+    bad: ['vpcmptrueq k1, zmm1, zmm2', 'vpcmpeqb k1, xmm2', 'vpcmpeqb k1, k2, k3', 'vaddps k1, zmm1, zmm2'],
+  },
   'EVEX outside 64-bit mode (NASM takes bit 4 in R and X, not in vvvv or with bit 3)': {
     modes: [32],
     ok: ['vaddps zmm1, zmm2, zmm3', 'vaddps zmm1, zmm2, [eax+64]', 'vaddps xmm1, xmm2, xmm16', 'vaddps xmm20, xmm2, xmm16', 'vmovdqa32 [edi+64], zmm16', 'vmovaps zmm7, [ebp-128]'],
@@ -318,6 +327,8 @@ describe('VEX and EVEX table rows vs NASM, row by row', () => {
         return [...GPR[p.size].filter((r) => wide || !/r\d/.test(r)).slice(0, 1), mem[0], `${SIZE[p.size]} ${mem[1]}`];
       case 'mem':
         return [mem[0], ...(p.size ? [`${SIZE[p.size]} ${mem[1]}`] : [])];
+      case 'kreg':
+        return ['k1', 'k6'];
       case 'fixed':
         return [p.fixed!];
       case 'imm':

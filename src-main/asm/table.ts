@@ -931,6 +931,27 @@ function avx512(): RawRow[] {
   for (const [mn, opc, w] of [['vpmulld', '40', 'W0'], ['vpmullq', '40', 'W1'], ['vpshufb', '00', 'WIG'], ['vpminsd', '39', 'W0'], ['vpmaxsd', '3D', 'W0']]) {
     nds(mn, `66.0F38.${w}`, opc);
   }
+  // Integer compares into an opmask register; vpcmp[u]{b,w,d,q} take the predicate as an
+  // immediate or in the mnemonic (eq lt le neq nlt nle = 0 1 2 4 5 6).
+  const cmpInto = (mn: string, f: string, op: string, tail = ''): void => {
+    const imm = tail === ' ib' ? ',imm8' : '';
+    for (const [l, r] of VL) rows.push([mn, `kreg,v${r},${r}/m${+l}${imm}`, `EVEX.${l}.${f} ${op} /r${tail}`]);
+  };
+  for (const [t, op, w] of [['b', '74', 'WIG'], ['w', '75', 'WIG'], ['d', '76', 'W0']]) cmpInto(`vpcmpeq${t}`, `66.0F.${w}`, op);
+  cmpInto('vpcmpeqq', '66.0F38.W1', '29');
+  for (const [t, op, w] of [['b', '64', 'WIG'], ['w', '65', 'WIG'], ['d', '66', 'W0']]) cmpInto(`vpcmpgt${t}`, `66.0F.${w}`, op);
+  cmpInto('vpcmpgtq', '66.0F38.W1', '37');
+  for (const [t, op, w] of [['b', '3F', 'W0'], ['w', '3F', 'W1'], ['d', '1F', 'W0'], ['q', '1F', 'W1']]) {
+    for (const u of ['', 'u']) {
+      const opc = h(parseInt(op, 16) - (u ? 1 : 0));
+      cmpInto(`vpcmp${u}${t}`, `66.0F3A.${w}`, opc, ' ib');
+      ['eq', 'lt', 'le', '', 'neq', 'nlt', 'nle'].forEach((pred, n) => {
+        // The signed eq form has an opcode of its own (above); NASM has no false/true aliases here.
+        if (!pred || (!u && pred === 'eq')) return;
+        cmpInto(`vpcmp${pred}${u}${t}`, `66.0F3A.${w}`, opc, ` ${h(n)}`);
+      });
+    }
+  }
   // VAES and VPCLMULQDQ: ymm with VEX, zmm (and xmm16-31/ymm16-31) with EVEX.
   for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op);
   nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib');
