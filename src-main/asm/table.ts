@@ -15,6 +15,8 @@
 //   one                 the plain number 1 (shift by one)
 //   far16 far32         seg:offset immediate;   mfar  memory operand written with `far`
 //   to fpu              an x87 register written with `to` (`fadd to st1`)
+//   ymm zmm kreg, ymm/m256 zmm/m512, vxmm/vymm/vzmm/vr32/vr64 (VEX.vvvv), is4xmm/is4ymm, a trailing
+//   `*` (may be left out), and the VEX./XOP./EVEX. encoding tokens: see the VEX and EVEX sections
 // Encoding tokens:
 //   o16 o32 o64         operand size (66 prefix or REX.W); o64nw: 64-bit default size (no REX.W)
 //   a16 a32 a64         address size of an implicit operand (jcxz and friends)
