@@ -545,6 +545,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       if (row.flags.has('pre386') && (env.cpu === undefined || env.cpu >= 3)) continue;
       if (row.flags.has('noeaxeax') && env.bits === 64 && ops.every((o) => o.k === 'reg' && o.reg.name === 'eax')) continue;
       if (!jumpOk(row, ops, vals, env)) continue;
+      // An HLE store needs a ModRM operand: `xrelease mov [x], eax` is 89 /r, not the moffs form.
+      if (row.mo && insn.prefixes.some((p) => p === 'xacquire' || p === 'xrelease')) continue;
       return row;
     }
     return undefined;
@@ -664,10 +666,18 @@ function shortLen(row: Row, env: EncodeEnv): number {
   return n;
 }
 
+/** TSX's HLE prefixes: on a locked instruction or xchg with memory; xrelease also on a plain store (mov). */
+function hleValid(p: string, row: Row, insn: Insn): boolean {
+  const mem = insn.ops[0]?.k === 'mem';
+  if ((insn.prefixes.includes('lock') && LOCKABLE.has(row.mn) && mem) || (row.mn === 'xchg' && insn.ops.some((o) => o.k === 'mem'))) return true;
+  return p === 'xrelease' && row.mn === 'mov' && mem && [0x88, 0x89, 0xc6, 0xc7].includes(row.opcode[0]);
+}
+
 const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'cmpxchg16b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
 
 function prefixOnly(insn: Insn): Encoded {
   const warnings = insn.prefixes.includes('lock') ? ['instruction is not lockable [-w+prefix-lock]'] : [];
+  for (const p of insn.prefixes) if (p === 'xacquire' || p === 'xrelease') warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   const bytes: number[] = [];
   for (const p of insn.prefixes) {
     const b = PREFIX_BYTES[p];
@@ -679,6 +689,7 @@ function prefixOnly(insn: Insn): Encoded {
 const PREFIX_BYTES: Record<string, number> = {
   lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2,
   es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65, o16: 0x66, o32: 0x66, a16: 0x67, a32: 0x67, wait: 0x9b,
+  osp: 0x66, asp: 0x67, xacquire: 0xf2, xrelease: 0xf3,
 };
 
 const SEG_PREFIX: Record<string, number> = { es: 0x26, cs: 0x2e, ss: 0x36, ds: 0x3e, fs: 0x64, gs: 0x65 };
@@ -827,6 +838,11 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   else if (row.osize === 64) rexW = true;
   for (const p of insn.prefixes) {
     if (p === 'o16' && bits !== 16) osPrefix = true;
+    if (p === 'osp') {
+      // A 66 byte in every mode; on an instruction with an operand size NASM warns (and keeps one 66).
+      osPrefix = true;
+      if (row.osize === 16 || row.osize === 32) warnings.push(`invalid operand size prefix, must be o${row.osize} [-w+prefix-opsize]`);
+    }
     if (p === 'o32' && bits === 16) osPrefix = true;
     if (p === 'o64') rexW = true;
   }
@@ -869,15 +885,18 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   }
   for (const p of insn.prefixes) {
     if (p in SEG_PREFIX) seg = SEG_PREFIX[p];
-    if ((p === 'a16' && bits !== 16) || (p === 'a32' && bits !== 32)) asPrefix = true;
+    if ((p === 'a16' && bits !== 16) || (p === 'a32' && bits !== 32) || p === 'asp') asPrefix = true;
   }
 
   const bytes: number[] = [];
   const fixes: Fix[] = [];
   if (insn.prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
   if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  for (const p of insn.prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   for (const p of insn.prefixes) {
-    if (p === 'lock') bytes.push(0xf0);
+    if (p === 'xacquire') bytes.push(0xf2);
+    else if (p === 'xrelease') bytes.push(0xf3);
+    else if (p === 'lock') bytes.push(0xf0);
     else if (p === 'rep' || p === 'repe' || p === 'repz') bytes.push(0xf3);
     else if (p === 'repne' || p === 'repnz') bytes.push(0xf2);
     else if (p === 'wait') bytes.push(0x9b);

@@ -265,6 +265,15 @@ classes({
     bad: ['lar ax, rcx', 'lsl eax, rdx'],
   },
   'lar/lsl in 64-bit mode': { modes: [64], ok: ['lar ax, rax', 'lar eax, rax', 'lar rax, eax', 'lsl r10w, r9', 'lsl rax, word [0]'] },
+  'HLE prefixes xacquire/xrelease and the osp/asp prefixes': {
+    modes: [32],
+    ok: [
+      'xacquire lock add [esi], eax', 'xacquire xchg [eax], ebx', 'xrelease lock mov [eax], ecx', 'xrelease mov [eax], ecx', 'xacquire add ecx, [eax]',
+      'mov [0x1234], eax', 'xrelease mov [0x1234], eax', 'xacquire mov [0x1234], eax', 'xrelease mov [0x1234], al', 'xrelease mov dword [eax], 1',
+      'xacquire lock inc dword [eax]', 'xacquire', 'osp mov eax, 1', 'osp add eax, ebx', 'osp push ax', 'asp lodsb', 'osp',
+    ],
+  },
+  'osp with 64-bit fs/gs base instructions': { modes: [64], ok: ['osp rdfsbase eax', 'osp rdfsbase rax', 'osp wrgsbase rax', 'rdrand ax'] },
   'address-size errors: the second message only when a form matched': {
     modes: [32],
     ok: [],

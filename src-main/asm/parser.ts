@@ -67,7 +67,10 @@ export class ParseError extends Error {
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
 const RES_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
-const PREFIXES = new Set(['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait']);
+const PREFIXES = new Set([
+  'lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait',
+  'osp', 'asp', 'xacquire', 'xrelease',
+]);
 const DIRECTIVES = new Set([
   'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'align', 'alignb', 'incbin', 'default', 'struc', 'endstruc', 'istruc',
   'at', 'iend', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
