@@ -62,7 +62,7 @@ interface Row {
 
 function compilePat(p: string): Pat {
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
-  if (/^v(xmm|ymm|zmm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
+  if (/^v(xmm|ymm|zmm|kreg|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
   const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };

@@ -215,6 +215,17 @@ classes({
     ],
     bad: ['vpcmptrueq k1, zmm1, zmm2', 'vpcmpeqb k1, xmm2', 'vpcmpeqb k1, k2, k3', 'vaddps k1, zmm1, zmm2'],
   },
+  'opmask instructions': {
+    modes: [64],
+    ok: [
+      'kandw k1, k2, k3', 'kandb k1, k2, k3', 'kandd k1, k2, k3', 'kandq k1, k2, k3', 'kandnw k1, k2, k3', 'korw k1, k2, k3', 'kxnorb k1, k2, k3', 'kxord k7, k6, k5',
+      'kaddw k1, k2, k3', 'kaddb k1, k2, k3', 'knotw k1, k2', 'knotq k1, k2', 'kortestw k1, k2', 'ktestb k1, k2', 'kmovw k1, k2', 'kmovw k1, [rax]', 'kmovw [rax], k1',
+      'kmovw k1, eax', 'kmovw k1, ax', 'kmovw eax, k1', 'kmovb k1, eax', 'kmovb eax, k1', 'kmovd k1, eax', 'kmovd eax, k1', 'kmovq k1, rax', 'kmovq rax, k1', 'kmovq k1, [rax]',
+      'kmovd k1, k2', 'kmovb k1, [rax+1]', 'kunpckbw k1, k2, k3', 'kunpckwd k1, k2, k3', 'kunpckdq k1, k2, k3', 'kshiftlw k1, k2, 3', 'kshiftrb k1, k2, 3',
+      'kshiftld k1, k2, 3', 'kshiftrq k1, k2, 3', 'kmovw k1, r9d', 'kmovw r10d, k1',
+    ],
+    bad: ['kandw k1, k2', 'kmovb k1, ax', 'kmovw ax, k1', 'kmovw k1, rax', 'kmovd rax, k1', 'knotw k1, xmm1'],
+  },
   'EVEX outside 64-bit mode (NASM takes bit 4 in R and X, not in vvvv or with bit 3)': {
     modes: [32],
     ok: ['vaddps zmm1, zmm2, zmm3', 'vaddps zmm1, zmm2, [eax+64]', 'vaddps xmm1, xmm2, xmm16', 'vaddps xmm20, xmm2, xmm16', 'vmovdqa32 [edi+64], zmm16', 'vmovaps zmm7, [ebp-128]'],

@@ -954,6 +954,31 @@ function avx512(): RawRow[] {
       });
     }
   }
+  // Opmask instructions (VEX-encoded): b/w/d/q select pp and W as in the SDM.
+  for (const [t, pp, w] of [['b', '66.', 'W0'], ['w', '', 'W0'], ['d', '66.', 'W1'], ['q', '', 'W1']]) {
+    for (const [op, opc] of [['and', '41'], ['andn', '42'], ['or', '45'], ['xnor', '46'], ['xor', '47'], ['add', '4A']]) {
+      rows.push([`k${op}${t}`, 'kreg,vkreg,kreg', `VEX.256.${pp}0F.${w} ${opc} /r`]);
+    }
+    rows.push([`knot${t}`, 'kreg,kreg', `VEX.128.${pp}0F.${w} 44 /r`], [`kortest${t}`, 'kreg,kreg', `VEX.128.${pp}0F.${w} 98 /r`], [`ktest${t}`, 'kreg,kreg', `VEX.128.${pp}0F.${w} 99 /r`]);
+    // kmov: k <- k/m, m <- k, k <- r32/r64, r32/r64 <- k.
+    const size = { b: 8, w: 16, d: 32, q: 64 }[t]!;
+    const gpr = t === 'q' ? 'r64' : 'r32';
+    const ppGpr = t === 'b' ? '66.' : t === 'w' ? '' : 'F2.';
+    const wGpr = t === 'q' ? 'W1' : 'W0';
+    rows.push(
+      [`kmov${t}`, `kreg,kreg`, `VEX.128.${pp}0F.${w} 90 /r`], [`kmov${t}`, `kreg,m${size}`, `VEX.128.${pp}0F.${w} 90 /r`],
+      [`kmov${t}`, `m${size},kreg`, `VEX.128.${pp}0F.${w} 91 /r`],
+      [`kmov${t}`, `kreg,~${gpr}`, `VEX.128.${ppGpr}0F.${wGpr} 92 /r`, t === 'q' ? 'long' : ''], [`kmov${t}`, `${gpr},kreg`, `VEX.128.${ppGpr}0F.${wGpr} 93 /r`, t === 'q' ? 'long' : ''],
+    );
+  }
+  rows.push(['kmovw', 'kreg,~r16', 'VEX.128.0F.W0 92 /r']); // NASM also takes a word register here
+  rows.push(['kunpckbw', 'kreg,vkreg,kreg', 'VEX.256.66.0F.W0 4B /r'], ['kunpckwd', 'kreg,vkreg,kreg', 'VEX.256.0F.W0 4B /r'], ['kunpckdq', 'kreg,vkreg,kreg', 'VEX.256.0F.W1 4B /r']);
+  for (const [dir, base] of [['l', 0x32], ['r', 0x30]] as [string, number][]) {
+    rows.push(
+      [`kshift${dir}b`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W0 ${h(base)} /r ib`], [`kshift${dir}w`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W1 ${h(base)} /r ib`],
+      [`kshift${dir}d`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W0 ${h(base + 1)} /r ib`], [`kshift${dir}q`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W1 ${h(base + 1)} /r ib`],
+    );
+  }
   // VAES and VPCLMULQDQ: ymm with VEX, zmm (and xmm16-31/ymm16-31) with EVEX.
   for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op);
   nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib');
