@@ -511,6 +511,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
   if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex)))) throw new EncodeError('mask not permitted on this operand');
   if (ops[0]?.k === 'mem' && ops[0].zero) throw new EncodeError('unsupported mode decorator for instruction');
+  // `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}`: only rows of that encoding (NASM's encoding choice).
+  const encoding = insn.prefixes.find((p) => p.startsWith('{'));
+  let wrongEncoding = false;
   let badMode = false;
   let badCpu = false;
   const missSizes = new Set<number>();
@@ -545,6 +548,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       if (row.flags.has('pre386') && (env.cpu === undefined || env.cpu >= 3)) continue;
       if (row.flags.has('noeaxeax') && env.bits === 64 && ops.every((o) => o.k === 'reg' && o.reg.name === 'eax')) continue;
       if (!jumpOk(row, ops, vals, env)) continue;
+      if (encoding && !encodingFits(encoding, row)) {
+        wrongEncoding = true;
+        continue;
+      }
       // An HLE store needs a ModRM operand: `xrelease mov [x], eax` is 89 /r, not the moffs form.
       if (row.mo && insn.prefixes.some((p) => p === 'xacquire' || p === 'xrelease')) continue;
       return row;
@@ -559,6 +566,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (row && !badEA) return emit(row, insn, vals, env, s);
   }
   if (badEA) throw eaFailure(row !== undefined);
+  if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {
@@ -664,6 +672,12 @@ function shortLen(row: Row, env: EncodeEnv): number {
   let n = row.opcode.length + 1;
   if (row.asize && row.asize !== env.bits) n++;
   return n;
+}
+
+function encodingFits(encoding: string, row: Row): boolean {
+  if (encoding === '{rex}') return !row.vex;
+  if (encoding === '{evex}') return row.vex?.evex === true;
+  return row.vex !== undefined && !row.vex.evex && !row.vex.xop;
 }
 
 /** TSX's HLE prefixes: on a locked instruction or xchg with memory; xrelease also on a plain store (mov). */
@@ -950,10 +964,16 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.vex?.evex) {
     bytes.push(...evexPrefix(row, row.vex, ops, rexX, rexB, bits));
   } else if (row.vex) {
-    bytes.push(...vexPrefix(row, row.vex, ops, rexR, rexX, rexB));
-  } else if (rexW || rexR || rexX || rexB || needRex) {
+    const vex = vexPrefix(row, row.vex, ops, rexR, rexX, rexB, insn.prefixes.includes('{vex3}'));
+    // NASM finds these two already in pass 1; `not encodable with {x}` in general only in the final pass.
+    if (vex.length === 3 && insn.prefixes.includes('{vex2}')) throw eaError('instruction not encodable with {vex2} prefix');
+    bytes.push(...vex);
+  } else if (rexW || rexR || rexX || rexB || needRex || insn.prefixes.includes('{rex}')) {
     if (bits !== 64) throw new EncodeError(`instruction not supported in ${bits}-bit mode`);
-    if (highRegs.length) throw new EncodeError('cannot use high byte register in rex instruction');
+    if (highRegs.length) {
+      const msg = 'cannot use high byte register in rex instruction';
+      throw insn.prefixes.includes('{rex}') ? eaError(msg) : new EncodeError(msg);
+    }
     bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
   }
   if (lockForCr8) bytes.unshift(0xf0);
@@ -1036,10 +1056,10 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
  * The VEX prefix: two bytes (C5) when the map is 0F, W is 0 and neither X nor B is needed, as NASM
  * chooses; three bytes (C4) otherwise. R, X, B and vvvv are stored inverted.
  */
-function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b: boolean): number[] {
+function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b: boolean, three = false): number[] {
   const v = row.vIdx >= 0 ? (ops[row.vIdx] as { reg: Reg }).reg.num & 15 : 0;
   const tail = ((~v & 15) << 3) | (vex.l << 2) | vex.pp;
-  if (vex.mm === 1 && vex.w === 0 && !x && !b && !vex.xop) return [0xc5, (r ? 0 : 0x80) | tail];
+  if (vex.mm === 1 && vex.w === 0 && !x && !b && !vex.xop && !three) return [0xc5, (r ? 0 : 0x80) | tail];
   return [vex.xop ? 0x8f : 0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
 }
 

@@ -226,6 +226,17 @@ classes({
     ],
     bad: ['kandw k1, k2', 'kmovb k1, ax', 'kmovw ax, k1', 'kmovw k1, rax', 'kmovd rax, k1', 'knotw k1, xmm1'],
   },
+  'encoding prefixes {rex} {vex} {vex2} {vex3} {evex}': {
+    modes: [64],
+    ok: [
+      '{rex} add eax, edx', '{rex} add al, dl', '{rex} comisd xmm0, xmm1', 'vcomisd xmm0, xmm31', '{vex} vcomisd xmm0, xmm1', '{vex2} vcomisd xmm0, xmm1',
+      '{vex3} vcomisd xmm0, xmm1', '{evex} vcomisd xmm0, xmm1', '{evex} vcomisd xmm0, [r8+rax*1]', '{vex3} vcomisd xmm0, [rax+r8*2]',
+      '{evex} vaddps xmm1, xmm2, [rax+16]', '{vex3} vaddps xmm1, xmm2, xmm3', '{evex} vucomiss xmm1, [rax+4]', 'lbl: {vex3} vzeroupper', '{vex3} andn eax, ebx, ecx',
+    ],
+    bad: [
+      '{vex2} vcomisd xmm0, [rax+r8*2]', '{rex} add ah, dl', '{rex} vcomisd xmm0, xmm1', '{vex} add eax, edx', '{vex3} add eax, edx', '{evex} add eax, edx', '{evex} vzeroupper',
+    ],
+  },
   'EVEX outside 64-bit mode (NASM takes bit 4 in R and X, not in vvvv or with bit 3)': {
     modes: [32],
     ok: ['vaddps zmm1, zmm2, zmm3', 'vaddps zmm1, zmm2, [eax+64]', 'vaddps xmm1, xmm2, xmm16', 'vaddps xmm20, xmm2, xmm16', 'vmovdqa32 [edi+64], zmm16', 'vmovaps zmm7, [ebp-128]'],

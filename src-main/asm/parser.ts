@@ -69,8 +69,20 @@ const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10,
 const RES_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
 const PREFIXES = new Set([
   'lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait',
-  'osp', 'asp', 'xacquire', 'xrelease',
+  'osp', 'asp', 'xacquire', 'xrelease', '{rex}', '{vex}', '{vex2}', '{vex3}', '{evex}',
 ]);
+/** The encoding-choice prefixes `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}` become one prefix token each. */
+function braceprefixes(toks: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t.v === '{' && toks[i + 2]?.v === '}' && toks[i + 1].t === 'id' && /^(rex|vex[23]?|evex)$/i.test(toks[i + 1].v)) {
+      out.push({ ...toks[i + 1], v: `{${toks[i + 1].v.toLowerCase()}}`, col: t.col });
+      i += 2;
+    } else out.push(t);
+  }
+  return out;
+}
 const DIRECTIVES = new Set([
   'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'align', 'alignb', 'incbin', 'default', 'struc', 'endstruc', 'istruc',
   'at', 'iend', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
@@ -134,6 +146,7 @@ export class LineParser {
 
   private parseToks(toks: Tok[], line: number, out: Stmt[], endCol: number): void {
     let i = 0;
+    if (toks.some((t) => t.v === '{')) toks = braceprefixes(toks);
     // Bracketed directive: [bits 16], [org 0x7c00], [section .text], [map all x.map], ...
     if (toks[0].t === 'op' && toks[0].v === '[') {
       const close = toks.findIndex((t) => t.t === 'op' && t.v === ']');

@@ -898,6 +898,10 @@ function avx512(): RawRow[] {
     scalar(`v${op}ss`, 'F3.0F.W0', opc, 32);
     scalar(`v${op}sd`, 'F2.0F.W1', opc, 64);
   }
+  rows.push(
+    ['vucomiss', 'xmm,xmm/m32', 'EVEX.LIG.0F.W0 2E /r'], ['vucomisd', 'xmm,xmm/m64', 'EVEX.LIG.66.0F.W1 2E /r'],
+    ['vcomiss', 'xmm,xmm/m32', 'EVEX.LIG.0F.W0 2F /r'], ['vcomisd', 'xmm,xmm/m64', 'EVEX.LIG.66.0F.W1 2F /r'],
+  );
   unary('vsqrtps', '0F.W0', '51');
   unary('vsqrtpd', '66.0F.W1', '51');
   scalar('vsqrtss', 'F3.0F.W0', '51', 32);
