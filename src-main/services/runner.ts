@@ -19,7 +19,7 @@ import { findQemu, findRust, installCommand, QEMU_BINARY } from './toolchain.js'
 import { lazyKernelDebugInfo } from './kernelDebugInfo.js';
 import type { Panic } from './diagnose.js';
 import { RunWatch } from './runWatch.js';
-import { imagePathFor, qemuDrivePath } from './pipeline.js';
+import { imagePathFor, qemuDrivePath } from './imagePath.js';
 import { traceStep } from './trace.js';
 
 export interface RunKernelOptions {
