@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guestRamFromQemuArgs } from '../image/memoryBudget.js';
 import { imagePathFor, qemuDrivePath } from './imagePath.js';
-import type { BootlabEvent, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
+import type { BootlabEvent, Firmware, MemoryMap, Profile, RunOutcome, Settings, StageName } from '../shared/api.js';
 import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
+import { FirmwareError, prepareUefiRun, resolveFirmware } from './firmware.js';
 import type { BootLogParser, DiskImageSteps } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuExit, type QemuSession } from './qemu.js';
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   runId: number;
   action: RunAction;
   profile: Profile;
+  /** The toolbar's Firmware select; absent: BOOTLAB_FIRMWARE, the crate's metadata, BIOS. */
+  firmware?: Firmware;
   settings: Settings;
   rust?: RustToolchain;
   qemu?: QemuInstall;
@@ -157,6 +160,8 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
           features: manifest.features,
           bootloaderMetadata: manifest.bootloaderMetadata,
           hostLog: true,
+          // One image for either firmware (DESIGN "Firmware").
+          imageKind: 'hybrid',
           // The RAM of the guest booted below (its -m among the crate's and the user's arguments).
           guestRam: guestRamFromQemuArgs([...(manifest.bootimage.runArgs ?? []), ...options.settings.qemuArgs, ...(options.extraQemuArgs ?? [])]),
         }),
@@ -208,6 +213,20 @@ async function bootImage(
   mkdirSync(workDir, { recursive: true });
   const faultLogFile = join(workDir, 'cpu.log');
   const args = ['-drive', `format=raw,file=${qemuDrivePath(imagePath)}`, '-nic', 'none', '-display', 'none', '-no-reboot', ...kept, ...(options.extraQemuArgs ?? [])];
+  try {
+    const env = options.env ?? process.env;
+    const firmware = resolveFirmware({ option: options.firmware, env, manifestPath: manifest.manifestPath });
+    if (firmware.firmware === 'uefi') {
+      const uefi = prepareUefiRun({ workDir, userArgs: args, env, qemuPath: options.qemu!.path });
+      args.push(...uefi.args);
+      const from = options.firmware !== undefined ? 'the Firmware select' : firmware.from;
+      emit({ type: 'log', runId, source: 'bootlab', text: `Firmware: UEFI (OVMF ${uefi.ovmf.code}; from ${from})` });
+    }
+  } catch (error) {
+    rmSync(workDir, { recursive: true, force: true });
+    if (error instanceof FirmwareError) throw new StageError('boot', error.message);
+    throw error;
+  }
   let serialText = '';
   // Made once QEMU runs; QEMU's callbacks may fire before that.
   const watching: { watch?: RunWatch; session?: QemuSession } = {};
