@@ -417,3 +417,5 @@ describe('%arg, %local and %stacksize (NASM regression suite: local)', () => {
   ])('accepted: %s', (s) => checkLevels(lines(s), true));
   it.each(['%stacksize huge', '%stacksize', '%arg a dword', '%arg a:', '%arg :dword', '%arg a:bogus'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+it('%line, %pragma and %clear are not taken for %stacksize (NASM regression suite: weirdpaste)', () => checkLevels(lines('%pragma foo bar|%line 1 "x.asm"|mov eax, eax'), true));

@@ -1322,6 +1322,7 @@ export class Preprocessor {
       case 'line':
       case 'pragma':
       case 'clear':
+        break;
       case 'stacksize': {
         const word = /^\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)/.exec(body)?.[1];
         if (word === undefined) {
