@@ -30,6 +30,10 @@ export const PLAN_FLAG = {
   sse: 4,
   vga320x200: 8,
   hostLog: 16,
+  /** A bootloader_api 0.11 kernel: 0.11 BootInfo, memory regions and entry state (stage3). */
+  abi011: 32,
+  /** Set a graphics mode with a linear framebuffer (VBE in stage2, GOP in the UEFI loader). */
+  framebuffer: 64,
 } as const;
 
 export const RUN_FLAG = { writable: 1, executable: 2, data: 4 } as const;
@@ -46,6 +50,8 @@ export const RUN_FLAG = { writable: 1, executable: 2, data: 4 } as const;
  *   0x80 u32 offset of physical memory offset (0: none)   0x84 u32 offset of TLS template
  *   0x88 u32 run count       0x8C u32 zero pages        0x90 u64 plan checksum (computed with this field 0)
  *   0x98 u64 the value BootInfo.physical_memory_offset gets (the offset as the metadata wrote it)
+ *   0xA0 u32 minimum framebuffer width, 0xA4 u32 minimum framebuffer height (0: no minimum; the
+ *        0.11 config's minimum_framebuffer_width/height, used with PLAN_FLAG.framebuffer)
  *   0x100 runs, 32 bytes each: u64 vaddr, u64 pages, u32 flags (RUN_FLAG), u32 0, u64 first payload page
  */
 export const PLAN_OFFSETS = {
@@ -75,6 +81,8 @@ export const PLAN_OFFSETS = {
   zeroPages: 0x8c,
   planChecksum: 0x90,
   physOffsetField: 0x98,
+  fbMinWidth: 0xa0,
+  fbMinHeight: 0xa4,
 } as const;
 
 /**
