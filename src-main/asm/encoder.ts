@@ -2,6 +2,7 @@
 // fix-ups for values that depend on the final section layout. It never re-parses text.
 
 import { evaluate, type Expr, type Value } from './expr.js';
+import { displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
@@ -328,14 +329,16 @@ interface OpVal {
   disp?: Value; // memory displacement value
 }
 
-/** NASM's overflow warnings for a 32/64-bit address's displacement (printed twice with 64-bit addresses, as NASM does). */
-function warnDisp(d: Value, size: number, asize: number, warnings: string[], forced = false): void {
+/** NASM's overflow warnings for a constant displacement (see overflow.ts). */
+function warnDisp(d: Value, size: number, asize: number, bits: number, warnings: string[]): void {
   if (size === 0 || d.unk || d.seg >= 0 || d.minus !== undefined) return;
-  const n = d.n;
-  const lo = -(1n << 31n);
-  const bad = size === 1 ? !fitsS8(n) : asize === 64 ? n < lo || n >= 1n << 31n : n < lo || n >= 1n << 32n;
-  if (!bad) return;
-  for (let i = asize === 64 || forced ? 2 : 1; i > 0; i--) warnings.push(`${size === 1 ? 'byte' : 'dword'} data exceeds bounds [-w+number-overflow]`);
+  warnings.push(...displacementWarnings(d.n, size, asize, bits));
+}
+
+/** `[byte 5]`, or `[word x]` in a 32-bit address: NASM warns (in both of its final-pass encodings). */
+function warnAbsoluteDispSize(m: MemOp, asize: number, warnings: string[]): void {
+  const sized = m.dispSize === 8 || ((m.dispSize === 16 || m.dispSize === 32) && m.dispSize !== (asize !== 16 ? 32 : 16));
+  if (sized) for (let i = 0; i < 2; i++) warnings.push('displacement size ignored on absolute address [-w+ea-dispsize]');
 }
 
 function fitsS8(n: bigint): boolean {
@@ -762,18 +765,19 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
       key = a === 'bp' || a === 'bx' ? `${a}+${b}` : `${b}+${a}`;
     }
     if (!regSize) {
+      warnAbsoluteDispSize(m, 16, warnings);
+      warnDisp(d, 2, 16, env.bits, warnings);
       return { modrm: 0x06, dispSize: 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
     }
     const rm = R16[key];
     if (rm === undefined) throw eaError('invalid 16-bit effective address');
     let mod: number;
-    if (m.dispSize === 8) {
-      mod = 1;
-      warnDisp(d, 1, 16, warnings, true);
-    } else if (m.dispSize === 16) mod = 2;
+    if (m.dispSize === 8) mod = 1;
+    else if (m.dispSize === 16) mod = 2;
     else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
     else if (plain && fitsScaled(BigInt.asIntN(16, d.n))) mod = 1;
     else mod = 2;
+    warnDisp(d, mod === 0 ? 0 : mod === 1 ? 1 : 2, 16, env.bits, warnings);
     return { modrm: (mod << 6) | rm, dispSize: mod === 0 ? 0 : mod === 1 ? 1 : 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
   }
 
@@ -788,10 +792,12 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
           return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: true };
         }
       }
-      warnDisp(d, 4, asize, warnings);
+      warnAbsoluteDispSize(m, asize, warnings);
+      warnDisp(d, 4, asize, env.bits, warnings);
       return { modrm: 0x04, sib: 0x25, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
     }
-    warnDisp(d, 4, asize, warnings);
+    warnAbsoluteDispSize(m, asize, warnings);
+    warnDisp(d, 4, asize, env.bits, warnings);
     return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
   }
   if (index && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
@@ -814,6 +820,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (!base) {
     // index only: SIB with no base, disp32
     const sib = (ss << 6) | ((index!.num & 7) << 3) | 5;
+    warnDisp(d, 4, asize, env.bits, warnings);
     return { modrm: 0x04, sib, dispSize: 4, disp: d, rexX: index!.num >= 8, rexB: false, asize, rip: false };
   }
   if (m.dispSize === 8) mod = 1;
@@ -823,8 +830,8 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   else if (plain && fitsScaled(BigInt.asIntN(32, d.n))) mod = 1;
   else mod = 2;
   const dispSize = mod === 0 ? 0 : mod === 1 ? 1 : 4;
-  // A scaled disp8 (EVEX) is checked for range after the scaling.
-  warnDisp(mod === 1 && n > 1 && plain ? { ...d, n: BigInt.asIntN(32, d.n) / BigInt(n) } : d, dispSize, asize, warnings, m.dispSize === 8);
+  // A scaled disp8 (EVEX) is written as it is, without NASM's range checks.
+  if (!(mod === 1 && n > 1 && plain && fitsScaled(BigInt.asIntN(32, d.n)))) warnDisp(d, dispSize, asize, env.bits, warnings);
   if (index || baseLow === 4) {
     const idx = index ? index.num & 7 : 4;
     const sib = (ss << 6) | (idx << 3) | baseLow;
@@ -1021,7 +1028,11 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const at = bytes.length;
     writeLE(bytes, v.n, size);
     if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size, plus: v.seg, minus: v.minus ?? -1 });
-    else if (!v.unk) overflowWarnings(v.n, size, row, idx, warnings);
+    else if (!v.unk) {
+      const explicitOs = insn.prefixes.find((p) => p === 'o16' || p === 'o32');
+      const opBits = rexW ? 64 : explicitOs === 'o16' || row.osize === 16 ? 16 : explicitOs === 'o32' || row.osize === 32 ? 32 : bits;
+      overflowWarnings(v.n, size, row, idx, warnings, opBits, (ops[idx] as ImmOp).size === 8);
+    }
   });
   if (row.is4Idx >= 0) bytes.push(((ops[row.is4Idx] as { reg: Reg }).reg.num & 15) << 4);
   // relative branch / far pointer
@@ -1048,6 +1059,10 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const end = env.off + bytes.length;
     writeLE2(bytes, ripAt, ripVal.n - BigInt(end), 4);
     if (ripVal.seg !== env.seg) fixes.push({ at: ripAt, size: 4, plus: ripVal.seg, minus: env.seg, raw: ripVal.n });
+    else if (!ripVal.unk) {
+      const w = relativeWarning(ripVal.n - BigInt(end), 4);
+      if (w) warnings.push(w);
+    }
   }
   return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0 };
 }
@@ -1093,13 +1108,11 @@ function evexPrefix(row: Row, vex: Vex, ops: Operand[], x: boolean, b: boolean, 
 }
 
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */
-function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnings: string[]): void {
+function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnings: string[], opBits: number, explicitByte: boolean): void {
   const p = row.pats[idx];
-  if (p.t === 'sb') {
-    if (p.size === 64 && (n < -0x80000000n || n > 0x7fffffffn)) warnings.push('signed dword value exceeds bounds [-w+number-overflow]');
-    // Only an explicit `byte` gets here with a value outside the sign-extended byte range.
-    const v = BigInt.asIntN(p.size === 64 || !p.size ? 32 : p.size, n);
-    if (size === 1 && (v < -128n || v > 127n)) warnings.push('signed byte value exceeds bounds [-w+number-overflow]');
+  if (p.t === 'sb' || row.flags.has('pushbyte')) {
+    const w = signedByteWarning(n, opBits, explicitByte);
+    if (w) warnings.push(w);
     return;
   }
   if (size === 4 && (row.osize === 64 || row.osize === -64)) {

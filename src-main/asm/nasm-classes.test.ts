@@ -419,3 +419,20 @@ describe('%arg, %local and %stacksize (NASM regression suite: local)', () => {
 });
 
 it('%line, %pragma and %clear are not taken for %stacksize (NASM regression suite: weirdpaste)', () => checkLevels(lines('%pragma foo bar|%line 1 "x.asm"|mov eax, eax'), true));
+
+describe('number-overflow warnings on displacements and sign-extended bytes (NASM regression suite: br2496848, immwarn, imul)', () => {
+  it.each([
+    // A displacement is checked against the address size and again against its field.
+    'bits 16|mov cl,[di-1]|mov cl,[di+0xffff]|mov cl,[di+0x1ffff]|mov cl,[byte di+0xffff]|mov cl,[byte di+0x10ff]|mov cl,[0x12345]|mov cl,[word di+0x12345]',
+    'bits 32|mov cl,[eax-1]|mov cl,[eax+0xffffffff]|mov cl,[eax+0x1ffffffff]|mov cl,[byte eax+0x1000ffff]|mov cl,[0x123456789]|mov cl,[word 0x12345]|mov cl,[ebx*4+0x123456789]',
+    'bits 64|mov cl,[rax+0xffffffff]|mov cl,[rax+0x1ffffffff]|mov cl,[dword 0x123456789]|mov cl,[0x80000000]|mov cl,[rax+0x80000000]|mov cl,[byte rax+0x80]|mov cl,[eax+0x80000000]',
+    // A size on an absolute address is ignored, with NASM's warning.
+    'bits 16|mov cl,[byte 0x12]|bits 32|mov cl,[byte 0x12]|mov cl,[dword 5]|bits 64|mov cl,[byte 5]|mov cl,[dword 5]',
+    // RIP-relative to a label of the same section: a signed dword.
+    'bits 64|default rel|foo:|mov cl,[foo]|mov cl,[foo+0x10000000]|mov cl,[foo+0x100000000]|mov cl,[0x100]',
+    // Sign-extended byte immediates wrap at the operand size; the warning names that size.
+    'bits 16|push 0ffffffffh|push byte 0FFFFh|add ax,0FFFFFFFFh|add ax,byte 0FFFFh|add ax,byte 0FFFFFFFFh|add cx,0FFFFFFFFh|add cx,byte 0FFFFFFFFh',
+    'bits 32|push byte 0ffffh|push byte -1|push word 0ffffh|push dword 0ffffffffh|add eax,byte 0x100|imul eax,ecx,byte 0x999999',
+    'bits 64|mov rax,dword 80000000h|add rcx,0FFFFFFFFh|push byte 0ffffffffh|push byte 0x80|imul rax,rcx,0xfffffffe|imul rax,rcx,byte 0x999999999|imul rax,0x999999999|imul ax,cx,byte 0x999',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
