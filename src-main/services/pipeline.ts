@@ -15,6 +15,8 @@ import { dropOwnedArgs, startQemu, type QemuExit, type QemuSession } from './qem
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
 import { codeLocatorFromFile, type CodeLocator } from './codeLocator.js';
 import { RunWatch } from './runWatch.js';
+import { displayFor, framebufferFromLogLine, kernelIsAbi011, type DisplayPlan } from './consoleDisplay.js';
+import { parsePpm, ScreenDiffer } from './screenMirror.js';
 import type { QemuInstall, RustToolchain } from './toolchain.js';
 
 export type RunAction = 'build' | 'boot' | 'build-and-boot';
@@ -213,9 +215,13 @@ async function bootImage(
   mkdirSync(workDir, { recursive: true });
   const faultLogFile = join(workDir, 'cpu.log');
   const args = ['-drive', `format=raw,file=${qemuDrivePath(imagePath)}`, '-nic', 'none', '-display', 'none', '-no-reboot', ...kept, ...(options.extraQemuArgs ?? [])];
+  let display: DisplayPlan;
+  let bootFirmware: Firmware = 'bios';
   try {
     const env = options.env ?? process.env;
     const firmware = resolveFirmware({ option: options.firmware, env, manifestPath: manifest.manifestPath });
+    bootFirmware = firmware.firmware;
+    display = displayFor({ features: manifest.features, firmware: firmware.firmware, abi011: result.kernelPath !== undefined && kernelIsAbi011(result.kernelPath) });
     if (firmware.firmware === 'uefi') {
       const uefi = prepareUefiRun({ workDir, userArgs: args, env, qemuPath: options.qemu!.path });
       args.push(...uefi.args);
@@ -231,6 +237,33 @@ async function bootImage(
   // Made once QEMU runs; QEMU's callbacks may fire before that.
   const watching: { watch?: RunWatch; session?: QemuSession } = {};
   const bootLog: string[] = [];
+  emit({ type: 'display', runId, display: display.display });
+  let framebuffer = display.framebuffer;
+  const screen = new ScreenDiffer(display.nativeSize);
+  let screenFailed = false;
+  const onScreenDump = (ppm: Buffer) => {
+    if (screenFailed) return;
+    try {
+      const frame = screen.next(parsePpm(ppm));
+      if (frame) emit({ type: 'screen', runId, frame });
+    } catch (error) {
+      // A screen too large to show (or a dump QEMU cut short): say so once, stop mirroring it.
+      screenFailed = true;
+      watching.session?.setMirror('off');
+      emit({ type: 'log', runId, source: 'bootlab', text: `Screen: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+  const noteBootLogLine = (line: string) => {
+    // The loader set a framebuffer mode: mirror pixels from now on, mark it in the memory map.
+    const found = framebufferFromLogLine(line);
+    if (!found) return;
+    framebuffer = found;
+    if (display.display !== 'screen') {
+      display = { ...display, display: 'screen', mirror: 'pixels' };
+      watching.session?.setMirror('pixels');
+      emit({ type: 'display', runId, display: 'screen' });
+    }
+  };
   let mapSent = false;
   const sendMap = (final: boolean) => {
     if (mapSent || !options.parseBootLog) return;
@@ -240,6 +273,8 @@ async function bootImage(
     } catch {
       map = undefined;
     }
+    if (map && framebuffer) map = { ...map, labels: [...(map.labels ?? []), framebuffer] };
+    if (map) map = { ...map, firmware: bootFirmware };
     if (map && map.regions.length > 0 && (final || /^entry\b/.test(bootLog[bootLog.length - 1] ?? ''))) {
       mapSent = true;
       result.memoryMap = map;
@@ -272,7 +307,10 @@ async function bootImage(
       debugconSocket: true,
       qmp: true,
       faultLogFile,
-      vgaIntervalMs: options.vgaIntervalMs ?? 250,
+      // 5 pictures a second at least while the Screen changes (DESIGN: Screen).
+      vgaIntervalMs: options.vgaIntervalMs ?? (display.mirror === 'pixels' ? 150 : 250),
+      mirror: display.mirror,
+      onScreenDump,
       timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       signal: options.signal,
       onSerial: (bytes) => {
@@ -283,6 +321,7 @@ async function bootImage(
       onDebugconLine: (line) => {
         bootLog.push(line);
         emit({ type: 'boot-log', runId, line });
+        noteBootLogLine(line);
         sendMap(false);
       },
       onVga: (screen) => {

@@ -83,8 +83,14 @@ export interface QemuStartOptions {
   qmp?: boolean;
   /** `-d int,cpu_reset -D FILE`: the CPU's exception chain, for triple-fault diagnosis. */
   faultLogFile?: string;
-  /** Mirror the VGA text screen through QMP every this many ms (0: off). */
+  /** Mirror the display through QMP every this many ms (0: off): the VGA text buffer, or the pixels (`mirror`). */
   vgaIntervalMs?: number;
+  /**
+   * What the mirror reads: `text` the VGA text buffer at 0xB8000 (`onVga`, the default),
+   * `pixels` the display through `screendump` (`onScreenDump`, a PPM), `off` nothing (UEFI has
+   * no VGA text buffer). The run may switch it later (`QemuSession.setMirror`).
+   */
+  mirror?: MirrorMode;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Bytes QEMU writes to stdout (with `-serial stdio`, the kernel's serial output). */
@@ -93,6 +99,8 @@ export interface QemuStartOptions {
   onSerial?: (bytes: Buffer) => void;
   onDebugconLine?: (line: string) => void;
   onVga?: (screen: Buffer) => void;
+  /** The display as a binary PPM, each time its bytes change (mirror `pixels`). */
+  onScreenDump?: (ppm: Buffer) => void;
   /**
    * With the VGA mirror on and -no-reboot, QEMU pauses at a guest shutdown (a triple fault):
    * this reads the stopped machine (the stack, for a backtrace) before QEMU quits.
@@ -119,7 +127,11 @@ export interface QemuSession {
   reset(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Switches what the mirror reads (e.g. to pixels once the loader reports a framebuffer). */
+  setMirror(mode: MirrorMode): void;
 }
+
+export type MirrorMode = 'text' | 'pixels' | 'off';
 
 interface Listener {
   server: Server;
@@ -328,12 +340,36 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     }
   };
 
-  // VGA mirror: read the text buffer a few times a second, send only changes.
+  // The display as QEMU renders it (any mode, any firmware), as a PPM file read back.
+  const screendump = async (): Promise<Buffer> => {
+    const qmp = await qmpReady;
+    tmp ??= makeOwnedTempDir('qemu');
+    const file = join(tmp, 'screen.ppm');
+    await qmp.execute('screendump', { filename: file, format: 'ppm' });
+    try {
+      return readFileSync(file);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  };
+
+  // The mirror: read the VGA text buffer or the display's pixels a few times a second, send only changes.
+  let mirror: MirrorMode = options.mirror ?? 'text';
   let vgaTimer: NodeJS.Timeout | undefined;
-  if (options.vgaIntervalMs && options.onVga && qmpListener) {
+  if (options.vgaIntervalMs && (options.onVga || options.onScreenDump) && qmpListener) {
     let last: Buffer | undefined;
+    let lastDump: Buffer | undefined;
     let busy = false;
     const readScreen = async () => {
+      if (mirror === 'pixels') {
+        const dump = await screendump();
+        if (!lastDump || !dump.equals(lastDump)) {
+          lastDump = dump;
+          options.onScreenDump?.(dump);
+        }
+        return;
+      }
+      if (mirror !== 'text' || !options.onVga) return;
       const screen = await readMemory(VGA_TEXT_ADDRESS, VGA_TEXT_BYTES);
       if (screen.length === VGA_TEXT_BYTES && (!last || !screen.equals(last))) {
         last = screen;
@@ -459,6 +495,9 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuSession>
     },
     pause: async () => {
       await (await qmpReady).execute('stop');
+    },
+    setMirror: (mode) => {
+      mirror = mode;
     },
     resume: async () => {
       await (await qmpReady).execute('cont');

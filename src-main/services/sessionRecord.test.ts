@@ -49,6 +49,22 @@ describe('SessionRecord', () => {
     ]);
   });
 
+  it("keeps the Boot console's display and the Screen with every frame painted on it; a new boot forgets them", () => {
+    const rgb = (...bytes: number[]) => Buffer.from(bytes).toString('base64');
+    const record = played([
+      ...BOOTED,
+      { type: 'display', runId: 1, display: 'screen' },
+      { type: 'screen', runId: 1, frame: { width: 2, height: 2, x: 0, y: 0, w: 2, h: 2, base64: rgb(1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4) } },
+      { type: 'screen', runId: 1, frame: { width: 2, height: 2, x: 1, y: 1, w: 1, h: 1, base64: rgb(9, 8, 7) } },
+    ]);
+    const snapshot = record.snapshot();
+    expect(snapshot.display).toBe('screen');
+    expect(snapshot.screen).toEqual({ width: 2, height: 2, base64: rgb(1, 1, 1, 2, 2, 2, 3, 3, 3, 9, 8, 7) });
+    record.record({ type: 'run-start', runId: 2, action: 'boot' });
+    expect(record.snapshot().display).toBeUndefined();
+    expect(record.snapshot().screen).toBeUndefined();
+  });
+
   it('keeps the run result and marks a stage that never finished as failed', () => {
     const s = played([...BOOTED, { type: 'run-end', runId: 1, outcome: { kind: 'stopped', message: 'Stopped' } }]).snapshot();
     expect(s.running).toBe(false);

@@ -4,6 +4,7 @@
 // there. Each event gets a sequence number; the snapshot names the last one it includes, and a
 // client drops pushed events at or below it (they are already in the snapshot).
 import type { BootlabEvent, RunAction, SessionSnapshot, StageSnapshot } from '../shared/api.js';
+import { applyScreenFrame, type ScreenPixels } from '../shared/screen.js';
 
 export interface SessionRecordLimits {
   /** Serial bytes kept; the oldest go first (the contract promises at least 1 MiB). */
@@ -41,6 +42,9 @@ export class SessionRecord {
   #serialDropped = 0;
   #bootLog: string[] = [];
   #vga: SessionSnapshot['vga'];
+  #display: SessionSnapshot['display'];
+  /** The Screen's picture with every frame so far painted on it. */
+  #screen: ScreenPixels | undefined;
   #memoryMap: SessionSnapshot['memoryMap'];
   #outcome: SessionSnapshot['outcome'];
   #cpuState: SessionSnapshot['cpuState'];
@@ -94,6 +98,12 @@ export class SessionRecord {
       case 'vga':
         this.#vga = { base64: event.base64, cursor: event.cursor };
         break;
+      case 'display':
+        this.#display = event.display;
+        break;
+      case 'screen':
+        this.#screen = applyScreenFrame(this.#screen, event.frame, Buffer.from(event.frame.base64, 'base64'));
+        break;
       case 'memory-map':
         this.#memoryMap = event.map;
         break;
@@ -138,6 +148,8 @@ export class SessionRecord {
       serialDroppedBytes: this.#serialDropped,
       bootLog: this.#bootLog.slice(),
       vga: this.#vga,
+      display: this.#display,
+      screen: this.#screen && { width: this.#screen.width, height: this.#screen.height, base64: Buffer.from(this.#screen.rgb).toString('base64') },
       memoryMap: this.#memoryMap,
       cpuState: this.#cpuState,
       outcome: this.#outcome,
@@ -167,6 +179,8 @@ export class SessionRecord {
       this.#serialDropped = 0;
       this.#bootLog = [];
       this.#vga = undefined;
+      this.#display = undefined;
+      this.#screen = undefined;
       this.#memoryMap = undefined;
     }
   }

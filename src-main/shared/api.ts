@@ -3,13 +3,16 @@
 // file, so a change here is a change everywhere at once.
 import type { TestEvent, TestsApi } from './tests.js';
 import type { InspectorApi } from './inspector.js';
+import type { ConsoleDisplay, ScreenFrame, ScreenPicture } from './screen.js';
+
+export type { ConsoleDisplay, ScreenFrame, ScreenPicture } from './screen.js';
 
 export type Profile = 'debug' | 'release';
 /** The firmware QEMU starts with (DESIGN "Firmware"); images are hybrid, so either boots them. */
 export type Firmware = 'bios' | 'uefi';
 
 /** The 0.9 `MemoryRegionType` names (BOOT-CONTRACT section 2). */
-export const MEMORY_REGION_TYPES = [
+export const MEMORY_REGION_TYPES_09 = [
   'Usable',
   'InUse',
   'Reserved',
@@ -25,7 +28,34 @@ export const MEMORY_REGION_TYPES = [
   'BootInfo',
   'Package',
 ] as const;
-export type MemoryRegionType = (typeof MEMORY_REGION_TYPES)[number];
+/** Kept under its old name: every 0.9 type name (0.11's kinds are patterns, see isMemoryRegionType). */
+export const MEMORY_REGION_TYPES = MEMORY_REGION_TYPES_09;
+
+/**
+ * A region's type, everywhere the memory map appears (events, `--memory-map` JSON, the UI).
+ * 0.9 kernels: the 0.9 enum names. bootloader_api 0.11 kernels (BOOT-CONTRACT-011 §2.3): `Usable`,
+ * `Bootloader`, `UnknownBios(N)` (an E820 type other than 1) and `UnknownUefi(N)` (a UEFI memory
+ * type that is not usable after boot), N in decimal. This amends DESIGN.md's Decision on the
+ * memory map's shape (its `type` is no longer only a 0.9 name).
+ */
+export type MemoryRegionType = (typeof MEMORY_REGION_TYPES_09)[number] | `UnknownBios(${number})` | `UnknownUefi(${number})`;
+
+/** Whether a name is a region type of either contract (`UnknownBios(7)`: N decimal, 0..4294967295). */
+export function isMemoryRegionType(name: string): name is MemoryRegionType {
+  if ((MEMORY_REGION_TYPES_09 as readonly string[]).includes(name)) return true;
+  const m = /^Unknown(?:Bios|Uefi)\((0|[1-9]\d{0,9})\)$/.exec(name);
+  return m !== null && Number(m[1]) <= 0xffff_ffff;
+}
+
+/** One descriptor of the firmware's UEFI memory map, as GetMemoryMap gave it (byte addresses, `end` exclusive). */
+export interface UefiMemoryDescriptor {
+  start: number;
+  end: number;
+  /** EFI_MEMORY_TYPE (7 EfiConventionalMemory, ...). */
+  type: number;
+  /** The attribute bits (EFI_MEMORY_WB, EFI_MEMORY_RUNTIME, ...), when known; a hex string, they exceed 2^53. */
+  attribute?: string;
+}
 
 /** A physical range: byte addresses, `end` exclusive. */
 export interface MemoryRegion {
@@ -38,8 +68,15 @@ export interface MemoryRegion {
 export interface MemoryMap {
   regions: MemoryRegion[];
   e820: MemoryRegion[];
-  /** Optional labels for regions the loader knows more about (kernel segments, page tables...). */
+  /**
+   * Optional labels for ranges the loader knows more about (kernel segments, page tables, the
+   * framebuffer...). A label may cover addresses no region covers (the framebuffer is device memory).
+   */
   labels?: { start: number; end: number; label: string }[];
+  /** The firmware the machine booted with (UEFI: `e820` was made by Bootlab's UEFI loader from the UEFI map). */
+  firmware?: Firmware;
+  /** Under UEFI, the firmware's own memory map, when the loader reports it. */
+  uefi?: UefiMemoryDescriptor[];
 }
 
 export type StageName = 'build' | 'assemble' | 'plan' | 'image' | 'boot';
@@ -225,6 +262,10 @@ export interface SessionSnapshot {
   serialDroppedBytes: number;
   bootLog: string[];
   vga?: { base64: string; cursor?: { row: number; col: number } };
+  /** What the Boot console shows in place of the VGA text rows (absent: the VGA text rows). */
+  display?: ConsoleDisplay;
+  /** The Screen's last picture (the run's display as pixels). */
+  screen?: ScreenPicture;
   memoryMap?: MemoryMap;
   /** What the VM's CPU was last seen doing (running, idle, halted), while a VM runs. */
   cpuState?: CpuState;
@@ -258,6 +299,10 @@ export type BootlabEvent =
   | { type: 'boot-log'; runId: number; line: string }
   /** The 80x25 VGA text buffer (4000 bytes: char, attribute pairs), base64. */
   | { type: 'vga'; runId: number; base64: string; cursor?: { row: number; col: number } }
+  /** What the Boot console mirrors for this run (sent before QEMU starts, again if it changes). */
+  | { type: 'display'; runId: number; display: ConsoleDisplay }
+  /** A changed rectangle of the Screen (./screen.ts): the whole screen first, then only what changed. */
+  | { type: 'screen'; runId: number; frame: ScreenFrame }
   | { type: 'memory-map'; runId: number; map: MemoryMap }
   | { type: 'run-end'; runId: number; outcome: RunOutcome }
   /** The CPU's state changed (polled through QMP while the kernel runs). */
@@ -268,6 +313,12 @@ export type BootlabEvent =
    * Stop, the next run, or QEMU's own end).
    */
   | { type: 'paused-vm'; runId: number; kept: boolean }
+  /**
+   * The inspected VM was paused, stepped, resumed or reset through the inspector, or (`reason`)
+   * a kept VM that was let run again stopped by itself again (a halt, a triple fault) and is
+   * paused there.
+   */
+  | { type: 'vm-state'; paused: boolean; reason?: string }
   | { type: 'toolchain'; report: ToolchainReport }
   | { type: 'project'; project: ProjectInfo }
   /** A test run's progress (./tests.ts). */

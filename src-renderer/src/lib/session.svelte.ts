@@ -3,6 +3,7 @@
 // messages here (never a blank screen).
 import type {
   BootlabEvent,
+  ConsoleDisplay,
   CpuState,
   Diagnostic,
   Firmware,
@@ -20,6 +21,7 @@ import { MemoryMapModel } from './memoryMapModel.svelte.js';
 import { SerialModel } from './serial.svelte.js';
 import { frameScheduler, throttled, type Scheduler } from './schedule.js';
 import { blankScreen, decodeScreenBase64, type VgaScreen } from './vga.js';
+import { ScreenModel } from './screen.svelte.js';
 
 export type TabId = 'build' | 'console' | 'memory' | 'tests' | 'inspector';
 export const TABS: { id: TabId; label: string }[] = [
@@ -73,6 +75,10 @@ export class SessionModel {
   bootLog: string[] = $state.raw([]);
   vga: VgaScreen = $state.raw(blankScreen());
   vgaSeen = $state(false);
+  /** What the Boot console shows in place of the VGA text rows (the Screen, a UEFI note). */
+  display: ConsoleDisplay = $state('vga-text');
+  /** A refused Screen frame was reported in this run (one message, not one per frame). */
+  #screenErrorShown = false;
   outcome: RunOutcome | undefined = $state.raw(undefined);
   /** What the running VM's CPU is doing (cpuState.ts in the service): an idle OS is not stuck. */
   cpuState: CpuState | undefined = $state(undefined);
@@ -84,6 +90,7 @@ export class SessionModel {
   readonly buildLog: BuildLogModel;
   readonly serial: SerialModel;
   readonly memoryMap = new MemoryMapModel();
+  readonly screen = new ScreenModel();
 
   #nextMessage = 1;
   #now: () => number;
@@ -187,6 +194,13 @@ export class SessionModel {
     this.bootLog = session.bootLog;
     this.vga = session.vga ? decodeScreenBase64(session.vga.base64, session.vga.cursor) : blankScreen();
     this.vgaSeen = session.vga !== undefined;
+    this.display = session.display ?? 'vga-text';
+    try {
+      this.screen.load(session.screen);
+    } catch (error) {
+      this.screen.clear();
+      this.report(error);
+    }
     // The same map again (a reconnection) keeps the user's selection in it.
     if (!session.memoryMap) this.memoryMap.clear();
     else if (JSON.stringify(session.memoryMap) !== JSON.stringify(this.memoryMap.map)) this.memoryMap.set(session.memoryMap);
@@ -345,6 +359,9 @@ export class SessionModel {
       this.bootLog = [];
       this.vga = blankScreen();
       this.vgaSeen = false;
+      this.display = 'vga-text';
+      this.screen.clear();
+      this.#screenErrorShown = false;
       this.memoryMap.clear();
     }
   }
@@ -389,6 +406,17 @@ export class SessionModel {
       case 'vga':
         this.vga = decodeScreenBase64(event.base64, event.cursor);
         this.vgaSeen = true;
+        break;
+      case 'display':
+        this.display = event.display;
+        break;
+      case 'screen':
+        try {
+          this.screen.apply(event.frame);
+        } catch (error) {
+          if (!this.#screenErrorShown) this.report(error);
+          this.#screenErrorShown = true;
+        }
         break;
       case 'memory-map':
         this.memoryMap.set(event.map);

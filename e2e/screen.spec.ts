@@ -1,0 +1,68 @@
+// The Screen: a kernel with a framebuffer (here the `vga_320x200` feature: VGA mode 0x13) gets
+// a live picture of the VM's display in the Boot console instead of the VGA text rows. The
+// fixture kernel (fixtures/crates/screen-rects) fills known rectangles with pure colours and then
+// cycles one square's colour until it is stopped; this reads the canvas's pixels at known spots.
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, ROOT, startBootlab, test, waitForRunEnd } from './bootlab.js';
+
+/** One pixel of the Screen's canvas, in the screen's own coordinates: [r, g, b, a]. */
+async function pixel(page: Page, x: number, y: number): Promise<number[]> {
+  const canvas = page.getByRole('region', { name: 'Screen' }).locator('canvas');
+  return canvas.evaluate((element, [px, py]) => {
+    const c = element as HTMLCanvasElement;
+    if (c.width < 320) return [];
+    return Array.from(c.getContext('2d')!.getImageData(px!, py!, 1, 1).data);
+  }, [x, y]);
+}
+
+const RED = [255, 0, 0, 255];
+const GREEN = [0, 255, 0, 255];
+const BLUE = [0, 0, 255, 255];
+const WHITE = [255, 255, 255, 255];
+const BLACK = [0, 0, 0, 255];
+
+async function expectRectangles(page: Page): Promise<void> {
+  // The centres of the fixture's rectangles (RECTANGLES in its main.rs) and a background spot.
+  await expect.poll(() => pixel(page, 60, 50), { timeout: 6 * 60_000 }).toEqual(RED);
+  expect(await pixel(page, 160, 50)).toEqual(GREEN);
+  expect(await pixel(page, 260, 50)).toEqual(BLUE);
+  expect(await pixel(page, 160, 130)).toEqual(WHITE);
+  expect(await pixel(page, 5, 5)).toEqual(BLACK);
+  expect(await pixel(page, 60, 85)).toEqual(BLACK);
+}
+
+test('the Screen shows what a mode 0x13 kernel draws, follows it while it changes and keeps the picture after Stop', async ({ page }) => {
+  const bootlab = await startBootlab({ projectDir: join(ROOT, 'fixtures', 'crates', 'screen-rects') });
+  await page.goto(bootlab.url);
+  await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(/screen-rects$/);
+  await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
+
+  const screen = page.getByRole('region', { name: 'Screen' });
+  await expect(screen).toBeVisible({ timeout: 6 * 60_000 });
+  // The Screen replaces the VGA text rows.
+  await expect(page.getByRole('region', { name: 'VGA screen' })).toHaveCount(0);
+  await expectRectangles(page);
+  await expect(page.getByRole('region', { name: 'Serial console' })).toContainText('screen-rects: drawn');
+  await expect(screen.getByRole('img', { name: "The VM's display, 320x200 pixels" })).toBeVisible();
+
+  // The animated square changes colour while the kernel runs: the Screen shows more than one of them.
+  const seen = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        const colour = await pixel(page, 160, 175);
+        if ([RED, GREEN, BLUE].some((c) => c.join() === colour.join())) seen.add(colour.join());
+        return seen.size;
+      },
+      { timeout: 60_000, intervals: [50] },
+    )
+    .toBeGreaterThanOrEqual(2);
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await waitForRunEnd(page, 60_000);
+  // A still image when the run has ended.
+  await expect(screen).toContainText('as the run left it');
+  await expectRectangles(page);
+});
