@@ -105,9 +105,31 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
   };
   const getToolchain = async (): Promise<ToolchainCheck> => toolchain ?? (await (toolchainPending ?? refreshToolchain()));
   // Kernel tests (runTests, getTestsState): runs of their own, never beside a Build and Boot.
-  const tests = createAppTests({ emit, project: () => project, toolchain: getToolchain, profile: () => store.get().profile, busy: () => current !== undefined, targetDir: options.targetDir, env });
+  const tests = createAppTests({
+    emit,
+    project: () => project,
+    toolchain: getToolchain,
+    profile: () => store.get().profile,
+    busy: () => current !== undefined,
+    targetDir: options.targetDir,
+    env,
+    // A test kernel that timed out: the first one's VM stays paused there for the Inspector.
+    keepTimedOut: (s, kernelPath) => {
+      if (pausedVm) return false;
+      keepPaused(s, kernelPath);
+      return true;
+    },
+  });
   // Pause, resume, step and the inspector's reads of the running VM.
-  const inspector = createAppInspector({ session: () => session ?? pausedVm, project: () => project, env });
+  const inspector = createAppInspector({ session: () => session ?? pausedVm, project: () => project, env, emit });
+  const keepPaused = (s: QemuSession, kernelPath?: string) => {
+    pausedVm = s;
+    inspector.pausedAtEnd(s, kernelPath);
+    // QEMU may still end by itself (killed from outside, or a kernel let run again exits): then nothing is kept.
+    void s.exit.then(() => {
+      if (pausedVm === s) pausedVm = undefined;
+    });
+  };
 
   const openProject = async (dir: string): Promise<ProjectInfo> => {
     const { dir: projectDir, manifestPath } = checkProjectDir(dir);
@@ -173,14 +195,7 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
         missingRustMessage: missingMessage(tc.report, ['cargo', 'rustc', 'rust-src', 'target', 'linker'], 'No Rust toolchain that can build kernels was found.'),
         missingQemuMessage: missingMessage(tc.report, ['qemu'], 'QEMU was not found.'),
         onSession: (s) => (session = s),
-        keepPausedAtEnd: (s) => {
-          pausedVm = s;
-          inspector.pausedAtEnd(s);
-          // QEMU may still end by itself (killed from outside): then nothing is kept.
-          void s.exit.then(() => {
-            if (pausedVm === s) pausedVm = undefined;
-          });
-        },
+        keepPausedAtEnd: (s) => keepPaused(s),
       });
     } finally {
       session = undefined;
@@ -223,8 +238,10 @@ export function createBootlabService(options: BootlabServiceOptions): BootlabSer
     buildAndBoot: (o) => run('build-and-boot', o),
     stop,
     async reset(): Promise<void> {
-      if (!session) throw new Error('No virtual machine is running');
-      await session.reset();
+      if (session) await session.reset();
+      // A VM kept where its run ended starts again (and is watched, as after Resume).
+      else if (pausedVm) await inspector.resetKept(pausedVm);
+      else throw new Error('No virtual machine is running');
     },
     async getSettings(): Promise<Settings> {
       return store.get();

@@ -5,6 +5,7 @@
 import type { BootlabApi, BootlabEvent, Profile, ProjectInfo, RunOptions } from '../shared/api.js';
 import { applyTestEvent, emptyTestsState, failedExecutables, isTestEvent, type TestEvent, type TestRunRequest, type TestsApi, type TestsState, type WatchAction } from '../shared/tests.js';
 import { watchCrate, type CrateWatch } from './crateWatch.js';
+import type { QemuSession } from './qemu.js';
 import { runTests } from './testRun.js';
 import type { ToolchainCheck } from './toolchain.js';
 
@@ -19,6 +20,11 @@ export interface AppTestsOptions {
   env: NodeJS.ProcessEnv;
   /** At most this many QEMUs at once (default: the machine's cores). */
   jobs?: number;
+  /**
+   * A test kernel timed out: true when the caller keeps its VM paused there (for the Inspector;
+   * the caller ends it), false to end it as usual.
+   */
+  keepTimedOut?: (session: QemuSession, kernelPath: string) => boolean;
 }
 
 export interface AppTests {
@@ -87,6 +93,14 @@ export function createAppTests(options: AppTestsOptions): AppTests {
         onExecutableStart: (exe) => emit({ type: 'test-executable-start', runId: id, id: exe.id }),
         onTest: (exe, test) => emit({ type: 'test-case', runId: id, id: exe.id, test: { ...test } }),
         onExecutableEnd: (result) => emit({ type: 'test-executable-end', runId: id, result }),
+        keepTimedOut: options.keepTimedOut
+          ? (exe, session) => {
+              if (!options.keepTimedOut!(session, exe.path)) return false;
+              emit({ type: 'test-paused-vm', runId: id, id: exe.id, kept: true });
+              void session.exit.then(() => emit({ type: 'test-paused-vm', runId: id, id: exe.id, kept: false }));
+              return true;
+            }
+          : undefined,
       });
       emit({ type: 'tests-end', runId: id, tally: result.tally, ms: result.ms, cancelled: result.cancelled, ...(result.error && !result.cancelled ? { error: result.error } : {}) });
     } finally {

@@ -12,7 +12,7 @@ import { diagnoseRun } from './diagnose.js';
 import { FirmwareError, prepareUefiRun, resolveFirmware, type Firmware } from './firmware.js';
 import type { BootLogParser, DiskImageBuilder } from './images.js';
 import { findManifestUpwards, readKernelManifest, type KernelManifest } from './manifest.js';
-import { DEFAULT_RUN_COMMAND, hasOption, startQemu } from './qemu.js';
+import { DEFAULT_RUN_COMMAND, hasOption, startQemu, type QemuExit, type QemuSession } from './qemu.js';
 import { loadSettings, defaultSettingsPath } from './settings.js';
 import { makeOwnedTempDir } from './staleTemp.js';
 import { findQemu, findRust, installCommand, QEMU_BINARY } from './toolchain.js';
@@ -44,6 +44,11 @@ export interface RunKernelOptions {
   onPanic?: (panic: Panic) => void;
   /** Reads the kernel's ELF for the diagnosis's symbols and lines (tests count the reads). */
   readKernelFile?: (path: string) => Uint8Array;
+  /**
+   * A test timed out (its CPU is stopped): true keeps QEMU paused there for the caller (the app's
+   * Inspector), which ends it later with `session.stop()`; the outcome is returned at once.
+   */
+  keepAtTimeout?: (session: QemuSession) => boolean;
 }
 
 export interface RunKernelResult {
@@ -200,8 +205,13 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   }
   let serialText = '';
   let watch: RunWatch | undefined;
+  // A timeout whose VM the caller keeps: the run ends here while QEMU stays, paused.
+  let kept: QemuSession | undefined;
+  let keptAt: (() => void) | undefined;
+  const keptAtTimeout = new Promise<void>((resolve) => (keptAt = resolve));
+  let registersAtTimeout: Record<string, bigint> | undefined;
   try {
-    const session = await startQemu({
+    const session: QemuSession = await startQemu({
       program,
       args,
       cwd: options.cwd,
@@ -222,13 +232,26 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       vgaIntervalMs: 500,
       onVga: (screen) => watch?.noteScreen(screen),
       atGuestShutdown: async () => watch?.atGuestShutdown(),
-      atTimeout: async (registers) => watch?.atStop(registers),
+      atTimeout: async (registers) => {
+        registersAtTimeout = registers;
+        await watch?.atStop(registers);
+      },
+      holdAtTimeout: options.keepAtTimeout
+        ? async () => {
+            // Before QEMU's session exists there is nothing to keep.
+            if (!watch || !options.keepAtTimeout!(session)) return;
+            kept = session;
+            keptAt!();
+            await session.exit;
+          }
+        : undefined,
       onStderr: (text) => stderr(text),
     });
     // Read only if the diagnosis needs symbols: not while QEMU starts, not after a passing test.
     const debugInfo = lazyKernelDebugInfo(kernelPath, relocationBase, options.readKernelFile);
     watch = new RunWatch({ session, locator: debugInfo.locator, onPanic: options.onPanic });
-    const exit = await session.exit;
+    const ended = await Promise.race([session.exit, keptAtTimeout]);
+    const exit: QemuExit = ended ?? { status: null, signal: null, timedOut: true, stopped: false, registersAtTimeout, stderr: '', streamsCutOff: [] };
     traceStep('QEMU session over');
     const read = (f: string) => {
       try {
@@ -271,6 +294,8 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
     traceStep('outcome diagnosed');
     return { exitCode: outcome.exitCode ?? 1, outcome, isTest, argv: session.argv.map(quote), memoryMap };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    // A kept QEMU still writes its logs there: the folder goes with QEMU.
+    if (kept) void kept.exit.then(() => rmSync(work, { recursive: true, force: true }));
+    else rmSync(work, { recursive: true, force: true });
   }
 }

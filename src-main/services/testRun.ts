@@ -12,6 +12,7 @@ import { tallyOf } from '../shared/tests.js';
 import { defaultDiskImageBuilder } from './bootParts.js';
 import { cargoInvocation, readCargoOutput, toDiagnostic } from './cargo.js';
 import { killTree, spawnTree } from './proc.js';
+import type { QemuSession } from './qemu.js';
 import { runKernel } from './runner.js';
 import { TestLineParser } from './testLines.js';
 import type { RustToolchain } from './toolchain.js';
@@ -41,6 +42,11 @@ export interface TestRunOptions {
   onSerial?: (executable: TestExecutable, bytes: Buffer) => void;
   onTest?: (executable: TestExecutable, test: TestCase) => void;
   onExecutableEnd?: (result: TestExecutableResult) => void;
+  /**
+   * An executable timed out: true when the caller keeps its VM paused there (the app's Inspector;
+   * the caller ends it later), false to end it as usual. Its result comes at once either way.
+   */
+  keepTimedOut?: (executable: TestExecutable, session: QemuSession) => boolean;
   /** Replaces the runner in unit tests. */
   runKernel?: typeof runKernel;
 }
@@ -184,6 +190,7 @@ async function runOne(executable: TestExecutable, options: TestRunOptions, env: 
     },
     buildDiskImage: defaultDiskImageBuilder,
     signal: options.signal,
+    ...(options.keepTimedOut ? { keepAtTimeout: (session: QemuSession) => options.keepTimedOut!(executable, session) } : {}),
   });
   const kind = run.outcome?.kind;
   const outcome: TestExecutableResult['outcome'] =

@@ -100,6 +100,8 @@ export type TestEvent =
   | { type: 'test-case'; runId: number; id: string; test: TestCase }
   | { type: 'test-executable-end'; runId: number; result: TestExecutableResult }
   | { type: 'tests-end'; runId: number; tally: TestTally; ms: number; cancelled: boolean; error?: string }
+  /** A timed-out executable's VM is kept paused there for the Inspector (`kept: true`), or has gone (Stop, the next run). */
+  | { type: 'test-paused-vm'; runId: number; id: string; kept: boolean }
   /** Watch mode went on or off (the project folder it watches). */
   | { type: 'watch'; on: boolean; dir?: string }
   /** A saved change stopped what ran and started the last action again. */
@@ -137,6 +139,8 @@ export interface TestsState {
   watch?: boolean;
   /** The change that started the last run in watch mode. */
   trigger?: { paths: string[]; action: WatchAction };
+  /** The executable whose VM is kept paused where it timed out (see the Inspector). */
+  pausedVm?: string;
 }
 
 export function emptyTestsState(): TestsState {
@@ -192,6 +196,9 @@ export function applyTestEvent(state: TestsState, event: TestEvent): TestsState 
     case 'test-executable-end':
       if (event.runId !== state.runId) return state;
       return { ...state, entries: setEntry(event.result.executable.id, (e) => ({ ...e, state: event.result.outcome, tests: event.result.tests, result: event.result })) };
+    case 'test-paused-vm':
+      if (event.kept) return event.runId === state.runId ? { ...state, pausedVm: event.id } : state;
+      return state.pausedVm === event.id ? { ...state, pausedVm: undefined } : state;
     case 'tests-end': {
       if (event.runId !== state.runId) return state;
       // Executables that never started (the build failed, or Stop) are not left queued.

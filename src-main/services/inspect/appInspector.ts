@@ -12,27 +12,52 @@ import { qmpStackReader, unwindStack } from '../backtrace.js';
 import { codeLocatorFromFile, describeFrame, type CodeLocator } from '../codeLocator.js';
 import { readKernelManifest } from '../manifest.js';
 import type { QemuSession } from '../qemu.js';
+import type { QmpClient } from '../qmp.js';
 import { MachineControl, readCpu, readDescriptorTables, readLinear, readPageTables, type MachineLink, type PageTableRead } from './machine.js';
 import { kernelFactsFromPlan, snapshotMachine, type KernelFacts } from './snapshot.js';
 import { SymbolLookup } from './symbolLookup.js';
+import { watchKeptVm, type KeptWatch } from './keptWatch.js';
 import { cpuView, pageTablesView } from './views.js';
 
 export interface AppInspectorOptions {
   session: () => QemuSession | undefined;
   project: () => ProjectInfo | undefined;
   env?: NodeJS.ProcessEnv;
+  /** The `vm-state` events: the VM paused, resumed, stepped, reset, or stopped by itself again. */
+  emit?: (event: BootlabEvent) => void;
 }
 
 export interface AppInspector {
   api: InspectorApi;
-  /** The run ended with its VM kept paused there (a halt, a fault, a timeout): reads may share one snapshot. */
-  pausedAtEnd(session: QemuSession): void;
+  /**
+   * The run ended with its VM kept paused there (a halt, a fault, a timeout): reads may share one
+   * snapshot. `kernelPath`: the kernel in it, when no `artifact` event named it (a test executable).
+   */
+  pausedAtEnd(session: QemuSession, kernelPath?: string): void;
+  /** Resets a kept VM and lets it run again (watched, as a resume is). */
+  resetKept(session: QemuSession): Promise<void>;
   /** Learns the booted kernel from the run's events. */
   follow(onEvent: (listener: (event: BootlabEvent, seq: number) => void) => () => void): void;
 }
 
 const EFER_NXE = 1n << 11n;
 const STACK_WORDS = 32;
+
+/**
+ * `cont` once QEMU has carried out a reset of a paused machine: until its main loop has, a machine
+ * kept at a guest shutdown still "needs a reset" and refuses to continue (a few tries suffice).
+ */
+async function continueAfterReset(qmp: QmpClient): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await qmp.execute('cont');
+      return;
+    } catch (error) {
+      if (attempt >= 50 || !/reset/i.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
 
 /** The words at RSP (to the end of its page), the code each points into, and the unwound call chain. */
 async function stackView(link: MachineLink, cpu: CpuRegisters, tables: PageTableRead | undefined, info: KernelInfo | undefined): Promise<StackView> {
@@ -85,6 +110,33 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   // the page tables and the stack of one pause share one register read and one table walk.
   let frozen: { session: QemuSession; cpu: Promise<CpuRegisters>; tables: Promise<PageTableRead | undefined> } | undefined;
   let pausedSession: QemuSession | undefined;
+  // VMs kept where their run ended: no run watches them any more, so once the user lets one run
+  // again (Resume, Reset) it is watched here until it stops by itself again or is paused.
+  const kept = new WeakSet<QemuSession>();
+  const keptWatches = new WeakMap<QemuSession, KeptWatch>();
+  const emit = (paused: boolean, reason?: string) => options.emit?.({ type: 'vm-state', paused, ...(reason ? { reason } : {}) });
+  const unwatch = (session: QemuSession) => {
+    keptWatches.get(session)?.dispose();
+    keptWatches.delete(session);
+  };
+  const watchAgain = async (session: QemuSession) => {
+    if (!kept.has(session)) return;
+    unwatch(session);
+    const qmp = await session.qmpReady;
+    keptWatches.set(
+      session,
+      watchKeptVm({
+        qmp,
+        exited: session.exit,
+        onStopped: (reason) => {
+          keptWatches.delete(session);
+          frozen = undefined;
+          pausedSession = session;
+          emit(true, reason);
+        },
+      }),
+    );
+  };
   const machineState = async (session: QemuSession): Promise<{ cpu: CpuRegisters; tables: PageTableRead | undefined }> => {
     if (frozen?.session === session && pausedSession === session) return { cpu: await frozen.cpu, tables: await frozen.tables };
     const l = await link(session);
@@ -151,21 +203,30 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   const api: InspectorApi = {
     async pause() {
       const session = running();
+      unwatch(session);
       frozen = undefined;
       await (await control(session)).pause();
       pausedSession = session;
+      emit(true);
     },
     async resume() {
       const session = running();
       frozen = undefined;
       pausedSession = undefined;
       await (await control(session)).resume();
+      await watchAgain(session);
+      emit(false);
     },
     async step(count = 1) {
       const session = running();
+      unwatch(session);
       frozen = undefined;
-      await (await control(session)).step(count);
-      pausedSession = session;
+      try {
+        await (await control(session)).step(count);
+      } finally {
+        pausedSession = session;
+        emit(true);
+      }
     },
     async cpuState(): Promise<CpuView> {
       const session = running();
@@ -224,9 +285,23 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   };
   return {
     api,
-    pausedAtEnd(session) {
+    pausedAtEnd(session, keptKernel) {
+      if (keptKernel && keptKernel !== kernelPath) {
+        kernelPath = keptKernel;
+        kernel = undefined;
+      }
       frozen = undefined;
       pausedSession = session;
+      kept.add(session);
+    },
+    async resetKept(session) {
+      unwatch(session);
+      frozen = undefined;
+      pausedSession = undefined;
+      await session.reset();
+      await continueAfterReset(await session.qmpReady);
+      await watchAgain(session);
+      emit(false);
     },
     follow(onEvent) {
       onEvent((event) => {

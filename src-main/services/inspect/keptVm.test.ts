@@ -1,0 +1,146 @@
+// A VM kept paused for the Inspector, with real cargo and QEMU: a test kernel that times out in
+// the app's Tests is kept paused where it spun (inspectable, ended by Stop); Reset starts a kept
+// VM again and the sample kernel's second halt is noticed and paused there; a kept VM that the
+// user resumes is watched, so the triple fault an NMI causes in the idle kernel is noticed too.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, type BootlabEvent } from '../../shared/api.js';
+import { createBootlabService, type BootlabService } from '../app.js';
+import { bootLogMemoryMap, defaultAssemble, defaultDiskImageSteps } from '../bootParts.js';
+import { imagePathFor } from '../imagePath.js';
+import { buildAndBoot } from '../pipeline.js';
+import type { QemuSession } from '../qemu.js';
+import { processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
+import { findQemu } from '../toolchain.js';
+import { createAppInspector } from './appInspector.js';
+
+let home: string;
+let service: BootlabService;
+const events: BootlabEvent[] = [];
+
+/** Resolves with the first event (from `from` on) that passes; a generous guard against a hang. */
+function waitFor<T extends BootlabEvent>(test: (e: BootlabEvent) => e is T, from = 0, ms = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const hit = events.slice(from).find(test);
+      if (hit) return resolve(hit);
+      if (Date.now() - started > ms) return reject(new Error('timed out waiting for an event'));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+const isVmState = (paused: boolean) => (e: BootlabEvent): e is Extract<BootlabEvent, { type: 'vm-state' }> => e.type === 'vm-state' && e.paused === paused;
+const qemuFor = (needle: string) => processesMatching('qemu-system').filter((p) => p.cmd.includes(needle));
+const serialText = (list: BootlabEvent[]) => list.map((e) => (e.type === 'serial' ? Buffer.from(e.base64, 'base64').toString('latin1') : '')).join('');
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'bootlab kept vm '));
+  service = createBootlabService({
+    resourcesDir: join(REPO_ROOT, 'resources'),
+    settingsPath: join(home, 'settings.json'),
+    sampleDir: join(home, 'Documents', 'Bootlab', 'sample-kernel'),
+    targetDir: TEST_TARGET_DIR,
+    vgaIntervalMs: 100,
+  });
+  service.onEvent((e) => events.push(e));
+});
+afterAll(async () => {
+  await service.dispose();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('a VM kept paused for the Inspector', () => {
+  it('a test kernel that times out stays paused where it spun; Stop ends it', async () => {
+    await service.openProject(join(REPO_ROOT, 'fixtures', 'crates', 'failing-tests'));
+    await service.runTests({ executables: ['test:hang'] });
+    const state = await service.getTestsState();
+    expect(state.entries.find((e) => e.executable.id === 'test:hang')!.state).toBe('timed-out');
+    expect(state.pausedVm).toBe('test:hang');
+    const kept = events.findIndex((e) => e.type === 'test-paused-vm' && e.kept);
+    expect(kept).toBeGreaterThanOrEqual(0);
+    expect(kept).toBeLessThan(events.findIndex((e) => e.type === 'test-executable-end'));
+    const hang = imagePathFor(state.entries.find((e) => e.executable.id === 'test:hang')!.executable.path);
+    expect(qemuFor(hang)).toHaveLength(1);
+
+    // The spinning test, inspectable after its run ended.
+    // In a debug build RIP may be in core's spin-loop hint: the call chain names the test's loop.
+    const spinning = (cpu: Awaited<ReturnType<BootlabService['cpuState']>>) => cpu.stack!.frames.map((f) => f.location);
+    expect(spinning(await service.cpuState())).toEqual(expect.arrayContaining([expect.stringMatching(/^hang::spin_forever /), expect.stringMatching(/^_start \(tests\/hang\.rs:\d+\)$/)]));
+    expect((await service.pageTables()).summary).toMatch(/^elf segments: (\d+)\/\1 mapped/);
+    await service.step(3);
+    expect(spinning(await service.cpuState())).toEqual(expect.arrayContaining([expect.stringMatching(/^hang::spin_forever/)]));
+
+    await service.stop();
+    expect(events.at(-1)).toMatchObject({ type: 'test-paused-vm', id: 'test:hang', kept: false });
+    expect((await service.getTestsState()).pausedVm).toBeUndefined();
+    expect(qemuFor(hang)).toEqual([]);
+    await expect(service.cpuState()).rejects.toThrow('No virtual machine is running');
+  });
+
+  it('Reset starts a kept VM again; its next halt is noticed and kept paused there', async () => {
+    await service.openSampleProject();
+    await service.buildAndBoot({});
+    const image = events.find((e): e is Extract<BootlabEvent, { type: 'artifact' }> => e.type === 'artifact' && !!e.imagePath)!.imagePath!;
+    expect((await service.getState()).session.pausedVm).toBe(true);
+    expect((await service.cpuState()).halted).toBe(true);
+
+    const from = events.length;
+    await service.reset();
+    await waitFor(isVmState(false), from);
+    // The kernel boots again (its greeting a second time), halts, and is paused there.
+    const stopped = await waitFor(isVmState(true), from);
+    expect(stopped.reason).toBe('the kernel halted (HLT with interrupts disabled)');
+    expect(serialText(events.slice(from))).toContain('The sample kernel is done.');
+    const cpu = await service.cpuState();
+    expect(cpu.halted).toBe(true);
+    expect(cpu.ripLocation).toMatch(/^sample_kernel::halt \(src\/main\.rs:\d+\)$/);
+    expect(qemuFor(image)).toHaveLength(1);
+    await service.stop();
+    expect(qemuFor(image)).toEqual([]);
+    await expect(service.reset()).rejects.toThrow('No virtual machine is running');
+  });
+
+  it('a kept VM that is resumed is watched: its triple fault is noticed and kept paused', async () => {
+    const found = await findQemu();
+    if (typeof found === 'string') throw new Error(`this test needs QEMU: ${found}`);
+    const got: BootlabEvent[] = [];
+    let kept: QemuSession | undefined;
+    // The idle kernel waits for interrupts forever: a 2 s boot timeout ends its run, kept paused.
+    const result = await buildAndBoot(join(REPO_ROOT, 'fixtures', 'crates', 'outcomes'), {
+      runId: 1,
+      action: 'boot',
+      profile: 'debug',
+      settings: { ...DEFAULT_SETTINGS, bootTimeoutSeconds: 2 },
+      qemu: found,
+      kernelPath: join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'idle'),
+      diskImage: defaultDiskImageSteps,
+      assemble: defaultAssemble,
+      parseBootLog: bootLogMemoryMap,
+      vgaIntervalMs: 100,
+      emit: (e) => got.push(e),
+      keepPausedAtEnd: (s) => (kept = s),
+    });
+    expect(result.outcome.kind).toBe('timeout');
+    const session = kept!;
+    const states: Extract<BootlabEvent, { type: 'vm-state' }>[] = [];
+    const inspector = createAppInspector({ session: () => session, project: () => undefined, emit: (e) => e.type === 'vm-state' && states.push(e) });
+    inspector.pausedAtEnd(session);
+    await inspector.api.resume();
+    expect(states).toEqual([{ type: 'vm-state', paused: false }]);
+    const qmp = await session.qmpReady;
+    expect((await qmp.execute<{ running: boolean }>('query-status')).running).toBe(true);
+    // An NMI wakes the CPU from its HLT; with no IDT it becomes a triple fault, which QEMU holds.
+    await qmp.execute('inject-nmi');
+    await expect.poll(() => states.length, { timeout: 30_000 }).toBe(2);
+    expect(states[1]).toEqual({ type: 'vm-state', paused: true, reason: 'the guest shut down (a triple fault?)' });
+    // Paused there, and readable: the CPU as the fault left it.
+    expect((await inspector.api.cpuState()).mode).toBeTruthy();
+    session.stop();
+    await session.exit;
+    expect(got.filter((e) => e.type === 'paused-vm').map((e) => (e as { kept: boolean }).kept)).toEqual([true, false]);
+  });
+});
