@@ -5,8 +5,9 @@
 ;           checksum), stage3 and the payload: by bus-master DMA straight to their places when
 ;           the boot disk is the primary master of a PCI IDE controller (checked by reading its
 ;           LBA 0 back: unique per image), else 127 sectors per BIOS call into the bounce buffer,
-;           copied in unreal mode; VGA mode 0x13 when the plan asks for it, bootstrap page
-;           tables (identity map of 4 GiB with 2 MiB pages). stage3 and the plan are read
+;           copied in unreal mode; a VBE linear-framebuffer mode (set_framebuffer) or VGA mode
+;           0x13 when the plan asks for one, bootstrap page tables (identity map of 4 GiB with
+;           2 MiB pages). stage3 and the plan are read
 ;           relative to loader_lba (stage1.asm), the payload from the plan's LBA.
 ; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
 ;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
@@ -37,11 +38,16 @@ stage2_entry:
     STAGE ST_PAYLOAD
     call dma_quiet
 
+    test byte [plan_flags], F_FRAMEBUFFER
+    jz .no_framebuffer
+    call set_framebuffer
+    jmp .screen_set
+.no_framebuffer:
     test byte [plan_flags], F_VGA320
-    jz .text_mode
+    jz .screen_set
     mov ax, 0x0013
     int 0x10
-.text_mode:
+.screen_set:
     call build_boot_tables
     jmp enter_long_mode
 
@@ -614,6 +620,367 @@ enter_unreal:
     pop ds
     sti
     ret
+
+; ---------------------------------------------------------------------------------------
+; set_framebuffer: a VBE graphics mode with a linear framebuffer, for kernels that asked for one
+; (F_FRAMEBUFFER, bootloader_api 0.11). The rule of BOOT-CONTRACT-011 section 4: of the modes
+; the BIOS lists (4F00h), those whose 4F01h info says graphics with a linear framebuffer
+; (attributes & 0x90 = 0x90) in packed-pixel or direct colour (memory model 4 or 6), at most
+; 1280x720; a known pixel format (RGB or BGR bytes) beats an unknown one, then the widest wins,
+; then the tallest, then (Bootlab's tie-break; QEMU lists 1280x720 in 16, 24 and 32 bits) the
+; most bits per pixel, so kernels get the 4-byte pixels GOP gives them too. A configured minimum (the plan's P_FB_MIN_W/H; 0.11's BIOS loader ignores
+; it, a user would not) drops the smaller modes and raises the 1280x720 cap to itself; when only
+; modes beyond the cap meet it, the smallest of them (narrowest, then shortest) is taken.
+; 4F02h sets the chosen mode with the linear-framebuffer bit (bit 14); fb_* describe it and
+; fb_mode_tsc holds the ticks 4F02h took (the BIOS clears the whole framebuffer: benches report
+; it apart). No VBE 2.0, no fitting mode or a failed set: fb_base stays 0 (no framebuffer).
+; With the host log on, one line (before stage3's log) names the mode and the ticks, or says
+; why there is none. Clobbers the general registers and FS; DS = ES = 0 on return.
+VBE_SEG          equ MAP_IV >> 4      ; scratch until stage3 uses MAP_IV: VbeInfoBlock at offset 0,
+VBE_MODE_INFO    equ 0x200            ; ModeInfoBlock here (the mode list may lie in VbeInfoBlock)
+VBE_MAX_W        equ 1280
+VBE_MAX_H        equ 720
+; ModeInfoBlock fields
+MI_ATTRIBUTES    equ 0x00
+MI_BYTES_PER_LINE equ 0x10
+MI_WIDTH         equ 0x12
+MI_HEIGHT        equ 0x14
+MI_BPP           equ 0x19
+MI_MEMORY_MODEL  equ 0x1B
+MI_RED_POS       equ 0x20
+MI_GREEN_POS     equ 0x22
+MI_BLUE_POS      equ 0x24
+MI_LFB           equ 0x28
+; set_framebuffer's stack frame, below BP
+FR_BEST_HI       equ 4                ; dword: the best mode's key (high part), 0: none yet
+FR_BEST_LO       equ 8                ; dword: its key (low part)
+FR_BEST_MODE     equ 10               ; word: its mode number
+FR_CAP_W         equ 12
+FR_CAP_H         equ 14
+FR_MIN_W         equ 16
+FR_MIN_H         equ 18
+FR_LIST          equ 22               ; dword: far pointer (offset, segment) to the next mode number
+FR_SCAN_TSC      equ 26               ; dword: TSC (low) when the scan began
+FR_SET_TSC       equ 34               ; qword: TSC before 4F02h
+FR_COUNT         equ 36               ; word: modes left to look at (a list without its end)
+FR_SIZE          equ 36
+VBE_MAX_MODES    equ 512
+
+set_framebuffer:
+    push bp
+    mov bp, sp
+    sub sp, FR_SIZE
+    rdtsc
+    mov [bp - FR_SCAN_TSC], eax
+    mov ax, PLAN_SEG
+    mov fs, ax
+    mov ebx, VBE_MAX_W
+    mov eax, [fs:P_FB_MIN_W]
+    call .limits
+    mov [bp - FR_MIN_W], ax
+    mov [bp - FR_CAP_W], bx
+    mov ebx, VBE_MAX_H
+    mov eax, [fs:P_FB_MIN_H]
+    call .limits
+    mov [bp - FR_MIN_H], ax
+    mov [bp - FR_CAP_H], bx
+    xor eax, eax
+    mov [bp - FR_BEST_HI], eax
+    mov [bp - FR_BEST_LO], eax
+
+    mov ax, VBE_SEG
+    mov es, ax
+    xor di, di
+    mov dword [es:di], 'VBE2'          ; asks for the VBE 2.0 fields
+    mov ax, 0x4F00
+    int 0x10
+    cmp ax, 0x004F
+    jne .no_vbe
+    mov ax, VBE_SEG
+    mov es, ax
+    cmp dword [es:0], 'VESA'
+    jne .no_vbe
+    cmp byte [es:5], 2                 ; major version: the linear framebuffer came with 2.0
+    jb .no_vbe
+    mov eax, [es:0x0E]                 ; VideoModePtr
+    mov [bp - FR_LIST], eax
+    mov word [bp - FR_COUNT], VBE_MAX_MODES
+
+.next_mode:
+    dec word [bp - FR_COUNT]
+    jz .scanned
+    les si, [bp - FR_LIST]
+    mov cx, [es:si]
+    cmp cx, 0xFFFF
+    je .scanned
+    add word [bp - FR_LIST], 2
+    call vbe_mode_info
+    jc .next_mode
+    mov ax, [es:di + MI_ATTRIBUTES]
+    and ax, 0x90
+    cmp ax, 0x90
+    jne .next_mode
+    mov al, [es:di + MI_MEMORY_MODEL]
+    cmp al, 4
+    je .model_ok
+    cmp al, 6
+    jne .next_mode
+.model_ok:
+    cmp byte [es:di + MI_BPP], 0
+    je .next_mode
+    cmp dword [es:di + MI_LFB], 0
+    je .next_mode
+    movzx edx, word [es:di + MI_WIDTH]
+    movzx ebx, word [es:di + MI_HEIGHT]
+    cmp dx, [bp - FR_MIN_W]
+    jb .next_mode
+    cmp bx, [bp - FR_MIN_H]
+    jb .next_mode
+    ; key: EDX = known format (bit 18), within the cap (bit 17), 1 (bit 16), width; EBX =
+    ; height, bits per pixel. Beyond the cap the sizes are inverted: the smallest ranks highest.
+    cmp dx, [bp - FR_CAP_W]
+    ja .beyond_cap
+    cmp bx, [bp - FR_CAP_H]
+    ja .beyond_cap
+    or edx, 0x30000
+    jmp .format
+.beyond_cap:
+    mov ax, [bp - FR_MIN_W]
+    or ax, [bp - FR_MIN_H]
+    jz .next_mode                      ; without a minimum the cap is a hard limit
+    not dx
+    not bx
+    or edx, 0x10000
+.format:
+    shl ebx, 8
+    mov bl, [es:di + MI_BPP]           ; at one size, more bits per pixel win (32 over 24)
+    call vbe_format
+    cmp al, 3
+    je .compare
+    or edx, 0x40000
+.compare:
+    cmp edx, [bp - FR_BEST_HI]
+    jb .next_mode
+    ja .better
+    cmp ebx, [bp - FR_BEST_LO]
+    jbe .next_mode
+.better:
+    mov [bp - FR_BEST_HI], edx
+    mov [bp - FR_BEST_LO], ebx
+    mov [bp - FR_BEST_MODE], cx
+    jmp .next_mode
+
+.scanned:
+    cmp dword [bp - FR_BEST_HI], 0
+    je .no_mode
+    mov cx, [bp - FR_BEST_MODE]
+    call vbe_mode_info                 ; the chosen mode's info again (the buffer holds the last)
+    jc .set_failed
+    rdtsc
+    mov [bp - FR_SET_TSC], eax
+    mov [bp - FR_SET_TSC + 4], edx
+    mov bx, [bp - FR_BEST_MODE]
+    or bx, 0x4000                      ; linear framebuffer
+    mov ax, 0x4F02
+    int 0x10
+    mov cx, ax
+    rdtsc
+    sub eax, [bp - FR_SET_TSC]
+    sbb edx, [bp - FR_SET_TSC + 4]
+    mov [fb_mode_tsc], eax
+    mov [fb_mode_tsc + 4], edx
+    cmp cx, 0x004F
+    jne .set_failed
+
+    mov ax, VBE_SEG
+    mov es, ax
+    mov di, VBE_MODE_INFO
+    mov eax, [es:di + MI_LFB]
+    mov [fb_base], eax
+    movzx eax, word [es:di + MI_WIDTH]
+    mov [fb_width], eax
+    movzx eax, word [es:di + MI_HEIGHT]
+    mov [fb_height], eax
+    movzx ecx, word [es:di + MI_BYTES_PER_LINE]
+    mul ecx
+    mov [fb_size], eax
+    mov [fb_size + 4], edx
+    movzx eax, byte [es:di + MI_BPP]
+    add eax, 7
+    shr eax, 3
+    mov [fb_bpp], al
+    xchg eax, ecx
+    xor edx, edx
+    div ecx
+    mov [fb_stride], eax
+    call vbe_format
+    mov [fb_format], al
+
+    test byte [plan_flags], F_HOSTLOG
+    jz .done
+    mov si, log_vbe
+    movzx eax, word [bp - FR_BEST_MODE]
+    call e9_field
+    mov eax, [fb_width]
+    call e9_field
+    mov eax, [fb_height]
+    call e9_field
+    mov eax, [fb_stride]
+    call e9_field
+    movzx eax, byte [fb_bpp]
+    call e9_field
+    movzx eax, byte [fb_format]
+    call e9_field
+    mov eax, [fb_base]
+    call e9_field
+    mov eax, [bp - FR_SET_TSC]
+    sub eax, [bp - FR_SCAN_TSC]
+    call e9_field
+    mov eax, [fb_mode_tsc]
+    call e9_field
+    jmp .log_end
+
+.no_vbe:
+    mov si, log_no_vbe
+    jmp .note
+.no_mode:
+    mov si, log_no_mode
+    test byte [plan_flags], F_HOSTLOG
+    jz .done
+    movzx eax, word [bp - FR_MIN_W]
+    call e9_field
+    movzx eax, word [bp - FR_MIN_H]
+    call e9_field
+    jmp .log_end
+.set_failed:
+    mov si, log_set_failed
+    test byte [plan_flags], F_HOSTLOG
+    jz .done
+    movzx eax, word [bp - FR_BEST_MODE]
+    call e9_field
+    jmp .log_end
+.note:
+    test byte [plan_flags], F_HOSTLOG
+    jz .done
+    call e9_text
+.log_end:
+    mov al, 10
+    out 0xE9, al
+.done:
+    xor ax, ax
+    mov es, ax
+    mov sp, bp
+    pop bp
+    ret
+
+; .limits: EAX = a configured minimum (dword, 0: none), EBX = the default cap. AX = the minimum
+; (at most 0xFFFF: VBE sizes are words), BX = the cap raised to it.
+.limits:
+    cmp eax, 0xFFFF
+    jbe .limit_word
+    mov eax, 0xFFFF
+.limit_word:
+    cmp eax, ebx
+    jbe .limit_done
+    mov ebx, eax
+.limit_done:
+    ret
+
+; vbe_mode_info: the ModeInfoBlock of mode CX (4F01h) at ES:DI = VBE_SEG:VBE_MODE_INFO.
+; CF = 1 when the BIOS refused. Keeps CX.
+vbe_mode_info:
+    push cx
+    mov ax, VBE_SEG
+    mov es, ax
+    mov di, VBE_MODE_INFO
+    mov ax, 0x4F01
+    int 0x10
+    pop cx
+    mov di, VBE_MODE_INFO
+    push ax
+    mov ax, VBE_SEG
+    mov es, ax
+    pop ax
+    cmp ax, 0x004F
+    je .ok
+    stc
+    ret
+.ok:
+    clc
+    ret
+
+; vbe_format: AL = the 0.11 pixel format of the mode at ES:VBE_MODE_INFO: 0 Rgb (red in the
+; first byte, then green, then blue), 1 Bgr, 3 Unknown (any other layout, palette modes).
+vbe_format:
+    mov al, 3
+    cmp byte [es:VBE_MODE_INFO + MI_MEMORY_MODEL], 6
+    jne .done
+    cmp byte [es:VBE_MODE_INFO + MI_BPP], 24
+    jb .done
+    cmp byte [es:VBE_MODE_INFO + MI_GREEN_POS], 8
+    jne .done
+    mov ah, [es:VBE_MODE_INFO + MI_RED_POS]
+    or ah, [es:VBE_MODE_INFO + MI_BLUE_POS]
+    cmp ah, 16                          ; one of red and blue at 0, the other at 16
+    jne .done
+    cmp byte [es:VBE_MODE_INFO + MI_RED_POS], 0
+    je .rgb
+    cmp byte [es:VBE_MODE_INFO + MI_BLUE_POS], 0
+    jne .done
+    mov al, 1
+    ret
+.rgb:
+    mov al, 0
+.done:
+    ret
+
+; e9_text: the zero-terminated text at SI on the host-log port; SI ends after it.
+e9_text:
+    lodsb
+    test al, al
+    jz .done
+    out 0xE9, al
+    jmp e9_text
+.done:
+    ret
+
+; e9_field: e9_text, then EAX as 0x and lowercase hex digits without leading zeros. The texts
+; of a record follow one another, so SI walks from field name to field name.
+e9_field:
+    mov edx, eax
+    call e9_text
+    mov al, '0'
+    out 0xE9, al
+    mov al, 'x'
+    out 0xE9, al
+    mov cx, 8
+.skip_zeros:
+    cmp cx, 1
+    je .digit
+    test edx, 0xF0000000
+    jnz .digit
+    shl edx, 4
+    dec cx
+    jmp .skip_zeros
+.digit:
+    rol edx, 4
+    mov al, dl
+    and al, 15
+    add al, '0'
+    cmp al, '9'
+    jbe .out
+    add al, 'a' - '9' - 1
+.out:
+    out 0xE9, al
+    loop .digit
+    ret
+
+log_vbe:          db "vbe mode=", 0, " width=", 0, " height=", 0, " stride=", 0, " bytes-per-pixel=", 0
+                  db " format=", 0, " base=", 0, " scan-tsc=", 0, " set-tsc=", 0
+log_no_vbe:       db "note no framebuffer: the BIOS has no VBE 2.0 (int 10h AX=4F00h)", 0
+log_no_mode:      db "note no framebuffer: no VBE mode has a linear framebuffer in packed or direct colour"
+                  db " of at most 1280x720, or at least the configured minimum: min-width=", 0, " min-height=", 0
+log_set_failed:   db "note no framebuffer: VBE could not set (int 10h AX=4F02h) mode=", 0
 
 ; ---------------------------------------------------------------------------------------
 build_boot_tables:

@@ -94,6 +94,7 @@ headers_size equ PE_FILE_ALIGN
 text_start:
 %include "uefi/main.asm"
 %include "uefi/files.asm"
+%include "uefi/gop.asm"
 %include "uefi/exit.asm"
 %include "uefi/handoff.asm"
 %include "uefi/console.asm"

@@ -23,6 +23,14 @@ tsc_entry:      dq 0                ; TSC at efi_main, for stage3's host log (st
 tsc_plan:       dq 0
 tsc_payload:    dq 0
 conout_live:    db 0                ; 1 while ConOut may be called
+    align 8
+gop:            dq 0
+gop_info:       dq 0
+gop_info_size:  dq 0
+; The framebuffer gop.asm found, laid out as VARS' fb_* fields (layout.inc): handoff.asm zeroes
+; VARS and then copies this block there. All zero: no framebuffer.
+FB_VARS_SIZE equ fb_mode_tsc + 8 - fb_base
+fb_vars:        times FB_VARS_SIZE db 0
 
 ; EFI_GUIDs as stored: u32, u16, u16, then 8 bytes.
     align 8
@@ -34,6 +42,10 @@ guid_simple_fs:
     dd 0x964E5B22
     dw 0x6459, 0x11D2
     db 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B
+guid_gop:
+    dd 0x9042A9DE
+    dw 0x23DC, 0x4A38
+    db 0x96, 0xFB, 0x7A, 0xDE, 0xD0, 0x80, 0x51, 0x6A
 guid_file_info:
     dd 0x09576E92
     dw 0x6D3F, 0x11D2
@@ -59,6 +71,11 @@ msg_no_vga_exiting: db "Bootlab: UEFI has no VGA text mode: what the kernel writ
                     db "Bootlab: plan and kernel read, exiting boot services", 10, 0
 msg_exited:         db "Bootlab: boot services exited, building the kernel's page tables", 10, 0
 msg_prefix:         db "Bootlab: ", 0
+msg_no_gop:         db "Bootlab: this firmware has no graphics output (GOP): the kernel gets no framebuffer", 10, 0
+msg_gop_no_fit:     db "Bootlab: no graphics mode has the kernel's minimum framebuffer size; the current mode stays", 10, 0
+msg_gop_set_mode:   db "the firmware could not set the graphics mode the kernel's minimum framebuffer size asks for (GOP SetMode)", 0
+msg_gop_bitmask:    db "the firmware's graphics mode has a bit-mask pixel format (GOP PixelBitMask), not the RGB or BGR bytes a bootloader_api kernel's framebuffer needs", 0
+msg_gop_blt_only:   db "the firmware's graphics mode has no linear framebuffer (GOP PixelBltOnly), which a bootloader_api kernel needs", 0
 msg_stopped:        db 10, "Bootlab: the UEFI loader stopped here.", 10, 0
 msg_colon:          db ": ", 0
 msg_status_open:    db " (EFI status ", 0

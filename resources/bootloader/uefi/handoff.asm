@@ -7,7 +7,8 @@
 ;           fixed areas below 4 GiB (main.asm checked that).
 ; Work:     zero VARS; translate the UEFI map into stage3's E820 list (merged where adjacent and
 ;           of one kind); mem_limit = end of the usable run holding PAYLOAD_PHYS; plan flags,
-;           TSC stamps and firmware_uefi for stage3's host log; copy the stage3 blob to 0x7C00;
+;           TSC stamps and firmware_uefi for stage3's host log, the framebuffer gop.asm found
+;           (fb_vars, into fb_*); copy the stage3 blob to 0x7C00;
 ;           the bootstrap tables stage2 would have built (identity map of 4 GiB, 2 MiB pages).
 ; On exit:  the state stage2 hands stage3 on the BIOS path: CR3 = BOOT_PML4, the blob's GDT
 ;           (CS = SEL_CODE64 through a far return), CR0 = PG|WP|ET|PE and CR4 = PAE (so SSE is
@@ -111,6 +112,10 @@ handoff:
     mov eax, [rax + P_FLAGS]
     mov [rbp + plan_flags - VARS], eax
     mov byte [rbp + firmware_uefi - VARS], 1
+    lea rsi, [rel fb_vars]                      ; the framebuffer gop.asm found
+    lea rdi, [rbp + fb_base - VARS]
+    mov ecx, FB_VARS_SIZE
+    rep movsb
     mov rax, [rel tsc_entry]
     mov [rbp + tsc_table - VARS + ST_LOADER * 8], rax
     mov rax, [rel tsc_plan]

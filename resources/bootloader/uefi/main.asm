@@ -8,8 +8,8 @@
 ;           PAYLOAD_PHYS) with AllocatePages(AllocateAddress), so nothing the firmware hands out
 ;           later lands there; read BOOTLAB\PLAN.BIN to PLAN and check it as stage2 does (magic,
 ;           version, size, checksum); read BOOTLAB\KERNEL.BIN to PAYLOAD_PHYS (stage3 checks its
-;           checksum); note that there is no VGA text buffer; memory map and ExitBootServices
-;           (exit.asm).
+;           checksum); the GOP framebuffer when the plan asks for one (gop.asm); note that there
+;           is no VGA text buffer; memory map and ExitBootServices (exit.asm).
 ; On exit:  handoff.asm, never back to the firmware. Failures: a message on ConOut and COM1, halt.
 
 efi_main:
@@ -106,6 +106,11 @@ efi_main:
     or rax, rdx
     mov [rel tsc_payload], rax
 
+    mov eax, PLAN
+    test byte [rax + P_FLAGS], F_FRAMEBUFFER
+    jz .no_framebuffer
+    call set_framebuffer_gop
+.no_framebuffer:
     mov eax, PLAN
     test byte [rax + P_FLAGS], F_VGA320
     jz .exit
