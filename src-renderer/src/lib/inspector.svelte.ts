@@ -122,15 +122,35 @@ export class InspectorModel {
   loading = $state(false);
   /** Names of the registers whose value differs from the previous snapshot. */
   changed: string[] = $state([]);
+  /** Why a kept VM that was let run again stopped by itself (a halt, a triple fault); it is paused there. */
+  stoppedBecause: string | undefined = $state(undefined);
 
   constructor(
     private readonly api: ClientApi,
     private readonly host: InspectorHost,
   ) {}
 
+  /**
+   * Follows the service's `vm-state` events (from this window or another): paused or running,
+   * and a kept VM let run again that stopped by itself fills the panels as a pause does.
+   */
+  start(): () => void {
+    return this.api.onEvent((event) => {
+      if (event.type !== 'vm-state') return;
+      this.paused = event.paused;
+      if (event.paused && event.reason) void this.#act(() => this.#refresh());
+      this.stoppedBecause = event.reason;
+    });
+  }
+
   /** A message for the window (the panel's own problems, e.g. no clipboard). */
   report(text: string): void {
     this.host.report(text, 'info');
+  }
+
+  /** A finished run's (or timed-out test's) VM is kept paused where it ended. */
+  get keptVm(): boolean {
+    return this.host.pausedVm;
   }
 
   /** There is a VM to pause, step or read: the running one, or the one kept where its run ended. */
@@ -158,6 +178,7 @@ export class InspectorModel {
   /** The VM is gone: nothing to inspect or control any more (the last panels stay until the next pause). */
   reset(): void {
     this.paused = false;
+    this.stoppedBecause = undefined;
     this.changed = [];
   }
 
