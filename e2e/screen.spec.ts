@@ -4,11 +4,11 @@
 // cycles one square's colour until it is stopped; this reads the canvas's pixels at known spots.
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, ROOT, startBootlab, test, waitForRunEnd } from './bootlab.js';
+import { expect, kernelCopy, ROOT, startBootlab, test, waitForRunEnd } from './bootlab.js';
 
 /** One pixel of the Screen's canvas, in the screen's own coordinates: [r, g, b, a]. */
 async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  const canvas = page.getByRole('region', { name: 'Screen' }).locator('canvas');
+  const canvas = page.getByRole('region', { name: 'Screen', exact: true }).locator('canvas');
   return canvas.evaluate((element, [px, py]) => {
     const c = element as HTMLCanvasElement;
     if (c.width < 320) return [];
@@ -38,7 +38,7 @@ test('the Screen shows what a mode 0x13 kernel draws, follows it while it change
   await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(/screen-rects$/);
   await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
 
-  const screen = page.getByRole('region', { name: 'Screen' });
+  const screen = page.getByRole('region', { name: 'Screen', exact: true });
   await expect(screen).toBeVisible({ timeout: 6 * 60_000 });
   // The Screen replaces the VGA text rows.
   await expect(page.getByRole('region', { name: 'VGA screen' })).toHaveCount(0);
@@ -65,4 +65,23 @@ test('the Screen shows what a mode 0x13 kernel draws, follows it while it change
   // A still image when the run has ended.
   await expect(screen).toContainText('as the run left it');
   await expectRectangles(page);
+});
+
+test('a text-mode kernel under UEFI: the Boot console says plainly that there is no VGA text screen', async ({ page }) => {
+  const bootlab = await startBootlab({ projectDir: kernelCopy('sample-kernel') });
+  await page.goto(bootlab.url);
+  await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(/sample-kernel$/);
+  await page.getByRole('combobox', { name: 'Firmware' }).selectOption('uefi');
+  await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Serial console' })).toContainText('The sample kernel is done.', { timeout: 6 * 60_000 });
+  const vga = page.getByRole('region', { name: 'VGA screen' });
+  await expect(vga).toContainText('UEFI has no VGA text mode: the text this kernel writes to the VGA text buffer (0xB8000) is not shown.');
+  await expect(vga.locator('.vga-row')).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Screen', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Boot log' })).toContainText('firmware uefi');
+  await waitForRunEnd(page, 120_000);
+  // A reload shows the same (the session keeps the display).
+  await page.reload();
+  await page.getByRole('tab', { name: 'Boot console' }).click();
+  await expect(page.getByRole('region', { name: 'VGA screen' })).toContainText('UEFI has no VGA text mode');
 });
