@@ -240,6 +240,13 @@ describe('framebuffer under SeaBIOS (VBE, stage2)', () => {
     expect(b.serial).toContain('Hello from the Bootlab sample kernel!');
   }, 300_000);
 
+  it('leaves fb_base 0 and says so in the host log when the machine has no VBE (no display)', async () => {
+    const b = await boot(biosImage('vbe-no-display', { width: 0, height: 0 }), 'bios', ['-vga', 'none']);
+    expect(b.fb.base).toBe(0n);
+    expect(b.hostLog).toContain('note no framebuffer: the BIOS has no VBE 2.0 (int 10h AX=4F00h)');
+    expect(b.serial).toContain('Hello from the Bootlab sample kernel!');
+  }, 300_000);
+
   it('changes nothing when the plan does not ask for a framebuffer (0.9 kernels)', async () => {
     const b = await boot(biosImage('vbe-off', false), 'bios');
     expect(b.fb).toEqual({ base: 0n, size: 0n, width: 0, height: 0, stride: 0, bytesPerPixel: 0, format: 0, modeTsc: 0n });
