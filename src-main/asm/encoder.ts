@@ -2,7 +2,7 @@
 // fix-ups for values that depend on the final section layout. It never re-parses text.
 
 import { evaluate, type Expr, type Value } from './expr.js';
-import { displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
+import { addressWarning, displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
@@ -291,6 +291,8 @@ export interface EncodeEnv {
   defaultRel: boolean;
   final: boolean;
   cpu?: number; // `cpu` level in effect (undefined: any)
+  /** Address size forced by an `a16`/`a32` prefix (also written inside the brackets), when not the mode's. */
+  addrOverride?: 16 | 32;
 }
 
 /** A field whose final value adds section base addresses known only after layout. */
@@ -335,10 +337,15 @@ function warnDisp(d: Value, size: number, asize: number, bits: number, warnings:
   warnings.push(...displacementWarnings(d.n, size, asize, bits));
 }
 
-/** `[byte 5]`, or `[word x]` in a 32-bit address: NASM warns (in both of its final-pass encodings). */
-function warnAbsoluteDispSize(m: MemOp, asize: number, warnings: string[]): void {
-  const sized = m.dispSize === 8 || ((m.dispSize === 16 || m.dispSize === 32) && m.dispSize !== (asize !== 16 ? 32 : 16));
-  if (sized) for (let i = 0; i < 2; i++) warnings.push('displacement size ignored on absolute address [-w+ea-dispsize]');
+/**
+ * `[byte 5]`, or `[word x]` in a 32-bit address: NASM warns once while sizing the instruction and
+ * once while writing it (after its prefixes' warnings, so that copy goes to `late`).
+ */
+function warnAbsoluteDispSize(m: MemOp, asize: number, warnings: string[], late: string[]): void {
+  const sized = m.dispSize === 8 || (m.dispSize > 8 && m.dispSize !== (asize !== 16 ? 32 : 16));
+  if (!sized) return;
+  warnings.push('displacement size ignored on absolute address [-w+ea-dispsize]');
+  late.push('displacement size ignored on absolute address [-w+ea-dispsize]');
 }
 
 function fitsS8(n: bigint): boolean {
@@ -414,7 +421,10 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'mo': {
       if (op.k !== 'mem' || op.far || op.base || op.index) return 'fail';
       if (env.bits === 64) {
-        if (op.dispSize !== 64 || op.rel === true || (op.rel === undefined && env.defaultRel)) return 'fail';
+        // moffs needs a 64-bit `qword` address or an `a32` one (`67 A0 disp32`), never RIP-relative.
+        const a32 = env.addrOverride === 32 && (op.dispSize === 0 || op.dispSize === 32);
+        const fsgs = op.seg !== undefined && (op.seg.name === 'fs' || op.seg.name === 'gs');
+        if (!((op.dispSize === 64 && !env.addrOverride) || a32) || op.rel === true || (op.rel === undefined && env.defaultRel && !fsgs)) return 'fail';
       } else if (op.dispSize === 64) return 'fail';
       return 'ok';
     }
@@ -473,9 +483,11 @@ function anchored(row: Row, ops: Operand[], size: number): boolean {
 
 export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const rows = rowsOf(insn.mn);
-  if (!insn.mn) return prefixOnly(insn);
+  if (!insn.mn) return prefixOnly(insn, env.bits);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
+  const aPrefix = insn.prefixes.find((p) => p === 'a16' || p === 'a32');
+  if (aPrefix && aPrefix !== `a${env.bits}` && !env.addrOverride) env = { ...env, addrOverride: aPrefix === 'a16' ? 16 : 32 };
   // NASM checks effective addresses first (and already in pass 1); the second message only
   // comes when an instruction form matched (`mov eax, [rdi]` in 32-bit mode, not `inc qword [rdi]`).
   const badEA = ops.some((op) => {
@@ -692,13 +704,21 @@ function hleValid(p: string, row: Row, insn: Insn): boolean {
 
 const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'cmpxchg16b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
 
-function prefixOnly(insn: Insn): Encoded {
+/** cs/ds/es/ss overrides do nothing in 64-bit mode: NASM emits them with a warning (twice, from both final-pass encodings). */
+function warnIgnoredSegment(prefix: number, bits: number, warnings: string[]): void {
+  const name = bits === 64 ? IGNORED_SEGMENTS[prefix] : undefined;
+  if (name) for (let i = 0; i < 2; i++) warnings.push(`${name} segment base generated, but will be ignored in 64-bit mode [-w+prefix-seg]`);
+}
+const IGNORED_SEGMENTS: Record<number, string> = { 0x2e: 'cs', 0x3e: 'ds', 0x26: 'es', 0x36: 'ss' };
+
+function prefixOnly(insn: Insn, bits: number): Encoded {
   const warnings = insn.prefixes.includes('lock') ? ['instruction is not lockable [-w+prefix-lock]'] : [];
   for (const p of insn.prefixes) if (p === 'xacquire' || p === 'xrelease') warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   const bytes: number[] = [];
   for (const p of insn.prefixes) {
     const b = PREFIX_BYTES[p];
     if (b !== undefined) bytes.push(b);
+    if (p in SEG_PREFIX) warnIgnoredSegment(SEG_PREFIX[p], bits, warnings);
   }
   return { bytes, fixes: [], warnings };
 }
@@ -738,7 +758,11 @@ const R16: Record<string, number> = { 'bx+si': 0, 'bx+di': 1, 'bp+si': 2, 'bp+di
  * `n` is EVEX's disp8 scale: a one-byte displacement counts units of n bytes (disp8*N), so it is
  * used only for multiples of n; other displacements take the full size.
  */
-function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: string[], n = 1): EA {
+/**
+ * `late` gets the warnings NASM gives while writing the instruction, after those of its prefixes
+ * (displacement overflow); `warnings` those it gives while sizing it.
+ */
+function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: string[], n = 1, late = warnings): EA {
   const fitsScaled = (v: bigint): boolean => v % BigInt(n) === 0n && fitsS8(v / BigInt(n));
   let base = m.base;
   let index = m.index;
@@ -746,6 +770,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   const regSize = base?.size ?? index?.size ?? 0;
   let asize: number;
   if (regSize) asize = regSize;
+  else if (env.addrOverride) asize = env.addrOverride;
   // In 64-bit mode `[dword x]` only sizes the displacement (NASM 2.16.01: no 67 prefix); `[word x]` is impossible.
   else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 64 : 16) : m.dispSize;
   else asize = env.bits;
@@ -765,8 +790,8 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
       key = a === 'bp' || a === 'bx' ? `${a}+${b}` : `${b}+${a}`;
     }
     if (!regSize) {
-      warnAbsoluteDispSize(m, 16, warnings);
-      warnDisp(d, 2, 16, env.bits, warnings);
+      warnAbsoluteDispSize(m, 16, warnings, late);
+      warnDisp(d, 2, 16, env.bits, late);
       return { modrm: 0x06, dispSize: 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
     }
     const rm = R16[key];
@@ -777,7 +802,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
     else if (plain && fitsScaled(BigInt.asIntN(16, d.n))) mod = 1;
     else mod = 2;
-    warnDisp(d, mod === 0 ? 0 : mod === 1 ? 1 : 2, 16, env.bits, warnings);
+    warnDisp(d, mod === 0 ? 0 : mod === 1 ? 1 : 2, 16, env.bits, late);
     return { modrm: (mod << 6) | rm, dispSize: mod === 0 ? 0 : mod === 1 ? 1 : 2, disp: d, rexX: false, rexB: false, asize: 16, rip: false };
   }
 
@@ -789,15 +814,16 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
         if (!d.unk && d.seg < 0 && d.minus === undefined) {
           warnings.push('absolute address can not be RIP-relative [-w+ea-absolute]');
         } else {
+          warnAbsoluteDispSize(m, asize, warnings, late);
           return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: true };
         }
       }
-      warnAbsoluteDispSize(m, asize, warnings);
-      warnDisp(d, 4, asize, env.bits, warnings);
+      warnAbsoluteDispSize(m, asize, warnings, late);
+      warnDisp(d, 4, asize, env.bits, late);
       return { modrm: 0x04, sib: 0x25, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
     }
-    warnAbsoluteDispSize(m, asize, warnings);
-    warnDisp(d, 4, asize, env.bits, warnings);
+    warnAbsoluteDispSize(m, asize, warnings, late);
+    warnDisp(d, 4, asize, env.bits, late);
     return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
   }
   if (index && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
@@ -820,7 +846,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (!base) {
     // index only: SIB with no base, disp32
     const sib = (ss << 6) | ((index!.num & 7) << 3) | 5;
-    warnDisp(d, 4, asize, env.bits, warnings);
+    warnDisp(d, 4, asize, env.bits, late);
     return { modrm: 0x04, sib, dispSize: 4, disp: d, rexX: index!.num >= 8, rexB: false, asize, rip: false };
   }
   if (m.dispSize === 8) mod = 1;
@@ -831,7 +857,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   else mod = 2;
   const dispSize = mod === 0 ? 0 : mod === 1 ? 1 : 4;
   // A scaled disp8 (EVEX) is written as it is, without NASM's range checks.
-  if (!(mod === 1 && n > 1 && plain && fitsScaled(BigInt.asIntN(32, d.n)))) warnDisp(d, dispSize, asize, env.bits, warnings);
+  if (!(mod === 1 && n > 1 && plain && fitsScaled(BigInt.asIntN(32, d.n)))) warnDisp(d, dispSize, asize, env.bits, late);
   if (index || baseLow === 4) {
     const idx = index ? index.num & 7 : 4;
     const sib = (ss << 6) | (idx << 3) | baseLow;
@@ -891,10 +917,11 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.asize) asPrefix = row.asize !== bits;
 
   let ea: EA | undefined;
+  const eaLate: string[] = [];
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    ea = buildEA(mem, vals[row.rmIdx].disp, env, warnings, row.vex?.evex ? disp8Scale(row) : 1);
+    ea = buildEA(mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row) : 1, eaLate);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;
@@ -922,7 +949,11 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     else if (p === 'repne' || p === 'repnz') bytes.push(0xf2);
     else if (p === 'wait') bytes.push(0x9b);
   }
-  if (seg !== undefined) bytes.push(seg);
+  if (seg !== undefined) {
+    bytes.push(seg);
+    warnIgnoredSegment(seg, bits, warnings);
+  }
+  if (!row.mo) warnings.push(...eaLate);
   if (osPrefix) bytes.push(0x66);
   if (asPrefix) bytes.push(0x67);
   const repWritten = insn.prefixes.some((p) => p === 'rep' || p === 'repe' || p === 'repz');
@@ -1016,8 +1047,13 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
         bytes.splice(bytes.indexOf(row.opcode[0], seg !== undefined ? 1 : 0), 0, 0x67);
       }
     }
+    if (env.addrOverride) size = env.addrOverride / 8;
     const at = bytes.length;
     writeLE(bytes, d.n, size);
+    if (!d.unk && d.seg < 0 && d.minus === undefined) {
+      const w = addressWarning(d.n, size);
+      if (w) warnings.push(w);
+    }
     if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size, plus: d.seg, minus: d.minus ?? -1 });
   }
   // immediates

@@ -436,3 +436,15 @@ describe('number-overflow warnings on displacements and sign-extended bytes (NAS
     'bits 64|mov rax,dword 80000000h|add rcx,0FFFFFFFFh|push byte 0ffffffffh|push byte 0x80|imul rax,rcx,0xfffffffe|imul rax,rcx,byte 0x999999999|imul rax,0x999999999|imul ax,cx,byte 0x999',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('address-size prefixes and segment overrides on absolute addresses (NASM regression suite: riprel)', () => {
+  it.each([
+    // `a32` makes a 64-bit moffs form `67 A0 disp32`; not with a size keyword other than dword, nor RIP-relative.
+    'bits 64|foo:|mov al,[a32 foo]|a32 mov al,[foo]|mov al,[a32 0xbbbbbbbb]|mov [a32 foo],eax|mov bl,[a32 foo]|mov al,[a32 byte foo]|mov al,[a32 qword foo]|mov al,[a64 foo]|mov rax,[a32 foo]|mov al,[a32 rel foo]|mov ax,[a32 0xffffffffcccccccc]',
+    'bits 64|foo:|default rel|mov al,[a32 foo]|mov al,[a32 fs:foo]|mov al,[fs:a32 foo]|mov al,[a32 abs foo]|mov al,[a32 0x10]|mov al,[rel qword foo]|mov bl,[rel qword foo]|mov al,[qword foo]|mov bl,[qword foo]',
+    'bits 32|foo:|mov al,[a16 foo]|mov al,[a16 0x12345]|mov bl,[a16 foo]|mov al,[a32 foo]|bits 16|mov al,[a32 foo]|mov bl,[a32 foo]',
+    // cs/ds/es/ss overrides are kept in 64-bit mode, with NASM's warning.
+    'bits 64|mov al,[es:rax]|es nop|mov al,[cs:0x10]|mov al,[ds:qword 0x10]|mov al,[ss:rbp]|mov al,[fs:rax]|es|lodsb|es lodsb',
+    'bits 64|mov al,[es:byte 5]|mov al,[es:0x80000000]|default rel|mov al,[es:5]|mov al,[es:byte 0x80000000]',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

@@ -57,3 +57,8 @@ export function signedByteWarning(value: bigint, opBits: number, explicitByte: b
 export function relativeWarning(rel: bigint, bytes: number): string | undefined {
   return overflowsSigned(BigInt.asIntN(64, rel), bytes) ? `${dataName(bytes)} data exceeds bounds ${NUMBER_OVERFLOW}` : undefined;
 }
+
+/** A moffs address field (`A0`-`A3`): NASM checks it as data of the address size. */
+export function addressWarning(value: bigint, bytes: number): string | undefined {
+  return overflowsGeneral(BigInt.asIntN(64, value), bytes) ? `${dataName(bytes)} data exceeds bounds ${NUMBER_OVERFLOW}` : undefined;
+}
