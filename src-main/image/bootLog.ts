@@ -13,8 +13,10 @@
 //                                            or BIOS int 13h extended reads (the fallback)
 //   e820 0xS..0xE 0xTYPE                     each raw E820 entry as the BIOS gave it
 //   region 0xS..0xE TYPE                     the memory map exactly as handed to the kernel,
-//                                            byte addresses, TYPE the 0.9 enum name (same
-//                                            shape as the sample kernel's `region` lines)
+//                                            byte addresses, TYPE the 0.9 enum name, or for a
+//                                            0.11 kernel Usable, Bootloader, UnknownBios(N),
+//                                            UnknownUefi(N) (N decimal; same shape as the
+//                                            sample kernel's `region` lines)
 //   page-tables 0xS..0xE                     the physical frames holding every page table
 //   pml4 0xP                                 the level-4 table (CR3)
 //   kernel-frames 0xS..0xE                   physical frames of the kernel's segments (+ .bss)
@@ -27,7 +29,7 @@
 //
 // Unknown records are kept in `unknown` (a newer loader may add some); nothing here throws.
 import type { MemoryRegion, MemoryRegionType } from '../shared/api.js';
-import { MEMORY_REGION_TYPES } from '../shared/api.js';
+import { isMemoryRegionType } from '../shared/api.js';
 
 export interface BootLogStage {
   name: string;
@@ -129,7 +131,7 @@ export function parseBootLog(input: string | readonly string[]): BootLog {
       case 'region': {
         const r = range(f[0]);
         const t = f[1] as MemoryRegionType;
-        if (r && (MEMORY_REGION_TYPES as readonly string[]).includes(t)) log.memoryMap.push({ ...r, type: t });
+        if (r && isMemoryRegionType(t)) log.memoryMap.push({ ...r, type: t });
         else log.unknown.push(line);
         break;
       }
@@ -206,7 +208,7 @@ export function parseBootLog(input: string | readonly string[]): BootLog {
 /** Parse `region 0xSTART..0xEND TYPE` lines (the sample kernel's and the host log's format). */
 export function parseRegionLines(text: string): MemoryRegion[] {
   const out: MemoryRegion[] = [];
-  for (const m of text.matchAll(/^\s*region (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) (\w+)\s*$/gim)) {
+  for (const m of text.matchAll(/^\s*region (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) (\w+(?:\(\d+\))?)\s*$/gim)) {
     out.push({ start: Number(m[1]), end: Number(m[2]), type: m[3] as MemoryRegionType });
   }
   return out;

@@ -10,6 +10,32 @@ import { MemoryMapModel } from './memoryMapModel.svelte.js';
 import { decodeScreen } from './vga.js';
 
 describe('MemoryMap', () => {
+  it('shows 0.11 region kinds, the framebuffer outside the map and, under UEFI, the firmware\'s UEFI map', () => {
+    const model = new MemoryMapModel();
+    model.set({
+      regions: [
+        { start: 0, end: 0x9f000, type: 'Usable' },
+        { start: 0x9f000, end: 0xa0000, type: 'UnknownUefi(6)' },
+        { start: 0x100000, end: 0x200000, type: 'Bootloader' },
+      ],
+      e820: [{ start: 0, end: 0x9f000, type: 'Usable' }],
+      labels: [{ start: 0x80000000, end: 0x803e8000, label: 'framebuffer (1280x800)' }],
+      firmware: 'uefi',
+      uefi: [
+        { start: 0, end: 0x9f000, type: 7 },
+        { start: 0x9f000, end: 0xa0000, type: 6, attribute: '0x800000000000000f' },
+      ],
+    });
+    render(MemoryMap, { model });
+    const regions = screen.getByRole('table', { name: 'Memory regions' });
+    expect(within(regions).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell')[3]?.textContent?.trim())).toEqual(['Usable', 'UnknownUefi(6)', 'Bootloader']);
+    expect(screen.getByRole('list', { name: 'Totals per type' }).textContent).toContain('UEFI type 6, EfiRuntimeServicesData: not usable');
+    expect(screen.getByRole('list', { name: 'Marked ranges outside the map' }).textContent).toMatch(/framebuffer \(1280x800\)\s*0x80000000\.\.0x803e8000/);
+    const uefi = screen.getByRole('table', { name: 'UEFI memory map', hidden: true });
+    expect(within(uefi).getAllByRole('row', { hidden: true })[2]?.textContent).toContain('EfiRuntimeServicesData (6)');
+    expect(screen.getByText(/The E820-style map Bootlab's UEFI loader made from the firmware's UEFI map \(1/)).toBeTruthy();
+  });
+
   it('shows a table with Start, End, Size, Type and the regions exactly as received', async () => {
     const model = new MemoryMapModel();
     model.set({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryMap } from '../../../src-main/shared/api.js';
-import { labelFor, layoutSegments, parseRegionLines, totalsByType } from './memoryMap.js';
+import { describeType, labelFor, labelsOutsideRegions, layoutSegments, parseRegionLines, totalsByType, typeClass, uefiTypeName } from './memoryMap.js';
 
 const MAP: MemoryMap = {
   regions: [
@@ -88,6 +88,52 @@ describe('totals and labels', () => {
     expect(parseRegionLines(text)).toEqual([
       { start: 0, end: 0x1000, type: 'FrameZero' },
       { start: 0x1000, end: 0x5000, type: 'PageTable' },
+    ]);
+  });
+});
+
+describe('bootloader_api 0.11 region kinds', () => {
+  const MAP_011: MemoryMap = {
+    regions: [
+      { start: 0x0, end: 0x9fc00, type: 'Usable' },
+      { start: 0x9fc00, end: 0xa0000, type: 'UnknownBios(2)' },
+      { start: 0x100000, end: 0x180000, type: 'Bootloader' },
+      { start: 0x180000, end: 0x7fe0000, type: 'Usable' },
+      { start: 0x7fe0000, end: 0x8000000, type: 'UnknownUefi(10)' },
+      { start: 0xfd000000, end: 0xfd001000, type: 'UnknownBios(2)' },
+    ],
+    e820: [],
+    labels: [{ start: 0xa0000, end: 0xafa00, label: 'framebuffer (VGA mode 0x13, 320x200)' }],
+  };
+
+  it('keeps each kind with its N apart in the totals, one colour per family, described with the firmware names', () => {
+    const totals = totalsByType(MAP_011.regions);
+    expect(totals.find((t) => t.type === 'UnknownBios(2)')).toEqual({ type: 'UnknownBios(2)', bytes: 0x400 + 0x1000, count: 2 });
+    expect(totals.find((t) => t.type === 'UnknownUefi(10)')?.count).toBe(1);
+    expect(typeClass('UnknownBios(2)')).toBe('UnknownBios');
+    expect(typeClass('UnknownUefi(10)')).toBe('UnknownUefi');
+    expect(typeClass('Usable')).toBe('Usable');
+    expect(describeType('UnknownBios(2)')).toBe('E820 type 2, reserved: not usable');
+    expect(describeType('UnknownUefi(10)')).toBe('UEFI type 10, EfiACPIMemoryNVS: not usable');
+    expect(describeType('UnknownUefi(2147483650)')).toBe('UEFI type 2147483650, OS loader type 0x80000002: not usable');
+    expect(describeType('Bootloader')).toBe('bootloader');
+    expect(uefiTypeName(7)).toBe('EfiConventionalMemory');
+  });
+
+  it('draws a labelled range that no region covers (the framebuffer) in its place in the gap, and lists it', () => {
+    const segments = layoutSegments(MAP_011);
+    const i = segments.findIndex((s) => s.type === 'Marked');
+    expect(segments[i]).toMatchObject({ index: -1, start: 0xa0000, end: 0xafa00, label: 'framebuffer (VGA mode 0x13, 320x200)' });
+    expect(segments[i - 1]).toMatchObject({ type: 'UnknownBios(2)', end: 0xa0000 });
+    expect(segments[i + 1]).toMatchObject({ type: 'Gap', start: 0xafa00, end: 0x100000 });
+    expect(labelsOutsideRegions(MAP_011)).toEqual(MAP_011.labels);
+    expect(labelsOutsideRegions(MAP)).toEqual([]);
+  });
+
+  it('reads 0.11 kinds from region lines', () => {
+    expect(parseRegionLines('region 0x0..0x1000 UnknownUefi(0)\nregion 0x1000..0x2000 Usable\n')).toEqual([
+      { start: 0, end: 0x1000, type: 'UnknownUefi(0)' },
+      { start: 0x1000, end: 0x2000, type: 'Usable' },
     ]);
   });
 });

@@ -2,13 +2,15 @@
 // ranges compressed and marked), the totals per type, the labels. Pure functions over the map
 // exactly as the kernel received it; the table shows `map.regions` unchanged.
 import type { MemoryMap, MemoryRegion, MemoryRegionType } from '../../../src-main/shared/api.js';
+import { MEMORY_REGION_TYPES_09 } from '../../../src-main/shared/api.js';
 
 export interface MapSegment {
-  /** Index into map.regions, or -1 for a gap no region covers. */
+  /** Index into map.regions, or -1 for a gap no region covers (or a marked range in one). */
   index: number;
   start: number;
   end: number;
-  type: MemoryRegionType | 'Gap';
+  /** `Marked`: a labelled range no region covers (the framebuffer, which is device memory). */
+  type: MemoryRegionType | 'Gap' | 'Marked';
   /** Share of the bar's width, 0..1. */
   weight: number;
   /** Drawn smaller than its size. */
@@ -22,8 +24,8 @@ export interface TypeTotal {
   count: number;
 }
 
-/** What each type means, for the legend. */
-export const TYPE_DESCRIPTIONS: Record<MemoryRegionType, string> = {
+/** What each 0.9 type means, for the legend. */
+export const TYPE_DESCRIPTIONS: Record<(typeof MEMORY_REGION_TYPES_09)[number], string> = {
   Usable: 'free for the kernel',
   InUse: 'in use',
   Reserved: 'reserved by the firmware or devices',
@@ -39,6 +41,53 @@ export const TYPE_DESCRIPTIONS: Record<MemoryRegionType, string> = {
   BootInfo: 'boot info',
   Package: 'package',
 };
+
+/** E820 type names (ACPI spec), for 0.11's `UnknownBios(N)`. */
+const E820_NAMES: Record<number, string> = { 2: 'reserved', 3: 'ACPI reclaimable', 4: 'ACPI NVS', 5: 'bad memory', 6: 'disabled', 7: 'persistent memory', 12: 'OEM-reserved' };
+
+/** EFI_MEMORY_TYPE names (UEFI spec, table "Memory Type Usage"), for 0.11's `UnknownUefi(N)` and the raw UEFI map. */
+export const UEFI_MEMORY_TYPES: readonly string[] = [
+  'EfiReservedMemoryType',
+  'EfiLoaderCode',
+  'EfiLoaderData',
+  'EfiBootServicesCode',
+  'EfiBootServicesData',
+  'EfiRuntimeServicesCode',
+  'EfiRuntimeServicesData',
+  'EfiConventionalMemory',
+  'EfiUnusableMemory',
+  'EfiACPIReclaimMemory',
+  'EfiACPIMemoryNVS',
+  'EfiMemoryMappedIO',
+  'EfiMemoryMappedIOPortSpace',
+  'EfiPalCode',
+  'EfiPersistentMemory',
+  'EfiUnacceptedMemoryType',
+];
+
+/** A UEFI memory type's name, `OEM or OS type 0x...` beyond the spec's list. */
+export function uefiTypeName(type: number): string {
+  return UEFI_MEMORY_TYPES[type] ?? `${type >= 0x80000000 ? 'OS loader' : type >= 0x70000000 ? 'OEM' : 'unknown'} type 0x${type.toString(16)}`;
+}
+
+/** `UnknownBios(N)` / `UnknownUefi(N)`: the family and N; undefined for the named types. */
+export function unknownKind(type: string): { family: 'UnknownBios' | 'UnknownUefi'; n: number } | undefined {
+  const m = /^(UnknownBios|UnknownUefi)\((\d+)\)$/.exec(type);
+  return m ? { family: m[1] as 'UnknownBios' | 'UnknownUefi', n: Number(m[2]) } : undefined;
+}
+
+/** The CSS class suffix for a type: one colour per family for 0.11's `UnknownBios(N)` and `UnknownUefi(N)`. */
+export function typeClass(type: string): string {
+  return unknownKind(type)?.family ?? type;
+}
+
+/** What a type means, for the legend (0.9 names, and 0.11's kinds with the firmware's own name for N). */
+export function describeType(type: MemoryRegionType): string {
+  const unknown = unknownKind(type);
+  if (unknown?.family === 'UnknownBios') return `E820 type ${unknown.n}${E820_NAMES[unknown.n] ? `, ${E820_NAMES[unknown.n]}` : ''}: not usable`;
+  if (unknown?.family === 'UnknownUefi') return `UEFI type ${unknown.n}, ${uefiTypeName(unknown.n)}: not usable`;
+  return (TYPE_DESCRIPTIONS as Record<string, string>)[type] ?? '';
+}
 
 /** Names for the types a kernel author looks for first. */
 const TYPE_LABELS: Partial<Record<MemoryRegionType, string>> = {
@@ -93,6 +142,7 @@ export function layoutSegments(map: MemoryMap, options: { minWeight?: number } =
     cursor = cursor === undefined ? region.end : Math.max(cursor, region.end);
   }
   if (raw.length === 0) return [];
+  markLabelsInGaps(raw, map.labels ?? []);
 
   const sizes = raw.map((s) => Math.max(1, s.end - s.start));
   // The cap: four times the first quartile's size, so the small regions (boot info, page
@@ -113,10 +163,35 @@ export function layoutSegments(map: MemoryMap, options: { minWeight?: number } =
   }));
 }
 
+/**
+ * Splits the gaps that labelled ranges fall in (a framebuffer is device memory: no region covers
+ * it), so the picture shows them as `Marked` segments in their place. Ranges beyond the last
+ * region are left out (the picture ends with the map).
+ */
+function markLabelsInGaps(raw: Omit<MapSegment, 'weight' | 'compressed'>[], labels: readonly { start: number; end: number; label: string }[]): void {
+  for (const label of labels) {
+    const at = raw.findIndex((s) => s.type === 'Gap' && s.start < label.end && s.end > label.start);
+    if (at < 0) continue;
+    const gap = raw[at]!;
+    const start = Math.max(gap.start, label.start);
+    const end = Math.min(gap.end, label.end);
+    const pieces: Omit<MapSegment, 'weight' | 'compressed'>[] = [];
+    if (gap.start < start) pieces.push({ index: -1, start: gap.start, end: start, type: 'Gap' });
+    pieces.push({ index: -1, start, end, type: 'Marked', label: label.label });
+    if (end < gap.end) pieces.push({ index: -1, start: end, end: gap.end, type: 'Gap' });
+    raw.splice(at, 1, ...pieces);
+  }
+}
+
+/** Labelled ranges that no region covers at all (shown apart from the regions' table). */
+export function labelsOutsideRegions(map: MemoryMap): { start: number; end: number; label: string }[] {
+  return (map.labels ?? []).filter((l) => !map.regions.some((r) => r.start < l.end && r.end > l.start));
+}
+
 /** Parses `region 0xSTART..0xEND TYPE` lines (the sample kernel's serial output). */
 export function parseRegionLines(text: string): MemoryRegion[] {
   const regions: MemoryRegion[] = [];
-  for (const match of text.matchAll(/^region (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) (\w+)\s*$/gim)) {
+  for (const match of text.matchAll(/^region (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) (\w+(?:\(\d+\))?)\s*$/gim)) {
     regions.push({ start: Number(match[1]), end: Number(match[2]), type: match[3] as MemoryRegionType });
   }
   return regions;
