@@ -6,6 +6,7 @@ import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
+import { parseSimpleInsn } from './simpleLine.js';
 
 export type DataItem =
   | { k: 'expr'; e: Expr; col: number }
@@ -103,6 +104,8 @@ export function isReservedWord(w: string): boolean {
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
 const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
+/** A word that starts an instruction statement (not a prefix, data word or directive). */
+export const startsInsn = (w: string): boolean => MNEMONICS.has(w) && !PREFIXES.has(w) && !(w in DATA_UNITS) && !(w in RES_UNITS) && !DIRECTIVES.has(w);
 
 export class LineParser {
   /** The last non-local label: `.x` becomes `<base>.x`. */
@@ -110,6 +113,9 @@ export class LineParser {
   orphanWarnings: { line: number; col: number }[] = [];
   /** `[warning ...]` directives in line order: their switches apply from that line on. */
   warningDirectives: { line: number; col: number; value: string }[] = [];
+
+  /** Lines simpleLine.ts's fast path parsed. */
+  simpleCount = 0;
 
   qualify = (name: string): string => {
     if (name.startsWith('.') && !name.startsWith('..')) return this.localBase + name;
@@ -123,6 +129,16 @@ export class LineParser {
     const hit = PARSE_CACHE.get(key);
     if (hit) {
       out.push({ ...hit, line } as Stmt);
+      return;
+    }
+    const simple = parseSimpleInsn(text, startsInsn, isReservedWord, this.qualify);
+    if (simple) {
+      this.simpleCount++;
+      const st: Stmt = { k: 'insn', insn: simple, line };
+      out.push(st);
+      if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
+      simple.shared = true;
+      PARSE_CACHE.set(key, st);
       return;
     }
     let warned = false;
