@@ -65,6 +65,11 @@ test('the Screen shows what a mode 0x13 kernel draws, follows it while it change
   // A still image when the run has ended.
   await expect(screen).toContainText('as the run left it');
   await expectRectangles(page);
+
+  // The memory map marks the framebuffer (device memory: no region of the map covers it).
+  await page.getByRole('tab', { name: 'Memory map' }).click();
+  await expect(page.getByRole('list', { name: 'Marked ranges outside the map' })).toContainText(/framebuffer \(VGA mode 0x13, 320x200\)\s*0xa0000\.\.0xafa00/);
+  await expect(page.getByRole('option', { name: /^framebuffer \(VGA mode 0x13, 320x200\) \(not in the map\) 0xa0000\.\.0xafa00/ })).toBeVisible();
 });
 
 test('a text-mode kernel under UEFI: the Boot console says plainly that there is no VGA text screen', async ({ page }) => {
