@@ -28,7 +28,14 @@ describe('framebufferFromLogLine', () => {
     expect(framebufferFromLogLine('framebuffer base=0x80000000 size=0x3e8000')).toEqual({ start: 0x80000000, end: 0x803e8000, label: 'framebuffer' });
   });
 
+  it("reads stage2's vbe record (hex fields, stride in pixels)", () => {
+    const line = 'vbe mode=0x144 width=0x500 height=0x2d0 stride=0x500 bytes-per-pixel=0x4 format=0x1 base=0xfd000000 scan-tsc=0x1234 set-tsc=0x5678';
+    expect(framebufferFromLogLine(line)).toEqual({ start: 0xfd000000, end: 0xfd000000 + 1280 * 720 * 4, label: 'framebuffer (1280x720, VBE mode 0x144)' });
+  });
+
   it('ignores other records and framebuffer records without an address', () => {
+    expect(framebufferFromLogLine('vbe mode=0x144 width=0x500')).toBeUndefined();
+    expect(framebufferFromLogLine('note no framebuffer: the BIOS has no VBE 2.0 (int 10h AX=4F00h)')).toBeUndefined();
     expect(framebufferFromLogLine('region 0x0..0x1000 FrameZero')).toBeUndefined();
     expect(framebufferFromLogLine('framebuffer none')).toBeUndefined();
     expect(framebufferFromLogLine('framebuffer 0x2000..0x1000')).toBeUndefined();

@@ -56,27 +56,36 @@ export function kernelIsAbi011(kernelPath: string): boolean {
 }
 
 /**
- * The framebuffer a host-log `framebuffer` record names, e.g.
- * `framebuffer 0xfd000000..0xfd3e8000 1280x800 stride=1280 bpp=4 format=bgr` (a range, end
- * exclusive, then WIDTHxHEIGHT), or with `base=0x...` and `size=0x...` fields instead of the range.
+ * The framebuffer a host-log record names: stage2's `vbe mode=0x.. width=0x.. height=0x..
+ * stride=0x.. bytes-per-pixel=0x.. format=0x.. base=0x.. ...` (all hex, stride in pixels), or a
+ * `framebuffer` record with a range `0xSTART..0xEND` and `WIDTHxHEIGHT`, or `base=` with
+ * `size=`/`bytes=` or with the vbe record's size fields. Undefined for any other line, or when
+ * the address or size is missing.
  */
 export function framebufferFromLogLine(line: string): { start: number; end: number; label: string } | undefined {
   const fields = line.trim().split(/\s+/);
-  if (fields[0] !== 'framebuffer') return undefined;
-  const hexNumber = (text: string | undefined) => (text && /^0x[0-9a-f]+$/i.test(text) ? Number(text) : undefined);
-  const field = (key: string) => fields.find((f) => f.startsWith(`${key}=`))?.slice(key.length + 1);
+  if (fields[0] !== 'framebuffer' && fields[0] !== 'vbe') return undefined;
+  const number = (text: string | undefined) => (text && /^0x[0-9a-f]+$/i.test(text) ? Number(text) : text && /^\d+$/.test(text) ? Number(text) : undefined);
+  const field = (key: string) => number(fields.find((f) => f.startsWith(`${key}=`))?.slice(key.length + 1));
   let start: number | undefined;
   let end: number | undefined;
+  let width = field('width');
+  let height = field('height');
   const range = fields.map((f) => /^(0x[0-9a-f]+)\.\.(0x[0-9a-f]+)$/i.exec(f)).find((m) => m);
   if (range) {
-    start = hexNumber(range[1]);
-    end = hexNumber(range[2]);
+    start = number(range[1]);
+    end = number(range[2]);
   } else {
-    start = hexNumber(field('base'));
-    const size = hexNumber(field('size') ?? field('bytes'));
+    start = field('base');
+    const stride = field('stride');
+    const bytesPerPixel = field('bytes-per-pixel') ?? field('bpp');
+    const size = field('size') ?? field('bytes') ?? (stride !== undefined && height !== undefined && bytesPerPixel !== undefined ? stride * height * bytesPerPixel : undefined);
     end = start !== undefined && size !== undefined ? start + size : undefined;
   }
   if (start === undefined || end === undefined || !Number.isSafeInteger(end) || end <= start) return undefined;
   const size = fields.map((f) => /^(\d+)x(\d+)$/.exec(f)).find((m) => m);
-  return { start, end, label: size ? `framebuffer (${size[1]}x${size[2]})` : 'framebuffer' };
+  if (size) [width, height] = [Number(size[1]), Number(size[2])];
+  const mode = fields[0] === 'vbe' ? field('mode') : undefined;
+  const what = [width !== undefined && height !== undefined ? `${width}x${height}` : undefined, mode !== undefined ? `VBE mode 0x${mode.toString(16)}` : undefined].filter(Boolean).join(', ');
+  return { start, end, label: what ? `framebuffer (${what})` : 'framebuffer' };
 }
