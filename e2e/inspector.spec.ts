@@ -38,6 +38,11 @@ test('F6 pauses, F7 steps, the panels show CPU, page tables, memory and stack; S
   const cpu = page.getByRole('region', { name: 'CPU' });
   await expect(cpu).toContainText('mode long, CPL 0');
   await expect(cpu).toContainText(/CR0=0x[0-9a-f]+ PG .*PE/);
+  // Segment registers with their cached descriptors, the GDT's entries decoded.
+  await expect(cpu.locator('.segments')).toContainText('CS=0008 code 64-bit, readable, accessed, DPL 0; base 0x0 limit 0xffffffff');
+  await expect(cpu.locator('.gdt')).toContainText('08 code 64-bit, readable, accessed, base 0x0, limit 0xffffffff, DPL 0');
+  // RFLAGS and EFER decoded bit by bit.
+  await expect(cpu.locator('.control')).toContainText(/EFER=0x[0-9a-f]+ NXE LMA LME/);
   // The spin loop's code (_start, or core's spin_loop hint in a debug build), with its source line.
   await expect(cpu).toContainText(/at [\w:]+ \(.+\.rs:\d+\)/);
   const tables = page.getByRole('region', { name: 'Page tables' });

@@ -28,6 +28,8 @@ export interface SegmentView {
   base: string;
   limit: string;
   attributes: string;
+  /** The cached descriptor in words: "code 64-bit, readable, accessed, DPL 0". */
+  descriptor: string;
 }
 
 export interface GdtEntryView {

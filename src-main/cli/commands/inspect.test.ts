@@ -27,6 +27,8 @@ const OUTCOMES = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
 const BLOG_TESTS = join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests');
 /** The blog-style stack_overflow test executable (its own GDT, TSS with IST 1, IDT). */
 let stackOverflowExe: string;
+/** The outcomes crate's `panic` kernel with a panic handler that spins instead of halting. */
+let spinPanicExe: string;
 
 function inspect(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'inspect', ...args], {
@@ -69,6 +71,20 @@ beforeAll(async () => {
   const inv = cargoInvocation({ projectDir: OUTCOMES, toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
   const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`building the outcome kernels failed:\n${r.stderr}`);
+  // A copy under a package name of its own (see SAMPLE_NAME), its panic handler spinning.
+  const spinPanic = join(sampleParent, 'inspect-spin-panic');
+  cpSync(OUTCOMES, spinPanic, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(OUTCOMES.length)) });
+  const spinManifest = join(spinPanic, 'Cargo.toml');
+  // Its binary gets a name of its own too: the outcomes crate's `panic` shares the target folder.
+  writeFileSync(spinManifest, readFileSync(spinManifest, 'utf8').replace(/^name = "outcomes"$/m, 'name = "inspect-spin-panic"').replace(/^name = "panic"$/m, 'name = "spin_panic"'));
+  const spinMain = join(spinPanic, 'src', 'main.rs');
+  const handler = /(fn panic\(info: &core::panic::PanicInfo\) -> ! \{\n.*\n) {4}halt\(\)\n/;
+  if (!handler.test(readFileSync(spinMain, 'utf8'))) throw new Error('the outcomes panic handler changed: update this test');
+  writeFileSync(spinMain, readFileSync(spinMain, 'utf8').replace(handler, '$1    loop {\n        core::hint::spin_loop();\n    }\n').replace('"panic" =>', '"spin_panic" =>'));
+  const spinInv = cargoInvocation({ projectDir: spinPanic, toolchain: rust, subcommand: 'build', extraArgs: ['--bin', 'spin_panic'], targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+  const sp = spawnSync(spinInv.command, spinInv.args, { cwd: spinInv.cwd, env: spinInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (sp.status !== 0) throw new Error(`building the spinning panic kernel failed:\n${sp.stderr}`);
+  spinPanicExe = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'spin_panic');
   const testInv = cargoInvocation({ projectDir: BLOG_TESTS, toolchain: rust, subcommand: 'test', extraArgs: ['--no-run', '--test', 'stack_overflow'], targetDir: TEST_TARGET_DIR, messageFormat: 'json', color: 'never' });
   const t = spawnSync(testInv.command, testInv.args, { cwd: testInv.cwd, env: testInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   if (t.status !== 0) throw new Error(`building the stack_overflow test failed:\n${t.stderr}`);
@@ -93,6 +109,8 @@ describe('bootlab inspect', () => {
     // The sections in order.
     expect(lines.filter((l) => !l.startsWith(' ')).slice(1, 7)).toEqual(['registers', 'control', 'gdt', 'idt', 'mappings', 'segments']);
     expect(section(r.stdout, 'registers')[0]).toMatch(/^mode long, CPL 0/);
+    // Each segment register with its cached descriptor in words.
+    expect(section(r.stdout, 'registers')).toEqual(expect.arrayContaining(['CS =0x0008 base 0x0 limit 0xffffffff attributes 0x00af9b00 (code 64-bit, readable, accessed, DPL 0)']));
     expect(section(r.stdout, 'control')).toEqual(expect.arrayContaining([expect.stringMatching(/^CR0=0x[0-9a-f]+ PG .*PE$/), expect.stringMatching(/^EFER=0x[0-9a-f]+ NXE LMA LME$/)]));
     expect(section(r.stdout, 'gdt')).toEqual(expect.arrayContaining([expect.stringMatching(/^0x08 code 64-bit/)]));
 
@@ -140,6 +158,12 @@ describe('bootlab inspect', () => {
     expect(section(r.stdout, 'control')).toContain('CR2=0xdeadbeef000');
     expect(section(r.stdout, 'registers')).toEqual(expect.arrayContaining([expect.stringMatching(/^RIP=0x[0-9a-f]{16} core::ptr::read_volatile/)]));
     // Its segments are intact: the fault is the read of an unmapped address, not a bad mapping.
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("a panic whose handler spins (the blog's `loop {}`) pauses at the panic, not after --after", () => {
+    const r = inspect([spinPanicExe, '--after', '120']);
+    expect(r.stdout.split('\n')[0], r.stderr).toMatch(/^paused: the kernel panicked at src\/main\.rs:\d+:5: out of frames \(0 left\)$/);
     expect(r.status, r.stderr).toBe(0);
   });
 

@@ -2,6 +2,7 @@
 // `idt`, `mappings` and `segments`, then `elf segments: N/M mapped with the ELF's permissions`.
 // Mapping lines are `0xVSTART..0xVEND -> 0xPSTART SIZE PERMS PAGE WHAT`, one merged run a line.
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, decodeRflags, setBitNames } from '../../image/inspect/controlBits.js';
+import { describeSegmentAttributes } from '../../image/inspect/descriptors.js';
 import { permissionString, type MappingRun } from '../../image/inspect/pageTables.js';
 import { describeDifference } from '../../image/inspect/segmentCheck.js';
 import type { MachineSnapshot } from '../../services/inspect/snapshot.js';
@@ -46,7 +47,7 @@ export function formatReport(snapshot: MachineSnapshot, options: ReportOptions =
   out.push(`  ${long ? 'RIP' : 'EIP'}=${hex(cpu.rip, width)}${code(cpu.rip)}`);
   out.push(`  RFLAGS=${hex(cpu.rflags)} ${setBitNames(decodeRflags(cpu.rflags))}`.trimEnd());
   for (const s of cpu.segments) {
-    out.push(`  ${s.name.padEnd(3)}=${hex(s.selector, 4)} base ${hex(s.base)} limit ${hex(s.limit)} attributes ${hex(s.attributes, 8)}`);
+    out.push(`  ${s.name.padEnd(3)}=${hex(s.selector, 4)} base ${hex(s.base)} limit ${hex(s.limit)} attributes ${hex(s.attributes, 8)} (${describeSegmentAttributes(s.attributes, long)})`);
   }
 
   out.push('control');

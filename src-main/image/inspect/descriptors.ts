@@ -186,3 +186,17 @@ export function decodeTss64(bytes: Uint8Array): Tss64 | undefined {
   const at = (offset: number) => view.getBigUint64(offset, true);
   return { rsp: [at(4), at(12), at(20)], ist: [0, 1, 2, 3, 4, 5, 6].map((i) => at(36 + 8 * i)), iomapBase: view.getUint16(102, true) };
 }
+
+/**
+ * What a segment register's cached descriptor is, from its attributes as QEMU prints them (the
+ * descriptor's upper dword masked to 0x00f0ff00: access byte and flags): "code 64-bit, readable,
+ * accessed, DPL 0"; all zero is an unusable (null) segment.
+ */
+export function describeSegmentAttributes(attributes: number, longMode: boolean): string {
+  if ((attributes & 0x00f0ff00) === 0) return 'null (unusable)';
+  const bytes = new Uint8Array(16);
+  bytes[5] = (attributes >> 8) & 0xff;
+  bytes[6] = ((attributes >> 20) & 0xf) << 4;
+  const [entry] = decodeGdt(bytes, longMode);
+  return entry ? `${entry.description}, DPL ${entry.dpl}` : 'unknown descriptor';
+}

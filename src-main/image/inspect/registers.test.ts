@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, decodeRflags, setBitNames } from './controlBits.js';
-import { decodeGdt, decodeIdt, decodeTss64 } from './descriptors.js';
+import { decodeGdt, decodeIdt, decodeTss64, describeSegmentAttributes } from './descriptors.js';
 import { parseInfoRegisters, RegisterDumpError } from './registers.js';
 
 // Captured from QEMU 7.2: the sample kernel paused in long mode, and the machine at reset (-S).
@@ -179,5 +179,19 @@ describe('GDT and IDT entries', () => {
     expect(decodeIdt(gate, 'protected')[0]).toMatchObject({ kind: 'interrupt', offset: 0x56781234n, selector: 8 });
     const ivt = Buffer.from('53ff00f0', 'hex');
     expect(decodeIdt(ivt, 'real')[0]).toMatchObject({ kind: 'ivt', selector: 0xf000, offset: 0xff53n, description: 'f000:ff53' });
+  });
+});
+
+describe('segment registers with their descriptors', () => {
+  it('names the cached descriptor from the attributes QEMU prints', () => {
+    // From `info registers` of the sample kernel in long mode.
+    expect(describeSegmentAttributes(0x00af9b00, true)).toBe('code 64-bit, readable, accessed, DPL 0');
+    expect(describeSegmentAttributes(0x00cf9300, true)).toBe('data, writable, accessed, DPL 0');
+    expect(describeSegmentAttributes(0x00008b00, true)).toBe('64-bit TSS (busy), DPL 0');
+    expect(describeSegmentAttributes(0x00008200, true)).toBe('LDT, DPL 0');
+    expect(describeSegmentAttributes(0, true)).toBe('null (unusable)');
+    // Protected mode: a 32-bit ring-3 code segment, and a 16-bit TSS.
+    expect(describeSegmentAttributes(0x00cffa00, false)).toBe('code 32-bit, readable, DPL 3');
+    expect(describeSegmentAttributes(0x00008300, false)).toBe('16-bit TSS (busy), DPL 0');
   });
 });

@@ -1,7 +1,7 @@
 // `bootlab inspect`: boots a kernel as `bootlab run` does (its manifest, features and run-args,
 // the same disk image), and pauses the machine when the kernel halts (HLT with interrupts off),
-// when it faults (a triple fault: QEMU is told to pause at the guest's shutdown) or after a given
-// time, takes the snapshot, then quits QEMU.
+// when it faults (a triple fault: QEMU is told to pause at the guest's shutdown), when its serial
+// output holds a complete panic message, or after a given time; takes the snapshot, then quits QEMU.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readElf } from '../../elf/index.js';
@@ -9,6 +9,7 @@ import { guestRamFromQemuArgs } from '../../image/memoryBudget.js';
 import { makePlan } from '../../image/plan.js';
 import { codeLocatorFromFile, type CodeLocator } from '../codeLocator.js';
 import { watchCpuState } from '../cpuState.js';
+import { completePanic } from '../runWatch.js';
 import type { DiskImageBuilder } from '../images.js';
 import { readKernelManifest, type KernelManifest } from '../manifest.js';
 import { imagePathFor, qemuDrivePath } from '../pipeline.js';
@@ -19,6 +20,8 @@ import { findQemu, installCommand, QEMU_BINARY } from '../toolchain.js';
 import { kernelFactsFromPlan, snapshotMachine, type KernelFacts, type MachineSnapshot } from './snapshot.js';
 
 export const DEFAULT_INSPECT_AFTER_SECONDS = 10;
+/** Serial output searched for a panic message; past it, no more searching. */
+const SERIAL_LIMIT = 1 << 20;
 
 export interface InspectKernelOptions {
   kernelPath: string;
@@ -94,7 +97,23 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
     program = found.path;
   }
 
-  const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, signal: options.signal, onSerial: options.onSerial, onStderr: stderr });
+  // A panic's complete message pauses the machine too: a handler that spins (`loop {}`, as the
+  // blog's) would otherwise run on until --after.
+  let serialText = '';
+  let panicSeen = false;
+  // Until the pause below can be taken (QEMU starting), a panic is only noted.
+  const atPanic: { pause?: (because: string) => void; noted?: string } = {};
+  const onSerial = (bytes: Buffer) => {
+    options.onSerial?.(bytes);
+    if (panicSeen || serialText.length >= SERIAL_LIMIT) return;
+    serialText += bytes.toString('latin1');
+    const panic = completePanic(serialText);
+    if (!panic) return;
+    panicSeen = true;
+    if (atPanic.pause) atPanic.pause(`the kernel ${panic.text}`);
+    else atPanic.noted = `the kernel ${panic.text}`;
+  };
+  const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, signal: options.signal, onSerial, onStderr: stderr });
   const result: InspectKernelResult = { locator: codeLocatorFromFile(kernelPath, relocationBase) };
   let taken = false;
   let afterTimer: NodeJS.Timeout | undefined;
@@ -123,6 +142,8 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
       await take('the kernel halted (HLT with interrupts disabled)', true);
     },
   });
+  atPanic.pause = (because) => void take(because, false);
+  if (atPanic.noted) atPanic.pause(atPanic.noted);
   session.qmpReady.then(
     async (qmp) => {
       // A triple fault under -no-reboot shuts the guest down: pause there instead, CPU state intact.

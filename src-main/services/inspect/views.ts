@@ -1,6 +1,7 @@
 // The paused machine as the API contract carries it (../../shared/inspector.ts): plain data with
 // 64-bit values as hex strings.
 import { decodeCr0, decodeCr3, decodeCr4, decodeEfer, decodeRflags, setBitNames, type DecodedRegister } from '../../image/inspect/controlBits.js';
+import { describeSegmentAttributes } from '../../image/inspect/descriptors.js';
 import { permissionString } from '../../image/inspect/pageTables.js';
 import type { CpuRegisters } from '../../image/inspect/registers.js';
 import { describeDifference } from '../../image/inspect/segmentCheck.js';
@@ -35,6 +36,7 @@ export function cpuView(cpu: CpuRegisters, descriptors: DescriptorTables, descri
   const { gdt, idt, tss } = descriptors;
   const ripLocation = describeCode(cpu.rip);
   const trBase = hex(cpu.segments.find((s) => s.name === 'TR')?.base ?? 0n);
+  const longMode = cpu.mode === 'long' || cpu.mode === 'compatibility';
   return {
     ...(tss === undefined ? {} : { tss: typeof tss === 'string' ? { base: trBase, problem: tss } : { base: trBase, rsp: tss.rsp.map(hex), ist: tss.ist.map(hex), iomapBase: tss.iomapBase } }),
     mode: cpu.mode,
@@ -44,7 +46,7 @@ export function cpuView(cpu: CpuRegisters, descriptors: DescriptorTables, descri
     rip: hex(cpu.rip),
     ...(ripLocation ? { ripLocation } : {}),
     rflags: controlView(decodeRflags(cpu.rflags)),
-    segments: cpu.segments.map((s) => ({ name: s.name, selector: s.selector, base: hex(s.base), limit: hex(s.limit), attributes: hex(s.attributes) })),
+    segments: cpu.segments.map((s) => ({ name: s.name, selector: s.selector, base: hex(s.base), limit: hex(s.limit), attributes: hex(s.attributes), descriptor: describeSegmentAttributes(s.attributes, longMode) })),
     control: [
       controlView(decodeCr0(cpu.cr0)),
       { name: 'CR2', value: hex(cpu.cr2), summary: '', bits: [] },
