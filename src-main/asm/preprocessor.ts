@@ -27,6 +27,15 @@ export interface PreprocessOptions {
   env?: (name: string) => string | undefined;
   /** Files read before the source, as if %included at its top (NASM's -p/-P). */
   preIncludes?: string[];
+  /** Record `emitted` (NASM's `-E` output). */
+  preprocessOnly?: boolean;
+}
+
+/** A line as NASM's preprocessor hands it to the assembler (what `nasm -E` prints), and its origin. */
+export interface EmittedLine {
+  text: string;
+  file: string;
+  line: number;
 }
 
 interface SMacro {
@@ -118,6 +127,25 @@ function collapseBlanks(text: string): string {
     } else out += c;
   }
   return out;
+}
+
+/**
+ * NASM 2.16.01's standard macros that become one bracketed directive (standard.mac), as `-E`
+ * prints them: `bits 32` is `[bits 32]`, `use16` is `[bits 16]`, `section .text` is `[section .text]`.
+ */
+const BRACKETED = /^\s*(bits|section|segment|org|default|cpu|absolute|sectalign|global|extern|common|static|required|float)\s+(.*)$|^\s*use(16|32|64)\s*$/i;
+
+/**
+ * A line as NASM's `-E` prints it: each run of blanks outside strings as one space, none at the
+ * end (the comment is already gone), standard directive macros expanded.
+ */
+function ppOutputText(text: string): string {
+  const t = collapseBlanks(text).trimEnd();
+  const m = BRACKETED.exec(t);
+  if (!m) return t;
+  if (m[3]) return `[bits ${m[3]}]`;
+  const name = m[1].toLowerCase();
+  return `[${name === 'segment' ? 'segment' : name} ${m[2]}]`;
 }
 
 /** Marks the parameter names of a macro body (outside strings) so that expansion leaves them alone. */
@@ -247,6 +275,8 @@ export function decodeFile(data: string | Uint8Array): string {
 
 export class Preprocessor {
   out: PLine[] = [];
+  /** With `preprocessOnly`: the lines NASM's `-E` prints, in order (directives give none). */
+  readonly emitted: EmittedLine[] = [];
   private smacros = new Map<string, SMacro>();
   private smacrosCI = new Map<string, SMacro>();
   private mmacros = new Map<string, MMacro[]>();
@@ -456,7 +486,7 @@ export class Preprocessor {
     if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
     if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
     // %[...]: expand the inside now and paste the result into the line.
-    if (text.includes('%[')) text = text.replace(/%\[([^\]]*)\]/g, (_, inner: string) => this.expandSmacros(inner, new Set(), 0).trim());
+    if (text.includes('%[')) text = this.expandIndirect(text);
 
     const t2 = text.trimStart();
     const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
@@ -493,6 +523,48 @@ export class Preprocessor {
       this.smacros.set('__BITS__', { params: null, body: v, ci: false });
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
+    if (this.opts.preprocessOnly) this.emit(f, expanded, lineNo);
+  }
+
+  /**
+   * Records a line for `-E`. NASM places lines from a macro body at the body's own line of the file
+   * defining the macro, %rep bodies at their own lines, and lines of a .nolist macro at the invocation.
+   */
+  private emit(f: Frame, text: string, lineNo: number, raw = false): void {
+    let where: Pos;
+    if (f.listAs !== undefined) where = this.posOf(f, lineNo);
+    else where = { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
+    this.emitted.push({ text: raw ? text : ppOutputText(text), file: where.file, line: where.line });
+  }
+
+  /** `%[...]`, innermost first (`foo%[foo%[n]]`): the inside is expanded and pasted into the line. */
+  private expandIndirect(text: string): string {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+      const at = text.indexOf('%[', i);
+      if (at < 0) break;
+      // The matching `]`, skipping nested brackets and quoted strings.
+      let depth = 0;
+      let end = -1;
+      for (let k = at + 1; k < text.length; k++) {
+        const c = text[k];
+        if (c === '"' || c === "'" || c === '`') {
+          const close = text.indexOf(c, k + 1);
+          if (close < 0) break;
+          k = close;
+        } else if (c === '[') depth++;
+        else if (c === ']' && --depth === 0) {
+          end = k;
+          break;
+        }
+      }
+      if (end < 0) break;
+      const inner = text.slice(at + 2, end);
+      out += text.slice(i, at) + this.expandSmacros(inner.includes('%[') ? this.expandIndirect(inner) : inner, new Set(), 0).trim();
+      i = end + 1;
+    }
+    return out + text.slice(i);
   }
 
   /** Cheap test before the full invocation regex: is the first or second word a macro name? */
@@ -549,6 +621,8 @@ export class Preprocessor {
     const labelName = (label ?? '').replace(/:$/, '').trim();
     const usesLabel = mac.body.some((b) => b.text.includes('%00'));
     this.out.push(this.mkLine(f, usesLabel ? '' : (label ?? ''), lineNo, rawText));
+    // NASM prints the label with the blank that followed it.
+    if (this.opts.preprocessOnly && label && !usesLabel) this.emit(f, `${label} `, lineNo, true);
     if (this.frames.length > 1000) {
       this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
       this.diags.fatal = true;
@@ -1319,8 +1393,14 @@ export class Preprocessor {
         this.frames.push({ kind: 'file', lines: splitLines(text), idx: 0, file: f.file, condDepth: this.conds.length, listAs: this.out.length - 1 });
         return;
       }
+      case 'pragma': {
+        // NASM hands every pragma but its own (`preproc`) to the assembler as `[pragma ...]`.
+        const text = this.expandSmacros(body, new Set(), 0).trim();
+        const word = /^[A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*/.exec(text)?.[0];
+        if (word !== undefined && word.toLowerCase() !== 'preproc' && this.opts.preprocessOnly) this.emit(f, `[pragma ${text}]`, lineNo);
+        break;
+      }
       case 'line':
-      case 'pragma':
       case 'clear':
         break;
       case 'stacksize': {

@@ -134,3 +134,32 @@ describe('-p/-P read files before the source (NASM regression suite: inctest)', 
     expect(stderr).toContain("unable to open include file `nothere.inc'");
   });
 });
+
+describe('bootlab asm -E (preprocess only)', () => {
+  const src = '%define V 7\n%rep 2\ndb V ; seven\n%endrep\n%ifdef X\nnop\n%endif\n';
+  fs.writeFileSync(path.join(dir, 'pp.asm'), src);
+  const nasmE = (args: string[]): string => spawnSync('nasm', ['-E', ...args, 'pp.asm'], { cwd: dir, encoding: 'utf8' }).stdout;
+
+  it.each([['-E'], ['-e'], ['-E', '-DX']])('%s writes what nasm prints to stdout', async (...args) => {
+    let stdout = '';
+    const code = await asmCommand.run([...args, 'pp.asm'], { stdout: (s) => (stdout += s), stderr: () => {}, cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toBe(nasmE(args.filter((a) => a.startsWith('-D'))));
+  });
+
+  it('-E -o writes the file, options in any order', async () => {
+    const code = await asmCommand.run(['pp.asm', '-o', 'pp.i', '-E'], { stdout: () => {}, stderr: () => {}, cwd: dir });
+    expect(code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'pp.i'), 'utf8')).toBe(nasmE([]));
+  });
+
+  it('-E with a preprocessor error fails with the message and leaves an existing output file alone', async () => {
+    fs.writeFileSync(path.join(dir, 'bad.asm'), 'db 1\n%error stop here\n');
+    fs.writeFileSync(path.join(dir, 'bad.i'), 'previous');
+    let stderr = '';
+    const code = await asmCommand.run(['-E', '-o', 'bad.i', 'bad.asm'], { stdout: () => {}, stderr: (s) => (stderr += s), cwd: dir });
+    expect(code).toBe(1);
+    expect(stderr).toContain('bad.asm:2:1: error: stop here');
+    expect(fs.readFileSync(path.join(dir, 'bad.i'), 'utf8')).toBe('previous');
+  });
+});

@@ -2,13 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assemble, UnreadableFile, WarningState } from '../../asm/index.js';
+import { preprocess } from '../../asm/preprocessOnly.js';
 
-const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-o OUT] [-l LISTING] [-i DIR]... [-p FILE]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
+const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-E] [-o OUT] [-l LISTING] [-i DIR]... [-p FILE]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
 
 Assembles a NASM-dialect source (NASM 2.16.01 compatible, flat binary output).
   -f bin        output format (only bin)
   -O0|-O1|-Ox   optimization: -Ox (default) sizes jumps and immediates; -O1 only immediates; -O0 neither
   -o OUT        output file (default: INPUT without its extension)
+  -E, -e        preprocess only: write the preprocessed source (with %line markers) to OUT, or stdout
   -l LISTING    write a NASM-style listing
   -i DIR        add an include directory (also -I, -iDIR)
   -p FILE       read FILE before the source, as if %included at its top (also -P)
@@ -58,6 +60,7 @@ export const asmCommand = {
     let list: string | undefined;
     let input: string | undefined;
     let optimize: 'x' | '0' | '1' = 'x';
+    let preprocessOnly = false;
     const includePaths: string[] = [];
     const preIncludes: string[] = [];
     const defines: Record<string, string> = {};
@@ -75,7 +78,8 @@ export const asmCommand = {
         io.stdout(USAGE + '\n');
         return 0;
       }
-      if (a.startsWith('-f')) {
+      if (a === '-E' || a === '-e') preprocessOnly = true;
+      else if (a.startsWith('-f')) {
         const v = takeValue(i, '-f');
         if (a === '-f') i++;
         if (v !== 'bin') {
@@ -141,6 +145,22 @@ export const asmCommand = {
       io.stderr(`bootlab asm: unable to open input file \`${input}': ${(e as Error).message}\n`);
       return 1;
     }
+    const readFile = (p: string): Uint8Array | undefined => readSourceFile(path.resolve(io.cwd, p));
+    if (preprocessOnly) {
+      const pp = preprocess(source, { fileName: input, includePaths, preIncludes, defines, env: (name) => process.env[name], readFile });
+      for (const d of pp.diagnostics) io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
+      // As NASM: to the output file when one is named, else to stdout; a failed run leaves the file alone.
+      if (out === undefined) io.stdout(pp.text);
+      else if (pp.ok) {
+        try {
+          fs.writeFileSync(path.resolve(io.cwd, out), pp.text);
+        } catch (e) {
+          io.stderr(`bootlab asm: unable to write output: ${(e as Error).message}\n`);
+          return 1;
+        }
+      }
+      return pp.ok ? 0 : 1;
+    }
     const outPath = out ?? defaultOutput(input);
     const result = assemble(source, {
       fileName: input,
@@ -152,7 +172,7 @@ export const asmCommand = {
       warnings,
       env: (name) => process.env[name],
       // NASM resolves include names against the current directory, not the including file's.
-      readFile: (p) => readSourceFile(path.resolve(io.cwd, p)),
+      readFile,
     });
     for (const d of result.diagnostics) {
       io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
