@@ -12,7 +12,7 @@ import { RAW_ROWS } from './table.js';
 
 type PatT =
   | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
-  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg';
+  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib';
 
 interface Pat {
   t: PatT;
@@ -21,6 +21,10 @@ interface Pat {
   vvvv?: boolean; // a register in VEX.vvvv
   opt?: boolean; // may be left out: then the first operand is used (NASM's `vaddps xmm1, xmm2`)
   is4?: boolean; // a register in bits 7:4 of the trailing immediate
+  bcst?: number; // AVX-512: memory may be a broadcast `{1toN}` of elements of this many bits
+  er?: boolean; // AVX-512: `{rn-sae}`..`{rz-sae}` (and `{sae}`) may follow this operand
+  sae?: boolean; // AVX-512: `{sae}` may follow this operand
+  vsib?: 'xmm' | 'ymm' | 'zmm'; // VSIB memory: the index register's class (size: element bits)
 }
 
 /** VEX/XOP/EVEX prefix fields of a row (Intel's VEX.L.pp.mmmmm.W). */
@@ -58,10 +62,21 @@ interface Row {
   relIdx: number;
   vex?: Vex;
   vIdx: number; // operand in VEX.vvvv (-1: none)
+  disp8?: number; // EVEX disp8*N from the row's `nN` flag (one-element tuple types)
   is4Idx: number;
 }
 
 function compilePat(p: string): Pat {
+  // AVX-512 operand attributes after a slash: `zmm/m512/b32/er`, `vxmm*/er`, `zmm/sae`.
+  const attr = /^(.+)\/(b16|b32|b64|er|sae)$/.exec(p);
+  if (attr) {
+    const base = compilePat(attr[1]);
+    if (attr[2] === 'er' || attr[2] === 'sae') return { ...base, [attr[2]]: true };
+    return { ...base, bcst: +attr[2].slice(1) };
+  }
+  // VSIB memory: `vm32x` is dword elements with an xmm index.
+  const vm = /^vm(32|64)([xyz])$/.exec(p);
+  if (vm) return { t: 'vsib', size: +vm[1], vsib: `${vm[2]}mm` as Pat['vsib'] };
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
   if (/^v(xmm|ymm|zmm|kreg|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
@@ -96,8 +111,10 @@ function compileRows(r: [string, string, string, string?]): Row[] {
   const rows = [compileRow(r, pats)];
   const opt = pats.findIndex((p) => p.opt);
   if (opt >= 0) {
+    // The first operand stands in for the one left out: in VEX.vvvv, or in ModRM.rm (EVEX shifts by an immediate).
     const short = compileRow(r, pats.filter((_, i) => i !== opt));
-    short.vIdx = 0;
+    if (pats[opt].vvvv) short.vIdx = 0;
+    else short.rmIdx = 0;
     rows.push(short);
   }
   return rows;
@@ -148,13 +165,14 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
     else if (tok === 'mo') row.mo = true;
     else throw new Error(`bad encoding token ${tok} in ${mn}`);
   }
+  for (const f of row.flags) if (/^n\d+$/.test(f)) row.disp8 = +f.slice(1);
   row.long = row.flags.has('long') || row.osize === 64 || row.asize === 64;
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
     !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
-    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo';
+    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib';
   pats.forEach((p, i) => {
     if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
     if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
@@ -193,7 +211,7 @@ const LEVELS: Record<string, number> = {
   xgetbv: 11, xsetbv: 11, xsave: 11, xrstor: 11, popcnt: 11, movbe: 11, tzcnt: 13, rdrand: 13,
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
   xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
-  invlpga: 10, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
+  invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
   fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
   // AES-NI and CLMUL are Westmere additions (ranked with Sandy Bridge here: `cpu westmere` is `cpu nehalem` in parser.ts).
   aesenc: 12, aesenclast: 12, aesdec: 12, aesdeclast: 12, aesimc: 12, aeskeygenassist: 12,
@@ -377,6 +395,16 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
   // `to st1` only fits the x87 rows written for it; opmasks and zeroing only EVEX rows, on the destination.
   if ((op.k === 'reg' && op.to === true) !== (p.t === 'fputo')) return 'fail';
   if ((op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true) && (!row.vex?.evex || op !== firstOp)) return 'fail';
+  if (op.k === 'mem') {
+    if (op.zero && !row.flags.has('memz')) return 'fail';
+    // A vector index only in VSIB operands; a broadcast only where the row allows one, of N
+    // elements of the row's element size filling the vector (`dword [rax]{1to16}` for zmm).
+    if ((op.index !== undefined && op.index.cls !== 'gpr') !== (p.t === 'vsib')) return 'fail';
+    if (op.bcst !== undefined) {
+      if (!p.bcst || op.bcst * p.bcst !== p.size || (op.size !== 0 && op.size !== p.bcst) || op.far) return 'fail';
+      return 'ok';
+    }
+  }
   switch (p.t) {
     case 'reg':
       return r && r.cls === 'gpr' && r.size === p.size ? 'ok' : 'fail';
@@ -418,6 +446,9 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return op.size === 0 || op.size === p.size ? 'ok' : 'fail';
     case 'mfar':
       return op.k === 'mem' && op.far ? 'ok' : 'fail';
+    case 'vsib':
+      // The size keyword names the element (`qword [rax+ymm1]` for vgatherdpd), not the index.
+      return op.k === 'mem' && op.index?.cls === p.vsib && (op.size === 0 || op.size === 32 || op.size === 64) ? 'ok' : 'fail';
     case 'mo': {
       if (op.k !== 'mem' || op.far || op.base || op.index) return 'fail';
       if (env.bits === 64) {
@@ -492,8 +523,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   // comes when an instruction form matched (`mov eax, [rdi]` in 32-bit mode, not `inc qword [rdi]`).
   const badEA = ops.some((op) => {
     if (op.k !== 'mem') return false;
-    const rs = op.base?.size ?? op.index?.size ?? 0;
-    return (rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base !== undefined && op.index !== undefined && op.base.size !== op.index.size);
+    const index = op.index?.cls === 'gpr' ? op.index : undefined;
+    const rs = op.base?.size ?? index?.size ?? 0;
+    return (rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base !== undefined && index !== undefined && op.base.size !== index.size);
   });
   const eaFailure = (matched: boolean): EncodeError =>
     eaError(matched ? `impossible combination of address sizes\ninvalid ${env.bits}-bit effective address` : 'impossible combination of address sizes');
@@ -513,7 +545,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     let any = false;
     for (const row of rows) if (row.pats.length === ops.length) any = true;
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
-    const extended = ops.some((op) => op.k === 'reg' && op.reg.num >= 8);
+    const extended = ops.some((op) => op.k === 'reg' && (op.reg.num & 8) !== 0);
     const anyMode = (row: Row): boolean => !extended && row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0, ops[0]) === 'ok');
     if (rows.some(anyMode)) any = false;
     // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
@@ -522,15 +554,17 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (any) throw wide ? new EncodeError(`instruction not supported in ${env.bits}-bit mode`) : eaError('invalid operands in non-64-bit mode');
   }
 
+  if (ops.some((op) => op.k === 'reg' && op.bcst !== undefined)) throw new EncodeError('broadcast not permitted on this operand');
   // AVX-512 decorators: a mask only on an EVEX instruction's destination, zeroing only into a register.
   const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
   if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex)))) throw new EncodeError('mask not permitted on this operand');
-  if (ops[0]?.k === 'mem' && ops[0].zero) throw new EncodeError('unsupported mode decorator for instruction');
   // `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}`: only rows of that encoding (NASM's encoding choice).
   const encoding = insn.prefixes.find((p) => p.startsWith('{'));
   let wrongEncoding = false;
   let badMode = false;
   let badCpu = false;
+  let badDecorator = false;
+  let sizeAmbiguous = false;
   const missSizes = new Set<number>();
   const candidates = candidateRows(insn.mn, rows, ops);
   const tryRows = (forced: number): Row | undefined => {
@@ -546,6 +580,19 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
         if (m !== 'ok') miss = m.miss;
       }
       if (!ok) continue;
+      // `{rn-sae}`..`{rz-sae}` and `{sae}` only after the operand the row allows them on.
+      if (insn.er !== undefined) {
+        const p = row.pats[insn.erOp ?? -1];
+        if (!p || !(insn.er === 'sae' ? p.sae : p.er)) {
+          badDecorator = true;
+          continue;
+        }
+      }
+      // NASM refuses an unsized memory operand where the vector length is not implied (`vcvtpd2ps xmm29, [rax]`).
+      if (row.flags.has('memsized') && ops.some((o) => o.k === 'mem' && o.size === 0 && o.bcst === undefined)) {
+        sizeAmbiguous = true;
+        continue;
+      }
       // `sizedonly` rows need an explicit size (NASM: `movd mm0, [rax]` stays the 32-bit load).
       if (miss && row.flags.has('sizedonly')) continue;
       if (miss && !anchored(row, ops, miss)) {
@@ -582,16 +629,31 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA) throw eaFailure(row !== undefined);
   if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
+  if (!row) broadcastAndVsibErrors(candidates, ops, env.bits);
+  // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
+  if (!row && (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero))) throw new EncodeError('unsupported mode decorator for instruction');
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {
       throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
     }
-    if (missSizes.size > 0) throw new EncodeError('operation size not specified');
+    if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
     throw new EncodeError('invalid combination of opcode and operands');
   }
   return emit(row, insn, vals, env, 0);
+}
+
+/** NASM's messages when a broadcast or a vector index is what no row takes. */
+function broadcastAndVsibErrors(candidates: Row[], ops: Operand[], bits: number): void {
+  ops.forEach((op, i) => {
+    if (op.k !== 'mem') return;
+    if (op.index !== undefined && op.index.cls !== 'gpr' && !candidates.some((r) => r.pats[i].t === 'vsib')) throw eaError(`invalid ${bits}-bit effective address`);
+    if (op.bcst === undefined) return;
+    const pats = candidates.map((r) => r.pats[i]).filter((p) => p.bcst);
+    if (!pats.length) throw new EncodeError('broadcast not permitted on this operand');
+    if (pats.some((p) => (op.size === 0 || op.size === p.bcst) && op.bcst! * p.bcst! !== p.size)) throw new EncodeError('mismatch in the number of broadcasting elements');
+  });
 }
 
 // Rows that can possibly match a given operand shape (kinds, register classes and sizes), in
@@ -636,6 +698,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'mem':
     case 'mfar':
     case 'mo':
+    case 'vsib':
       return op.k === 'mem';
     case 'far':
       return op.k === 'far';
@@ -767,16 +830,19 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   let base = m.base;
   let index = m.index;
   let scale = m.scale;
-  const regSize = base?.size ?? index?.size ?? 0;
+  // VSIB (gathers, scatters): a vector index, always in a SIB byte; the address size is the base's.
+  const vsib = index !== undefined && index.cls !== 'gpr';
+  const regSize = base?.size ?? (vsib ? 0 : index?.size) ?? 0;
   let asize: number;
   if (regSize) asize = regSize;
   else if (env.addrOverride) asize = env.addrOverride;
+  else if (vsib) asize = env.bits === 16 ? 32 : env.bits;
   // In 64-bit mode `[dword x]` only sizes the displacement (NASM 2.16.01: no 67 prefix); `[word x]` is impossible.
   else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 64 : 16) : m.dispSize;
   else asize = env.bits;
   if (env.bits === 64 && asize === 16) throw eaError(regSize ? 'impossible combination of address sizes\ninvalid 64-bit effective address' : 'impossible combination of address sizes');
   if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
-  if (base && index && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
+  if (base && index && !vsib && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
   const plain = !d.unk && d.seg < 0 && d.minus === undefined;
   const hasDisp = m.disp !== undefined;
@@ -807,6 +873,10 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   }
 
   // 32/64-bit addressing
+  if (vsib) {
+    if (index!.num >= 16 && env.bits !== 64) throw eaError('invalid operands in non-64-bit mode');
+    if (![1, 2, 4, 8].includes(scale)) throw new EncodeError('invalid effective address');
+  }
   if (!base && !index) {
     if (env.bits === 64) {
       const wantRel = m.rel === true || (m.rel === undefined && env.defaultRel && !(m.seg && (m.seg.name === 'fs' || m.seg.name === 'gs')));
@@ -826,11 +896,11 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     warnDisp(d, 4, asize, env.bits, late);
     return { modrm: 0x05, dispSize: 4, disp: d, rexX: false, rexB: false, asize, rip: false };
   }
-  if (index && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
+  if (index && !vsib && !m.nosplit && !base && (scale === 2 || scale === 3 || scale === 5 || scale === 9)) {
     base = index;
     scale -= 1;
   }
-  if (index && scale === 1 && !base && !m.nosplit) {
+  if (index && !vsib && scale === 1 && !base && !m.nosplit) {
     base = index;
     index = undefined;
   }
@@ -847,7 +917,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     // index only: SIB with no base, disp32
     const sib = (ss << 6) | ((index!.num & 7) << 3) | 5;
     warnDisp(d, 4, asize, env.bits, late);
-    return { modrm: 0x04, sib, dispSize: 4, disp: d, rexX: index!.num >= 8, rexB: false, asize, rip: false };
+    return { modrm: 0x04, sib, dispSize: 4, disp: d, rexX: (index!.num & 8) !== 0, rexB: false, asize, rip: false };
   }
   if (m.dispSize === 8) mod = 1;
   else if (m.dispSize === 32 || m.dispSize === 64) mod = 2;
@@ -861,7 +931,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (index || baseLow === 4) {
     const idx = index ? index.num & 7 : 4;
     const sib = (ss << 6) | (idx << 3) | baseLow;
-    return { modrm: (mod << 6) | 4, sib, dispSize, disp: d, rexX: !!index && index.num >= 8, rexB: base.num >= 8, asize, rip: false };
+    return { modrm: (mod << 6) | 4, sib, dispSize, disp: d, rexX: !!index && (index.num & 8) !== 0, rexB: base.num >= 8, asize, rip: false };
   }
   return { modrm: (mod << 6) | baseLow, dispSize, disp: d, rexX: false, rexB: base.num >= 8, asize, rip: false };
 }
@@ -921,7 +991,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    ea = buildEA(mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row) : 1, eaLate);
+    ea = buildEA(mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;
@@ -1000,7 +1070,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     }
   }
   if (row.vex?.evex) {
-    bytes.push(...evexPrefix(row, row.vex, ops, rexX, rexB, bits));
+    bytes.push(...evexPrefix(row, row.vex, insn, rexX, rexB, bits));
   } else if (row.vex) {
     const vex = vexPrefix(row, row.vex, ops, rexR, rexX, rexB, insn.prefixes.includes('{vex3}'));
     // NASM finds these two already in pass 1; `not encodable with {x}` in general only in the final pass.
@@ -1029,7 +1099,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
         writeLE(bytes, 0n, 4);
       } else {
         const at = bytes.length;
-        const scale = ea.dispSize === 1 && row.vex?.evex ? BigInt(disp8Scale(row)) : 1n;
+        const scale = ea.dispSize === 1 && row.vex?.evex ? BigInt(disp8Scale(row, mem!)) : 1n;
         writeLE(bytes, scale > 1n && d.n % scale === 0n ? d.n / scale : d.n, ea.dispSize);
         if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: d.minus ?? -1 });
       }
@@ -1114,9 +1184,15 @@ function vexPrefix(row: Row, vex: Vex, ops: Operand[], r: boolean, x: boolean, b
   return [vex.xop ? 0x8f : 0xc4, (r ? 0 : 0x80) | (x ? 0 : 0x40) | (b ? 0 : 0x20) | vex.mm, (vex.w << 7) | tail];
 }
 
-/** EVEX's disp8*N: without broadcast, N is the size of the memory operand the row names. */
-function disp8Scale(row: Row): number {
+/**
+ * EVEX's disp8*N: the element size for a broadcast, the row's `nN` flag where the tuple type says
+ * one element (compress/expand), otherwise the size of the memory operand the row names (VSIB:
+ * the element size).
+ */
+function disp8Scale(row: Row, mem: MemOp): number {
   const p = row.pats[row.rmIdx];
+  if (mem.bcst !== undefined && p?.bcst) return p.bcst / 8;
+  if (row.disp8 !== undefined) return row.disp8;
   return p && p.size ? p.size / 8 : 1;
 }
 
@@ -1125,7 +1201,8 @@ function disp8Scale(row: Row): number {
  * and V' (bit 4 of the registers) and vvvv are stored inverted; a register in ModRM.rm takes its
  * bit 4 from X.
  */
-function evexPrefix(row: Row, vex: Vex, ops: Operand[], x: boolean, b: boolean, bits: number): number[] {
+function evexPrefix(row: Row, vex: Vex, insn: Insn, x: boolean, b: boolean, bits: number): number[] {
+  const ops = insn.ops;
   const regNum = (i: number): number => (i >= 0 && ops[i].k === 'reg' ? (ops[i] as { reg: Reg }).reg.num : 0);
   const reg = row.regIdx >= 0 ? regNum(row.regIdx) : 0;
   const rmOp = row.rmIdx >= 0 ? ops[row.rmIdx] : undefined;
@@ -1133,15 +1210,24 @@ function evexPrefix(row: Row, vex: Vex, ops: Operand[], x: boolean, b: boolean, 
   const v = row.vIdx >= 0 ? regNum(row.vIdx) : 0;
   // Outside 64-bit mode NASM refuses bit 4 only in vvvv (V').
   if (bits !== 64 && v >= 16) throw eaError('invalid operands in non-64-bit mode');
+  // A VSIB index takes bit 4 from V' (vvvv is then unused).
+  const mem = rmOp?.k === 'mem' ? rmOp : undefined;
+  const vHigh = mem?.index && mem.index.cls !== 'gpr' ? mem.index.num >= 16 : v >= 16;
   const bitX = rm >= 0 ? (rm & 16) !== 0 : x;
   const bitB = rm >= 0 ? (rm & 8) !== 0 : b;
   const p0 = ((reg & 8) ? 0 : 0x80) | (bitX ? 0 : 0x40) | (bitB ? 0 : 0x20) | ((reg & 16) ? 0 : 0x10) | vex.mm;
   const p1 = (vex.w << 7) | ((~v & 15) << 3) | 0x04 | vex.pp;
   const dest = ops[0];
   const mask = dest && (dest.k === 'reg' || dest.k === 'mem') ? dest : undefined;
-  const p2 = (mask?.zero ? 0x80 : 0) | (vex.l << 5) | ((v & 16) ? 0 : 0x08) | (mask?.mask ?? 0);
+  // b: a broadcast, or register operands with rounding (L'L is then the rounding mode) or `{sae}` (L'L 0).
+  const er = insn.er;
+  const bBit = mem?.bcst !== undefined || er !== undefined;
+  const ll = er === undefined ? vex.l : er === 'sae' ? 0 : ER_MODES[er];
+  const p2 = (mask?.zero ? 0x80 : 0) | (ll << 5) | (bBit ? 0x10 : 0) | (vHigh ? 0 : 0x08) | (mask?.mask ?? 0);
   return [0x62, p0, p1, p2];
 }
+
+const ER_MODES = { rn: 0, rd: 1, ru: 2, rz: 3 };
 
 /** NASM's number-overflow warnings for an immediate field (they never change the bytes). */
 function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnings: string[], opBits: number, explicitByte: boolean): void {

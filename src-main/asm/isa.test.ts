@@ -215,6 +215,61 @@ classes({
     ],
     bad: ['vpcmptrueq k1, zmm1, zmm2', 'vpcmpeqb k1, xmm2', 'vpcmpeqb k1, k2, k3', 'vaddps k1, zmm1, zmm2'],
   },
+  'EVEX embedded broadcast {1toN} (disp8*N counts elements)': {
+    modes: [64],
+    ok: [
+      'vaddps zmm1, zmm2, [rax]{1to16}', 'vaddps zmm1, zmm2, dword [rax+64]{1to16}', 'vaddps zmm1, zmm2, [rax+0x1fc]{1to16}', 'vaddps zmm1, zmm2, [rax+0x200]{1to16}',
+      'vaddpd ymm1{k1}{z}, ymm2, qword [rax-8]{1to4}', 'vaddps xmm1, xmm2, [rax]{1to4}', 'vpaddd zmm0{k1}, zmm0, [rax]{1to16}', 'vpaddq xmm30, xmm29, [rcx]{1to2}',
+      'vcvtdq2pd zmm1, [rax]{1to8}', 'vcvtpd2ps ymm1, [rax+8]{1to8}', 'vcvtpd2ps xmm1, [rax]{1to2}', 'vcvtpd2ps xmm1, qword [rax]{1to4}', 'vpsrld zmm1, [rax+4]{1to16}, 3',
+      'vcmpps k1{k2}, zmm1, [rax]{1to16}, 5', 'vpternlogq zmm1, zmm2, [rax+8]{1to8}, 0xca', 'vfmadd231ps zmm1, zmm2, [rax]{1to16}',
+    ],
+    bad: [
+      'vaddps zmm1, zmm2, [rax]{1to8}', 'vaddps zmm1, zmm2, qword [rax]{1to16}', 'vmovaps zmm1, [rax]{1to16}', 'vaddps zmm1, zmm2{1to16}, zmm3',
+      'vmovdqa32 [rsi]{z}{1to16}, zmm1',
+    ],
+  },
+  'EVEX embedded rounding {rn-sae}..{rz-sae} and {sae}': {
+    modes: [64],
+    ok: [
+      'vaddps zmm1, zmm2, zmm3, {rn-sae}', 'vaddpd zmm1{k1}, zmm2, zmm3, {rd-sae}', 'vaddss xmm1, xmm2, xmm3, {rz-sae}', 'vsqrtps zmm1, zmm2, {ru-sae}',
+      'vmaxps zmm30, zmm29, zmm28, {sae}', 'vmaxss xmm1{k7}, xmm2, xmm3, {sae}', 'vcmpps k5, zmm30, zmm29, {sae}, 0x7b', 'vcmpeqsd k1{k2}, xmm1, xmm2, {sae}',
+      'vcvtsi2sd xmm1, xmm2, {rn-sae}, rax', 'vcvtsi2ss xmm1, xmm2, {rz-sae}, eax', 'vcvtss2si eax, xmm1, {rd-sae}', 'vcvttsd2usi r8, xmm30, {sae}',
+      'vcvtps2ph ymm1{k1}, zmm2, {sae}, 3', 'vcomiss xmm30, xmm29, {sae}', 'vfmadd132pd zmm1, zmm2, zmm3, {rz-sae}', 'vgetmantps zmm1, zmm2, {sae}, 4',
+    ],
+    bad: [
+      'vaddps zmm1, zmm2, zmm3, {sae}', 'vaddps zmm1, zmm2, {rd-sae}, zmm3', 'vaddps ymm1, ymm2, ymm3, {rn-sae}', 'vmaxps zmm1, zmm2, zmm3, {rn-sae}',
+      'vmovaps zmm1, zmm2, {sae}',
+    ],
+  },
+  'VSIB gathers and scatters (AVX2 with the mask in VEX.vvvv, AVX-512 with an opmask)': {
+    modes: [64],
+    ok: [
+      'vgatherdps xmm1, [rax+xmm2*4], xmm3', 'vgatherdps ymm1, [rax+ymm2*4+64], ymm3', 'vgatherdpd ymm1, [rcx+xmm2], ymm3', 'vgatherqps xmm1, [rax+ymm2*8], xmm3',
+      'vgatherqpd xmm0, [xmm2], xmm3', 'vgatherdpd xmm0, [xmm2*2], xmm3', 'vpgatherdd xmm1, [xmm0+rsi], xmm2', 'vpgatherqq ymm1, [rax+ymm2*8-8], ymm3',
+      'vgatherdps zmm1{k1}, [rax+zmm2*4+64]', 'vgatherdps zmm1{k1}, [zmm2]', 'vpgatherdq zmm1{k2}, [rax+ymm2*8+0x100]', 'vgatherqps ymm1{k1}, [rax+zmm2]',
+      'vscatterdps [rax+zmm2*4]{k1}, zmm3', 'vpscatterqq [rax+zmm2*8+8]{k1}, zmm3', 'vscatterqps [rax+zmm20]{k1}, ymm3', 'vgatherpf0dps [rax+zmm2*4]{k1}',
+      'vscatterpf1qpd [rax+zmm31*8+0x400]{k7}',
+    ],
+    bad: ['vgatherdps xmm1, [rax+ymm2*4], xmm3', 'vgatherdps xmm1, [rax+rbx], xmm3', 'vmovaps xmm1, [rax+xmm2]', 'mov eax, [rax+xmm1]', 'vgatherdps xmm1, [xmm2+xmm3], xmm4'],
+  },
+  'AVX-512F/CD/ER/PF families (conversions, permutes, compress/expand, shifts, ternary logic, moves)': {
+    modes: [64],
+    ok: [
+      'vcvtudq2ps zmm1, zmm2', 'vcvtps2udq xmm20{k1}, [rax]', 'vcvtpd2dq xmm1, oword [rax]', 'vcvtpd2dq xmm1, yword [rax]', 'vcvtpd2dq ymm20, [rax]',
+      'vcvtph2ps zmm1{k1}{z}, [rax+32]', 'vcvtps2ph [rax+32]{k1}, zmm2, 3', 'vcvtusi2sd xmm1, xmm2, rax', 'vcvtss2usi eax, [rax+4]',
+      'vpermi2d zmm1, zmm2, zmm3', 'vpermt2pd zmm1{k1}, zmm2, [rax+64]', 'vpermq zmm1, zmm2, 0x1b', 'vpermpd ymm1, ymm2, ymm20', 'vshufi64x2 zmm1, zmm2, [rax], 3',
+      'valignd zmm1, zmm2, zmm3, 5', 'vpblendmq zmm1{k1}, zmm2, zmm3', 'vpternlogd zmm1, zmm2, zmm3, 0xff',
+      'vcompressps [rax+4]{k1}, zmm2', 'vcompressps [rax+64]{k1}, zmm2', 'vpexpandq zmm1{k1}{z}, [rax+8]', 'vexpandpd xmm1, xmm20',
+      'vpslld zmm1, zmm2, xmm3', 'vpsraq zmm1, zmm2, 3', 'vpsraq zmm1, 3', 'vprolq zmm1{k1}, [rax+64], 3', 'vpsllvq zmm1, zmm2, zmm3', 'vprorvd xmm1, xmm2, xmm20',
+      'vpmovdb xmm1{k1}, zmm2', 'vpmovusqw [rax+16], zmm2', 'vpmovsxbq zmm1, [rax+8]', 'vpmovzxdq zmm1, ymm2', 'vpabsq zmm1, zmm2', 'vpmaxuq zmm1, zmm2, zmm3',
+      'vpconflictd zmm30, zmm29', 'vplzcntq zmm1, [rax]', 'vpbroadcastmw2d zmm1, k2', 'vexp2ps zmm1, zmm2, {sae}', 'vrcp28sd xmm1{k1}, xmm2, xmm3', 'vrsqrt14ps zmm1, zmm2',
+      'vscalefps zmm1, zmm2, zmm3, {rn-sae}', 'vgetexpsd xmm1, xmm2, xmm3', 'vrndscaleps zmm1, zmm2, 4', 'vfixupimmpd zmm1, zmm2, zmm3, 1',
+      'vmovdqa32 [rsi]{k1}{z}, zmm1', 'vmovq xmm30, [rcx]', 'vmovq [rcx], xmm30', 'vmovq xmm30, rax', 'vmovd xmm20, eax', 'vextractps rax, xmm29, 1', 'vextractps rax, xmm1, 1',
+      'vbroadcasti32x4 zmm1, [rax]', 'vbroadcastf64x4 zmm1{k1}, [rax+32]', 'vinserti64x4 zmm1, zmm2, ymm3, 1', 'vextractf32x4 [rax+16], zmm2, 3', 'vpbroadcastq zmm1, rax',
+      'vptestnmd k1, zmm2, zmm3', 'vmovddup zmm1, [rax+64]', 'vmovsldup zmm1, zmm2', 'vunpcklps zmm1, zmm2, zmm3', 'prefetchwt1 [rax]',
+    ],
+    bad: ['vcvtpd2ps xmm29, [rax]', 'vcvtss2sd xmm1, xmm30', 'vfmadd132ps zmm1, zmm2', 'vpermi2d zmm1, zmm2', 'vpsllw [rax], 7', 'vmovaps [rax]{k1}{z}, zmm1'],
+  },
   'opmask instructions': {
     modes: [64],
     ok: [

@@ -152,6 +152,8 @@ export function scanNumber(s: string, i: number): { end: number; isFloat: boolea
 }
 
 const OPS3 = ['<<<', '>>>', '<=>'];
+/** Brace decorators read as one token: broadcast `{1toN}`, embedded rounding and suppress-all-exceptions. */
+const DECORATORS = new Map(['1to2', '1to4', '1to8', '1to16', '1to32', 'rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae'].map((d) => [d, `{${d}}`]));
 const OPS2 = ['<<', '>>', '//', '%%', '==', '!=', '<>', '<=', '>=', '&&', '||', '^^'];
 
 /** Reads a quoted string starting at s[i]; returns [bytes, nextIndex]. Backquotes take C escapes. */
@@ -267,6 +269,17 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
       toks.push({ t: 'id', v: line.slice(i, j), col });
       i = j;
       continue;
+    }
+    if (c === '{') {
+      // AVX-512 broadcast `{1to16}` and rounding `{rn-sae}`/`{sae}`: one token each, as NASM's
+      // scanner reads a brace group (`{k1}`, `{z}` and `{evex}` stay `{`, name, `}`).
+      const close = line.indexOf('}', i + 1);
+      const deco = close < 0 ? undefined : DECORATORS.get(line.slice(i + 1, close).trim().toLowerCase());
+      if (deco !== undefined) {
+        toks.push({ t: 'op', v: deco, col });
+        i = close + 1;
+        continue;
+      }
     }
     const three = line.slice(i, i + 3);
     if (OPS3.includes(three)) {

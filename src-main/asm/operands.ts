@@ -13,6 +13,7 @@ export interface RegOp {
   to?: boolean; // x87 `fadd to st1`: the result goes to st(i) (the DC/DE forms)
   mask?: number; // AVX-512 opmask register `{k1}`..`{k7}`
   zero?: boolean; // AVX-512 zeroing `{z}`
+  bcst?: number; // `{1toN}` written on a register (always refused)
 }
 
 export interface ImmOp {
@@ -40,6 +41,7 @@ export interface MemOp {
   col: number;
   mask?: number; // AVX-512 opmask register (a masked store)
   zero?: boolean;
+  bcst?: number; // AVX-512 embedded broadcast `{1toN}`: N elements from one
 }
 
 export interface FarOp {

@@ -22,6 +22,8 @@ export interface Insn {
   prefixes: string[]; // lock rep repe repne, segment names, o16 o32 o64 a16 a32 a64
   col: number;
   shared?: boolean; // the same object serves several identical source lines
+  er?: 'rn' | 'rd' | 'ru' | 'rz' | 'sae'; // AVX-512 embedded rounding / suppress-all-exceptions operand
+  erOp?: number; // the operand it was written after
 }
 
 export type StmtBody =
@@ -105,7 +107,8 @@ export function isReservedWord(w: string): boolean {
 const PARSE_CACHE = new Map<string, StmtBody>();
 const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
 /** A word that starts an instruction statement (not a prefix, data word or directive). */
-export const startsInsn = (w: string): boolean => MNEMONICS.has(w) && !PREFIXES.has(w) && !(w in DATA_UNITS) && !(w in RES_UNITS) && !DIRECTIVES.has(w);
+const INSN_START = new Set([...MNEMONICS].filter((w) => !PREFIXES.has(w) && !(w in DATA_UNITS) && !(w in RES_UNITS) && !DIRECTIVES.has(w)));
+export const startsInsn = (w: string): boolean => INSN_START.has(w);
 
 export class LineParser {
   /** The last non-local label: `.x` becomes `<base>.x`. */
@@ -491,9 +494,17 @@ export class LineParser {
     const ops: Operand[] = [];
     const parts = splitComma(toks.slice(i + 1));
     if (parts.length > 1 && parts[parts.length - 1].length === 0) parts.pop(); // NASM ignores a trailing comma
+    let er: Insn['er'];
+    let erOp = -1;
     if (!(parts.length === 1 && parts[0].length === 0)) {
       for (const p of parts) {
         if (p.length === 0) throw new ParseError('expression syntax error', endCol);
+        // `{rn-sae}` / `{sae}` is written as an operand of its own but belongs to the instruction.
+        if (p.length === 1 && p[0].t === 'op' && /^\{(r[nduz]-)?sae\}$/.test(p[0].v)) {
+          er = p[0].v.slice(1, 3) === 'sa' ? 'sae' : (p[0].v.slice(1, 3) as Insn['er']);
+          erOp = ops.length - 1;
+          continue;
+        }
         ops.push(this.operand(p, endCol));
       }
     }
@@ -502,14 +513,23 @@ export class LineParser {
       if (own !== undefined && own !== this.memAsize) throw new ParseError('conflicting address size specifications', mt.col);
       if (own === undefined) prefixes.push(this.memAsize);
     }
-    return { mn, ops, prefixes, col: mt.col };
+    return er ? { mn, ops, prefixes, col: mt.col, er, erOp } : { mn, ops, prefixes, col: mt.col };
   }
 
   operand(toks: Tok[], endCol: number): Operand {
     // AVX-512 decorators after the operand: an opmask `{k1}` and zeroing `{z}`.
+    // Broadcast `{1to16}` on a memory source (one token from the lexer).
     let mask = 0;
     let zero = false;
-    while (toks.length >= 4 && toks[toks.length - 1].v === '}' && toks[toks.length - 3].v === '{' && toks[toks.length - 2].t === 'id') {
+    let bcst = 0;
+    for (;;) {
+      const last = toks[toks.length - 1];
+      if (toks.length >= 2 && last.t === 'op' && last.v.startsWith('{1to')) {
+        bcst = +last.v.slice(4, -1);
+        toks = toks.slice(0, -1);
+        continue;
+      }
+      if (!(toks.length >= 4 && last.v === '}' && toks[toks.length - 3].v === '{' && toks[toks.length - 2].t === 'id')) break;
       const d = toks[toks.length - 2].v.toLowerCase();
       if (/^k[1-7]$/.test(d)) mask = +d[1];
       else if (d === 'z') zero = true;
@@ -518,6 +538,7 @@ export class LineParser {
     }
     const op = this.plainOperand(toks, endCol);
     if ((mask || zero) && (op.k === 'reg' || op.k === 'mem')) Object.assign(op, mask ? { mask } : {}, zero ? { zero } : {});
+    if (bcst && (op.k === 'mem' || op.k === 'reg')) op.bcst = bcst; // the encoder says where it is not permitted
     return op;
   }
 
@@ -647,7 +668,18 @@ export class LineParser {
       else merged.push({ ...r });
     }
     const used = merged.filter((r) => r.scale !== 0);
-    for (const r of used) if (r.reg.cls !== 'gpr' || r.reg.size === 8) throw new ParseError('invalid effective address', col);
+    // A vector register is a VSIB index (gathers and scatters), whatever its place.
+    const isVec = (r: Reg): boolean => r.cls === 'xmm' || r.cls === 'ymm' || r.cls === 'zmm';
+    for (const r of used) if ((r.reg.cls !== 'gpr' && !isVec(r.reg)) || r.reg.size === 8) throw new ParseError('invalid effective address', col);
+    const vec = used.findIndex((r) => isVec(r.reg));
+    if (vec >= 0 && used.length <= 2) {
+      if (used.filter((r) => isVec(r.reg)).length > 1) throw new ParseError('invalid effective address: two index registers', col);
+      if (used.length === 2 && used[1 - vec].scale !== 1) throw new ParseError('invalid effective address', col);
+      m.index = used[vec].reg;
+      m.scale = used[vec].scale;
+      if (used.length === 2) m.base = used[1 - vec].reg;
+      used.length = 0;
+    }
     if (used.length > 2) throw new ParseError('invalid effective address: too many registers', col);
     if (used.length === 2) {
       let [a, b] = used;

@@ -566,6 +566,7 @@ function sse(): RawRow[] {
     ['xsave', 'm', '0F AE /4'], ['xrstor', 'm', '0F AE /5'], ['xsave64', 'm', 'o64 0F AE /4'], ['xrstor64', 'm', 'o64 0F AE /5'],
     ['clflush', 'm', '0F AE /7'],
     ['prefetchnta', 'm8', '0F 18 /0', 'unsizedok'], ['prefetcht0', 'm8', '0F 18 /1', 'unsizedok'], ['prefetcht1', 'm8', '0F 18 /2', 'unsizedok'], ['prefetcht2', 'm8', '0F 18 /3', 'unsizedok'],
+    ['prefetchwt1', 'm8', '0F 0D /2', 'unsizedok'],
   );
   return rows;
 }
@@ -824,6 +825,15 @@ function avx(): RawRow[] {
       );
     }
   });
+  // AVX2 gathers: VSIB memory (`vm32x`: dword indices in an xmm register), the mask in VEX.vvvv.
+  for (const [t, w] of [['d', 'W0'], ['q', 'W1']]) {
+    const sfx = t === 'd' ? 'ps' : 'pd';
+    const byD: [string, string, string][] = t === 'd' ? [['128', 'xmm', 'vm32x'], ['256', 'ymm', 'vm32y']] : [['128', 'xmm', 'vm32x'], ['256', 'ymm', 'vm32x']];
+    const byQ: [string, string, string][] = t === 'd' ? [['128', 'xmm', 'vm64x'], ['256', 'xmm', 'vm64y']] : [['128', 'xmm', 'vm64x'], ['256', 'ymm', 'vm64y']];
+    for (const [mn, op, forms] of [[`vgatherd${sfx}`, '92', byD], [`vgatherq${sfx}`, '93', byQ], [`vpgatherd${t}`, '90', byD], [`vpgatherq${t}`, '91', byQ]] as [string, string, [string, string, string][]][]) {
+      for (const [l, r, m] of forms) rows.push([mn, `${r},${m},v${r}`, `VEX.${l}.66.0F38.${w} ${op} /r`, 'avx2']);
+    }
+  }
   // AMD TBM and LWP (XOP-encoded, token `XOP.L.map.W` with maps 08/09/0A).
   for (const [size, w] of [[32, 'W0'], [64, 'W1']] as [number, string][]) {
     const fl = size === 64 ? 'long' : '';
@@ -873,41 +883,162 @@ const VEX_PREDICATES = [
 
 // ---------- EVEX (AVX-512) ----------
 // Token `EVEX.L.pp.map.W` (L 128/256/512/LIG). These rows come after the VEX ones: NASM uses VEX
-// where it can, and EVEX for zmm registers and for xmm16-31/ymm16-31. No masking, zeroing,
-// broadcast or embedded rounding yet; a one-byte displacement is scaled by the memory operand's
-// size (disp8*N).
+// where it can, and EVEX for zmm registers, xmm/ymm16-31, opmasks, broadcasts and rounding.
+// Operand attributes: `/b32` `/b64` a memory operand may be a broadcast `{1toN}` of such
+// elements; `/er` embedded rounding `{rn-sae}`.. may follow the operand, `/sae` `{sae}` may.
+// `vm32x`..`vm64z`: VSIB memory (dword/qword indices in an xmm/ymm/zmm register).
+// A one-byte displacement is scaled (disp8*N) by the memory operand's size, the element size for
+// a broadcast, or the row's `nN` flag (tuple types of one element: compress, expand, VSIB).
+
+interface EvexOpts {
+  /** nds: dest, vvvv source, r/m source; un: dest, r/m; vi: vvvv dest, r/m (shifts by immediate, /n); k: opmask dest */
+  shape?: 'nds' | 'un' | 'vi' | 'k';
+  b?: 32 | 64; // broadcast element size
+  er?: 'er' | 'sae'; // on the 512-bit row's r/m operand
+  tail?: string; // ' ib' (an immediate operand) or a fixed byte after ModRM (' 1E')
+  n?: number; // ModRM.reg extension for shape vi
+  from?: number; // smallest vector length (default 128)
+  fl?: string;
+  /** The vvvv source may not be left out (NASM's EVEX rows without `*`: FMA, blends, two-table permutes). */
+  all?: boolean;
+}
 
 function avx512(): RawRow[] {
   const rows: RawRow[] = [];
   const VL: [string, string][] = [['128', 'xmm'], ['256', 'ymm'], ['512', 'zmm']];
-  /** Two-source packed op at every vector length (the first source may be left out). */
-  const nds = (mn: string, f: string, op: string, tail = ''): void => {
+  /** A packed instruction at every vector length. */
+  const pk = (mn: string, f: string, op: string, o: EvexOpts = {}): void => {
+    const { shape = 'nds', b, er, tail = '', n = 0, from = 128, fl = '', all = false } = o;
+    const star = all ? '' : '*';
     const imm = tail === ' ib' ? ',imm8' : '';
-    for (const [l, r] of VL) rows.push([mn, `${r},v${r}*,${r}/m${+l}${imm}`, `EVEX.${l}.${f} ${op} /r${tail}`]);
+    for (const [l, r] of VL) {
+      if (+l < from) continue;
+      const rm = `${r}/m${l}${b ? `/b${b}` : ''}${l === '512' && er ? `/${er}` : ''}`;
+      const enc = `EVEX.${l}.${f} ${op}`;
+      if (shape === 'nds') rows.push([mn, `${r},v${r}${star},${rm}${imm}`, `${enc} /r${tail}`, fl]);
+      else if (shape === 'un') rows.push([mn, `${r},${rm}${imm}`, `${enc} /r${tail}`, fl]);
+      // Shifts by an immediate: the source may be left out (it is then the destination).
+      else if (shape === 'vi') rows.push([mn, `v${r},${rm}*,imm8`, `${enc} /${n} ib`, fl]);
+      else rows.push([mn, `kreg,v${r},${rm}${imm}`, `${enc} /r${tail}`, fl]);
+    }
   };
-  const unary = (mn: string, f: string, op: string): void => {
-    for (const [l, r] of VL) rows.push([mn, `${r},${r}/m${+l}`, `EVEX.${l}.${f} ${op} /r`]);
+  /** A scalar instruction: xmm, vvvv xmm, xmm/mem of `size` bits. */
+  const sc = (mn: string, f: string, op: string, size: number, er = '', tail = '', k = false, all = false): void => {
+    const imm = tail === ' ib' ? ',imm8' : '';
+    rows.push([mn, `${k ? 'kreg,vxmm' : all ? 'xmm,vxmm' : 'xmm,vxmm*'},xmm/m${size}${er ? `/${er}` : ''}${imm}`, `EVEX.LIG.${f} ${op} /r${tail}`]);
   };
-  const scalar = (mn: string, f: string, op: string, size: number): void => {
-    rows.push([mn, `xmm,vxmm*,xmm/m${size}`, `EVEX.LIG.${f} ${op} /r`]);
+  /** Conversions between vector widths: [dest, source] per vector length. */
+  const cv = (mn: string, f: string, op: string, forms: [string, string][], b = 0, er = '', fl = ''): void => {
+    forms.forEach(([d, s], i) => {
+      const l = ['128', '256', '512'][i];
+      // `memsized`: two rows share the destination register, so memory needs a size (as in NASM).
+      const flags = fl === 'memsized' && forms.filter(([x]) => x === d).length < 2 ? '' : fl;
+      rows.push([mn, `${d},${s}${b ? `/b${b}` : ''}${i === 2 && er ? `/${er}` : ''}`, `EVEX.${l}.${f} ${op} /r`, flags]);
+    });
   };
+  const PS = (w = 'W0'): string => `0F.${w}`;
   // Floating point: ps W0, pd W1 (66), ss W0 (F3), sd W1 (F2).
-  for (const [op, opc] of [['add', '58'], ['mul', '59'], ['sub', '5C'], ['min', '5D'], ['div', '5E'], ['max', '5F']]) {
-    nds(`v${op}ps`, '0F.W0', opc);
-    nds(`v${op}pd`, '66.0F.W1', opc);
-    scalar(`v${op}ss`, 'F3.0F.W0', opc, 32);
-    scalar(`v${op}sd`, 'F2.0F.W1', opc, 64);
+  for (const [op, opc, er] of [['add', '58', 'er'], ['mul', '59', 'er'], ['sub', '5C', 'er'], ['min', '5D', 'sae'], ['div', '5E', 'er'], ['max', '5F', 'sae']] as const) {
+    pk(`v${op}ps`, PS(), opc, { b: 32, er });
+    pk(`v${op}pd`, '66.0F.W1', opc, { b: 64, er });
+    sc(`v${op}ss`, 'F3.0F.W0', opc, 32, er);
+    sc(`v${op}sd`, 'F2.0F.W1', opc, 64, er);
   }
   rows.push(
-    ['vucomiss', 'xmm,xmm/m32', 'EVEX.LIG.0F.W0 2E /r'], ['vucomisd', 'xmm,xmm/m64', 'EVEX.LIG.66.0F.W1 2E /r'],
-    ['vcomiss', 'xmm,xmm/m32', 'EVEX.LIG.0F.W0 2F /r'], ['vcomisd', 'xmm,xmm/m64', 'EVEX.LIG.66.0F.W1 2F /r'],
+    ['vucomiss', 'xmm,xmm/m32/sae', 'EVEX.LIG.0F.W0 2E /r'], ['vucomisd', 'xmm,xmm/m64/sae', 'EVEX.LIG.66.0F.W1 2E /r'],
+    ['vcomiss', 'xmm,xmm/m32/sae', 'EVEX.LIG.0F.W0 2F /r'], ['vcomisd', 'xmm,xmm/m64/sae', 'EVEX.LIG.66.0F.W1 2F /r'],
   );
-  unary('vsqrtps', '0F.W0', '51');
-  unary('vsqrtpd', '66.0F.W1', '51');
-  scalar('vsqrtss', 'F3.0F.W0', '51', 32);
-  scalar('vsqrtsd', 'F2.0F.W1', '51', 64);
-  for (const [t, f] of [['ps', '0F.W0'], ['pd', '66.0F.W1']]) {
-    for (const [op, opc] of [['and', '54'], ['andn', '55'], ['or', '56'], ['xor', '57'], ['unpckl', '14'], ['unpckh', '15']]) nds(`v${op}${t}`, f, opc);
+  pk('vsqrtps', PS(), '51', { shape: 'un', b: 32, er: 'er' });
+  pk('vsqrtpd', '66.0F.W1', '51', { shape: 'un', b: 64, er: 'er' });
+  sc('vsqrtss', 'F3.0F.W0', '51', 32, 'er');
+  sc('vsqrtsd', 'F2.0F.W1', '51', 64, 'er');
+  for (const [t, f, b] of [['ps', '0F.W0', 32], ['pd', '66.0F.W1', 64]] as const) {
+    for (const [op, opc] of [['and', '54'], ['andn', '55'], ['or', '56'], ['xor', '57'], ['unpckl', '14'], ['unpckh', '15']]) pk(`v${op}${t}`, f, opc, { b });
+    pk(`vshuf${t}`, f, 'C6', { b, tail: ' ib' });
+  }
+  // 0F38/0F3A floating-point families: [mnemonic stem, map, opcode, shape, rounding, immediate]
+  for (const [stem, map, opc, shape, er, imm] of [
+    ['vscalef', '0F38', 0x2c, 'nds', 'er', false], ['vrcp14', '0F38', 0x4c, 'un', '', false], ['vrsqrt14', '0F38', 0x4e, 'un', '', false],
+    ['vgetexp', '0F38', 0x42, 'un', 'sae', false], ['vgetmant', '0F3A', 0x26, 'un', 'sae', true], ['vfixupimm', '0F3A', 0x54, 'nds', 'sae', true],
+    ['vrange', '0F3A', 0x50, 'nds', 'sae', true], ['vreduce', '0F3A', 0x56, 'un', 'sae', true],
+  ] as [string, string, number, 'nds' | 'un', '' | 'er' | 'sae', boolean][]) {
+    // The scalar forms use the next opcode.
+    const tail = imm ? ' ib' : '';
+    pk(`${stem}ps`, `66.${map}.W0`, h(opc), { shape, b: 32, er: er || undefined, tail });
+    pk(`${stem}pd`, `66.${map}.W1`, h(opc), { shape, b: 64, er: er || undefined, tail });
+    const all = stem === 'vgetexp' || stem === 'vgetmant';
+    sc(`${stem}ss`, `66.${map}.W0`, h(opc + 1), 32, er, tail, false, all);
+    sc(`${stem}sd`, `66.${map}.W1`, h(opc + 1), 64, er, tail, false, all);
+  }
+  pk('vrndscaleps', '66.0F3A.W0', '08', { shape: 'un', b: 32, er: 'sae', tail: ' ib' });
+  pk('vrndscalepd', '66.0F3A.W1', '09', { shape: 'un', b: 64, er: 'sae', tail: ' ib' });
+  sc('vrndscaless', '66.0F3A.W0', '0A', 32, 'sae', ' ib');
+  sc('vrndscalesd', '66.0F3A.W1', '0B', 64, 'sae', ' ib');
+  // AVX512ER (Xeon Phi).
+  pk('vexp2ps', '66.0F38.W0', 'C8', { shape: 'un', b: 32, er: 'sae', from: 512 });
+  for (const [stem, opc] of [['vrcp28', 0xca], ['vrsqrt28', 0xcc]] as [string, number][]) {
+    pk(`${stem}ps`, '66.0F38.W0', h(opc), { shape: 'un', b: 32, er: 'sae', from: 512 });
+    pk(`${stem}pd`, '66.0F38.W1', h(opc), { shape: 'un', b: 64, er: 'sae', from: 512 });
+    sc(`${stem}ss`, '66.0F38.W0', h(opc + 1), 32, 'sae');
+    sc(`${stem}sd`, '66.0F38.W1', h(opc + 1), 64, 'sae');
+  }
+  pk('vexp2pd', '66.0F38.W1', 'C8', { shape: 'un', b: 64, er: 'sae', from: 512 });
+  // FMA: 132/213/231 forms of the VEX opcodes, with broadcast and rounding.
+  ([
+    ['fmadd', 0x98, true], ['fmsub', 0x9a, true], ['fnmadd', 0x9c, true], ['fnmsub', 0x9e, true], ['fmaddsub', 0x96, false], ['fmsubadd', 0x97, false],
+  ] as [string, number, boolean][]).forEach(([op, base, scalars]) => {
+    for (const [order, add] of [['132', 0], ['213', 0x10], ['231', 0x20]] as [string, number][]) {
+      pk(`v${op}${order}ps`, '66.0F38.W0', h(base + add), { b: 32, er: 'er', all: true });
+      pk(`v${op}${order}pd`, '66.0F38.W1', h(base + add), { b: 64, er: 'er', all: true });
+      if (scalars) {
+        sc(`v${op}${order}ss`, '66.0F38.W0', h(base + add + 1), 32, 'er', '', false, true);
+        sc(`v${op}${order}sd`, '66.0F38.W1', h(base + add + 1), 64, 'er', '', false, true);
+      }
+    }
+  });
+  // Compares into an opmask register: the predicate as an immediate or in the mnemonic.
+  for (const [t, f, b, size] of [['ps', '0F.W0', 32, 0], ['pd', '66.0F.W1', 64, 0], ['ss', 'F3.0F.W0', 0, 32], ['sd', 'F2.0F.W1', 0, 64]] as [string, string, 32 | 64, number][]) {
+    const forms = (mn: string, tail: string): void => {
+      if (size) sc(mn, f, 'C2', size, 'sae', tail, true);
+      else pk(mn, f, 'C2', { shape: 'k', b, er: 'sae', tail });
+    };
+    forms('vcmp' + t, ' ib');
+    VEX_PREDICATES.forEach((names, n) => {
+      for (const name of names.split(' ')) forms(`vcmp${name}${t}`, ` ${h(n)}`);
+    });
+  }
+  // Conversions.
+  pk('vcvtdq2ps', '0F.W0', '5B', { shape: 'un', b: 32, er: 'er' });
+  pk('vcvtps2dq', '66.0F.W0', '5B', { shape: 'un', b: 32, er: 'er' });
+  pk('vcvttps2dq', 'F3.0F.W0', '5B', { shape: 'un', b: 32, er: 'sae' });
+  pk('vcvtudq2ps', 'F2.0F.W0', '7A', { shape: 'un', b: 32, er: 'er' });
+  pk('vcvtps2udq', '0F.W0', '79', { shape: 'un', b: 32, er: 'er' });
+  pk('vcvttps2udq', '0F.W0', '78', { shape: 'un', b: 32, er: 'sae' });
+  const WIDEN: [string, string][] = [['xmm', 'xmm/m64'], ['ymm', 'xmm/m128'], ['zmm', 'ymm/m256']];
+  const NARROW: [string, string][] = [['xmm', 'xmm/m128'], ['xmm', 'ymm/m256'], ['ymm', 'zmm/m512']];
+  cv('vcvtdq2pd', 'F3.0F.W0', 'E6', WIDEN, 32);
+  cv('vcvtudq2pd', 'F3.0F.W0', '7A', WIDEN, 32);
+  cv('vcvtps2pd', '0F.W0', '5A', WIDEN, 32, 'sae');
+  cv('vcvtph2ps', '66.0F38.W0', '13', WIDEN, 0, 'sae');
+  cv('vcvtpd2dq', 'F2.0F.W1', 'E6', NARROW, 64, 'er', 'memsized');
+  cv('vcvtpd2ps', '66.0F.W1', '5A', NARROW, 64, 'er', 'memsized');
+  cv('vcvtpd2udq', '0F.W1', '79', NARROW, 64, 'er', 'memsized');
+  cv('vcvttpd2dq', '66.0F.W1', 'E6', NARROW, 64, 'sae', 'memsized');
+  cv('vcvttpd2udq', '0F.W1', '78', NARROW, 64, 'sae', 'memsized');
+  rows.push(
+    ['vcvtps2ph', 'xmm/m64,xmm,imm8', 'EVEX.128.66.0F3A.W0 1D /r ib'], ['vcvtps2ph', 'xmm/m128,ymm,imm8', 'EVEX.256.66.0F3A.W0 1D /r ib'],
+    ['vcvtps2ph', 'ymm/m256,zmm/sae,imm8', 'EVEX.512.66.0F3A.W0 1D /r ib'],
+  );
+  sc('vcvtss2sd', 'F3.0F.W0', '5A', 32, 'sae', '', false, true);
+  sc('vcvtsd2ss', 'F2.0F.W1', '5A', 64, 'er', '', false, true);
+  for (const [mn, f, op] of [['vcvtsi2ss', 'F3', '2A'], ['vcvtsi2sd', 'F2', '2A'], ['vcvtusi2ss', 'F3', '7B'], ['vcvtusi2sd', 'F2', '7B']]) {
+    rows.push([mn, 'xmm,vxmm/er,rm32', `EVEX.LIG.${f}.0F.W0 ${op} /r`], [mn, 'xmm,vxmm/er,rm64', `EVEX.LIG.${f}.0F.W1 ${op} /r`, 'long']);
+  }
+  for (const [stem, op, er] of [['vcvt', '2D', 'er'], ['vcvtt', '2C', 'sae'], ['vcvt', '79', 'er'], ['vcvtt', '78', 'sae']]) {
+    const u = op === '79' || op === '78' ? 'u' : '';
+    for (const [t, f, size] of [['ss', 'F3', 32], ['sd', 'F2', 64]] as [string, string, number][]) {
+      rows.push([`${stem}${t}2${u}si`, `r32,xmm/m${size}/${er}`, `EVEX.LIG.${f}.0F.W0 ${op} /r`], [`${stem}${t}2${u}si`, `r64,xmm/m${size}/${er}`, `EVEX.LIG.${f}.0F.W1 ${op} /r`, 'long']);
+    }
   }
   // Moves: the load form first, as with VEX.
   for (const [mn, f, ld, st] of [
@@ -917,47 +1048,186 @@ function avx512(): RawRow[] {
   ]) {
     for (const [l, r] of VL) {
       rows.push([mn, `${r},${mn === 'vmovntdqa' ? `m${l}` : `${r}/m${l}`}`, `EVEX.${l}.${f} ${ld} /r`]);
-      if (st) rows.push([mn, `m${l},${r}`, `EVEX.${l}.${f} ${st} /r`]);
+      // NASM takes (and encodes) `{z}` on the memory operand of the integer moves' stores.
+      if (st) rows.push([mn, `m${l},${r}`, `EVEX.${l}.${f} ${st} /r`, mn.startsWith('vmovdq') ? 'memz' : '']);
     }
   }
   for (const [l, r] of VL) {
     rows.push(['vmovntps', `m${l},${r}`, `EVEX.${l}.0F.W0 2B /r`], ['vmovntpd', `m${l},${r}`, `EVEX.${l}.66.0F.W1 2B /r`], ['vmovntdq', `m${l},${r}`, `EVEX.${l}.66.0F.W0 E7 /r`]);
   }
-  // Integer ops: element size in the mnemonic (d/q: W0/W1); bytes and words (AVX512BW) ignore W.
+  pk('vmovshdup', 'F3.0F.W0', '16', { shape: 'un' });
+  pk('vmovsldup', 'F3.0F.W0', '12', { shape: 'un' });
+  cv('vmovddup', 'F2.0F.W1', '12', [['xmm', 'xmm/m64'], ['ymm', 'ymm/m256'], ['zmm', 'zmm/m512']]);
+  for (const [mn, f, size] of [['vmovss', 'F3.0F.W0', 32], ['vmovsd', 'F2.0F.W1', 64]] as [string, string, number][]) {
+    rows.push([mn, 'xmm,vxmm*,xmm', `EVEX.LIG.${f} 10 /r`], [mn, `xmm,m${size}`, `EVEX.LIG.${f} 10 /r`], [mn, `m${size},xmm`, `EVEX.LIG.${f} 11 /r`]);
+  }
+  for (const [mn, f, ld] of [['vmovlps', '0F.W0', 0x12], ['vmovhps', '0F.W0', 0x16], ['vmovlpd', '66.0F.W1', 0x12], ['vmovhpd', '66.0F.W1', 0x16]] as [string, string, number][]) {
+    rows.push([mn, 'xmm,vxmm*,m64', `EVEX.128.${f} ${h(ld)} /r`], [mn, 'm64,xmm', `EVEX.128.${f} ${h(ld + 1)} /r`]);
+  }
+  rows.push(
+    ['vmovhlps', 'xmm,vxmm*,xmm', 'EVEX.128.0F.W0 12 /r'], ['vmovlhps', 'xmm,vxmm*,xmm', 'EVEX.128.0F.W0 16 /r'],
+    ['vmovd', 'xmm,rm32', 'EVEX.128.66.0F.W0 6E /r'], ['vmovd', 'rm32,xmm', 'EVEX.128.66.0F.W0 7E /r'],
+    // A memory operand takes the general-register form (W1 6E/7E), in every mode, as in NASM.
+    // NASM 2.16.01 also takes a 64-bit register here outside 64-bit mode.
+    ['vmovq', 'xmm,rm64', 'EVEX.128.66.0F.W1 6E /r', 'anymode'], ['vmovq', 'rm64,xmm', 'EVEX.128.66.0F.W1 7E /r', 'anymode'],
+    ['vmovq', 'xmm,xmm/m64', 'EVEX.128.F3.0F.W1 7E /r'], ['vmovq', 'xmm/m64,xmm', 'EVEX.128.66.0F.W1 D6 /r'],
+    ['vinsertps', 'xmm,vxmm*,xmm/m32,imm8', 'EVEX.128.66.0F3A.W0 21 /r ib'], ['vextractps', 'rm32,xmm,imm8', 'EVEX.128.66.0F3A.WIG 17 /r ib'],
+    ['vextractps', '~r64,xmm,imm8', 'EVEX.128.66.0F3A.WIG 17 /r ib', 'long'],
+  );
+  // Broadcasts, inserts and extracts of 128/256-bit parts.
+  cv('vbroadcastss', '66.0F38.W0', '18', [['xmm', 'xmm/m32'], ['ymm', 'xmm/m32'], ['zmm', 'xmm/m32']]);
+  rows.push(['vbroadcastsd', 'ymm,xmm/m64', 'EVEX.256.66.0F38.W1 19 /r'], ['vbroadcastsd', 'zmm,xmm/m64', 'EVEX.512.66.0F38.W1 19 /r']);
+  for (const [mn, w, op] of [['vbroadcastf32x4', 'W0', '1A'], ['vbroadcasti32x4', 'W0', '5A']]) {
+    rows.push([mn, 'ymm,m128', `EVEX.256.66.0F38.${w} ${op} /r`], [mn, 'zmm,m128', `EVEX.512.66.0F38.${w} ${op} /r`]);
+  }
+  rows.push(['vbroadcastf64x4', 'zmm,m256', 'EVEX.512.66.0F38.W1 1B /r'], ['vbroadcasti64x4', 'zmm,m256', 'EVEX.512.66.0F38.W1 5B /r']);
+  cv('vpbroadcastd', '66.0F38.W0', '58', [['xmm', 'xmm/m32'], ['ymm', 'xmm/m32'], ['zmm', 'xmm/m32']]);
+  cv('vpbroadcastq', '66.0F38.W1', '59', [['xmm', 'xmm/m64'], ['ymm', 'xmm/m64'], ['zmm', 'xmm/m64']]);
+  cv('vpbroadcastd', '66.0F38.W0', '7C', [['xmm', '~r32'], ['ymm', '~r32'], ['zmm', '~r32']]);
+  for (const [l, r] of VL) rows.push(['vpbroadcastq', `${r},~r64`, `EVEX.${l}.66.0F38.W1 7C /r`, 'long']);
+  for (const [t, i] of [['f', 0], ['i', 0x20]] as [string, number][]) {
+    rows.push(
+      [`vinsert${t}32x4`, 'ymm,vymm*,xmm/m128,imm8', `EVEX.256.66.0F3A.W0 ${h(0x18 + i)} /r ib`], [`vinsert${t}32x4`, 'zmm,vzmm*,xmm/m128,imm8', `EVEX.512.66.0F3A.W0 ${h(0x18 + i)} /r ib`],
+      [`vinsert${t}64x4`, 'zmm,vzmm*,ymm/m256,imm8', `EVEX.512.66.0F3A.W1 ${h(0x1a + i)} /r ib`],
+      [`vextract${t}32x4`, 'xmm/m128,ymm,imm8', `EVEX.256.66.0F3A.W0 ${h(0x19 + i)} /r ib`], [`vextract${t}32x4`, 'xmm/m128,zmm,imm8', `EVEX.512.66.0F3A.W0 ${h(0x19 + i)} /r ib`],
+      [`vextract${t}64x4`, 'ymm/m256,zmm,imm8', `EVEX.512.66.0F3A.W1 ${h(0x1b + i)} /r ib`],
+    );
+  }
+  // Permutes, shuffles, blends, alignment, ternary logic.
+  pk('vpermilps', '66.0F38.W0', '0C', { b: 32 });
+  pk('vpermilpd', '66.0F38.W1', '0D', { b: 64 });
+  pk('vpermilps', '66.0F3A.W0', '04', { shape: 'un', b: 32, tail: ' ib' });
+  pk('vpermilpd', '66.0F3A.W1', '05', { shape: 'un', b: 64, tail: ' ib' });
+  pk('vpermd', '66.0F38.W0', '36', { b: 32, from: 256 });
+  pk('vpermq', '66.0F38.W1', '36', { b: 64, from: 256 });
+  pk('vpermps', '66.0F38.W0', '16', { b: 32, from: 256 });
+  pk('vpermpd', '66.0F38.W1', '16', { b: 64, from: 256 });
+  pk('vpermq', '66.0F3A.W1', '00', { shape: 'un', b: 64, tail: ' ib', from: 256 });
+  pk('vpermpd', '66.0F3A.W1', '01', { shape: 'un', b: 64, tail: ' ib', from: 256 });
+  for (const [stem, op] of [['vpermi2', 0x76], ['vpermt2', 0x7e]] as [string, number][]) {
+    pk(`${stem}d`, '66.0F38.W0', h(op), { b: 32, all: true });
+    pk(`${stem}q`, '66.0F38.W1', h(op), { b: 64, all: true });
+    pk(`${stem}ps`, '66.0F38.W0', h(op + 1), { b: 32, all: true });
+    pk(`${stem}pd`, '66.0F38.W1', h(op + 1), { b: 64, all: true });
+  }
+  for (const [mn, w, op] of [['vshuff32x4', 'W0', '23'], ['vshuff64x2', 'W1', '23'], ['vshufi32x4', 'W0', '43'], ['vshufi64x2', 'W1', '43']]) {
+    pk(mn, `66.0F3A.${w}`, op, { b: w === 'W0' ? 32 : 64, tail: ' ib', from: 256 });
+  }
+  for (const [t, w, b] of [['d', 'W0', 32], ['q', 'W1', 64]] as [string, string, 32 | 64][]) {
+    pk(`valign${t}`, `66.0F3A.${w}`, '03', { b, tail: ' ib' });
+    pk(`vpternlog${t}`, `66.0F3A.${w}`, '25', { b, tail: ' ib', all: true });
+    pk(`vpblendm${t}`, `66.0F38.${w}`, '64', { b, all: true });
+    pk(`vblendmp${t === 'd' ? 's' : 'd'}`, `66.0F38.${w}`, '65', { b, all: true });
+  }
+  // Compress and expand: disp8*N counts single elements.
+  for (const [mn, w, op, n] of [['vcompressps', 'W0', '8A', 4], ['vcompresspd', 'W1', '8A', 8], ['vpcompressd', 'W0', '8B', 4], ['vpcompressq', 'W1', '8B', 8]] as [string, string, string, number][]) {
+    for (const [l, r] of VL) rows.push([mn, `${r}/m${l},${r}`, `EVEX.${l}.66.0F38.${w} ${op} /r`, `n${n}`]);
+  }
+  for (const [mn, w, op, n] of [['vexpandps', 'W0', '88', 4], ['vexpandpd', 'W1', '88', 8], ['vpexpandd', 'W0', '89', 4], ['vpexpandq', 'W1', '89', 8]] as [string, string, string, number][]) {
+    pk(mn, `66.0F38.${w}`, op, { shape: 'un', fl: `n${n}` });
+  }
+  // Integer ops: element size in the mnemonic (d/q: W0/W1, broadcast); bytes and words (AVX512BW) ignore W.
   for (const [mn, opc, w] of [
     ['vpaddd', 'FE', 'W0'], ['vpaddq', 'D4', 'W1'], ['vpsubd', 'FA', 'W0'], ['vpsubq', 'FB', 'W1'],
     ['vpandd', 'DB', 'W0'], ['vpandq', 'DB', 'W1'], ['vpandnd', 'DF', 'W0'], ['vpandnq', 'DF', 'W1'],
-    ['vpord', 'EB', 'W0'], ['vporq', 'EB', 'W1'], ['vpxord', 'EF', 'W0'], ['vpxorq', 'EF', 'W1'],
-    ['vpaddb', 'FC', 'WIG'], ['vpaddw', 'FD', 'WIG'], ['vpsubb', 'F8', 'WIG'], ['vpsubw', 'F9', 'WIG'], ['vpmullw', 'D5', 'WIG'],
-    ['vpavgb', 'E0', 'WIG'], ['vpavgw', 'E3', 'WIG'], ['vpminub', 'DA', 'WIG'], ['vpmaxub', 'DE', 'WIG'],
+    ['vpord', 'EB', 'W0'], ['vporq', 'EB', 'W1'], ['vpxord', 'EF', 'W0'], ['vpxorq', 'EF', 'W1'], ['vpmuludq', 'F4', 'W1'],
     ['vpunpcklqdq', '6C', 'W1'], ['vpunpckhqdq', '6D', 'W1'], ['vpunpckldq', '62', 'W0'], ['vpunpckhdq', '6A', 'W0'],
   ]) {
-    nds(mn, `66.0F.${w}`, opc);
+    pk(mn, `66.0F.${w}`, opc, { b: w === 'W0' ? 32 : 64 });
   }
-  for (const [mn, opc, w] of [['vpmulld', '40', 'W0'], ['vpmullq', '40', 'W1'], ['vpshufb', '00', 'WIG'], ['vpminsd', '39', 'W0'], ['vpmaxsd', '3D', 'W0']]) {
-    nds(mn, `66.0F38.${w}`, opc);
+  for (const [mn, opc] of [
+    ['vpaddb', 'FC'], ['vpaddw', 'FD'], ['vpsubb', 'F8'], ['vpsubw', 'F9'], ['vpmullw', 'D5'], ['vpavgb', 'E0'], ['vpavgw', 'E3'], ['vpminub', 'DA'], ['vpmaxub', 'DE'],
+    ['vpaddsb', 'EC'], ['vpaddsw', 'ED'], ['vpaddusb', 'DC'], ['vpaddusw', 'DD'], ['vpsubsb', 'E8'], ['vpsubsw', 'E9'], ['vpsubusb', 'D8'], ['vpsubusw', 'D9'],
+    ['vpminsw', 'EA'], ['vpmaxsw', 'EE'], ['vpmulhw', 'E5'], ['vpmulhuw', 'E4'], ['vpmaddwd', 'F5'], ['vpsadbw', 'F6'],
+    ['vpunpcklbw', '60'], ['vpunpckhbw', '68'], ['vpunpcklwd', '61'], ['vpunpckhwd', '69'], ['vpacksswb', '63'], ['vpackuswb', '67'],
+  ]) {
+    pk(mn, '66.0F.WIG', opc);
   }
+  pk('vpackssdw', '66.0F.W0', '6B', { b: 32 });
+  for (const [mn, opc] of [['vpshufb', '00'], ['vpminsb', '38'], ['vpmaxsb', '3C'], ['vpminuw', '3A'], ['vpmaxuw', '3E'], ['vpmulhrsw', '0B'], ['vpmaddubsw', '04']]) {
+    pk(mn, '66.0F38.WIG', opc);
+  }
+  pk('vpackusdw', '66.0F38.W0', '2B', { b: 32 });
+  for (const [stem, op] of [['vpmuldq', 0x28], ['vpmull', 0x40], ['vpmins', 0x39], ['vpminu', 0x3b], ['vpmaxs', 0x3d], ['vpmaxu', 0x3f], ['vprorv', 0x14], ['vprolv', 0x15], ['vpsrlv', 0x45], ['vpsrav', 0x46], ['vpsllv', 0x47]] as [string, number][]) {
+    if (stem === 'vpmuldq') {
+      pk(stem, '66.0F38.W1', h(op), { b: 64 });
+      continue;
+    }
+    pk(`${stem}d`, '66.0F38.W0', h(op), { b: 32 });
+    pk(`${stem}q`, '66.0F38.W1', h(op), { b: 64 });
+  }
+  for (const [mn, w, op] of [['vpabsd', 'W0', '1E'], ['vpabsq', 'W1', '1F'], ['vpconflictd', 'W0', 'C4'], ['vpconflictq', 'W1', 'C4'], ['vplzcntd', 'W0', '44'], ['vplzcntq', 'W1', '44']]) {
+    pk(mn, `66.0F38.${w}`, op, { shape: 'un', b: w === 'W0' ? 32 : 64 });
+  }
+  pk('vpabsb', '66.0F38.WIG', '1C', { shape: 'un' });
+  pk('vpabsw', '66.0F38.WIG', '1D', { shape: 'un' });
+  for (const [l, r] of VL) {
+    rows.push(['vpbroadcastmb2q', `${r},kreg`, `EVEX.${l}.F3.0F38.W1 2A /r`], ['vpbroadcastmw2d', `${r},kreg`, `EVEX.${l}.F3.0F38.W0 3A /r`]);
+  }
+  pk('vpshufd', '66.0F.W0', '70', { shape: 'un', b: 32, tail: ' ib' });
+  pk('vpshufhw', 'F3.0F.WIG', '70', { shape: 'un', tail: ' ib' });
+  pk('vpshuflw', 'F2.0F.WIG', '70', { shape: 'un', tail: ' ib' });
+  // Shifts: by an xmm count, variable (above), or by an immediate (the destination in vvvv).
+  for (const [mn, opc, w] of [['vpsllw', 'F1', 'WIG'], ['vpslld', 'F2', 'W0'], ['vpsllq', 'F3', 'W1'], ['vpsrlw', 'D1', 'WIG'], ['vpsrld', 'D2', 'W0'], ['vpsrlq', 'D3', 'W1'], ['vpsraw', 'E1', 'WIG'], ['vpsrad', 'E2', 'W0'], ['vpsraq', 'E2', 'W1']]) {
+    for (const [l, r] of VL) rows.push([mn, `${r},v${r}*,xmm/m128`, `EVEX.${l}.66.0F.${w} ${opc} /r`]);
+  }
+  for (const [mn, opc, n, w] of [
+    ['vpsrlw', '71', 2, 'WIG'], ['vpsraw', '71', 4, 'WIG'], ['vpsllw', '71', 6, 'WIG'], ['vpsrld', '72', 2, 'W0'], ['vpsrad', '72', 4, 'W0'], ['vpslld', '72', 6, 'W0'],
+    ['vpsraq', '72', 4, 'W1'], ['vpsrlq', '73', 2, 'W1'], ['vpsllq', '73', 6, 'W1'], ['vpsrldq', '73', 3, 'WIG'], ['vpslldq', '73', 7, 'WIG'],
+    ['vprord', '72', 0, 'W0'], ['vprorq', '72', 0, 'W1'], ['vprold', '72', 1, 'W0'], ['vprolq', '72', 1, 'W1'],
+  ] as [string, string, number, string][]) {
+    pk(mn, `66.0F.${w}`, opc, { shape: 'vi', n, b: w === 'W0' ? 32 : w === 'W1' ? 64 : undefined });
+  }
+  // Widening and narrowing integer moves.
+  ([['bw', 0x20, 64], ['bd', 0x21, 32], ['bq', 0x22, 16], ['wd', 0x23, 64], ['wq', 0x24, 32], ['dq', 0x25, 64]] as [string, number, number][]).forEach(([t, op, size]) => {
+    const w = t === 'dq' ? 'W0' : 'WIG';
+    const forms: [string, string][] = [['xmm', `xmm/m${size}`], ['ymm', `xmm/m${size * 2}`], ['zmm', size === 64 ? 'ymm/m256' : `xmm/m${size * 4}`]];
+    cv(`vpmovsx${t}`, `66.0F38.${w}`, h(op), forms);
+    cv(`vpmovzx${t}`, `66.0F38.${w}`, h(op + 0x10), forms);
+  });
+  ([['wb', 0x30, 64], ['db', 0x31, 32], ['qb', 0x32, 16], ['dw', 0x33, 64], ['qw', 0x34, 32], ['qd', 0x35, 64]] as [string, number, number][]).forEach(([t, op, size]) => {
+    const forms: [string, string][] = [[`xmm/m${size}`, 'xmm'], [`xmm/m${size * 2}`, 'ymm'], [size === 64 ? 'ymm/m256' : `xmm/m${size * 4}`, 'zmm']];
+    for (const [pre, d] of [['', 0], ['s', -0x10], ['us', -0x20]] as [string, number][]) cv(`vpmov${pre}${t}`, 'F3.0F38.W0', h(op + d), forms);
+  });
   // Integer compares into an opmask register; vpcmp[u]{b,w,d,q} take the predicate as an
   // immediate or in the mnemonic (eq lt le neq nlt nle = 0 1 2 4 5 6).
-  const cmpInto = (mn: string, f: string, op: string, tail = ''): void => {
-    const imm = tail === ' ib' ? ',imm8' : '';
-    for (const [l, r] of VL) rows.push([mn, `kreg,v${r},${r}/m${+l}${imm}`, `EVEX.${l}.${f} ${op} /r${tail}`]);
-  };
-  for (const [t, op, w] of [['b', '74', 'WIG'], ['w', '75', 'WIG'], ['d', '76', 'W0']]) cmpInto(`vpcmpeq${t}`, `66.0F.${w}`, op);
-  cmpInto('vpcmpeqq', '66.0F38.W1', '29');
-  for (const [t, op, w] of [['b', '64', 'WIG'], ['w', '65', 'WIG'], ['d', '66', 'W0']]) cmpInto(`vpcmpgt${t}`, `66.0F.${w}`, op);
-  cmpInto('vpcmpgtq', '66.0F38.W1', '37');
+  for (const [t, op, w] of [['b', '74', 'WIG'], ['w', '75', 'WIG'], ['d', '76', 'W0']]) pk(`vpcmpeq${t}`, `66.0F.${w}`, op, { shape: 'k', b: t === 'd' ? 32 : undefined });
+  pk('vpcmpeqq', '66.0F38.W1', '29', { shape: 'k', b: 64 });
+  for (const [t, op, w] of [['b', '64', 'WIG'], ['w', '65', 'WIG'], ['d', '66', 'W0']]) pk(`vpcmpgt${t}`, `66.0F.${w}`, op, { shape: 'k', b: t === 'd' ? 32 : undefined });
+  pk('vpcmpgtq', '66.0F38.W1', '37', { shape: 'k', b: 64 });
   for (const [t, op, w] of [['b', '3F', 'W0'], ['w', '3F', 'W1'], ['d', '1F', 'W0'], ['q', '1F', 'W1']]) {
+    const b = t === 'd' ? 32 : t === 'q' ? 64 : undefined;
     for (const u of ['', 'u']) {
       const opc = h(parseInt(op, 16) - (u ? 1 : 0));
-      cmpInto(`vpcmp${u}${t}`, `66.0F3A.${w}`, opc, ' ib');
+      pk(`vpcmp${u}${t}`, `66.0F3A.${w}`, opc, { shape: 'k', b, tail: ' ib' });
       ['eq', 'lt', 'le', '', 'neq', 'nlt', 'nle'].forEach((pred, n) => {
         // The signed eq form has an opcode of its own (above); NASM has no false/true aliases here.
         if (!pred || (!u && pred === 'eq')) return;
-        cmpInto(`vpcmp${pred}${u}${t}`, `66.0F3A.${w}`, opc, ` ${h(n)}`);
+        pk(`vpcmp${pred}${u}${t}`, `66.0F3A.${w}`, opc, { shape: 'k', b, tail: ` ${h(n)}` });
       });
     }
   }
+  for (const [t, w, b] of [['d', 'W0', 32], ['q', 'W1', 64], ['b', 'W0', 0], ['w', 'W1', 0]] as [string, string, number][]) {
+    const bc = b ? (b as 32 | 64) : undefined;
+    pk(`vptestm${t}`, `66.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
+    pk(`vptestnm${t}`, `F3.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
+  }
+  // Gathers and scatters (VSIB, an opmask on the destination); prefetches (AVX512PF).
+  for (const [t, w, n] of [['d', 'W0', 4], ['q', 'W1', 8]] as [string, string, number][]) {
+    const sfx = t === 'd' ? 'ps' : 'pd';
+    const idxD: [string, string][] = t === 'd' ? [['xmm', 'vm32x'], ['ymm', 'vm32y'], ['zmm', 'vm32z']] : [['xmm', 'vm32x'], ['ymm', 'vm32x'], ['zmm', 'vm32y']];
+    const idxQ: [string, string][] = t === 'd' ? [['xmm', 'vm64x'], ['xmm', 'vm64y'], ['ymm', 'vm64z']] : [['xmm', 'vm64x'], ['ymm', 'vm64y'], ['zmm', 'vm64z']];
+    for (const [mn, op, forms] of [[`vgatherd${sfx}`, '92', idxD], [`vgatherq${sfx}`, '93', idxQ], [`vpgatherd${t}`, '90', idxD], [`vpgatherq${t}`, '91', idxQ]] as [string, string, [string, string][]][]) {
+      forms.forEach(([r, m], i) => rows.push([mn, `${r},${m}`, `EVEX.${VL[i][0]}.66.0F38.${w} ${op} /r`, `n${n}`]));
+    }
+    for (const [mn, op, forms] of [[`vscatterd${sfx}`, 'A2', idxD], [`vscatterq${sfx}`, 'A3', idxQ], [`vpscatterd${t}`, 'A0', idxD], [`vpscatterq${t}`, 'A1', idxQ]] as [string, string, [string, string][]][]) {
+      forms.forEach(([r, m], i) => rows.push([mn, `${m},${r}`, `EVEX.${VL[i][0]}.66.0F38.${w} ${op} /r`, `n${n}`]));
+    }
+    for (const [pf, ext] of [['vgatherpf0', 1], ['vgatherpf1', 2], ['vscatterpf0', 5], ['vscatterpf1', 6]] as [string, number][]) {
+      rows.push([`${pf}d${sfx}`, t === 'd' ? 'vm32z' : 'vm32y', `EVEX.512.66.0F38.${w} C6 /${ext}`, `n${n}`], [`${pf}q${sfx}`, 'vm64z', `EVEX.512.66.0F38.${w} C7 /${ext}`, `n${n}`]);
+    }
+  }
+
   // Opmask instructions (VEX-encoded): b/w/d/q select pp and W as in the SDM.
   for (const [t, pp, w] of [['b', '66.', 'W0'], ['w', '', 'W0'], ['d', '66.', 'W1'], ['q', '', 'W1']]) {
     for (const [op, opc] of [['and', '41'], ['andn', '42'], ['or', '45'], ['xnor', '46'], ['xor', '47'], ['add', '4A']]) {
@@ -984,9 +1254,9 @@ function avx512(): RawRow[] {
     );
   }
   // VAES and VPCLMULQDQ: ymm with VEX, zmm (and xmm16-31/ymm16-31) with EVEX.
-  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) nds(mn, '66.0F38.WIG', op);
-  nds('vpclmulqdq', '66.0F3A.WIG', '44', ' ib');
-  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) nds(mn, '66.0F3A.WIG', '44', ` ${imm}`);
+  for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) pk(mn, '66.0F38.WIG', op);
+  pk('vpclmulqdq', '66.0F3A.WIG', '44', { tail: ' ib' });
+  for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) pk(mn, '66.0F3A.WIG', '44', { tail: ` ${imm}` });
   return rows;
 }
 
