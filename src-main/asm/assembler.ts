@@ -86,6 +86,19 @@ const SHARED_OX = new Map<Insn, StmtCache>();
 const SHARED_O0 = new Map<Insn, StmtCache>();
 const SHARED_O1 = new Map<Insn, StmtCache>();
 
+/** No fix-ups or warnings: shared by every cached encoding without them (read only). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+/**
+ * A cached encoding lives as long as the assembly (one per distinct instruction of a large file):
+ * exact-size byte array, shared empty lists.
+ */
+function compactEncoding(enc: Encoded): Encoded {
+  const out: Encoded = { bytes: enc.bytes.slice(), fixes: enc.fixes.length ? enc.fixes : NONE, warnings: enc.warnings.length ? enc.warnings : NONE };
+  if (enc.shortCheck !== undefined) out.shortCheck = enc.shortCheck;
+  if (enc.pcrel) out.pcrel = true;
+  return out;
+}
+
 const MAX_PASSES = 10_000;
 const MAX_STALL = 1_000;
 const MAX_OUTPUT = 1 << 28;
@@ -1262,7 +1275,7 @@ export class Assembler {
       cache.cpu = this.cpu;
       cache.bits = this.bits;
       cache.size = enc.bytes.length;
-      cache.enc = enc;
+      cache.enc = compactEncoding(enc);
     }
     this.emitBytes(enc.bytes, enc.fixes, line);
   }

@@ -36,6 +36,11 @@ const isDelim = (s: string, i: number): boolean => {
 /** Words the general path treats specially in an operand (keywords, operators): never plain labels here. */
 const SPECIAL = new Set(['strict', 'short', 'near', 'far', 'to', 'seg', 'wrt', 'rel', 'abs', 'nosplit', 'a16', 'a32', 'a64', 'times', 'equ', ...Object.keys(SIZES)]);
 
+/** Operands of the line being read (copied out at the end). */
+const SCRATCH: Operand[] = [];
+/** No instruction's prefixes are changed after parsing (the parse cache shares them already); frozen to make sure. */
+const NO_PREFIXES = Object.freeze([]) as unknown as string[];
+
 interface Scan {
   s: string;
   i: number;
@@ -253,7 +258,8 @@ export function parseSimpleInsn(text: string, mnemonic: (w: string) => boolean, 
   if (mw === undefined) return undefined;
   const mn = mw.toLowerCase();
   if (!mnemonic(mn)) return undefined;
-  const ops: Operand[] = [];
+  const ops = SCRATCH;
+  ops.length = 0;
   skip(p);
   if (p.i < text.length) {
     if (!(cls(text, p.i - 1) & 1)) return undefined; // the mnemonic ran into something else (`nop:`)
@@ -269,5 +275,6 @@ export function parseSimpleInsn(text: string, mnemonic: (w: string) => boolean, 
       if (p.i >= text.length) return undefined; // a trailing comma: the general path drops it
     }
   }
-  return { mn, ops, prefixes: [], col: mcol };
+  // Parsed lines live as long as the assembly: an exact-size operand array and one shared empty prefix list.
+  return { mn, ops: ops.slice(), prefixes: NO_PREFIXES, col: mcol };
 }
