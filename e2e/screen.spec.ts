@@ -60,6 +60,11 @@ test('the Screen shows what a mode 0x13 kernel draws, follows it while it change
     .toBeGreaterThanOrEqual(2);
   await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
 
+  // A reload during the run gets the whole picture back from the service's session.
+  await page.reload();
+  await page.getByRole('tab', { name: 'Boot console' }).click();
+  await expectRectangles(page);
+
   await page.getByRole('button', { name: 'Stop' }).click();
   await waitForRunEnd(page, 60_000);
   // A still image when the run has ended.
