@@ -133,6 +133,18 @@ describe('bootlab inspect', () => {
     expect(lines.at(-1)).toBe(`elf segments: ${loads.length}/${loads.length} mapped with the ELF's permissions`);
   });
 
+  it('the sample kernel under UEFI (--firmware uefi): its segments, stack and window mapped, N/N', () => {
+    const r = inspect([SAMPLE, '--firmware', 'uefi', '--after', '120']);
+    expect(r.stderr).toContain('The sample kernel is done.');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0], r.stderr).toBe('paused: the kernel halted (HLT with interrupts disabled)');
+    const loads = loadSegments(join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', SAMPLE_NAME));
+    const whats = section(r.stdout, 'mappings').map((l) => MAPPING.exec(l)?.[7]);
+    expect(whats).toEqual(expect.arrayContaining([expect.stringMatching(/^kernel segment \d+ \(\.text/), expect.stringMatching(/^stack \(guard page 0x[0-9a-f]+\)$/), 'boot info', 'physical-memory window']));
+    expect(lines.at(-1)).toBe(`elf segments: ${loads.length}/${loads.length} mapped with the ELF's permissions`);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   it('remap-rodata: the page it made writable is named, N-1/N and status 1', () => {
     const r = inspect([REMAP, '--after', '60']);
     expect(r.stderr).toContain('is now writable');

@@ -1,4 +1,4 @@
-// `bootlab inspect [DIR|KERNEL_ELF] [--release] [--after SECONDS] [--features LIST] [-- QEMU_ARGS...]`
+// `bootlab inspect [DIR|KERNEL_ELF] [--release] [--after SECONDS] [--features LIST] [--firmware bios|uefi] [-- QEMU_ARGS...]`
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
@@ -10,7 +10,7 @@ import { formatReport } from './inspectReport.js';
 import { buildForCommand, featuresOf, parseArgs, profileOf, usageError, UsageError } from './kernelCommon.js';
 
 const usage = [
-  'Usage: bootlab inspect [DIR|KERNEL_ELF] [--release] [--after SECONDS] [--features LIST] [-- QEMU_ARGS...]',
+  'Usage: bootlab inspect [DIR|KERNEL_ELF] [--release] [--after SECONDS] [--features LIST] [--firmware bios|uefi] [-- QEMU_ARGS...]',
   '',
   'Boots the kernel as `bootlab run` does and pauses the machine when the kernel halts (HLT with',
   'interrupts off), when it triple-faults, when it panics (the message on its serial port), or',
@@ -23,6 +23,8 @@ const usage = [
   '  --release          build with the release profile',
   '  --after SECONDS    pause after this long if the kernel has not halted or faulted',
   '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
+  '  --firmware NAME    bios or uefi (OVMF); default: BOOTLAB_FIRMWARE, else the crate\'s',
+  '                     [package.metadata.bootlab] firmware, else bios',
   '',
   'Examples:',
   '  bootlab inspect',
@@ -38,7 +40,7 @@ export const inspectCommand: CliCommand = {
     let args;
     let afterSeconds: number | undefined;
     try {
-      args = parseArgs(argv, ['features', 'after'], ['release']);
+      args = parseArgs(argv, ['features', 'after', 'firmware'], ['release']);
       if (args.positional.length > 1) throw new UsageError('one DIR or KERNEL_ELF at most (QEMU arguments go after --)');
       const after = args.flags.get('after');
       if (typeof after === 'string') {
@@ -74,6 +76,7 @@ export const inspectCommand: CliCommand = {
       env: io.env,
       args: args.rest,
       features: featuresOf(args),
+      firmware: typeof args.flags.get('firmware') === 'string' ? (args.flags.get('firmware') as string) : undefined,
       manifestPath,
       afterSeconds,
       buildDiskImage: defaultDiskImageBuilder,

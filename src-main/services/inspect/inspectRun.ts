@@ -2,14 +2,16 @@
 // the same disk image), and pauses the machine when the kernel halts (HLT with interrupts off),
 // when it faults (a triple fault: QEMU is told to pause at the guest's shutdown), when its serial
 // output holds a complete panic message, or after a given time; takes the snapshot, then quits QEMU.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readElf } from '../../elf/index.js';
 import { guestRamFromQemuArgs } from '../../image/memoryBudget.js';
 import { makePlan } from '../../image/plan.js';
 import { codeLocatorFromFile, type CodeLocator } from '../codeLocator.js';
 import { watchCpuState } from '../cpuState.js';
+import { FirmwareError, prepareUefiRun, resolveFirmware, type Firmware } from '../firmware.js';
 import { completePanic } from '../runWatch.js';
+import { makeOwnedTempDir } from '../staleTemp.js';
 import type { DiskImageBuilder } from '../images.js';
 import { readKernelManifest, type KernelManifest } from '../manifest.js';
 import { imagePathFor, qemuDrivePath } from '../pipeline.js';
@@ -30,6 +32,8 @@ export interface InspectKernelOptions {
   /** QEMU arguments after the crate's run-args. */
   args: string[];
   features?: string[];
+  /** The `--firmware` flag (bios or uefi); else BOOTLAB_FIRMWARE, the Cargo.toml, BIOS (as `run`). */
+  firmware?: string;
   manifestPath?: string;
   /** Pause after this many seconds if the kernel has not halted or faulted by then. */
   afterSeconds?: number;
@@ -62,6 +66,12 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
       return { error: (error as Error).message };
     }
   }
+  let firmware: Firmware;
+  try {
+    firmware = resolveFirmware({ option: options.firmware, env, manifestPath: manifest?.manifestPath ?? manifestPath }).firmware;
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
   const features = manifest?.features ?? options.features ?? [];
   const bootloaderMetadata = manifest?.bootloaderMetadata ?? {};
   const bootimage = manifest?.bootimage ?? {};
@@ -85,7 +95,8 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
   const guestRam = /qemu-system/.test(basename(runCommand[0] ?? QEMU_BINARY)) ? guestRamFromQemuArgs(args) : undefined;
   let relocationBase = 0n;
   try {
-    relocationBase = (await options.buildDiskImage({ kernelPath, outPath: imagePath, features, bootloaderMetadata, hostLog: false, guestRam })).relocationBase;
+    // Hybrid, as `run` writes it: either firmware boots it.
+    relocationBase = (await options.buildDiskImage({ kernelPath, outPath: imagePath, features, bootloaderMetadata, hostLog: false, guestRam, imageKind: 'hybrid' })).relocationBase;
   } catch (error) {
     return { error: `could not build the disk image: ${(error as Error).message}` };
   }
@@ -113,7 +124,20 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
     if (atPanic.pause) atPanic.pause(`the kernel ${panic.text}`);
     else atPanic.noted = `the kernel ${panic.text}`;
   };
+  // UEFI: OVMF's code and a copy of its variable store, in a folder that goes with QEMU.
+  let uefiDir: string | undefined;
+  if (firmware === 'uefi') {
+    uefiDir = makeOwnedTempDir('run');
+    try {
+      args.push(...prepareUefiRun({ workDir: uefiDir, userArgs: args, env, qemuPath: program }).args);
+    } catch (error) {
+      rmSync(uefiDir, { recursive: true, force: true });
+      if (!(error instanceof FirmwareError)) throw error;
+      return { error: error.message };
+    }
+  }
   const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, signal: options.signal, onSerial, onStderr: stderr });
+  if (uefiDir) void session.exit.finally(() => rmSync(uefiDir, { recursive: true, force: true }));
   const result: InspectKernelResult = { locator: codeLocatorFromFile(kernelPath, relocationBase) };
   let taken = false;
   let afterTimer: NodeJS.Timeout | undefined;

@@ -1,7 +1,8 @@
 // A VM kept paused for the Inspector, with real cargo and QEMU: a test kernel that times out in
 // the app's Tests is kept paused where it spun (inspectable, ended by Stop); Reset starts a kept
-// VM again and the sample kernel's second halt is noticed and paused there; a kept VM that the
-// user resumes is watched, so the triple fault an NMI causes in the idle kernel is noticed too.
+// VM again and the sample kernel's second halt is noticed and paused there; a UEFI boot is kept
+// and inspected as a BIOS one; a kept VM that the user resumes is watched, so the triple fault an
+// NMI causes in the idle kernel is noticed too.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,22 @@ describe('a VM kept paused for the Inspector', () => {
     await service.stop();
     expect(qemuFor(image)).toEqual([]);
     await expect(service.reset()).rejects.toThrow('No virtual machine is running');
+  });
+
+  it('under UEFI too: the halted sample kernel is kept, its page tables checked against the ELF', async () => {
+    await service.openSampleProject();
+    const from = events.length;
+    await service.buildAndBoot({ firmware: 'uefi' });
+    const end = events.slice(from).find((e): e is Extract<BootlabEvent, { type: 'run-end' }> => e.type === 'run-end')!;
+    expect(end.outcome.kind, end.outcome.message).toBe('halted');
+    expect(events.slice(from).some((e) => e.type === 'log' && e.text.includes('OVMF'))).toBe(true);
+    const cpu = await service.cpuState();
+    expect(cpu.ripLocation).toMatch(/^sample_kernel::halt \(src\/main\.rs:\d+\)$/);
+    const tables = await service.pageTables();
+    expect(tables.summary).toMatch(/^elf segments: (\d+)\/\1 mapped with the ELF's permissions$/);
+    expect(tables.segmentChecks.length).toBeGreaterThan(0);
+    expect(tables.mappings.map((m) => m.what)).toEqual(expect.arrayContaining(['boot info', 'physical-memory window', expect.stringMatching(/^stack \(guard page/)]));
+    await service.stop();
   });
 
   it('a kept VM that is resumed is watched: its triple fault is noticed and kept paused', async () => {
