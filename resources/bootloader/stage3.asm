@@ -12,6 +12,12 @@
 ;           DS = ES = SEL_DATA, RSP = stack top - 8 (near call), RDI = BootInfo address,
 ;           interrupts off, DF = 0, zero-length IDT, SSE enabled only with the sse feature.
 ;           If the kernel returns, the loader halts forever.
+; bootloader_api 0.11 kernels (F_ABI011): the plan's addresses come from the kernel's config;
+;           the framebuffer stage2/the UEFI loader set up (fb_*) is mapped P|W|NX, the BootInfo of
+;           BOOT-CONTRACT-011 section 2 (232 bytes, the 0.11 region list right behind it) is
+;           written, the RSDP is found, and the kernel is entered as section 3.1 says: a jump with
+;           RSP = align_down(stack end, 16) - 8 holding a zero return address, RBP = 0, SS = DS =
+;           ES = SEL_DATA; no VGA window; under UEFI SSE stays usable (CR4.OSFXSR, as OVMF had it).
 ; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt; a CPU exception while
 ;           stage3 runs is caught by the loader's own IDT and reported the same way.
 
@@ -69,6 +75,10 @@ long_entry:
     add rax, rcx
     mov [bootinfo_frame], rax
     add rax, 0x1000
+    test byte [plan_flags], F_ABI011
+    jz .bi_one_page
+    add rax, (BI011_PAGES - 1) * 0x1000   ; 0.11: BootInfo and its region list
+.bi_one_page:
     mov [pt_base], rax
     mov [pt_cursor], rax
     cmp rax, [mem_limit]
@@ -135,21 +145,33 @@ long_entry:
     mov rcx, [PLAN + P_STACK_PAGES]
     call map_range
     mov rdi, [PLAN + P_BOOT_INFO]
+    and rdi, r14
     mov rsi, [bootinfo_frame]
     or rsi, 3
     bts rsi, 63
     mov ecx, 1
+    test byte [plan_flags], F_ABI011
+    jz .bi_map
+    mov ecx, BI011_PAGES
+.bi_map:
     call map_range
 
-    ; --- identity maps: loader code and GDT (read-only, executable), VGA window --------------
+    ; --- identity maps: loader code and GDT (read-only, executable), VGA window (0.9) --------
     mov edi, CODE_START
     mov esi, CODE_START | 1
     mov ecx, (loader_code_end - $$ + 0x7C00 - CODE_START + 0xFFF) >> 12
     call map_range
+    test byte [plan_flags], F_ABI011
+    jnz .no_vga
     mov edi, 0xA0000
     mov rsi, 0x80000000000A0003
     mov ecx, 32
     call map_range
+.no_vga:
+    test byte [plan_flags], F_ABI011
+    jz .no_fb
+    call map_framebuffer
+.no_fb:
 
     test byte [plan_flags], F_PHYS
     jz .no_phys
@@ -166,9 +188,20 @@ long_entry:
 .rec_free:
     mov rdx, r15
     or rdx, 3
+    test byte [plan_flags], F_ABI011
+    jz .rec_set
+    bts rdx, 63                           ; 0.11: P|W|NX
+.rec_set:
     mov [r15 + rax * 8], rdx
 .no_rec:
     STAGE ST_PAGING
+
+    test byte [plan_flags], F_ABI011
+    jz .boot_info_09
+    call write_boot_info_011
+    STAGE ST_BOOTINFO
+    jmp .the_jump
+.boot_info_09:
 
     ; --- boot info -----------------------------------------------------------------------------
     mov rdi, [bootinfo_frame]
@@ -199,11 +232,20 @@ long_entry:
     STAGE ST_BOOTINFO
 
     ; --- the jump ------------------------------------------------------------------------------
+.the_jump:
     mov rax, [PLAN + P_STACK_GUARD]
+    test byte [plan_flags], F_ABI011
+    jz .top_09
+    add rax, 0x1000                       ; 0.11: align_down(stack start + size, 16)
+    add rax, [PLAN + P_STACK_BYTES]
+    and rax, ~15
+    jmp .top_set
+.top_09:
     mov rcx, [PLAN + P_STACK_PAGES]
     inc rcx
     shl rcx, 12
     add rax, rcx
+.top_set:
     mov [stack_top], rax
     test byte [plan_flags], F_HOSTLOG
     jz .no_log
@@ -220,6 +262,8 @@ long_entry:
     mov cr4, rax
 .no_sse:
     lidt [idt_null]
+    test byte [plan_flags], F_ABI011
+    jnz enter_011
     mov rcx, [stack_top]
     mov rdi, [PLAN + P_BOOT_INFO]
     mov rbx, [PLAN + P_ENTRY]
@@ -236,6 +280,55 @@ kernel_returned:
     cli
     hlt
     jmp kernel_returned
+
+; enter_011: BOOT-CONTRACT-011 section 3.1: RDI = BootInfo, CR3, RSP = stack top with a zero
+; return address pushed, RBP = 0, a jump (not a call). SS = DS = ES = SEL_DATA (section 3.2).
+enter_011:
+    cmp byte [firmware_uefi], 0
+    je .regs
+    mov rax, cr0                          ; UEFI: SSE usable, as the firmware had it
+    and eax, ~(1 << 2)
+    or eax, (1 << 1) | (1 << 5)
+    mov cr0, rax
+    mov rax, cr4
+    or eax, (1 << 9) | (1 << 10)
+    mov cr4, rax
+.regs:
+    mov ax, SEL_DATA
+    mov ss, ax
+    mov rcx, [stack_top]
+    mov rdi, [PLAN + P_BOOT_INFO]
+    mov rbx, [PLAN + P_ENTRY]
+    mov rax, r15
+    mov cr3, rax
+    mov rsp, rcx
+    push 0
+    xor eax, eax
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor ebp, ebp
+    jmp rbx
+
+; map_framebuffer: the framebuffer stage2 or the UEFI loader set up (fb_base, 0: none) at the
+; plan's address, 4 KiB pages, P|W|NX (BOOT-CONTRACT-011 section 3.3).
+map_framebuffer:
+    mov rax, [fb_base]
+    test rax, rax
+    jz .done
+    mov rdi, [PLAN + P_FB_VADDR]
+    mov rsi, rax
+    and rsi, r14
+    mov ecx, eax
+    and ecx, 0xFFF
+    add rcx, [fb_size]
+    add rcx, 0xFFF
+    shr rcx, 12
+    or rsi, 3
+    bts rsi, 63
+    call map_range
+.done:
+    ret
 
 ; ---------------------------------------------------------------------------------------
 ; install_loader_idt: gates 0-31 -> exc_stubs (8 bytes each: call exc_common), for stage3 only.
@@ -415,6 +508,12 @@ map_physical:
     jnz .max
     add r10, 0x1FFFFF
     and r10, ~0x1FFFFF
+    test byte [plan_flags], F_ABI011
+    jz .max_set
+    mov rax, 0x100000000                  ; 0.11: max(highest map end, 4 GiB)
+    cmp r10, rax
+    cmovb r10, rax
+.max_set:
     mov [max_phys], r10
     xor r8d, r8d
     mov r9, [PLAN + P_PHYS_OFFSET]
@@ -559,7 +658,12 @@ build_memory_map:
     mov ebx, 8
     call add_used
 
-    ; boundary points
+    call sort_points
+    jmp sweep_09
+
+; sort_points: the R8D intervals at MAP_IV -> their start and end points at RBX = MAP_PTS,
+; sorted ascending, R9 = how many. Clobbers RAX, RCX, RDX, RSI, RDI, R10, R11.
+sort_points:
     mov esi, MAP_IV
     mov edi, MAP_PTS
     mov ecx, r8d
@@ -598,6 +702,9 @@ build_memory_map:
     inc r10
     jmp .sort
 .sorted:
+    ret
+
+sweep_09:
     mov rbp, [bootinfo_frame]
     xor r12d, r12d
     xor r10d, r10d
@@ -671,6 +778,286 @@ build_memory_map:
     inc ecx
     jmp .empty
 .map_done:
+    ret
+
+; ---------------------------------------------------------------------------------------
+; write_boot_info_011: the bootloader_api 0.11 BootInfo (BOOT-CONTRACT-011 section 2.2) at the
+; plan's boot info address (bi_ptr: its physical place), the region list right behind it.
+BI011_PAGES      equ 3
+BI011_SIZE       equ 232
+BI011_MAX_REGIONS equ (BI011_PAGES * 0x1000 - 0x1000 - BI011_SIZE) / 24
+OPT_SOME         equ 0
+OPT_NONE         equ 1
+
+write_boot_info_011:
+    mov rdi, [bootinfo_frame]
+    mov ecx, BI011_PAGES * 512
+    xor eax, eax
+    rep stosq
+    mov rbp, [PLAN + P_BOOT_INFO]
+    and ebp, 0xFFF
+    add rbp, [bootinfo_frame]
+    mov [bi_ptr], rbp
+    call build_regions_011
+    mov rbp, [bi_ptr]
+    mov rax, [PLAN + P_API_VERSION]
+    mov [rbp + 0], rax
+    ; framebuffer: Optional<FrameBuffer> at 24
+    mov dword [rbp + 24], OPT_NONE
+    mov rax, [fb_base]
+    test rax, rax
+    jz .no_fb
+    mov dword [rbp + 24], OPT_SOME
+    and eax, 0xFFF
+    add rax, [PLAN + P_FB_VADDR]
+    mov [rbp + 32], rax
+    mov rax, [fb_size]
+    mov [rbp + 40], rax
+    mov eax, [fb_width]
+    mov [rbp + 48], rax
+    mov eax, [fb_height]
+    mov [rbp + 56], rax
+    movzx eax, byte [fb_format]
+    mov [rbp + 64], eax
+    movzx eax, byte [fb_bpp]
+    mov [rbp + 72], rax
+    mov eax, [fb_stride]
+    mov [rbp + 80], rax
+.no_fb:
+    ; physical_memory_offset: Optional<u64> at 88
+    mov dword [rbp + 88], OPT_NONE
+    test byte [plan_flags], F_PHYS
+    jz .no_phys
+    mov dword [rbp + 88], OPT_SOME
+    mov rax, [PLAN + P_PHYS_FIELD]
+    mov [rbp + 96], rax
+.no_phys:
+    ; recursive_index: Optional<u16> at 104
+    mov dword [rbp + 104], OPT_NONE
+    test byte [plan_flags], F_RECURSIVE
+    jz .no_rec
+    mov dword [rbp + 104], OPT_SOME
+    mov eax, [PLAN + P_REC_INDEX]
+    mov [rbp + 108], ax
+.no_rec:
+    ; rsdp_addr: Optional<u64> at 112
+    call find_rsdp
+    mov dword [rbp + 112], OPT_NONE
+    mov rax, [rsdp_addr]
+    test rax, rax
+    jz .no_rsdp
+    mov dword [rbp + 112], OPT_SOME
+    mov [rbp + 120], rax
+.no_rsdp:
+    ; tls_template: Optional<TlsTemplate> at 128
+    mov dword [rbp + 128], OPT_NONE
+    test byte [PLAN + P_ABI011_FLAGS], A_TLS
+    jz .no_tls
+    mov dword [rbp + 128], OPT_SOME
+    mov rax, [PLAN + P_TLS]
+    mov [rbp + 136], rax
+    mov rax, [PLAN + P_TLS + 8]
+    mov [rbp + 144], rax
+    mov rax, [PLAN + P_TLS + 16]
+    mov [rbp + 152], rax
+.no_tls:
+    ; ramdisk_addr: Optional<u64> at 160, ramdisk_len at 176
+    mov dword [rbp + 160], OPT_NONE
+    test byte [PLAN + P_ABI011_FLAGS], A_RAMDISK
+    jz .no_ramdisk
+    mov dword [rbp + 160], OPT_SOME
+    mov rax, [PLAN + P_RAMDISK_VADDR]
+    mov [rbp + 168], rax
+    mov rax, [PLAN + P_RAMDISK_BYTES]
+    mov [rbp + 176], rax
+.no_ramdisk:
+    ; kernel_addr/len: the kernel's loadable pages as loaded (the ELF file itself never is)
+    mov qword [rbp + 184], PAYLOAD_PHYS
+    mov eax, [PLAN + P_KERNEL_PAGES]
+    shl rax, 12
+    mov [rbp + 192], rax
+    mov rax, [PLAN + P_IMAGE_OFFSET]
+    mov [rbp + 200], rax
+    mov rax, [PLAN + P_STACK_GUARD]
+    add rax, 0x1000
+    mov [rbp + 208], rax
+    mov rax, [PLAN + P_STACK_BYTES]
+    mov [rbp + 216], rax
+    ret
+
+; find_rsdp: rsdp_addr = the ACPI RSDP (the UEFI loader may have set it from the configuration
+; table): the first "RSD PTR " with a valid checksum on a 16-byte boundary in the EBDA's first
+; KiB, then in 0xE0000-0xFFFFF.
+find_rsdp:
+    cmp qword [rsdp_addr], 0
+    jne .done
+    movzx esi, word [0x40E]
+    shl esi, 4
+    lea edx, [rsi + 1024]
+    test esi, esi
+    jz .bios_area
+    call .scan
+    jnz .found
+.bios_area:
+    mov esi, 0xE0000
+    mov edx, 0x100000
+    call .scan
+    jnz .found
+.done:
+    ret
+.found:
+    mov [rsdp_addr], rsi
+    ret
+; .scan: ESI..EDX; ZF clear and RSI = the RSDP when found.
+.scan:
+    mov rax, 0x2052545020445352           ; "RSD PTR "
+.scan_next:
+    cmp esi, edx
+    jae .none
+    cmp [rsi], rax
+    jne .scan_skip
+    xor ecx, ecx
+    xor ebx, ebx
+.sum:
+    add bl, [rsi + rcx]
+    inc ecx
+    cmp ecx, 20
+    jb .sum
+    test bl, bl
+    jnz .scan_skip
+    or ecx, 1                             ; ZF clear: found
+    ret
+.scan_skip:
+    add esi, 16
+    jmp .scan_next
+.none:
+    xor eax, eax                          ; ZF set: not found
+    ret
+
+; build_regions_011: BootInfo.memory_regions (BOOT-CONTRACT-011 section 2.3) at bi_ptr + 232,
+; byte addresses: the firmware's entries (E820 type 1 -> Usable, others UnknownBios(type); under
+; UEFI UnknownUefi(the UEFI type handoff.asm kept at +20)), with the loader's own memory
+; (0x5000-0x37FFF: its code and the kernel's GDT; from 1 MiB: payload, zero pages, stack, boot
+; info, page tables) as Bootloader. Ranks: Usable 0 < firmware kinds 1 < Bootloader 2.
+build_regions_011:
+    mov edi, MAP_IV
+    xor r8d, r8d
+    mov esi, E820_BUF
+    movzx ecx, word [e820_count]
+.e820:
+    test ecx, ecx
+    jz .e820_done
+    mov rax, [rsi]
+    mov rdx, [rsi + 8]
+    add rdx, rax
+    mov ebx, [rsi + 16]
+    push rcx
+    xor ecx, ecx
+    cmp ebx, 1
+    je .store
+    inc ecx
+    cmp byte [firmware_uefi], 0
+    je .store
+    mov ebx, [rsi + 20]
+.store:
+    call add_interval
+    pop rcx
+    add rsi, 24
+    dec ecx
+    jmp .e820
+.e820_done:
+    mov eax, LOADER_START
+    mov edx, LOADER_END
+    xor ebx, ebx
+    mov ecx, 2
+    call add_interval
+    mov eax, PAYLOAD_PHYS
+    mov rdx, [pt_cursor]
+    xor ebx, ebx
+    mov ecx, 2
+    call add_interval
+    call sort_points
+    mov rbp, [bi_ptr]
+    add rbp, BI011_SIZE
+    xor r12d, r12d
+    xor r10d, r10d
+.sweep:
+    lea rax, [r10 + 1]
+    cmp rax, r9
+    jae .swept
+    mov rax, [rbx + r10 * 8]
+    mov rdx, [rbx + r10 * 8 + 8]
+    inc r10
+    cmp rax, rdx
+    je .sweep
+    mov esi, MAP_IV
+    mov ecx, r8d
+    mov r11d, -1
+.find:
+    test ecx, ecx
+    jz .found
+    cmp [rsi], rax
+    ja .find_next
+    cmp [rsi + 8], rdx
+    jb .find_next
+    mov edi, [rsi + 20]
+    cmp edi, r11d
+    jle .find_next
+    mov r11d, edi
+    mov r13d, [rsi + 16]
+.find_next:
+    add rsi, 24
+    dec ecx
+    jmp .find
+.found:
+    cmp r11d, -1
+    je .sweep
+    ; the kind: tag u32, payload u32 (section 2.1)
+    cmp r11d, 1
+    jb .usable
+    ja .bootloader
+    shl r13, 32
+    or r13, 3                             ; UnknownBios(type)
+    cmp byte [firmware_uefi], 0
+    je .kind
+    xor r13b, 1                           ; UnknownUefi(type)
+    jmp .kind
+.usable:
+    xor r13d, r13d
+    jmp .kind
+.bootloader:
+    mov r13d, 1
+.kind:
+    test r12d, r12d
+    jz .new
+    lea rdi, [r12 + r12 * 2]
+    lea rdi, [rbp + rdi * 8 - 24]
+    cmp [rdi + 16], r13
+    jne .new
+    cmp [rdi + 8], rax
+    jne .new
+    mov [rdi + 8], rdx
+    jmp .sweep
+.new:
+    cmp r12d, BI011_MAX_REGIONS
+    jb .room
+    lea rsi, [msg_regions_full]
+    jmp fail64
+.room:
+    lea rdi, [r12 + r12 * 2]
+    lea rdi, [rbp + rdi * 8]
+    mov [rdi], rax
+    mov [rdi + 8], rdx
+    mov [rdi + 16], r13
+    inc r12d
+    jmp .sweep
+.swept:
+    mov rbp, [bi_ptr]
+    mov rax, [PLAN + P_BOOT_INFO]
+    add rax, BI011_SIZE
+    mov [rbp + 8], rax
+    mov [rbp + 16], r12
+    mov [map_count], r12
     ret
 
 ; add_used: frames RAX..RDX of loader type EBX (rank 16 + type).
@@ -750,6 +1137,11 @@ write_host_log:
     jmp .e820
 .e820_done:
 
+    test byte [plan_flags], F_ABI011
+    jz .regions_09
+    call log_regions_011
+    jmp .regions_done
+.regions_09:
     mov r12, [bootinfo_frame]
     mov r13, [map_count]
 .region:
@@ -848,6 +1240,62 @@ write_host_log:
     or rax, rdx
     call log_hex
     call log_nl
+    ret
+
+; log_regions_011: "region 0xS..0xE KIND" for the 0.11 list (Usable, Bootloader,
+; UnknownBios(N), UnknownUefi(N), N decimal).
+log_regions_011:
+    mov r12, [bi_ptr]
+    add r12, BI011_SIZE
+    mov r13, [map_count]
+.region:
+    test r13, r13
+    jz .done
+    lea rsi, [log_region]
+    call log_str
+    mov rax, [r12]
+    mov rbx, [r12 + 8]
+    call log_range
+    mov al, ' '
+    call log_putc
+    mov eax, [r12 + 16]
+    mov rsi, [kind_names + rax * 8]
+    call log_str
+    cmp dword [r12 + 16], 2
+    jb .next
+    mov al, '('
+    call log_putc
+    mov eax, [r12 + 20]
+    call log_dec
+    mov al, ')'
+    call log_putc
+.next:
+    call log_nl
+    add r12, 24
+    dec r13
+    jmp .region
+.done:
+    ret
+
+; log_dec: EAX in decimal. Clobbers RAX, RCX, RDX.
+log_dec:
+    xor ecx, ecx
+.div:
+    xor edx, edx
+    push rbx
+    mov ebx, 10
+    div ebx
+    pop rbx
+    push rdx
+    inc ecx
+    test eax, eax
+    jnz .div
+.out:
+    pop rax
+    add al, '0'
+    call log_putc
+    dec ecx
+    jnz .out
     ret
 
 ; log_range: "0xRAX..0xRBX"
@@ -981,6 +1429,7 @@ msg_bad_payload_dma: db "corrupt image: payload checksum mismatch (read by IDE D
 msg_no_mem64:    db "not enough memory for the kernel, its stack and page tables", 0
 msg_collision:   db "page-table collision: an address is mapped twice", 0
 msg_map_full:    db "the memory map has more than 64 regions", 0
+msg_regions_full: db "the memory map has too many regions for the boot info pages", 0
 msg_exception:   db "CPU exception 0x", 0
 msg_exception_tail: db " in the loader (a Bootlab bug: please report it)", 0
 
@@ -1030,8 +1479,13 @@ tn_10: db "FrameZero", 0
 tn_11: db "Empty", 0
 tn_12: db "BootInfo", 0
 tn_13: db "Package", 0
+kn_0:  db "Usable", 0
+kn_1:  db "Bootloader", 0
+kn_2:  db "UnknownUefi", 0
+kn_3:  db "UnknownBios", 0
 
     align 8
 stage_names:  dq sn_mbr, sn_loader, sn_cpu, sn_e820, sn_a20, sn_plan, sn_payload, sn_long, sn_checksum, sn_paging, sn_bootinfo
 type_names:   dq tn_0, tn_1, tn_2, tn_3, tn_4, tn_5, tn_6, tn_7, tn_8, tn_9, tn_10, tn_11, tn_12, tn_13
+kind_names:   dq kn_0, kn_1, kn_2, kn_3
 loader_code_end:

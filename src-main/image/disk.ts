@@ -52,6 +52,11 @@ export const RUN_FLAG = { writable: 1, executable: 2, data: 4 } as const;
  *   0x98 u64 the value BootInfo.physical_memory_offset gets (the offset as the metadata wrote it)
  *   0xA0 u32 minimum framebuffer width, 0xA4 u32 minimum framebuffer height (0: no minimum; the
  *        0.11 config's minimum_framebuffer_width/height, used with PLAN_FLAG.framebuffer)
+ *   With PLAN_FLAG.abi011 (a bootloader_api 0.11 kernel; stage3 writes the 0.11 BootInfo):
+ *   0xA8 u64 BootInfo.api_version (its 8 bytes)   0xB0 u64 framebuffer virtual address
+ *   0xB8 u64 kernel_stack_size in bytes           0xC0 u64 kernel image offset (relocation base)
+ *   0xC8 u64 ramdisk virtual address              0xD0 u64 ramdisk bytes
+ *   0xD8 u32 ABI011_FLAG                           0xDC u32 the kernel's payload pages (a ramdisk's follow)
  *   0x100 runs, 32 bytes each: u64 vaddr, u64 pages, u32 flags (RUN_FLAG), u32 0, u64 first payload page
  */
 export const PLAN_OFFSETS = {
@@ -83,7 +88,18 @@ export const PLAN_OFFSETS = {
   physOffsetField: 0x98,
   fbMinWidth: 0xa0,
   fbMinHeight: 0xa4,
+  apiVersion: 0xa8,
+  framebufferVaddr: 0xb0,
+  stackBytes: 0xb8,
+  kernelImageOffset: 0xc0,
+  ramdiskVaddr: 0xc8,
+  ramdiskBytes: 0xd0,
+  abi011Flags: 0xd8,
+  kernelPayloadPages: 0xdc,
 } as const;
+
+/** Plan header field 0xD8 of a 0.11 plan. */
+export const ABI011_FLAG = { tls: 1, ramdisk: 2 } as const;
 
 /**
  * The checksum both sides compute: over little-endian 64-bit words w, s = rol64(s, 7) xor w,
@@ -132,7 +148,25 @@ export function encodePlan(plan: LoadPlan, payloadLba: number, options: { hostLo
   if (plan.features.sse) flags |= PLAN_FLAG.sse;
   if (plan.features.vga_320x200) flags |= PLAN_FLAG.vga320x200;
   if (options.hostLog) flags |= PLAN_FLAG.hostLog;
+  const abi = plan.abi011;
+  // 0.11 kernels always get a framebuffer request (VBE on BIOS, GOP on UEFI).
+  if (abi) flags |= PLAN_FLAG.abi011 | PLAN_FLAG.framebuffer;
   v.setUint32(O.flags, flags, true);
+  if (abi) {
+    v.setUint32(O.fbMinWidth, abi.minFramebuffer.width, true);
+    v.setUint32(O.fbMinHeight, abi.minFramebuffer.height, true);
+    v.setUint16(O.apiVersion, abi.apiVersion.major, true);
+    v.setUint16(O.apiVersion + 2, abi.apiVersion.minor, true);
+    v.setUint16(O.apiVersion + 4, abi.apiVersion.patch, true);
+    bytes[O.apiVersion + 6] = abi.apiVersion.preRelease ? 1 : 0;
+    v.setBigUint64(O.framebufferVaddr, abi.framebuffer, true);
+    v.setBigUint64(O.stackBytes, abi.stackBytes, true);
+    v.setBigUint64(O.kernelImageOffset, plan.relocationBase, true);
+    v.setBigUint64(O.ramdiskVaddr, abi.ramdisk?.address ?? 0n, true);
+    v.setBigUint64(O.ramdiskBytes, BigInt(abi.ramdisk?.bytes ?? 0), true);
+    v.setUint32(O.abi011Flags, (abi.tlsPresent ? ABI011_FLAG.tls : 0) | (abi.ramdisk ? ABI011_FLAG.ramdisk : 0), true);
+    v.setUint32(O.kernelPayloadPages, abi.kernelPayloadPages, true);
+  }
   v.setBigUint64(O.payloadChecksum, checksum64(plan.payload), true);
   v.setBigUint64(O.entry, plan.entry, true);
   v.setBigUint64(O.stackGuard, plan.stack.guard, true);

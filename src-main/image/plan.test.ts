@@ -3,7 +3,9 @@ import { PF_R, PF_W, PF_X } from '../elf/index.js';
 import { code, synthElf, type SynthSegment } from '../elf/synth.test-helper.js';
 import { parseBootLog, parseRegionLines } from './bootLog.js';
 import { checksum64, layoutDisk, PLAN_OFFSETS, SECTOR } from './disk.js';
+import type { BootloaderConfig } from './bootloaderConfig.js';
 import { bootInfoLayout, makePlan, parseBootloaderMetadata, PlanError } from './plan.js';
+import { place011 } from './plan011.js';
 
 const RX = PF_R | PF_X;
 const RW = PF_R | PF_W;
@@ -337,5 +339,95 @@ describe('parseBootLog', () => {
     expect(r.error).toBe('corrupt image: payload checksum mismatch');
     expect(r.complete).toBe(false);
     expect(r.unknown).toEqual(['stage mbr', 'region nonsense', 'zap']);
+  });
+});
+
+describe('bootloader_api 0.11 placement (BOOT-CONTRACT-011 §1.5, §3.5)', () => {
+  const dynamic = { kind: 'dynamic' } as const;
+  const fixedAt = (address: bigint) => ({ kind: 'fixed', address }) as const;
+  function config(mappings: Partial<BootloaderConfig['mappings']> = {}, kernelStackSize = 0x14000n): BootloaderConfig {
+    return {
+      length: 133,
+      layoutVersions: '0.11.11-0.11.16',
+      apiVersion: { major: 0, minor: 11, patch: 16, preRelease: false },
+      kernelStackSize,
+      mappings: {
+        kernelStack: dynamic,
+        kernelBase: dynamic,
+        bootInfo: dynamic,
+        framebuffer: dynamic,
+        physicalMemory: null,
+        pageTableRecursive: null,
+        aslr: false,
+        dynamicRangeStart: null,
+        dynamicRangeEnd: null,
+        ramdiskMemory: dynamic,
+        ...mappings,
+      },
+      frameBuffer: { minimumHeight: null, minimumWidth: null },
+      fileOffset: 0x1000,
+    };
+  }
+  const pie = { pie: true, minVaddr: 0n, maxEnd: 0x30000n, maxAlign: 0x1000n, execRanges: [] };
+  const slot = (i: bigint) => i << 39n;
+
+  it('Dynamic requests take the lowest free slots in upstream order: kernel, stack, framebuffer, ramdisk, physical memory, recursive, boot info', () => {
+    const p = place011(config({ physicalMemory: dynamic, pageTableRecursive: dynamic }), { ...pie, ramdiskBytes: 5000n });
+    expect(p.relocationBase).toBe(slot(1n));
+    expect(p.stackGuard).toBe(slot(2n));
+    expect(p.framebuffer).toBe(slot(3n));
+    expect(p.ramdisk).toBe(slot(4n));
+    // The physical-memory map is planned at 1 TiB (QEMU's E820 ends there): two slots.
+    expect(p.physicalMemoryOffset).toBe(slot(5n));
+    expect(p.recursiveIndex).toBe(7);
+    expect(p.bootInfo).toBe(slot(8n));
+  });
+
+  it('Fixed mappings keep their addresses and their slots are not handed out again', () => {
+    const p = place011(config({ kernelStack: fixedAt(slot(1n)), framebuffer: fixedAt(slot(3n)), kernelBase: fixedAt(0x7000_0000_0000n) }), pie);
+    expect(p.relocationBase).toBe(0x7000_0000_0000n);
+    expect(p.stackGuard).toBe(slot(1n));
+    expect(p.framebuffer).toBe(slot(3n));
+    expect(p.bootInfo).toBe(slot(2n));
+  });
+
+  it('an ET_EXEC kernel keeps its link addresses, and its slots are taken', () => {
+    const p = place011(config(), { pie: false, minVaddr: slot(1n), maxEnd: slot(1n) + 0x5000n, maxAlign: 0x1000n, execRanges: [{ start: slot(1n), end: slot(1n) + 0x5000n }] });
+    expect(p.relocationBase).toBe(0n);
+    expect(p.stackGuard).toBe(slot(2n));
+  });
+
+  it('a dynamic range in the higher half puts every Dynamic choice there (sign-extended)', () => {
+    const p = place011(config({ dynamicRangeStart: 0xffff_8000_0000_0000n }), pie);
+    expect(p.relocationBase).toBe(0xffff_8000_0000_0000n);
+    expect(p.stackGuard).toBe(0xffff_8080_0000_0000n);
+    expect(p.usedSlots).toContain(255);
+  });
+
+  it('misaligned or impossible Fixed addresses name the config field', () => {
+    const err = (c: BootloaderConfig, facts = pie): PlanError => {
+      try {
+        place011(c, facts);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PlanError);
+        return e as PlanError;
+      }
+      throw new Error('expected a PlanError');
+    };
+    expect(err(config({ physicalMemory: fixedAt(0x1000_0010_0000n) })).message).toMatch(/^\.bootloader-config mappings\.physical_memory: the physical memory offset 0x100000100000 is not aligned to 0x200000/);
+    expect(err(config({ pageTableRecursive: fixedAt(0x1000_0000_0000n + 0x1000n) })).key).toBe('mappings.page_table_recursive');
+    expect(err(config({ kernelStack: fixedAt(0x1234n) })).message).toMatch(/mappings\.kernel_stack: the stack address 0x1234 is not aligned to 0x1000/);
+    expect(err(config({ bootInfo: fixedAt(0x0000_9000_0000_0000n) })).message).toMatch(/boot info address 0x900000000000 is not a canonical x86-64 address/);
+    expect(err(config({ kernelBase: fixedAt(0x7000_0000_1000n) }), { ...pie, maxAlign: 0x200000n }).message).toMatch(/kernel base .* is not aligned to 0x200000/);
+    const full = err(config({ dynamicRangeStart: slot(10n), dynamicRangeEnd: slot(10n) + 0x1000n }));
+    // The range's own slot is taken too (upstream marks from the page after its end).
+    expect(full.key).toBe('mappings.kernel_base');
+    expect(full.message).toMatch(/no free level-4 entries left for the kernel \(1 of 512 GiB each needed/);
+  });
+
+  it('0.9 kernels keep their plan: no 0.11 part, abi 0.9', () => {
+    const plan = makePlan(standard(), { features: ['map_physical_memory'] });
+    expect(plan.abi).toBe('0.9');
+    expect(plan.abi011).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import {
   PF_W,
   PF_X,
   PT_DYNAMIC,
+  PT_GNU_RELRO,
   PT_LOAD,
   PT_TLS,
   R_X86_64_NONE,
@@ -21,6 +22,9 @@ import {
   type ProgramHeader,
 } from '../elf/index.js';
 import { PLAN_HEADER_SIZE, PLAN_MAX_BYTES, PLAN_RUN_SIZE } from './disk.js';
+import { PlanError } from './planError.js';
+import { detectKernelAbi, type BootloaderConfig } from './bootloaderConfig.js';
+import { BOOT_INFO_011_PAGES, BOOT_INFO_011_SIZE, place011 } from './plan011.js';
 
 export const PAGE = 4096n;
 export const BOOT_FEATURES = ['map_physical_memory', 'recursive_page_table', 'sse', 'vga_320x200'] as const;
@@ -36,24 +40,37 @@ export const MAX_BSS_BYTES = 4n << 30n;
 /** Page runs that fit in the loader's 32 KiB plan buffer after the header. */
 export const MAX_PAGE_RUNS = (PLAN_MAX_BYTES - PLAN_HEADER_SIZE) / PLAN_RUN_SIZE;
 
-export class PlanError extends Error {
-  /** The metadata key, ELF field or check this error is about. */
-  readonly key: string;
-  /** For an error about an ELF field: that field's file offset (also named in the message). */
-  readonly offset?: number;
-  constructor(key: string, message: string, offset?: number) {
-    super(message);
-    this.name = 'PlanError';
-    this.key = key;
-    if (offset !== undefined) this.offset = offset;
-  }
-}
+export { PlanError };
 
 export interface PlanOptions {
   /** The kernel's `bootloader` features (unknown names are an error). */
   features?: readonly string[];
   /** `[package.metadata.bootloader]` as a plain object (validated strictly). */
   bootloaderMetadata?: Record<string, unknown>;
+  /** A bootloader_api 0.11 kernel's ramdisk: mapped per its config, reported in BootInfo. */
+  ramdisk?: Uint8Array;
+}
+
+/** What only a bootloader_api 0.11 kernel's plan has (BOOT-CONTRACT-011). */
+export interface Abi011Plan {
+  config: BootloaderConfig;
+  /** BootInfo.api_version: the version the kernel's config was serialized with. */
+  apiVersion: { major: number; minor: number; patch: number; preRelease: boolean };
+  /** kernel_stack_size in bytes (the stack's pages round it up). */
+  stackBytes: bigint;
+  /** Virtual address the framebuffer is mapped at, when the firmware gives one. */
+  framebuffer: bigint;
+  /** Minimum framebuffer size from the config (0: none). */
+  minFramebuffer: { width: number; height: number };
+  recursiveIndex?: number;
+  tlsPresent: boolean;
+  ramdisk?: { address: bigint; bytes: number; payloadPage: number; pages: number };
+  /** The PT_GNU_RELRO pages (relocated), mapped read-only. */
+  relro?: { start: bigint; end: bigint };
+  /** Payload pages that belong to the kernel (the ramdisk's follow them). */
+  kernelPayloadPages: number;
+  /** Level-4 slots in use once every mapping was placed. */
+  usedSlots: number[];
 }
 
 export interface BootInfoLayout {
@@ -89,6 +106,9 @@ export interface PageRun {
 
 export interface LoadPlan {
   kind: 'exec' | 'pie';
+  /** The boot contract: `bootloader` 0.9 (no `.bootloader-config` section) or `bootloader_api` 0.11. */
+  abi: '0.9' | '0.11';
+  abi011?: Abi011Plan;
   /** Added to link-time addresses (0 for ET_EXEC). */
   relocationBase: bigint;
   relocationsApplied: number;
@@ -135,6 +155,11 @@ export function bootInfoLayout(features: { map_physical_memory: boolean; recursi
   layout.trailingByte = off;
   layout.size = off + 8;
   return layout as BootInfoLayout;
+}
+
+/** BootInfo of bootloader_api 0.11.14+ (232 bytes; older kernels read a prefix); the regions follow it. */
+export function bootInfoLayout011(): BootInfoLayout {
+  return { size: BOOT_INFO_011_SIZE, memoryMap: BOOT_INFO_011_SIZE, physicalMemoryOffset: 96, tlsTemplate: 136, trailingByte: 224 };
 }
 
 export function isCanonical(a: bigint): boolean {
@@ -290,11 +315,29 @@ function at(field: string, offset: number): string {
 /** Make the load plan. Throws `PlanError` (or `ElfError` from the reader) with a clear message. */
 export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions = {}): LoadPlan {
   const elf = elfOrBytes instanceof Uint8Array ? readElf(elfOrBytes) : elfOrBytes;
-  const features = parseFeatures(options.features);
-  const meta = parseBootloaderMetadata(options.bootloaderMetadata);
+  const abi = detectKernelAbi(elf);
+  const config = abi.abi === 'bootloader_api-0.11' ? abi.config : undefined;
   const warnings: string[] = [];
-  if (meta.physicalMemoryOffset !== undefined && !features.map_physical_memory) {
-    warnings.push('[package.metadata.bootloader] physical-memory-offset is ignored: the map_physical_memory feature is off');
+  let features: Record<BootFeature, boolean>;
+  let meta: BootloaderMetadata;
+  if (config) {
+    // A 0.11 kernel's config is its whole say; 0.9's features and metadata do not apply.
+    const ignored = (options.features ?? []).filter((f) => f.trim() !== '');
+    if (ignored.length > 0) warnings.push(`bootloader features (${ignored.join(', ')}) are ignored: this is a bootloader_api 0.11 kernel, configured by its ${config.layoutVersions} .bootloader-config section`);
+    if (options.bootloaderMetadata && Object.keys(options.bootloaderMetadata).length > 0) warnings.push('[package.metadata.bootloader] is ignored: this is a bootloader_api 0.11 kernel, configured by its .bootloader-config section');
+    features = { map_physical_memory: config.mappings.physicalMemory !== null, recursive_page_table: config.mappings.pageTableRecursive !== null, sse: false, vga_320x200: false };
+    meta = {};
+    const where = `.bootloader-config kernel_stack_size (file offset ${hex(config.fileOffset + 23)})`;
+    if (config.kernelStackSize === 0n) throw new PlanError('kernel_stack_size', `${where}: a stack of 0 bytes cannot hold the entry's return address`);
+    if (config.kernelStackSize > MAX_BSS_BYTES) throw new PlanError('kernel_stack_size', `${where}: ${formatBytes(config.kernelStackSize)} is more than the ${formatBytes(MAX_BSS_BYTES)} Bootlab's loader can place below 4 GiB`);
+    if (options.ramdisk && options.ramdisk.length > Number(MAX_BSS_BYTES)) throw new PlanError('ramdisk', `the ramdisk is ${formatBytes(options.ramdisk.length)}, more than the ${formatBytes(MAX_BSS_BYTES)} Bootlab's loader can place below 4 GiB`);
+  } else {
+    if (options.ramdisk) throw new PlanError('ramdisk', 'a ramdisk is part of the bootloader_api 0.11 contract; this kernel has no .bootloader-config section (a bootloader 0.9 kernel)');
+    features = parseFeatures(options.features);
+    meta = parseBootloaderMetadata(options.bootloaderMetadata);
+    if (meta.physicalMemoryOffset !== undefined && !features.map_physical_memory) {
+      warnings.push('[package.metadata.bootloader] physical-memory-offset is ignored: the map_physical_memory feature is off');
+    }
   }
 
   const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD && p.memsz > 0n);
@@ -303,7 +346,23 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
   const isPie = elf.header.type === ET_DYN;
   let minVaddr = loads[0]!.vaddr;
   for (const p of loads) if (p.vaddr < minVaddr) minVaddr = p.vaddr;
-  const relocationBase = isPie ? PIE_BASE - (minVaddr & ~(PAGE - 1n)) : 0n;
+  let maxEnd = 0n;
+  let maxAlign = PAGE;
+  for (const p of loads) {
+    if (p.vaddr + p.memsz > maxEnd) maxEnd = p.vaddr + p.memsz;
+    if (p.align > maxAlign) maxAlign = p.align;
+  }
+  const placement = config
+    ? place011(config, {
+        pie: isPie,
+        minVaddr,
+        maxEnd,
+        maxAlign,
+        execRanges: loads.map((p) => ({ start: p.vaddr, end: p.vaddr + p.memsz })),
+        ...(options.ramdisk ? { ramdiskBytes: BigInt(options.ramdisk.length) } : {}),
+      })
+    : undefined;
+  const relocationBase = placement ? placement.relocationBase : isPie ? PIE_BASE - (minVaddr & ~(PAGE - 1n)) : 0n;
   const rel = (a: bigint) => (a + relocationBase) & 0xffff_ffff_ffff_ffffn;
 
   const segments: PlannedSegment[] = [];
@@ -347,6 +406,23 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
       last.segment = s.index;
     } else {
       spans.push({ start, end, writable: s.writable, executable: s.executable, segment: s.index });
+    }
+  }
+  // bootloader_api 0.11 maps the PT_GNU_RELRO pages (every page it touches) read-only.
+  const relroPh = config ? elf.programHeaders.find((p) => p.type === PT_GNU_RELRO && p.memsz > 0n) : undefined;
+  const relro = relroPh ? { start: rel(relroPh.vaddr) & ~(PAGE - 1n), end: (rel(relroPh.vaddr) + relroPh.memsz + PAGE - 1n) & ~(PAGE - 1n) } : undefined;
+  if (relro) {
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]!;
+      const from = relro.start > span.start ? relro.start : span.start;
+      const to = relro.end < span.end ? relro.end : span.end;
+      if (from >= to || !span.writable) continue;
+      const pieces: Span[] = [];
+      if (span.start < from) pieces.push({ ...span, end: from });
+      pieces.push({ ...span, start: from, end: to, writable: false });
+      if (to < span.end) pieces.push({ ...span, start: to });
+      spans.splice(i, 1, ...pieces);
+      i += pieces.length - 1;
     }
   }
   let spanPages = 0n;
@@ -445,8 +521,15 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
       56,
     );
   }
-  const payload = new Uint8Array(sortedData.length * 4096);
+  // A 0.11 ramdisk travels behind the kernel's pages in the payload and is one more data run.
+  const kernelPayloadPages = sortedData.length;
+  const ramdiskPages = options.ramdisk ? Math.ceil(options.ramdisk.length / 4096) : 0;
+  if (options.ramdisk && placement?.ramdisk !== undefined && ramdiskPages > 0) {
+    runs.push({ vaddr: placement.ramdisk, pages: ramdiskPages, writable: true, executable: false, data: true, payloadPage: kernelPayloadPages });
+  }
+  const payload = new Uint8Array((kernelPayloadPages + ramdiskPages) * 4096);
   sortedData.forEach((va, i) => payload.set(dataPages.get(va), i * 4096));
+  if (options.ramdisk) payload.set(options.ramdisk, kernelPayloadPages * 4096);
   const zeroPages = Number(zeroPagesBig);
 
   // Level-4 entries: 0 belongs to the loader (identity maps), then the kernel's.
@@ -458,7 +541,8 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     }
   }
   const kernelUsed = [...used].sort((a, b) => a - b);
-  const stackPages = meta.kernelStackSize ?? DEFAULT_STACK_PAGES;
+  if (placement) used.clear();
+  const stackPages = placement ? Number((config!.kernelStackSize + PAGE - 1n) / PAGE) : (meta.kernelStackSize ?? DEFAULT_STACK_PAGES);
   if (meta.bootInfoAddress !== undefined) used.add(l4Index(meta.bootInfoAddress));
   if (meta.kernelStackAddress !== undefined) used.add(l4Index(meta.kernelStackAddress));
   if (meta.physicalMemoryOffset !== undefined && features.map_physical_memory) used.add(l4Index(meta.physicalMemoryOffset));
@@ -471,16 +555,23 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     }
     throw new PlanError(what, `no free level-4 entry left for the ${what}`);
   };
-  const recursiveIndex = takeFree('recursive page table');
-  const bootInfoAddress = meta.bootInfoAddress ?? BigInt(takeFree('boot info')) << 39n;
-  const physicalMemoryOffset = features.map_physical_memory ? (meta.physicalMemoryOffset ?? BigInt(takeFree('physical memory mapping')) << 39n) : undefined;
+  // 0.9: the loader's choices; 0.11: the config's (plan011.ts).
+  const recursiveIndex = placement ? (placement.recursiveIndex ?? 0) : takeFree('recursive page table');
+  const bootInfoAddress = placement ? placement.bootInfo : (meta.bootInfoAddress ?? BigInt(takeFree('boot info')) << 39n);
+  const physicalMemoryOffset = placement ? placement.physicalMemoryOffset : features.map_physical_memory ? (meta.physicalMemoryOffset ?? BigInt(takeFree('physical memory mapping')) << 39n) : undefined;
   const r = BigInt(recursiveIndex);
   const recursivePageTableAddr = features.recursive_page_table ? signExtend48((r << 39n) | (r << 30n) | (r << 21n) | (r << 12n)) : undefined;
 
-  const guard = meta.kernelStackAddress ?? bootInfoAddress + PAGE;
+  const guard = placement ? placement.stackGuard : (meta.kernelStackAddress ?? bootInfoAddress + PAGE);
   const bottom = guard + PAGE;
-  const top = bottom + BigInt(stackPages) * PAGE;
-  if (!isCanonical(top - 1n) || (guard < 0x8000_0000_0000n) !== (top - 1n < 0x8000_0000_0000n)) throw new PlanError('kernel-stack-address', `the kernel stack ${hex(bottom)}..${hex(top)} is not canonical`);
+  // 0.11: RSP = align_down(stack start + kernel_stack_size, 16) - 8 (BOOT-CONTRACT-011 §3.1).
+  const top = placement ? (bottom + config!.kernelStackSize) & ~15n : bottom + BigInt(stackPages) * PAGE;
+  const stackKey = placement ? 'mappings.kernel_stack' : 'kernel-stack-address';
+  const bootKey = placement ? 'mappings.boot_info' : 'boot-info-address';
+  const physKey = placement ? 'mappings.physical_memory' : 'physical-memory-offset';
+  const bootInfoBytes = placement ? BigInt(BOOT_INFO_011_PAGES) * PAGE : PAGE;
+  const physBytes = 1n << 40n;
+  if (!isCanonical(top - 1n) || (guard < 0x8000_0000_0000n) !== (top - 1n < 0x8000_0000_0000n)) throw new PlanError(stackKey, `the kernel stack ${hex(bottom)}..${hex(top)} is not canonical`);
 
   // Collisions between the kernel and the loader's own placements.
   const overlapsKernel = (start: bigint, end: bigint): PlannedSegment | undefined =>
@@ -490,16 +581,21 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     const s = overlapsKernel(start, end);
     if (s) throw new PlanError(key, `the ${what} (${hex(start)}..${hex(end)}) collides with kernel segment ${s.index} (${hex(s.vaddr)}..${hex(s.vaddr + s.memsz)})`);
   };
-  check('boot-info-address', 'boot info page', bootInfoAddress, bootInfoAddress + PAGE);
-  check('kernel-stack-address', 'kernel stack and its guard page', guard, top);
-  if (bootInfoAddress >= guard && bootInfoAddress < top) throw new PlanError('boot-info-address', `the boot info page ${hex(bootInfoAddress)} lies inside the kernel stack ${hex(guard)}..${hex(top)}`);
+  const bootInfoStart = bootInfoAddress & ~(PAGE - 1n);
+  check(bootKey, 'boot info page', bootInfoStart, bootInfoStart + bootInfoBytes);
+  check(stackKey, 'kernel stack and its guard page', guard, top);
+  if (bootInfoStart + bootInfoBytes > guard && bootInfoStart < top) throw new PlanError(bootKey, `the boot info page ${hex(bootInfoAddress)} lies inside the kernel stack ${hex(guard)}..${hex(top)}`);
   if (physicalMemoryOffset !== undefined) {
-    check('physical-memory-offset', 'physical memory mapping', physicalMemoryOffset, physicalMemoryOffset + (1n << 40n));
-    const inPhys = (a: bigint) => a >= physicalMemoryOffset && a < physicalMemoryOffset + (1n << 40n);
-    if (inPhys(bootInfoAddress) || inPhys(guard) || inPhys(top - 1n)) throw new PlanError('physical-memory-offset', `the physical memory mapping at ${hex(physicalMemoryOffset)} would cover the boot info page or the kernel stack`);
+    check(physKey, 'physical memory mapping', physicalMemoryOffset, physicalMemoryOffset + physBytes);
+    const inPhys = (a: bigint) => a >= physicalMemoryOffset && a < physicalMemoryOffset + physBytes;
+    if (inPhys(bootInfoAddress) || inPhys(guard) || inPhys(top - 1n)) throw new PlanError(physKey, `the physical memory mapping at ${hex(physicalMemoryOffset)} would cover the boot info page or the kernel stack`);
+  }
+  if (placement) {
+    if (placement.ramdisk !== undefined && ramdiskPages > 0) check('mappings.ramdisk_memory', 'ramdisk', placement.ramdisk, placement.ramdisk + BigInt(ramdiskPages) * PAGE);
+    check('mappings.framebuffer', 'framebuffer', placement.framebuffer, placement.framebuffer + PAGE);
   }
   const recStart = signExtend48(r << 39n);
-  for (const [key, a] of [['boot-info-address', bootInfoAddress], ['kernel-stack-address', guard]] as const) {
+  for (const [key, a] of [[bootKey, bootInfoAddress], [stackKey, guard]] as const) {
     if (features.recursive_page_table && l4Index(a) === recursiveIndex) throw new PlanError(key, `${key} ${hex(a)} lies in the recursive page-table slot ${hex(recStart)}`);
   }
 
@@ -508,8 +604,26 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
   const tls = tlsPh ? { start: rel(tlsPh.vaddr), fileSize: BigInt(tlsPh.filesz), memSize: tlsPh.memsz } : { start: 0n, fileSize: 0n, memSize: 0n };
 
   const featureList = BOOT_FEATURES.filter((f) => features[f]);
+  const abi011: Abi011Plan | undefined =
+    config && placement
+      ? {
+          config,
+          apiVersion: config.apiVersion,
+          stackBytes: config.kernelStackSize,
+          framebuffer: placement.framebuffer,
+          minFramebuffer: { width: clampU32(config.frameBuffer.minimumWidth), height: clampU32(config.frameBuffer.minimumHeight) },
+          ...(placement.recursiveIndex !== undefined ? { recursiveIndex: placement.recursiveIndex } : {}),
+          tlsPresent: tlsPh !== undefined,
+          ...(options.ramdisk && placement.ramdisk !== undefined ? { ramdisk: { address: placement.ramdisk, bytes: options.ramdisk.length, payloadPage: kernelPayloadPages, pages: ramdiskPages } } : {}),
+          ...(relro ? { relro } : {}),
+          kernelPayloadPages,
+          usedSlots: placement.usedSlots,
+        }
+      : undefined;
   return {
     kind: isPie ? 'pie' : 'exec',
+    abi: config ? '0.11' : '0.9',
+    ...(abi011 ? { abi011 } : {}),
     relocationBase,
     relocationsApplied,
     entry,
@@ -518,10 +632,10 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     segments,
     runs,
     payload,
-    payloadPages: sortedData.length,
+    payloadPages: kernelPayloadPages + ramdiskPages,
     zeroPages,
     stack: { guard, bottom, top, pages: stackPages },
-    bootInfo: { address: bootInfoAddress, layout: bootInfoLayout(features) },
+    bootInfo: { address: bootInfoAddress, layout: config ? bootInfoLayout011() : bootInfoLayout(features) },
     physicalMemoryOffset,
     physicalMemoryOffsetField: physicalMemoryOffset === undefined ? undefined : (meta.physicalMemoryOffsetRaw ?? physicalMemoryOffset),
     recursiveIndex,
@@ -530,6 +644,12 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
     level4Used: kernelUsed,
     warnings,
   };
+}
+
+/** A config's minimum framebuffer size as the plan's u32 (0: none; larger than any screen: the largest u32). */
+function clampU32(v: bigint | null): number {
+  if (v === null) return 0;
+  return v > 0xffff_ffffn ? 0xffff_ffff : Number(v);
 }
 
 function perm(p: { writable: boolean; executable: boolean }): string {

@@ -6,7 +6,8 @@
 ;           main.asm); LOADER_START..LOADER_END allocated to this loader; this code and the
 ;           fixed areas below 4 GiB (main.asm checked that).
 ; Work:     zero VARS; translate the UEFI map into stage3's E820 list (merged where adjacent and
-;           of one kind); mem_limit = end of the usable run holding PAYLOAD_PHYS; plan flags,
+;           of one kind; the UEFI type kept at +20, where E820 has its extended attributes, for
+;           0.11's UnknownUefi(n) regions); the ACPI RSDP from the configuration table (rsdp_addr); mem_limit = end of the usable run holding PAYLOAD_PHYS; plan flags,
 ;           TSC stamps and firmware_uefi for stage3's host log, the framebuffer gop.asm found
 ;           (fb_vars, into fb_*); copy the stage3 blob to 0x7C00;
 ;           the bootstrap tables stage2 would have built (identity map of 4 GiB, 2 MiB pages).
@@ -24,6 +25,13 @@ BLOB_ORG    equ 0x7C00
 CR0_LOADER  equ 0x80010011          ; PG | WP | ET | PE: what stage2 leaves on SeaBIOS
 CR4_LOADER  equ 0x20                ; PAE only
 EFER        equ 0xC0000080
+SYST_NUMBER_OF_TABLE_ENTRIES equ 104
+SYST_CONFIGURATION_TABLE     equ 112
+; The ACPI table GUIDs as stored (bytes_le), as two qwords each.
+ACPI20_GUID_LO equ 0x11D3E4F18868E871   ; 8868E871-E4F1-11D3-BC22-0080C73C8881
+ACPI20_GUID_HI equ 0x81883CC7800022BC
+ACPI10_GUID_LO equ 0x11D32D88EB9D2D30   ; EB9D2D30-2D88-11D3-9A16-0090273FC14D
+ACPI10_GUID_HI equ 0x4DC13F279000169A
 
 handoff:
     cli
@@ -34,7 +42,7 @@ handoff:
     xor eax, eax
     rep stosq
 
-    ; --- UEFI map -> E820 entries (24 bytes: base, length, type, 0) ------------------------
+    ; --- UEFI map -> E820 entries (24 bytes: base, length, type, UEFI type) -----------------
     mov rsi, [rel map_buf]
     mov rcx, [rel map_size]
     mov r8, [rel desc_size]
@@ -49,9 +57,15 @@ handoff:
     jz .next
     mov eax, [rsi + MD_TYPE]
     call e820_type
+    cmp edx, 1
+    jne .kept_type
+    mov eax, 7                                  ; usable now, whatever it was: one kind
+.kept_type:
     test ebx, ebx
     jz .append
     cmp [rdi - 8], edx
+    jne .append
+    cmp [rdi - 4], eax
     jne .append
     mov r11, [rdi - 24]
     add r11, [rdi - 16]
@@ -65,7 +79,7 @@ handoff:
     mov [rdi], r9
     mov [rdi + 8], r10
     mov [rdi + 16], edx
-    mov dword [rdi + 20], 0
+    mov [rdi + 20], eax
     add rdi, 24
     inc ebx
 .next:
@@ -112,6 +126,8 @@ handoff:
     mov eax, [rax + P_FLAGS]
     mov [rbp + plan_flags - VARS], eax
     mov byte [rbp + firmware_uefi - VARS], 1
+    call acpi_rsdp
+    mov [rbp + rsdp_addr - VARS], rax
     lea rsi, [rel fb_vars]                      ; the framebuffer gop.asm found
     lea rdi, [rbp + fb_base - VARS]
     mov ecx, FB_VARS_SIZE
@@ -174,6 +190,45 @@ handoff:
     push SEL_CODE64
     push rax
     retfq
+
+; acpi_rsdp: RAX = the ACPI RSDP the configuration table names (ACPI 2.0 first, then 1.0), 0
+; when it names none. The table is runtime memory: still there after ExitBootServices.
+acpi_rsdp:
+    mov rdx, [rel system_table]
+    mov rcx, [rdx + SYST_NUMBER_OF_TABLE_ENTRIES]
+    mov rsi, [rdx + SYST_CONFIGURATION_TABLE]
+    mov r8, ACPI20_GUID_LO
+    mov r9, ACPI20_GUID_HI
+    call .find
+    test rax, rax
+    jnz .done
+    mov r8, ACPI10_GUID_LO
+    mov r9, ACPI10_GUID_HI
+    call .find
+.done:
+    ret
+; .find: RAX = the pointer of the entry at RSI (RCX entries of 24 bytes) whose GUID is R8:R9.
+.find:
+    push rcx
+    push rsi
+    xor eax, eax
+.next:
+    test rcx, rcx
+    jz .out
+    cmp [rsi], r8
+    jne .skip
+    cmp [rsi + 8], r9
+    jne .skip
+    mov rax, [rsi + 16]
+    jmp .out
+.skip:
+    add rsi, 24
+    dec rcx
+    jmp .next
+.out:
+    pop rsi
+    pop rcx
+    ret
 
 ; e820_type: EDX = the E820 type for the UEFI memory type EAX. Memory the firmware or this
 ; loader used until ExitBootServices is free now (LoaderCode/Data, BootServicesCode/Data), as
