@@ -448,3 +448,20 @@ describe('address-size prefixes and segment overrides on absolute addresses (NAS
     'bits 64|mov al,[es:byte 5]|mov al,[es:0x80000000]|default rel|mov al,[es:5]|mov al,[es:byte 0x80000000]',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('%use smartalign: alignmode fillers and jumps (NASM regression suite: smartalign16/32/64)', () => {
+  const body = (bits: number): string =>
+    ['nop', 'generic', 'k7', 'k8', 'p6']
+      .map((m) => `alignmode ${m}, 32|add ax,ax|align 32|inc ax|align 16|db 1,2,3|align 8|align 4`)
+      .concat([`add ecx,ecx|align 128|add edx,edx|align 256|db 1|align 512`])
+      .map((s) => `bits ${bits}|${s}`)
+      .join('|');
+  it.each([16, 32, 64])('bits %i, every mode, gaps below and above the threshold', (bits) => checkLevels(lines(`%use smartalign|${body(bits)}|nop`), true));
+  it.each([
+    '%use smartalign|bits 32|db 1|align 16|alignmode p6|db 1|align 64|alignmode k8, nojmp|db 1|align 64|alignmode generic, 4|db 1|align 16',
+    '%use smartalign|bits 16|db 1|align 16, db 0xcc|align 8, nop|alignb 16|db 2|align 4',
+    // k7 sets no 16-bit group size: 16-bit k7 code keeps that of the mode before it.
+    '%use smartalign|bits 16|alignmode p6|alignmode k7|db 1|align 16|alignmode generic|alignmode k7|db 1|align 16',
+    '%use smartalign|bits 64|section .a|db 1|align 32|section .b align=4|db 1|align 8|dd __?ALIGN_JMP_THRESHOLD?__',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

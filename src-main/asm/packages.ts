@@ -1,7 +1,6 @@
 // `%use` packages: macro sets NASM ships built in (its manual, chapter "Standard Macro Packages").
-// Each is preprocessor source, read once per assembly, in the way NASM documents them. Only the
-// packages whose behaviour is fully specified by the manual are here; `smartalign` (NOP tables
-// tuned per CPU) and `masm` are not.
+// Each is preprocessor source, read once per assembly, in the way NASM documents them. `masm`
+// is not provided.
 
 /** `%use ifunc`: the integer functions as ordinary names around NASM's `__?ilog2x?__` operators. */
 function ifunc(): string {
@@ -53,7 +52,96 @@ function altreg(): string {
   return out.join('\n');
 }
 
-const PACKAGES: Record<string, () => string> = { ifunc, fp, altreg };
+/**
+ * NOP fillers per `alignmode` and mode, as NASM 2.16.01's smartalign package sets them: the jump
+ * threshold, then for 16-, 32- and 64-bit code the group size and the fillers of 1..n bytes.
+ * A mode only (re)defines what it lists: `k7` sets no 16-bit group size (NASM's package sets the
+ * 64-bit one twice), so 16-bit k7 code keeps the group size, and the longer fillers, of the mode
+ * before it.
+ */
+const ALIGN_MODES: Record<string, { threshold: number; modes: Record<16 | 32 | 64, { group?: number; fill: string[] }> }> = {
+  nop: { threshold: 16, modes: { 16: { group: 1, fill: ['90'] }, 32: { group: 1, fill: ['90'] }, 64: { group: 1, fill: ['90'] } } },
+  generic: {
+    threshold: 8,
+    modes: {
+      16: { group: 8, fill: ['90', '89 f6', '8d 74 00', '8d b4 00 00', '8d b4 00 00 90', '8d b4 00 00 89 ff', '8d b4 00 00 8d 7d 00', '8d b4 00 00 8d bd 00 00'] },
+      32: { group: 7, fill: ['90', '89 f6', '8d 76 00', '8d 74 26 00', '90 8d 74 26 00', '8d b6 00 00 00 00', '8d b4 26 00 00 00 00'] },
+      64: { group: 4, fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+    },
+  },
+  k8: {
+    threshold: 16,
+    modes: {
+      16: { group: 4, fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+      32: { group: 4, fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+      64: { group: 4, fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+    },
+  },
+  k7: {
+    threshold: 16,
+    modes: {
+      16: { fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+      32: { group: 7, fill: ['90', '8b c0', '8d 04 20', '8d 44 20 00', '8d 44 20 00 90', '8d 80 00 00 00 00', '8d 04 05 00 00 00 00'] },
+      64: { group: 4, fill: ['90', '66 90', '66 66 90', '66 66 66 90'] },
+    },
+  },
+  p6: {
+    threshold: 16,
+    modes: {
+      16: { group: 4, fill: ['90', '66 90', '0f 1f 00', '0f 1f 40 00'] },
+      32: { group: 8, fill: ['90', '66 90', '0f 1f 00', '0f 1f 40 00', '0f 1f 44 00 00', '66 0f 1f 44 00 00', '0f 1f 80 00 00 00 00', '0f 1f 84 00 00 00 00 00'] },
+      64: { group: 8, fill: ['90', '66 90', '0f 1f 00', '0f 1f 40 00', '0f 1f 44 00 00', '66 0f 1f 44 00 00', '0f 1f 80 00 00 00 00', '0f 1f 84 00 00 00 00 00'] },
+    },
+  },
+};
+
+/**
+ * `%use smartalign`: `alignmode MODE[, THRESHOLD|nojmp]` picks the fillers, and `align N` without
+ * a fill pads with them: groups of the largest filler then one shorter filler, or, when the gap is
+ * larger than the threshold, a `jmp` over plain NOPs. The gap depends on `$`, which our
+ * preprocessor does not know, so each step is a `times` whose count tests the gap still left.
+ */
+function smartalign(): string {
+  const out: string[] = ['%imacro alignmode 1-2.nolist'];
+  Object.entries(ALIGN_MODES).forEach(([name, mode], i) => {
+    out.push(`%${i === 0 ? '' : 'el'}ifidni %1,${name}`, `%define __?ALIGN_JMP_THRESHOLD?__ ${mode.threshold}`);
+    for (const bits of [16, 32, 64] as const) {
+      const m = mode.modes[bits];
+      if (m.group !== undefined) out.push(`%define __?ALIGN_${bits}BIT_GROUP?__ ${m.group}`);
+      m.fill.forEach((bytes, k) => out.push(`%define __?ALIGN_${bits}BIT_${k + 1}B?__ ${bytes.split(' ').map((b) => '0x' + b).join(',')}`));
+    }
+  });
+  out.push(
+    '%else',
+    '%error unknown alignment mode: %1',
+    '%endif',
+    '%ifnempty %2',
+    '%ifidni %2,nojmp',
+    '%xdefine __?ALIGN_JMP_THRESHOLD?__ -1',
+    '%else',
+    '%xdefine __?ALIGN_JMP_THRESHOLD?__ %2',
+    '%endif',
+    '%endif',
+    '%xdefine __?ALIGNMODE?__ %1,__?ALIGN_JMP_THRESHOLD?__',
+    '%endmacro',
+    '%define __ALIGNMODE__ __?ALIGNMODE?__',
+  );
+  const gap = '(((%1) - (($-$$) % (%1))) % (%1))';
+  out.push('%imacro align 1-2+.nolist', 'sectalign %1', '%ifnempty %2', `times ${gap} %2`, '%else', '%%start:');
+  out.push(`times (__?ALIGN_JMP_THRESHOLD?__ != -1) * (${gap} > __?ALIGN_JMP_THRESHOLD?__) jmp %%end`);
+  // After the jump: plain NOPs up to the boundary (nothing is left for the fillers below).
+  out.push(`times (($ - %%start) > 0) * ${gap} nop`);
+  for (const bits of [16, 32, 64]) {
+    const v = `__?ALIGN_${bits}BIT`;
+    out.push(`%${bits === 16 ? '' : 'el'}if __?BITS?__ == ${bits}`, `times ${gap} / ${v}_GROUP?__ db ${v}_%[${v}_GROUP?__]B?__`);
+    // The remainder, shorter than a group: at most one of these lines has a count.
+    for (let r = 7; r >= 1; r--) out.push(`%if ${v}_GROUP?__ > ${r}`, `times ${gap} == ${r} db ${v}_${r}B?__`, '%endif');
+  }
+  out.push('%endif', '%%end:', '%endif', '%endmacro', 'alignmode generic');
+  return out.join('\n');
+}
+
+const PACKAGES: Record<string, () => string> = { ifunc, fp, altreg, smartalign };
 
 /** The source of a `%use` package, or undefined when Bootlab does not have it. Names are case-insensitive. */
 export function packageSource(name: string): string | undefined {
@@ -62,4 +150,4 @@ export function packageSource(name: string): string | undefined {
 }
 
 /** Packages NASM has that Bootlab does not provide (their `%use` is refused with a clear message). */
-export const MISSING_PACKAGES = new Set(['smartalign', 'masm']);
+export const MISSING_PACKAGES = new Set(['masm']);
