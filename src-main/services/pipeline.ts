@@ -14,6 +14,7 @@ import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuExit, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
 import { codeLocatorFromFile, type CodeLocator } from './codeLocator.js';
+import { parseRegisters } from './qmp.js';
 import { RunWatch } from './runWatch.js';
 import { displayFor, framebufferFromLogLine, kernelIsAbi011, type DisplayPlan } from './consoleDisplay.js';
 import { parsePpm, ScreenDiffer } from './screenMirror.js';
@@ -286,8 +287,8 @@ async function bootImage(
   // Where the machine stops for good and the caller keeps it: the hooks below wait here (QEMU
   // stays, paused) until QEMU ends, and tell the run to diagnose what it has now.
   const keep = options.keepPausedAtEnd;
-  let frozenAt: ((end: 'halt' | 'shutdown' | 'timeout') => void) | undefined;
-  const frozen = new Promise<'halt' | 'shutdown' | 'timeout'>((resolve) => (frozenAt = resolve));
+  let frozenAt: ((end: 'halt' | 'shutdown' | 'timeout' | 'panic') => void) | undefined;
+  const frozen = new Promise<'halt' | 'shutdown' | 'timeout' | 'panic'>((resolve) => (frozenAt = resolve));
   let registersAtTimeout: Record<string, bigint> | undefined;
   const hold = (end: 'halt' | 'shutdown' | 'timeout') =>
     keep
@@ -344,7 +345,27 @@ async function bootImage(
   }, (s) => commandLine(s.argv));
   options.onSession?.(session);
   watching.session = session;
-  const watch = new RunWatch({ session, locator, onCpuState: (state) => emit({ type: 'cpu-state', runId, state }), holdAtHalt: hold('halt') });
+  // Kept: a complete panic message ends the run there too, paused where the kernel is (its
+  // handler may spin, as the blog's `loop {}`, and never halt), with the call chain read there.
+  let panicFrames: RunOutcome['frames'];
+  const pauseAtPanic = async () => {
+    try {
+      const qmp = await session.qmpReady;
+      await qmp.execute('stop');
+      await watching.watch?.atStop(parseRegisters(await qmp.hmp('info registers')));
+      panicFrames = watching.watch?.stopFrames;
+    } catch {
+      return; // QEMU is going away: its exit ends the run
+    }
+    frozenAt!('panic');
+  };
+  const watch = new RunWatch({
+    session,
+    locator,
+    onCpuState: (state) => emit({ type: 'cpu-state', runId, state }),
+    holdAtHalt: hold('halt'),
+    onPanic: keep ? () => void pauseAtPanic() : undefined,
+  });
   watching.watch = watch;
   const removeWorkDir = () => {
     try {
@@ -369,7 +390,8 @@ async function bootImage(
     } catch {
       faultLog = undefined;
     }
-    const outcome = diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor, ...watch.finish() });
+    let outcome = diagnoseRun({ exit, isTest: false, bootimage: manifest.bootimage, timeoutSeconds, serialText, faultLog, symbolFor, ...watch.finish() });
+    if (ended === 'panic' && !outcome.frames?.length && panicFrames?.length) outcome = { ...outcome, frames: panicFrames };
     if (keptPaused) {
       emit({ type: 'paused-vm', runId, kept: true });
       void session.exit.then(() => emit({ type: 'paused-vm', runId, kept: false }));

@@ -115,6 +115,11 @@ export class RunWatch {
     }
   }
 
+  /** The call chain `atStop` read (a timeout, a triple fault, a panic the app paused at). */
+  get stopFrames(): StackFrame[] | undefined {
+    return this.faultFrames;
+  }
+
   /** After QEMU's exit: what the diagnosis needs beyond the exit itself. */
   finish(): Pick<OutcomeInput, 'halted' | 'screenText' | 'frames'> {
     this.cpu.dispose();

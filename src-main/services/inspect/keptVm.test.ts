@@ -3,7 +3,8 @@
 // VM again and the sample kernel's second halt is noticed and paused there; a UEFI boot is kept
 // and inspected as a BIOS one; a kept VM that the user resumes is watched, so the triple fault an
 // NMI causes in the idle kernel is noticed too.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,8 @@ import { imagePathFor } from '../imagePath.js';
 import { buildAndBoot } from '../pipeline.js';
 import type { QemuSession } from '../qemu.js';
 import { processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
-import { findQemu } from '../toolchain.js';
+import { findQemu, findRust } from '../toolchain.js';
+import { cargoInvocation } from '../cargo.js';
 import { createAppInspector } from './appInspector.js';
 
 let home: string;
@@ -119,6 +121,51 @@ describe('a VM kept paused for the Inspector', () => {
     expect(tables.segmentChecks.length).toBeGreaterThan(0);
     expect(tables.mappings.map((m) => m.what)).toEqual(expect.arrayContaining(['boot info', 'physical-memory window', expect.stringMatching(/^stack \(guard page/)]));
     await service.stop();
+  });
+
+  it("a panic whose handler spins (the blog's `loop {}`) ends the run there, kept paused, with its call chain", async () => {
+    const found = await findQemu();
+    if (typeof found === 'string') throw new Error(`this test needs QEMU: ${found}`);
+    const { rust } = await findRust();
+    if (!rust) throw new Error('this test needs a Rust toolchain that can build kernels');
+    // The outcomes crate's `panic` kernel, copied under names of its own, its handler spinning.
+    const crate = join(home, 'kept-spin-panic');
+    const outcomes = join(REPO_ROOT, 'fixtures', 'crates', 'outcomes');
+    cpSync(outcomes, crate, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(outcomes.length)) });
+    const manifest = join(crate, 'Cargo.toml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^name = "outcomes"$/m, 'name = "kept-spin-panic"').replace(/^name = "panic"$/m, 'name = "kept_spin_panic"'));
+    const main = join(crate, 'src', 'main.rs');
+    const handler = /(fn panic\(info: &core::panic::PanicInfo\) -> ! \{\n.*\n) {4}halt\(\)\n/;
+    expect(readFileSync(main, 'utf8')).toMatch(handler);
+    writeFileSync(main, readFileSync(main, 'utf8').replace(handler, '$1    loop {\n        core::hint::spin_loop();\n    }\n').replace('"panic" =>', '"kept_spin_panic" =>'));
+    const inv = cargoInvocation({ projectDir: crate, toolchain: rust, subcommand: 'build', extraArgs: ['--bin', 'kept_spin_panic'], targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+    const built = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(built.status, built.stderr).toBe(0);
+
+    const got: BootlabEvent[] = [];
+    let kept: QemuSession | undefined;
+    const result = await buildAndBoot(crate, {
+      runId: 1,
+      action: 'boot',
+      profile: 'debug',
+      settings: DEFAULT_SETTINGS,
+      qemu: found,
+      kernelPath: join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'kept_spin_panic'),
+      diskImage: defaultDiskImageSteps,
+      assemble: defaultAssemble,
+      parseBootLog: bootLogMemoryMap,
+      vgaIntervalMs: 100,
+      emit: (e) => got.push(e),
+      keepPausedAtEnd: (s) => (kept = s),
+    });
+    const at = readFileSync(main, 'utf8').split('\n').findIndex((l) => l.includes('panic!("out of frames')) + 1;
+    expect(result.outcome).toMatchObject({ kind: 'failure', message: `Kernel panicked at src/main.rs:${at}:5: out of frames (0 left)` });
+    expect(result.outcome.frames!.filter((f) => f.inUserCrate).map((f) => f.symbol)).toEqual(expect.arrayContaining(['kept_spin_panic::inner', 'kept_spin_panic::outer', '_start']));
+    const qmp = await kept!.qmpReady;
+    expect((await qmp.execute<{ running: boolean }>('query-status')).running).toBe(false);
+    expect(got.filter((e) => e.type === 'paused-vm').map((e) => (e as { kept: boolean }).kept)).toEqual([true]);
+    kept!.stop();
+    await kept!.exit;
   });
 
   it('a kept VM that is resumed is watched: its triple fault is noticed and kept paused', async () => {
