@@ -431,3 +431,38 @@ describe('bootloader_api 0.11 placement (BOOT-CONTRACT-011 §1.5, §3.5)', () =>
     expect(plan.abi011).toBeUndefined();
   });
 });
+
+describe('bootloader_api 0.11 ASLR', () => {
+  it('takes a random free slot run and a random aligned offset inside it', () => {
+    const base = { pie: true, minVaddr: 0n, maxEnd: 0x30000n, maxAlign: 0x1000n, execRanges: [] };
+    const cfg = {
+      length: 133 as const,
+      layoutVersions: '0.11.11-0.11.16',
+      apiVersion: { major: 0, minor: 11, patch: 16, preRelease: false },
+      kernelStackSize: 0x14000n,
+      mappings: {
+        kernelStack: { kind: 'dynamic' as const },
+        kernelBase: { kind: 'dynamic' as const },
+        bootInfo: { kind: 'dynamic' as const },
+        framebuffer: { kind: 'dynamic' as const },
+        physicalMemory: { kind: 'dynamic' as const },
+        pageTableRecursive: null,
+        aslr: true,
+        dynamicRangeStart: null,
+        dynamicRangeEnd: null,
+        ramdiskMemory: { kind: 'dynamic' as const },
+      },
+      frameBuffer: { minimumHeight: null, minimumWidth: null },
+      fileOffset: 0,
+    };
+    // The largest choice every time: the highest free run, the highest offset that still fits.
+    const p = place011(cfg, base, (bound) => bound - 1n);
+    expect(p.relocationBase).toBe(0xffff_ff80_0000_0000n + (1n << 39n) - 0x30000n);
+    expect(p.stackGuard).toBe(0xffff_ff00_0000_0000n + (1n << 39n) - 0x15000n);
+    // 1 TiB of physical memory: two slots, 2 MiB aligned, no room for an offset.
+    expect(p.physicalMemoryOffset).toBe(0xffff_fd80_0000_0000n); // slots 507-508 (509 is the framebuffer's)
+    // The smallest choice every time: what no ASLR gives.
+    const q = place011(cfg, base, () => 0n);
+    expect([q.relocationBase, q.stackGuard, q.framebuffer, q.physicalMemoryOffset, q.bootInfo]).toEqual([1n << 39n, 2n << 39n, 3n << 39n, 4n << 39n, 6n << 39n]);
+  });
+});

@@ -24,7 +24,7 @@ import {
 import { PLAN_HEADER_SIZE, PLAN_MAX_BYTES, PLAN_RUN_SIZE } from './disk.js';
 import { PlanError } from './planError.js';
 import { detectKernelAbi, type BootloaderConfig } from './bootloaderConfig.js';
-import { BOOT_INFO_011_PAGES, BOOT_INFO_011_SIZE, place011 } from './plan011.js';
+import { BOOT_INFO_011_PAGES, BOOT_INFO_011_SIZE, place011, type RandomBelow } from './plan011.js';
 
 export const PAGE = 4096n;
 export const BOOT_FEATURES = ['map_physical_memory', 'recursive_page_table', 'sse', 'vga_320x200'] as const;
@@ -49,6 +49,8 @@ export interface PlanOptions {
   bootloaderMetadata?: Record<string, unknown>;
   /** A bootloader_api 0.11 kernel's ramdisk: mapped per its config, reported in BootInfo. */
   ramdisk?: Uint8Array;
+  /** The randomness for a 0.11 config that asks for ASLR (default: the platform's crypto generator). */
+  randomBelow?: RandomBelow;
 }
 
 /** What only a bootloader_api 0.11 kernel's plan has (BOOT-CONTRACT-011). */
@@ -360,7 +362,7 @@ export function makePlan(elfOrBytes: ElfFile | Uint8Array, options: PlanOptions 
         maxAlign,
         execRanges: loads.map((p) => ({ start: p.vaddr, end: p.vaddr + p.memsz })),
         ...(options.ramdisk ? { ramdiskBytes: BigInt(options.ramdisk.length) } : {}),
-      })
+      }, options.randomBelow)
     : undefined;
   const relocationBase = placement ? placement.relocationBase : isPie ? PIE_BASE - (minVaddr & ~(PAGE - 1n)) : 0n;
   const rel = (a: bigint) => (a + relocationBase) & 0xffff_ffff_ffff_ffffn;

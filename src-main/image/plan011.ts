@@ -4,7 +4,10 @@
 // physical memory, recursive index, boot info). Slots are marked used first for the loader's
 // identity region (slot 0: the first 512 GiB, physical memory and the framebuffer below 4 GiB),
 // every Fixed mapping, an ET_EXEC kernel's segments and everything outside the config's dynamic
-// range. Pure: config and kernel facts in, addresses out, `PlanError` naming the config field.
+// range. With `aslr` in the config each Dynamic request takes a random free run of slots and a
+// random aligned offset inside it (upstream's rule); the choice is made when the image is written,
+// so every image (`run`, `runner` and the app write one per run) gets other addresses. Pure but
+// for that randomness, which callers may pass in; `PlanError` names the config field.
 import type { BootloaderConfig, Mapping } from './bootloaderConfig.js';
 import { PlanError } from './planError.js';
 
@@ -13,8 +16,21 @@ const PAGE = 4096n;
 /** BootInfo (232 bytes) and its region array share these pages (room for 300+ regions). */
 export const BOOT_INFO_011_PAGES = 3;
 export const BOOT_INFO_011_SIZE = 232;
-/** What the plan assumes for sizes it cannot know before boot: one slot each (RAM and framebuffer far below 512 GiB). */
-const ONE_SLOT = SLOT_BYTES;
+/** The framebuffer's size is only known at boot: it gets a slot of its own; ASLR offsets leave it 1 GiB. */
+const FRAMEBUFFER_PLANNED = 1n << 30n;
+
+/** A uniformly random integer in [0, bound); bound >= 1. */
+export type RandomBelow = (bound: bigint) => bigint;
+
+/** RandomBelow from the platform's cryptographic generator (Web Crypto, also in Node). */
+export function cryptoRandomBelow(bound: bigint): bigint {
+  const words = new Uint32Array(4);
+  globalThis.crypto.getRandomValues(words);
+  let n = 0n;
+  for (const w of words) n = (n << 32n) | BigInt(w);
+  // 128 random bits modulo a bound below 2^64: the bias is below 2^-64.
+  return n % bound;
+}
 /**
  * The physical-memory map covers max(end of the firmware's highest map entry, 4 GiB) (§1.5),
  * which the plan cannot know: it reserves 1 TiB, what QEMU reports (its E820 list ends with a
@@ -82,7 +98,7 @@ function checkAligned(field: string, a: bigint, align: bigint, what: string, why
 }
 
 /** Decide every 0.11 address. `stackBytes` is kernel_stack_size (already checked non-zero). */
-export function place011(config: BootloaderConfig, kernel: KernelFacts011): Placement011 {
+export function place011(config: BootloaderConfig, kernel: KernelFacts011, randomBelow: RandomBelow = cryptoRandomBelow): Placement011 {
   const m = config.mappings;
   const used = new Set<number>([0]);
   const fixed = (map: Mapping | null): bigint | undefined => (map && map.kind === 'fixed' ? map.address : undefined);
@@ -150,30 +166,38 @@ export function place011(config: BootloaderConfig, kernel: KernelFacts011): Plac
     if (endPage !== 0xffff_ffff_ffff_f000n) for (let i = slotOf(after); i < 512; i++) used.add(i);
   }
 
-  const take = (field: string, what: string, bytes: bigint): bigint => {
+  const aslr = m.aslr;
+  /** The lowest free run of slots for `bytes` (with ASLR a random one, at a random `align`ed offset). */
+  const take = (field: string, what: string, bytes: bigint, align = PAGE): bigint => {
     const count = Number((bytes + SLOT_BYTES - 1n) / SLOT_BYTES) || 1;
+    const runs: number[] = [];
     for (let i = 0; i + count <= 512; i++) {
       let free = true;
       for (let k = i; k < i + count; k++) if (used.has(k)) free = false;
       // A run may not cross from the lower half into the higher half (the canonical hole).
       if (i < 256 && i + count > 256) free = false;
       if (!free) continue;
-      for (let k = i; k < i + count; k++) used.add(k);
-      return slotBase(i);
+      runs.push(i);
+      if (!aslr) break;
     }
-    throw new PlanError(`mappings.${field}`, `no free level-4 entries left for the ${what} (${count} of 512 GiB each needed; ${where(field)} and the dynamic range decide which are free)`);
+    if (runs.length === 0) throw new PlanError(`mappings.${field}`, `no free level-4 entries left for the ${what} (${count} of 512 GiB each needed; ${where(field)} and the dynamic range decide which are free)`);
+    const i = aslr ? runs[Number(randomBelow(BigInt(runs.length)))]! : runs[0]!;
+    for (let k = i; k < i + count; k++) used.add(k);
+    const room = BigInt(count) * SLOT_BYTES - bytes;
+    const offset = aslr && room > 0n ? randomBelow(room / align + 1n) * align : 0n;
+    return slotBase(i) + offset;
   };
 
   let relocationBase = 0n;
   if (kernel.pie) {
     const alignedMin = kernel.minVaddr & ~(kernel.maxAlign - 1n);
-    relocationBase = fBase !== undefined ? fBase : (take('kernel_base', 'kernel', kernel.maxEnd - alignedMin) - alignedMin) & 0xffff_ffff_ffff_ffffn;
+    relocationBase = fBase !== undefined ? fBase : (take('kernel_base', 'kernel', kernel.maxEnd - alignedMin, kernel.maxAlign) - alignedMin) & 0xffff_ffff_ffff_ffffn;
     if (fBase === undefined && kernelSize <= 0n) throw new PlanError('PT_LOAD', 'the kernel has no loadable bytes');
   }
   const stackGuard = fStack ?? take('kernel_stack', 'kernel stack', stackSpan);
-  const framebuffer = fFb ?? take('framebuffer', 'framebuffer', ONE_SLOT);
+  const framebuffer = fFb ?? take('framebuffer', 'framebuffer', FRAMEBUFFER_PLANNED);
   const ramdisk = kernel.ramdiskBytes === undefined ? undefined : (fRamdisk ?? take('ramdisk_memory', 'ramdisk', kernel.ramdiskBytes > 0n ? kernel.ramdiskBytes : 1n));
-  const physicalMemoryOffset = m.physicalMemory === null ? undefined : (fPhys ?? take('physical_memory', 'physical memory mapping', PHYS_MAP_PLANNED));
+  const physicalMemoryOffset = m.physicalMemory === null ? undefined : (fPhys ?? take('physical_memory', 'physical memory mapping', PHYS_MAP_PLANNED, 0x200000n));
   const recursiveIndex = m.pageTableRecursive === null ? undefined : fRec !== undefined ? slotOf(fRec) : slotOf(take('page_table_recursive', 'recursive page-table entry', SLOT_BYTES));
   const bootInfo = fBoot ?? take('boot_info', 'boot info', BigInt(BOOT_INFO_011_PAGES) * PAGE);
   return { relocationBase, stackGuard, framebuffer, ramdisk, physicalMemoryOffset, recursiveIndex, bootInfo, usedSlots: [...used].sort((a, b) => a - b) };

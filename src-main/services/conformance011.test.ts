@@ -42,6 +42,7 @@ const VARIANTS: [string, string, boolean][] = [
   ['pie-fixed', 'fixed,fixed-base', false],
   ['static-fixed', 'fixed', true],
   ['pie-dynamic-maps', 'dynamic-maps', false],
+  ['pie-aslr', 'dynamic-maps,aslr', false],
 ];
 
 const elves: Record<string, string> = {};
@@ -177,7 +178,7 @@ describe('bootloader_api 0.11 conformance kernel under SeaBIOS (hybrid image)', 
 });
 
 describe('bootloader_api 0.11 conformance kernel under OVMF (the same hybrid images)', () => {
-  for (const name of ['pie-default', 'static-fixed', 'pie-dynamic-maps']) {
+  for (const [name] of VARIANTS) {
     it(`${name} passes every check from inside`, async () => {
       const { path, plan } = hybridImage(name);
       const run = await boot(path, 'uefi');
@@ -195,6 +196,20 @@ describe('0.11 addresses', () => {
     expect(plan.bootInfo.address).toBe(4n << 39n);
     expect(plan.physicalMemoryOffset).toBeUndefined();
     expect(plan.stack.top).toBe(((2n << 39n) + 0x1000n + 0x14000n) & ~15n);
+  });
+
+  it('ASLR: each image gets other addresses, each in a free slot of its own', () => {
+    const a = hybridImage('pie-aslr').plan;
+    const b = hybridImage('pie-aslr').plan;
+    expect(a.relocationBase).not.toBe(b.relocationBase);
+    for (const plan of [a, b]) {
+      const slots = [plan.relocationBase, plan.stack.guard, plan.abi011!.framebuffer, plan.physicalMemoryOffset!, plan.bootInfo.address].map((x) => Number((x >> 39n) & 511n));
+      slots.push(plan.abi011!.recursiveIndex!);
+      expect(new Set(slots).size).toBe(slots.length);
+      expect(slots).not.toContain(0);
+      expect(plan.relocationBase % 0x1000n).toBe(0n);
+      expect(plan.physicalMemoryOffset! % 0x200000n).toBe(0n);
+    }
   });
 
   it('fixed config: every address as the kernel asked', () => {
