@@ -95,3 +95,31 @@ test('a text-mode kernel under UEFI: the Boot console says plainly that there is
   await page.getByRole('tab', { name: 'Boot console' }).click();
   await expect(page.getByRole('region', { name: 'VGA screen' })).toContainText('UEFI has no VGA text mode');
 });
+
+for (const firmware of ['bios', 'uefi'] as const) {
+  test(`a bootloader_api 0.11 kernel's framebuffer (${firmware === 'bios' ? 'VBE under SeaBIOS' : 'GOP under OVMF'}) on the Screen`, async ({ page }) => {
+    const bootlab = await startBootlab({ projectDir: join(ROOT, 'fixtures', 'crates', 'screen-rects-011') });
+    await page.goto(bootlab.url);
+    await expect(page.getByRole('textbox', { name: 'Kernel project' })).toHaveValue(/screen-rects-011$/);
+    await page.getByRole('combobox', { name: 'Firmware' }).selectOption(firmware);
+    await page.getByRole('button', { name: 'Build and Boot', exact: true }).click();
+    await expect(page.getByRole('region', { name: 'Serial console' })).toContainText('screen-rects-011: drawn', { timeout: 6 * 60_000 });
+    const screen = page.getByRole('region', { name: 'Screen', exact: true });
+    await expect(screen).toBeVisible();
+    await expect(page.getByRole('region', { name: 'VGA screen' })).toHaveCount(0);
+    await expectRectangles(page);
+    // The mode the loader set, at its own size (no scaling on the way).
+    await expect(screen.getByRole('img', { name: /^The VM's display, \d{3,4}x\d{3,4} pixels$/ })).toBeVisible();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitForRunEnd(page, 60_000);
+    await expectRectangles(page);
+
+    await page.getByRole('tab', { name: 'Memory map' }).click();
+    const types = await page.getByRole('table', { name: 'Memory regions' }).locator('tbody tr td:nth-child(4)').allInnerTexts();
+    // 0.11's kinds only: Usable, Bootloader, and the firmware's own types by number.
+    expect(types.length).toBeGreaterThan(0);
+    for (const type of types) expect(type.trim()).toMatch(firmware === 'bios' ? /^(Usable|Bootloader|UnknownBios\(\d+\))$/ : /^(Usable|Bootloader|UnknownUefi\(\d+\))$/);
+    // On BIOS stage2 reports the VBE framebuffer's place: marked in the map.
+    if (firmware === 'bios') await expect(page.getByRole('list', { name: 'Marked ranges outside the map' })).toContainText(/framebuffer \(\d+x\d+, VBE mode 0x[0-9a-f]+\)\s*0x[0-9a-f]+\.\.0x[0-9a-f]+/);
+  });
+}
