@@ -2,6 +2,7 @@
 // page tables and the stack; a step marks the registers that changed; resume; a refusal becomes
 // the window's message; the hex view and the stack words; F6/F7.
 import { describe, expect, it, vi } from 'vitest';
+import type { BootlabEvent } from '../../../src-main/shared/api.js';
 import type { CpuView, MemoryRequest, PageTablesView } from '../../../src-main/shared/inspector.js';
 import type { ClientApi } from './api.js';
 import { addressSpaceMarks, hexRows, hexText, InspectorModel, MEMORY_CHUNK } from './inspector.svelte.js';
@@ -48,9 +49,39 @@ function setup() {
       return { address: String(request.address), space: request.space, mapped: true as const, bytes: btoa(String.fromCharCode(...bytes)) };
     }),
   } as unknown as ClientApi;
+  // The pushed events: `emit` plays the service.
+  const listeners = new Set<(event: BootlabEvent) => void>();
+  (api as { onEvent: ClientApi['onEvent'] }).onEvent = (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const emit = (event: BootlabEvent) => listeners.forEach((l) => l(event));
   const host = { running: true, pausedVm: false, report: vi.fn() };
-  return { model: new InspectorModel(api, host), api, host, reads };
+  return { model: new InspectorModel(api, host), api, host, reads, emit };
 }
+
+describe('InspectorModel and the vm-state events', () => {
+  it('a kept VM that stopped by itself again is paused, says why, and fills the panels; running again clears it', async () => {
+    const { model, api, emit } = setup();
+    const stop = model.start();
+    emit({ type: 'vm-state', paused: false });
+    expect(model.paused).toBe(false);
+    emit({ type: 'vm-state', paused: true, reason: 'the kernel halted (HLT with interrupts disabled)' });
+    expect(model.paused).toBe(true);
+    expect(model.stoppedBecause).toBe('the kernel halted (HLT with interrupts disabled)');
+    await vi.waitFor(() => expect(model.cpu?.rip).toBe('0x201000'));
+    expect(api.cpuState).toHaveBeenCalledTimes(1);
+    // A pause from another window: paused, nothing read again here, no reason.
+    emit({ type: 'vm-state', paused: true });
+    expect(model.stoppedBecause).toBeUndefined();
+    expect(api.cpuState).toHaveBeenCalledTimes(1);
+    emit({ type: 'vm-state', paused: false });
+    expect(model.paused).toBe(false);
+    stop();
+    emit({ type: 'vm-state', paused: true, reason: 'the guest shut down (a triple fault?)' });
+    expect(model.paused).toBe(false);
+  });
+});
 
 describe('InspectorModel', () => {
   it('pause reads CPU (with its stack) and page tables in two requests; a step marks what changed', async () => {
