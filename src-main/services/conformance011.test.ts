@@ -9,7 +9,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readElf } from '../elf/index.js';
+import { imageCommand } from '../cli/commands/image.js';
+import { PF_R, PF_X, readElf } from '../elf/index.js';
+import { code, synthElf } from '../elf/synth.test-helper.js';
 import { BootloaderConfigError, detectKernelAbi } from '../image/bootloaderConfig.js';
 import { layoutHybridDisk } from '../image/disk.js';
 import { makePlan, PlanError, type LoadPlan } from '../image/plan.js';
@@ -237,6 +239,45 @@ describe('a ramdisk', () => {
       expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
     }, 300_000);
   }
+});
+
+describe('bootlab image --ramdisk', () => {
+  async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const status = await imageCommand.run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: work, env: process.env });
+    return { status, stdout, stderr };
+  }
+
+  it('writes one hybrid image whose ramdisk the kernel reads under SeaBIOS and under OVMF', async () => {
+    const disk = ramdiskBytes(10_000);
+    writeFileSync(join(work, 'ramdisk.bin'), disk);
+    const out = await cli([elves['pie-fixed']!, '-o', 'cli-ramdisk.img', '--ramdisk', 'ramdisk.bin', '--host-log']);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/bootloader_api 0\.11\.16 kernel \(133-byte config\): BootInfo 232 bytes, framebuffer at 0x333300000000/);
+    expect(out.stdout).toMatch(/ramdisk: 10000 bytes at 0x[0-9a-f]+/);
+    const plan = makePlan(readElf(new Uint8Array(readFileSync(elves['pie-fixed']!))), { ramdisk: disk });
+    for (const firmware of ['bios', 'uefi'] as const) {
+      const run = await boot(join(work, 'cli-ramdisk.img'), firmware);
+      const r = expectConformant(run, plan, firmware);
+      expect(r.values.get('ramdisk-len')).toBe(10_000n);
+      expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
+    }
+  }, 400_000);
+
+  it('refuses a ramdisk it cannot read, and a ramdisk for a 0.9 kernel, saying why', async () => {
+    const missing = await cli([elves['pie-default']!, '-o', 'no.img', '--ramdisk', 'missing.bin']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^bootlab image: cannot read the ramdisk .*missing\.bin: ENOENT/);
+    expect(existsSync(join(work, 'no.img'))).toBe(false);
+    const kernel09 = join(work, 'kernel-0.9');
+    writeFileSync(kernel09, synthElf({ entry: 0x201000n, segments: [{ flags: PF_R | PF_X, vaddr: 0x201000n, data: code(0x100) }] }));
+    writeFileSync(join(work, 'small.bin'), new Uint8Array(100));
+    const old = await cli([kernel09, '-o', 'no.img', '--ramdisk', 'small.bin']);
+    expect(old.status).toBe(1);
+    expect(old.stderr).toContain('a ramdisk is part of the bootloader_api 0.11 contract; this kernel has no .bootloader-config section (a bootloader 0.9 kernel)');
+  });
 });
 
 describe('bad 0.11 kernels are refused with what is wrong and where', () => {

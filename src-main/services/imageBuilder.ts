@@ -34,6 +34,8 @@ export interface BuildDiskImageOptions {
   imageKind?: ImageKind;
   /** BOOTX64.EFI's bytes; by default the UEFI loader from the resources folder, when it exists. */
   efiLoader?: Uint8Array;
+  /** A file a bootloader_api 0.11 kernel gets as its ramdisk (BootInfo.ramdisk_addr/len). */
+  ramdiskPath?: string;
 }
 
 export interface PlanSummary {
@@ -144,7 +146,11 @@ export function summarizePlan(plan: LoadPlan): PlanSummary {
 export function describeLayout(plan: LoadPlan, layout: ImageLayout | GptLayout, imageBytes: number, elfBytes: number): string[] {
   const lines: string[] = [];
   lines.push(`kernel: ${plan.kind === 'pie' ? `static PIE relocated by ${hex(plan.relocationBase)} (${plan.relocationsApplied} relocations)` : 'ET_EXEC'}, entry ${hex(plan.entry)}`);
-  lines.push(`features: ${plan.featureList.length ? plan.featureList.join(', ') : 'none'} (BootInfo ${plan.bootInfo.layout.size} bytes)`);
+  if (plan.abi011) {
+    const c = plan.abi011.config;
+    lines.push(`bootloader_api ${c.apiVersion.major}.${c.apiVersion.minor}.${c.apiVersion.patch} kernel (${c.length}-byte config): BootInfo ${plan.bootInfo.layout.size} bytes, framebuffer at ${hex(plan.abi011.framebuffer)}${c.mappings.aslr ? ', ASLR' : ''}`);
+    if (plan.abi011.ramdisk) lines.push(`ramdisk: ${plan.abi011.ramdisk.bytes} bytes at ${hex(plan.abi011.ramdisk.address)}`);
+  } else lines.push(`features: ${plan.featureList.length ? plan.featureList.join(', ') : 'none'} (BootInfo ${plan.bootInfo.layout.size} bytes)`);
   for (const s of plan.segments) lines.push(`segment ${s.index}: ${hex(s.vaddr)}..${hex(s.vaddr + s.memsz)} ${flagsOf(s)} (${s.filesz} file bytes)`);
   lines.push(`boot info: ${hex(plan.bootInfo.address)}`);
   lines.push(`stack: ${hex(plan.stack.bottom)}..${hex(plan.stack.top)} (${plan.stack.pages} pages, guard page ${hex(plan.stack.guard)})`);
@@ -190,10 +196,18 @@ export async function planDiskImage(options: BuildDiskImageOptions): Promise<Pla
   } catch (e) {
     throw new ImageBuildError(`cannot read the kernel ${options.kernelPath}: ${(e as Error).message}`);
   }
+  let ramdisk: Uint8Array | undefined;
+  if (options.ramdiskPath !== undefined) {
+    try {
+      ramdisk = new Uint8Array(readFileSync(options.ramdiskPath));
+    } catch (e) {
+      throw new ImageBuildError(`cannot read the ramdisk ${options.ramdiskPath}: ${(e as Error).message}`, 'ramdisk');
+    }
+  }
   const t2 = performance.now();
   let plan: LoadPlan;
   try {
-    plan = makePlan(readElf(elfBytes), { features: options.features, bootloaderMetadata: options.bootloaderMetadata });
+    plan = makePlan(readElf(elfBytes), { features: options.features, bootloaderMetadata: options.bootloaderMetadata, ...(ramdisk ? { ramdisk } : {}) });
   } catch (e) {
     const err = e as Error & { key?: string; field?: string };
     throw new ImageBuildError(`${options.kernelPath}: ${err.message}`, err.key ?? err.field);

@@ -1,5 +1,5 @@
 // `bootlab image KERNEL_ELF -o DISK_IMAGE [--firmware hybrid|bios|uefi] [--manifest PATH/Cargo.toml]
-// [--features a,b] [--host-log]`: writes a bootable disk image for a kernel ELF with Bootlab's own
+// [--features a,b] [--ramdisk FILE] [--host-log]`: writes a bootable disk image for a kernel ELF with Bootlab's own
 // bootloader and prints the layout it chose.
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
@@ -9,10 +9,11 @@ import { readKernelManifest } from '../../services/manifest.js';
 import { findRust } from '../../services/toolchain.js';
 
 const usage = [
-  'Usage: bootlab image KERNEL_ELF -o DISK_IMAGE [--firmware hybrid|bios|uefi] [--manifest PATH/Cargo.toml] [--features a,b] [--host-log]',
+  'Usage: bootlab image KERNEL_ELF -o DISK_IMAGE [--firmware hybrid|bios|uefi] [--manifest PATH/Cargo.toml] [--features a,b] [--ramdisk FILE] [--host-log]',
   '',
   'Writes a raw disk image (Bootlab bootloader, load plan, the kernel\'s loadable bytes) that',
-  'boots KERNEL_ELF like the bootloader 0.9 crate would.',
+  'boots KERNEL_ELF like the bootloader 0.9 crate would, or, for a bootloader_api 0.11',
+  'kernel, as its .bootloader-config section asks (BIOS and UEFI alike).',
   '',
   '  -o, --output PATH   the disk image to write (written to a temporary file, then renamed)',
   '  --firmware KIND     hybrid (default): boots with BIOS and UEFI (protective MBR with',
@@ -22,6 +23,7 @@ const usage = [
   '                      [package.metadata.bootloader] decide the layout',
   '  --features LIST     bootloader features, comma-separated: map_physical_memory,',
   '                      recursive_page_table, sse, vga_320x200 (wins over the manifest)',
+  '  --ramdisk FILE      a bootloader_api 0.11 kernel\'s ramdisk (mapped as its config says)',
   '  --host-log          make the bootloader write its log to port 0xE9 (QEMU -debugcon)',
   '',
   'Example:',
@@ -33,6 +35,7 @@ interface ImageArgs {
   output?: string;
   manifest?: string;
   features?: string[];
+  ramdisk?: string;
   hostLog: boolean;
   kind: ImageKind;
 }
@@ -60,6 +63,7 @@ function parse(argv: string[]): ImageArgs | string {
           .split(/[\s,]+/)
           .map((x) => x.trim())
           .filter(Boolean);
+      else if (name === '--ramdisk') out.ramdisk = value();
       else if (name === '--host-log' && inline === undefined) out.hostLog = true;
       else if (a.startsWith('-') && a !== '-') return `unknown option ${a}`;
       else if (out.kernel === undefined) out.kernel = a;
@@ -113,6 +117,7 @@ export const imageCommand: CliCommand = {
         bootloaderMetadata,
         hostLog: args.hostLog,
         imageKind: args.kind,
+        ...(args.ramdisk !== undefined ? { ramdiskPath: resolve(io.cwd, args.ramdisk) } : {}),
       });
       io.stdout(`${facts.imagePath}\n`);
       for (const line of facts.summary) io.stdout(`  ${line}\n`);
