@@ -7,7 +7,7 @@ import { LexError } from './lexer.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
-import { Preprocessor, decodeFile } from './preprocessor.js';
+import { LOCATION_PROBE, Preprocessor, decodeFile } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -50,20 +50,31 @@ export interface AssembleResult {
 
 export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
   const fileName = options.fileName ?? 'input.asm';
-  const diags = new Diags();
-  try {
-    return run(source, options, fileName, diags);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const all = [...diags.early, ...diags.final];
-    all.push({ severity: 'error', file: fileName, line: 1, column: 1, message: `internal error: ${msg}` });
-    return { bytes: new Uint8Array(0), symbols: [], listing: '', diagnostics: all, ok: false };
+  // `%if` on `$`: NASM preprocesses every pass, and its final pass sees the settled layout. Ours
+  // preprocesses once, so the assembly is repeated with the results the last one found there
+  // until they agree (a bounded number of times).
+  let locationValues: boolean[] | undefined;
+  for (let round = 0; ; round++) {
+    const diags = new Diags();
+    try {
+      const { result, location } = run(source, options, fileName, diags, locationValues);
+      const agree = location.every((v, k) => v === (locationValues?.[k] ?? false));
+      if (agree || round >= MAX_LOCATION_ROUNDS) return result;
+      locationValues = location;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const all = [...diags.early, ...diags.final];
+      all.push({ severity: 'error', file: fileName, line: 1, column: 1, message: `internal error: ${msg}` });
+      return { bytes: new Uint8Array(0), symbols: [], listing: '', diagnostics: all, ok: false };
+    }
   }
 }
 
-function run(source: string, options: AssembleOptions, fileName: string, diags: Diags): AssembleResult {
+const MAX_LOCATION_ROUNDS = 4;
+
+function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: boolean[]): { result: AssembleResult; location: boolean[] } {
   const pp = new Preprocessor(
-    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes },
+    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes, locationValues },
     diags,
   );
   const lines = pp.run(source);
@@ -131,6 +142,12 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     const output = options.outputFile ?? fileName.replace(/\.[^./\\]*$/, '');
     map = { file, text: formatMap(kind, fileName, output, asm.origin, asm.sections, asm.mapSymbols()) };
   }
+  // The value each location-dependent `%if` found at its place in this assembly.
+  const location: boolean[] = [];
+  for (let k = 0; k < pp.locationConds; k++) {
+    const v = asm.symbols.get(`${LOCATION_PROBE}${k}`)?.value;
+    location.push(v !== undefined && !v.unk && (v.n !== 0n || v.seg >= 0));
+  }
   const result: AssembleResult = {
     ...(map ? { map } : {}),
     bytes,
@@ -141,7 +158,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     diagnostics,
     ok,
   };
-  return result;
+  return { result, location };
 }
 
 /** The file's bytes, undefined when not found, or why it cannot be read. */

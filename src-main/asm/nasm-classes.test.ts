@@ -465,3 +465,17 @@ describe('%use smartalign: alignmode fillers and jumps (NASM regression suite: s
     '%use smartalign|bits 64|section .a|db 1|align 32|section .b align=4|db 1|align 8|dd __?ALIGN_JMP_THRESHOLD?__',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('`$` and `$$` in %if: the location NASM sees in its final pass (NASM regression suite: fwdoptpp)', () => {
+  // 40 forward jumps: 80 bytes when short (-Ox), 120 when near (-O0, -O1).
+  const chain = Array.from({ length: 40 }, (_, i) => `n${i}: jmp n${i + 1}`).join('|') + '|n40:';
+  it.each([
+    `${chain}|%if ($-$$) > 100|%warning long: code is near|%else|%warning short|%endif`,
+    `${chain}|%if ($-$$) > 100|db 1|%elif $-$$ > 50|db 2|%else|db 3|%endif|db 4`,
+    // The %if decides code that comes before later labels.
+    `jmp x|%if ($-$$) > 1|times 200 nop|%endif|x: db 0`,
+    `org 0x7c00|${chain}|%if $-$$ > 100|%warning past 0x7c64|%endif|%if ($-$$) < 10|db 9|%endif`,
+    `section .a|db 1,2,3|%if $-$$ == 3|db 4|%endif|section .b|%if $-$$ == 0|db 5|%endif`,
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([`${chain}|%if ($-$$) > 100|%error too long|%endif`])('rejected: %s', (s) => checkLevels(lines(s)));
+});

@@ -29,7 +29,16 @@ export interface PreprocessOptions {
   preIncludes?: string[];
   /** Record `emitted` (NASM's `-E` output). */
   preprocessOnly?: boolean;
+  /**
+   * Results to use for the `%if`/`%elif` expressions that use `$` or `$$`, in the order they are
+   * met (false when not given). NASM preprocesses every pass and sees the location of that pass;
+   * ours runs once, so the assembly is repeated with the results the previous one found.
+   */
+  locationValues?: readonly boolean[];
 }
+
+/** Prefix of the `equ` a location-dependent `%if` leaves for the assembler to evaluate. */
+export const LOCATION_PROBE = '..@location?';
 
 /** A line as NASM's preprocessor hands it to the assembler (what `nasm -E` prints), and its origin. */
 export interface EmittedLine {
@@ -275,6 +284,9 @@ export function decodeFile(data: string | Uint8Array): string {
 
 export class Preprocessor {
   out: PLine[] = [];
+  /** How many `%if`/`%elif` expressions used `$` or `$$` (each left a LOCATION_PROBE equ). */
+  locationConds = 0;
+  private locationProbe: string | undefined;
   /** With `preprocessOnly`: the lines NASM's `-E` prints, in order (directives give none). */
   readonly emitted: EmittedLine[] = [];
   private smacros = new Map<string, SMacro>();
@@ -471,7 +483,8 @@ export class Preprocessor {
     // Conditionals are tracked even while skipping.
     if (dname.startsWith('if') || dname.startsWith('elif') || dname === 'else' || dname === 'endif') {
       this.conditional(f, dname, trimmed.slice(dm![0].length), lineNo);
-      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      this.out.push(this.mkLine(f, this.locationProbe ?? '', lineNo, rawText));
+      this.locationProbe = undefined;
       return;
     }
     if (!this.active) {
@@ -896,6 +909,25 @@ export class Preprocessor {
   }
 
   /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
+  /**
+   * An `%if` expression using `$` or `$$`: the result given in `locationValues`, and an `equ` on
+   * this line so that the assembly finds the value at this place.
+   */
+  private locationCond(expr: string): boolean | undefined {
+    if (!expr.includes('$') || this.opts.preprocessOnly) return undefined;
+    const text = stripComment(this.expandAndPaste(expr)).trim();
+    let toks;
+    try {
+      toks = tokenize(text);
+    } catch {
+      return undefined;
+    }
+    if (!toks.some((t) => t.t === 'op' && (t.v === '$' || t.v === '$$'))) return undefined;
+    const k = this.locationConds++;
+    this.locationProbe = `${LOCATION_PROBE}${k} equ (${text})`;
+    return this.opts.locationValues?.[k] ?? false;
+  }
+
   private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
     try {
       return this.evalPPOrThrow(expr, pos, trailingWarns);
@@ -1001,6 +1033,11 @@ export class Preprocessor {
     let r: boolean;
     switch (kind) {
       case 'if': {
+        const location = this.locationCond(rest);
+        if (location !== undefined) {
+          r = location;
+          break;
+        }
         const v = this.evalPP(rest, pos, trailingWarns);
         r = v !== undefined && v.n !== 0n;
         break;
