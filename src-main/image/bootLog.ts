@@ -12,6 +12,9 @@
 //   payload-read dma|bios sectors=0xN        how the payload was read: PCI IDE bus-master DMA
 //                                            or BIOS int 13h extended reads (the fallback)
 //   e820 0xS..0xE 0xTYPE                     each raw E820 entry as the BIOS gave it
+//   e820 0xS..0xE 0xTYPE uefi=0xN            under UEFI: the entry the UEFI loader made, with
+//                                            the UEFI memory type it kept (optional field; the
+//                                            loader merges adjacent descriptors of one type)
 //   region 0xS..0xE TYPE                     the memory map exactly as handed to the kernel,
 //                                            byte addresses, TYPE the 0.9 enum name, or for a
 //                                            0.11 kernel Usable, Bootloader, UnknownBios(N),
@@ -45,6 +48,8 @@ export interface BootLog {
   e820: MemoryRegion[];
   /** Raw E820 entries with the BIOS's numeric type. */
   e820Raw: { start: number; end: number; type: number }[];
+  /** Under UEFI, when the e820 records carry `uefi=`: the UEFI map as the loader kept it. */
+  uefiMap: { start: number; end: number; type: number }[];
   /** The memory map handed to the kernel. */
   memoryMap: MemoryRegion[];
   /** Same as `memoryMap` (the MemoryMap shape of the shared API). */
@@ -98,7 +103,7 @@ function kv(fields: string[], key: string): string | undefined {
 /** Parse the host log (whole text or lines; partial logs are fine). */
 export function parseBootLog(input: string | readonly string[]): BootLog {
   const lines = typeof input === 'string' ? input.split(/\r?\n/) : input.flatMap((l) => l.split(/\r?\n/));
-  const log: BootLog = { stages: [], e820: [], e820Raw: [], memoryMap: [], regions: [], labels: [], complete: false, unknown: [] };
+  const log: BootLog = { stages: [], e820: [], e820Raw: [], uefiMap: [], memoryMap: [], regions: [], labels: [], complete: false, unknown: [] };
   for (const raw of lines) {
     const line = raw.replace(/\0/g, '').trim();
     if (!line) continue;
@@ -125,6 +130,8 @@ export function parseBootLog(input: string | readonly string[]): BootLog {
         if (r && t !== undefined) {
           log.e820Raw.push({ ...r, type: t });
           log.e820.push({ ...r, type: E820_TYPES[t] ?? 'Reserved' });
+          const uefi = num(kv(f, 'uefi'));
+          if (uefi !== undefined) log.uefiMap.push({ ...r, type: uefi });
         } else log.unknown.push(line);
         break;
       }

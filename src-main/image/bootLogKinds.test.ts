@@ -25,3 +25,15 @@ describe('0.11 region kinds in the host log', () => {
     ]);
   });
 });
+
+describe('the UEFI map in the host log', () => {
+  it('keeps the UEFI type an e820 record carries under UEFI, and nothing for plain E820 records', () => {
+    const log = parseBootLog(['e820 0x0..0xa0000 0x1 uefi=0x7', 'e820 0x7f8e000..0x7fae000 0x2 uefi=0x6', 'e820 0xa0000..0x100000 0x2']);
+    expect(log.uefiMap).toEqual([
+      { start: 0, end: 0xa0000, type: 7 },
+      { start: 0x7f8e000, end: 0x7fae000, type: 6 },
+    ]);
+    expect(log.e820.map((e) => e.type)).toEqual(['Usable', 'Reserved', 'Reserved']);
+    expect(parseBootLog(['e820 0x0..0xa0000 0x1']).uefiMap).toEqual([]);
+  });
+});

@@ -24,5 +24,5 @@ export async function defaultAssemble(): Promise<{ cached: boolean }> {
 export const bootLogMemoryMap: BootLogParser = (lines) => {
   const log = parseBootLog(lines);
   if (log.regions.length === 0) return undefined;
-  return { regions: log.regions, e820: log.e820, ...(log.labels.length ? { labels: log.labels } : {}) };
+  return { regions: log.regions, e820: log.e820, ...(log.labels.length ? { labels: log.labels } : {}), ...(log.uefiMap.length ? { uefi: log.uefiMap } : {}) };
 };
