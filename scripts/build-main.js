@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { preparedAsmTable } from './asm-table-plugin.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -14,6 +15,8 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   define: { __BOOTLAB_VERSION__: JSON.stringify(version) },
+  // The assembler's instruction table as finished data, not generator code run at every start.
+  plugins: [preparedAsmTable],
   // Node resolves these at run time from node_modules; bundling `ws` pulls optional natives.
   external: ['electron', 'ws', 'bufferutil', 'utf-8-validate'],
   // ESM bundles of CommonJS code need a require().
