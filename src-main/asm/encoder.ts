@@ -6,7 +6,7 @@ import { addressWarning, displacementWarnings, relativeWarning, signedByteWarnin
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
-import { RAW_ROWS } from './table.js';
+import { EVEX_MNEMONICS, evexRows, RAW_ROWS } from './table.js';
 
 // ---------- compiled table ----------
 
@@ -268,10 +268,23 @@ for (const r of RAW_ROWS) {
   else RAW_BY_MNEMONIC.set(r[0], [r]);
 }
 const COMPILED = new Map<string, Row[]>();
+// The EVEX rows come after all others; they are generated when a mnemonic that has some is first used.
+const EVEX_NAMES = new Set(EVEX_MNEMONICS.split(/\s+/).filter(Boolean));
+let evexLoaded = false;
+
+function loadEvexRows(): void {
+  evexLoaded = true;
+  for (const r of evexRows()) {
+    const list = RAW_BY_MNEMONIC.get(r[0]);
+    if (list) list.push(r);
+    else RAW_BY_MNEMONIC.set(r[0], [r]);
+  }
+}
 
 function rowsOf(mn: string): Row[] | undefined {
   let rows = COMPILED.get(mn);
   if (!rows) {
+    if (!evexLoaded && EVEX_NAMES.has(mn)) loadEvexRows();
     const raw = RAW_BY_MNEMONIC.get(mn);
     if (!raw) return undefined;
     rows = raw.flatMap(compileRows);
@@ -280,7 +293,7 @@ function rowsOf(mn: string): Row[] | undefined {
   return rows;
 }
 
-export const MNEMONICS: Set<string> = new Set(RAW_BY_MNEMONIC.keys());
+export const MNEMONICS: Set<string> = new Set([...RAW_BY_MNEMONIC.keys(), ...EVEX_NAMES]);
 /** Branches that only have a short form (loop, jcxz): their size never changes. */
 export function isShortOnly(mn: string): boolean {
   return rowsOf(mn)?.every((r) => r.flags.has('shortonly')) ?? false;
@@ -291,6 +304,7 @@ export function hasShortForm(mn: string): boolean {
 }
 /** Every mnemonic's rows, compiled (tests walk the whole table). */
 export function tableRows(): ReadonlyMap<string, readonly Row[]> {
+  if (!evexLoaded) loadEvexRows();
   for (const mn of RAW_BY_MNEMONIC.keys()) rowsOf(mn);
   return COMPILED;
 }

@@ -5,6 +5,7 @@
 // the same lines.
 import { describe, expect, it } from 'vitest';
 import { tableRows, type Row } from './encoder.js';
+import { EVEX_MNEMONICS, evexRows } from './table.js';
 import { assemble } from './index.js';
 import { hex, listingBytes, runNasm } from './oracle.test-helper.js';
 
@@ -383,6 +384,10 @@ describe('cpu levels of the extensions', () => {
 // Every VEX/EVEX row of the table, instantiated with registers that need the inverted R/X/B and
 // vvvv bits (xmm12, ymm13, r9d, [rax+r9*2+...]) and without, in 16-, 32- and 64-bit mode: NASM's
 // listing maps its bytes to lines, lines NASM rejects must be rejected by us too.
+it('EVEX_MNEMONICS (read at start-up instead of generating the EVEX rows) lists exactly the mnemonics of the EVEX rows', () => {
+  expect(EVEX_MNEMONICS.split(/\s+/).filter(Boolean)).toEqual([...new Set(evexRows().map((r) => r[0]))].sort());
+});
+
 describe('VEX and EVEX table rows vs NASM, row by row', () => {
   const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp-0x40]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
   const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 128: 'oword', 256: 'yword', 512: 'zword' };
