@@ -1,8 +1,10 @@
 // A VM kept paused for the Inspector, with real cargo and QEMU: a test kernel that times out in
 // the app's Tests is kept paused where it spun (inspectable, ended by Stop); Reset starts a kept
 // VM again and the sample kernel's second halt is noticed and paused there; a UEFI boot is kept
-// and inspected as a BIOS one; a kept VM that the user resumes is watched, so the triple fault an
-// NMI causes in the idle kernel is noticed too.
+// and inspected as a BIOS one; a panic whose handler spins ends the run at the panic, kept; the
+// blog's stack_overflow test, kept where it halted, shows its IDT gates with their handlers and
+// its TSS; a kept VM that the user resumes is watched, so the triple fault an NMI causes in the
+// idle kernel is noticed too.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -166,6 +168,54 @@ describe('a VM kept paused for the Inspector', () => {
     expect(got.filter((e) => e.type === 'paused-vm').map((e) => (e as { kept: boolean }).kept)).toEqual([true]);
     kept!.stop();
     await kept!.exit;
+  });
+
+  it("a kernel with its own GDT, TSS and IDT, kept where it halted: IDT gates with their handlers' symbols, the TSS's IST stack", async () => {
+    const found = await findQemu();
+    if (typeof found === 'string') throw new Error(`this test needs QEMU: ${found}`);
+    const { rust } = await findRust();
+    if (!rust) throw new Error('this test needs a Rust toolchain that can build kernels');
+    // The blog's stack_overflow test: its double-fault handler (on IST 1) prints [ok] and halts
+    // with interrupts off (no isa-debug-exit device outside test runs).
+    const blogTests = join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests');
+    const inv = cargoInvocation({ projectDir: blogTests, toolchain: rust, subcommand: 'test', extraArgs: ['--no-run', '--test', 'stack_overflow'], targetDir: TEST_TARGET_DIR, messageFormat: 'json', color: 'never' });
+    const built = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    expect(built.status, built.stderr).toBe(0);
+    const exe = built.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { reason?: string; target?: { name?: string }; executable?: string | null })
+      .find((m) => m.reason === 'compiler-artifact' && m.target?.name === 'stack_overflow' && m.executable)!.executable!;
+    let kept: QemuSession | undefined;
+    const result = await buildAndBoot(blogTests, {
+      runId: 1,
+      action: 'boot',
+      profile: 'debug',
+      settings: DEFAULT_SETTINGS,
+      qemu: found,
+      kernelPath: exe,
+      diskImage: defaultDiskImageSteps,
+      assemble: defaultAssemble,
+      parseBootLog: bootLogMemoryMap,
+      vgaIntervalMs: 100,
+      emit: () => {},
+      keepPausedAtEnd: (s) => (kept = s),
+    });
+    expect(result.outcome.kind, result.outcome.message).toBe('halted');
+    const session = kept!;
+    const inspector = createAppInspector({ session: () => session, project: () => undefined });
+    inspector.pausedAtEnd(session, exe);
+    const cpu = await inspector.api.cpuState();
+    expect(cpu.ripLocation).toMatch(/hlt_loop/);
+    const doubleFault = cpu.idt.entries.find((e) => e.vector === 8)!;
+    expect(doubleFault).toMatchObject({ description: 'interrupt gate, IST 1', ist: 1, dpl: 0 });
+    expect(doubleFault.handler).toMatch(/^stack_overflow::double_fault_handler \(tests\/stack_overflow\.rs:\d+\)$/);
+    expect(cpu.gdt.entries.map((e) => e.description)).toEqual(expect.arrayContaining([expect.stringMatching(/^64-bit TSS \(busy\)/)]));
+    expect(cpu.tss && 'ist' in cpu.tss && cpu.tss.ist[0]).not.toBe('0x0');
+    // TR with its cached descriptor (QEMU caches it as loaded, before LTR marks the GDT's copy busy).
+    expect(cpu.segments.find((s) => s.name === 'TR')!.descriptor).toMatch(/^64-bit TSS \((available|busy)\), DPL 0$/);
+    session.stop();
+    await session.exit;
   });
 
   it('a kept VM that is resumed is watched: its triple fault is noticed and kept paused', async () => {
