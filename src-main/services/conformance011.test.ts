@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageCommand } from '../cli/commands/image.js';
+import { runCommand } from '../cli/commands/run.js';
 import { PF_R, PF_X, readElf } from '../elf/index.js';
 import { code, synthElf } from '../elf/synth.test-helper.js';
 import { BootloaderConfigError, detectKernelAbi } from '../image/bootloaderConfig.js';
@@ -265,6 +266,22 @@ describe('bootlab image --ramdisk', () => {
       expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
     }
   }, 400_000);
+
+  it('bootlab run --ramdisk boots the kernel with it (UEFI through --firmware)', async () => {
+    const disk = ramdiskBytes(7000);
+    writeFileSync(join(work, 'run-ramdisk.bin'), disk);
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), cwd: work, env: { ...process.env, CARGO_MANIFEST_DIR: KERNEL_DIR } };
+    const status = await runCommand.run([elves['static-default']!, '--firmware', 'uefi', '--ramdisk', 'run-ramdisk.bin', '--', '-display', 'none', '-m', '256M', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], io);
+    expect(stderr).not.toMatch(/could not build/);
+    const r = results(stdout);
+    expect(r.failed).toEqual([]);
+    expect(r.done?.failed).toBe(0);
+    expect(stdout).toContain('firmware uefi');
+    expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
+    expect(status).toBe(33);
+  }, 300_000);
 
   it('refuses a ramdisk it cannot read, and a ramdisk for a 0.9 kernel, saying why', async () => {
     const missing = await cli([elves['pie-default']!, '-o', 'no.img', '--ramdisk', 'missing.bin']);

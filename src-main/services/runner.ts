@@ -35,6 +35,8 @@ export interface RunKernelOptions {
   features?: string[];
   /** The `--firmware` flag (bios or uefi); else BOOTLAB_FIRMWARE, the Cargo.toml, BIOS. */
   firmware?: string;
+  /** The `--ramdisk` flag: a bootloader_api 0.11 kernel's ramdisk. */
+  ramdiskPath?: string;
   manifestPath?: string;
   memoryMapFile?: string;
   buildDiskImage: DiskImageBuilder;
@@ -169,6 +171,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       guestRam,
       // One image for either firmware (DESIGN "Firmware").
       imageKind: 'hybrid',
+      ...(options.ramdiskPath !== undefined ? { ramdiskPath: options.ramdiskPath } : {}),
     });
     relocationBase = facts.relocationBase;
     traceStep('image written');

@@ -7,7 +7,8 @@
 ;           fixed areas below 4 GiB (main.asm checked that).
 ; Work:     zero VARS; translate the UEFI map into stage3's E820 list (merged where adjacent and
 ;           of one kind; the UEFI type kept at +20, where E820 has its extended attributes, for
-;           0.11's UnknownUefi(n) regions); the ACPI RSDP from the configuration table (rsdp_addr); mem_limit = end of the usable run holding PAYLOAD_PHYS; plan flags,
+;           0.11's UnknownUefi(n) regions, and for a 0.11 kernel only entries of one UEFI type
+;           merged, so a 0.9 kernel's list stays as it was); the ACPI RSDP from the configuration table (rsdp_addr); mem_limit = end of the usable run holding PAYLOAD_PHYS; plan flags,
 ;           TSC stamps and firmware_uefi for stage3's host log, the framebuffer gop.asm found
 ;           (fb_vars, into fb_*); copy the stage3 blob to 0x7C00;
 ;           the bootstrap tables stage2 would have built (identity map of 4 GiB, 2 MiB pages).
@@ -43,6 +44,9 @@ handoff:
     rep stosq
 
     ; --- UEFI map -> E820 entries (24 bytes: base, length, type, UEFI type) -----------------
+    mov eax, PLAN
+    mov r12d, [rax + P_FLAGS]
+    and r12d, F_ABI011
     mov rsi, [rel map_buf]
     mov rcx, [rel map_size]
     mov r8, [rel desc_size]
@@ -65,8 +69,11 @@ handoff:
     jz .append
     cmp [rdi - 8], edx
     jne .append
+    test r12d, r12d
+    jz .merge
     cmp [rdi - 4], eax
     jne .append
+.merge:
     mov r11, [rdi - 24]
     add r11, [rdi - 16]
     cmp r11, r9

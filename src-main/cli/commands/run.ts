@@ -1,4 +1,4 @@
-// `bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--memory-map FILE] [-- QEMU_ARGS...]`
+// `bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--ramdisk FILE] [--memory-map FILE] [-- QEMU_ARGS...]`
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
@@ -12,7 +12,7 @@ import { watchLoop } from './watchLoop.js';
 import { traceStep } from '../../services/trace.js';
 
 const usage = [
-  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--memory-map FILE] [--watch] [-- QEMU_ARGS...]',
+  'Usage: bootlab run [DIR|KERNEL_ELF] [--release] [--features LIST] [--firmware bios|uefi] [--ramdisk FILE] [--memory-map FILE] [--watch] [-- QEMU_ARGS...]',
   '',
   'Builds the kernel crate in DIR (default: the current folder), or takes a built KERNEL_ELF,',
   "makes a disk image and boots it in QEMU with the crate's run-command and run-args. The",
@@ -25,6 +25,7 @@ const usage = [
   '  --features LIST    boot-info features (map_physical_memory,recursive_page_table,sse,...)',
   '  --firmware NAME    bios or uefi (OVMF); default: BOOTLAB_FIRMWARE, else the crate\'s',
   '                     [package.metadata.bootlab] firmware, else bios. The image is hybrid.',
+  '  --ramdisk FILE     a bootloader_api 0.11 kernel\'s ramdisk (BootInfo.ramdisk_addr/len)',
   '  --memory-map FILE  write the memory map the kernel received as JSON {regions, e820}',
   '  --watch            build and run again whenever a file of the crate changes (src/, tests/,',
   '                     Cargo.toml, build.rs, .cargo/); a change during a run stops it first',
@@ -44,7 +45,7 @@ export const runCommand: CliCommand = {
     void sweepStaleTempDirs();
     let args;
     try {
-      args = parseArgs(argv, ['features', 'memory-map', 'firmware'], ['release', 'watch']);
+      args = parseArgs(argv, ['features', 'memory-map', 'firmware', 'ramdisk'], ['release', 'watch']);
       if (args.positional.length > 1) throw new UsageError('one DIR or KERNEL_ELF at most (QEMU arguments go after --)');
     } catch (error) {
       return usageError(io, 'run', error, usage);
@@ -79,6 +80,7 @@ export const runCommand: CliCommand = {
     }
     const memoryMap = args.flags.get('memory-map');
     const firmware = args.flags.get('firmware');
+    const ramdisk = args.flags.get('ramdisk');
     let panicPrinted = false;
     const result = await runKernel({
       kernelPath,
@@ -90,6 +92,7 @@ export const runCommand: CliCommand = {
       stderr: io.stderr,
       features: featuresOf(args),
       firmware: typeof firmware === 'string' ? firmware : undefined,
+      ...(typeof ramdisk === 'string' ? { ramdiskPath: resolve(io.cwd, ramdisk) } : {}),
       manifestPath,
       memoryMapFile: typeof memoryMap === 'string' ? resolve(io.cwd, memoryMap) : undefined,
       buildDiskImage: defaultDiskImageBuilder,
