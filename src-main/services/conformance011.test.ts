@@ -18,7 +18,7 @@ import { layoutHybridDisk } from '../image/disk.js';
 import { makePlan, PlanError, type LoadPlan } from '../image/plan.js';
 import { assembleBootloader, assembleEfiLoader } from './bootloaderAssembly.js';
 import { cargoInvocation } from './cargo.js';
-import { scratchDir } from './imageBuilder.js';
+import { buildDiskImage, scratchDir } from './imageBuilder.js';
 import { findOvmf, type OvmfFirmware } from './ovmf.js';
 import { REPO_ROOT } from './testkit.js';
 import { findRust, type RustToolchain } from './toolchain.js';
@@ -318,6 +318,18 @@ describe('bad 0.11 kernels are refused with what is wrong and where', () => {
     new DataView(bytes.buffer).setBigUint64(config + 23, 8n << 30n, true);
     expect(() => makePlan(readElf(bytes))).toThrow(PlanError);
     expect(() => makePlan(readElf(bytes))).toThrow(/\.bootloader-config kernel_stack_size \(file offset 0x[0-9a-f]+\): 8 GiB is more than the 4 GiB/);
+  });
+
+  it('a kernel too big for the guest (here its 512 MiB stack in 256 MiB) is refused with the numbers before QEMU starts', async () => {
+    const { bytes, config } = pieDefault();
+    new DataView(bytes.buffer).setBigUint64(config + 23, 512n << 20n, true);
+    const elf = join(work, 'big-stack');
+    writeFileSync(elf, bytes);
+    const out = join(work, 'big-stack.img');
+    await expect(buildDiskImage({ kernelPath: elf, outPath: out, imageKind: 'hybrid', cacheDir: false, guestRam: { bytes: 256 << 20, source: '-m 256M' } })).rejects.toThrow(
+      /big-stack: the kernel needs at least .* of memory \(.*stack 512 MiB.*\), but the guest has 256 MiB \(-m 256M\)/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('an unknown relocation type names the relocation entry', () => {
