@@ -173,6 +173,24 @@ describe('bootlab inspect', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
+  it('a bootloader_api 0.11 kernel, under SeaBIOS and OVMF: RELRO read-only as the ELF says, the framebuffer named, N/N', () => {
+    const kernel011 = join(REPO_ROOT, 'fixtures', 'kernels', 'conformance-011');
+    for (const firmware of ['bios', 'uefi']) {
+      const r = inspect([kernel011, '--firmware', firmware, '--after', '120']);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines[0], `${firmware}: ${r.stderr}`).toBe('paused: the kernel halted (HLT with interrupts disabled)');
+      const mappings = section(r.stdout, 'mappings').map((l) => MAPPING.exec(l));
+      expect(mappings.every(Boolean), section(r.stdout, 'mappings').join('\n')).toBe(true);
+      // The segment holding .data.rel.ro (PT_GNU_RELRO) is RW- in its flags and mapped R--.
+      const relro = mappings.find((m) => m![7].includes('.data.rel.ro'));
+      expect(relro![5]).toBe('R--');
+      expect(section(r.stdout, 'segments').find((l) => l.includes('.data.rel.ro'))).toMatch(/ RW- \(.*\): mapped as the ELF says$/);
+      expect(mappings.filter((m) => m![7] === 'framebuffer').map((m) => m![5])).toEqual(['RW-']);
+      expect(lines.at(-1)).toMatch(/^elf segments: (\d+)\/\1 mapped with the ELF's permissions$/);
+      expect(r.status, r.stderr).toBe(0);
+    }
+  });
+
   it("a panic whose handler spins (the blog's `loop {}`) pauses at the panic, not after --after", () => {
     const r = inspect([spinPanicExe, '--after', '120']);
     expect(r.stdout.split('\n')[0], r.stderr).toMatch(/^paused: the kernel panicked at src\/main\.rs:\d+:5: out of frames \(0 left\)$/);

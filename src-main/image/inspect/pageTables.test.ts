@@ -290,6 +290,23 @@ describe('kernel segments against the mappings', () => {
     expect(checks[1]!.differences.map(describeDifference)).toEqual(["0x202000..0x203000 is mapped to 0x402000, a frame that does not hold the segment's bytes"]);
   });
 
+  it('bootloader_api 0.11: the PT_GNU_RELRO pages of a writable segment are expected read-only', () => {
+    const mem = new Memory();
+    const root = mem.table();
+    // The loader made the writable segment's first page (its RELRO part) read-only.
+    mapAsElfSays(mem, root, (va) => (va === 0x203000n ? P | NX : undefined));
+    const runs = walkPageTables(root, mem.read, { noExecuteEnabled: true }).runs;
+    expect(checkSegments(segments, runs).map((c) => c.ok)).toEqual([true, true, false]);
+    const relro = { start: 0x203000n, end: 0x204000n };
+    expect(checkSegments(segments, runs, { readOnly: [relro] }).map((c) => c.ok)).toEqual([true, true, true]);
+    // A RELRO page left writable is a difference: the loader should have made it read-only.
+    const plain = new Memory();
+    const plainRoot = plain.table();
+    mapAsElfSays(plain, plainRoot);
+    const left = checkSegments(segments, walkPageTables(plainRoot, plain.read, { noExecuteEnabled: true }).runs, { readOnly: [relro] });
+    expect(left[2]!.differences.map(describeDifference)).toEqual(['0x203000..0x204000 is RW-, the ELF says R--']);
+  });
+
   it('a segment with nothing mapped is one difference however large it is', () => {
     const huge: KernelSegment = { index: 7, vaddr: 0x10000000n, memsz: 1n << 34n, writable: true, executable: false, sections: ['.bss'] };
     const checks = checkSegments([huge], []);
@@ -307,5 +324,9 @@ describe('kernel segments against the mappings', () => {
     expect(describeRun(run(0xb8000n, 0xb9000n, 0xb8000n), facts)).toBe('identity map (VGA window)');
     expect(describeRun(run(0x7000n, 0xa000n, 0x7000n), facts)).toBe('identity map');
     expect(describeRun(run(0x7000n, 0xa000n, 0x9000n), facts)).toBe('-');
+    // bootloader_api 0.11: the framebuffer (mapped where the plan put it) and the ramdisk.
+    const facts011 = { ...facts, framebuffer: 0x18000000000n, ramdisk: { address: 0x30000000000n, size: 0x2345n } };
+    expect(describeRun(run(0x18000000000n, 0x18000384000n, 0xfd000000n), facts011)).toBe('framebuffer');
+    expect(describeRun(run(0x30000000000n, 0x30000003000n, 0x500000n), facts011)).toBe('ramdisk');
   });
 });

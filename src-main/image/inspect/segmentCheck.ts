@@ -68,6 +68,11 @@ export interface CheckOptions {
    * (undefined: cannot tell, e.g. a writable page the kernel may have changed).
    */
   frameHolds?: (pageVa: bigint, physical: bigint) => boolean | undefined;
+  /**
+   * Ranges the loader maps read-only whatever the segment says: bootloader_api 0.11 maps the
+   * PT_GNU_RELRO pages (also the ELF's word) read-only.
+   */
+  readOnly?: { start: bigint; end: bigint }[];
 }
 
 /**
@@ -113,7 +118,9 @@ export function checkSegments(segments: KernelSegment[], runs: MappingRun[], opt
         page = stop;
         continue;
       }
-      const expected = pageUnion.get(page) ?? segment;
+      const union = pageUnion.get(page) ?? segment;
+      const relro = options.readOnly?.some((r) => page >= r.start && page < r.end) ?? false;
+      const expected = relro ? { writable: false, executable: union.executable } : union;
       const pageEnd = page + PAGE;
       const physical = run.physicalStart + (page - run.virtualStart);
       if (run.writable !== expected.writable || run.executable !== expected.executable) {
@@ -142,6 +149,10 @@ export interface LayoutFacts {
   stack?: { guard: bigint; bottom: bigint; top: bigint };
   bootInfo?: { address: bigint; size: number };
   physicalMemoryOffset?: bigint;
+  /** bootloader_api 0.11: where the framebuffer is mapped (its size is the firmware's). */
+  framebuffer?: bigint;
+  /** bootloader_api 0.11: the ramdisk's pages. */
+  ramdisk?: { address: bigint; size: bigint };
 }
 
 const VGA_WINDOW = { start: 0xa0000n, end: 0xc0000n };
@@ -155,6 +166,8 @@ export function describeRun(run: MappingRun, facts: LayoutFacts): string {
   }
   if (facts.stack && overlaps(facts.stack.bottom, facts.stack.top)) what.push(`stack (guard page ${hex(facts.stack.guard)})`);
   if (facts.bootInfo && overlaps(facts.bootInfo.address, facts.bootInfo.address + BigInt(facts.bootInfo.size))) what.push('boot info');
+  if (facts.framebuffer !== undefined && run.virtualStart === facts.framebuffer) what.push('framebuffer');
+  if (facts.ramdisk && overlaps(facts.ramdisk.address, facts.ramdisk.address + facts.ramdisk.size)) what.push('ramdisk');
   if (facts.physicalMemoryOffset !== undefined && run.virtualStart >= facts.physicalMemoryOffset && run.virtualStart - facts.physicalMemoryOffset === run.physicalStart) {
     what.push('physical-memory window');
   }

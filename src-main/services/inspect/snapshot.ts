@@ -18,6 +18,8 @@ export interface KernelFacts {
   layout: LayoutFacts;
   /** Bytes of each read-only page as the loader copies them (from the load plan). */
   readOnlyPages: Map<bigint, Uint8Array>;
+  /** Pages the loader maps read-only beyond the segments' flags (0.11: PT_GNU_RELRO). */
+  readOnly: { start: bigint; end: bigint }[];
 }
 
 export function kernelFactsFromPlan(elf: ElfFile, plan: LoadPlan): KernelFacts {
@@ -29,8 +31,11 @@ export function kernelFactsFromPlan(elf: ElfFile, plan: LoadPlan): KernelFacts {
       stack: plan.stack,
       bootInfo: { address: plan.bootInfo.address, size: plan.bootInfo.layout.size },
       physicalMemoryOffset: plan.physicalMemoryOffset,
+      ...(plan.abi011 ? { framebuffer: plan.abi011.framebuffer } : {}),
+      ...(plan.abi011?.ramdisk ? { ramdisk: { address: plan.abi011.ramdisk.address, size: BigInt(plan.abi011.ramdisk.bytes) } } : {}),
     },
     readOnlyPages: readOnlyPagesOf(plan),
+    readOnly: plan.abi011?.relro ? [plan.abi011.relro] : [],
   };
 }
 
@@ -80,6 +85,7 @@ export async function snapshotMachine(link: MachineLink, kernel?: KernelFacts, k
           const have = want && reader(physical, want.length);
           return want && have ? Buffer.from(want.buffer, want.byteOffset, want.length).equals(Buffer.from(have.buffer, have.byteOffset, have.length)) : undefined;
         },
+        readOnly: kernel.readOnly,
       });
     }
     snapshot.reads = tables.reads;
