@@ -218,6 +218,44 @@ describe('a VM kept paused for the Inspector', () => {
     await session.exit;
   });
 
+  it('Reset of a VM kept at a triple fault boots it again; the same fault is noticed and kept paused', async () => {
+    const found = await findQemu();
+    if (typeof found === 'string') throw new Error(`this test needs QEMU: ${found}`);
+    let kept: QemuSession | undefined;
+    const got: BootlabEvent[] = [];
+    const result = await buildAndBoot(join(REPO_ROOT, 'fixtures', 'crates', 'outcomes'), {
+      runId: 1,
+      action: 'boot',
+      profile: 'debug',
+      settings: DEFAULT_SETTINGS,
+      qemu: found,
+      kernelPath: join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'triple_fault'),
+      diskImage: defaultDiskImageSteps,
+      assemble: defaultAssemble,
+      parseBootLog: bootLogMemoryMap,
+      vgaIntervalMs: 100,
+      emit: (e) => got.push(e),
+      keepPausedAtEnd: (s) => (kept = s),
+    });
+    expect(result.outcome.kind).toBe('triple-fault');
+    const session = kept!;
+    const qmp = await session.qmpReady;
+    expect((await qmp.execute<{ status: string }>('query-status')).status).toBe('shutdown');
+    const states: Extract<BootlabEvent, { type: 'vm-state' }>[] = [];
+    const inspector = createAppInspector({ session: () => session, project: () => undefined, emit: (e) => e.type === 'vm-state' && states.push(e) });
+    inspector.pausedAtEnd(session, join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'triple_fault'));
+    const serialBefore = serialText(got).split('outcomes: triple_fault').length;
+    await inspector.resetKept(session);
+    expect(states[0]).toEqual({ type: 'vm-state', paused: false });
+    await expect.poll(() => states.length, { timeout: 30_000 }).toBe(2);
+    expect(states[1]).toEqual({ type: 'vm-state', paused: true, reason: 'the guest shut down (a triple fault?)' });
+    // It ran again from the start (its greeting a second time), and faulted at the same read.
+    expect(serialText(got).split('outcomes: triple_fault').length).toBe(serialBefore + 1);
+    expect((await inspector.api.cpuState()).control.find((c) => c.name === 'CR2')!.value).toBe('0xdeadbeef000');
+    session.stop();
+    await session.exit;
+  });
+
   it('a kept VM that is resumed is watched: its triple fault is noticed and kept paused', async () => {
     const found = await findQemu();
     if (typeof found === 'string') throw new Error(`this test needs QEMU: ${found}`);
