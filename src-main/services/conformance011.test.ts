@@ -46,6 +46,10 @@ const VARIANTS: [string, string, boolean][] = [
   ['static-fixed', 'fixed', true],
   ['pie-dynamic-maps', 'dynamic-maps', false],
   ['pie-aslr', 'dynamic-maps,aslr', false],
+  // Built as if against older bootloader_api releases: 115- and 124-byte configs (their kernels
+  // read a prefix of the 232-byte BootInfo; the stand-in crate reads all of it).
+  ['pie-0.11.0', 'layout-0-11-0', false],
+  ['static-0.11.10', 'fixed,layout-0-11-10', true],
 ];
 
 const elves: Record<string, string> = {};
@@ -174,6 +178,7 @@ describe('bootloader_api 0.11 conformance kernel under SeaBIOS (hybrid image)', 
       const { path, plan } = hybridImage(name);
       expect(plan.abi).toBe('0.11');
       expect(plan.kind).toBe(name.startsWith('pie') ? 'pie' : 'exec');
+      expect(plan.abi011!.config.length).toBe(name.endsWith('0.11.0') ? 115 : name.endsWith('0.11.10') ? 124 : 133);
       const run = await boot(path, 'bios');
       expectConformant(run, plan, 'bios');
     }, 120_000);
