@@ -520,6 +520,7 @@ export class Assembler {
     this.phase = 'opt';
     this.pass++;
     this.changed = 0;
+    this.sectAlignOff = false;
     this.bits = 16;
     this.cpu = undefined;
     this.cur = 0;
@@ -694,10 +695,27 @@ export class Assembler {
     }
   }
 
+  /**
+   * NASM's `sectalign N` (also the start of `align`/`alignb`): N must be a power of two; the
+   * current section is then aligned to at least N, unless `sectalign off`. False after an error.
+   */
+  private sectAlign(n: bigint, line: number): boolean {
+    if (n <= 0n || (n & (n - 1n)) !== 0n) {
+      this.earlyErr(line, `segment alignment \`${n}' is not power of two`);
+      return false;
+    }
+    if (this.cur >= 0 && !this.sectAlignOff && Number(n) > this.sections[this.cur].align) this.sections[this.cur].align = Number(n);
+    return true;
+  }
+
+  /** `sectalign off` in effect. */
+  private sectAlignOff = false;
+
   private runPass(phase: Phase): number {
     this.phase = phase;
     this.pass++;
     this.changed = 0;
+    this.sectAlignOff = false;
     this.bits = 16;
     this.cpu = undefined;
     this.cur = 0;
@@ -902,17 +920,11 @@ export class Assembler {
       case 'align': {
         const n = this.critical(st.n, st.line, 'non-constant argument supplied to ALIGN');
         if (n === undefined) return;
-        if (n <= 0n || (n & (n - 1n)) !== 0n) {
-          this.err(st.line, 'alignment must be a power of two');
-          return;
-        }
+        // NASM's align and alignb begin with `sectalign N`, whose error this is.
+        if (!this.sectAlign(n, st.line)) return;
         const N = Number(n);
         const here = this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size;
         const pad = (N - (here % N)) % N;
-        if (this.cur >= 0 && !st.b) {
-          const s = this.sections[this.cur];
-          if (N > s.align) s.align = N;
-        }
         if (st.b) {
           if (pad) this.reserve(pad, st.line, false);
           return;
@@ -922,8 +934,12 @@ export class Assembler {
         return;
       }
       case 'sectalign': {
+        if (st.n.k === 'sym' && /^(on|off)$/i.test(st.n.name)) {
+          this.sectAlignOff = st.n.name.toLowerCase() === 'off';
+          return;
+        }
         const n = this.critical(st.n, st.line, 'non-constant argument supplied to SECTALIGN');
-        if (n !== undefined && this.cur >= 0 && Number(n) > this.sections[this.cur].align) this.sections[this.cur].align = Number(n);
+        if (n !== undefined) this.sectAlign(n, st.line);
         return;
       }
       case 'incbin': {

@@ -858,7 +858,8 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   if (base && index && !vsib && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
-  const plain = !d.unk && d.seg < 0 && d.minus === undefined;
+  // Unknown symbols that cancel (`[eax+b-a]`, both forward) count as known, as in NASM's pass 1.
+  const plain = (!d.unk || d.cancelled === true) && d.seg < 0 && d.minus === undefined;
   const hasDisp = m.disp !== undefined;
 
   if (asize === 16) {

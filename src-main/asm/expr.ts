@@ -22,6 +22,12 @@ export interface Value {
   unk: boolean; // depends on a symbol not (yet) defined
   /** The current section's base is subtracted (NASM allows `-label` of the current section, e.g. `dw -x`). */
   minus?: number;
+  /**
+   * Unknown, but its unknown symbols cancel out (`b - a` with both not yet defined): NASM's
+   * evaluator keeps unknowns as a term with a coefficient, drops it at zero, and so takes such a
+   * value as known (its value is then `n`). This decides NASM's pass-1 displacement sizes.
+   */
+  cancelled?: boolean;
 }
 
 /**
@@ -32,6 +38,8 @@ export interface Value {
 interface Vec {
   n: bigint;
   unk: boolean;
+  /** Sum of the coefficients of unknown symbols, while that is all they take part in (see Value.cancelled). */
+  uc?: bigint;
   /** Section index to coefficient; absent when the value is a plain number. */
   terms?: Map<number, bigint>;
 }
@@ -293,6 +301,7 @@ const toVec = (v: Value): Vec => {
 
 /** Turns a vector into a value an instruction or data item can use, as NASM's is_reloc() allows. */
 function finish(v: Vec, ctx: EvalCtx): Value {
+  if (v.unk && v.uc === 0n && !v.terms) return { n: v.n, seg: -1, unk: true, cancelled: true };
   let plus = -1;
   let minus: number | undefined;
   for (const [seg, c] of v.terms ?? []) {
@@ -307,12 +316,22 @@ function finish(v: Vec, ctx: EvalCtx): Value {
 function combine(a: Vec, b: Vec, sign: bigint): Vec {
   const n = M64(a.n + sign * b.n);
   const unk = a.unk || b.unk;
-  if (!a.terms && !b.terms) return { n, unk };
+  const r: Vec = { n, unk };
+  if (unk) {
+    const ua = a.unk ? a.uc : 0n;
+    const ub = b.unk ? b.uc : 0n;
+    if (ua !== undefined && ub !== undefined) r.uc = ua + sign * ub;
+  }
+  if (!a.terms && !b.terms) return r;
   const terms = new Map(a.terms);
   for (const [seg, c] of b.terms ?? []) terms.set(seg, (terms.get(seg) ?? 0n) + sign * c);
   for (const [seg, c] of terms) if (c === 0n) terms.delete(seg);
-  return terms.size ? { n, unk, terms } : { n, unk };
+  if (terms.size) r.terms = terms;
+  return r;
 }
+
+/** NASM's result of anything but `+`/`-` on an unknown value: a new unknown term (coefficient 1, no number). */
+const FRESH_UNKNOWN = (): Vec => ({ n: 0n, unk: true, uc: 1n });
 
 /** NASM's wording when an operator needs plain numbers. */
 const SCALAR_ONLY: Record<string, string> = {
@@ -333,7 +352,8 @@ function multiply(a: Vec, b: Vec): Vec {
   const unk = a.unk || b.unk;
   if (a.terms && b.terms && !unk) throw new ExprError('unable to multiply two non-scalar objects', 0);
   const [v, k] = b.terms ? [b, a.n] : [a, b.n];
-  if (!v.terms || unk) return { n: M64(a.n * b.n), unk };
+  if (unk) return FRESH_UNKNOWN();
+  if (!v.terms) return { n: M64(a.n * b.n), unk };
   const terms = new Map<number, bigint>();
   for (const [seg, c] of v.terms) if (c * k !== 0n) terms.set(seg, c * k);
   return terms.size ? { n: M64(a.n * b.n), unk, terms } : { n: M64(a.n * b.n), unk };
@@ -347,7 +367,7 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
       const v = ctx.sym(e.name);
       if (v) return toVec(v);
       ctx.onUndefined?.(e.name, e.col);
-      return { n: 0n, unk: true };
+      return { n: 0n, unk: true, uc: 1n };
     }
     case 'here':
       return toVec(ctx.here);
@@ -365,8 +385,9 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
       if (e.op === '-') return combine({ n: 0n, unk: false }, a, -1n);
       if (IFUNCS.has(e.op)) return ilog2(e.op, a, ctx);
       scalar(a, e.op);
-      if (e.op === '~') return { n: M64(~a.n), unk: a.unk };
-      return { n: a.n === 0n ? 1n : 0n, unk: a.unk };
+      if (a.unk) return FRESH_UNKNOWN();
+      if (e.op === '~') return { n: M64(~a.n), unk: false };
+      return { n: a.n === 0n ? 1n : 0n, unk: false };
     }
     case 'bin': {
       // A long left-associative chain (`1+1+...`) is walked in a loop, not by recursion.
@@ -388,7 +409,7 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
 
 /** NASM's eval_ifunc(): floor (`e`, `w`, `f`) or ceiling (`c`) of log2 of the unsigned value. */
 function ilog2(op: string, a: Vec, ctx: EvalCtx): Vec {
-  if (a.unk) return { n: 0n, unk: true };
+  if (a.unk) return FRESH_UNKNOWN();
   if (a.terms) throw new ExprError('function may only be applied to scalar values', 0);
   const u = U64(a.n);
   const floorLog = (x: bigint): bigint => (x === 0n ? 0n : BigInt(x.toString(2).length - 1));
@@ -409,6 +430,7 @@ function applyBin(op: string, a: Vec, b: Vec): Vec {
     scalar(a, op);
     scalar(b, op);
   }
+  if (unk) return FRESH_UNKNOWN();
   const x = a.n;
   const y = b.n;
   let r: bigint;
@@ -418,10 +440,7 @@ function applyBin(op: string, a: Vec, b: Vec): Vec {
     case '%':
     case '//':
     case '%%':
-      if (y === 0n) {
-        if (unk) return { n: 0n, unk };
-        throw new ExprError('division by zero', 0);
-      }
+      if (y === 0n) throw new ExprError('division by zero', 0);
       if (op === '/') r = U64(x) / U64(y);
       else if (op === '%') r = U64(x) % U64(y);
       else if (op === '//') r = x / y;

@@ -479,3 +479,23 @@ describe('`$` and `$$` in %if: the location NASM sees in its final pass (NASM re
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each([`${chain}|%if ($-$$) > 100|%error too long|%endif`])('rejected: %s', (s) => checkLevels(lines(s)));
 });
+
+describe('pass 1: unknown symbols that cancel are known, as in NASM (NASM regression suite: optimization)', () => {
+  it.each([
+    // `[eax+b-a]` with a and b both forward is a known 0 in pass 1 (disp8), so a later growth can leave it short.
+    'bits 32|jmp cdr|times 128 nop|cdr:|add eax, q2 - q1|q1:|times 127 nop|q2:|lea eax, [eax+d2-d1]|d1:|times 127 nop|d2:|e1:|lea eax, [eax+e2-e1]|times 124 nop|e2:',
+    'bits 32|x1: lea eax,[eax+x2-x1]|times 124 nop|x2:|lea eax,[eax+y2-y1+0]|y1:|times 128 nop|y2:|mov eax,[ebx+2*z2-2*z1]|z1:|times 60 nop|z2:',
+    'bits 16|jmp far1|times 130 nop|far1:|mov ax,[bx+b2-b1]|b1:|times 126 nop|b2:|mov ax,[bp+c2-c1-1]|c1:|c2:',
+    'bits 64|jmp l|times 200 nop|l:|mov eax,[rax+m2-m1]|m1:|times 100 nop|m2:|mov eax,[rel m2]',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe('sectalign, and align as NASM writes it (sectalign, then the padding)', () => {
+  it.each([
+    'section .a|db 1|section .b|db 2|alignb 16|db 3|section .c|db 4|sectalign off|align 32|db 5|sectalign on|align 64|section .d|db 6',
+    'section .a|db 1|section .b|sectalign 64|db 2|section .c|sectalign 8|db 3',
+  ])('accepted: %s', (s) => checkLevels(lines(s), true));
+  it.each(['bits 32|inc eax|align 13|sectalign 13|alignb 6|align 3, db 0|sectalign 0', '%use smartalign|bits 32|inc eax|align 13|inc eax|align 13'])('rejected: %s', (s) =>
+    checkLevels(lines(s), false),
+  );
+});
