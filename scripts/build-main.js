@@ -1,7 +1,10 @@
 // Bundles the Node side: the CLI (ESM), the Electron main process (ESM) and the preload
 // (CommonJS, because sandboxed preloads cannot be ES modules). Needs no Electron binary.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preparedAsmTable } from './asm-table-plugin.js';
 
@@ -27,6 +30,8 @@ const common = {
 rmSync(`${root}out/cli-chunks`, { recursive: true, force: true });
 // The CLI is split per command (see src-main/cli/commands/index.ts): each command loads only its own chunks.
 const jobs = [build({ ...common, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]', entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out' })];
+// `bootlab asm` alone, as one CommonJS bundle that bin/bootlab.js compiles from V8's code cache.
+jobs.push(build({ ...common, banner: undefined, format: 'cjs', entryPoints: { 'asm-cli': 'src-main/cli/asmMain.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'out' }));
 if (existsSync(`${root}src-main/electron/main.ts`)) {
   jobs.push(build({ ...common, format: 'esm', entryPoints: { 'electron/main': 'src-main/electron/main.ts' }, outdir: 'out' }));
 }
@@ -43,3 +48,21 @@ if (existsSync(`${root}src-main/electron/preload.ts`)) {
   );
 }
 await Promise.all(jobs);
+
+// The code cache of out/asm-cli.cjs: written by one real run (so it holds the functions an assembly
+// compiles, not only the top level), on a source touching the usual paths.
+rmSync(`${root}out/asm-cli.v8cache`, { force: true });
+const sample = mkdtempSync(path.join(os.tmpdir(), 'bootlab-asm-cache-'));
+try {
+  writeFileSync(
+    path.join(sample, 'sample.asm'),
+    ['%define COUNT 3', '%macro twice 1', '  %1', '  %1', '%endmacro', 'bits 16', 'org 0x7c00', 'start:', '  mov ax, 0x07c0', '  mov ds, ax',
+      '  mov si, msg', '.next:', '  lodsb', '  test al, al', '  jz .done', '  mov ah, 0x0e', '  int 0x10', '  jmp .next', '.done:', '  twice nop',
+      '  mov dword [bx+si+4], 5', 'bits 64', '  mov rax, [rbx+rcx*8+16]', '  lea rsi, [rel start]', '  times COUNT db 0', 'msg: db "hi", 13, 10, 0',
+      'times 510-($-$$) db 0', 'dw 0xaa55', ''].join('\n'),
+  );
+  execFileSync(process.execPath, [`${root}bin/bootlab.js`, 'asm', '-o', 'sample.bin', 'sample.asm'], { cwd: sample, stdio: 'inherit' });
+  if (!existsSync(`${root}out/asm-cli.v8cache`)) throw new Error('build: the code cache of out/asm-cli.cjs was not written');
+} finally {
+  rmSync(sample, { recursive: true, force: true });
+}

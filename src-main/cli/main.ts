@@ -3,6 +3,7 @@ import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS, type LazyCliCommand } from './commands/index.js';
 import { VERSION } from '../shared/version.js';
 import { traceStep } from '../services/trace.js';
+import { runCommand } from './runCommand.js';
 
 function helpText(commands: CliCommand[]): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
@@ -45,19 +46,7 @@ export async function runCli(argv: string[], io: CliIo, commandList: (CliCommand
   }
   const command = await entry.load();
   traceStep(`command ${command.name} loaded`);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    // `runner` forwards its arguments to QEMU, so only a --help in first place is ours.
-    if (command.name !== 'runner' || rest[0] === '--help' || rest[0] === '-h') {
-      io.stdout(`${command.summary}\n\n${command.usage}\n`);
-      return 0;
-    }
-  }
-  try {
-    return await command.run(rest, io);
-  } catch (error) {
-    io.stderr(`bootlab ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+  return runCommand(command, rest, io);
 }
 
 const isEntry = typeof process !== 'undefined' && process.argv[1] !== undefined && import.meta.url.endsWith('/cli.js');
