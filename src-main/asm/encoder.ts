@@ -12,7 +12,7 @@ import { EVEX_MNEMONICS, evexRows, RAW_ROWS } from './table.js';
 
 type PatT =
   | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
-  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib';
+  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'msib';
 
 interface Pat {
   t: PatT;
@@ -25,6 +25,7 @@ interface Pat {
   er?: boolean; // AVX-512: `{rn-sae}`..`{rz-sae}` (and `{sae}`) may follow this operand
   sae?: boolean; // AVX-512: `{sae}` may follow this operand
   vsib?: 'xmm' | 'ymm' | 'zmm'; // VSIB memory: the index register's class (size: element bits)
+  rs4?: boolean; // a register set of four (`zmm1+3`), or its first register alone
 }
 
 /** VEX/XOP/EVEX prefix fields of a row (Intel's VEX.L.pp.mmmmm.W). */
@@ -68,17 +69,17 @@ interface Row {
 
 function compilePat(p: string): Pat {
   // AVX-512 operand attributes after a slash: `zmm/m512/b32/er`, `vxmm*/er`, `zmm/sae`.
-  const attr = /^(.+)\/(b16|b32|b64|er|sae)$/.exec(p);
+  const attr = /^(.+)\/(b16|b32|b64|er|sae|rs4)$/.exec(p);
   if (attr) {
     const base = compilePat(attr[1]);
-    if (attr[2] === 'er' || attr[2] === 'sae') return { ...base, [attr[2]]: true };
+    if (attr[2] === 'er' || attr[2] === 'sae' || attr[2] === 'rs4') return { ...base, [attr[2]]: true };
     return { ...base, bcst: +attr[2].slice(1) };
   }
   // VSIB memory: `vm32x` is dword elements with an xmm index.
   const vm = /^vm(32|64)([xyz])$/.exec(p);
   if (vm) return { t: 'vsib', size: +vm[1], vsib: `${vm[2]}mm` as Pat['vsib'] };
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
-  if (/^v(xmm|ymm|zmm|kreg|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
+  if (/^v(xmm|ymm|zmm|kreg|tmm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
   const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
@@ -96,12 +97,13 @@ function compilePat(p: string): Pat {
   if ((m = /^far(\d+)$/.exec(p))) return { t: 'far', size: +m[1] };
   if (p === 'mfar') return { t: 'mfar', size: 0 };
   if (p === 'mo') return { t: 'mo', size: 0 };
+  if (p === 'msib') return { t: 'msib', size: 0 };
   if ((m = /^xmm\/m(\d+)$/.exec(p))) return { t: 'xmmrm', size: +m[1] };
   if ((m = /^ymm\/m(\d+)$/.exec(p))) return { t: 'ymmrm', size: +m[1] };
   if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -170,9 +172,9 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
-    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib';
+    p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib' || p.t === 'msib';
   pats.forEach((p, i) => {
     if (isRmField(p) && row.rmIdx < 0) row.rmIdx = i;
     if (p.t === 'imm' || p.t === 'sb' || p.t === 'sd' || p.t === 'ud') {
@@ -233,6 +235,7 @@ const EXACT_LEVELS: Record<string, number> = {
 
 function rowLevel(row: Row): number {
   if (row.flags.has('anycpu')) return 0;
+  if (row.flags.has('future')) return 14; // NASM: no `cpu` level below `default`
   // AVX: Sandy Bridge; AVX2, FMA, BMI: Haswell. NASM gives AMD's LWP the 386 level of its 32-bit
   // registers and TBM no level below `cpu default`.
   if (row.vex?.xop) return /lwp/.test(row.mn) ? 3 : 14;
@@ -409,6 +412,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
   // `to st1` only fits the x87 rows written for it; opmasks and zeroing only EVEX rows, on the destination.
   if ((op.k === 'reg' && op.to === true) !== (p.t === 'fputo')) return 'fail';
   if ((op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true) && (!row.vex?.evex || op !== firstOp)) return 'fail';
+  // `zmm1+3` only where a register set of four is taken (`zmm10+0` is zmm10).
+  if (op.k === 'reg' && op.group && !(p.rs4 && op.group === 3)) return 'fail';
   if (op.k === 'mem') {
     if (op.zero && !row.flags.has('memz')) return 'fail';
     // A vector index only in VSIB operands; a broadcast only where the row allows one, of N
@@ -435,12 +440,15 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'xmm':
     case 'ymm':
     case 'zmm':
-      // xmm16-31 and ymm16-31 exist only with EVEX.
-      return r && r.cls === p.t && (r.num < 16 || row.vex?.evex === true) ? 'ok' : 'fail';
+      // xmm16-31 and ymm16-31 exist only with EVEX (and NASM refuses them in `lowregs` rows).
+      return r && r.cls === p.t && (r.num < 16 || (row.vex?.evex === true && !row.flags.has('lowregs'))) ? 'ok' : 'fail';
     case 'mmx':
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'kreg':
-      return r && r.cls === 'kreg' ? 'ok' : 'fail';
+    case 'tmm':
+      return r && r.cls === p.t ? 'ok' : 'fail';
+    case 'msib':
+      return op.k === 'mem' && !op.far && op.size === 0 ? 'ok' : 'fail';
     case 'fpu':
     case 'fputo':
       return r && r.cls === 'st' ? 'ok' : 'fail';
@@ -569,6 +577,13 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
 
   if (ops.some((op) => op.k === 'reg' && op.bcst !== undefined)) throw new EncodeError('broadcast not permitted on this operand');
+  // Register sets: four registers where a row takes a set, none elsewhere (NASM reports these in pass 1).
+  ops.forEach((op, i) => {
+    if (op.k !== 'reg' || !op.group) return;
+    const set = rows.some((r) => r.pats[i]?.rs4);
+    if (set ? op.group !== 3 : op.group !== 1 && op.group !== 3) throw eaError('invalid register set size');
+    if (!set) throw eaError('register set not valid for operand');
+  });
   // AVX-512 decorators: a mask only on an EVEX instruction's destination, zeroing only into a register.
   const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
   if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex)))) throw new EncodeError('mask not permitted on this operand');
@@ -699,6 +714,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'ymm':
     case 'zmm':
     case 'kreg':
+    case 'tmm':
     case 'mmx':
     case 'fpu':
     case 'fputo':
@@ -713,6 +729,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'mfar':
     case 'mo':
     case 'vsib':
+    case 'msib':
       return op.k === 'mem';
     case 'far':
       return op.k === 'far';
@@ -1075,12 +1092,19 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     } else regField = row.modrm;
     if (modrm < 0) {
       const rmOp = ops[row.rmIdx];
-      if (rmOp.k === 'reg') {
+      // A register in ModRM.reg alone (AMX tilezero): rm is 0.
+      if (rmOp === undefined) modrm = 0xc0 | (regField << 3);
+      else if (rmOp.k === 'reg') {
         modrm = 0xc0 | (regField << 3) | (rmOp.reg.num & 7);
         if (rmOp.reg.num >= 8) rexB = true;
       } else if (ea) {
         modrm = ea.modrm | (regField << 3);
         sib = ea.sib;
+        // AMX's sibmem: always a SIB byte (with no index when none is given).
+        if (sib === undefined && row.pats[row.rmIdx].t === 'msib') {
+          sib = 0x20 | (modrm & 7);
+          modrm = (modrm & ~7) | 4;
+        }
       }
     }
   }

@@ -271,6 +271,23 @@ classes({
     ],
     bad: ['vcvtpd2ps xmm29, [rax]', 'vcvtss2sd xmm1, xmm30', 'vfmadd132ps zmm1, zmm2', 'vpermi2d zmm1, zmm2', 'vpsllw [rax], 7', 'vmovaps [rax]{k1}{z}, zmm1'],
   },
+  'AMX: tile registers, tile configuration, loads/stores with SIB-only memory, dot products': {
+    modes: [64],
+    ok: [
+      'ldtilecfg [rsi]', 'sttilecfg [rdi+64]', 'tilerelease', 'tilezero tmm3', 'tileloadd tmm3, [rax]', 'tileloadd tmm3, [rax,rdx]', 'tileloadd tmm7, [rax,rdx*2]',
+      'tileloadd tmm3, [rax+rdx*2+8]', 'tileloaddt1 tmm2, [r8,r9]', 'tileloadd tmm1, [rsp]', 'tileloadd tmm1, [rbp]', 'tileloadd tmm1, [r13+r12*4]', 'tilestored [rax,rdx*2], tmm4',
+      'tilestored [rax], tmm4', 'tdpbf16ps tmm1, tmm2, tmm3', 'tdpbssd tmm7, tmm6, tmm5', 'tdpbusd tmm0, tmm0, tmm0', 'tdpbsud tmm0, tmm1, tmm2', 'tdpbuud tmm0, tmm1, tmm2',
+    ],
+    bad: ['tilezero xmm1', 'tdpbssd tmm1, tmm2', 'tileloadd tmm1, tmm2', 'tilestored tmm1, [rax]', 'mov tmm1, rax'],
+  },
+  'AVX512_4FMAPS and AVX512_4VNNIW register sets (zmm1+3)': {
+    modes: [64],
+    ok: [
+      'v4fmaddps zmm0, zmm1+3, [rax]', 'v4fnmaddps zmm2, zmm3, [rax]', 'v4fmaddss zmm4{k1}, zmm5+3, [rax+16]', 'v4fnmaddss zmm6, zmm7+3, [rax+64]',
+      'v4dpwssds zmm8, zmm9, [rax]', 'v4dpwssd zmm10{k2}{z}, zmm11+3, [rax-16]', 'v4dpwssd zmm10+0, zmm11+3, [rax]', 'vaddps zmm1, zmm2+0, zmm3',
+    ],
+    bad: ['v4dpwssd zmm10+1, zmm11+3, [rax]', 'v4dpwssd zmm10, zmm11+4, [rax]', 'v4dpwssd zmm10, zmm11+7, [rax]', 'vaddps zmm1, zmm2+3, zmm3', 'v4fmaddps zmm0, zmm1+1, [rax]'],
+  },
   'opmask instructions': {
     modes: [64],
     ok: [

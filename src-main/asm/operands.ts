@@ -14,6 +14,7 @@ export interface RegOp {
   mask?: number; // AVX-512 opmask register `{k1}`..`{k7}`
   zero?: boolean; // AVX-512 zeroing `{z}`
   bcst?: number; // `{1toN}` written on a register (always refused)
+  group?: number; // a register set `zmm1+3`: the number after the plus
 }
 
 export interface ImmOp {

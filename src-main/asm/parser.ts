@@ -591,6 +591,11 @@ export class LineParser {
         return inner;
       }
     }
+    // A register set `zmm1+3` (AVX512_4FMAPS/4VNNIW: four registers from zmm1).
+    if (t.t === 'id' && !t.forced && i === toks.length - 3 && toks[i + 1].v === '+' && toks[i + 2].t === 'num') {
+      const r = lookupReg(t.v);
+      if (r && (r.cls === 'xmm' || r.cls === 'ymm' || r.cls === 'zmm')) return { k: 'reg', reg: r, col: t.col, group: Number(toks[i + 2].n) };
+    }
     if (t.t === 'id' && !t.forced && i === toks.length - 1) {
       const r = lookupReg(t.v);
       if (r) return to ? { k: 'reg', reg: r, col: t.col, to } : { k: 'reg', reg: r, col: t.col };

@@ -825,6 +825,16 @@ function avx(): RawRow[] {
       );
     }
   });
+  // AMX: tile registers tmm0-7; `msib` is memory always encoded with a SIB byte (`[base, index]`).
+  rows.push(
+    ['ldtilecfg', 'm', 'VEX.128.0F38.W0 49 /0', 'long future'], ['sttilecfg', 'm', 'VEX.128.66.0F38.W0 49 /0', 'long future'],
+    ['tilerelease', '', 'VEX.128.0F38.W0 49 C0', 'long future'], ['tilezero', 'tmm', 'VEX.128.F2.0F38.W0 49 /r', 'long future'],
+    ['tileloadd', 'tmm,msib', 'VEX.128.F2.0F38.W0 4B /r', 'long future'], ['tileloaddt1', 'tmm,msib', 'VEX.128.66.0F38.W0 4B /r', 'long future'],
+    ['tilestored', 'msib,tmm', 'VEX.128.F3.0F38.W0 4B /r', 'long future'],
+    ['tdpbf16ps', 'tmm,tmm,vtmm', 'VEX.128.F3.0F38.W0 5C /r', 'long future'], ['tdpbssd', 'tmm,tmm,vtmm', 'VEX.128.F2.0F38.W0 5E /r', 'long future'],
+    ['tdpbsud', 'tmm,tmm,vtmm', 'VEX.128.F3.0F38.W0 5E /r', 'long future'], ['tdpbusd', 'tmm,tmm,vtmm', 'VEX.128.66.0F38.W0 5E /r', 'long future'],
+    ['tdpbuud', 'tmm,tmm,vtmm', 'VEX.128.0F38.W0 5E /r', 'long future'],
+  );
   // AVX2 gathers: VSIB memory (`vm32x`: dword indices in an xmm register), the mask in VEX.vvvv.
   for (const [t, w] of [['d', 'W0'], ['q', 'W1']]) {
     const sfx = t === 'd' ? 'ps' : 'pd';
@@ -1211,6 +1221,10 @@ function avx512(): RawRow[] {
     const bc = b ? (b as 32 | 64) : undefined;
     pk(`vptestm${t}`, `66.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
     pk(`vptestnm${t}`, `F3.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
+  }
+  // AVX512_4FMAPS and AVX512_4VNNIW (Xeon Phi): a register set of four (`zmm1+3`) in vvvv, 16 bytes of memory.
+  for (const [mn, op, l] of [['v4fmaddps', '9A', '512'], ['v4fnmaddps', 'AA', '512'], ['v4fmaddss', '9B', 'LIG'], ['v4fnmaddss', 'AB', 'LIG'], ['v4dpwssds', '53', '512'], ['v4dpwssd', '52', '512']]) {
+    rows.push([mn, 'zmm,vzmm/rs4,m', `EVEX.${l}.F2.0F38.W0 ${op} /r`, 'n16 lowregs']); // NASM 2.16.01 takes only zmm0-15 here
   }
   // Gathers and scatters (VSIB, an opmask on the destination); prefetches (AVX512PF).
   for (const [t, w, n] of [['d', 'W0', 4], ['q', 'W1', 8]] as [string, string, number][]) {
@@ -1733,56 +1747,56 @@ export const evexRows = avx512;
 export const EVEX_MNEMONICS = `
   kaddb kaddd kaddq kaddw kandb kandd kandnb kandnd kandnq kandnw kandq kandw kmovb kmovd kmovq kmovw knotb knotd knotq knotw korb kord korq kortestb
   kortestd kortestq kortestw korw kshiftlb kshiftld kshiftlq kshiftlw kshiftrb kshiftrd kshiftrq kshiftrw ktestb ktestd ktestq ktestw kunpckbw kunpckdq
-  kunpckwd kxnorb kxnord kxnorq kxnorw kxorb kxord kxorq kxorw vaddpd vaddps vaddsd vaddss vaesdec vaesdeclast vaesenc vaesenclast valignd valignq
-  vandnpd vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x4 vbroadcastf64x4 vbroadcasti32x4 vbroadcasti64x4 vbroadcastsd vbroadcastss
-  vcmpeq_ospd vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd vcmpeq_uqss vcmpeq_uspd vcmpeq_usps vcmpeq_ussd vcmpeq_usss
-  vcmpeqpd vcmpeqps vcmpeqsd vcmpeqss vcmpfalse_oqpd vcmpfalse_oqps vcmpfalse_oqsd vcmpfalse_oqss vcmpfalse_ospd vcmpfalse_osps vcmpfalse_ossd
-  vcmpfalse_osss vcmpfalsepd vcmpfalseps vcmpfalsesd vcmpfalsess vcmpge_oqpd vcmpge_oqps vcmpge_oqsd vcmpge_oqss vcmpge_ospd vcmpge_osps vcmpge_ossd
-  vcmpge_osss vcmpgepd vcmpgeps vcmpgesd vcmpgess vcmpgt_oqpd vcmpgt_oqps vcmpgt_oqsd vcmpgt_oqss vcmpgt_ospd vcmpgt_osps vcmpgt_ossd vcmpgt_osss
-  vcmpgtpd vcmpgtps vcmpgtsd vcmpgtss vcmple_oqpd vcmple_oqps vcmple_oqsd vcmple_oqss vcmple_ospd vcmple_osps vcmple_ossd vcmple_osss vcmplepd vcmpleps
-  vcmplesd vcmpless vcmplt_oqpd vcmplt_oqps vcmplt_oqsd vcmplt_oqss vcmplt_ospd vcmplt_osps vcmplt_ossd vcmplt_osss vcmpltpd vcmpltps vcmpltsd vcmpltss
-  vcmpneq_oqpd vcmpneq_oqps vcmpneq_oqsd vcmpneq_oqss vcmpneq_ospd vcmpneq_osps vcmpneq_ossd vcmpneq_osss vcmpneq_uqpd vcmpneq_uqps vcmpneq_uqsd
-  vcmpneq_uqss vcmpneq_uspd vcmpneq_usps vcmpneq_ussd vcmpneq_usss vcmpneqpd vcmpneqps vcmpneqsd vcmpneqss vcmpnge_uqpd vcmpnge_uqps vcmpnge_uqsd
-  vcmpnge_uqss vcmpnge_uspd vcmpnge_usps vcmpnge_ussd vcmpnge_usss vcmpngepd vcmpngeps vcmpngesd vcmpngess vcmpngt_uqpd vcmpngt_uqps vcmpngt_uqsd
-  vcmpngt_uqss vcmpngt_uspd vcmpngt_usps vcmpngt_ussd vcmpngt_usss vcmpngtpd vcmpngtps vcmpngtsd vcmpngtss vcmpnle_uqpd vcmpnle_uqps vcmpnle_uqsd
-  vcmpnle_uqss vcmpnle_uspd vcmpnle_usps vcmpnle_ussd vcmpnle_usss vcmpnlepd vcmpnleps vcmpnlesd vcmpnless vcmpnlt_uqpd vcmpnlt_uqps vcmpnlt_uqsd
-  vcmpnlt_uqss vcmpnlt_uspd vcmpnlt_usps vcmpnlt_ussd vcmpnlt_usss vcmpnltpd vcmpnltps vcmpnltsd vcmpnltss vcmpord_qpd vcmpord_qps vcmpord_qsd
-  vcmpord_qss vcmpord_spd vcmpord_sps vcmpord_ssd vcmpord_sss vcmpordpd vcmpordps vcmpordsd vcmpordss vcmppd vcmpps vcmpsd vcmpss vcmptrue_uqpd
-  vcmptrue_uqps vcmptrue_uqsd vcmptrue_uqss vcmptrue_uspd vcmptrue_usps vcmptrue_ussd vcmptrue_usss vcmptruepd vcmptrueps vcmptruesd vcmptruess
-  vcmpunord_qpd vcmpunord_qps vcmpunord_qsd vcmpunord_qss vcmpunord_spd vcmpunord_sps vcmpunord_ssd vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd
-  vcmpunordss vcomisd vcomiss vcompresspd vcompressps vcvtdq2pd vcvtdq2ps vcvtpd2dq vcvtpd2ps vcvtpd2udq vcvtph2ps vcvtps2dq vcvtps2pd vcvtps2ph
-  vcvtps2udq vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi vcvttpd2dq vcvttpd2udq vcvttps2dq vcvttps2udq vcvttsd2si
-  vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd vcvtudq2ps vcvtusi2sd vcvtusi2ss vdivpd vdivps vdivsd vdivss vexp2pd vexp2ps vexpandpd vexpandps
-  vextractf32x4 vextractf64x4 vextracti32x4 vextracti64x4 vextractps vfixupimmpd vfixupimmps vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd
-  vfmadd132ss vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps
-  vfmaddsub213pd vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd
-  vfmsub213ss vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps
-  vfnmadd132pd vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd
-  vfnmadd231ss vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps
-  vfnmsub231sd vfnmsub231ss vgatherdpd vgatherdps vgatherpf0dpd vgatherpf0dps vgatherpf0qpd vgatherpf0qps vgatherpf1dpd vgatherpf1dps vgatherpf1qpd
-  vgatherpf1qps vgatherqpd vgatherqps vgetexppd vgetexpps vgetexpsd vgetexpss vgetmantpd vgetmantps vgetmantsd vgetmantss vinsertf32x4 vinsertf64x4
-  vinserti32x4 vinserti64x4 vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64
-  vmovdqu16 vmovdqu32 vmovdqu64 vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup
-  vmovsldup vmovss vmovupd vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vpabsb vpabsd vpabsq vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb
-  vpaddd vpaddq vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpandd vpandnd vpandnq vpandq vpavgb vpavgw vpblendmd vpblendmq vpbroadcastd vpbroadcastmb2q
-  vpbroadcastmw2d vpbroadcastq vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq vpclmulqdq vpcmpb vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb
-  vpcmpequd vpcmpequq vpcmpequw vpcmpeqw vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtw vpcmpleb vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq vpcmpleuw vpcmplew
-  vpcmpltb vpcmpltd vpcmpltq vpcmpltub vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd vpcmpnequq vpcmpnequw
-  vpcmpneqw vpcmpnleb vpcmpnled vpcmpnleq vpcmpnleub vpcmpnleud vpcmpnleuq vpcmpnleuw vpcmpnlew vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud
-  vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw vpcompressd vpcompressq vpconflictd vpconflictq vpermd vpermi2d
-  vpermi2pd vpermi2ps vpermi2q vpermilpd vpermilps vpermpd vpermps vpermq vpermt2d vpermt2pd vpermt2ps vpermt2q vpexpandd vpexpandq vpgatherdd
-  vpgatherdq vpgatherqd vpgatherqq vplzcntd vplzcntq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw vpminsb vpminsd
-  vpminsq vpminsw vpminub vpminud vpminuq vpminuw vpmovdb vpmovdw vpmovqb vpmovqd vpmovqw vpmovsdb vpmovsdw vpmovsqb vpmovsqd vpmovsqw vpmovswb
-  vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw vpmovusqb vpmovusqd vpmovusqw vpmovuswb vpmovwb vpmovzxbd vpmovzxbq
-  vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw vpmulhw vpmulld vpmullq vpmullw vpmuludq vpord vporq vprold vprolq vprolvd vprolvq
-  vprord vprorq vprorvd vprorvq vpsadbw vpscatterdd vpscatterdq vpscatterqd vpscatterqq vpshufb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd
-  vpsllvq vpsllw vpsrad vpsraq vpsravd vpsravq vpsraw vpsrld vpsrldq vpsrlq vpsrlvd vpsrlvq vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb
-  vpsubusw vpsubw vpternlogd vpternlogq vptestmb vptestmd vptestmq vptestmw vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq
-  vpunpckhwd vpunpcklbw vpunpckldq vpunpcklqdq vpunpcklwd vpxord vpxorq vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd
-  vrcp28ps vrcp28sd vrcp28ss vreducepd vreduceps vreducesd vreducess vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd
-  vrsqrt14ss vrsqrt28pd vrsqrt28ps vrsqrt28sd vrsqrt28ss vscalefpd vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps
-  vscatterpf0qpd vscatterpf0qps vscatterpf1dpd vscatterpf1dps vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4
-  vshufi64x2 vshufpd vshufps vsqrtpd vsqrtps vsqrtsd vsqrtss vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps
-  vxorpd vxorps
+  kunpckwd kxnorb kxnord kxnorq kxnorw kxorb kxord kxorq kxorw v4dpwssd v4dpwssds v4fmaddps v4fmaddss v4fnmaddps v4fnmaddss vaddpd vaddps vaddsd vaddss
+  vaesdec vaesdeclast vaesenc vaesenclast valignd valignq vandnpd vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x4 vbroadcastf64x4
+  vbroadcasti32x4 vbroadcasti64x4 vbroadcastsd vbroadcastss vcmpeq_ospd vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd
+  vcmpeq_uqss vcmpeq_uspd vcmpeq_usps vcmpeq_ussd vcmpeq_usss vcmpeqpd vcmpeqps vcmpeqsd vcmpeqss vcmpfalse_oqpd vcmpfalse_oqps vcmpfalse_oqsd
+  vcmpfalse_oqss vcmpfalse_ospd vcmpfalse_osps vcmpfalse_ossd vcmpfalse_osss vcmpfalsepd vcmpfalseps vcmpfalsesd vcmpfalsess vcmpge_oqpd vcmpge_oqps
+  vcmpge_oqsd vcmpge_oqss vcmpge_ospd vcmpge_osps vcmpge_ossd vcmpge_osss vcmpgepd vcmpgeps vcmpgesd vcmpgess vcmpgt_oqpd vcmpgt_oqps vcmpgt_oqsd
+  vcmpgt_oqss vcmpgt_ospd vcmpgt_osps vcmpgt_ossd vcmpgt_osss vcmpgtpd vcmpgtps vcmpgtsd vcmpgtss vcmple_oqpd vcmple_oqps vcmple_oqsd vcmple_oqss
+  vcmple_ospd vcmple_osps vcmple_ossd vcmple_osss vcmplepd vcmpleps vcmplesd vcmpless vcmplt_oqpd vcmplt_oqps vcmplt_oqsd vcmplt_oqss vcmplt_ospd
+  vcmplt_osps vcmplt_ossd vcmplt_osss vcmpltpd vcmpltps vcmpltsd vcmpltss vcmpneq_oqpd vcmpneq_oqps vcmpneq_oqsd vcmpneq_oqss vcmpneq_ospd vcmpneq_osps
+  vcmpneq_ossd vcmpneq_osss vcmpneq_uqpd vcmpneq_uqps vcmpneq_uqsd vcmpneq_uqss vcmpneq_uspd vcmpneq_usps vcmpneq_ussd vcmpneq_usss vcmpneqpd vcmpneqps
+  vcmpneqsd vcmpneqss vcmpnge_uqpd vcmpnge_uqps vcmpnge_uqsd vcmpnge_uqss vcmpnge_uspd vcmpnge_usps vcmpnge_ussd vcmpnge_usss vcmpngepd vcmpngeps
+  vcmpngesd vcmpngess vcmpngt_uqpd vcmpngt_uqps vcmpngt_uqsd vcmpngt_uqss vcmpngt_uspd vcmpngt_usps vcmpngt_ussd vcmpngt_usss vcmpngtpd vcmpngtps
+  vcmpngtsd vcmpngtss vcmpnle_uqpd vcmpnle_uqps vcmpnle_uqsd vcmpnle_uqss vcmpnle_uspd vcmpnle_usps vcmpnle_ussd vcmpnle_usss vcmpnlepd vcmpnleps
+  vcmpnlesd vcmpnless vcmpnlt_uqpd vcmpnlt_uqps vcmpnlt_uqsd vcmpnlt_uqss vcmpnlt_uspd vcmpnlt_usps vcmpnlt_ussd vcmpnlt_usss vcmpnltpd vcmpnltps
+  vcmpnltsd vcmpnltss vcmpord_qpd vcmpord_qps vcmpord_qsd vcmpord_qss vcmpord_spd vcmpord_sps vcmpord_ssd vcmpord_sss vcmpordpd vcmpordps vcmpordsd
+  vcmpordss vcmppd vcmpps vcmpsd vcmpss vcmptrue_uqpd vcmptrue_uqps vcmptrue_uqsd vcmptrue_uqss vcmptrue_uspd vcmptrue_usps vcmptrue_ussd vcmptrue_usss
+  vcmptruepd vcmptrueps vcmptruesd vcmptruess vcmpunord_qpd vcmpunord_qps vcmpunord_qsd vcmpunord_qss vcmpunord_spd vcmpunord_sps vcmpunord_ssd
+  vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd vcmpunordss vcomisd vcomiss vcompresspd vcompressps vcvtdq2pd vcvtdq2ps vcvtpd2dq vcvtpd2ps
+  vcvtpd2udq vcvtph2ps vcvtps2dq vcvtps2pd vcvtps2ph vcvtps2udq vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi
+  vcvttpd2dq vcvttpd2udq vcvttps2dq vcvttps2udq vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd vcvtudq2ps vcvtusi2sd vcvtusi2ss vdivpd vdivps
+  vdivsd vdivss vexp2pd vexp2ps vexpandpd vexpandps vextractf32x4 vextractf64x4 vextracti32x4 vextracti64x4 vextractps vfixupimmpd vfixupimmps
+  vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd vfmadd132ss vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps
+  vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps vfmaddsub213pd vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd
+  vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd vfmsub213ss vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps
+  vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps vfnmadd132pd vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd
+  vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd vfnmadd231ss vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps
+  vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps vfnmsub231sd vfnmsub231ss vgatherdpd vgatherdps vgatherpf0dpd vgatherpf0dps vgatherpf0qpd
+  vgatherpf0qps vgatherpf1dpd vgatherpf1dps vgatherpf1qpd vgatherpf1qps vgatherqpd vgatherqps vgetexppd vgetexpps vgetexpsd vgetexpss vgetmantpd
+  vgetmantps vgetmantsd vgetmantss vinsertf32x4 vinsertf64x4 vinserti32x4 vinserti64x4 vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss
+  vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64 vmovdqu16 vmovdqu32 vmovdqu64 vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq
+  vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup vmovsldup vmovss vmovupd vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vpabsb vpabsd vpabsq
+  vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb vpaddd vpaddq vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpandd vpandnd vpandnq vpandq vpavgb
+  vpavgw vpblendmd vpblendmq vpbroadcastd vpbroadcastmb2q vpbroadcastmw2d vpbroadcastq vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq
+  vpclmulqdq vpcmpb vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb vpcmpequd vpcmpequq vpcmpequw vpcmpeqw vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtw vpcmpleb
+  vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq vpcmpleuw vpcmplew vpcmpltb vpcmpltd vpcmpltq vpcmpltub vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw
+  vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd vpcmpnequq vpcmpnequw vpcmpneqw vpcmpnleb vpcmpnled vpcmpnleq vpcmpnleub vpcmpnleud vpcmpnleuq
+  vpcmpnleuw vpcmpnlew vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw
+  vpcompressd vpcompressq vpconflictd vpconflictq vpermd vpermi2d vpermi2pd vpermi2ps vpermi2q vpermilpd vpermilps vpermpd vpermps vpermq vpermt2d
+  vpermt2pd vpermt2ps vpermt2q vpexpandd vpexpandq vpgatherdd vpgatherdq vpgatherqd vpgatherqq vplzcntd vplzcntq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd
+  vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw vpminsb vpminsd vpminsq vpminsw vpminub vpminud vpminuq vpminuw vpmovdb vpmovdw vpmovqb vpmovqd
+  vpmovqw vpmovsdb vpmovsdw vpmovsqb vpmovsqd vpmovsqw vpmovswb vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw
+  vpmovusqb vpmovusqd vpmovusqw vpmovuswb vpmovwb vpmovzxbd vpmovzxbq vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw vpmulhw vpmulld
+  vpmullq vpmullw vpmuludq vpord vporq vprold vprolq vprolvd vprolvq vprord vprorq vprorvd vprorvq vpsadbw vpscatterdd vpscatterdq vpscatterqd
+  vpscatterqq vpshufb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd vpsllvq vpsllw vpsrad vpsraq vpsravd vpsravq vpsraw vpsrld vpsrldq vpsrlq
+  vpsrlvd vpsrlvq vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb vpsubusw vpsubw vpternlogd vpternlogq vptestmb vptestmd vptestmq vptestmw
+  vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq vpunpckhwd vpunpcklbw vpunpckldq vpunpcklqdq vpunpcklwd vpxord vpxorq
+  vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd vrcp28ps vrcp28sd vrcp28ss vreducepd vreduceps vreducesd vreducess
+  vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd vrsqrt14ss vrsqrt28pd vrsqrt28ps vrsqrt28sd vrsqrt28ss vscalefpd
+  vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps vscatterpf0qpd vscatterpf0qps vscatterpf1dpd vscatterpf1dps
+  vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4 vshufi64x2 vshufpd vshufps vsqrtpd vsqrtps vsqrtsd vsqrtss
+  vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps vxorpd vxorps
 `;
 
