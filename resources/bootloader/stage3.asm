@@ -1086,6 +1086,10 @@ write_host_log:
     je .bios
     lea rsi, [log_uefi]
     call log_str
+    test byte [plan_flags], F_ABI011          ; a 0.11 kernel draws on its framebuffer
+    jnz .bios
+    lea rsi, [log_no_vga]
+    call log_str
 .bios:
     xor r12d, r12d
 .stages:
@@ -1434,7 +1438,8 @@ msg_exception:   db "CPU exception 0x", 0
 msg_exception_tail: db " in the loader (a Bootlab bug: please report it)", 0
 
 log_header:   db "bootlab-boot-log 1", 10, 0
-log_uefi:     db "firmware uefi", 10, "note the VGA text buffer does not exist under UEFI: text the kernel writes to 0xB8000 is not shown", 10, 0
+log_uefi:     db "firmware uefi", 10, 0
+log_no_vga:   db "note the VGA text buffer does not exist under UEFI: text the kernel writes to 0xB8000 is not shown", 10, 0
 log_stage:    db "stage ", 0
 log_tsc:      db " tsc=", 0
 log_e820:     db "e820 ", 0
