@@ -14,7 +14,7 @@ import { runCommand } from '../cli/commands/run.js';
 import { PF_R, PF_X, readElf } from '../elf/index.js';
 import { code, synthElf } from '../elf/synth.test-helper.js';
 import { BootloaderConfigError, detectKernelAbi } from '../image/bootloaderConfig.js';
-import { layoutHybridDisk } from '../image/disk.js';
+import { ABI011_FLAG, encodePlan, layoutHybridDisk, PLAN_FLAG, PLAN_OFFSETS } from '../image/disk.js';
 import { makePlan, PlanError, type LoadPlan } from '../image/plan.js';
 import { assembleBootloader, assembleEfiLoader } from './bootloaderAssembly.js';
 import { cargoInvocation } from './cargo.js';
@@ -221,6 +221,27 @@ describe('0.11 addresses', () => {
       expect(plan.relocationBase % 0x1000n).toBe(0n);
       expect(plan.physicalMemoryOffset! % 0x200000n).toBe(0n);
     }
+  });
+
+  it('the plan header carries the 0.11 fields stage3 reads (disk.ts PLAN_OFFSETS, layout.inc)', () => {
+    const disk = ramdiskBytes(5000);
+    const { plan } = hybridImage('static-fixed', { ramdisk: disk });
+    const bytes = encodePlan(plan, 0);
+    const v = new DataView(bytes.buffer);
+    const O = PLAN_OFFSETS;
+    expect(v.getUint32(O.flags, true) & (PLAN_FLAG.abi011 | PLAN_FLAG.framebuffer | PLAN_FLAG.mapPhysicalMemory | PLAN_FLAG.recursivePageTable)).toBe(PLAN_FLAG.abi011 | PLAN_FLAG.framebuffer | PLAN_FLAG.mapPhysicalMemory | PLAN_FLAG.recursivePageTable);
+    expect([v.getUint16(O.apiVersion, true), v.getUint16(O.apiVersion + 2, true), v.getUint16(O.apiVersion + 4, true), bytes[O.apiVersion + 6]]).toEqual([0, 11, 16, 0]);
+    expect(v.getBigUint64(O.framebufferVaddr, true)).toBe(FIXED.framebuffer);
+    expect(v.getBigUint64(O.stackBytes, true)).toBe(0x1_2345n);
+    expect(v.getBigUint64(O.stackPages, true)).toBe(19n);
+    expect(v.getBigUint64(O.kernelImageOffset, true)).toBe(0n);
+    expect(v.getBigUint64(O.ramdiskBytes, true)).toBe(5000n);
+    expect(v.getBigUint64(O.ramdiskVaddr, true)).toBe(plan.abi011!.ramdisk!.address);
+    expect(v.getUint32(O.abi011Flags, true)).toBe(ABI011_FLAG.tls | ABI011_FLAG.ramdisk);
+    expect(v.getUint32(O.kernelPayloadPages, true)).toBe(plan.payloadPages - 2);
+    expect(v.getBigUint64(O.recursiveIndex, true)).toBe(BigInt(FIXED.recursiveIndex));
+    // No minimum framebuffer size in this config; a 0.9 plan sets none of it.
+    expect([v.getUint32(O.fbMinWidth, true), v.getUint32(O.fbMinHeight, true)]).toEqual([0, 0]);
   });
 
   it('fixed config: every address as the kernel asked', () => {
