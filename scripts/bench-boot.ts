@@ -174,7 +174,7 @@ async function main() {
         }
       }
       const vbeMs = (xs: number[]) => (xs.length ? `${median(xs).toFixed(1)} ms` : '–');
-      inside.push(`| ${name} | ${median(loader).toFixed(1)} ms | ${vbeMs(vbeScan)} | ${vbeMs(vbeSet)} | ${median(paging).toFixed(1)} ms | ${median(reading).toFixed(1)} ms | ${median(logging).toFixed(1)} ms | ${method} |`);
+      inside.push(`| ${name} | ${median(loader).toFixed(1)} ms (fastest ${Math.min(...loader).toFixed(1)} ms) | ${vbeMs(vbeScan)} | ${vbeMs(vbeSet)} | ${median(paging).toFixed(1)} ms | ${median(reading).toFixed(1)} ms | ${median(logging).toFixed(1)} ms | ${method} |`);
       if (vbeSet.length) modeSetMs.set(elf + (imageKind ?? 'bios'), median(vbeSet));
     }
     inside.push('');
@@ -199,13 +199,19 @@ async function main() {
   // Issue 12's target: a 0.11 kernel's BIOS boot within 15 ms of the floor, the VBE mode set apart.
   out.push('0.11 kernels on BIOS (target: at most 15 ms above the floor, the VBE mode set excluded and reported apart; the mode set from the host-log runs below):');
   out.push('');
-  out.push('| boot | above the floor | VBE mode set (4F02h) | above the floor without the mode set | target |');
+  // Medians, and the fastest runs (on a shared host the least disturbed ones) as a second view.
+  out.push('| boot | above the floor (medians; fastest runs) | VBE mode set (4F02h) | above the floor without the mode set (medians; fastest runs) | target |');
   out.push('|---|---|---|---|---|');
+  const floorMin = Math.min(...times[0]!);
   for (let i = first011; i < images.length; i++) {
     const above = (median(times[i]!) - floorMedian) * 1000;
+    const aboveMin = (Math.min(...times[i]!) - floorMin) * 1000;
     const set = modeSetMs.get(exit011Elf + (i === first011 ? 'bios' : 'hybrid'));
     const without = set === undefined ? undefined : above - set;
-    out.push(`| ${images[i]!.name} | ${above.toFixed(0)} ms | ${set === undefined ? '?' : `${set.toFixed(1)} ms`} | ${without === undefined ? '?' : `${without.toFixed(0)} ms`} | ${without === undefined ? '?' : without <= 15 ? 'met' : '**not met**'} |`);
+    const withoutMin = set === undefined ? undefined : aboveMin - set;
+    out.push(
+      `| ${images[i]!.name} | ${above.toFixed(0)} ms; ${aboveMin.toFixed(0)} ms | ${set === undefined ? '?' : `${set.toFixed(1)} ms`} | ${without === undefined ? '?' : `${without.toFixed(0)} ms; ${withoutMin!.toFixed(0)} ms`} | ${without === undefined ? '?' : without <= 15 ? 'met' : '**not met**'} |`,
+    );
   }
   out.push('');
   out.push(...inside);
