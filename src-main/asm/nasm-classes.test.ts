@@ -499,3 +499,12 @@ describe('sectalign, and align as NASM writes it (sectalign, then the padding)',
     checkLevels(lines(s), false),
   );
 });
+
+describe('macro calls after a label without a colon, and %{$name} pasting (NASM regression suite: br3026808, br3066383)', () => {
+  it.each([
+    '%imacro proc 1|%push proc|%assign %$arg 1|%endmacro|%imacro arg 0-1 1|%assign %$arg %1+%$arg|db %$arg|%endmacro|%imacro endproc 0|%pop|%endmacro|proc Test|%$ARG arg|%$B arg 5|endproc',
+    '%macro m 0-1 7|db %1|%endmacro|lbl m|lbl2: m 3|lbl3  m|dw lbl, lbl2, lbl3',
+    '%macro def 1|%00 db %1|%endmacro|x def 4|y: def 5|dw x, y',
+    'struc tv|.sec resd 1|.usec resd 1|endstruc|%macro b_struc 1-*|%push foo|%define %$sname %1|%%top:|%rep %0 - 1|%rotate 1|resb %{$sname}%1 - ($ - %%top)|%1:|%endrep|resb %{$sname}_size - ($ - %%top)|%pop|%endmacro|section .bss|t b_struc tv, .sec, .usec|tlen equ $ - t|section .text|mov eax, [t.usec]|dd tlen',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

@@ -496,6 +496,11 @@ export class Preprocessor {
     let text = rawText.trimEnd();
     const mac = f.kind === 'file' ? undefined : this.currentMac();
     if (mac && text.includes('%')) text = this.substParams(text, mac);
+    // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
+    if (this.contexts.length && text.includes('%{$')) {
+      const pos = this.posOf(f, lineNo);
+      text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
+    }
     if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
     if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
     // %[...]: expand the inside now and paste the result into the line.
@@ -519,11 +524,12 @@ export class Preprocessor {
         this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null);
         return;
       }
-      if (m[5] && m[3] !== undefined) {
+      // NASM takes a word before a macro call as its label, with or without a colon (`%$x arg`).
+      if (m[5]) {
         const c2 = this.findMacro(m[5]);
         if (c2) {
-          const label = expanded.slice(0, m[0].length - m[5].length);
-          this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, label.trim());
+          const label = expanded.slice(0, m[0].length - m[5].length).trim();
+          this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label);
           return;
         }
       }
