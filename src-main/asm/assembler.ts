@@ -697,18 +697,18 @@ export class Assembler {
 
   /**
    * NASM's `sectalign N` (also the start of `align`/`alignb`): N must be a power of two; the
-   * current section is then aligned to at least N, unless `sectalign off`. False after an error.
+   * current section is then aligned to at least N. False after an error.
    */
   private sectAlign(n: bigint, line: number): boolean {
     if (n <= 0n || (n & (n - 1n)) !== 0n) {
       this.earlyErr(line, `segment alignment \`${n}' is not power of two`);
       return false;
     }
-    if (this.cur >= 0 && !this.sectAlignOff && Number(n) > this.sections[this.cur].align) this.sections[this.cur].align = Number(n);
+    if (this.cur >= 0 && Number(n) > this.sections[this.cur].align) this.sections[this.cur].align = Number(n);
     return true;
   }
 
-  /** `sectalign off` in effect. */
+  /** `sectalign off` in effect: align and alignb leave the section's alignment alone. */
   private sectAlignOff = false;
 
   private runPass(phase: Phase): number {
@@ -920,8 +920,12 @@ export class Assembler {
       case 'align': {
         const n = this.critical(st.n, st.line, 'non-constant argument supplied to ALIGN');
         if (n === undefined) return;
-        // NASM's align and alignb begin with `sectalign N`, whose error this is.
-        if (!this.sectAlign(n, st.line)) return;
+        // NASM's align and alignb begin with `sectalign N` (unless `sectalign off`), whose error this is.
+        if (!this.sectAlignOff && !this.sectAlign(n, st.line)) return;
+        if (n <= 0n) {
+          this.earlyErr(st.line, 'division by zero');
+          return;
+        }
         const N = Number(n);
         const here = this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size;
         const pad = (N - (here % N)) % N;

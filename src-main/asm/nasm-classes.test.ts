@@ -494,6 +494,8 @@ describe('sectalign, and align as NASM writes it (sectalign, then the padding)',
   it.each([
     'section .a|db 1|section .b|db 2|alignb 16|db 3|section .c|db 4|sectalign off|align 32|db 5|sectalign on|align 64|section .d|db 6',
     'section .a|db 1|section .b|sectalign 64|db 2|section .c|sectalign 8|db 3',
+    // `sectalign off` only keeps align/alignb from aligning the section (and from checking N).
+    'section .a|db 1|section .b|sectalign off|sectalign 64|db 2|align 13|db 3|alignb 6|sectalign on|section .c|align 32|db 4',
   ])('accepted: %s', (s) => checkLevels(lines(s), true));
   it.each(['bits 32|inc eax|align 13|sectalign 13|alignb 6|align 3, db 0|sectalign 0', '%use smartalign|bits 32|inc eax|align 13|inc eax|align 13'])('rejected: %s', (s) =>
     checkLevels(lines(s), false),
