@@ -7,11 +7,11 @@
 ;           LBA 0 back: unique per image), else 127 sectors per BIOS call into the bounce buffer,
 ;           copied in unreal mode; a VBE linear-framebuffer mode (set_framebuffer) or VGA mode
 ;           0x13 when the plan asks for one, bootstrap page tables (identity map of 4 GiB with
-;           2 MiB pages). stage3 and the plan are read
-;           relative to loader_lba (stage1.asm), the payload from the plan's LBA.
+;           2 MiB pages). stage3 and the plan are read relative to loader_lba (stage1.asm),
+;           the payload from the plan's LBA.
 ; On exit:  long mode entered directly from real mode (PAE, EFER.LME|NXE, CR0.PG|PE|WP), far
 ;           jump to long_entry (stage3.asm) with CS = SEL_CODE64, interrupts off, zero-length
-;           IDT, CR3 = bootstrap tables.
+;           IDT, CR3 = bootstrap tables; fb_* describe the framebuffer (fb_base 0: none).
 ; Failures: a message on VGA row 0, COM1 and port 0xE9, then halt.
 
     bits 16
