@@ -2,7 +2,7 @@
 // fixture's idle kernel (it runs until Stop): pause, CPU state, page tables checked against the
 // ELF, memory read physically (the VGA text buffer) and virtually (a .rodata string), an
 // unmapped address named with the level where the walk stopped, resume, and nothing left after Stop.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,20 @@ function waitFor(test: (e: BootlabEvent) => boolean, ms = 120_000): Promise<Boot
   });
 }
 
+/** This process's open sockets (inode numbers, from /proc/self/fd). */
+function openSockets(): string[] {
+  const inodes: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.push(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes.sort();
+}
+
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'bootlab inspector test ü '));
   service = createBootlabService({ resourcesDir: join(REPO_ROOT, 'resources'), settingsPath: join(home, 'settings.json'), targetDir: TEST_TARGET_DIR, vgaIntervalMs: 100 });
@@ -47,6 +61,7 @@ describe('inspector API on a running VM', () => {
 
   it('pauses the idle kernel, reads CPU, page tables and memory, resumes, and leaves nothing after Stop', async () => {
     const project = await service.openProject(join(REPO_ROOT, 'fixtures', 'crates', 'outcomes'));
+    const socketsBefore = openSockets();
     const run = service.buildAndBoot({});
     await waitFor((e) => e.type === 'cpu-state' && e.state === 'idle');
     await service.pause();
@@ -90,12 +105,16 @@ describe('inspector API on a running VM', () => {
       level: 4,
     });
 
+    // In HLT with interrupts on but every IRQ masked: a step can never complete, and says why.
+    await expect(service.step(1)).rejects.toThrow('the CPU is in HLT waiting for an interrupt, and none came within 2000 ms (are its interrupts masked?): resume it instead');
     await service.resume();
     await service.pause();
     expect((await service.cpuState()).ripLocation).toMatch(/^outcomes::idle/);
     await service.stop();
     await run;
     expect(processesMatching('qemu-system').filter((p) => p.cmd.includes(project.dir))).toEqual([]);
+    // No socket left open: serial, debug console, QMP and the step's gdbstub connection all closed.
+    expect(openSockets()).toEqual(socketsBefore);
     await expect(service.pageTables()).rejects.toThrow('No virtual machine is running');
   });
 });

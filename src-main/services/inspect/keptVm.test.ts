@@ -6,7 +6,7 @@
 // its TSS; a kept VM that the user resumes is watched, so the triple fault an NMI causes in the
 // idle kernel is noticed too.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,20 @@ const isVmState = (paused: boolean) => (e: BootlabEvent): e is Extract<BootlabEv
 const qemuFor = (needle: string) => processesMatching('qemu-system').filter((p) => p.cmd.includes(needle));
 const serialText = (list: BootlabEvent[]) => list.map((e) => (e.type === 'serial' ? Buffer.from(e.base64, 'base64').toString('latin1') : '')).join('');
 
+/** This process's open sockets (inode numbers, from /proc/self/fd). */
+function openSockets(): string[] {
+  const inodes: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.push(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes.sort();
+}
+
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'bootlab kept vm '));
   service = createBootlabService({
@@ -61,6 +75,7 @@ afterAll(async () => {
 describe('a VM kept paused for the Inspector', () => {
   it('a test kernel that times out stays paused where it spun; Stop ends it', async () => {
     await service.openProject(join(REPO_ROOT, 'fixtures', 'crates', 'failing-tests'));
+    const socketsBefore = openSockets();
     await service.runTests({ executables: ['test:hang'] });
     const state = await service.getTestsState();
     expect(state.entries.find((e) => e.executable.id === 'test:hang')!.state).toBe('timed-out');
@@ -76,10 +91,14 @@ describe('a VM kept paused for the Inspector', () => {
     const spinning = (cpu: Awaited<ReturnType<BootlabService['cpuState']>>) => cpu.stack!.frames.map((f) => f.location);
     expect(spinning(await service.cpuState())).toEqual(expect.arrayContaining([expect.stringMatching(/^hang::spin_forever /), expect.stringMatching(/^_start \(tests\/hang\.rs:\d+\)$/)]));
     expect((await service.pageTables()).summary).toMatch(/^elf segments: (\d+)\/\1 mapped/);
+    // Steps attach QEMU's gdbstub (a loopback connection of its own).
     await service.step(3);
     expect(spinning(await service.cpuState())).toEqual(expect.arrayContaining([expect.stringMatching(/^hang::spin_forever/)]));
+    expect(openSockets().length).toBeGreaterThan(socketsBefore.length);
 
     await service.stop();
+    // No socket left open: QMP and the gdbstub's connection closed with QEMU.
+    expect(openSockets()).toEqual(socketsBefore);
     expect(events.at(-1)).toMatchObject({ type: 'test-paused-vm', id: 'test:hang', kept: false });
     expect((await service.getTestsState()).pausedVm).toBeUndefined();
     expect(qemuFor(hang)).toEqual([]);

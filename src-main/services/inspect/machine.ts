@@ -5,7 +5,7 @@ import { decodeGdt, decodeIdt, decodeTss64, type GdtEntry, type IdtEntry, type T
 import { PAGE_4K, piecesReader, referencedTables, spansOf, translate, walkPageTables, type PhysicalReader, type WalkResult } from '../../image/inspect/pageTables.js';
 import { parseInfoRegisters, type CpuRegisters } from '../../image/inspect/registers.js';
 import type { QmpClient } from '../qmp.js';
-import { GdbStepper, StepError } from './gdbStep.js';
+import { GdbStepper, STEP_TIMEOUT_MS, StepError } from './gdbStep.js';
 
 /** Reads guest physical memory in one piece (QemuSession.readMemory: one pmemsave). */
 export type PhysicalRead = (address: number, length: number) => Promise<Buffer>;
@@ -181,7 +181,15 @@ export class MachineControl {
     const cpu = await readCpu(this.qmp);
     if (cpu.halted && (cpu.rflags & RFLAGS_IF) === 0n) throw new StepError('the CPU is halted with interrupts off (HLT, IF clear): no instruction can run until a reset');
     if (!this.stepper || this.stepper.isClosed) this.stepper = await GdbStepper.attach(this.qmp);
-    for (let i = 0; i < count; i++) await this.stepper.step();
+    try {
+      for (let i = 0; i < count; i++) await this.stepper.step();
+    } catch (error) {
+      // HLT with interrupts on: the next instruction runs only after an interrupt, and none came.
+      if (error instanceof StepError && cpu.halted && /did not complete/.test(error.message)) {
+        throw new StepError(`the CPU is in HLT waiting for an interrupt, and none came within ${STEP_TIMEOUT_MS} ms (are its interrupts masked?): resume it instead`);
+      }
+      throw error;
+    }
   }
 
   dispose(): void {
