@@ -11,14 +11,17 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-pp-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 
-function compare(src: string, files: Record<string, string> = {}, defines: Record<string, string> = {}): void {
+function compare(src: string, files: Record<string, string> = {}, defines: Record<string, string> = {}, includePaths: string[] = []): void {
   const dir = path.join(root, String(counter++));
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'in.asm'), src);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  const args = ['-E', ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`), 'in.asm'];
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  const args = ['-E', ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`), ...includePaths.map((p) => `-i${p}`), 'in.asm'];
   const n = spawnSync('nasm', args, { cwd: dir, encoding: 'utf8' });
-  const r = preprocess(src, { fileName: 'in.asm', defines, readFile: (p) => files[p] });
+  const r = preprocess(src, { fileName: 'in.asm', defines, includePaths, readFile: (p) => files[p] });
   expect(r.text, `-E output for:\n${src}`).toBe(n.stdout);
   const nasmMessages = [...n.stderr.matchAll(/^([^:\n]+):(\d+): (error|warning|fatal): (.*)$/gm)].map((m) => `${m[1]}:${m[2]}: ${m[3]}: ${m[4]}`);
   expect(r.diagnostics.map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.message}`)).toEqual(nasmMessages);
@@ -48,5 +51,12 @@ describe('nasm -E: text and %line markers', () => {
   ])('%s', (s) => compare(lines(s)));
 
   it('an %include switches the file in the markers and back', () => compare(lines('db 1|%include "inc.asm"|db 2'), { 'inc.asm': lines('db 10||db 11') }));
+  it('align, alignb and incbin print their standard-macro expansions; sectalign off drops the [sectalign]', () =>
+    compare(
+      lines('align 4|align 16, db 0xcc|alignb 8|alignb 8, db 1|sectalign off|align 4|alignb 2|sectalign on|align 2*4|incbin "x"|incbin "y", 1|incbin "inc/y",1, 2'),
+      { 'inc/y': 'hi' },
+      {},
+      ['inc/'],
+    ));
   it('-D defines are expanded', () => compare(lines('%ifdef FOO|dw FOO|%endif'), {}, { FOO: '7' }));
 });

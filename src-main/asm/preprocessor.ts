@@ -154,7 +154,7 @@ function ppOutputText(text: string): string {
   if (!m) return t;
   if (m[3]) return `[bits ${m[3]}]`;
   const name = m[1].toLowerCase();
-  return `[${name === 'segment' ? 'segment' : name} ${m[2]}]`;
+  return `[${name} ${m[2]}]`;
 }
 
 /** Marks the parameter names of a macro body (outside strings) so that expansion leaves them alone. */
@@ -553,7 +553,55 @@ export class Preprocessor {
     let where: Pos;
     if (f.listAs !== undefined) where = this.posOf(f, lineNo);
     else where = { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
-    this.emitted.push({ text: raw ? text : ppOutputText(text), file: where.file, line: where.line });
+    for (const t of raw ? [text] : this.ppOutputLines(text)) this.emitted.push({ text: t, file: where.file, line: where.line });
+  }
+
+  /** `sectalign on|off` for `-E`: whether align and alignb print their `[sectalign N]`. */
+  private ppSectAlign = true;
+
+  /**
+   * A line as `-E` prints it, with NASM's standard macros for alignment and incbin expanded as
+   * standard.mac writes them (several lines at the invocation's line).
+   */
+  private ppOutputLines(text: string): string[] {
+    const t = ppOutputText(text);
+    const onOff = /^\[sectalign (on|off)\]$/i.exec(t);
+    if (onOff) {
+      this.ppSectAlign = onOff[1].toLowerCase() === 'on';
+      return [];
+    }
+    const al = /^\s*(align|alignb)\s+(.*)$/i.exec(t);
+    if (al) {
+      const comma = al[2].indexOf(',');
+      const n = (comma < 0 ? al[2] : al[2].slice(0, comma)).trim();
+      const fill = comma < 0 ? '' : al[2].slice(comma + 1).trim();
+      const gap = `(((${n}) - (($-$$) % (${n}))) % (${n}))`;
+      const out = this.ppSectAlign ? [`[sectalign ${n}]`] : [];
+      if (al[1].toLowerCase() === 'align') out.push(`times ${gap} ${fill || 'nop'}`);
+      else if (fill) out.push(`times ${gap} ${fill}`);
+      else out.push('[warning push]', '[warning -zeroing]', `resb ${gap}`, '[warning pop]');
+      return out;
+    }
+    const ib = /^\s*incbin\s+("[^"]*"|'[^']*'|`[^`]*`)\s*(?:,(.*))?$/i.exec(t);
+    if (ib) {
+      // NASM's incbin macro: `%pathsearch` (the name as found on the include path), then the rest or 0.
+      const name = ib[1].slice(1, -1);
+      return [`incbin ${quoteStr(this.pathSearch(name))},${ib[2]?.trim() || '0'}`];
+    }
+    return [t];
+  }
+
+  /** NASM's %pathsearch: the name as found in the current directory or on the include path, else as given. */
+  private pathSearch(name: string): string {
+    const cands = [name, ...(this.opts.includePaths ?? []).map((p) => (p.endsWith('/') ? p + name : `${p}/${name}`))];
+    for (const c of cands) {
+      try {
+        if (this.opts.readFile?.(c) !== undefined) return c;
+      } catch {
+        return c;
+      }
+    }
+    return name;
   }
 
   /** `%[...]`, innermost first (`foo%[foo%[n]]`): the inside is expanded and pasted into the line. */
