@@ -1069,7 +1069,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (r.high8) highRegs.push(true);
   };
   for (const op of ops) if (op.k === 'reg') noteReg(op.reg);
-  if (row.flags.has('norex8') && highRegs.length) throw new EncodeError(row.vex ? 'cannot use high register in AVX instruction' : 'instruction cannot use high registers');
+  // NASM finds these in pass 1.
+  if (row.flags.has('norex8') && highRegs.length) throw eaError(row.vex ? 'cannot use high register in AVX instruction' : 'instruction cannot use high registers');
   if (row.plusR) {
     const r = (ops[row.plusIdx] as { reg: Reg }).reg;
     opcode[opcode.length - 1] += r.num & 7;

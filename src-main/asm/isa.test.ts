@@ -271,6 +271,25 @@ classes({
     ],
     bad: ['vcvtpd2ps xmm29, [rax]', 'vcvtss2sd xmm1, xmm30', 'vfmadd132ps zmm1, zmm2', 'vpermi2d zmm1, zmm2', 'vpsllw [rax], 7', 'vmovaps [rax]{k1}{z}, zmm1'],
   },
+  'AVX-512 BW/DQ rest, IFMA, VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ, BF16, VP2INTERSECT, GFNI': {
+    modes: [64],
+    ok: [
+      'vdbpsadbw zmm1{k1}, zmm2, zmm3, 5', 'vpalignr zmm1, zmm2, [rax+64], 3', 'vpblendmb zmm1{k1}, zmm2, zmm3', 'vpermw zmm1, zmm2, zmm3', 'vpermi2w ymm1, ymm2, ymm20',
+      'vpsllvw zmm1, zmm2, zmm3', 'vpbroadcastb zmm1, [rax+1]', 'vpbroadcastb zmm1{k1}, eax', 'vpbroadcastb xmm20, sil', 'vpbroadcastw ymm1, ax', 'vpbroadcastw zmm1, xmm2',
+      'vpmovb2m k1, zmm2', 'vpmovm2q zmm1, k2', 'vpmovd2m k3, xmm20', 'vpextrb eax, xmm20, 1', 'vpextrw [rax+2], xmm20, 1', 'vpextrq rax, xmm20, 1', 'vpinsrd xmm20, xmm21, eax, 1',
+      'vpinsrb xmm20, xmm21, [rax+1], 1', 'vpinsrq xmm1, xmm20, [rax+8], 1',
+      'vbroadcasti32x2 zmm1, [rax+8]', 'vbroadcastf64x2 zmm1{k1}, [rax+16]', 'vbroadcastf32x8 zmm1, [rax+32]', 'vinserti64x2 zmm1, zmm2, xmm3, 3', 'vextractf32x8 [rax+32], zmm2, 1',
+      'vcvtpd2qq zmm1, zmm2, {rn-sae}', 'vcvtps2uqq zmm1, [rax]{1to8}', 'vcvttpd2uqq zmm1, zmm2, {sae}', 'vcvtqq2ps ymm1, zmm2', 'vcvtuqq2ps xmm1, oword [rax]',
+      'vfpclassps k1, zword [rax], 3', 'vfpclasspd k1{k2}, [rax]{1to8}, 3', 'vfpclasssd k1, xmm2, 3',
+      'vpmadd52luq zmm1, zmm2, [rax]{1to8}', 'vpmadd52huq xmm20, xmm21, xmm22', 'vpermb zmm1, zmm2, zmm3', 'vpermt2b zmm1, zmm2, zmm3', 'vpmultishiftqb zmm1, zmm2, zmm3',
+      'vpcompressb [rax+1]{k1}, zmm2', 'vpcompressw [rax+64]{k1}, zmm2', 'vpexpandb zmm1{k1}{z}, [rax+1]', 'vpshldd zmm1, zmm2, [rax]{1to16}, 3', 'vpshrdvq zmm1, zmm2, zmm3',
+      'vpshldw zmm1, zmm2, zmm3, 4', 'vpdpbusd zmm1, zmm2, zmm3', 'vpdpwssds zmm1, zmm2, [rax]{1to16}', 'vpopcntb zmm1, zmm2', 'vpopcntq zmm1, [rax+64]',
+      'vpshufbitqmb k1, zmm2, zmm3', 'vcvtne2ps2bf16 zmm1, zmm2, zmm3', 'vdpbf16ps zmm1, zmm2, [rax+64]', 'vp2intersectd k2, zmm2, zmm3',
+      'vgf2p8affineqb zmm1, zmm2, [rax]{1to8}, 3', 'vgf2p8mulb zmm1, zmm2, zmm3', 'vgf2p8mulb xmm1, xmm2, xmm3', 'vgf2p8affineinvqb ymm1, ymm2, ymm3, 1',
+      'gf2p8mulb xmm1, xmm2', 'gf2p8affineqb xmm1, [rax], 2', 'vpcmpgeb k1, zmm2, zmm3', 'vpcmpgtuw k1, zmm2, zmm3', 'vpcmpngtd k1, zmm2, [rax]{1to16}', 'vcmpeq_oqps k1, zmm2, zmm3',
+    ],
+    bad: ['vcvtqq2ps xmm1, [rax]', 'vfpclassps k1, [rax], 3', 'vpblendmb zmm1, zmm2', 'vpopcntq zmm1, [rax]{1to8}', 'vpbroadcastb xmm1, ah'],
+  },
   'AMX: tile registers, tile configuration, loads/stores with SIB-only memory, dot products': {
     modes: [64],
     ok: [

@@ -825,6 +825,17 @@ function avx(): RawRow[] {
       );
     }
   });
+  // GFNI: SSE and VEX forms (no `cpu` level below `default` in NASM).
+  rows.push(
+    ['gf2p8affineinvqb', 'xmm,xmm/m128,imm8', '66 0F 3A CF /r ib', 'future'], ['gf2p8affineqb', 'xmm,xmm/m128,imm8', '66 0F 3A CE /r ib', 'future'],
+    ['gf2p8mulb', 'xmm,xmm/m128', '66 0F 38 CF /r', 'future'],
+  );
+  for (const [l, r] of [['128', 'xmm'], ['256', 'ymm']]) {
+    rows.push(
+      ['vgf2p8affineinvqb', `${r},v${r}*,${r}/m${l},imm8`, `VEX.${l}.66.0F3A.W1 CF /r ib`, 'future'], ['vgf2p8affineqb', `${r},v${r}*,${r}/m${l},imm8`, `VEX.${l}.66.0F3A.W1 CE /r ib`, 'future'],
+      ['vgf2p8mulb', `${r},v${r}*,${r}/m${l}`, `VEX.${l}.66.0F38.W0 CF /r`, 'future'],
+    );
+  }
   // AMX: tile registers tmm0-7; `msib` is memory always encoded with a SIB byte (`[base, index]`).
   rows.push(
     ['ldtilecfg', 'm', 'VEX.128.0F38.W0 49 /0', 'long future'], ['sttilecfg', 'm', 'VEX.128.66.0F38.W0 49 /0', 'long future'],
@@ -1013,8 +1024,9 @@ function avx512(): RawRow[] {
       else pk(mn, f, 'C2', { shape: 'k', b, er: 'sae', tail });
     };
     forms('vcmp' + t, ' ib');
+    // EVEX also has `eq_oq` for predicate 0.
     VEX_PREDICATES.forEach((names, n) => {
-      for (const name of names.split(' ')) forms(`vcmp${name}${t}`, ` ${h(n)}`);
+      for (const name of (n === 0 ? 'eq eq_oq' : names).split(' ')) forms(`vcmp${name}${t}`, ` ${h(n)}`);
     });
   }
   // Conversions.
@@ -1210,10 +1222,12 @@ function avx512(): RawRow[] {
     for (const u of ['', 'u']) {
       const opc = h(parseInt(op, 16) - (u ? 1 : 0));
       pk(`vpcmp${u}${t}`, `66.0F3A.${w}`, opc, { shape: 'k', b, tail: ' ib' });
-      ['eq', 'lt', 'le', '', 'neq', 'nlt', 'nle'].forEach((pred, n) => {
-        // The signed eq form has an opcode of its own (above); NASM has no false/true aliases here.
-        if (!pred || (!u && pred === 'eq')) return;
-        pk(`vpcmp${pred}${u}${t}`, `66.0F3A.${w}`, opc, { shape: 'k', b, tail: ` ${h(n)}` });
+      ['eq', 'lt', 'le ngt', '', 'neq', 'nlt ge', 'nle gt'].forEach((preds, n) => {
+        // The signed eq and gt forms have opcodes of their own (above, found first); NASM has no false/true aliases here.
+        for (const pred of preds.split(' ')) {
+          if (!pred || (!u && pred === 'eq')) continue;
+          pk(`vpcmp${pred}${u}${t}`, `66.0F3A.${w}`, opc, { shape: 'k', b, tail: ` ${h(n)}` });
+        }
       });
     }
   }
@@ -1222,6 +1236,109 @@ function avx512(): RawRow[] {
     pk(`vptestm${t}`, `66.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
     pk(`vptestnm${t}`, `F3.0F38.${w}`, b ? '27' : '26', { shape: 'k', b: bc });
   }
+  // AVX512BW rest.
+  pk('vdbpsadbw', '66.0F3A.W0', '42', { tail: ' ib' });
+  pk('vpalignr', '66.0F3A.WIG', '0F', { tail: ' ib' });
+  pk('vpblendmb', '66.0F38.W0', '66', { all: true });
+  pk('vpblendmw', '66.0F38.W1', '66', { all: true });
+  pk('vpermw', '66.0F38.W1', '8D');
+  pk('vpermi2w', '66.0F38.W1', '75', { all: true });
+  pk('vpermt2w', '66.0F38.W1', '7D', { all: true });
+  for (const [mn, op] of [['vpsrlvw', '10'], ['vpsravw', '11'], ['vpsllvw', '12']]) pk(mn, '66.0F38.W1', op);
+  cv('vpbroadcastb', '66.0F38.W0', '78', [['xmm', 'xmm/m8'], ['ymm', 'xmm/m8'], ['zmm', 'xmm/m8']]);
+  cv('vpbroadcastw', '66.0F38.W0', '79', [['xmm', 'xmm/m16'], ['ymm', 'xmm/m16'], ['zmm', 'xmm/m16']]);
+  for (const [l, r] of VL) {
+    // From a general register: NASM takes any size of it (the low byte/word is used).
+    for (const g of ['~r8', '~r16', '~r32', '~r64']) rows.push(['vpbroadcastb', `${r},${g}`, `EVEX.${l}.66.0F38.W0 7A /r`, g === '~r64' ? 'long' : g === '~r8' ? 'anymode norex8' : '']);
+    for (const g of ['~r16', '~r32', '~r64']) rows.push(['vpbroadcastw', `${r},${g}`, `EVEX.${l}.66.0F38.W0 7B /r`, g === '~r64' ? 'long' : '']);
+    rows.push(
+      ['vpmovb2m', `kreg,${r}`, `EVEX.${l}.F3.0F38.W0 29 /r`], ['vpmovw2m', `kreg,${r}`, `EVEX.${l}.F3.0F38.W1 29 /r`],
+      ['vpmovd2m', `kreg,${r}`, `EVEX.${l}.F3.0F38.W0 39 /r`], ['vpmovq2m', `kreg,${r}`, `EVEX.${l}.F3.0F38.W1 39 /r`],
+      ['vpmovm2b', `${r},kreg`, `EVEX.${l}.F3.0F38.W0 28 /r`], ['vpmovm2w', `${r},kreg`, `EVEX.${l}.F3.0F38.W1 28 /r`],
+      ['vpmovm2d', `${r},kreg`, `EVEX.${l}.F3.0F38.W0 38 /r`], ['vpmovm2q', `${r},kreg`, `EVEX.${l}.F3.0F38.W1 38 /r`],
+    );
+  }
+  // Element inserts and extracts (xmm16-31 need EVEX; the VEX rows come first).
+  rows.push(
+    ['vpextrb', '~r8,xmm,imm8', 'EVEX.128.66.0F3A.WIG 14 /r ib', 'anymode norex8'], ['vpextrb', '~r16,xmm,imm8', 'EVEX.128.66.0F3A.WIG 14 /r ib'],
+    ['vpextrb', '~r32,xmm,imm8', 'EVEX.128.66.0F3A.WIG 14 /r ib'], ['vpextrb', '~r64,xmm,imm8', 'EVEX.128.66.0F3A.WIG 14 /r ib', 'long'],
+    ['vpextrb', 'm8,xmm,imm8', 'EVEX.128.66.0F3A.WIG 14 /r ib'],
+    ['vpextrw', '~r16,xmm,imm8', 'EVEX.128.66.0F3A.WIG 15 /r ib'], ['vpextrw', '~r32,xmm,imm8', 'EVEX.128.66.0F3A.WIG 15 /r ib'],
+    ['vpextrw', '~r64,xmm,imm8', 'EVEX.128.66.0F3A.WIG 15 /r ib', 'long'], ['vpextrw', 'm16,xmm,imm8', 'EVEX.128.66.0F3A.WIG 15 /r ib'],
+    ['vpextrd', 'rm32,xmm,imm8', 'EVEX.128.66.0F3A.W0 16 /r ib'], ['vpextrq', 'rm64,xmm,imm8', 'EVEX.128.66.0F3A.W1 16 /r ib', 'long'],
+    ['vpinsrb', 'xmm,vxmm*,~r32,imm8', 'EVEX.128.66.0F3A.WIG 20 /r ib'], ['vpinsrb', 'xmm,vxmm*,m8,imm8', 'EVEX.128.66.0F3A.WIG 20 /r ib'],
+    ['vpinsrw', 'xmm,vxmm*,~r32,imm8', 'EVEX.128.66.0F.WIG C4 /r ib'], ['vpinsrw', 'xmm,vxmm*,m16,imm8', 'EVEX.128.66.0F.WIG C4 /r ib'],
+    ['vpinsrd', 'xmm,vxmm*,rm32,imm8', 'EVEX.128.66.0F3A.W0 22 /r ib'], ['vpinsrq', 'xmm,vxmm*,rm64,imm8', 'EVEX.128.66.0F3A.W1 22 /r ib', 'long'],
+  );
+  // AVX512DQ rest: broadcasts, 128/256-bit parts, quadword conversions, classification.
+  cv('vbroadcasti32x2', '66.0F38.W0', '59', [['xmm', 'xmm/m64'], ['ymm', 'xmm/m64'], ['zmm', 'xmm/m64']]);
+  rows.push(
+    ['vbroadcastf32x2', 'ymm,xmm/m64', 'EVEX.256.66.0F38.W0 19 /r'], ['vbroadcastf32x2', 'zmm,xmm/m64', 'EVEX.512.66.0F38.W0 19 /r'],
+    ['vbroadcastf64x2', 'ymm,m128', 'EVEX.256.66.0F38.W1 1A /r'], ['vbroadcastf64x2', 'zmm,m128', 'EVEX.512.66.0F38.W1 1A /r'],
+    ['vbroadcasti64x2', 'ymm,m128', 'EVEX.256.66.0F38.W1 5A /r'], ['vbroadcasti64x2', 'zmm,m128', 'EVEX.512.66.0F38.W1 5A /r'],
+    ['vbroadcastf32x8', 'zmm,m256', 'EVEX.512.66.0F38.W0 1B /r'], ['vbroadcasti32x8', 'zmm,m256', 'EVEX.512.66.0F38.W0 5B /r'],
+  );
+  for (const [t, i] of [['f', 0], ['i', 0x20]] as [string, number][]) {
+    rows.push(
+      [`vinsert${t}64x2`, 'ymm,vymm*,xmm/m128,imm8', `EVEX.256.66.0F3A.W1 ${h(0x18 + i)} /r ib`], [`vinsert${t}64x2`, 'zmm,vzmm*,xmm/m128,imm8', `EVEX.512.66.0F3A.W1 ${h(0x18 + i)} /r ib`],
+      [`vinsert${t}32x8`, 'zmm,vzmm*,ymm/m256,imm8', `EVEX.512.66.0F3A.W0 ${h(0x1a + i)} /r ib`],
+      [`vextract${t}64x2`, 'xmm/m128,ymm,imm8', `EVEX.256.66.0F3A.W1 ${h(0x19 + i)} /r ib`], [`vextract${t}64x2`, 'xmm/m128,zmm,imm8', `EVEX.512.66.0F3A.W1 ${h(0x19 + i)} /r ib`],
+      [`vextract${t}32x8`, 'ymm/m256,zmm,imm8', `EVEX.512.66.0F3A.W0 ${h(0x1b + i)} /r ib`],
+    );
+  }
+  pk('vcvtpd2qq', '66.0F.W1', '7B', { shape: 'un', b: 64, er: 'er' });
+  pk('vcvtpd2uqq', '66.0F.W1', '79', { shape: 'un', b: 64, er: 'er' });
+  pk('vcvttpd2qq', '66.0F.W1', '7A', { shape: 'un', b: 64, er: 'sae' });
+  pk('vcvttpd2uqq', '66.0F.W1', '78', { shape: 'un', b: 64, er: 'sae' });
+  pk('vcvtqq2pd', 'F3.0F.W1', 'E6', { shape: 'un', b: 64, er: 'er' });
+  pk('vcvtuqq2pd', 'F3.0F.W1', '7A', { shape: 'un', b: 64, er: 'er' });
+  cv('vcvtps2qq', '66.0F.W0', '7B', WIDEN, 32, 'er');
+  cv('vcvtps2uqq', '66.0F.W0', '79', WIDEN, 32, 'er');
+  cv('vcvttps2qq', '66.0F.W0', '7A', WIDEN, 32, 'sae');
+  cv('vcvttps2uqq', '66.0F.W0', '78', WIDEN, 32, 'sae');
+  cv('vcvtqq2ps', '0F.W1', '5B', NARROW, 64, 'er', 'memsized');
+  cv('vcvtuqq2ps', 'F2.0F.W1', '7A', NARROW, 64, 'er', 'memsized');
+  for (const [t, w, b] of [['ps', 'W0', 32], ['pd', 'W1', 64]] as [string, string, 32 | 64][]) {
+    for (const [l, r] of VL) rows.push([`vfpclass${t}`, `kreg,${r}/m${l}/b${b},imm8`, `EVEX.${l}.66.0F3A.${w} 66 /r ib`, 'memsized']);
+    rows.push([`vfpclass${t === 'ps' ? 'ss' : 'sd'}`, `kreg,xmm/m${b},imm8`, `EVEX.LIG.66.0F3A.${w} 67 /r ib`]);
+  }
+  // AVX512IFMA, VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ, BF16, VP2INTERSECT, GFNI.
+  pk('vpmadd52luq', '66.0F38.W1', 'B4', { b: 64, all: true });
+  pk('vpmadd52huq', '66.0F38.W1', 'B5', { b: 64, all: true });
+  pk('vpermb', '66.0F38.W0', '8D');
+  pk('vpermi2b', '66.0F38.W0', '75', { all: true });
+  pk('vpermt2b', '66.0F38.W0', '7D', { all: true });
+  pk('vpmultishiftqb', '66.0F38.W1', '83', { b: 64 });
+  for (const [mn, w, n] of [['vpcompressb', 'W0', 1], ['vpcompressw', 'W1', 2]] as [string, string, number][]) {
+    for (const [l, r] of VL) rows.push([mn, `${r}/m${l},${r}`, `EVEX.${l}.66.0F38.${w} 63 /r`, `n${n}`]);
+  }
+  pk('vpexpandb', '66.0F38.W0', '62', { shape: 'un', fl: 'n1' });
+  pk('vpexpandw', '66.0F38.W1', '62', { shape: 'un', fl: 'n2' });
+  for (const [dir, base] of [['l', 0x70], ['r', 0x72]] as [string, number][]) {
+    pk(`vpsh${dir}dw`, '66.0F3A.W1', h(base), { tail: ' ib' });
+    pk(`vpsh${dir}dd`, '66.0F3A.W0', h(base + 1), { b: 32, tail: ' ib' });
+    pk(`vpsh${dir}dq`, '66.0F3A.W1', h(base + 1), { b: 64, tail: ' ib' });
+    pk(`vpsh${dir}dvw`, '66.0F38.W1', h(base));
+    pk(`vpsh${dir}dvd`, '66.0F38.W0', h(base + 1), { b: 32 });
+    pk(`vpsh${dir}dvq`, '66.0F38.W1', h(base + 1), { b: 64 });
+  }
+  for (const [mn, op] of [['vpdpbusd', '50'], ['vpdpbusds', '51'], ['vpdpwssd', '52'], ['vpdpwssds', '53']]) pk(mn, '66.0F38.W0', op, { b: 32 });
+  pk('vpopcntb', '66.0F38.W0', '54', { shape: 'un' });
+  pk('vpopcntw', '66.0F38.W1', '54', { shape: 'un' });
+  pk('vpopcntd', '66.0F38.W0', '55', { shape: 'un' }); // no broadcast in NASM 2.16.01
+  pk('vpopcntq', '66.0F38.W1', '55', { shape: 'un' });
+  pk('vpshufbitqmb', '66.0F38.W0', '8F', { shape: 'k' });
+  pk('vcvtne2ps2bf16', 'F2.0F38.W0', '72', { b: 32 });
+  // NASM 2.16.01's rows for these take a vvvv source (vcvtneps2bf16) and 16 bytes of memory for ymm/zmm: kept for the same bytes.
+  pk('vcvtneps2bf16', 'F3.0F38.W0', '72', { b: 32 });
+  // (Their displacements still scale by the vector length.)
+  for (const [l, r] of VL) {
+    rows.push(['vdpbf16ps', `${r},v${r}*,${r}/m128/b32`, `EVEX.${l}.F3.0F38.W0 52 /r`, `n${+l / 8}`]);
+    rows.push(['vp2intersectd', `kreg,v${r},${r}/m128/b32`, `EVEX.${l}.F2.0F38.W0 68 /r`, `n${+l / 8}`]); // NASM 2.16.01 has no vp2intersectq
+  }
+  pk('vgf2p8affineinvqb', '66.0F3A.W1', 'CF', { b: 64, tail: ' ib' });
+  pk('vgf2p8affineqb', '66.0F3A.W1', 'CE', { b: 64, tail: ' ib' });
+  pk('vgf2p8mulb', '66.0F38.W0', 'CF');
   // AVX512_4FMAPS and AVX512_4VNNIW (Xeon Phi): a register set of four (`zmm1+3`) in vvvv, 16 bytes of memory.
   for (const [mn, op, l] of [['v4fmaddps', '9A', '512'], ['v4fnmaddps', 'AA', '512'], ['v4fmaddss', '9B', 'LIG'], ['v4fnmaddss', 'AB', 'LIG'], ['v4dpwssds', '53', '512'], ['v4dpwssd', '52', '512']]) {
     rows.push([mn, 'zmm,vzmm/rs4,m', `EVEX.${l}.F2.0F38.W0 ${op} /r`, 'n16 lowregs']); // NASM 2.16.01 takes only zmm0-15 here
@@ -1748,8 +1865,9 @@ export const EVEX_MNEMONICS = `
   kaddb kaddd kaddq kaddw kandb kandd kandnb kandnd kandnq kandnw kandq kandw kmovb kmovd kmovq kmovw knotb knotd knotq knotw korb kord korq kortestb
   kortestd kortestq kortestw korw kshiftlb kshiftld kshiftlq kshiftlw kshiftrb kshiftrd kshiftrq kshiftrw ktestb ktestd ktestq ktestw kunpckbw kunpckdq
   kunpckwd kxnorb kxnord kxnorq kxnorw kxorb kxord kxorq kxorw v4dpwssd v4dpwssds v4fmaddps v4fmaddss v4fnmaddps v4fnmaddss vaddpd vaddps vaddsd vaddss
-  vaesdec vaesdeclast vaesenc vaesenclast valignd valignq vandnpd vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x4 vbroadcastf64x4
-  vbroadcasti32x4 vbroadcasti64x4 vbroadcastsd vbroadcastss vcmpeq_ospd vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd
+  vaesdec vaesdeclast vaesenc vaesenclast valignd valignq vandnpd vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x2 vbroadcastf32x4
+  vbroadcastf32x8 vbroadcastf64x2 vbroadcastf64x4 vbroadcasti32x2 vbroadcasti32x4 vbroadcasti32x8 vbroadcasti64x2 vbroadcasti64x4 vbroadcastsd
+  vbroadcastss vcmpeq_oqpd vcmpeq_oqps vcmpeq_oqsd vcmpeq_oqss vcmpeq_ospd vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd
   vcmpeq_uqss vcmpeq_uspd vcmpeq_usps vcmpeq_ussd vcmpeq_usss vcmpeqpd vcmpeqps vcmpeqsd vcmpeqss vcmpfalse_oqpd vcmpfalse_oqps vcmpfalse_oqsd
   vcmpfalse_oqss vcmpfalse_ospd vcmpfalse_osps vcmpfalse_ossd vcmpfalse_osss vcmpfalsepd vcmpfalseps vcmpfalsesd vcmpfalsess vcmpge_oqpd vcmpge_oqps
   vcmpge_oqsd vcmpge_oqss vcmpge_ospd vcmpge_osps vcmpge_ossd vcmpge_osss vcmpgepd vcmpgeps vcmpgesd vcmpgess vcmpgt_oqpd vcmpgt_oqps vcmpgt_oqsd
@@ -1764,39 +1882,47 @@ export const EVEX_MNEMONICS = `
   vcmpnltsd vcmpnltss vcmpord_qpd vcmpord_qps vcmpord_qsd vcmpord_qss vcmpord_spd vcmpord_sps vcmpord_ssd vcmpord_sss vcmpordpd vcmpordps vcmpordsd
   vcmpordss vcmppd vcmpps vcmpsd vcmpss vcmptrue_uqpd vcmptrue_uqps vcmptrue_uqsd vcmptrue_uqss vcmptrue_uspd vcmptrue_usps vcmptrue_ussd vcmptrue_usss
   vcmptruepd vcmptrueps vcmptruesd vcmptruess vcmpunord_qpd vcmpunord_qps vcmpunord_qsd vcmpunord_qss vcmpunord_spd vcmpunord_sps vcmpunord_ssd
-  vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd vcmpunordss vcomisd vcomiss vcompresspd vcompressps vcvtdq2pd vcvtdq2ps vcvtpd2dq vcvtpd2ps
-  vcvtpd2udq vcvtph2ps vcvtps2dq vcvtps2pd vcvtps2ph vcvtps2udq vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi
-  vcvttpd2dq vcvttpd2udq vcvttps2dq vcvttps2udq vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd vcvtudq2ps vcvtusi2sd vcvtusi2ss vdivpd vdivps
-  vdivsd vdivss vexp2pd vexp2ps vexpandpd vexpandps vextractf32x4 vextractf64x4 vextracti32x4 vextracti64x4 vextractps vfixupimmpd vfixupimmps
-  vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd vfmadd132ss vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps
-  vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps vfmaddsub213pd vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd
-  vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd vfmsub213ss vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps
-  vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps vfnmadd132pd vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd
-  vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd vfnmadd231ss vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps
-  vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps vfnmsub231sd vfnmsub231ss vgatherdpd vgatherdps vgatherpf0dpd vgatherpf0dps vgatherpf0qpd
-  vgatherpf0qps vgatherpf1dpd vgatherpf1dps vgatherpf1qpd vgatherpf1qps vgatherqpd vgatherqps vgetexppd vgetexpps vgetexpsd vgetexpss vgetmantpd
-  vgetmantps vgetmantsd vgetmantss vinsertf32x4 vinsertf64x4 vinserti32x4 vinserti64x4 vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss
-  vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64 vmovdqu16 vmovdqu32 vmovdqu64 vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq
-  vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup vmovsldup vmovss vmovupd vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vpabsb vpabsd vpabsq
-  vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb vpaddd vpaddq vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpandd vpandnd vpandnq vpandq vpavgb
-  vpavgw vpblendmd vpblendmq vpbroadcastd vpbroadcastmb2q vpbroadcastmw2d vpbroadcastq vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq
-  vpclmulqdq vpcmpb vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb vpcmpequd vpcmpequq vpcmpequw vpcmpeqw vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtw vpcmpleb
-  vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq vpcmpleuw vpcmplew vpcmpltb vpcmpltd vpcmpltq vpcmpltub vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw
-  vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd vpcmpnequq vpcmpnequw vpcmpneqw vpcmpnleb vpcmpnled vpcmpnleq vpcmpnleub vpcmpnleud vpcmpnleuq
-  vpcmpnleuw vpcmpnlew vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw
-  vpcompressd vpcompressq vpconflictd vpconflictq vpermd vpermi2d vpermi2pd vpermi2ps vpermi2q vpermilpd vpermilps vpermpd vpermps vpermq vpermt2d
-  vpermt2pd vpermt2ps vpermt2q vpexpandd vpexpandq vpgatherdd vpgatherdq vpgatherqd vpgatherqq vplzcntd vplzcntq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd
-  vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw vpminsb vpminsd vpminsq vpminsw vpminub vpminud vpminuq vpminuw vpmovdb vpmovdw vpmovqb vpmovqd
-  vpmovqw vpmovsdb vpmovsdw vpmovsqb vpmovsqd vpmovsqw vpmovswb vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw
-  vpmovusqb vpmovusqd vpmovusqw vpmovuswb vpmovwb vpmovzxbd vpmovzxbq vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw vpmulhw vpmulld
-  vpmullq vpmullw vpmuludq vpord vporq vprold vprolq vprolvd vprolvq vprord vprorq vprorvd vprorvq vpsadbw vpscatterdd vpscatterdq vpscatterqd
-  vpscatterqq vpshufb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd vpsllvq vpsllw vpsrad vpsraq vpsravd vpsravq vpsraw vpsrld vpsrldq vpsrlq
-  vpsrlvd vpsrlvq vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb vpsubusw vpsubw vpternlogd vpternlogq vptestmb vptestmd vptestmq vptestmw
-  vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq vpunpckhwd vpunpcklbw vpunpckldq vpunpcklqdq vpunpcklwd vpxord vpxorq
-  vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd vrcp28ps vrcp28sd vrcp28ss vreducepd vreduceps vreducesd vreducess
-  vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd vrsqrt14ss vrsqrt28pd vrsqrt28ps vrsqrt28sd vrsqrt28ss vscalefpd
-  vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps vscatterpf0qpd vscatterpf0qps vscatterpf1dpd vscatterpf1dps
-  vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4 vshufi64x2 vshufpd vshufps vsqrtpd vsqrtps vsqrtsd vsqrtss
-  vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps vxorpd vxorps
+  vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd vcmpunordss vcomisd vcomiss vcompresspd vcompressps vcvtdq2pd vcvtdq2ps vcvtne2ps2bf16 vcvtneps2bf16
+  vcvtpd2dq vcvtpd2ps vcvtpd2qq vcvtpd2udq vcvtpd2uqq vcvtph2ps vcvtps2dq vcvtps2pd vcvtps2ph vcvtps2qq vcvtps2udq vcvtps2uqq vcvtqq2pd vcvtqq2ps
+  vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi vcvttpd2dq vcvttpd2qq vcvttpd2udq vcvttpd2uqq vcvttps2dq vcvttps2qq
+  vcvttps2udq vcvttps2uqq vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd vcvtudq2ps vcvtuqq2pd vcvtuqq2ps vcvtusi2sd vcvtusi2ss vdbpsadbw
+  vdivpd vdivps vdivsd vdivss vdpbf16ps vexp2pd vexp2ps vexpandpd vexpandps vextractf32x4 vextractf32x8 vextractf64x2 vextractf64x4 vextracti32x4
+  vextracti32x8 vextracti64x2 vextracti64x4 vextractps vfixupimmpd vfixupimmps vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd vfmadd132ss
+  vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps vfmaddsub213pd
+  vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd vfmsub213ss
+  vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps vfnmadd132pd
+  vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd vfnmadd231ss
+  vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps vfnmsub231sd
+  vfnmsub231ss vfpclasspd vfpclassps vfpclasssd vfpclassss vgatherdpd vgatherdps vgatherpf0dpd vgatherpf0dps vgatherpf0qpd vgatherpf0qps vgatherpf1dpd
+  vgatherpf1dps vgatherpf1qpd vgatherpf1qps vgatherqpd vgatherqps vgetexppd vgetexpps vgetexpsd vgetexpss vgetmantpd vgetmantps vgetmantsd vgetmantss
+  vgf2p8affineinvqb vgf2p8affineqb vgf2p8mulb vinsertf32x4 vinsertf32x8 vinsertf64x2 vinsertf64x4 vinserti32x4 vinserti32x8 vinserti64x2 vinserti64x4
+  vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64 vmovdqu16 vmovdqu32 vmovdqu64
+  vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup vmovsldup vmovss vmovupd
+  vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vp2intersectd vpabsb vpabsd vpabsq vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb vpaddd vpaddq
+  vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpalignr vpandd vpandnd vpandnq vpandq vpavgb vpavgw vpblendmb vpblendmd vpblendmq vpblendmw vpbroadcastb
+  vpbroadcastd vpbroadcastmb2q vpbroadcastmw2d vpbroadcastq vpbroadcastw vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq vpclmulqdq vpcmpb
+  vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb vpcmpequd vpcmpequq vpcmpequw vpcmpeqw vpcmpgeb vpcmpged vpcmpgeq vpcmpgeub vpcmpgeud vpcmpgeuq vpcmpgeuw
+  vpcmpgew vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtub vpcmpgtud vpcmpgtuq vpcmpgtuw vpcmpgtw vpcmpleb vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq
+  vpcmpleuw vpcmplew vpcmpltb vpcmpltd vpcmpltq vpcmpltub vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd
+  vpcmpnequq vpcmpnequw vpcmpneqw vpcmpngtb vpcmpngtd vpcmpngtq vpcmpngtub vpcmpngtud vpcmpngtuq vpcmpngtuw vpcmpngtw vpcmpnleb vpcmpnled vpcmpnleq
+  vpcmpnleub vpcmpnleud vpcmpnleuq vpcmpnleuw vpcmpnlew vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq
+  vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw vpcompressb vpcompressd vpcompressq vpcompressw vpconflictd vpconflictq vpdpbusd vpdpbusds vpdpwssd vpdpwssds
+  vpermb vpermd vpermi2b vpermi2d vpermi2pd vpermi2ps vpermi2q vpermi2w vpermilpd vpermilps vpermpd vpermps vpermq vpermt2b vpermt2d vpermt2pd vpermt2ps
+  vpermt2q vpermt2w vpermw vpexpandb vpexpandd vpexpandq vpexpandw vpextrb vpextrd vpextrq vpextrw vpgatherdd vpgatherdq vpgatherqd vpgatherqq vpinsrb
+  vpinsrd vpinsrq vpinsrw vplzcntd vplzcntq vpmadd52huq vpmadd52luq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw
+  vpminsb vpminsd vpminsq vpminsw vpminub vpminud vpminuq vpminuw vpmovb2m vpmovd2m vpmovdb vpmovdw vpmovm2b vpmovm2d vpmovm2q vpmovm2w vpmovq2m vpmovqb
+  vpmovqd vpmovqw vpmovsdb vpmovsdw vpmovsqb vpmovsqd vpmovsqw vpmovswb vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw
+  vpmovusqb vpmovusqd vpmovusqw vpmovuswb vpmovw2m vpmovwb vpmovzxbd vpmovzxbq vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw
+  vpmulhw vpmulld vpmullq vpmullw vpmultishiftqb vpmuludq vpopcntb vpopcntd vpopcntq vpopcntw vpord vporq vprold vprolq vprolvd vprolvq vprord vprorq
+  vprorvd vprorvq vpsadbw vpscatterdd vpscatterdq vpscatterqd vpscatterqq vpshldd vpshldq vpshldvd vpshldvq vpshldvw vpshldw vpshrdd vpshrdq vpshrdvd
+  vpshrdvq vpshrdvw vpshrdw vpshufb vpshufbitqmb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd vpsllvq vpsllvw vpsllw vpsrad vpsraq vpsravd
+  vpsravq vpsravw vpsraw vpsrld vpsrldq vpsrlq vpsrlvd vpsrlvq vpsrlvw vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb vpsubusw vpsubw vpternlogd
+  vpternlogq vptestmb vptestmd vptestmq vptestmw vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq vpunpckhwd vpunpcklbw
+  vpunpckldq vpunpcklqdq vpunpcklwd vpxord vpxorq vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd vrcp28ps vrcp28sd
+  vrcp28ss vreducepd vreduceps vreducesd vreducess vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd vrsqrt14ss
+  vrsqrt28pd vrsqrt28ps vrsqrt28sd vrsqrt28ss vscalefpd vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps
+  vscatterpf0qpd vscatterpf0qps vscatterpf1dpd vscatterpf1dps vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4
+  vshufi64x2 vshufpd vshufps vsqrtpd vsqrtps vsqrtsd vsqrtss vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps
+  vxorpd vxorps
 `;
 
