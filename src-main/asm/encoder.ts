@@ -235,7 +235,8 @@ const EXACT_LEVELS: Record<string, number> = {
 
 function rowLevel(row: Row): number {
   if (row.flags.has('anycpu')) return 0;
-  if (row.flags.has('future')) return 14; // NASM: no `cpu` level below `default`
+  // NASM: no `cpu` level below `default` (AVX-512 and its opmask instructions included).
+  if (row.flags.has('future') || row.vex?.evex || row.pats.some((p) => p.t === 'kreg')) return 14;
   // AVX: Sandy Bridge; AVX2, FMA, BMI: Haswell. NASM gives AMD's LWP the 386 level of its 32-bit
   // registers and TBM no level below `cpu default`.
   if (row.vex?.xop) return /lwp/.test(row.mn) ? 3 : 14;

@@ -408,6 +408,8 @@ describe('cpu levels of the extensions', () => {
     ['686', 'fcmovb st0, st1|fcmovnu st1'],
     ['sandybridge', 'aesenc xmm1, xmm2|pclmulqdq xmm1, xmm2, 1'],
     ['default', 'sha1msg1 xmm1, xmm2|sha256rnds2 xmm1, xmm2'],
+    // AVX-512 (opmask instructions included), AVX2 gathers, GFNI: no `cpu` level below `default` in NASM 2.16.01.
+    ['default', 'vaddps zmm1, zmm2, zmm3|kmovw k1, k2|vpopcntb zmm1, zmm2|vexp2ps zmm1, zmm2|vgatherdps xmm1, [eax+xmm2], xmm3|gf2p8mulb xmm1, xmm2'],
   ];
   const order = ['386', '486', '586', '686', 'p3', 'p4', 'prescott', 'x64', 'nehalem', 'sandybridge', 'default'];
   it.each(cases)('%s: %s', (lowest, body) => {
@@ -417,13 +419,13 @@ describe('cpu levels of the extensions', () => {
   it('pextrw falls back to the SSE4.1 encoding below cpu p4', () => compare(32, ['cpu p3', 'pextrw eax, xmm1, 1', 'pextrw [eax], xmm1, 1'], true));
 });
 
-// Every VEX/EVEX row of the table, instantiated with registers that need the inverted R/X/B and
-// vvvv bits (xmm12, ymm13, r9d, [rax+r9*2+...]) and without, in 16-, 32- and 64-bit mode: NASM's
-// listing maps its bytes to lines, lines NASM rejects must be rejected by us too.
 it('EVEX_MNEMONICS (read at start-up instead of generating the EVEX rows) lists exactly the mnemonics of the EVEX rows', () => {
   expect(EVEX_MNEMONICS.split(/\s+/).filter(Boolean)).toEqual([...new Set(evexRows().map((r) => r[0]))].sort());
 });
 
+// Every VEX/EVEX row of the table, instantiated with registers that need the inverted R/X/B and
+// vvvv bits (xmm12, ymm13, r9d, [rax+r9*2+...]) and without, in 16-, 32- and 64-bit mode: NASM's
+// listing maps its bytes to lines, lines NASM rejects must be rejected by us too.
 describe('VEX and EVEX table rows vs NASM, row by row', () => {
   const MEM: Record<Mode, string[]> = { 16: ['[bx+si+4]', '[0x1234]'], 32: ['[ebx+ecx*4+8]', '[ebp-0x40]'], 64: ['[rax+r9*2+0x100]', '[r13]', '[rel fwd]'] };
   const SIZE: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 128: 'oword', 256: 'yword', 512: 'zword' };
