@@ -510,3 +510,11 @@ describe('macro calls after a label without a colon, and %{$name} pasting (NASM 
     'struc tv|.sec resd 1|.usec resd 1|endstruc|%macro b_struc 1-*|%push foo|%define %$sname %1|%%top:|%rep %0 - 1|%rotate 1|resb %{$sname}%1 - ($ - %%top)|%1:|%endrep|resb %{$sname}_size - ($ - %%top)|%pop|%endmacro|section .bss|t b_struc tv, .sec, .usec|tlen equ $ - t|section .text|mov eax, [t.usec]|dd tlen',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('single-line macros overloaded by parameter count (NASM regression suite: lwp)', () => {
+  it.each([
+    '%define t(x) x|%define t(x,y) y,x|%define t(x,y,z) z,y,x|db t(1)|db t(1,2)|db t(1,2,3)|%define t(x,y) 9|db t(1,2), t(4)|%undef t|%define t(a) a+1|db t(1)',
+    '%idefine U(a) a|%idefine u(a,b) b|db U(1), u(1,2), U(3,4)',
+    '%define r3(x) x|%define r3(x,y) y,x|%macro m 2|%1 r3(%2)|%endmacro|bits 32|m mov, {5, eax}|m inc, {ecx}',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

@@ -51,6 +51,8 @@ interface SMacro {
   params: string[] | null; // null: no parameter list
   body: string;
   ci: boolean;
+  /** Definitions of the same name with other parameter counts (NASM overloads by count). */
+  overloads?: SMacro[];
 }
 
 interface MMacro {
@@ -843,8 +845,15 @@ export class Preprocessor {
 
   private defineSmacro(name: string, m: SMacro): void {
     this.userSmacros = true;
-    if (m.ci) this.smacrosCI.set(name.toLowerCase(), m);
-    else this.smacros.set(name, m);
+    const map = m.ci ? this.smacrosCI : this.smacros;
+    const key = m.ci ? name.toLowerCase() : name;
+    // `%define f(x)` and `%define f(x,y)` live side by side; the same count replaces.
+    const old = map.get(key);
+    if (m.params !== null && old && old.params !== null && old !== DYNAMIC) {
+      const others = [old, ...(old.overloads ?? [])].filter((o) => o.params !== null && o.params.length !== m.params!.length);
+      if (others.length) m = { ...m, overloads: others.map((o) => ({ params: o.params, body: o.body, ci: o.ci })) };
+    }
+    map.set(key, m);
   }
 
   /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
@@ -905,11 +914,12 @@ export class Preprocessor {
           while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
           if (text[k] === '(') {
             const [args, end] = parseCallArgs(text, k);
-            if (args && args.length === m.params.length) {
-              let body = m.body;
+            const def = args ? [m, ...(m.overloads ?? [])].find((o) => o.params!.length === args.length) : undefined;
+            if (args && def) {
+              let body = def.body;
               // Substitute parameter names as whole identifiers.
               body = replaceIdents(body, (id) => {
-                const pi = m.params!.indexOf(id);
+                const pi = def.params!.indexOf(id);
                 return pi >= 0 ? args[pi] : undefined;
               });
               const g = new Set(guard);
