@@ -598,7 +598,8 @@ export class Assembler {
 
   // Tight mode: one section, and every statement is fixed-size, a label, a label jump, or inert.
   // Label offsets then live in an Int32Array and a pass is a single loop over typed arrays.
-  private tight: { lab: Int32Array; tgt: Int32Array; off: Int32Array; syms: Sym[] } | null | undefined;
+  /** prog: steps of 4 numbers, [1, size] fixed bytes, [2, label] a label, [3, label, short size, near size] a jump, [5, statement] run it. */
+  private tight: { lab: Int32Array; tgt: Int32Array; off: Int32Array; syms: Sym[]; prog: Int32Array } | null | undefined;
 
   private buildTight(): void {
     this.tight = null;
@@ -638,7 +639,23 @@ export class Assembler {
     }
     const off = new Int32Array(syms.length);
     syms.forEach((sym, id) => (off[id] = sym.off));
-    this.tight = { lab, tgt, off, syms };
+    // The pass loop walks a compact program instead of every statement: runs of fixed-size
+    // statements summed into one step, skipped statements left out (see tightPass).
+    const jShort = this.jumpShort!;
+    const jNear = this.jumpNear!;
+    const fixed = this.fixedSize!;
+    const prog: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i];
+      if (k === 6) continue;
+      if (k === 1) {
+        if (prog.length && prog[prog.length - 4] === 1) prog[prog.length - 3] += fixed[i];
+        else prog.push(1, fixed[i], 0, 0);
+      } else if (k === 2) prog.push(2, lab[i], 0, 0);
+      else if (k === 3) prog.push(3, tgt[i], jShort[i], jNear[i]);
+      else prog.push(5, i, 0, 0);
+    }
+    this.tight = { lab, tgt, off, syms, prog: Int32Array.from(prog) };
   }
 
   private tightPass(): number {
@@ -646,28 +663,24 @@ export class Assembler {
     this.pass++;
     this.bits = 16;
     this.cpu = undefined;
-    const kinds = this.kinds!;
-    const fixed = this.fixedSize!;
-    const jShort = this.jumpShort!;
-    const jNear = this.jumpNear!;
-    const { lab, tgt, off: loff } = t;
-    const n = kinds.length;
+    const { prog, off: loff } = t;
+    const n = prog.length;
     let changed = 0;
     let off = 0;
-    for (let i = 0; i < n; i++) {
-      const k = kinds[i];
-      if (k === 1) off += fixed[i];
+    for (let j = 0; j < n; j += 4) {
+      const k = prog[j];
+      if (k === 1) off += prog[j + 1];
       else if (k === 2) {
-        const l = lab[i];
+        const l = prog[j + 1];
         if (loff[l] !== off) {
           loff[l] = off;
           changed++;
         }
       } else if (k === 3) {
-        const s = jShort[i];
-        const d = loff[tgt[i]] - (off + s);
-        off += d >= -128 && d <= 127 ? s : jNear[i];
-      } else if (k !== 6) this.exec(this.stmts[i], i);
+        const s = prog[j + 2];
+        const d = loff[prog[j + 1]] - (off + s);
+        off += d >= -128 && d <= 127 ? s : prog[j + 3];
+      } else this.exec(this.stmts[prog[j + 1]], prog[j + 1]);
     }
     this.sections[0].size = off;
     return changed;

@@ -1,7 +1,7 @@
 // The line parser's fast path (simpleLine.ts) against its general path (lexer, LineParser,
 // ExprParser): on every line the fast path takes, the statement must be the same, field for field.
 import { describe, expect, it } from 'vitest';
-import { jumpyFile, projectFile, straightFile } from '../../scripts/bench-asm-inputs.js';
+import { jumpyFile, projectFile, straightFile } from '../../scripts/asm-bench-inputs.js';
 import { tokenize } from './lexer.js';
 import { isReservedWord, LineParser, startsInsn, type Stmt } from './parser.js';
 import { parseSimpleInsn } from './simpleLine.js';
