@@ -94,9 +94,11 @@ const DIRECTIVES = new Set([
 /** Directives NASM knows only in brackets (the others also have a standard macro without them). */
 const BRACKET_ONLY = new Set(['warning', 'map']);
 
+/** Words that cannot be labels without a colon (asked for every label and label operand). */
+const RESERVED = new Set([...MNEMONICS, ...Object.keys(DATA_UNITS), ...Object.keys(RES_UNITS), ...PREFIXES, ...[...DIRECTIVES].filter((d) => !BRACKET_ONLY.has(d))]);
+
 export function isReservedWord(w: string): boolean {
-  const l = w.toLowerCase();
-  return MNEMONICS.has(l) || l in DATA_UNITS || l in RES_UNITS || PREFIXES.has(l) || (DIRECTIVES.has(l) && !BRACKET_ONLY.has(l));
+  return RESERVED.has(w.toLowerCase());
 }
 
 /**
@@ -236,7 +238,7 @@ export class LineParser {
       let j = i;
       while (j < toks.length && toks[j].t === 'id' && !toks[j].forced && PREFIXES.has(toks[j].v.toLowerCase())) j++;
       const nw = toks[j]?.t === 'id' && !toks[j].forced ? toks[j].v.toLowerCase() : '';
-      if (nw in DATA_UNITS) return this.statement(toks, j, line, endCol);
+      if (Object.hasOwn(DATA_UNITS, nw)) return this.statement(toks, j, line, endCol);
       if (nw === 'times') {
         const st = this.statement(toks, j, line, endCol);
         if (st?.k === 'times' && st.body?.k === 'insn') st.body.insn.prefixes.unshift(...toks.slice(i, j).map((x) => x.v.toLowerCase()));
@@ -252,8 +254,8 @@ export class LineParser {
       if (bodyToks.length) body = this.statement(bodyToks, 0, line, endCol);
       return { k: 'times', count, body, col: t.col, line };
     }
-    if (w in DATA_UNITS) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol), line };
-    if (w in RES_UNITS) return { k: 'res', unit: RES_UNITS[w], count: this.expr(toks, i + 1, endCol), line };
+    if (Object.hasOwn(DATA_UNITS, w)) return { k: 'data', unit: DATA_UNITS[w], items: this.dataItems(toks, i + 1, endCol), line };
+    if (Object.hasOwn(RES_UNITS, w)) return { k: 'res', unit: RES_UNITS[w], count: this.expr(toks, i + 1, endCol), line };
     if (DIRECTIVES.has(w) && !BRACKET_ONLY.has(w)) {
       const out: Stmt[] = [];
       this.directive(w, toks.slice(i), 0, line, out, endCol);
@@ -553,7 +555,7 @@ export class LineParser {
       const t = toks[i];
       if (t.t !== 'id' || t.forced) break;
       const w = t.v.toLowerCase();
-      if (w in SIZE_KEYWORDS) size = SIZE_KEYWORDS[w];
+      if (Object.hasOwn(SIZE_KEYWORDS, w)) size = SIZE_KEYWORDS[w];
       else if (w === 'strict') strict = true;
       else if (w === 'short' || w === 'near' || w === 'far') jmp = w;
       else if (w === 'to') to = true;
@@ -620,7 +622,7 @@ export class LineParser {
       const t = toks[i];
       if (t.t !== 'id' || t.forced) break;
       const w = t.v.toLowerCase();
-      if (w in SIZE_KEYWORDS) m.dispSize = SIZE_KEYWORDS[w];
+      if (Object.hasOwn(SIZE_KEYWORDS, w)) m.dispSize = SIZE_KEYWORDS[w];
       else if (w === 'rel') m.rel = true;
       else if (w === 'abs') m.rel = false;
       else if (w === 'nosplit') m.nosplit = true;

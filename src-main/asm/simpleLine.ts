@@ -10,7 +10,7 @@ import type { Insn } from './parser.js';
 import type { MemOp, Operand } from './operands.js';
 import { lookupReg, type Reg } from './registers.js';
 
-const SIZES: Record<string, number> = { byte: 8, word: 16, dword: 32, qword: 64, tword: 80, oword: 128, yword: 256, zword: 512 };
+const SIZES = new Map(Object.entries({ byte: 8, word: 16, dword: 32, qword: 64, tword: 80, oword: 128, yword: 256, zword: 512 }));
 
 /** Character classes: 1 blank, 2 identifier start (ASCII), 4 identifier character, 8 digit, 16 hex digit. */
 const C = new Uint8Array(128);
@@ -34,7 +34,7 @@ const isDelim = (s: string, i: number): boolean => {
 };
 
 /** Words the general path treats specially in an operand (keywords, operators): never plain labels here. */
-const SPECIAL = new Set(['strict', 'short', 'near', 'far', 'to', 'seg', 'wrt', 'rel', 'abs', 'nosplit', 'a16', 'a32', 'a64', 'times', 'equ', ...Object.keys(SIZES)]);
+const SPECIAL = new Set(['strict', 'short', 'near', 'far', 'to', 'seg', 'wrt', 'rel', 'abs', 'nosplit', 'a16', 'a32', 'a64', 'times', 'equ', ...SIZES.keys()]);
 
 /** Operands of the line being read (copied out at the end). */
 const SCRATCH: Operand[] = [];
@@ -50,6 +50,16 @@ const skip = (p: Scan): void => {
   while (p.i < p.s.length && cls(p.s, p.i) & 1) p.i++;
 };
 
+/** Value of s[from..to) as digits of `radix` (at most 13 hex or 15 decimal digits: exact in a double). */
+function digits(s: string, from: number, to: number, radix: number): bigint {
+  let v = 0;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    v = v * radix + (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return BigInt(v);
+}
+
 /** A plain number (`123`, `0x1F`, `0Bh`) at p.i, or undefined; leaves p.i after it. */
 function number(p: Scan): bigint | undefined {
   const s = p.s;
@@ -60,21 +70,21 @@ function number(p: Scan): bigint | undefined {
     j += 2;
     const d = j;
     while (cls(s, j) & 16) j++;
-    if (j === d || j - d > 15 || !isDelim(s, j)) return undefined;
+    if (j === d || j - d > 13 || !isDelim(s, j)) return undefined;
     p.i = j;
-    return BigInt(s.slice(start, j));
+    return digits(s, d, j, 16);
   }
   while (cls(s, j) & 16) j++;
-  if ((s[j] === 'h' || s[j] === 'H') && j - start <= 15 && isDelim(s, j + 1)) {
+  if ((s[j] === 'h' || s[j] === 'H') && j - start <= 13 && isDelim(s, j + 1)) {
     p.i = j + 1;
-    return BigInt('0x' + s.slice(start, j));
+    return digits(s, start, j, 16);
   }
   // Decimal: digits only (a letter makes it a suffixed or malformed number).
   j = start;
   while (cls(s, j) & 8) j++;
   if (j - start > 15 || !isDelim(s, j)) return undefined;
   p.i = j;
-  return BigInt(s.slice(start, j));
+  return digits(s, start, j, 10);
 }
 
 /** An identifier at p.i (ASCII, not starting with `?` or `$`), or undefined. */
@@ -205,14 +215,22 @@ function operand(p: Scan, qualify: (n: string) => string, reserved: (w: string) 
   const col = p.i + 1;
   let size = 0;
   // An optional size keyword, then the operand itself.
-  const save = p.i;
-  const w0 = ident(p);
-  if (w0 !== undefined) {
-    const sz = SIZES[w0.toLowerCase()];
+  let at = p.i;
+  let w = ident(p);
+  if (w !== undefined) {
+    const sz = SIZES.get(w.toLowerCase());
     if (sz !== undefined) {
       size = sz;
       skip(p);
-    } else p.i = save;
+      at = p.i;
+      w = ident(p);
+    }
+  }
+  if (w !== undefined) {
+    const r = lookupReg(w);
+    if (r) return size ? undefined : { k: 'reg', reg: r, col: at + 1 };
+    if (!labelName(w, reserved)) return undefined;
+    return { k: 'imm', expr: { k: 'sym', name: qualify(w), col: at + 1 }, size, strict: false, jmp: undefined, col };
   }
   const c = s[p.i];
   if (c === '[') {
@@ -231,18 +249,9 @@ function operand(p: Scan, qualify: (n: string) => string, reserved: (w: string) 
     skip(p);
   }
   const n = number(p);
-  if (n !== undefined) {
-    const expr: Expr = { k: 'num', v: unary === '-' ? BigInt.asIntN(64, -n) : n };
-    return { k: 'imm', expr, size, strict: false, jmp: undefined, col };
-  }
-  if (unary) return undefined;
-  const at = p.i;
-  const w = ident(p);
-  if (w === undefined) return undefined;
-  const r = lookupReg(w);
-  if (r) return size ? undefined : { k: 'reg', reg: r, col: at + 1 };
-  if (!labelName(w, reserved)) return undefined;
-  return { k: 'imm', expr: { k: 'sym', name: qualify(w), col: at + 1 }, size, strict: false, jmp: undefined, col };
+  if (n === undefined) return undefined;
+  const expr: Expr = { k: 'num', v: unary === '-' ? BigInt.asIntN(64, -n) : n };
+  return { k: 'imm', expr, size, strict: false, jmp: undefined, col };
 }
 
 /**
