@@ -99,6 +99,23 @@ const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'n
 const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
 const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(?:\s*:?\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*))?/y;
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
+/**
+ * Whether a line may be `bits N`/`useN`, before the full (case-insensitive) regex: its first
+ * character that is no ASCII blank or control must be b, u or `[` (anything non-ASCII, which may be
+ * a Unicode blank, is left to the regex).
+ */
+function mayBeBits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32) continue;
+    if (c > 127) return true;
+    return c === 98 || c === 66 || c === 117 || c === 85 || c === 91;
+  }
+  return false;
+}
+
+/** The empty guard of a top-level expansion (guards are copied, never changed). */
+const NO_GUARD: ReadonlySet<string> = new Set();
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
 const MAX_LINES = 2_000_000;
 /** `%stacksize` kinds: stack slot size, frame pointer, first argument offset (NASM manual 4.8). */
@@ -448,7 +465,8 @@ export class Preprocessor {
 
   private processLine(f: Frame, rawText: string, lineNo: number): void {
     const trimmed = rawText.trimStart();
-    const dm = /^%([a-zA-Z]+)\b/.exec(trimmed);
+    // Most lines are no directive: the regex only for those starting with `%`.
+    const dm = trimmed.charCodeAt(0) === 37 ? /^%([a-zA-Z]+)\b/.exec(trimmed) : null;
     const dname = dm ? dm[1].toLowerCase() : '';
 
     if (this.recording) {
@@ -509,7 +527,7 @@ export class Preprocessor {
     if (text.includes('%[')) text = this.expandIndirect(text);
 
     const t2 = text.trimStart();
-    const dm2 = /^%([a-zA-Z]+)\b/.exec(t2);
+    const dm2 = t2.charCodeAt(0) === 37 ? /^%([a-zA-Z]+)\b/.exec(t2) : null;
     if (dm2) {
       this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
       return;
@@ -536,7 +554,7 @@ export class Preprocessor {
         }
       }
     }
-    const bm = /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i.exec(expanded);
+    const bm = mayBeBits(expanded) ? /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i.exec(expanded) : null;
     if (bm) {
       // NASM's `bits` is a standard macro that also defines __?BITS?__.
       const v = bm[1] ?? bm[2];
@@ -650,9 +668,15 @@ export class Preprocessor {
   }
 
   private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
+    if (f.kind === 'file') {
+      // posOf() of a file line without its Pos object (one line of output per source line).
+      const pl: PLine = { text, file: f.file, line: lineNo, listLine: lineNo, listText, depth: this.macroDepth() };
+      if (f.listAs !== undefined) pl.listAs = f.listAs;
+      return pl;
+    }
     const p = this.posOf(f, lineNo);
     const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
-    if (f.kind !== 'file') pl.fromMacro = true;
+    pl.fromMacro = true;
     if (p.macros) pl.macros = p.macros;
     if (f.listAs !== undefined) pl.listAs = f.listAs;
     return pl;
@@ -879,7 +903,7 @@ export class Preprocessor {
     return m;
   }
 
-  expandSmacros(text: string, guard: Set<string>, depth: number): string {
+  expandSmacros(text: string, guard: ReadonlySet<string>, depth: number): string {
     if (depth > 64 || (this.smacros.size === 0 && this.smacrosCI.size === 0)) return text;
     if (depth === 0 && !this.mentionsSmacro(text)) return text;
     let out = '';
@@ -953,7 +977,7 @@ export class Preprocessor {
    * expand_smacro() repeats until no paste happens (`X %+ 0` with `%define X0 7` gives 7).
    */
   private expandAndPaste(text: string, pos?: Pos): string {
-    let out = this.expandSmacros(text, new Set(), 0);
+    let out = this.expandSmacros(text, NO_GUARD, 0);
     for (let round = 0; out.includes('%+') && round < 64; round++) {
       out = this.expandSmacros(out.replace(/\s*%\+\s*/g, ''), new Set(), 0);
     }
