@@ -412,9 +412,11 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
   const r = regOf(op);
   // `to st1` only fits the x87 rows written for it; opmasks and zeroing only EVEX rows, on the destination.
   if ((op.k === 'reg' && op.to === true) !== (p.t === 'fputo')) return 'fail';
-  if ((op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true) && (!row.vex?.evex || op !== firstOp)) return 'fail';
+  if ((op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true) && (!row.vex?.evex || op !== firstOp || row.flags.has('nomask'))) return 'fail';
   // `zmm1+3` only where a register set of four is taken (`zmm10+0` is zmm10).
   if (op.k === 'reg' && op.group && !(p.rs4 && op.group === 3)) return 'fail';
+  // No zeroing into an opmask register or with a gather (`noz`).
+  if (op === firstOp && op.k === 'reg' && op.zero && (p.t === 'kreg' || row.flags.has('noz'))) return 'fail';
   if (op.k === 'mem') {
     if (op.zero && !row.flags.has('memz')) return 'fail';
     // A vector index only in VSIB operands; a broadcast only where the row allows one, of N
@@ -587,7 +589,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   });
   // AVX-512 decorators: a mask only on an EVEX instruction's destination, zeroing only into a register.
   const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
-  if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex)))) throw new EncodeError('mask not permitted on this operand');
+  if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex && !r.flags.has('nomask'))))) throw new EncodeError('mask not permitted on this operand');
   // `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}`: only rows of that encoding (NASM's encoding choice).
   const encoding = insn.prefixes.find((p) => p.startsWith('{'));
   let wrongEncoding = false;
@@ -595,6 +597,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   let badCpu = false;
   let badDecorator = false;
   let sizeAmbiguous = false;
+  // Rows that fit but for a decorator: NASM's most specific complaint wins (see decoratorReason).
+  const withDecorators = ops.some((op) => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true || op.bcst !== undefined));
+  let decoratorMiss = 0;
   const missSizes = new Set<number>();
   const candidates = candidateRows(insn.mn, rows, ops);
   const tryRows = (forced: number): Row | undefined => {
@@ -609,11 +614,15 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
         }
         if (m !== 'ok') miss = m.miss;
       }
-      if (!ok) continue;
+      if (!ok) {
+        if (withDecorators) decoratorMiss = Math.max(decoratorMiss, decoratorReason(row, ops, (bare) => row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, forced, bare[0]) !== 'fail')));
+        continue;
+      }
       // `{rn-sae}`..`{rz-sae}` and `{sae}` only after the operand the row allows them on.
       if (insn.er !== undefined) {
         const p = row.pats[insn.erOp ?? -1];
-        if (!p || !(insn.er === 'sae' ? p.sae : p.er)) {
+        // Rounding and {sae} are for register operands only.
+        if (!p || !(insn.er === 'sae' ? p.sae : p.er) || ops.some((o) => o.k === 'mem')) {
           badDecorator = true;
           continue;
         }
@@ -659,14 +668,15 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA) throw eaFailure(row !== undefined);
   if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
-  if (!row) broadcastAndVsibErrors(candidates, ops, env.bits);
-  // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
-  if (!row && (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero))) throw new EncodeError('unsupported mode decorator for instruction');
+  if (!row) vsibErrors(candidates, ops, env.bits);
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {
       throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
     }
+    // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
+    if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
+    if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
     throw new EncodeError('invalid combination of opcode and operands');
@@ -674,16 +684,38 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   return emit(row, insn, vals, env, 0);
 }
 
-/** NASM's messages when a broadcast or a vector index is what no row takes. */
-function broadcastAndVsibErrors(candidates: Row[], ops: Operand[], bits: number): void {
+/** NASM's message when a vector index is what no row takes. */
+function vsibErrors(candidates: Row[], ops: Operand[], bits: number): void {
   ops.forEach((op, i) => {
-    if (op.k !== 'mem') return;
-    if (op.index !== undefined && op.index.cls !== 'gpr' && !candidates.some((r) => r.pats[i].t === 'vsib')) throw eaError(`invalid ${bits}-bit effective address`);
-    if (op.bcst === undefined) return;
-    const pats = candidates.map((r) => r.pats[i]).filter((p) => p.bcst);
-    if (!pats.length) throw new EncodeError('broadcast not permitted on this operand');
-    if (pats.some((p) => (op.size === 0 || op.size === p.bcst) && op.bcst! * p.bcst! !== p.size)) throw new EncodeError('mismatch in the number of broadcasting elements');
+    if (op.k === 'mem' && op.index !== undefined && op.index.cls !== 'gpr' && !candidates.some((r) => r.pats[i].t === 'vsib')) throw eaError(`invalid ${bits}-bit effective address`);
   });
+}
+
+// Why a row that fits without its decorators refuses them, in NASM's order of preference (the
+// highest over all rows is reported): broadcast not here < broadcast count < mask < decorator.
+const BR_NOT_HERE = 1;
+const BR_NUM = 2;
+const MASK_NOT_HERE = 3;
+const DECO_NOT_HERE = 4;
+const DECORATOR_ERRORS = ['', 'broadcast not permitted on this operand', 'mismatch in the number of broadcasting elements', 'mask not permitted on this operand', 'unsupported mode decorator for instruction'];
+
+function decoratorReason(row: Row, ops: Operand[], fitsBare: (bare: Operand[]) => boolean): number {
+  // NASM matches a VEX row's register operands by type only (xmm17 fits one), so its decorator complaint comes first.
+  const low = (r: Reg): Reg => (!row.vex?.evex && r.num >= 16 ? { ...r, num: r.num & 15 } : r);
+  const bare = ops.map((op): Operand => (op.k === 'reg' ? { ...op, reg: low(op.reg), mask: undefined, zero: undefined, bcst: undefined } : op.k === 'mem' ? { ...op, mask: undefined, zero: undefined, bcst: undefined } : op));
+  if (row.pats.length !== ops.length || !fitsBare(bare)) return 0;
+  let reason = 0;
+  const first = ops[0];
+  if (first && (first.k === 'reg' || first.k === 'mem') && (first.mask !== undefined || first.zero)) {
+    if (!row.vex?.evex || row.flags.has('nomask')) reason = MASK_NOT_HERE;
+    else if (first.zero && (row.pats[0].t === 'kreg' || row.flags.has('noz') || (first.k === 'mem' && !row.flags.has('memz')))) reason = DECO_NOT_HERE;
+  }
+  ops.forEach((op, i) => {
+    if (op.k !== 'mem' || op.bcst === undefined) return;
+    const p = row.pats[i];
+    reason = Math.max(reason, !p.bcst ? BR_NOT_HERE : op.bcst * p.bcst !== p.size ? BR_NUM : 0);
+  });
+  return reason;
 }
 
 // Rows that can possibly match a given operand shape (kinds, register classes and sizes), in

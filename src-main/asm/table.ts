@@ -911,6 +911,18 @@ const VEX_PREDICATES = [
 // A one-byte displacement is scaled (disp8*N) by the memory operand's size, the element size for
 // a broadcast, or the row's `nN` flag (tuple types of one element: compress, expand, VSIB).
 
+/** EVEX instructions whose destination takes no opmask (NASM: `mask not permitted on this operand`). */
+const NO_MASK = new Set(
+  `
+  vaesdec vaesdeclast vaesenc vaesenclast vcomisd vcomiss vcvtsd2si vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2si vcvtss2usi
+  vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtusi2sd vcvtusi2ss vextractps vinsertps vmovd vmovhlps vmovhpd vmovhps
+  vmovlhps vmovlpd vmovlps vmovntdq vmovntdqa vmovntpd vmovntps vmovq vp2intersectd vpbroadcastmb2q vpbroadcastmw2d
+  vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq vpclmulqdq vpextrb vpextrd vpextrq vpextrw vpinsrb vpinsrd
+  vpinsrq vpinsrw vpmovb2m vpmovd2m vpmovm2b vpmovm2d vpmovm2q vpmovm2w vpmovq2m vpmovw2m vpsadbw vpslldq vpsrldq vucomisd
+  vucomiss
+`.split(/\s+/),
+);
+
 interface EvexOpts {
   /** nds: dest, vvvv source, r/m source; un: dest, r/m; vi: vvvv dest, r/m (shifts by immediate, /n); k: opmask dest */
   shape?: 'nds' | 'un' | 'vi' | 'k';
@@ -1054,7 +1066,8 @@ function avx512(): RawRow[] {
   sc('vcvtss2sd', 'F3.0F.W0', '5A', 32, 'sae', '', false, true);
   sc('vcvtsd2ss', 'F2.0F.W1', '5A', 64, 'er', '', false, true);
   for (const [mn, f, op] of [['vcvtsi2ss', 'F3', '2A'], ['vcvtsi2sd', 'F2', '2A'], ['vcvtusi2ss', 'F3', '7B'], ['vcvtusi2sd', 'F2', '7B']]) {
-    rows.push([mn, 'xmm,vxmm/er,rm32', `EVEX.LIG.${f}.0F.W0 ${op} /r`], [mn, 'xmm,vxmm/er,rm64', `EVEX.LIG.${f}.0F.W1 ${op} /r`, 'long']);
+    // Memory needs a size here (dword or qword source).
+    rows.push([mn, 'xmm,vxmm/er,rm32', `EVEX.LIG.${f}.0F.W0 ${op} /r`, 'memsized'], [mn, 'xmm,vxmm/er,rm64', `EVEX.LIG.${f}.0F.W1 ${op} /r`, 'long memsized']);
   }
   for (const [stem, op, er] of [['vcvt', '2D', 'er'], ['vcvtt', '2C', 'sae'], ['vcvt', '79', 'er'], ['vcvtt', '78', 'sae']]) {
     const u = op === '79' || op === '78' ? 'u' : '';
@@ -1349,7 +1362,7 @@ function avx512(): RawRow[] {
     const idxD: [string, string][] = t === 'd' ? [['xmm', 'vm32x'], ['ymm', 'vm32y'], ['zmm', 'vm32z']] : [['xmm', 'vm32x'], ['ymm', 'vm32x'], ['zmm', 'vm32y']];
     const idxQ: [string, string][] = t === 'd' ? [['xmm', 'vm64x'], ['xmm', 'vm64y'], ['ymm', 'vm64z']] : [['xmm', 'vm64x'], ['ymm', 'vm64y'], ['zmm', 'vm64z']];
     for (const [mn, op, forms] of [[`vgatherd${sfx}`, '92', idxD], [`vgatherq${sfx}`, '93', idxQ], [`vpgatherd${t}`, '90', idxD], [`vpgatherq${t}`, '91', idxQ]] as [string, string, [string, string][]][]) {
-      forms.forEach(([r, m], i) => rows.push([mn, `${r},${m}`, `EVEX.${VL[i][0]}.66.0F38.${w} ${op} /r`, `n${n}`]));
+      forms.forEach(([r, m], i) => rows.push([mn, `${r},${m}`, `EVEX.${VL[i][0]}.66.0F38.${w} ${op} /r`, `n${n} noz`]));
     }
     for (const [mn, op, forms] of [[`vscatterd${sfx}`, 'A2', idxD], [`vscatterq${sfx}`, 'A3', idxQ], [`vpscatterd${t}`, 'A0', idxD], [`vpscatterq${t}`, 'A1', idxQ]] as [string, string, [string, string][]][]) {
       forms.forEach(([r, m], i) => rows.push([mn, `${m},${r}`, `EVEX.${VL[i][0]}.66.0F38.${w} ${op} /r`, `n${n}`]));
@@ -1388,6 +1401,7 @@ function avx512(): RawRow[] {
   for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) pk(mn, '66.0F38.WIG', op);
   pk('vpclmulqdq', '66.0F3A.WIG', '44', { tail: ' ib' });
   for (const [mn, imm] of [['vpclmullqlqdq', '00'], ['vpclmulhqlqdq', '01'], ['vpclmullqhqdq', '10'], ['vpclmulhqhqdq', '11']]) pk(mn, '66.0F3A.WIG', '44', { tail: ` ${imm}` });
+  for (const r of rows) if (NO_MASK.has(r[0])) r[3] = r[3] ? `${r[3]} nomask` : 'nomask';
   return rows;
 }
 
