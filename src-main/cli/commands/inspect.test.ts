@@ -29,6 +29,8 @@ const BLOG_TESTS = join(REPO_ROOT, 'fixtures', 'crates', 'blog-tests');
 let stackOverflowExe: string;
 /** The outcomes crate's `panic` kernel with a panic handler that spins instead of halting. */
 let spinPanicExe: string;
+/** The 0.11 conformance kernel with the config that asks for ASLR (every Dynamic place random). */
+let aslrExe: string;
 
 function inspect(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'inspect', ...args], {
@@ -85,6 +87,23 @@ beforeAll(async () => {
   const sp = spawnSync(spinInv.command, spinInv.args, { cwd: spinInv.cwd, env: spinInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (sp.status !== 0) throw new Error(`building the spinning panic kernel failed:\n${sp.stderr}`);
   spinPanicExe = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'spin_panic');
+  // The 0.11 conformance kernel built with its ASLR config, copied under names of its own (its
+  // default build shares the target folder), its path dependency made absolute.
+  const conformance = join(REPO_ROOT, 'fixtures', 'kernels', 'conformance-011');
+  const aslrCrate = join(sampleParent, 'inspect-aslr-011');
+  cpSync(conformance, aslrCrate, { recursive: true, filter: (src) => !/[\\/]target([\\/]|$)/.test(src.slice(conformance.length)) });
+  const aslrManifest = join(aslrCrate, 'Cargo.toml');
+  writeFileSync(
+    aslrManifest,
+    readFileSync(aslrManifest, 'utf8')
+      .replace(/^name = "conformance-011"$/gm, 'name = "inspect-aslr-011"')
+      .replace('path = "../../crates/bootloader_api"', `path = ${JSON.stringify(join(REPO_ROOT, 'fixtures', 'crates', 'bootloader_api'))}`),
+  );
+  rmSync(join(aslrCrate, 'Cargo.lock'), { force: true });
+  const aslrInv = cargoInvocation({ projectDir: aslrCrate, toolchain: rust, subcommand: 'build', extraArgs: ['--bin', 'inspect-aslr-011', '--features', 'dynamic-maps,aslr'], targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
+  const ab = spawnSync(aslrInv.command, aslrInv.args, { cwd: aslrInv.cwd, env: aslrInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (ab.status !== 0) throw new Error(`building the ASLR 0.11 kernel failed:\n${ab.stderr}`);
+  aslrExe = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'inspect-aslr-011');
   const testInv = cargoInvocation({ projectDir: BLOG_TESTS, toolchain: rust, subcommand: 'test', extraArgs: ['--no-run', '--test', 'stack_overflow'], targetDir: TEST_TARGET_DIR, messageFormat: 'json', color: 'never' });
   const t = spawnSync(testInv.command, testInv.args, { cwd: testInv.cwd, env: testInv.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   if (t.status !== 0) throw new Error(`building the stack_overflow test failed:\n${t.stderr}`);
@@ -189,6 +208,17 @@ describe('bootlab inspect', () => {
       expect(lines.at(-1)).toMatch(/^elf segments: (\d+)\/\1 mapped with the ELF's permissions$/);
       expect(r.status, r.stderr).toBe(0);
     }
+  });
+
+  it('a bootloader_api 0.11 kernel whose config asks for ASLR: the layout from the boot log, not from a plan made again', () => {
+    const r = inspect([aslrExe, '--after', '120']);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0], r.stderr).toBe('paused: the kernel halted (HLT with interrupts disabled)');
+    const whats = section(r.stdout, 'mappings').map((l) => MAPPING.exec(l)?.[7]);
+    // Where the loader really put each part: the kernel's segments, its stack and boot info.
+    expect(whats).toEqual(expect.arrayContaining([expect.stringMatching(/^kernel segment \d+ \(\.text/), expect.stringMatching(/^stack \(guard page 0x[0-9a-f]+\)$/), 'boot info']));
+    expect(lines.at(-1)).toMatch(/^elf segments: (\d+)\/\1 mapped with the ELF's permissions$/);
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it("a panic whose handler spins (the blog's `loop {}`) pauses at the panic, not after --after", () => {

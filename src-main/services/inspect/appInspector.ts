@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readElf, type ElfFile } from '../../elf/index.js';
 import { translate } from '../../image/inspect/pageTables.js';
+import { parseBootLog } from '../../image/bootLog.js';
 import { makePlan } from '../../image/plan.js';
 import type { BootlabEvent, ProjectInfo } from '../../shared/api.js';
 import { isCanonicalAddress, parseAddress, SYMBOL_NAME, type CpuView, type InspectorApi, type MemoryRequest, type MemoryView, type PageTablesView, type StackView } from '../../shared/inspector.js';
@@ -14,7 +15,7 @@ import { readKernelManifest } from '../manifest.js';
 import type { QemuSession } from '../qemu.js';
 import type { QmpClient } from '../qmp.js';
 import { MachineControl, readCpu, readDescriptorTables, readLinear, readPageTables, type MachineLink, type PageTableRead } from './machine.js';
-import { kernelFactsFromPlan, snapshotMachine, type KernelFacts } from './snapshot.js';
+import { kernelFactsFromBootLog, snapshotMachine, type KernelFacts } from './snapshot.js';
 import { SymbolLookup } from './symbolLookup.js';
 import { watchKeptVm, type KeptWatch } from './keptWatch.js';
 import { cpuView, pageTablesView } from './views.js';
@@ -42,6 +43,8 @@ export interface AppInspector {
 
 const EFER_NXE = 1n << 11n;
 const STACK_WORDS = 32;
+/** The boot log is a few dozen lines; a kernel flooding port 0xE9 is not kept. */
+const BOOT_LOG_LINES = 10_000;
 
 /**
  * `cont` once QEMU has carried out a reset of a paused machine: until its main loop has, a machine
@@ -96,6 +99,8 @@ async function stackView(link: MachineLink, cpu: CpuRegisters, tables: PageTable
 
 interface KernelInfo {
   key: string;
+  /** The kernel file and its modification time. */
+  file: string;
   facts?: KernelFacts;
   locator: CodeLocator;
   symbols?: SymbolLookup;
@@ -104,6 +109,8 @@ interface KernelInfo {
 export function createAppInspector(options: AppInspectorOptions): AppInspector {
   let kernelPath: string | undefined;
   let kernel: KernelInfo | undefined;
+  // The booted kernel's boot log (the loader's own account of where it put things).
+  let bootLog: string[] = [];
   // One control (and gdbstub connection) per QEMU session.
   const controls = new WeakMap<QemuSession, MachineControl>();
   // While the VM is paused by these methods its registers and tables cannot change: the CPU panel,
@@ -168,15 +175,17 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
     return c;
   };
 
-  /** The booted kernel's plan facts and symbols, cached by file and modification time. */
+  /** The booted kernel's facts (plan, boot log) and symbols, cached by file, modification time and boot log. */
   const kernelInfo = async (): Promise<KernelInfo | undefined> => {
     if (!kernelPath) return undefined;
-    let key: string;
+    const entered = bootLog.some((line) => /^entry\b/.test(line));
+    let fileKey: string;
     try {
-      key = `${kernelPath}:${statSync(kernelPath).mtimeMs}`;
+      fileKey = `${kernelPath}:${statSync(kernelPath).mtimeMs}`;
     } catch {
       return undefined;
     }
+    const key = `${fileKey}:${entered}`;
     if (kernel?.key === key) return kernel;
     const project = options.project();
     let facts: KernelFacts | undefined;
@@ -186,12 +195,20 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
       const manifest = project ? await readKernelManifest(project.manifestPath, { noCargo: true, env: options.env }) : undefined;
       elf = readElf(readFileSync(kernelPath));
       const plan = makePlan(elf, { features: project?.features ?? manifest?.features ?? [], bootloaderMetadata: manifest?.bootloaderMetadata ?? {} });
-      relocationBase = plan.relocationBase;
-      facts = kernelFactsFromPlan(elf, plan);
+      // Where the plan was random (0.11 ASLR) the boot log says where things really went.
+      ({ facts, relocationBase } = kernelFactsFromBootLog(elf, plan, entered ? parseBootLog(bootLog) : undefined));
     } catch {
       // Without a plan the mappings are still shown, unlabelled and unchecked.
     }
-    kernel = { key, facts, locator: codeLocatorFromFile(kernelPath, relocationBase), symbols: elf ? new SymbolLookup(elf.symbols, relocationBase) : undefined };
+    // The kernel's line table is parsed once (while it boots): reused when the boot log moved nothing.
+    const before = kernel?.file === fileKey && kernel.locator.relocationBase === relocationBase ? kernel : undefined;
+    kernel = {
+      key,
+      file: fileKey,
+      facts,
+      locator: before?.locator ?? codeLocatorFromFile(kernelPath, relocationBase),
+      symbols: before?.symbols ?? (elf ? new SymbolLookup(elf.symbols, relocationBase) : undefined),
+    };
     return kernel;
   };
   const describer = (info: KernelInfo | undefined) => (address: bigint) => {
@@ -289,6 +306,8 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
       if (keptKernel && keptKernel !== kernelPath) {
         kernelPath = keptKernel;
         kernel = undefined;
+        // A test executable's run sent no boot log here: the plan's facts stand.
+        bootLog = [];
       }
       frozen = undefined;
       pausedSession = session;
@@ -306,9 +325,11 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
     follow(onEvent) {
       onEvent((event) => {
         // The boot stage's artifact names the kernel and its image: that kernel is in the VM.
+        if (event.type === 'boot-log' && bootLog.length < BOOT_LOG_LINES) bootLog.push(event.line);
         if (event.type === 'artifact' && event.kernelPath && event.imagePath) {
           kernelPath = event.kernelPath;
           kernel = undefined;
+          bootLog = [];
           // Parse the kernel (ELF, plan, line table) while it boots, not at the first pause.
           setTimeout(() => void kernelInfo().then((info) => info?.locator.frame(0)).catch(() => {}), 0);
         }

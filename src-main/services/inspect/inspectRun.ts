@@ -3,10 +3,11 @@
 // when it faults (a triple fault: QEMU is told to pause at the guest's shutdown), when its serial
 // output holds a complete panic message, or after a given time; takes the snapshot, then quits QEMU.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { readElf } from '../../elf/index.js';
+import { basename, join, resolve } from 'node:path';
+import { readElf, type ElfFile } from '../../elf/index.js';
+import { parseBootLog, type BootLog } from '../../image/bootLog.js';
 import { guestRamFromQemuArgs } from '../../image/memoryBudget.js';
-import { makePlan } from '../../image/plan.js';
+import { makePlan, type LoadPlan } from '../../image/plan.js';
 import { codeLocatorFromFile, type CodeLocator } from '../codeLocator.js';
 import { watchCpuState } from '../cpuState.js';
 import { FirmwareError, prepareUefiRun, resolveFirmware, type Firmware } from '../firmware.js';
@@ -19,7 +20,7 @@ import { DEFAULT_RUN_COMMAND, dropOwnedArgs, hasOption, startQemu } from '../qem
 import { findKernelManifest } from '../runner.js';
 import { defaultSettingsPath, loadSettings } from '../settings.js';
 import { findQemu, installCommand, QEMU_BINARY } from '../toolchain.js';
-import { kernelFactsFromPlan, snapshotMachine, type KernelFacts, type MachineSnapshot } from './snapshot.js';
+import { kernelFactsFromBootLog, snapshotMachine, type KernelFacts, type MachineSnapshot } from './snapshot.js';
 
 export const DEFAULT_INSPECT_AFTER_SECONDS = 10;
 /** Serial output searched for a panic message; past it, no more searching. */
@@ -76,10 +77,11 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
   const bootloaderMetadata = manifest?.bootloaderMetadata ?? {};
   const bootimage = manifest?.bootimage ?? {};
 
-  let kernel: KernelFacts;
+  let elf: ElfFile;
+  let plan: LoadPlan;
   try {
-    const elf = readElf(readFileSync(kernelPath));
-    kernel = kernelFactsFromPlan(elf, makePlan(elf, { features, bootloaderMetadata }));
+    elf = readElf(readFileSync(kernelPath));
+    plan = makePlan(elf, { features, bootloaderMetadata });
   } catch (error) {
     return { error: `cannot plan ${kernelPath}: ${(error as Error).message}` };
   }
@@ -96,7 +98,7 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
   let relocationBase = 0n;
   try {
     // Hybrid, as `run` writes it: either firmware boots it.
-    relocationBase = (await options.buildDiskImage({ kernelPath, outPath: imagePath, features, bootloaderMetadata, hostLog: false, guestRam, imageKind: 'hybrid' })).relocationBase;
+    relocationBase = (await options.buildDiskImage({ kernelPath, outPath: imagePath, features, bootloaderMetadata, hostLog: true, guestRam, imageKind: 'hybrid' })).relocationBase;
   } catch (error) {
     return { error: `could not build the disk image: ${(error as Error).message}` };
   }
@@ -124,20 +126,31 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
     if (atPanic.pause) atPanic.pause(`the kernel ${panic.text}`);
     else atPanic.noted = `the kernel ${panic.text}`;
   };
-  // UEFI: OVMF's code and a copy of its variable store, in a folder that goes with QEMU.
-  let uefiDir: string | undefined;
+  // The loader's boot log (where it really put the kernel, its stack, boot info) and, for UEFI,
+  // OVMF's variable store copy, in a folder that goes with QEMU.
+  const workDir = makeOwnedTempDir('run');
+  const bootLogFile = hasOption(args, '-debugcon') ? undefined : join(workDir, 'debugcon.log');
   if (firmware === 'uefi') {
-    uefiDir = makeOwnedTempDir('run');
     try {
-      args.push(...prepareUefiRun({ workDir: uefiDir, userArgs: args, env, qemuPath: program }).args);
+      args.push(...prepareUefiRun({ workDir, userArgs: args, env, qemuPath: program }).args);
     } catch (error) {
-      rmSync(uefiDir, { recursive: true, force: true });
+      rmSync(workDir, { recursive: true, force: true });
       if (!(error instanceof FirmwareError)) throw error;
       return { error: error.message };
     }
   }
-  const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, signal: options.signal, onSerial, onStderr: stderr });
-  if (uefiDir) void session.exit.finally(() => rmSync(uefiDir, { recursive: true, force: true }));
+  const session = await startQemu({ program, args, cwd: options.cwd, env, serialSocket: true, qmp: true, debugconFile: bootLogFile, signal: options.signal, onSerial, onStderr: stderr });
+  void session.exit.finally(() => rmSync(workDir, { recursive: true, force: true }));
+  /** The kernel facts: the plan's, corrected by the boot log where the plan was random (0.11 ASLR). */
+  const kernelFacts = (): KernelFacts => {
+    let log: BootLog | undefined;
+    try {
+      log = bootLogFile ? parseBootLog(readFileSync(bootLogFile, 'latin1').split(/\r?\n/)) : undefined;
+    } catch {
+      log = undefined;
+    }
+    return kernelFactsFromBootLog(elf, plan, log).facts;
+  };
   const result: InspectKernelResult = { locator: codeLocatorFromFile(kernelPath, relocationBase) };
   let taken = false;
   let afterTimer: NodeJS.Timeout | undefined;
@@ -151,7 +164,7 @@ export async function inspectKernel(options: InspectKernelOptions): Promise<Insp
     try {
       if (!alreadyPaused) await qmp.execute('stop');
       result.pausedBecause = because;
-      result.snapshot = await snapshotMachine({ qmp, readPhysical: session.readMemory }, kernel);
+      result.snapshot = await snapshotMachine({ qmp, readPhysical: session.readMemory }, kernelFacts());
     } catch (error) {
       result.error = `could not read the paused machine: ${(error as Error).message}`;
     } finally {

@@ -2,6 +2,7 @@
 // the GDT and IDT, the page tables as merged runs with what each run is, and the kernel's
 // segments checked against them (permissions, and for read-only pages the frame's bytes).
 import type { ElfFile } from '../../elf/index.js';
+import type { BootLog } from '../../image/bootLog.js';
 import type { LoadPlan } from '../../image/plan.js';
 import { spansOf, type MappingRun, type RecursiveEntry } from '../../image/inspect/pageTables.js';
 import type { CpuRegisters } from '../../image/inspect/registers.js';
@@ -36,6 +37,42 @@ export function kernelFactsFromPlan(elf: ElfFile, plan: LoadPlan): KernelFacts {
     },
     readOnlyPages: readOnlyPagesOf(plan),
     readOnly: plan.abi011?.relro ? [plan.abi011.relro] : [],
+  };
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+/**
+ * The kernel facts as the loader really laid the kernel out, from its boot log: a plan made
+ * again here matches the image's except where the plan was random (a bootloader_api 0.11 config
+ * that asks for ASLR). The entry record says where the kernel went (the relocation), the stack,
+ * boot-info and physical-memory records where those went; what the log does not say under ASLR
+ * (the framebuffer, the ramdisk, the relocated bytes of read-only pages) is left out rather
+ * than guessed. Without an entry record the plan's facts stand.
+ */
+export function kernelFactsFromBootLog(elf: ElfFile, plan: LoadPlan, log: BootLog | undefined): { facts: KernelFacts; relocationBase: bigint } {
+  const planned = kernelFactsFromPlan(elf, plan);
+  if (!log?.entry) return { facts: planned, relocationBase: plan.relocationBase };
+  const delta = (log.entry.rip - plan.entry) & MASK64;
+  const random = plan.abi011?.config.mappings.aslr === true;
+  if (delta === 0n && !random) return { facts: planned, relocationBase: plan.relocationBase };
+  const relocationBase = (plan.relocationBase + delta) & MASK64;
+  const segments = kernelSegments(elf, relocationBase);
+  const shift = (r: { start: bigint; end: bigint }) => ({ start: (r.start + delta) & MASK64, end: (r.end + delta) & MASK64 });
+  return {
+    relocationBase,
+    facts: {
+      segments,
+      layout: {
+        segments,
+        ...(log.stack ? { stack: { guard: log.stack.guard, bottom: log.stack.bottom, top: log.stack.top } } : {}),
+        ...(log.bootInfo ? { bootInfo: { address: log.bootInfo.address, size: plan.bootInfo.layout.size } } : {}),
+        ...(log.physicalMemory ? { physicalMemoryOffset: log.physicalMemory.offset } : {}),
+      },
+      // The loader relocated them for where it put the kernel: the plan's bytes differ.
+      readOnlyPages: new Map(),
+      readOnly: planned.readOnly.map(shift),
+    },
   };
 }
 
