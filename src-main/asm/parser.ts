@@ -6,7 +6,7 @@ import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
-import { parseSimpleInsn } from './simpleLine.js';
+import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
 
 export type DataItem =
   | { k: 'expr'; e: Expr; col: number }
@@ -129,6 +129,13 @@ export class LineParser {
 
 
   parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
+    // A line that is only a label (never cached: it changes the local-label base).
+    const label = parseSimpleLabel(text, isReservedWord);
+    if (label) {
+      this.simpleCount++;
+      out.push({ k: 'label', name: this.defineLabelName(label.name), col: label.col, line });
+      return;
+    }
     // A dot may be a local label (`.x` means `<base>.x`): then the key includes the base label.
     const key = text.includes('.') ? `${this.localBase}\n${text}` : text;
     const hit = PARSE_CACHE.get(key);

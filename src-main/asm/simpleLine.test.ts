@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jumpyFile, projectFile, straightFile } from '../../scripts/asm-bench-inputs.js';
 import { tokenize } from './lexer.js';
 import { isReservedWord, LineParser, startsInsn, type Stmt } from './parser.js';
-import { parseSimpleInsn } from './simpleLine.js';
+import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
 /** The statement the general path makes of a line (no parse cache, no fast path). */
@@ -81,5 +81,23 @@ describe('simpleLine: the parser fast path', () => {
     expect(r.diagnostics).toEqual([]);
     expect(hex(r.bytes)).toBe(hex(nasm.bytes));
     expect(general('mov eax, constructor', '')).toStrictEqual([{ k: 'insn', insn: fast('mov eax, constructor', ''), line: 0 }]);
+  });
+
+  it.each(['L5:', '  .loop:', 'foo :', 'x$y#z:', '..@1.z:', '@a: ', 'start:\t'])('takes the label line %j as the general path does', (line) => {
+    const p = new LineParser();
+    p.localBase = 'base';
+    const out: Stmt[] = [];
+    p.parseLine(line, 0, out, () => {});
+    expect(p.simpleCount).toBe(1);
+    const g = new LineParser();
+    g.localBase = 'base';
+    const want: Stmt[] = [];
+    (g as unknown as { parseToks: (t: ReturnType<typeof tokenize>, line: number, out: Stmt[], endCol: number) => void }).parseToks(tokenize(line), 0, want, line.length + 1);
+    expect(out).toStrictEqual(want);
+    expect(p.localBase).toBe(g.localBase);
+  });
+
+  it.each(['nop:', 'L5: nop', 'L5', '$x:', 'L5::', 'db:', 'é:', 'x: ; c'])('leaves %j to the general path', (line) => {
+    expect(parseSimpleLabel(line, isReservedWord)).toBeUndefined();
   });
 });

@@ -287,3 +287,22 @@ export function parseSimpleInsn(text: string, mnemonic: (w: string) => boolean, 
   // Parsed lines live as long as the assembly: an exact-size operand array and one shared empty prefix list.
   return { mn, ops: ops.slice(), prefixes: NO_PREFIXES, col: mcol };
 }
+
+/** A line that is only a label with its colon (`L5:`, `.loop:`): the name and its column, or undefined. */
+export function parseSimpleLabel(text: string, reserved: (w: string) => boolean): { name: string; col: number } | undefined {
+  const p: Scan = { s: text, i: 0 };
+  skip(p);
+  const col = p.i + 1;
+  const s = text;
+  if (!(cls(s, p.i) & 2)) return undefined;
+  let j = p.i + 1;
+  while (cls(s, j) & 4) j++;
+  const name = s.slice(p.i, j);
+  p.i = j;
+  skip(p);
+  if (s[p.i] !== ':') return undefined;
+  p.i++;
+  skip(p);
+  if (p.i < s.length || reserved(name)) return undefined;
+  return { name, col };
+}
