@@ -207,22 +207,43 @@ const REP_LIMIT = 1_000_000n;
  * backslash right before a CR or LF joins the next line (reported at the first line's number).
  */
 export function splitLines(src: string): { text: string; line: number }[] {
-  // Pieces alternate with their terminators: [text, end, text, end, ..., text].
-  const parts = src.split(/(\r\n?|[\n\x1a\0])/);
+  // One scan (no regex split): pieces end at a terminator; a piece ending in a backslash before
+  // CR or LF takes the next piece in.
   const out: { text: string; line: number }[] = [];
+  const n = src.length;
   let line = 1;
-  for (let i = 0; i < parts.length; i += 2) {
-    let text = parts[i];
+  let pos = 0;
+  /** End of the piece starting at `from` (index of its terminator, or n). */
+  const pieceEnd = (from: number): number => {
+    let j = from;
+    while (j < n) {
+      const c = src.charCodeAt(j);
+      if (c === 10 || c === 13 || c === 26 || c === 0) break;
+      j++;
+    }
+    return j;
+  };
+  /** Index after the terminator at j (CR LF is one). */
+  const after = (j: number): number => (src.charCodeAt(j) === 13 && src.charCodeAt(j + 1) === 10 ? j + 2 : j + 1);
+  for (;;) {
+    let end = pieceEnd(pos);
+    let text = src.slice(pos, end);
     const first = line;
     line++;
-    while (text.endsWith('\\') && (parts[i + 1] === '\n' || parts[i + 1]?.[0] === '\r') && i + 2 < parts.length) {
-      text = text.slice(0, -1) + parts[(i += 2)];
+    // Joined while the text ends in `\` and a CR or LF (not ^Z or NUL) follows.
+    while (end < n && text.endsWith('\\') && (src.charCodeAt(end) === 10 || src.charCodeAt(end) === 13)) {
+      const next = after(end);
+      end = pieceEnd(next);
+      text = text.slice(0, -1) + src.slice(next, end);
       line++;
     }
     out.push({ text, line: first });
+    if (end >= n) break;
+    pos = after(end);
   }
   // The file's last terminator ends the last line; nothing follows it.
-  if (out.length && out[out.length - 1].text === '' && parts.length > 1 && parts[parts.length - 1] === '') out.pop();
+  const last = n > 0 ? src.charCodeAt(n - 1) : -1;
+  if (out[out.length - 1].text === '' && (last === 10 || last === 13 || last === 26 || last === 0)) out.pop();
   return out;
 }
 
