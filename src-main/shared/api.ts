@@ -319,12 +319,6 @@ export type BootlabEvent =
    * paused there.
    */
   | { type: 'vm-state'; paused: boolean; reason?: string }
-  /**
-   * The inspected VM was paused, stepped, resumed or reset through the inspector, or (`reason`)
-   * a kept VM that was let run again stopped by itself again (a halt, a triple fault) and is
-   * paused there.
-   */
-  | { type: 'vm-state'; paused: boolean; reason?: string }
   | { type: 'toolchain'; report: ToolchainReport }
   | { type: 'project'; project: ProjectInfo }
   /** A test run's progress (./tests.ts). */
