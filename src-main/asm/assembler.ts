@@ -99,6 +99,15 @@ function compactEncoding(enc: Encoded): Encoded {
   return out;
 }
 
+/** Sizes of a `jmp/jcc label` form, and its bytes without the displacement (see finalJumpBytes). */
+interface JumpShape {
+  short: number;
+  near: number;
+  shortT?: number[];
+  nearT?: number[];
+  dispLen?: number;
+}
+
 const MAX_PASSES = 10_000;
 const MAX_STALL = 1_000;
 const MAX_OUTPUT = 1 << 28;
@@ -142,6 +151,8 @@ export class Assembler {
   /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
   private sharedCache: Map<Insn, StmtCache>;
   private stmtIndex = 0;
+  /** Final-pass jumps written from their shape's templates instead of the encoder. */
+  templateJumps = 0;
   /** Passes run, including the final one (NASM's -Ov count without its stabilization pass). */
   passCount = 0;
   private earlyStop = false;
@@ -345,7 +356,7 @@ export class Assembler {
   private jumpNear: Uint8Array | undefined;
   private refSym: (Sym | undefined)[] = [];
   private refName: string[] = [];
-  private jumpSizes = new Map<string, { short: number; near: number } | null>();
+  private jumpSizes = new Map<string, JumpShape | null>();
 
   /** Pass-1 classification of what cannot change later; everything else waits for pass 2. */
   private classifyEarly(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
@@ -498,22 +509,39 @@ export class Assembler {
     const key = `${insn.mn}/${this.bits}/${this.cpu}`;
     const cached = this.jumpSizes.get(key);
     if (cached !== undefined) return cached ? { name, ...cached } : undefined;
-    const probe = (dist: number): number => {
+    const probe = (dist: number): number[] | undefined => {
       const env = {
         bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false, cpu: this.cpu,
         eval: () => ({ n: BigInt(dist), seg: 0, unk: false }),
       };
       try {
-        return encode(insn, env).bytes.length;
+        return encode(insn, env).bytes;
       } catch {
-        return -1;
+        return undefined;
       }
     };
-    const short = probe(0);
-    const near = probe(1 << 20);
+    const far = 1 << 20;
+    const shortT = probe(0);
+    const nearT = probe(far);
+    const short = shortT?.length ?? -1;
+    const near = nearT?.length ?? -1;
     const ok = !(short <= 0 || near <= 0 || short === near || short > 255 || near > 255);
-    this.jumpSizes.set(key, ok ? { short, near } : null);
-    return ok ? { name, short, near } : undefined;
+    let shape: JumpShape | null = null;
+    if (ok) {
+      shape = { short, near };
+      // Byte templates for the final pass when the displacement is the encoding's last field
+      // (checked here on the probes: rel8 last in the short form, rel16/rel32 last in the near one).
+      const dispLen = this.bits === 16 ? 2 : 4;
+      const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, k) => (v >> (8 * k)) & 255);
+      const tail = (t: number[], n: number): number[] => t.slice(t.length - n);
+      if (tail(shortT!, 1)[0] === ((-short) & 255) && String(tail(nearT!, dispLen)) === String(le(far - near, dispLen))) {
+        shape.shortT = shortT!.slice(0, -1);
+        shape.nearT = nearT!.slice(0, -dispLen);
+        shape.dispLen = dispLen;
+      }
+    }
+    this.jumpSizes.set(key, shape);
+    return shape ? { name, short, near } : undefined;
   }
 
   private fastPass(): number {
@@ -1247,7 +1275,35 @@ export class Assembler {
     this.emitBytes(bytes, fixes, line);
   }
 
+  /**
+   * Final-pass bytes of a classified `jmp/jcc label` (kind 3) from its shape's templates: short when
+   * the displacement fits in a byte, as the encoder decides (jumpOk), else near; undefined when the
+   * encoder must do it (no templates, a label elsewhere or not yet known).
+   */
+  private finalJumpBytes(insn: Insn, idx: number): number[] | undefined {
+    const shape = this.jumpSizes.get(`${insn.mn}/${this.bits}/${this.cpu}`);
+    if (!shape?.shortT || !shape.nearT || !shape.dispLen || this.cur < 0) return undefined;
+    const s = this.symbols.get(this.refName[idx]);
+    if (!s || s.kind !== 'label' || s.value.unk || s.value.seg !== this.cur) return undefined;
+    const off = this.sections[this.cur].size;
+    const target = s.value.n;
+    const d = target - BigInt(off + shape.short);
+    if (d >= -128n && d <= 127n) return [...shape.shortT, Number(d) & 255];
+    const dn = Number(BigInt.asIntN(32, target - BigInt(off + shape.near)));
+    const out = shape.nearT.slice();
+    for (let k = 0; k < shape.dispLen; k++) out.push((dn >> (8 * k)) & 255);
+    return out;
+  }
+
   private insn(insn: Insn, line: number, idx: number): void {
+    if (this.phase === 'final' && this.kinds?.[idx] === 3) {
+      const bytes = this.finalJumpBytes(insn, idx);
+      if (bytes) {
+        this.templateJumps++;
+        this.emitBytes(bytes, NONE, line);
+        return;
+      }
+    }
     if (this.cur < 0 && this.phase !== 'final') {
       // Instructions in absolute space only advance the location counter.
     }
