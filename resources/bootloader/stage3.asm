@@ -1135,11 +1135,21 @@ write_host_log:
     call log_putc
     mov eax, [r12 + 16]
     call log_hex
+    cmp byte [firmware_uefi], 0               ; under UEFI a 0.11 kernel's entries keep the
+    je .e820_eol                              ; UEFI memory type at +20 (uefi/handoff.asm):
+    test byte [plan_flags], F_ABI011          ; the app shows the UEFI map from it
+    jz .e820_eol
+    lea rsi, [log_uefi_type]
+    call log_str
+    mov eax, [r12 + 20]
+    call log_hex
+.e820_eol:
     call log_nl
     add r12, 24
     dec r13d
     jmp .e820
 .e820_done:
+    call log_framebuffer
 
     test byte [plan_flags], F_ABI011
     jz .regions_09
@@ -1311,6 +1321,47 @@ log_range:
     mov rax, rbx
     jmp log_hex
 
+; log_framebuffer: under UEFI, the GOP framebuffer a 0.11 kernel got (on BIOS stage2's `vbe`
+; record already says it): physical base and size, mode, and where the kernel sees it.
+log_framebuffer:
+    cmp byte [firmware_uefi], 0
+    je .done
+    test byte [plan_flags], F_ABI011
+    jz .done
+    cmp qword [fb_base], 0
+    je .done
+    lea rsi, [log_fb_base]
+    call log_str
+    mov rax, [fb_base]
+    call log_hex
+    lea rsi, [log_fb_size]
+    call log_str
+    mov rax, [fb_size]
+    call log_hex
+    lea rsi, [log_fb_width]
+    call log_str
+    mov eax, [fb_width]
+    call log_hex
+    lea rsi, [log_fb_height]
+    call log_str
+    mov eax, [fb_height]
+    call log_hex
+    lea rsi, [log_fb_stride]
+    call log_str
+    mov eax, [fb_stride]
+    call log_hex
+    lea rsi, [log_fb_bpp]
+    call log_str
+    movzx eax, byte [fb_bpp]
+    call log_hex
+    lea rsi, [log_fb_virt]
+    call log_str
+    mov rax, [PLAN + P_FB_VADDR]
+    call log_hex
+    call log_nl
+.done:
+    ret
+
 ; log_hex: RAX as 0x + lowercase hex digits without leading zeros. Clobbers RAX.
 log_hex:
     push rcx
@@ -1443,6 +1494,14 @@ log_no_vga:   db "note the VGA text buffer does not exist under UEFI: text the k
 log_stage:    db "stage ", 0
 log_tsc:      db " tsc=", 0
 log_e820:     db "e820 ", 0
+log_uefi_type: db " uefi=", 0
+log_fb_base:  db "framebuffer base=", 0
+log_fb_size:  db " size=", 0
+log_fb_width: db " width=", 0
+log_fb_height: db " height=", 0
+log_fb_stride: db " stride=", 0
+log_fb_bpp:   db " bytes-per-pixel=", 0
+log_fb_virt:  db " virt=", 0
 log_disk_dma: db "payload-read dma sectors=", 0
 log_disk_bios: db "payload-read bios sectors=", 0
 log_region:   db "region ", 0

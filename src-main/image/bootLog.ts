@@ -15,6 +15,11 @@
 //   e820 0xS..0xE 0xTYPE uefi=0xN            under UEFI: the entry the UEFI loader made, with
 //                                            the UEFI memory type it kept (optional field; the
 //                                            loader merges adjacent descriptors of one type)
+//   vbe mode=0xM width=0xW ... base=0xB      stage2 (BIOS), when it set a VBE mode for a
+//                                            framebuffer (also `note no framebuffer: ...`)
+//   framebuffer base=0xB size=0xS width=0xW height=0xH stride=0xP bytes-per-pixel=0xN virt=0xV
+//                                            under UEFI, a 0.11 kernel's GOP framebuffer and
+//                                            where the kernel's page tables map it
 //   region 0xS..0xE TYPE                     the memory map exactly as handed to the kernel,
 //                                            byte addresses, TYPE the 0.9 enum name, or for a
 //                                            0.11 kernel Usable, Bootloader, UnknownBios(N),

@@ -13,11 +13,13 @@ import { imageCommand } from '../cli/commands/image.js';
 import { runCommand } from '../cli/commands/run.js';
 import { PF_R, PF_X, readElf } from '../elf/index.js';
 import { code, synthElf } from '../elf/synth.test-helper.js';
+import { parseBootLog } from '../image/bootLog.js';
 import { BootloaderConfigError, detectKernelAbi } from '../image/bootloaderConfig.js';
 import { ABI011_FLAG, encodePlan, layoutHybridDisk, PLAN_FLAG, PLAN_OFFSETS } from '../image/disk.js';
 import { makePlan, PlanError, type LoadPlan } from '../image/plan.js';
 import { assembleBootloader, assembleEfiLoader } from './bootloaderAssembly.js';
 import { cargoInvocation } from './cargo.js';
+import { framebufferFromLogLine } from './consoleDisplay.js';
 import { buildDiskImage, scratchDir } from './imageBuilder.js';
 import { findOvmf, type OvmfFirmware } from './ovmf.js';
 import { REPO_ROOT } from './testkit.js';
@@ -172,6 +174,21 @@ function expectConformant(run: Run, plan: LoadPlan, firmware: 'bios' | 'uefi') {
   // The host log names the firmware; the VGA-text note is for 0.9 kernels, a 0.11 kernel has its framebuffer.
   expect(run.hostLog.includes('firmware uefi')).toBe(firmware === 'uefi');
   expect(run.hostLog).not.toContain('note the VGA text buffer');
+  // Under UEFI the log carries the UEFI map (the app's details table) and the GOP framebuffer
+  // (the memory map marks it); on BIOS stage2's vbe record says where the framebuffer is.
+  const log = parseBootLog(run.hostLog);
+  if (firmware === 'uefi') {
+    expect(log.uefiMap.length).toBeGreaterThan(2);
+    expect(log.uefiMap.some((e) => e.type === 7)).toBe(true); // EfiConventionalMemory
+    expect(log.uefiMap.every((e) => e.type < 16 && e.start < e.end)).toBe(true);
+  } else {
+    expect(log.uefiMap).toEqual([]);
+  }
+  const fbLines = run.hostLog.split('\n').filter((l) => l.startsWith(firmware === 'uefi' ? 'framebuffer ' : 'vbe '));
+  expect(fbLines.length).toBe(1);
+  const fb = framebufferFromLogLine(fbLines[0]!);
+  expect(fb && fb.end - fb.start).toBeGreaterThanOrEqual(640 * 480 * 4);
+  if (firmware === 'uefi') expect(BigInt(/virt=(0x[0-9a-f]+)/.exec(fbLines[0]!)![1]!)).toBe(plan.abi011!.framebuffer);
   return r;
 }
 
