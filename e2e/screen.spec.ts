@@ -121,5 +121,13 @@ for (const firmware of ['bios', 'uefi'] as const) {
     for (const type of types) expect(type.trim()).toMatch(firmware === 'bios' ? /^(Usable|Bootloader|UnknownBios\(\d+\))$/ : /^(Usable|Bootloader|UnknownUefi\(\d+\))$/);
     // On BIOS stage2 reports the VBE framebuffer's place: marked in the map.
     if (firmware === 'bios') await expect(page.getByRole('list', { name: 'Marked ranges outside the map' })).toContainText(/framebuffer \(\d+x\d+, VBE mode 0x[0-9a-f]+\)\s*0x[0-9a-f]+\.\.0x[0-9a-f]+/);
+    if (firmware === 'uefi') {
+      // Under OVMF stage3 reports GOP's framebuffer and the UEFI map the loader kept.
+      await expect(page.getByRole('list', { name: 'Marked ranges outside the map' })).toContainText(/framebuffer \(\d+x\d+\)\s*0x[0-9a-f]+\.\.0x[0-9a-f]+/);
+      await page.getByText(/The firmware's UEFI memory map, as Bootlab's UEFI loader kept it \(\d+ runs\)/).click();
+      const uefiTypes = await page.getByRole('table', { name: 'UEFI memory map' }).locator('tbody tr').allInnerTexts();
+      expect(uefiTypes.length).toBeGreaterThan(2);
+      expect(uefiTypes.some((row) => /\(7\)/.test(row))).toBe(true); // EfiConventionalMemory
+    }
   });
 }
