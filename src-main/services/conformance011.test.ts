@@ -6,11 +6,12 @@
 // inside (page-fault probes, page-table walks) and exits through isa-debug-exit; this file checks
 // that every check passed and that the addresses it reports are the ones the load plan chose.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageCommand } from '../cli/commands/image.js';
 import { runCommand } from '../cli/commands/run.js';
+import { runnerCommand } from '../cli/commands/runner.js';
 import { PF_R, PF_X, readElf } from '../elf/index.js';
 import { code, synthElf } from '../elf/synth.test-helper.js';
 import { parseBootLog } from '../image/bootLog.js';
@@ -327,6 +328,32 @@ describe('bootlab image --ramdisk', () => {
     expect(stdout).toContain('firmware uefi');
     expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
     expect(status).toBe(33);
+  }, 300_000);
+
+  it("bootlab runner (as cargo test calls it) takes the crate's [package.metadata.bootlab] ramdisk, relative to Cargo.toml", async () => {
+    const crate = join(work, 'ramdisk-crate');
+    mkdirSync(join(crate, 'data'), { recursive: true });
+    writeFileSync(join(crate, 'Cargo.toml'), '[package]\nname = "ramdisk-crate"\nversion = "0.1.0"\n\n[package.metadata.bootlab]\nramdisk = "data/initrd.bin"\nfirmware = "uefi"\n');
+    const disk = ramdiskBytes(5000);
+    writeFileSync(join(crate, 'data', 'initrd.bin'), disk);
+    const kernel = join(work, 'runner-ramdisk-kernel');
+    copyFileSync(elves['static-default']!, kernel);
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), cwd: work, env: { ...process.env, CARGO_MANIFEST_DIR: crate } };
+    const status = await runnerCommand.run([kernel, '-display', 'none', '-m', '256M', '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], io);
+    expect(stderr).not.toMatch(/could not build/);
+    const r = results(stdout);
+    expect(r.failed).toEqual([]);
+    expect(stdout).toContain('firmware uefi');
+    expect(r.values.get('ramdisk-len')).toBe(5000n);
+    expect(r.values.get('ramdisk-sum')).toBe(ramdiskSum(disk));
+    expect(status).toBe(33);
+    // A ramdisk entry that is not a path is refused, naming the manifest and the key.
+    writeFileSync(join(crate, 'Cargo.toml'), '[package]\nname = "ramdisk-crate"\nversion = "0.1.0"\n\n[package.metadata.bootlab]\nramdisk = 7\n');
+    let bad = '';
+    expect(await runnerCommand.run([kernel, '-display', 'none'], { ...io, stdout: () => {}, stderr: (t: string) => (bad += t) })).toBe(1);
+    expect(bad).toMatch(/Cargo\.toml: \[package\.metadata\.bootlab\] ramdisk must be a file path \(a string\), not 7/);
   }, 300_000);
 
   it('refuses a ramdisk it cannot read, and a ramdisk for a 0.9 kernel, saying why', async () => {

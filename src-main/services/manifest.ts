@@ -34,6 +34,8 @@ export interface KernelManifest {
   /** `[package.metadata.bootloader]`, raw: the image builder validates it (BOOT-CONTRACT 6). */
   bootloaderMetadata: Record<string, unknown>;
   bootimage: BootimageConfig;
+  /** `[package.metadata.bootlab] ramdisk`, made absolute: a bootloader_api 0.11 kernel's ramdisk. */
+  ramdisk?: string;
   /** Why the manifest was read without cargo, when it was. */
   notes: string[];
 }
@@ -110,6 +112,16 @@ function bootlabFeatures(metadata: unknown): string[] | undefined {
     throw new ManifestError('[package.metadata.bootlab] features must be an array of strings');
   }
   return f as string[];
+}
+
+/** `[package.metadata.bootlab] ramdisk`: a path relative to Cargo.toml, like cargo's own paths. */
+function bootlabRamdisk(metadata: unknown, manifestPath: string): { ramdisk?: string } {
+  const value = getPath(metadata as TomlTable, 'bootlab', 'ramdisk');
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || value === '') {
+    throw new ManifestError(`${manifestPath}: [package.metadata.bootlab] ramdisk must be a file path (a string), not ${JSON.stringify(value)}`);
+  }
+  return { ramdisk: resolve(dirname(manifestPath), value) };
 }
 
 const cache = new Map<string, { key: string; value: KernelManifest }>();
@@ -211,6 +223,7 @@ function fromMetadata(meta: Metadata, manifestPath: string): KernelManifest {
     featureSource,
     bootloaderMetadata: objectOrEmpty(metadata.bootloader, 'bootloader'),
     bootimage: parseBootimageConfig(metadata.bootimage),
+    ...bootlabRamdisk(metadata, manifestPath),
     notes: [],
   };
 }
@@ -242,6 +255,7 @@ function fromToml(text: string, manifestPath: string, notes: string[]): KernelMa
     featureSource,
     bootloaderMetadata: objectOrEmpty(metadata.bootloader, 'bootloader'),
     bootimage: parseBootimageConfig(metadata.bootimage),
+    ...bootlabRamdisk(metadata, manifestPath),
     notes,
   };
 }

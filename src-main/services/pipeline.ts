@@ -162,6 +162,7 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
           outPath: imagePath,
           features: manifest.features,
           bootloaderMetadata: manifest.bootloaderMetadata,
+          ...(manifest.ramdisk !== undefined ? { ramdiskPath: manifest.ramdisk } : {}),
           hostLog: true,
           // One image for either firmware (DESIGN "Firmware").
           imageKind: 'hybrid',

@@ -171,7 +171,8 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       guestRam,
       // One image for either firmware (DESIGN "Firmware").
       imageKind: 'hybrid',
-      ...(options.ramdiskPath !== undefined ? { ramdiskPath: options.ramdiskPath } : {}),
+      // --ramdisk, else the crate's [package.metadata.bootlab] ramdisk.
+      ...((options.ramdiskPath ?? manifest?.ramdisk) !== undefined ? { ramdiskPath: (options.ramdiskPath ?? manifest?.ramdisk)! } : {}),
     });
     relocationBase = facts.relocationBase;
     traceStep('image written');
