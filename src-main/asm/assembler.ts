@@ -151,7 +151,7 @@ export class Assembler {
   /** Identical source lines share one parsed instruction, so a constant encoding is shared too. */
   private sharedCache: Map<Insn, StmtCache>;
   private stmtIndex = 0;
-  /** Final-pass jumps written from their shape's templates instead of the encoder. */
+  /** Jumps sized in pass 1 or written in the final pass from their shape instead of the encoder. */
   templateJumps = 0;
   /** Passes run, including the final one (NASM's -Ov count without its stabilization pass). */
   passCount = 0;
@@ -1295,7 +1295,31 @@ export class Assembler {
     return out;
   }
 
+  /**
+   * Pass-1 size of a `jmp/jcc label` without encoding it: short for a label not defined yet (NASM is
+   * optimistic in pass 1, as the encoder is for an unknown value), else short when the displacement
+   * fits in a byte; undefined when the encoder must decide.
+   */
+  private firstPassJumpSize(insn: Insn): number | undefined {
+    if (this.cur < 0) return undefined;
+    const j = this.jumpShape(insn);
+    if (!j) return undefined;
+    const s = this.symbols.get(j.name);
+    if (!s) return j.short;
+    if (s.kind !== 'label' || s.value.unk || s.value.seg !== this.cur) return undefined;
+    const d = s.value.n - BigInt(this.sections[this.cur].size + j.short);
+    return d >= -128n && d <= 127n ? j.short : j.near;
+  }
+
   private insn(insn: Insn, line: number, idx: number): void {
+    if (this.phase === 'first' && insn.ops.length === 1 && insn.ops[0].k === 'imm' && insn.mn[0] === 'j') {
+      const size = this.firstPassJumpSize(insn);
+      if (size !== undefined) {
+        this.templateJumps++;
+        this.advance(size);
+        return;
+      }
+    }
     if (this.phase === 'final' && this.kinds?.[idx] === 3) {
       const bytes = this.finalJumpBytes(insn, idx);
       if (bytes) {
