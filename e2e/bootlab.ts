@@ -71,7 +71,12 @@ export async function startBootlab(options: ServeOptions): Promise<Bootlab> {
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  let stopping = false;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // A server that dies under a test turns into "Reconnecting…" in the page: say why in the report.
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`bootlab serve (pid ${child.pid}) exited during the test with ${code ?? signal}; its stderr:\n${stderr}\n`);
+  });
   const url = await new Promise<string>((resolveUrl, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`bootlab serve printed no URL in 60 s\n${stderr}`)), 60_000);
@@ -87,6 +92,7 @@ export async function startBootlab(options: ServeOptions): Promise<Bootlab> {
     url,
     pid: child.pid!,
     async stop() {
+      stopping = true;
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;

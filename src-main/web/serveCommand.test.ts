@@ -57,6 +57,32 @@ describe('runServe', () => {
     expect(service.dispose).toHaveBeenCalled();
   });
 
+  it('survives a promise nobody awaited: says so on stderr and keeps serving, and lets go of the handler at the end', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bootlab-serve-'));
+    mkdirSync(join(root, 'out', 'renderer'), { recursive: true });
+    writeFileSync(join(root, 'out', 'renderer', 'index.html'), '<!doctype html>');
+    const out: string[] = [];
+    const err: string[] = [];
+    const before = process.listeners('unhandledRejection');
+    let stop!: () => void;
+    const done = runServe(['--no-open'], { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: '/work', env: {} }, {
+      createService: () => ({ ...createFakeService(), dispose: async () => {} }),
+      root,
+      open: () => {},
+      untilStopped: () => new Promise((r) => (stop = r)),
+    });
+    await vi.waitFor(() => expect(out).toHaveLength(1));
+    // Node calls these listeners for a rejection nobody handled (and without one, Node 20 exits).
+    const added = process.listeners('unhandledRejection').filter((l) => !before.includes(l));
+    expect(added).toHaveLength(1);
+    added[0]!(new Error('a stray step reply'), Promise.resolve());
+    expect(err.join('')).toMatch(/^bootlab serve: internal error, still running \(please report\): Error: a stray step reply\n\s+at /);
+    expect((await fetch(out[0]!.trim().split(' ').at(-1)!)).status).toBe(200);
+    stop();
+    expect(await done).toBe(0);
+    expect(process.listeners('unhandledRejection')).toEqual(before);
+  });
+
   it('refuses bad arguments with the usage', async () => {
     const err: string[] = [];
     const code = await runServe(['--bogus'], { stdout: () => {}, stderr: (t) => err.push(t), cwd: '/', env: {} }, {

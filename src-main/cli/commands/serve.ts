@@ -145,12 +145,17 @@ export async function runServe(argv: string[], io: CliIo, deps: ServeDeps): Prom
     io.stderr(`bootlab serve: ${(error as Error).message}\n`);
   }
   const server = await startWebServer({ service, staticDir, port: options.port });
+  // One promise nobody awaited must not end the session (and with it every window's VM, as
+  // Node 20 would): say so on stderr, with the stack to report, and keep serving.
+  const stray = (reason: unknown) => io.stderr(`bootlab serve: internal error, still running (please report): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.on('unhandledRejection', stray);
   io.stdout(`Bootlab is running at ${server.url}\n`);
   deps.onListening?.(server.url);
   if (options.open) deps.open(server.url, io);
   await deps.untilStopped();
   await server.close();
   await service.dispose();
+  process.off('unhandledRejection', stray);
   return 0;
 }
 
