@@ -149,6 +149,9 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
     const l = await link(session);
     const cpu = readCpu(l.qmp);
     const tables = cpu.then((c) => ((c.cr0 & (1n << 31n)) !== 0n && (c.efer & (1n << 10n)) !== 0n ? readPageTables(l, c) : undefined));
+    // When reading the CPU fails, `tables` fails too and nobody awaits it (the caller gets the
+    // CPU's error): marked handled, or Node 20 would end the whole process over it.
+    tables.catch(() => {});
     const state = { session, cpu, tables };
     if (pausedSession === session) frozen = state;
     try {
