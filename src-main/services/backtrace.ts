@@ -97,7 +97,7 @@ export async function unwindStack(input: UnwindInput): Promise<StackFrame[]> {
   let rbp: bigint | undefined = input.registers.RBP;
   let adjust = input.ripAfterInstruction ?? false;
   for (let depth = 0; depth < MAX_FRAMES; depth++) {
-    const frame = locator.frame(Number(pc), { returnAddress: adjust });
+    const frame = locator.frame(pc, { returnAddress: adjust });
     if (depth > 0 && frame.symbol === undefined) break; // not kernel code: the chain ends
     frames.push(frame);
     const lookup = (pc - locator.relocationBase - (adjust ? 1n : 0n)) & MASK64;

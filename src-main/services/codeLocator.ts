@@ -13,9 +13,10 @@ const LIBRARY_PREFIX = /^<?(core|alloc|compiler_builtins|std)::/;
 export interface CodeLocator {
   /**
    * The frame for the instruction at `address`. For a return address pass `returnAddress`:
-   * the call is the instruction before it, which is what a person wants to see.
+   * the call is the instruction before it, which is what a person wants to see. A bigint reaches
+   * higher-half code (above 2^53, where a number cannot hold the address exactly).
    */
-  frame(address: number, options?: { returnAddress?: boolean }): StackFrame;
+  frame(address: number | bigint, options?: { returnAddress?: boolean }): StackFrame;
   /** The parsed kernel (for the unwinder), when it could be read. */
   readonly elf: ElfFile | undefined;
   readonly relocationBase: bigint;
@@ -68,9 +69,11 @@ export function codeLocatorFromElf(bytes: Uint8Array, relocationBase = 0n): Code
       return lineProblem;
     },
     frame(address, options = {}) {
-      const frame: StackFrame = { address, inUserCrate: false };
-      if (!elf || !Number.isSafeInteger(address) || address < 0) return frame;
-      const linked = BigInt(address) - relocationBase - (options.returnAddress ? 1n : 0n);
+      const exact = typeof address === 'bigint' ? address : Number.isSafeInteger(address) && address >= 0 ? BigInt(address) : undefined;
+      // StackFrame.address is a number (the shared API): beyond 2^53 it is only for display.
+      const frame: StackFrame = { address: Number(address), inUserCrate: false };
+      if (!elf || exact === undefined || exact < 0n || exact >= 1n << 64n) return frame;
+      const linked = BigInt.asUintN(64, exact - relocationBase - (options.returnAddress ? 1n : 0n));
       const hit = symbolize(elf, linked);
       if (hit) frame.symbol = demangle(hit.name);
       const where = lines()?.lookup(linked);

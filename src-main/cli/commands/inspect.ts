@@ -92,7 +92,7 @@ export const inspectCommand: CliCommand = {
     const report = formatReport(result.snapshot, {
       describeCode: (address) => {
         if (!locator || address > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-        const frame = locator.frame(Number(address));
+        const frame = locator.frame(address);
         return frame.symbol ? describeFrame(frame) : undefined;
       },
     });

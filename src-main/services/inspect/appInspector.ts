@@ -77,7 +77,7 @@ async function stackView(link: MachineLink, cpu: CpuRegisters, tables: PageTable
       const word: StackView['words'][number] = { address: `0x${(rsp + BigInt(at)).toString(16)}`, value: `0x${value.toString(16).padStart(16, '0')}` };
       // Only values inside the kernel's code are named: other words are data, not return addresses.
       if (info && code.some((s) => value >= s.vaddr && value < s.vaddr + s.memsz)) {
-        const frame = info.locator.frame(Number(value), { returnAddress: true });
+        const frame = info.locator.frame(value, { returnAddress: true });
         if (frame.symbol) word.pointsInto = describeFrame(frame);
       }
       view.words.push(word);
@@ -216,7 +216,7 @@ export function createAppInspector(options: AppInspectorOptions): AppInspector {
   };
   const describer = (info: KernelInfo | undefined) => (address: bigint) => {
     if (!info || address > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-    const frame = info.locator.frame(Number(address));
+    const frame = info.locator.frame(address);
     return frame.symbol ? describeFrame(frame) : undefined;
   };
 
