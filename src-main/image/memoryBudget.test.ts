@@ -56,6 +56,14 @@ describe('the kernel against the guest RAM', () => {
     expect(checkGuestMemory(m, guestRamFromQemuArgs([])!)).toBeUndefined();
   });
 
+  it("counts a 0.11 kernel's three boot-info pages (BootInfo and its memory-region list)", () => {
+    const plan09 = withBss(0n);
+    const m09 = kernelMemory(plan09);
+    const m011 = kernelMemory({ ...plan09, abi: '0.11' });
+    expect(m011.bootInfo).toBe(3 * 4096);
+    expect(m011.total).toBe(m09.total + 2 * 4096);
+  });
+
   it('refuses a kernel whose .bss does not fit, naming every number', () => {
     const plan = withBss(200n * BigInt(MiB));
     const m = kernelMemory(plan);

@@ -6,6 +6,7 @@
 // mappings, the physical-memory map only up to the RAM's end), so it never refuses a kernel
 // that would boot.
 import { formatBytes, PAGE, type LoadPlan } from './plan.js';
+import { BOOT_INFO_011_PAGES } from './plan011.js';
 
 /** QEMU's RAM when no -m is given. */
 export const DEFAULT_GUEST_RAM = 128 * 1024 * 1024;
@@ -54,7 +55,9 @@ export function kernelMemory(plan: LoadPlan, ramBytes: number = DEFAULT_GUEST_RA
   const page = Number(PAGE);
   const mapped = plan.runs.map((r) => ({ start: r.vaddr, end: r.vaddr + BigInt(r.pages) * PAGE }));
   mapped.push({ start: plan.stack.bottom, end: plan.stack.top });
-  mapped.push({ start: plan.bootInfo.address, end: plan.bootInfo.address + PAGE });
+  // A 0.11 kernel's BootInfo is followed by its memory-region list: three pages (plan011.ts).
+  const bootInfoPages = plan.abi === '0.11' ? BOOT_INFO_011_PAGES : 1;
+  mapped.push({ start: plan.bootInfo.address, end: plan.bootInfo.address + BigInt(bootInfoPages) * PAGE });
   // Identity maps of the loader's code and the VGA window, all in the first MiB.
   mapped.push({ start: 0xa0000n, end: 0x100000n });
   let tablePages = 1 + tablesFor(mapped);
@@ -68,8 +71,9 @@ export function kernelMemory(plan: LoadPlan, ramBytes: number = DEFAULT_GUEST_RA
   const bss = plan.zeroPages * page;
   const stack = plan.stack.pages * page;
   const pageTables = tablePages * page;
-  const total = LOADER_BYTES + segments + bss + stack + page + pageTables;
-  return { loader: LOADER_BYTES, segments, bss, stack, bootInfo: page, pageTables, total };
+  const bootInfo = bootInfoPages * page;
+  const total = LOADER_BYTES + segments + bss + stack + bootInfo + pageTables;
+  return { loader: LOADER_BYTES, segments, bss, stack, bootInfo, pageTables, total };
 }
 
 const UNITS: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
