@@ -175,6 +175,11 @@ function expectConformant(run: Run, plan: LoadPlan, firmware: 'bios' | 'uefi') {
   // The host log names the firmware; the VGA-text note is for 0.9 kernels, a 0.11 kernel has its framebuffer.
   expect(run.hostLog.includes('firmware uefi')).toBe(firmware === 'uefi');
   expect(run.hostLog).not.toContain('note the VGA text buffer');
+  // Nor does the UEFI loader tell a framebuffer kernel about VGA text on serial.
+  if (firmware === 'uefi') {
+    expect(run.serial).toContain('Bootlab: plan and kernel read, exiting boot services');
+    expect(run.serial).not.toContain('UEFI has no VGA text mode');
+  }
   // Under UEFI the log carries the UEFI map (the app's details table) and the GOP framebuffer
   // (the memory map marks it); on BIOS stage2's vbe record says where the framebuffer is.
   const log = parseBootLog(run.hostLog);

@@ -67,8 +67,8 @@ path_kernel:    db "\BOOTLAB\KERNEL.BIN", 0
 
 msg_hello:          db "Bootlab UEFI loader", 10, 0
 msg_no_vga320:      db "Bootlab: VGA mode 0x13 (the vga_320x200 feature) does not exist under UEFI", 10, 0
-msg_no_vga_exiting: db "Bootlab: UEFI has no VGA text mode: what the kernel writes to the VGA text buffer (0xB8000) is not shown; its serial output is", 10
-                    db "Bootlab: plan and kernel read, exiting boot services", 10, 0
+msg_no_vga_exiting: db "Bootlab: UEFI has no VGA text mode: what the kernel writes to the VGA text buffer (0xB8000) is not shown; serial output is unaffected", 10
+msg_exiting:        db "Bootlab: plan and kernel read, exiting boot services", 10, 0
 msg_exited:         db "Bootlab: boot services exited, building the kernel's page tables", 10, 0
 msg_prefix:         db "Bootlab: ", 0
 msg_no_gop:         db "Bootlab: this firmware has no graphics output (GOP): the kernel gets no framebuffer", 10, 0

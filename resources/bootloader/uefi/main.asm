@@ -117,8 +117,14 @@ efi_main:
     lea rsi, [rel msg_no_vga320]
     call print
 .exit:
-    ; One ConOut call for both lines: each costs about 2 ms under TCG (OVMF draws the text).
+    ; One ConOut call for both lines: each costs about 2 ms under TCG (OVMF draws the text). A
+    ; 0.11 kernel draws on its framebuffer: no VGA-text note for it.
     lea rsi, [rel msg_no_vga_exiting]
+    mov eax, PLAN
+    test byte [rax + P_FLAGS], F_ABI011
+    jz .print_exiting
+    lea rsi, [rel msg_exiting]
+.print_exiting:
     call print
     call exit_boot_services
     lea rsi, [rel msg_exited]
