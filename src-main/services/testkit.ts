@@ -78,3 +78,17 @@ export function parentPid(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** This process's open sockets (inode numbers, from /proc/self/fd). */
+export function openSockets(): string[] {
+  const inodes: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.push(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes.sort();
+}

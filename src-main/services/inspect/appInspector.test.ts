@@ -2,7 +2,7 @@
 // fixture's idle kernel (it runs until Stop): pause, CPU state, page tables checked against the
 // ELF, memory read physically (the VGA text buffer) and virtually (a .rodata string), an
 // unmapped address named with the level where the walk stopped, resume, and nothing left after Stop.
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { PT_LOAD, readElf } from '../../elf/index.js';
 import type { BootlabEvent } from '../../shared/api.js';
 import { validateRequest } from '../../shared/validate.js';
 import { createBootlabService, type BootlabService } from '../app.js';
-import { processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
+import { openSockets, processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
 
 let home: string;
 let service: BootlabService;
@@ -29,19 +29,6 @@ function waitFor(test: (e: BootlabEvent) => boolean, ms = 120_000): Promise<Boot
   });
 }
 
-/** This process's open sockets (inode numbers, from /proc/self/fd). */
-function openSockets(): string[] {
-  const inodes: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) inodes.push(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return inodes.sort();
-}
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'bootlab inspector test ü '));

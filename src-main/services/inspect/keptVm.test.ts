@@ -6,7 +6,7 @@
 // its TSS; a kept VM that the user resumes is watched, so the triple fault an NMI causes in the
 // idle kernel is noticed too.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { bootLogMemoryMap, defaultAssemble, defaultDiskImageSteps } from '../boo
 import { imagePathFor } from '../imagePath.js';
 import { buildAndBoot } from '../pipeline.js';
 import type { QemuSession } from '../qemu.js';
-import { processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
+import { openSockets, processesMatching, REPO_ROOT, TEST_TARGET_DIR } from '../testkit.js';
 import { findQemu, findRust } from '../toolchain.js';
 import { cargoInvocation } from '../cargo.js';
 import { createAppInspector } from './appInspector.js';
@@ -42,19 +42,6 @@ const isVmState = (paused: boolean) => (e: BootlabEvent): e is Extract<BootlabEv
 const qemuFor = (needle: string) => processesMatching('qemu-system').filter((p) => p.cmd.includes(needle));
 const serialText = (list: BootlabEvent[]) => list.map((e) => (e.type === 'serial' ? Buffer.from(e.base64, 'base64').toString('latin1') : '')).join('');
 
-/** This process's open sockets (inode numbers, from /proc/self/fd). */
-function openSockets(): string[] {
-  const inodes: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) inodes.push(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return inodes.sort();
-}
 
 beforeAll(() => {
   home = mkdtempSync(join(tmpdir(), 'bootlab kept vm '));
