@@ -3,8 +3,6 @@
 // a framebuffer: `vga_320x200` sets mode 0x13; every bootloader_api 0.11 kernel gets one, VBE
 // on BIOS and GOP on UEFI), or a plain note (UEFI has no VGA text buffer, so a 0.9 text-mode
 // kernel's screen does not exist there and reading 0xB8000 would show nothing useful).
-import { closeSync, openSync, readSync } from 'node:fs';
-import { BOOTLOADER_CONFIG_SECTION } from '../image/bootloaderConfig.js';
 import type { Firmware } from '../shared/api.js';
 import type { ConsoleDisplay } from '../shared/screen.js';
 import type { MirrorMode } from './qemu.js';
@@ -42,45 +40,6 @@ export function displayFor(facts: DisplayFacts): DisplayPlan {
   }
   if (facts.firmware === 'uefi') return { display: 'no-vga-text', mirror: 'off' };
   return { display: 'vga-text', mirror: 'text' };
-}
-
-/**
- * Whether the kernel ELF has a `.bootloader-config` section (a 0.11 kernel); false when it
- * cannot be read. Reads only the section headers and their name table, not the (debug) ELF:
- * the image step has checked the whole file already, and this runs on every boot.
- */
-export function kernelIsAbi011(kernelPath: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(kernelPath, 'r');
-    const file = fd;
-    const read = (offset: number, length: number): Buffer => {
-      const bytes = Buffer.alloc(length);
-      if (readSync(file, bytes, 0, length, offset) !== length) throw new Error('short read');
-      return bytes;
-    };
-    const header = read(0, 64);
-    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) return false;
-    const shoff = Number(header.readBigUInt64LE(0x28));
-    const shentsize = header.readUInt16LE(0x3a);
-    const shnum = header.readUInt16LE(0x3c);
-    const shstrndx = header.readUInt16LE(0x3e);
-    if (shoff === 0 || shentsize < 64 || shnum === 0 || shstrndx >= shnum) return false;
-    const headers = read(shoff, shentsize * shnum);
-    const names = headers.subarray(shstrndx * shentsize);
-    const strtab = read(Number(names.readBigUInt64LE(0x18)), Math.min(Number(names.readBigUInt64LE(0x20)), 1 << 20));
-    const wanted = Buffer.from(`${BOOTLOADER_CONFIG_SECTION}\0`, 'latin1');
-    for (let i = 0; i < shnum; i++) {
-      const at = headers.readUInt32LE(i * shentsize);
-      if (strtab.subarray(at, at + wanted.length).equals(wanted)) return true;
-    }
-    return false;
-  } catch {
-    // An error here changes only what is mirrored.
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**

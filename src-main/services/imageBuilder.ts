@@ -62,6 +62,8 @@ export interface ImageFacts {
   payloadBytes: number;
   /** Added to the kernel's link-time addresses (PIE kernels); 0n for ET_EXEC. */
   relocationBase: bigint;
+  /** The contract the kernel gets: `bootloader` 0.9 or `bootloader_api` 0.11. */
+  abi: LoadPlan['abi'];
   plan: PlanSummary;
   kind: ImageKind;
   layout: ImageLayout | GptLayout;
@@ -255,6 +257,7 @@ export function writeDiskImage(planned: PlannedDiskImage): ImageFacts {
     elfBytes,
     payloadBytes: plan.payload.length,
     relocationBase: plan.relocationBase,
+    abi: plan.abi,
     plan: summarizePlan(plan),
     kind: planned.kind,
     layout,

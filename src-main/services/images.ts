@@ -18,10 +18,12 @@ export interface DiskImageRequest {
   guestRam?: GuestRam;
   /** Runs write `hybrid` images (either firmware boots them); the builder's default is `bios`. */
   imageKind?: ImageKind;
+  /** A bootloader_api 0.11 kernel's ramdisk (`[package.metadata.bootlab] ramdisk`). */
+  ramdiskPath?: string;
 }
 
 /** What the pipeline reads from the builder's answer (the builder is `imageBuilder.ts`). */
-export type DiskImageFacts = Pick<ImageFacts, 'imageBytes' | 'relocationBase' | 'summary'>;
+export type DiskImageFacts = Pick<ImageFacts, 'imageBytes' | 'relocationBase' | 'abi' | 'summary'>;
 
 export type DiskImageBuilder = (request: DiskImageRequest) => Promise<DiskImageFacts>;
 

@@ -9,14 +9,14 @@ import type { BootlabEvent, Firmware, MemoryMap, Profile, RunOutcome, Settings, 
 import { buildKernel } from './cargo.js';
 import { diagnoseRun } from './diagnose.js';
 import { FirmwareError, prepareUefiRun, resolveFirmware } from './firmware.js';
-import type { BootLogParser, DiskImageSteps } from './images.js';
+import type { BootLogParser, DiskImageFacts, DiskImageSteps } from './images.js';
 import { readKernelManifest, type KernelManifest } from './manifest.js';
 import { dropOwnedArgs, startQemu, type QemuExit, type QemuSession } from './qemu.js';
 import { symbolizerFromFile, type Symbolizer } from './symbols.js';
 import { codeLocatorFromFile, type CodeLocator } from './codeLocator.js';
 import { parseRegisters } from './qmp.js';
 import { RunWatch } from './runWatch.js';
-import { displayFor, framebufferFromLogLine, kernelIsAbi011, type DisplayPlan } from './consoleDisplay.js';
+import { displayFor, framebufferFromLogLine, type DisplayPlan } from './consoleDisplay.js';
 import { parsePpm, ScreenDiffer } from './screenMirror.js';
 import type { QemuInstall, RustToolchain } from './toolchain.js';
 
@@ -178,7 +178,7 @@ export async function buildAndBoot(projectDir: string, options: PipelineOptions)
     if (!options.qemu) throw new StageError('boot', options.missingQemuMessage ?? 'QEMU was not found: run the toolchain check for the install command.');
     const symbolFor: Symbolizer = symbolizerFromFile(kernelPath, facts.relocationBase);
     const locator = codeLocatorFromFile(kernelPath, facts.relocationBase);
-    const outcome = await bootImage(imagePath, manifest, { symbolFor, locator }, options, result, stage);
+    const outcome = await bootImage(imagePath, manifest, { symbolFor, locator, abi: facts.abi }, options, result, stage);
     return finish(outcome);
   } catch (error) {
     if (error instanceof Stopped || stopped()) return finish({ kind: 'stopped', message: 'Stopped.' });
@@ -203,7 +203,7 @@ class StageError extends Error {
 async function bootImage(
   imagePath: string,
   manifest: KernelManifest,
-  { symbolFor, locator }: { symbolFor: Symbolizer; locator: CodeLocator },
+  { symbolFor, locator, abi }: { symbolFor: Symbolizer; locator: CodeLocator; abi: DiskImageFacts['abi'] },
   options: PipelineOptions,
   result: PipelineResult,
   stage: <T>(name: StageName, body: () => Promise<T>, detail?: (v: T) => string | undefined) => Promise<T>,
@@ -223,7 +223,7 @@ async function bootImage(
     const env = options.env ?? process.env;
     const firmware = resolveFirmware({ option: options.firmware, env, manifestPath: manifest.manifestPath });
     bootFirmware = firmware.firmware;
-    display = displayFor({ features: manifest.features, firmware: firmware.firmware, abi011: result.kernelPath !== undefined && kernelIsAbi011(result.kernelPath) });
+    display = displayFor({ features: manifest.features, firmware: firmware.firmware, abi011: abi === '0.11' });
     if (firmware.firmware === 'uefi') {
       const uefi = prepareUefiRun({ workDir, userArgs: args, env, qemuPath: options.qemu!.path });
       args.push(...uefi.args);

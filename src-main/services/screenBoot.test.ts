@@ -2,17 +2,11 @@
 // display arrives as Screen frames (320x200, the pixels it drew) and its framebuffer is marked in
 // the memory map; a 0.9 text-mode kernel under UEFI gets the "no VGA text" display and its VGA
 // text buffer is never read (no vga events), while on BIOS it is mirrored as before.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type BootlabEvent, type Firmware } from '../shared/api.js';
 import { applyScreenFrame, type ScreenPixels } from '../shared/screen.js';
-import { readElf } from '../elf/index.js';
 import { bootLogMemoryMap, defaultAssemble, defaultDiskImageSteps } from './bootParts.js';
-import { cargoInvocation } from './cargo.js';
-import { kernelIsAbi011 } from './consoleDisplay.js';
 import { findOvmf } from './ovmf.js';
 import { buildAndBoot } from './pipeline.js';
 import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
@@ -95,23 +89,5 @@ describe('the Boot console display', () => {
     const bios = await run(sample, 'bios', (all) => done(all) && of(all, 'vga').length > 0);
     expect(of(bios, 'display').map((e) => e.display)).toEqual(['vga-text']);
     expect(of(bios, 'vga').length).toBeGreaterThan(0);
-  }, 600_000);
-});
-
-describe('kernelIsAbi011', () => {
-  it("finds a 0.11 kernel's .bootloader-config section from the section headers alone, as the full ELF reader does", () => {
-    const projectDir = join(REPO_ROOT, 'fixtures', 'kernels', 'exit-011');
-    const inv = cargoInvocation({ projectDir, toolchain: rust, subcommand: 'build', targetDir: TEST_TARGET_DIR, messageFormat: null, color: 'never' });
-    execFileSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const kernel011 = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'exit-011');
-    const kernel09 = join(TEST_TARGET_DIR, 'x86_64-unknown-none', 'debug', 'sample-kernel');
-    expect(readElf(new Uint8Array(readFileSync(kernel011))).sections.some((x) => x.name === '.bootloader-config')).toBe(true);
-    expect(kernelIsAbi011(kernel011)).toBe(true);
-    expect(kernelIsAbi011(kernel09)).toBe(false);
-    const notElf = join(tmpdir(), `bootlab-not-elf-${process.pid}`);
-    writeFileSync(notElf, 'not an ELF file at all, but long enough to have a header: '.repeat(4));
-    expect(kernelIsAbi011(notElf)).toBe(false);
-    rmSync(notElf);
-    expect(kernelIsAbi011(join(tmpdir(), 'bootlab-no-such-kernel'))).toBe(false);
   }, 600_000);
 });
