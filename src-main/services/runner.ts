@@ -161,6 +161,8 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
   // have their own idea of memory.
   const guestRam = /qemu-system/.test(basename(runCommand[0] ?? QEMU_BINARY)) ? guestRamFromQemuArgs(args) : undefined;
   let relocationBase = 0n;
+  // --ramdisk, else the crate's [package.metadata.bootlab] ramdisk.
+  const ramdiskPath = options.ramdiskPath ?? manifest?.ramdisk;
   try {
     const facts = await options.buildDiskImage({
       kernelPath,
@@ -171,8 +173,7 @@ export async function runKernel(options: RunKernelOptions): Promise<RunKernelRes
       guestRam,
       // One image for either firmware (DESIGN "Firmware").
       imageKind: 'hybrid',
-      // --ramdisk, else the crate's [package.metadata.bootlab] ramdisk.
-      ...((options.ramdiskPath ?? manifest?.ramdisk) !== undefined ? { ramdiskPath: (options.ramdiskPath ?? manifest?.ramdisk)! } : {}),
+      ...(ramdiskPath !== undefined ? { ramdiskPath } : {}),
     });
     relocationBase = facts.relocationBase;
     traceStep('image written');
