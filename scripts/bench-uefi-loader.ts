@@ -59,7 +59,7 @@ function boot(image: string, code: string, varsTemplate: string): Promise<Boot> 
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.on('error', rej);
-    child.on('exit', (status) => {
+    child.on('close', (status) => {
       clearTimeout(timer);
       const log = parseBootLog(readFileSync(debugcon, 'latin1'));
       if (!log.entry || !marker) return rej(new Error(`no kernel entry in this boot (status ${status}):\n${serial.slice(-2000)}`));

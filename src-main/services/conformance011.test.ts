@@ -129,7 +129,7 @@ function boot(image: string, firmware: 'bios' | 'uefi'): Promise<Run> {
     // A hang guard only: OVMF under TCG on a loaded machine takes 5-15 s to reach the loader.
     const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.on('error', reject);
-    child.on('exit', (status) => {
+    child.on('close', (status) => {
       clearTimeout(guard);
       resolve({ status, serial: serial.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, ''), hostLog: existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '' });
     });

@@ -59,7 +59,7 @@ function bootPlain(extraArgs: string[], debugcon: string): Promise<{ status: num
     // A hang guard only: the sample kernel exits through isa-debug-exit in well under a second.
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
-    child.on('exit', (status) => {
+    child.on('close', (status) => {
       clearTimeout(guard);
       let hostLog = '';
       try {

@@ -86,7 +86,8 @@ function boot(image: string, options: { until?: RegExp; timeoutMs?: number; mach
       if ((qmp.match(/"return"/g) ?? []).length >= 2) kill();
     });
     child.on('error', reject);
-    child.on('exit', (status) => {
+    // 'close', not 'exit': QEMU's last serial bytes can still be in the pipe when its exit is reported.
+    child.on('close', (status) => {
       clearTimeout(timer);
       const hostLog = existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '';
       if (options.until) serial = existsSync(serialFile) ? readFileSync(serialFile, 'latin1') : serial;

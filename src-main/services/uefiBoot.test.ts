@@ -131,7 +131,7 @@ function bootOvmf(image: string, options: { until?: RegExp } = {}): Promise<Ovmf
       if (options.until?.test(serial)) setTimeout(kill, 2_000);
     });
     child.on('error', reject);
-    child.on('exit', (status) => {
+    child.on('close', (status) => {
       clearTimeout(guard);
       resolve({ status, killed, serial: serial.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, ''), hostLog: existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '' });
     });
