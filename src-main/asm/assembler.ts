@@ -73,6 +73,10 @@ export class ByteBuf {
     this.grow(bytes.length);
     for (let i = 0; i < bytes.length; i++) this.buf[this.len++] = bytes[i];
   }
+  pushRange(src: Uint8Array, at: number, n: number): void {
+    this.grow(n);
+    for (let i = 0; i < n; i++) this.buf[this.len++] = src[at + i];
+  }
   zeros(n: number): void {
     this.grow(n);
     this.buf.fill(0, this.len, this.len + n);
@@ -106,6 +110,19 @@ interface JumpShape {
   shortT?: number[];
   nearT?: number[];
   dispLen?: number;
+}
+
+/** Whether every operand value is a plain number (so the encoding depends only on the mode). */
+function isConstInsn(insn: Insn): boolean {
+  for (const op of insn.ops) {
+    if (op.k === 'reg') continue;
+    if (op.k === 'imm') {
+      if (!isConstExpr(op.expr)) return false;
+    } else if (op.k === 'far') {
+      if (!isConstExpr(op.seg) || !isConstExpr(op.off)) return false;
+    } else if (op.disp && !isConstExpr(op.disp)) return false;
+  }
+  return true;
 }
 
 const MAX_PASSES = 10_000;
@@ -144,6 +161,12 @@ export class Assembler {
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
+  /**
+   * The common case kept out of `caches`: a constant instruction that only one line uses and whose
+   * encoding has no fix-ups, warnings or RIP-relative part. Its bytes live in one arena, with the
+   * mode they were encoded in, so a large file holds no objects per such line.
+   */
+  private clean: { mode: Int32Array; at: Int32Array; len: Uint8Array; arena: ByteBuf };
   /** Listing records are collected only when a listing is asked for (see relist()). */
   private recording = false;
   /** One encoding environment, updated per instruction (avoids an allocation per encode). */
@@ -169,6 +192,21 @@ export class Assembler {
     this.env.o0 = o0;
     this.env.o1 = o1;
     this.sharedCache = o0 ? SHARED_O0 : o1 ? SHARED_O1 : SHARED_OX;
+    const n = stmts.length;
+    this.clean = { mode: new Int32Array(n), at: new Int32Array(n), len: new Uint8Array(n), arena: new ByteBuf() };
+  }
+
+  /** The encoding mode an instruction's bytes depend on besides its operands, as one number (never 0). */
+  private modeKey(): number {
+    return this.bits | (this.defaultRel ? 128 : 0) | ((this.cpu ?? -1) + 2) << 8;
+  }
+
+  /** Whether statement i is an instruction whose bytes are known for the current `bits`. */
+  private encodedForBits(i: number): boolean {
+    const c = this.caches[i];
+    if (c) return c.enc !== undefined && c.bits === this.bits;
+    const m = this.clean.mode[i];
+    return m > 0 && (m & 127) === this.bits;
   }
 
   private pos(line: number): Pos {
@@ -370,8 +408,7 @@ export class Assembler {
       kinds[i] = 1;
       this.fixedSize![i] = size;
     } else if (st.k === 'insn') {
-      const c = this.caches[i];
-      if (c && c.enc && c.bits === this.bits) {
+      if (this.encodedForBits(i)) {
         kinds[i] = 1;
         this.fixedSize![i] = size;
       }
@@ -399,14 +436,13 @@ export class Assembler {
         this.fixedSize![i] = size;
         return;
       case 'times':
-        if (this.isStatic(st.count) && st.body && (st.body.k === 'data' || st.body.k === 'res' || (st.body.k === 'insn' && this.caches[i]?.enc))) {
+        if (this.isStatic(st.count) && st.body && (st.body.k === 'data' || st.body.k === 'res' || (st.body.k === 'insn' && (this.caches[i]?.enc !== undefined || this.clean.mode[i] > 0)))) {
           kinds[i] = 1;
           this.fixedSize![i] = size;
         } else kinds[i] = 4;
         return;
       case 'insn': {
-        const c = this.caches[i];
-        if ((c && c.enc && c.bits === this.bits) || (hasShortForm(st.insn.mn) && isShortOnly(st.insn.mn))) {
+        if (this.encodedForBits(i) || (hasShortForm(st.insn.mn) && isShortOnly(st.insn.mn))) {
           kinds[i] = 1;
           this.fixedSize![i] = size;
           return;
@@ -831,6 +867,15 @@ export class Assembler {
       if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size, bytes, fixes });
     }
     this.advance(bytes.length);
+  }
+
+  /** Final-pass bytes of a `clean` encoding: copied from the arena, no array made unless listed. */
+  private emitClean(at: number, len: number, line: number): void {
+    const s = this.cur >= 0 ? this.sections[this.cur] : undefined;
+    if (s && !s.nobits && !this.recording) {
+      s.data.pushRange(this.clean.arena.buf, at, len);
+      s.size += len;
+    } else this.emitBytes(Array.from(this.clean.arena.buf.subarray(at, at + len)), NONE, line);
   }
 
   /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
@@ -1332,22 +1377,27 @@ export class Assembler {
       // Instructions in absolute space only advance the location counter.
     }
     let cache = this.caches[idx];
-    if (cache === undefined && (cache = this.sharedCache.get(insn))) this.caches[idx] = cache;
+    const clean = this.clean;
+    const mode = this.modeKey();
     if (cache === undefined) {
-      const constant = insn.ops.every((op) => {
-        if (op.k === 'reg') return true;
-        if (op.k === 'imm') return isConstExpr(op.expr);
-        if (op.k === 'far') return isConstExpr(op.seg) && isConstExpr(op.off);
-        return !op.disp || isConstExpr(op.disp);
-      });
-      cache = constant ? { bits: -1, size: 0 } : { bits: -2, size: 0 };
-      this.caches[idx] = cache;
-      if (constant && insn.shared) {
+      if (clean.mode[idx] === mode) {
+        if (this.phase === 'final') this.emitClean(clean.at[idx], clean.len[idx], line);
+        else this.advance(clean.len[idx]);
+        return;
+      }
+      if (insn.shared && (cache = this.sharedCache.get(insn))) this.caches[idx] = cache;
+      else if (!isConstInsn(insn)) {
+        cache = { bits: -2, size: 0 };
+        this.caches[idx] = cache;
+      } else if (insn.shared) {
+        cache = { bits: -1, size: 0 };
+        this.caches[idx] = cache;
         if (this.sharedCache.size > 60_000) this.sharedCache.clear();
         this.sharedCache.set(insn, cache);
       }
+      // else a constant instruction of one line: its encoding goes to `clean` below.
     }
-    if (cache.bits === this.bits && cache.enc && cache.rel === this.defaultRel && cache.cpu === this.cpu) {
+    if (cache !== undefined && cache.bits === this.bits && cache.enc && cache.rel === this.defaultRel && cache.cpu === this.cpu) {
       if (this.phase !== 'final') {
         this.advance(cache.size);
         return;
@@ -1383,7 +1433,17 @@ export class Assembler {
       for (const w of enc.warnings) this.warn(line, w);
       if (enc.shortCheck !== undefined) this.err(line, 'short jump is out of range');
     }
-    if (cache.bits !== -2) {
+    if (cache === undefined) {
+      if (enc.fixes.length === 0 && enc.warnings.length === 0 && !enc.pcrel && enc.shortCheck === undefined && enc.bytes.length < 256) {
+        clean.mode[idx] = mode;
+        clean.at[idx] = clean.arena.len;
+        clean.len[idx] = enc.bytes.length;
+        clean.arena.pushAll(enc.bytes);
+      } else {
+        cache = { bits: this.bits, rel: this.defaultRel, cpu: this.cpu, size: enc.bytes.length, enc: compactEncoding(enc) };
+        this.caches[idx] = cache;
+      }
+    } else if (cache.bits !== -2) {
       cache.rel = this.defaultRel;
       cache.cpu = this.cpu;
       cache.bits = this.bits;

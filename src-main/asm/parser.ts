@@ -21,7 +21,7 @@ export interface Insn {
   ops: Operand[];
   prefixes: string[]; // lock rep repe repne, segment names, o16 o32 o64 a16 a32 a64
   col: number;
-  shared?: boolean; // the same object serves several identical source lines
+  shared?: boolean; // the same object serves several identical source lines (set from the second on)
   er?: 'rn' | 'rd' | 'ru' | 'rz' | 'sae'; // AVX-512 embedded rounding / suppress-all-exceptions operand
   erOp?: number; // the operand it was written after
 }
@@ -140,6 +140,8 @@ export class LineParser {
     const key = text.includes('.') ? `${this.localBase}\n${text}` : text;
     const hit = PARSE_CACHE.get(key);
     if (hit) {
+      // From its second line on, an instruction is shared: the assembler keeps its encoding with it.
+      if (hit.k === 'insn') hit.insn.shared = true;
       out.push({ ...hit, line } as Stmt);
       return;
     }
@@ -149,7 +151,6 @@ export class LineParser {
       const st: Stmt = { k: 'insn', insn: simple, line };
       out.push(st);
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
-      simple.shared = true;
       PARSE_CACHE.set(key, st);
       return;
     }
@@ -167,7 +168,6 @@ export class LineParser {
     // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
     if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !warned) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
-      if (st.k === 'insn') st.insn.shared = true;
       PARSE_CACHE.set(key, st);
     }
   }
