@@ -542,28 +542,28 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   if (!insn.mn) return prefixOnly(insn, env.bits);
   if (!rows) throw new EncodeError('parser: instruction expected');
   const ops = insn.ops;
-  const aPrefix = insn.prefixes.find((p) => p === 'a16' || p === 'a32');
+  // Most instructions have no prefixes: every prefix search below is skipped for them.
+  const prefixed = insn.prefixes.length > 0;
+  const aPrefix = prefixed ? insn.prefixes.find((p) => p === 'a16' || p === 'a32') : undefined;
   if (aPrefix && aPrefix !== `a${env.bits}` && !env.addrOverride) env = { ...env, addrOverride: aPrefix === 'a16' ? 16 : 32 };
   // NASM checks effective addresses first (and already in pass 1); the second message only
   // comes when an instruction form matched (`mov eax, [rdi]` in 32-bit mode, not `inc qword [rdi]`).
-  const badEA = ops.some((op) => {
-    if (op.k !== 'mem') return false;
-    const index = op.index?.cls === 'gpr' ? op.index : undefined;
-    const rs = op.base?.size ?? index?.size ?? 0;
-    return (rs === 64 && env.bits !== 64) || (rs === 16 && env.bits === 64) || (op.base !== undefined && index !== undefined && op.base.size !== index.size);
-  });
+  const badEA = hasBadAddressSizes(ops, env.bits);
   const eaFailure = (matched: boolean): EncodeError =>
     eaError(matched ? `impossible combination of address sizes\ninvalid ${env.bits}-bit effective address` : 'impossible combination of address sizes');
-  for (const op of ops) {
+  const vals: OpVal[] = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
     if (op.k === 'far' && op.farKw) throw new EncodeError('mismatch in operand sizes');
     if (op.k === 'imm' && op.jmp === 'far') throw new EncodeError('value referenced by FAR is not relocatable');
   }
-  const vals: OpVal[] = ops.map((op) => {
-    if (op.k === 'imm') return { v: env.eval(op.expr) };
-    if (op.k === 'far') return { v: env.eval(op.off), segv: env.eval(op.seg) };
-    if (op.k === 'mem') return { disp: op.disp ? env.eval(op.disp) : undefined };
-    return {};
-  });
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.k === 'imm') vals[i] = { v: env.eval(op.expr) };
+    else if (op.k === 'far') vals[i] = { v: env.eval(op.off), segv: env.eval(op.seg) };
+    else if (op.k === 'mem') vals[i] = { disp: op.disp ? env.eval(op.disp) : undefined };
+    else vals[i] = NO_VAL;
+  }
   if (badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64)) throw eaFailure(false);
   if (!badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
     // Any row using these registers is 64-bit only.
@@ -591,7 +591,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const decorated = (op: Operand): boolean => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true);
   if (ops.some((op, i) => decorated(op) && (i > 0 || !rows.some((r) => r.vex?.evex && !r.flags.has('nomask'))))) throw new EncodeError('mask not permitted on this operand');
   // `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}`: only rows of that encoding (NASM's encoding choice).
-  const encoding = insn.prefixes.find((p) => p.startsWith('{'));
+  const encoding = prefixed ? insn.prefixes.find((p) => p.startsWith('{')) : undefined;
   let wrongEncoding = false;
   let badMode = false;
   let badCpu = false;
@@ -600,8 +600,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   // Rows that fit but for a decorator: NASM's most specific complaint wins (see decoratorReason).
   const withDecorators = ops.some((op) => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true || op.bcst !== undefined));
   let decoratorMiss = 0;
-  const missSizes = new Set<number>();
-  const candidates = candidateRows(insn.mn, rows, ops);
+  const missSizes = new MissSizes();
+  const candidates = candidateRows(rows, ops);
   const tryRows = (forced: number): Row | undefined => {
     for (const row of candidates) {
       let ok = true;
@@ -685,6 +685,38 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
 }
 
 /** NASM's message when a vector index is what no row takes. */
+/** The distinct operand sizes rows wanted of unsized memory: a list, since it rarely holds more than one. */
+class MissSizes {
+  private list: number[] | undefined;
+  get size(): number {
+    return this.list?.length ?? 0;
+  }
+  add(n: number): void {
+    if (!this.list) this.list = [n];
+    else if (!this.list.includes(n)) this.list.push(n);
+  }
+  clear(): void {
+    this.list = undefined;
+  }
+  [Symbol.iterator](): Iterator<number> {
+    return (this.list ?? []).values();
+  }
+}
+
+/** Register operands have no value to evaluate: one shared empty record (read only). */
+const NO_VAL: OpVal = Object.freeze({}) as OpVal;
+
+/** An effective address mixing register sizes, or of a size the mode cannot use (NASM checks these first). */
+function hasBadAddressSizes(ops: Operand[], bits: number): boolean {
+  for (const op of ops) {
+    if (op.k !== 'mem') continue;
+    const index = op.index?.cls === 'gpr' ? op.index : undefined;
+    const rs = op.base?.size ?? index?.size ?? 0;
+    if ((rs === 64 && bits !== 64) || (rs === 16 && bits === 64) || (op.base !== undefined && index !== undefined && op.base.size !== index.size)) return true;
+  }
+  return false;
+}
+
 function vsibErrors(candidates: Row[], ops: Operand[], bits: number): void {
   ops.forEach((op, i) => {
     if (op.k === 'mem' && op.index !== undefined && op.index.cls !== 'gpr' && !candidates.some((r) => r.pats[i].t === 'vsib')) throw eaError(`invalid ${bits}-bit effective address`);
@@ -718,22 +750,10 @@ function decoratorReason(row: Row, ops: Operand[], fitsBare: (bare: Operand[]) =
   return reason;
 }
 
-// Rows that can possibly match a given operand shape (kinds, register classes and sizes), in
-// table order. Values (immediates, displacements) are still checked per instruction.
-const CANDIDATES = new Map<string, Row[]>();
-
-function shapeOf(op: Operand): string {
-  switch (op.k) {
-    case 'reg':
-      return `r${op.reg.name}`;
-    case 'mem':
-      return `m${op.size}${op.far ? 'f' : ''}${op.base || op.index ? 'x' : ''}`;
-    case 'imm':
-      return 'i';
-    case 'far':
-      return 'f';
-  }
-}
+// Rows that can possibly match the given operand kinds (register, memory, immediate, far), in
+// table order, per mnemonic. Values, register classes and sizes are checked per instruction.
+const CANDIDATES = new Map<Row[], Map<number, Row[]>>();
+const KIND_CODE: Record<Operand['k'], number> = { reg: 1, mem: 2, imm: 3, far: 4 };
 
 function couldMatch(p: Pat, op: Operand): boolean {
   switch (p.t) {
@@ -771,14 +791,15 @@ function couldMatch(p: Pat, op: Operand): boolean {
   }
 }
 
-function candidateRows(mn: string, rows: Row[], ops: Operand[]): Row[] {
-  let key = mn;
-  for (const op of ops) key += ',' + shapeOf(op);
-  let list = CANDIDATES.get(key);
+function candidateRows(rows: Row[], ops: Operand[]): Row[] {
+  let key = 0;
+  for (let i = 0; i < ops.length; i++) key = key * 5 + KIND_CODE[ops[i].k];
+  let byKinds = CANDIDATES.get(rows);
+  if (!byKinds) CANDIDATES.set(rows, (byKinds = new Map()));
+  let list = byKinds.get(key);
   if (!list) {
     list = rows.filter((r) => r.pats.length === ops.length && r.pats.every((p, i) => couldMatch(p, ops[i])));
-    if (CANDIDATES.size > 20_000) CANDIDATES.clear();
-    CANDIDATES.set(key, list);
+    byKinds.set(key, list);
   }
   return list;
 }
@@ -1018,7 +1039,9 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.osize === 16) osPrefix = bits !== 16;
   else if (row.osize === 32) osPrefix = bits === 16;
   else if (row.osize === 64) rexW = true;
-  for (const p of insn.prefixes) {
+  const prefixes = insn.prefixes;
+  const prefixed = prefixes.length > 0;
+  for (const p of prefixes) {
     if (p === 'o16' && bits !== 16) osPrefix = true;
     if (p === 'osp') {
       // A 66 byte in every mode; on an instruction with an operand size NASM warns (and keeps one 66).
@@ -1029,7 +1052,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (p === 'o64') rexW = true;
   }
   // An explicit o16/o32 against the instruction's own size wins, with NASM's warning (`o16 cmp eax, 1`).
-  const explicitOs = insn.prefixes.find((p) => p === 'o16' || p === 'o32');
+  const explicitOs = prefixed ? prefixes.find((p) => p === 'o16' || p === 'o32') : undefined;
   if (explicitOs && (row.osize === 16 || row.osize === 32) && explicitOs !== `o${row.osize}`) {
     warnings.push(`invalid operand size prefix, must be o${row.osize} [-w+prefix-opsize]`);
     osPrefix = explicitOs === 'o16' ? bits !== 16 : bits === 16;
@@ -1066,17 +1089,17 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const m = ops[mi] as MemOp;
     if (m.seg) seg = SEG_PREFIX[m.seg.name];
   }
-  for (const p of insn.prefixes) {
+  for (const p of prefixes) {
     if (p in SEG_PREFIX) seg = SEG_PREFIX[p];
     if ((p === 'a16' && bits !== 16) || (p === 'a32' && bits !== 32) || p === 'asp') asPrefix = true;
   }
 
   const bytes: number[] = [];
   const fixes: Fix[] = [];
-  if (insn.prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
+  if (prefixed && prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
   if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
-  for (const p of insn.prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
-  for (const p of insn.prefixes) {
+  for (const p of prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
+  for (const p of prefixes) {
     if (p === 'xacquire') bytes.push(0xf2);
     else if (p === 'xrelease') bytes.push(0xf3);
     else if (p === 'lock') bytes.push(0xf0);
@@ -1088,22 +1111,23 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     bytes.push(seg);
     warnIgnoredSegment(seg, bits, warnings);
   }
-  if (!row.mo) warnings.push(...eaLate);
+  if (!row.mo && eaLate.length) warnings.push(...eaLate);
   if (osPrefix) bytes.push(0x66);
   if (asPrefix) bytes.push(0x67);
-  const repWritten = insn.prefixes.some((p) => p === 'rep' || p === 'repe' || p === 'repz');
+  const repWritten = prefixed && prefixes.some((p) => p === 'rep' || p === 'repe' || p === 'repz');
   for (const b of row.mand) if (!(b === 0xf3 && repWritten && row.flags.has('onerep'))) bytes.push(b);
 
   // register fields
   const opcode = row.opcode.slice();
-  const highRegs: boolean[] = [];
-  const noteReg = (r: Reg): void => {
+  let highRegs = false;
+  for (const op of ops) {
+    if (op.k !== 'reg') continue;
+    const r = op.reg;
     if (r.rexOnly && r.cls === 'gpr' && r.size === 8 && !row.flags.has('norex8')) needRex = true;
-    if (r.high8) highRegs.push(true);
-  };
-  for (const op of ops) if (op.k === 'reg') noteReg(op.reg);
+    if (r.high8) highRegs = true;
+  }
   // NASM finds these in pass 1.
-  if (row.flags.has('norex8') && highRegs.length) throw eaError(row.vex ? 'cannot use high register in AVX instruction' : 'instruction cannot use high registers');
+  if (highRegs && row.flags.has('norex8')) throw eaError(row.vex ? 'cannot use high register in AVX instruction' : 'instruction cannot use high registers');
   if (row.plusR) {
     const r = (ops[row.plusIdx] as { reg: Reg }).reg;
     opcode[opcode.length - 1] += r.num & 7;
@@ -1145,15 +1169,15 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.vex?.evex) {
     bytes.push(...evexPrefix(row, row.vex, insn, rexX, rexB, bits));
   } else if (row.vex) {
-    const vex = vexPrefix(row, row.vex, ops, rexR, rexX, rexB, insn.prefixes.includes('{vex3}'));
+    const vex = vexPrefix(row, row.vex, ops, rexR, rexX, rexB, prefixed && prefixes.includes('{vex3}'));
     // NASM finds these two already in pass 1; `not encodable with {x}` in general only in the final pass.
-    if (vex.length === 3 && insn.prefixes.includes('{vex2}')) throw eaError('instruction not encodable with {vex2} prefix');
+    if (vex.length === 3 && prefixed && prefixes.includes('{vex2}')) throw eaError('instruction not encodable with {vex2} prefix');
     bytes.push(...vex);
-  } else if (rexW || rexR || rexX || rexB || needRex || insn.prefixes.includes('{rex}')) {
+  } else if (rexW || rexR || rexX || rexB || needRex || (prefixed && prefixes.includes('{rex}'))) {
     if (bits !== 64) throw new EncodeError(`instruction not supported in ${bits}-bit mode`);
-    if (highRegs.length) {
+    if (highRegs) {
       const msg = 'cannot use high byte register in rex instruction';
-      throw insn.prefixes.includes('{rex}') ? eaError(msg) : new EncodeError(msg);
+      throw prefixes.includes('{rex}') ? eaError(msg) : new EncodeError(msg);
     }
     bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
   }
@@ -1200,7 +1224,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size, plus: d.seg, minus: d.minus ?? -1 });
   }
   // immediates
-  row.imms.forEach((kind, k) => {
+  for (let k = 0; k < row.imms.length; k++) {
+    const kind = row.imms[k];
     const idx = row.immIdx[k];
     const v = vals[idx].v!;
     const size = kind === 'ib' ? 1 : kind === 'iw' ? 2 : kind === 'id' ? 4 : 8;
@@ -1208,11 +1233,10 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     writeLE(bytes, v.n, size);
     if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size, plus: v.seg, minus: v.minus ?? -1 });
     else if (!v.unk) {
-      const explicitOs = insn.prefixes.find((p) => p === 'o16' || p === 'o32');
       const opBits = rexW ? 64 : explicitOs === 'o16' || row.osize === 16 ? 16 : explicitOs === 'o32' || row.osize === 32 ? 32 : bits;
       overflowWarnings(v.n, size, row, idx, warnings, opBits, (ops[idx] as ImmOp).size === 8);
     }
-  });
+  }
   if (row.is4Idx >= 0) bytes.push(((ops[row.is4Idx] as { reg: Reg }).reg.num & 15) << 4);
   // relative branch / far pointer
   let shortCheck: number | undefined;

@@ -274,6 +274,20 @@ export interface EvalCtx {
   onWarning?: (message: string) => void;
 }
 
+/** Parsed numbers from -256 to 65535, one immutable expression each: a large file holds no object per number. */
+const SMALL_NUMS: (Expr | undefined)[] = [];
+const SMALL_MIN = -256;
+const SMALL_MAX = 65535;
+const SMALL_MIN_N = BigInt(SMALL_MIN);
+const SMALL_MAX_N = BigInt(SMALL_MAX);
+
+/** The expression of a plain number (shared for small ones: expressions are never changed after parsing). */
+export function numExpr(v: bigint): Expr {
+  if (v < SMALL_MIN_N || v > SMALL_MAX_N) return { k: 'num', v };
+  const i = Number(v) - SMALL_MIN;
+  return (SMALL_NUMS[i] ??= { k: 'num', v });
+}
+
 const M64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 

@@ -494,7 +494,7 @@ export class LineParser {
       prefixes.push(toks[i].v.toLowerCase());
       i++;
     }
-    if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col };
+    if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col, shared: false };
     const mt = toks[i];
     if (mt.t !== 'id' || !MNEMONICS.has(mt.v.toLowerCase()) || mt.forced) {
       throw new ParseError('parser: instruction expected', mt.col);
@@ -522,7 +522,7 @@ export class LineParser {
       if (own !== undefined && own !== this.memAsize) throw new ParseError('conflicting address size specifications', mt.col);
       if (own === undefined) prefixes.push(this.memAsize);
     }
-    return er ? { mn, ops, prefixes, col: mt.col, er, erOp } : { mn, ops, prefixes, col: mt.col };
+    return er ? { mn, ops, prefixes, col: mt.col, shared: false, er, erOp } : { mn, ops, prefixes, col: mt.col, shared: false };
   }
 
   operand(toks: Tok[], endCol: number): Operand {

@@ -5,7 +5,7 @@
 // line the general path would reject or warn about, returns undefined and goes the general way.
 // simpleLine.test.ts checks the two paths agree on every line it takes.
 
-import type { Expr } from './expr.js';
+import { numExpr, type Expr } from './expr.js';
 import type { Insn } from './parser.js';
 import type { MemOp, Operand } from './operands.js';
 import { lookupReg, type Reg } from './registers.js';
@@ -50,6 +50,9 @@ const skip = (p: Scan): void => {
   while (p.i < p.s.length && cls(p.s, p.i) & 1) p.i++;
 };
 
+/** BigInts of the numbers most lines hold, made once (a BigInt is an object of its own). */
+const SMALL_BIGINTS: (bigint | undefined)[] = new Array(65536);
+
 /** Value of s[from..to) as digits of `radix` (at most 13 hex or 15 decimal digits: exact in a double). */
 function digits(s: string, from: number, to: number, radix: number): bigint {
   let v = 0;
@@ -57,7 +60,7 @@ function digits(s: string, from: number, to: number, radix: number): bigint {
     const c = s.charCodeAt(k);
     v = v * radix + (c <= 57 ? c - 48 : (c | 32) - 87);
   }
-  return BigInt(v);
+  return v < SMALL_BIGINTS.length ? (SMALL_BIGINTS[v] ??= BigInt(v)) : BigInt(v);
 }
 
 /** A plain number (`123`, `0x1F`, `0Bh`) at p.i, or undefined; leaves p.i after it. */
@@ -136,7 +139,7 @@ function memory(p: Scan, col: number, qualify: (n: string) => string, reserved: 
         if (!r || unary || n === 0n || n > 16n) return undefined;
         regs.push({ reg: r, scale: Number(n) * sign });
       } else {
-        const e: Expr = { k: 'num', v: unary === '-' ? BigInt.asIntN(64, -n) : n };
+        const e = numExpr(unary === '-' ? BigInt.asIntN(64, -n) : n);
         terms.push(e);
         disp.push(sign === 1 ? e : { k: 'un', op: '-', a: e });
       }
@@ -250,7 +253,7 @@ function operand(p: Scan, qualify: (n: string) => string, reserved: (w: string) 
   }
   const n = number(p);
   if (n === undefined) return undefined;
-  const expr: Expr = { k: 'num', v: unary === '-' ? BigInt.asIntN(64, -n) : n };
+  const expr = numExpr(unary === '-' ? BigInt.asIntN(64, -n) : n);
   return { k: 'imm', expr, size, strict: false, jmp: undefined, col };
 }
 
@@ -285,7 +288,7 @@ export function parseSimpleInsn(text: string, mnemonic: (w: string) => boolean, 
     }
   }
   // Parsed lines live as long as the assembly: an exact-size operand array and one shared empty prefix list.
-  return { mn, ops: ops.slice(), prefixes: NO_PREFIXES, col: mcol };
+  return { mn, ops: ops.slice(), prefixes: NO_PREFIXES, col: mcol, shared: false };
 }
 
 /** A line that is only a label with its colon (`L5:`, `.loop:`): the name and its column, or undefined. */
