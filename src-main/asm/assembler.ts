@@ -9,6 +9,8 @@ import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type En
 import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
 import type { PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
+import { ByteBuf } from './byteBuf.js';
+import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
 import { bcdTruncated, floatBytes, floatOverflow, floatTooLong } from './floats.js';
 
 export interface Section {
@@ -57,33 +59,6 @@ export interface AsmState {
   maps: { args: string; line: number }[];
 }
 
-/** Growable byte buffer for section contents. */
-export class ByteBuf {
-  buf = new Uint8Array(256);
-  len = 0;
-  private grow(need: number): void {
-    if (this.len + need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + need) cap *= 2;
-    const b = new Uint8Array(cap);
-    b.set(this.buf.subarray(0, this.len));
-    this.buf = b;
-  }
-  pushAll(bytes: ArrayLike<number>): void {
-    this.grow(bytes.length);
-    for (let i = 0; i < bytes.length; i++) this.buf[this.len++] = bytes[i];
-  }
-  pushRange(src: Uint8Array, at: number, n: number): void {
-    this.grow(n);
-    for (let i = 0; i < n; i++) this.buf[this.len++] = src[at + i];
-  }
-  zeros(n: number): void {
-    this.grow(n);
-    this.buf.fill(0, this.len, this.len + n);
-    this.len += n;
-  }
-}
-
 // Constant encodings of parsed instructions that identical source lines share (see parser.ts);
 // kept across assemble() calls, like the parse cache, so re-assembling a file is cheap.
 const SHARED_OX = new Map<Insn, StmtCache>();
@@ -97,7 +72,7 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
  * exact-size byte array, shared empty lists.
  */
 function compactEncoding(enc: Encoded): Encoded {
-  const out: Encoded = { bytes: enc.bytes.slice(), fixes: enc.fixes.length ? enc.fixes : NONE, warnings: enc.warnings.length ? enc.warnings : NONE };
+  const out: Encoded = { bytes: enc.bytes.slice(), fixes: enc.fixes.length ? enc.fixes : NONE, warnings: enc.warnings.length ? enc.warnings : NONE, pieces: enc.pieces };
   if (enc.shortCheck !== undefined) out.shortCheck = enc.shortCheck;
   if (enc.pcrel) out.pcrel = true;
   return out;
@@ -112,20 +87,9 @@ interface JumpShape {
   dispLen?: number;
 }
 
-/** Whether every operand value is a plain number (so the encoding depends only on the mode). */
-function isConstInsn(insn: Insn): boolean {
-  for (const op of insn.ops) {
-    if (op.k === 'reg') continue;
-    if (op.k === 'imm') {
-      if (!isConstExpr(op.expr)) return false;
-    } else if (op.k === 'far') {
-      if (!isConstExpr(op.seg) || !isConstExpr(op.off)) return false;
-    } else if (op.disp && !isConstExpr(op.disp)) return false;
-  }
-  return true;
-}
-
 const MAX_PASSES = 10_000;
+/** NASM reports every piece of code in [ABSOLUTE] space; a bound keeps `times 1e9 db 0` there finite. */
+const MAX_ABSOLUTE_ERRORS = 10_000;
 const MAX_STALL = 1_000;
 const MAX_OUTPUT = 1 << 28;
 
@@ -187,18 +151,20 @@ export class Assembler {
     private o0: boolean,
     private incbins: Map<string, Uint8Array | string | undefined>,
     private o1 = false,
+    /** Bytes of the lines lineEncoder.ts encoded while parsing (`enc` statements); the assembler adds its own. */
+    arena = new ByteBuf(),
   ) {
     this.getSection('.text', true);
     this.env.o0 = o0;
     this.env.o1 = o1;
     this.sharedCache = o0 ? SHARED_O0 : o1 ? SHARED_O1 : SHARED_OX;
     const n = stmts.length;
-    this.clean = { mode: new Int32Array(n), at: new Int32Array(n), len: new Uint8Array(n), arena: new ByteBuf() };
+    this.clean = { mode: new Int32Array(n), at: new Int32Array(n), len: new Uint8Array(n), arena };
   }
 
   /** The encoding mode an instruction's bytes depend on besides its operands, as one number (never 0). */
   private modeKey(): number {
-    return this.bits | (this.defaultRel ? 128 : 0) | ((this.cpu ?? -1) + 2) << 8;
+    return modeKey(this.bits, this.defaultRel, this.cpu, this.o0 ? 0 : this.o1 ? 1 : 2);
   }
 
   /** Whether statement i is an instruction whose bytes are known for the current `bits`. */
@@ -407,8 +373,8 @@ export class Assembler {
     } else if (st.k === 'data' || (st.k === 'res' && isConstExpr(st.count))) {
       kinds[i] = 1;
       this.fixedSize![i] = size;
-    } else if (st.k === 'insn') {
-      if (this.encodedForBits(i)) {
+    } else if (st.k === 'enc' || st.k === 'insn') {
+      if (st.k === 'enc' || this.encodedForBits(i)) {
         kinds[i] = 1;
         this.fixedSize![i] = size;
       }
@@ -440,6 +406,10 @@ export class Assembler {
           kinds[i] = 1;
           this.fixedSize![i] = size;
         } else kinds[i] = 4;
+        return;
+      case 'enc':
+        kinds[i] = 1;
+        this.fixedSize![i] = size;
         return;
       case 'insn': {
         if (this.encodedForBits(i) || (hasShortForm(st.insn.mn) && isShortOnly(st.insn.mn))) {
@@ -850,7 +820,8 @@ export class Assembler {
     else this.sections[this.cur].size += n;
   }
 
-  private emitBytes(bytes: number[], fixes: Fix[], line: number): void {
+  /** `pieces`: how many separate outputs NASM makes of these bytes (each one an error in [ABSOLUTE] space). */
+  private emitBytes(bytes: number[], fixes: Fix[], line: number, pieces = 1): void {
     if (this.phase === 'final') {
       if (this.cur >= 0) {
         const s = this.sections[this.cur];
@@ -861,8 +832,9 @@ export class Assembler {
           for (const f of fixes) s.fixes.push({ ...f, at: f.at + base });
           s.data.pushAll(bytes);
         }
-      } else if (bytes.length && bytes.some((b) => b !== 0)) {
-        this.warn(line, 'attempt to initialize memory in absolute section: ignored');
+      } else {
+        // Only reserving space is possible there (NASM's out() says this once per piece).
+        for (let k = 0; k < Math.min(pieces, MAX_ABSOLUTE_ERRORS); k++) this.err(line, 'attempt to assemble code in [ABSOLUTE] space');
       }
       if (this.recording) this.listing.push({ line, seg: this.cur, off: this.cur < 0 ? Number(this.absBase) + this.absOff : this.sections[this.cur].size, bytes, fixes });
     }
@@ -880,7 +852,7 @@ export class Assembler {
 
   /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
   private emitFill(n: number, byte: number, line: number): void {
-    this.emitBytes(new Array(n).fill(byte), [], line);
+    this.emitBytes(new Array(n).fill(byte), [], line, n);
     if (this.recording && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
   }
 
@@ -908,6 +880,12 @@ export class Assembler {
       }
       case 'insn':
         this.insn(st.insn, st.line, idx);
+        return;
+      case 'enc':
+        // Another mode than pass 1's, or [ABSOLUTE] space's errors to count: encode it the ordinary way.
+        if (st.mode !== this.modeKey() || (this.cur < 0 && this.phase === 'final')) this.insn(reparseLine(this.lines[st.line].text)!, st.line, idx);
+        else if (this.phase === 'final') this.emitClean(st.at, st.len, st.line);
+        else this.advance(st.len);
         return;
       case 'data':
         this.data(st.unit, st.items, st.line);
@@ -1179,7 +1157,7 @@ export class Assembler {
       const all: number[] = [];
       for (let k = 0; k < n; k++) for (const b of unit.bytes) all.push(b);
       this.listing.length = start;
-      this.emitBytes(all, [], body.line);
+      this.emitBytes(all, [], body.line, this.dataPieces(body.items) * n);
       if (this.recording) {
         const rec = this.listing[this.listing.length - 1];
         rec.times = { count: n, unit: unit.bytes };
@@ -1317,7 +1295,25 @@ export class Assembler {
       const runs = this.reserveRuns(items, line).runs;
       for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
     }
-    this.emitBytes(bytes, fixes, line);
+    this.emitBytes(bytes, fixes, line, this.dataPieces(items));
+  }
+
+  /**
+   * How many outputs NASM makes of data items, counted only where they are errors ([ABSOLUTE]
+   * space, final pass): one per item, a `dup` its items count times, none for a reserved `?`.
+   */
+  private dataPieces(items: DataItem[]): number {
+    if (this.cur >= 0 || this.phase !== 'final') return 1;
+    let n = 0;
+    for (const it of items) {
+      if (it.k === 'uninit') continue;
+      if (it.k !== 'dup') n++;
+      else {
+        const c = this.eval(it.count);
+        if (!c.unk && c.n > 0n) n += Number(c.n < 10_000n ? c.n : 10_000n) * this.dataPieces(it.items);
+      }
+    }
+    return Math.min(n, MAX_ABSOLUTE_ERRORS);
   }
 
   /**
@@ -1380,7 +1376,7 @@ export class Assembler {
     const clean = this.clean;
     const mode = this.modeKey();
     if (cache === undefined) {
-      if (clean.mode[idx] === mode) {
+      if (clean.mode[idx] === mode && !(this.cur < 0 && this.phase === 'final')) {
         if (this.phase === 'final') this.emitClean(clean.at[idx], clean.len[idx], line);
         else this.advance(clean.len[idx]);
         return;
@@ -1403,7 +1399,7 @@ export class Assembler {
         return;
       }
       if (!cache.enc.pcrel && cache.enc.warnings.length === 0) {
-        this.emitBytes(cache.enc.bytes, cache.enc.fixes, line);
+        this.emitBytes(cache.enc.bytes, cache.enc.fixes, line, cache.enc.pieces);
         return;
       }
     }
@@ -1450,7 +1446,7 @@ export class Assembler {
       cache.size = enc.bytes.length;
       cache.enc = compactEncoding(enc);
     }
-    this.emitBytes(enc.bytes, enc.fixes, line);
+    this.emitBytes(enc.bytes, enc.fixes, line, enc.pieces);
   }
 
   // ---------- layout and output ----------

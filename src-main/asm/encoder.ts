@@ -348,6 +348,11 @@ export interface Encoded {
   shortCheck?: number;
   /** Bytes depend on the instruction's own address (relative branch or RIP-relative operand). */
   pcrel?: boolean;
+  /**
+   * How many pieces NASM writes the instruction in (each prefix, the VEX/REX prefix, the opcode,
+   * ModRM with SIB, the displacement, each immediate...): in [ABSOLUTE] space each is an error.
+   */
+  pieces: number;
 }
 
 export class EncodeError extends Error {
@@ -868,7 +873,7 @@ function prefixOnly(insn: Insn, bits: number): Encoded {
     if (b !== undefined) bytes.push(b);
     if (p in SEG_PREFIX) warnIgnoredSegment(SEG_PREFIX[p], bits, warnings);
   }
-  return { bytes, fixes: [], warnings };
+  return { bytes, fixes: [], warnings, pieces: bytes.length };
 }
 
 const PREFIX_BYTES: Record<string, number> = {
@@ -961,7 +966,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   // 32/64-bit addressing
   if (vsib) {
     if (index!.num >= 16 && env.bits !== 64) throw eaError('invalid operands in non-64-bit mode');
-    if (![1, 2, 4, 8].includes(scale)) throw new EncodeError('invalid effective address');
+    if (![1, 2, 4, 8].includes(scale)) throw eaError(`invalid ${env.bits}-bit effective address`);
   }
   if (!base && !index) {
     if (env.bits === 64) {
@@ -993,9 +998,10 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   if (index && (index.num === 4 && index.cls === 'gpr')) {
     if (scale === 1 && base && base.num !== 4) {
       [base, index] = [index, base];
-    } else throw new EncodeError('invalid effective address');
+    } else throw eaError(`invalid ${env.bits}-bit effective address`);
   }
-  if (![1, 2, 4, 8].includes(scale)) throw new EncodeError('invalid effective address');
+  // NASM names the mode (not the address size) and finds these in pass 1.
+  if (![1, 2, 4, 8].includes(scale)) throw eaError(`invalid ${env.bits}-bit effective address`);
   const ss = scale === 1 ? 0 : scale === 2 ? 1 : scale === 4 ? 2 : 3;
   let mod: number;
   const baseLow = base ? base.num & 7 : -1;
@@ -1116,6 +1122,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (asPrefix) bytes.push(0x67);
   const repWritten = prefixed && prefixes.some((p) => p === 'rep' || p === 'repe' || p === 'repz');
   for (const b of row.mand) if (!(b === 0xf3 && repWritten && row.flags.has('onerep'))) bytes.push(b);
+  // Every legacy and mandatory prefix so far is a piece of its own; so is each part counted below.
+  let pieces = bytes.length;
 
   // register fields
   const opcode = row.opcode.slice();
@@ -1166,6 +1174,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       }
     }
   }
+  if (row.vex) pieces++;
   if (row.vex?.evex) {
     bytes.push(...evexPrefix(row, row.vex, insn, rexX, rexB, bits));
   } else if (row.vex) {
@@ -1180,15 +1189,25 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       throw prefixes.includes('{rex}') ? eaError(msg) : new EncodeError(msg);
     }
     bytes.push(0x40 | (rexW ? 8 : 0) | (rexR ? 4 : 0) | (rexX ? 2 : 0) | (rexB ? 1 : 0));
+    pieces++;
   }
-  if (lockForCr8) bytes.unshift(0xf0);
+  if (lockForCr8) {
+    bytes.unshift(0xf0);
+    pieces++;
+  }
   for (const b of opcode) bytes.push(b);
-  if (modrm >= 0) bytes.push(modrm);
+  // A `+r` opcode byte after others (`0F C8+r`) is written apart from them.
+  pieces += row.plusR && opcode.length > 1 ? 2 : 1;
+  if (modrm >= 0) {
+    bytes.push(modrm);
+    pieces++;
+  }
   if (sib !== undefined) bytes.push(sib);
   let ripAt = -1;
   let ripVal: Value | undefined;
   if (ea && modrm >= 0 && (modrm & 0xc0) !== 0xc0) {
     if (ea.dispSize) {
+      pieces++;
       const d = ea.disp!;
       if (ea.rip) {
         ripAt = bytes.length;
@@ -1203,7 +1222,9 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     }
   }
   for (const b of row.suffix) bytes.push(b);
+  if (row.suffix.length) pieces++;
   if (row.mo) {
+    pieces++;
     const mi = ops.findIndex((o) => o.k === 'mem');
     const m = ops[mi] as MemOp;
     const d = vals[mi].disp ?? { n: 0n, seg: -1, unk: false };
@@ -1212,6 +1233,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       size = m.dispSize / 8;
       if (!asPrefix) {
         bytes.splice(bytes.indexOf(row.opcode[0], seg !== undefined ? 1 : 0), 0, 0x67);
+        pieces++;
       }
     }
     if (env.addrOverride) size = env.addrOverride / 8;
@@ -1224,6 +1246,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size, plus: d.seg, minus: d.minus ?? -1 });
   }
   // immediates
+  pieces += row.imms.length;
   for (let k = 0; k < row.imms.length; k++) {
     const kind = row.imms[k];
     const idx = row.immIdx[k];
@@ -1237,12 +1260,16 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       overflowWarnings(v.n, size, row, idx, warnings, opBits, (ops[idx] as ImmOp).size === 8);
     }
   }
-  if (row.is4Idx >= 0) bytes.push(((ops[row.is4Idx] as { reg: Reg }).reg.num & 15) << 4);
+  if (row.is4Idx >= 0) {
+    bytes.push(((ops[row.is4Idx] as { reg: Reg }).reg.num & 15) << 4);
+    pieces++;
+  }
   // relative branch / far pointer
   let shortCheck: number | undefined;
   if (row.rel) {
     const v = vals[row.relIdx].v!;
     const size = row.rel === 'rb' ? 1 : row.rel === 'rw' ? 2 : 4;
+    pieces++;
     const at = bytes.length;
     const end = env.off + at + size;
     const d = v.n - BigInt(end);
@@ -1253,6 +1280,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.far) {
     const op = vals[row.relIdx];
     const osz = row.osize === 16 ? 2 : 4;
+    pieces += 2;
     const at = bytes.length;
     writeLE(bytes, op.v!.n, osz);
     if (op.v!.seg >= 0 || op.v!.minus !== undefined) fixes.push({ at, size: osz, plus: op.v!.seg, minus: op.v!.minus ?? -1 });
@@ -1267,7 +1295,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
       if (w) warnings.push(w);
     }
   }
-  return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0 };
+  return { bytes, fixes, warnings, shortCheck, pcrel: row.rel !== '' || ripAt >= 0, pieces };
 }
 
 /**

@@ -6,6 +6,7 @@ import { ExprError } from './expr.js';
 import { LexError } from './lexer.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
+import { LineEncoder } from './lineEncoder.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
 import { LOCATION_PROBE, Preprocessor, decodeFile } from './preprocessor.js';
 import { WarningState } from './warnings.js';
@@ -80,10 +81,13 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const lines = pp.run(source);
   const stmts: Stmt[] = [];
   const parser = new LineParser();
+  const lineEncoder = new LineEncoder(options.optimize === '0' ? 0 : options.optimize === '1' ? 1 : 2);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (!l.text) continue;
+    if (lineEncoder.read(l.text, i, stmts)) continue;
     diags.seq = i;
+    const before = stmts.length;
     try {
       parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, msg));
     } catch (e) {
@@ -92,6 +96,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
       const msg = e instanceof Error ? e.message : String(e);
       diags.add('early', 'error', l, col, msg);
     }
+    lineEncoder.follow(stmts, before);
   }
   for (const w of parser.orphanWarnings) {
     const l = lines[w.line];
@@ -111,7 +116,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     const name = st.k === 'incbin' ? st.name : st.k === 'times' && st.body?.k === 'incbin' ? st.body.name : undefined;
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
   }
-  const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins, options.optimize === '1');
+  const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins, options.optimize === '1', lineEncoder.arena);
   // Pass 1 runs even after parse errors: NASM reports every pass-1 error before stopping.
   asm.run();
   applyWarnings();

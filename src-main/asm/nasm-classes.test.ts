@@ -4,35 +4,7 @@
 // `|` separates source lines.
 import { describe, expect, it } from 'vitest';
 import { assemble } from './index.js';
-import { hex, runNasm } from './oracle.test-helper.js';
-
-type Level = '0' | '1' | 'x';
-const LEVELS: Level[] = ['0', '1', 'x'];
-
-function ourRun(src: string, level: Level, warnings: string[] = []) {
-  return assemble(src, { fileName: 'in.asm', optimize: level, warnings, readFile: () => undefined });
-}
-
-const warningsOf = (stderr: string): string[] => [...stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
-
-/** Compares one source with NASM at every optimization level. */
-export function checkLevels(src: string, expectOk?: boolean, warnings: string[] = []): void {
-  for (const level of LEVELS) {
-    const n = runNasm(src, { args: [`-O${level}`, ...warnings.map((w) => `-w${w}`)] });
-    if (expectOk !== undefined) expect(n.ok, `nasm -O${level} acceptance for:\n${src}\n${n.stderr}`).toBe(expectOk);
-    const r = ourRun(src, level, warnings);
-    const oe = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
-    if (n.ok) {
-      expect(oe, `-O${level}: ours rejects what NASM accepts:\n${src}`).toEqual([]);
-      expect(hex(r.bytes), `-O${level}: bytes differ for:\n${src}`).toBe(hex(n.bytes));
-      const ow = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
-      expect(ow, `-O${level}: warnings differ for:\n${src}`).toEqual(warningsOf(n.stderr));
-    } else {
-      expect(oe, `-O${level}: errors differ for:\n${src}`).toEqual(n.errors.map((e) => `${e.line}: ${e.message}`));
-      expect(r.ok).toBe(false);
-    }
-  }
-}
+import { checkLevels, hex, ourRun, runNasm } from './oracle.test-helper.js';
 
 const lines = (s: string): string => s.replace(/\|/g, '\n') + '\n';
 
@@ -66,6 +38,29 @@ describe("NASM's identifier characters (item 5)", () => {
     'caf\u00e9: db 1|dw caf\u00e9|\u00fc equ 9|db \u00fc',
     '?x: db 1|dw ?x|$mov: dw $mov',
   ])('%s', (s) => checkLevels(lines(s).replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), true));
+});
+
+describe('code and data in [ABSOLUTE] space: an error per piece NASM writes, none for reserved space', () => {
+  it.each([
+    ['instructions of every shape', 'absolute 0|nop|mov ax, 1|add ax, 1|mov eax, 1|mov ax, [bx+si+5]|lock add [bx], ax|fs mov ax, [bx]|rep movsb|enter 1, 2|jmp 1:2|call far [bx]|mov al, [0x1234]|fstsw ax|aam|aam 5|pause|bswap eax|fld st1'],
+    ['SSE, VEX, EVEX and REX forms', 'bits 64|absolute 0|addpd xmm0, xmm1|cvtsi2sd xmm8, rax|popcnt rax, rbx|vaddps xmm0, xmm1, xmm2|vaddps zmm0, zmm1, [rax+64]|vblendvps xmm0, xmm1, xmm2, xmm3|vpermq ymm0, ymm1, 5|mov rax, 0x123456789|kmovw k1, k2|vgatherdps xmm0, [rax+xmm1*4], xmm2'],
+    ['data items, `dup`, strings and reserved space', 'absolute 0|db 0|dw 1, ?, 2|db 3 dup (1, 2)|db "ab", 0|dq 1.5, 2.5|dd 2 dup (?)|resb 4|align 8|times 2 db 1, 2|times 3 nop|alignb 16|align 4, db 0|align 16, nop'],
+    ['in a struc, after labels, and back in a section', 'struc S|.a: resb 2|mov ax, 1|endstruc|absolute 0x100|lbl: resw 1|mov ax, [lbl]|section .text|mov ax, [lbl]|dw S.a'],
+    ['the same lines outside and then inside [ABSOLUTE] space', 'mov ax, 1|xor eax, eax|absolute 0|mov ax, 1|xor eax, eax'],
+  ])('%s', (_name, src) => checkLevels(lines(src)));
+});
+
+describe('invalid effective addresses name the mode and stop after pass 1', () => {
+  it.each([
+    ['bits 64|mov eax, [rax+rbx*3]|push eax'],
+    ['bits 64|push eax|mov eax, [rax+rbx*3]'],
+    ['bits 32|mov eax, [eax+ebx*5]'],
+    ['bits 16|mov eax, [eax+ebx*3]'],
+    ['bits 32|mov eax, [a32 eax+ebx*3]'],
+    ['bits 64|mov eax, [esp*2]|mov eax, [rsp*2]'],
+    ['bits 64|vpgatherdd xmm0, [rax+xmm1*3], xmm2'],
+    ['bits 16|mov ax, [bx+si*2]'],
+  ])('%s', (src) => checkLevels(lines(src), false));
 });
 
 describe('line ends (item 11)', () => {

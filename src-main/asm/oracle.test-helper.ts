@@ -1,5 +1,6 @@
 // Test-only helper: runs NASM 2.16.01 (/usr/bin/nasm) as the oracle. Never imported by library code.
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,4 +89,32 @@ export function explainMismatch(src: string, ourBytes: Uint8Array, nasmBytes: Ui
   let i = 0;
   while (i < ourBytes.length && ourBytes[i] === nasmBytes[i]) i++;
   return `first differing byte at offset 0x${i.toString(16)} (ours ${ourBytes.length} bytes, nasm ${nasmBytes.length} bytes)\n  nasm: ${hex(nasmBytes.slice(i, i + 16))}\n  ours: ${hex(ourBytes.slice(i, i + 16))}`;
+}
+
+type Level = '0' | '1' | 'x';
+const LEVELS: Level[] = ['0', '1', 'x'];
+
+export function ourRun(src: string, level: Level, warnings: string[] = []) {
+  return assemble(src, { fileName: 'in.asm', optimize: level, warnings, readFile: () => undefined });
+}
+
+export const warningsOf = (stderr: string): string[] => [...stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+
+/** Compares one source with NASM at every optimization level. */
+export function checkLevels(src: string, expectOk?: boolean, warnings: string[] = []): void {
+  for (const level of LEVELS) {
+    const n = runNasm(src, { args: [`-O${level}`, ...warnings.map((w) => `-w${w}`)] });
+    if (expectOk !== undefined) expect(n.ok, `nasm -O${level} acceptance for:\n${src}\n${n.stderr}`).toBe(expectOk);
+    const r = ourRun(src, level, warnings);
+    const oe = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
+    if (n.ok) {
+      expect(oe, `-O${level}: ours rejects what NASM accepts:\n${src}`).toEqual([]);
+      expect(hex(r.bytes), `-O${level}: bytes differ for:\n${src}`).toBe(hex(n.bytes));
+      const ow = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
+      expect(ow, `-O${level}: warnings differ for:\n${src}`).toEqual(warningsOf(n.stderr));
+    } else {
+      expect(oe, `-O${level}: errors differ for:\n${src}`).toEqual(n.errors.map((e) => `${e.line}: ${e.message}`));
+      expect(r.ok).toBe(false);
+    }
+  }
 }

@@ -29,6 +29,8 @@ export interface Insn {
 export type StmtBody =
   | { k: 'label'; name: string; col: number }
   | { k: 'insn'; insn: Insn }
+  /** A constant instruction lineEncoder.ts encoded while parsing: `len` bytes at `at` of its arena, for `mode`. */
+  | { k: 'enc'; at: number; len: number; mode: number }
   | { k: 'data'; unit: number; items: DataItem[] }
   | { k: 'res'; unit: number; count: Expr }
   | { k: 'times'; count: Expr; body: Stmt | null; col: number }
