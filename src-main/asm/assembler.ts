@@ -301,13 +301,27 @@ export class Assembler {
   }
 
   /** Critical expression: must be a known plain number in pass 1. */
+  /** Whether the last critical() value came from unknown symbols that cancel (provisional until they are defined). */
+  private criticalProvisional = false;
+
   private critical(e: Expr, line: number, what: string): bigint | undefined {
     this.undefinedName = undefined;
+    this.criticalProvisional = false;
     let v: Value;
     try {
       v = this.eval(e);
     } catch (x) {
       this.earlyErr(line, (x as Error).message);
+      return undefined;
+    }
+    if (v.cancelled && v.seg < 0 && v.minus === undefined) {
+      // Unknown symbols that cancel out (`b - a`, both labels further down) leave a known value, as
+      // in NASM's evaluator; symbols still undefined in the final pass are an error of their own.
+      if (this.phase !== 'final') {
+        this.criticalProvisional = true;
+        return v.n;
+      }
+      this.err(line, `symbol \`${this.undefinedName}' not defined`);
       return undefined;
     }
     if (v.unk || v.seg >= 0 || v.minus !== undefined) {
@@ -905,6 +919,7 @@ export class Assembler {
         const n = this.critical(st.count, st.line, 'non-constant argument supplied to TIMES');
         if (n === undefined) return;
         if (n < 0n) {
+          if (this.criticalProvisional) return; // NASM judges the count once its symbols are known
           this.earlyErr(st.line, `TIMES value ${n} is negative`);
           this.err(st.line, `TIMES value ${n} is negative`);
           return;

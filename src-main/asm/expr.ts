@@ -347,6 +347,13 @@ function combine(a: Vec, b: Vec, sign: bigint): Vec {
 /** NASM's result of anything but `+`/`-` on an unknown value: a new unknown term (coefficient 1, no number). */
 const FRESH_UNKNOWN = (): Vec => ({ n: 0n, unk: true, uc: 1n });
 
+/**
+ * Known, or unknown only through symbols that cancel out (`b - a`): NASM has dropped the unknown
+ * term, so other operators treat it as its number; the result stays marked unknown-but-cancelled.
+ */
+const numberLike = (v: Vec): boolean => !v.terms && (!v.unk || v.uc === 0n);
+const CANCELLED = (n: bigint): Vec => ({ n, unk: true, uc: 0n });
+
 /** NASM's wording when an operator needs plain numbers. */
 const SCALAR_ONLY: Record<string, string> = {
   '<<': 'shift operator', '>>': 'shift operator', '<<<': 'shift operator', '>>>': 'shift operator',
@@ -366,7 +373,7 @@ function multiply(a: Vec, b: Vec): Vec {
   const unk = a.unk || b.unk;
   if (a.terms && b.terms && !unk) throw new ExprError('unable to multiply two non-scalar objects', 0);
   const [v, k] = b.terms ? [b, a.n] : [a, b.n];
-  if (unk) return FRESH_UNKNOWN();
+  if (unk) return numberLike(a) && numberLike(b) ? CANCELLED(M64(a.n * b.n)) : FRESH_UNKNOWN();
   if (!v.terms) return { n: M64(a.n * b.n), unk };
   const terms = new Map<number, bigint>();
   for (const [seg, c] of v.terms) if (c * k !== 0n) terms.set(seg, c * k);
@@ -399,9 +406,9 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
       if (e.op === '-') return combine({ n: 0n, unk: false }, a, -1n);
       if (IFUNCS.has(e.op)) return ilog2(e.op, a, ctx);
       scalar(a, e.op);
-      if (a.unk) return FRESH_UNKNOWN();
-      if (e.op === '~') return { n: M64(~a.n), unk: false };
-      return { n: a.n === 0n ? 1n : 0n, unk: false };
+      if (a.unk && !numberLike(a)) return FRESH_UNKNOWN();
+      const r = e.op === '~' ? M64(~a.n) : a.n === 0n ? 1n : 0n;
+      return a.unk ? CANCELLED(r) : { n: r, unk: false };
     }
     case 'bin': {
       // A long left-associative chain (`1+1+...`) is walked in a loop, not by recursion.
@@ -444,7 +451,7 @@ function applyBin(op: string, a: Vec, b: Vec): Vec {
     scalar(a, op);
     scalar(b, op);
   }
-  if (unk) return FRESH_UNKNOWN();
+  if (unk && !(numberLike(a) && numberLike(b))) return FRESH_UNKNOWN();
   const x = a.n;
   const y = b.n;
   let r: bigint;
@@ -480,7 +487,7 @@ function applyBin(op: string, a: Vec, b: Vec): Vec {
     case '<=>': r = x > y ? 1n : 0n; break;
     default: throw new ExprError(`unknown operator ${op}`, 0);
   }
-  return { n: M64(r), unk };
+  return unk ? CANCELLED(M64(r)) : { n: M64(r), unk: false };
 }
 
 

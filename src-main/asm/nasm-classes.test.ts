@@ -63,6 +63,32 @@ describe('invalid effective addresses name the mode and stop after pass 1', () =
   ])('%s', (src) => checkLevels(lines(src), false));
 });
 
+describe('critical expressions whose forward symbols cancel out (`times b-a`, both labels further down)', () => {
+  it.each([
+    ['times b-a db 1|a: dw 0|b:'],
+    ['times b-a db 1|nop|a: dw 0|b: db 2'],
+    ['x: times b-a db 1|a: dw 0, 0|b:'],
+    ['times (b-a)*2 db 1|a: db 0|b:'],
+    ['times 2*b-2*a db 1|a: db 0|b:'],
+    ['times (b-a)<<1 db 1|a: db 0|b:'],
+    ['times ((b-a)*3+1)/2 db 7|a: dw 0|b:'],
+    ['times (b-a) == 2 db 1|a: dw 0|b:'],
+    ['times ~(a-b) db 1|a: db 0|b:'],
+    ['times b-a-1 db 1|a: db 0|b:'],
+    ['resb b-a|a: dd 0|b:'],
+    ['resw b-a|a: dd 0|b:'],
+    ['mov ax, (b-a)*2|a: db 0|b:'],
+    ['dw (e-d)*4, e|d: db 0|e:'],
+    // Refused as NASM refuses them: symbols never defined, one unknown alone, an EQU chain, a negative count.
+    ['times b-a db 1'],
+    ['times b-a+2 db 1|a:'],
+    ['a: times b-a db 1|b:'],
+    ['times a-b db 1|a: db 0|b:'],
+    ['times 4/(b-a) db 1|a: db 0|b:'],
+    ['db 1|times c db 2|c equ b-a|a: dw 0|b:'],
+  ])('%s', (src) => checkLevels(lines(src)));
+});
+
 describe('line ends (item 11)', () => {
   it.each([
     ['CR only', 'db 1\rdb 2\rlbl\rdb 3\r'],
