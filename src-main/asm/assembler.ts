@@ -7,7 +7,7 @@
 import { Diags, type Pos } from './diagnostics.js';
 import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type Encoded, type Fix } from './encoder.js';
 import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
-import type { PLine } from './preprocessor.js';
+import { LOCATION_PROBE, type PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
 import { ByteBuf } from './byteBuf.js';
 import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
@@ -301,6 +301,9 @@ export class Assembler {
   }
 
   /** Critical expression: must be a known plain number in pass 1. */
+  /** Location probes (see preprocessor.ts) whose expression named a symbol pass 1 had not defined yet, with that name. */
+  readonly probesNotYetDefined = new Map<string, string>();
+
   /** Whether the last critical() value came from unknown symbols that cancel (provisional until they are defined). */
   private criticalProvisional = false;
 
@@ -938,6 +941,8 @@ export class Assembler {
           return;
         }
         if (v.unk) {
+          // A preprocessor expression's probe: NASM's preprocessor sees only what pass 1 defined so far.
+          if (this.phase === 'first' && this.undefinedName !== undefined && st.name.startsWith(LOCATION_PROBE)) this.probesNotYetDefined.set(st.name, this.undefinedName);
           if (this.phase === 'final') this.err(st.line, `symbol \`${this.undefinedName ?? '?'}' not defined`);
           // NASM's pass 1 gives an EQU of a not-yet-known value the plain number 0, so a TIMES or
           // RESx count naming it is constant there and settles on later passes.

@@ -8,7 +8,7 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineEncoder } from './lineEncoder.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
-import { LOCATION_PROBE, Preprocessor, decodeFile } from './preprocessor.js';
+import { LOCATION_PROBE, Preprocessor, decodeFile, type LocationValue } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -54,12 +54,12 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   // `%if` on `$`: NASM preprocesses every pass, and its final pass sees the settled layout. Ours
   // preprocesses once, so the assembly is repeated with the results the last one found there
   // until they agree (a bounded number of times).
-  let locationValues: boolean[] | undefined;
+  let locationValues: (LocationValue | undefined)[] | undefined;
   for (let round = 0; ; round++) {
     const diags = new Diags();
     try {
       const { result, location } = run(source, options, fileName, diags, locationValues);
-      const agree = location.every((v, k) => v === (locationValues?.[k] ?? false));
+      const agree = location.every((v, k) => sameLocation(v, locationValues?.[k]));
       if (agree || round >= MAX_LOCATION_ROUNDS) return result;
       locationValues = location;
     } catch (e) {
@@ -73,7 +73,17 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
 
 const MAX_LOCATION_ROUNDS = 4;
 
-function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: boolean[]): { result: AssembleResult; location: boolean[] } {
+const NOTHING_FOUND: LocationValue = { n: 0n, seg: -1 };
+
+/** Whether an assembly found what its preprocessing used (the number 0 where it had nothing yet). */
+function sameLocation(found: LocationValue | undefined, used: LocationValue | undefined): boolean {
+  const a = found ?? NOTHING_FOUND;
+  const b = used ?? NOTHING_FOUND;
+  if ('notYetDefined' in a || 'notYetDefined' in b) return 'notYetDefined' in a && 'notYetDefined' in b && a.notYetDefined === b.notYetDefined;
+  return a.n === b.n && a.seg === b.seg;
+}
+
+function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: (LocationValue | undefined)[]): { result: AssembleResult; location: (LocationValue | undefined)[] } {
   const pp = new Preprocessor(
     { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes, locationValues },
     diags,
@@ -147,11 +157,14 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     const output = options.outputFile ?? fileName.replace(/\.[^./\\]*$/, '');
     map = { file, text: formatMap(kind, fileName, output, asm.origin, asm.sections, asm.mapSymbols()) };
   }
-  // The value each location-dependent `%if` found at its place in this assembly.
-  const location: boolean[] = [];
-  for (let k = 0; k < pp.locationConds; k++) {
-    const v = asm.symbols.get(`${LOCATION_PROBE}${k}`)?.value;
-    location.push(v !== undefined && !v.unk && (v.n !== 0n || v.seg >= 0));
+  // What each preprocessor expression that refers to the assembly found at its place in this one.
+  const location: (LocationValue | undefined)[] = [];
+  for (let k = 0; k < pp.locationProbes; k++) {
+    const name = `${LOCATION_PROBE}${k}`;
+    const notYetDefined = asm.probesNotYetDefined.get(name);
+    const v = asm.symbols.get(name)?.value;
+    if (notYetDefined !== undefined) location.push({ notYetDefined });
+    else location.push(v && !v.unk ? { n: v.n, seg: v.minus !== undefined ? v.minus : v.seg } : undefined);
   }
   const result: AssembleResult = {
     ...(map ? { map } : {}),

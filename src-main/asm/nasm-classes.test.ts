@@ -89,6 +89,32 @@ describe('critical expressions whose forward symbols cancel out (`times b-a`, bo
   ])('%s', (src) => checkLevels(lines(src)));
 });
 
+describe('preprocessor expressions that refer to the assembly: `$`, `$$`, labels and EQUs defined above', () => {
+  it.each([
+    ['org 0x7c00|nop|nop|%assign x $-$$|db x'],
+    ['nop|%assign x $-$$+1|%rep x|db 7|%endrep'],
+    ['times 3 nop|%assign s ($-$$)*2|db s, s|%assign t s+1|dw t'],
+    ['start: times 5 nop|%assign n $-start|%rep n|db n|%endrep'],
+    ['nop|a:|%assign x a-$$|db x'],
+    ['x equ 5|%assign y x+1|db y'],
+    ['x equ y|y equ 3|%assign z x|db z'],
+    ['%assign x 5|%assign x x+$-$$|db x'],
+    ['nop|%rep ($-$$)*3|db 1|%endrep'],
+    ['nop|%if ($-$$) > 0|db 1|%endif'],
+    ['%if 0|%elif $-$$ == 0|db 1|%endif'],
+    ['a: nop|%if a-$$|db 1|%endif'],
+    ['bits 16|%macro pad 1|%assign used $-$$|times %1-used db 0|%endmacro|jmp x|x: nop|pad 8|db 0xAA'],
+    // Refused as NASM refuses them: a symbol pass 1 has not met yet, a section-relative value.
+    ['%assign x b-$$|db x|b:'],
+    ['%if b-$$ > 0|db 1|%endif|b:'],
+    ['%if FOO|db 1|%endif'],
+    ['a:|%assign x a|db x'],
+    ['%rep $|db 1|%endrep'],
+    ['%if $|db 1|%endif'],
+    ['a: nop|%if a|db 1|%endif'],
+  ])('%s', (src) => checkLevels(lines(src)));
+});
+
 describe('line ends (item 11)', () => {
   it.each([
     ['CR only', 'db 1\rdb 2\rlbl\rdb 3\r'],

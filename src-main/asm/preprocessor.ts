@@ -2,7 +2,7 @@
 // each remembering where it came from (for diagnostics) and how it should appear in a listing.
 
 import { Diags, UnreadableFile, type MacroOrigin, type Pos } from './diagnostics.js';
-import { ExprParser, evaluate, ExprError, type Value } from './expr.js';
+import { ExprParser, evaluate, ExprError, someLeaf, type Value } from './expr.js';
 import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
 import { MISSING_PACKAGES, packageSource } from './packages.js';
 
@@ -30,14 +30,21 @@ export interface PreprocessOptions {
   /** Record `emitted` (NASM's `-E` output). */
   preprocessOnly?: boolean;
   /**
-   * Results to use for the `%if`/`%elif` expressions that use `$` or `$$`, in the order they are
-   * met (false when not given). NASM preprocesses every pass and sees the location of that pass;
-   * ours runs once, so the assembly is repeated with the results the previous one found.
+   * Values to use for the `%if`/`%elif`/`%assign`/`%rep` expressions that refer to the assembly
+   * (`$`, `$$`, labels, EQUs), in the order they are met (0 when not given). NASM preprocesses
+   * every pass and sees that pass's symbols; ours runs once, so the assembly is repeated with the
+   * values the previous one found at each such line.
    */
-  locationValues?: readonly boolean[];
+  locationValues?: readonly (LocationValue | undefined)[];
 }
 
-/** Prefix of the `equ` a location-dependent `%if` leaves for the assembler to evaluate. */
+/**
+ * What the assembly found for such an expression at its line: a number or section-relative value
+ * (`seg` >= 0), or the symbol that was not defined yet when pass 1 got there.
+ */
+export type LocationValue = { n: bigint; seg: number } | { notYetDefined: string };
+
+/** Prefix of the `equ` a location-dependent expression leaves for the assembler to evaluate. */
 export const LOCATION_PROBE = '..@location?';
 
 /** A line as NASM's preprocessor hands it to the assembler (what `nasm -E` prints), and its origin. */
@@ -324,8 +331,8 @@ export function decodeFile(data: string | Uint8Array): string {
 
 export class Preprocessor {
   out: PLine[] = [];
-  /** How many `%if`/`%elif` expressions used `$` or `$$` (each left a LOCATION_PROBE equ). */
-  locationConds = 0;
+  /** How many expressions referred to the assembly (each left a LOCATION_PROBE equ). */
+  locationProbes = 0;
   private locationProbe: string | undefined;
   /** With `preprocessOnly`: the lines NASM's `-E` prints, in order (directives give none). */
   readonly emitted: EmittedLine[] = [];
@@ -1017,26 +1024,40 @@ export class Preprocessor {
     });
   }
 
-  /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
   /**
-   * An `%if` expression using `$` or `$$`: the result given in `locationValues`, and an `equ` on
-   * this line so that the assembly finds the value at this place.
+   * An expression that refers to the assembly (`$`, `$$` or a symbol left after macro expansion):
+   * the value the previous assembly found at this line (0 the first time), and an `equ` on this
+   * line so that the assembly finds it again. Undefined for any other expression. `what` names the
+   * directive in NASM's errors: a symbol not defined before use, or a section-relative value.
    */
-  private locationCond(expr: string): boolean | undefined {
-    if (!expr.includes('$') || this.opts.preprocessOnly) return undefined;
+  private locationValue(expr: string, pos: Pos, what: string): { value: Value | undefined } | undefined {
+    if (this.opts.preprocessOnly) return undefined;
     const text = stripComment(this.expandAndPaste(expr)).trim();
-    let toks;
     try {
-      toks = tokenize(text);
+      const toks = tokenize(text);
+      const p = new ExprParser(toks, (n) => n, false, text.length + 1);
+      const e = p.parse();
+      // Anything else (a malformed expression, trailing text) is for evalPP to report.
+      if (p.pos < toks.length || !someLeaf(e, (x) => x.k === 'sym' || x.k === 'here' || x.k === 'base')) return undefined;
     } catch {
       return undefined;
     }
-    if (!toks.some((t) => t.t === 'op' && (t.v === '$' || t.v === '$$'))) return undefined;
-    const k = this.locationConds++;
+    const k = this.locationProbes++;
     this.locationProbe = `${LOCATION_PROBE}${k} equ (${text})`;
-    return this.opts.locationValues?.[k] ?? false;
+    const found = this.opts.locationValues?.[k];
+    if (found === undefined) return { value: { n: 0n, seg: -1, unk: false } };
+    if ('notYetDefined' in found) {
+      this.error(pos, `symbol \`${found.notYetDefined}' not defined before use`, 'early');
+      return { value: undefined };
+    }
+    if (found.seg >= 0) {
+      this.error(pos, `non-constant value given to \`%${what}'`, 'early');
+      return { value: undefined };
+    }
+    return { value: { n: found.n, seg: -1, unk: false } };
   }
 
+  /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
   private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
     try {
       return this.evalPPOrThrow(expr, pos, trailingWarns);
@@ -1142,12 +1163,8 @@ export class Preprocessor {
     let r: boolean;
     switch (kind) {
       case 'if': {
-        const location = this.locationCond(rest);
-        if (location !== undefined) {
-          r = location;
-          break;
-        }
-        const v = this.evalPP(rest, pos, trailingWarns);
+        const location = this.locationValue(rest, pos, trailingWarns ? written : `el${written}`);
+        const v = location ? location.value : this.evalPP(rest, pos, trailingWarns);
         r = v !== undefined && v.n !== 0n;
         break;
       }
@@ -1241,7 +1258,8 @@ export class Preprocessor {
   private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
     const pos = this.posOf(f, lineNo);
     const emitBlank = (): void => {
-      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      this.out.push(this.mkLine(f, this.locationProbe ?? '', lineNo, rawText));
+      this.locationProbe = undefined;
     };
     const body = stripComment(rest);
     switch (d) {
@@ -1279,7 +1297,7 @@ export class Preprocessor {
           this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
-        const v = this.evalPP(m[2], pos);
+        const v = (this.locationValue(m[2], pos, d) ?? { value: this.evalPP(m[2], pos) }).value;
         if (v) this.defineSmacro(m[1], { params: null, body: v.n.toString(), ci: d === 'iassign' });
         break;
       }
@@ -1405,7 +1423,7 @@ export class Preprocessor {
           break;
         }
         // NASM: a count that does not evaluate starts no block (its %endrep is then unmatched).
-        const v = this.evalPP(body, pos);
+        const v = (this.locationValue(body, pos, 'rep') ?? { value: this.evalPP(body, pos) }).value;
         if (!v) break;
         const n = BigInt.asIntN(64, v.n);
         let count = Number(n);
