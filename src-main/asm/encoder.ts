@@ -602,6 +602,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   let badCpu = false;
   let badDecorator = false;
   let sizeAmbiguous = false;
+  let needsVexPrefix = false;
   // Rows that fit but for a decorator: NASM's most specific complaint wins (see decoratorReason).
   const withDecorators = ops.some((op) => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true || op.bcst !== undefined));
   let decoratorMiss = 0;
@@ -647,6 +648,14 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
         badMode = true;
         continue;
       }
+      // Rows NASM takes only when a `{vex}` prefix asks for them (AVX-IFMA's VEX forms); below their
+      // cpu level NASM calls them not encodable with it.
+      const unsizedMem = row.flags.has('sizedmem') && ops.some((o) => o.k === 'mem' && o.size === 0);
+      if (row.flags.has('vexprefix') && (encoding !== '{vex}' || unsizedMem || (env.cpu !== undefined && row.level > env.cpu))) {
+        if (encoding) wrongEncoding = true;
+        else needsVexPrefix = true;
+        continue;
+      }
       if (env.cpu !== undefined && row.level > env.cpu) {
         badCpu = true;
         continue;
@@ -673,6 +682,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA) throw eaFailure(row !== undefined);
   if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
+  if (!row && needsVexPrefix && badCpu) throw new EncodeError('instruction not encodable without explicit prefix');
   if (!row) vsibErrors(candidates, ops, env.bits);
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');

@@ -115,6 +115,23 @@ describe('preprocessor expressions that refer to the assembly: `$`, `$$`, labels
   ])('%s', (src) => checkLevels(lines(src)));
 });
 
+describe('AVX-IFMA and AVX-VNNI with a `{vex}` prefix', () => {
+  it.each([
+    ['bits 64|{vex} vpmadd52luq xmm0, xmm1, xmm2|{vex} vpmadd52huq ymm0, ymm1, [rax]|{vex} vpmadd52luq xmm8, xmm9, oword [r10+r11*2]|vpmadd52luq xmm0, xmm1, xmm2|{evex} vpmadd52huq xmm0, xmm1, xmm2', true],
+    ['bits 64|{vex} vpmadd52luq xmm8, xmm1, xmm2|{vex} vpmadd52luq xmm0, xmm9, xmm2|{vex} vpmadd52luq xmm0, xmm1, xmm10|{vex} vpmadd52luq ymm7, ymm6, yword [rax+rcx*2+5]', true],
+    ['bits 32|{vex} vpmadd52huq xmm3, xmm4, oword [eax]|cpu ivybridge|{vex} vpmadd52luq ymm1, ymm2, ymm3', true],
+    ['bits 64|{vex} vpmadd52luq xmm0, xmm1, [rax]', false],
+    ['bits 64|{vex3} vpmadd52luq xmm8, xmm9, [r10+r11*2]', false],
+    ['bits 64|{vex2} vpmadd52luq xmm0, xmm1, xmm2', false],
+    ['bits 64|{vex} vpmadd52luq xmm16, xmm1, xmm2', false],
+    ['bits 64|{vex} vpmadd52luq zmm0, zmm1, zmm2', false],
+    ['bits 64|cpu p4|{vex} vpmadd52luq xmm0, xmm1, xmm2', false],
+    ['bits 64|cpu p4|vpmadd52luq xmm0, xmm1, xmm2', false],
+    ['bits 64|{vex} vpdpbusd xmm0, xmm1, xmm2', false],
+    ['bits 64|{vex} vpdpwssds ymm0, ymm1, [rax]', false],
+  ])('%s', (src, ok) => checkLevels(lines(src), ok));
+});
+
 describe('line ends (item 11)', () => {
   it.each([
     ['CR only', 'db 1\rdb 2\rlbl\rdb 3\r'],

@@ -891,6 +891,11 @@ function avx(): RawRow[] {
       ['shrx', `${r},rm${size},v${r}`, `VEX.LZ.F2.0F38.${w} F7 /r`, fl],
     );
   }
+  // AVX-IFMA: the VEX forms of vpmadd52{l,h}uq, taken only with a `{vex}` prefix (NASM encodes EVEX
+  // otherwise); NASM 2.16.01 takes memory in the 128-bit form only with its size written (`oword`).
+  for (const [mn, op] of [['vpmadd52luq', 'B4'], ['vpmadd52huq', 'B5']]) {
+    rows.push([mn, 'xmm,vxmm,xmm/m128', `VEX.128.66.0F38.W1 ${op} /r`, 'vexprefix sizedmem'], [mn, 'ymm,vymm,ymm/m256', `VEX.256.66.0F38.W1 ${op} /r`, 'vexprefix']);
+  }
   return rows;
 }
 
