@@ -16,7 +16,7 @@ function memForms(mode: Mode): string[] {
   return MEM[mode];
 }
 
-const SIZE_KW: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 80: 'tword', 128: 'oword' };
+const SIZE_KW: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 80: 'tword', 128: 'oword', 256: 'yword', 512: 'zword' };
 
 function gprs(size: number, mode: Mode): string[] {
   const base: Record<number, string[]> = {

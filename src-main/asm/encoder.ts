@@ -465,7 +465,11 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return memSize(op, p.size, forcedMemSize);
     case 'mem':
       if (op.k !== 'mem' || op.far) return 'fail';
-      if (p.size === 0) return row.flags.has('unsized') && (op.size !== 0 || forcedMemSize !== 0) ? 'fail' : 'ok';
+      if (p.size === 0) {
+        // An address of no particular size takes no size keyword (NASM: mismatch in operand sizes), but for `lea`.
+        if (op.size !== 0 && !ANY_SIZE_MEMORY.test(row.mn)) return 'fail';
+        return row.flags.has('unsized') && forcedMemSize !== 0 ? 'fail' : 'ok';
+      }
       return memSize(op, p.size, forcedMemSize);
     case 'xmmrm':
     case 'ymmrm':
@@ -692,6 +696,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
+    if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
     throw new EncodeError('invalid combination of opcode and operands');
@@ -699,7 +704,36 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   return emit(row, insn, vals, env, 0);
 }
 
-/** NASM's message when a vector index is what no row takes. */
+/** Unsized memory operands that take any size keyword (NASM's ANYSIZE rows). */
+const ANY_SIZE_MEMORY = /^lea$/;
+/** Integer instructions NASM writes as size-matched `mem,regN` rows (its SM flag): memory takes the register's size. */
+const SIZE_MATCHED = /^(?:mov|add|adc|sub|sbb|and|or|xor|cmp|test|xchg|imul|shld|shrd|xadd|cmpxchg|cmov[a-z]+|btc?|btr|bts|bs[fr]|lar|lsl|movnti)$/;
+
+/**
+ * NASM's "mismatch in operand sizes": a size keyword on memory or an immediate is all that keeps a
+ * row from matching, and that row has the operand's size from elsewhere: it takes an address of no
+ * particular size, or a general or segment register of that size (NASM's size-matched rows, `mov
+ * al, word [bx]`). Rows whose memory has a size of its own (`fld word [bx]`) stay "invalid
+ * combination"; rows flagged `smem` are NASM's size-flagged ones among those (`movzx ax, word [bx]`).
+ */
+function sizeKeywordConflicts(candidates: Row[], ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
+  const sized = ops.map((o) => (o.k === 'mem' || o.k === 'imm') && o.size !== 0);
+  if (!sized.includes(true)) return false;
+  const bare = ops.map((o, i) => (sized[i] ? { ...o, size: 0 } : o)) as Operand[];
+  // The size an operand gives the others: a general or segment register's, or memory written with a size (`mov byte [bx], word 5`).
+  const given = ops.map((o) => (o.k === 'reg' && o.reg.cls === 'gpr' ? o.reg.size : o.k === 'reg' && o.reg.cls === 'seg' ? 16 : o.k === 'mem' ? o.size : 0));
+  // Only the classic integer rows take their memory's size from a sibling (NASM's SM); newer ones (popcnt, movbe, BMI, VMX) name a sized r/m, and a fixed `cl` names nothing.
+  const fromOthers = (row: Row, i: number, size: number): boolean =>
+    SIZE_MATCHED.test(row.mn) && given.some((g, j) => j !== i && g !== 0 && row.pats[j].t !== 'fixed' && (size === 0 || g === size));
+  const available = (row: Row): boolean => (env.cpu === undefined || row.level <= env.cpu) && !(row.long && env.bits !== 64) && !(row.nolong && env.bits === 64);
+  return candidates.some(
+    (row) =>
+      available(row) &&
+      row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) !== 'fail') &&
+      row.pats.every((p, i) => !sized[i] || (ops[i] as { size: number }).size === p.size || row.flags.has('smem') || (p.t === 'mem' && p.size === 0) || fromOthers(row, i, p.size)),
+  );
+}
+
 /** The distinct operand sizes rows wanted of unsized memory: a list, since it rarely holds more than one. */
 class MissSizes {
   private list: number[] | undefined;

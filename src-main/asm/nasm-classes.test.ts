@@ -582,3 +582,17 @@ describe('single-line macros overloaded by parameter count (NASM regression suit
     '%define r3(x) x|%define r3(x,y) y,x|%macro m 2|%1 r3(%2)|%endmacro|bits 32|m mov, {5, eax}|m inc, {ecx}',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+// A size keyword that disagrees with the instruction: NASM says "mismatch in operand sizes" where
+// the memory's size comes from a register beside it or from the row's own size (its SM and
+// S-flag rows), "invalid combination" where the row names a sized r/m, and refuses sized
+// memory where the row takes an address of no particular size (lgdt, invlpg) but for lea.
+describe('size keywords that disagree with the instruction: mismatch in operand sizes', () => {
+  it.each([
+    'bits 16|mov al, word [bx]|add eax, byte [bx]|cmp word [bx], eax|mov byte [bx], word 5|lds ax, byte [bx]|xchg [bx], ecx|cmovz ax, dword [bx]',
+    'bits 16|movzx ax, word [bx]|movsx eax, dword [bx]|fbld qword [bx]|fld word [bx]|push byte [bx]|fldcw dword [bx]|fnstsw byte [bx]',
+    'bits 32|lgdt qword [eax]|invlpg byte [eax]|lea eax, qword [ebx]|lea eax, byte [ebx]|sldt word [eax]|sldt dword [eax]|smsw qword [eax]|str word [eax]',
+    'bits 32|movd xmm0, word [eax]|movq xmm0, dword [eax]|cvtsi2sd xmm0, word [eax]|popcnt ax, dword [eax]|lzcnt ecx, byte [eax]|vmread qword [0], eax',
+    'bits 64|movdir64b rax, zword [rbx]|movdir64b rax, byte [rbx]|invept rax, oword [rbx]|invvpid rax, qword [rbx]|ldtilecfg zword [rax]|sttilecfg qword [rax]|rol tword [rax], cl',
+  ])('%s', (s) => checkLevels(lines(s)));
+});
