@@ -80,6 +80,24 @@ describe('bootlab runner as the cargo runner', () => {
     expect(r.stdout).toContain('stack_overflow::stack_overflow...\t[ok]');
   });
 
+  it('runs `cargo test` under OVMF when the runner line says `bootlab runner --firmware uefi`', () => {
+    const inv = cargoInvocation({
+      projectDir: join(CRATES, 'blog-tests'),
+      toolchain: rust,
+      subcommand: 'test',
+      messageFormat: null,
+      // The crate's runner line with the firmware option, as a user would write it (cargo takes the target's env form first).
+      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: TEST_TARGET_DIR, CARGO_TARGET_X86_64_BLOG_OS_RUNNER: 'bootlab runner --firmware uefi' },
+    });
+    const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr).toBe(0);
+    // Every test executable went through OVMF's boot manager and Bootlab's UEFI loader.
+    expect(r.stdout.match(/BdsDxe: starting Boot0\d+ "UEFI QEMU HARDDISK/g)).toHaveLength(6);
+    for (const test of ['blog_os::trivial_assertion', 'basic_boot::test_arithmetic', 'should_panic::should_fail', 'no_harness::runs_without_a_harness', 'stack_overflow::stack_overflow']) {
+      expect(r.stdout).toContain(`${test}...\t[ok]`);
+    }
+  });
+
   it('fails a panicking test with the panic message, and counts it', () => {
     const r = bootlab(['test', join(CRATES, 'failing-tests'), '--', '--test', 'panics']);
     expect(r.status).toBe(1);
