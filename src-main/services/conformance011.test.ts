@@ -5,7 +5,7 @@
 // under OVMF. The kernel checks its entry state, BootInfo, memory regions and mappings from
 // inside (page-fault probes, page-table walks) and exits through isa-debug-exit; this file checks
 // that every check passed and that the addresses it reports are the ones the load plan chose.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ import { cargoInvocation } from './cargo.js';
 import { framebufferFromLogLine } from './consoleDisplay.js';
 import { buildDiskImage, scratchDir } from './imageBuilder.js';
 import { findOvmf, type OvmfFirmware } from './ovmf.js';
-import { REPO_ROOT } from './testkit.js';
+import { bootQemu, ovmfDrives, REPO_ROOT } from './testkit.js';
 import { findRust, type RustToolchain } from './toolchain.js';
 
 const KERNEL_DIR = join(REPO_ROOT, 'fixtures', 'kernels', 'conformance-011');
@@ -118,22 +118,10 @@ function boot(image: string, firmware: 'bios' | 'uefi'): Promise<Run> {
   const args = ['-machine', 'pc', '-m', '256M', '-nic', 'none', '-no-reboot', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-debugcon', `file:${debugcon}`, '-drive', `format=raw,file=${image}`];
   if (firmware === 'uefi') {
     if (typeof ovmf === 'string') throw new Error(`OVMF is needed for the UEFI runs (Debian: apt-get install ovmf): ${ovmf}`);
-    const vars = `${image}.vars.fd`;
-    copyFileSync(ovmf.vars!, vars);
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`);
+    args.push(...ovmfDrives(image, ovmf));
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let serial = '';
-    child.stdout.on('data', (d: Buffer) => (serial += d.toString('latin1')));
-    // A hang guard only: OVMF under TCG on a loaded machine takes 5-15 s to reach the loader.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(guard);
-      resolve({ status, serial: serial.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, ''), hostLog: existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '' });
-    });
-  });
+  // A hang guard only: OVMF under TCG on a loaded machine takes 5-15 s to reach the loader.
+  return bootQemu(args, { guardMs: 240_000, debugcon });
 }
 
 function results(serial: string) {

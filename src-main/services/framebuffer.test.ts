@@ -5,7 +5,7 @@
 // set in its plan, halts (no isa-debug-exit device here), and the test reads fb_* from guest
 // memory through QMP and compares them with the display QEMU shows (screendump's size).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readElf } from '../elf/index.js';
@@ -17,7 +17,7 @@ import { cargoInvocation } from './cargo.js';
 import { scratchDir } from './imageBuilder.js';
 import { findOvmf, type OvmfFirmware } from './ovmf.js';
 import { startQemu, type QemuSession } from './qemu.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { ovmfDrives, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 import { findQemu, findRust } from './toolchain.js';
 
 const work = scratchDir('bootlab-framebuffer-test-');
@@ -133,11 +133,7 @@ async function boot(image: string, firmware: 'bios' | 'uefi', extraArgs: string[
   const debugcon = `${image}.debugcon`;
   rmSync(debugcon, { force: true });
   const args = ['-machine', 'pc', '-m', '256M', '-nic', 'none', '-no-reboot', '-display', 'none', '-serial', 'stdio', '-drive', `format=raw,file=${image}`, ...extraArgs];
-  if (firmware === 'uefi') {
-    const vars = `${image}.vars.fd`;
-    copyFileSync(ovmf.vars!, vars);
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`);
-  }
+  if (firmware === 'uefi') args.push(...ovmfDrives(image, ovmf));
   let serial = '';
   let done: () => void;
   const kernelDone = new Promise<void>((resolve) => (done = resolve));

@@ -4,7 +4,7 @@
 // payload by DMA from KERNEL.BIN's clusters, a second Bootlab disk on the DMA channel is told
 // apart, `--firmware bios` is exactly the MBR layout, and a UEFI image without a loader is
 // refused with a clear message.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { encodePlan, layoutDisk, PLAN_HEADER_SIZE, PLAN_RUN_SIZE, STAGE1_FIELDS 
 import { makePlan } from '../image/plan.js';
 import { cargoInvocation } from './cargo.js';
 import { assembleBootloader, buildDiskImage, scratchDir } from './imageBuilder.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { bootQemu, type QemuBoot, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 import { findRust } from './toolchain.js';
 
 const work = scratchDir('bootlab-hybrid-test-');
@@ -50,26 +50,10 @@ beforeAll(async () => {
 }, 600_000);
 
 /** The plain command line of the issue's settled interface, plus the kernel's exit device and a host-log file. */
-function bootPlain(extraArgs: string[], debugcon: string): Promise<{ status: number | null; serial: string; hostLog: string }> {
+function bootPlain(extraArgs: string[], debugcon: string): Promise<QemuBoot> {
   const args = ['-machine', 'pc', '-m', '256M', '-nic', 'none', '-no-reboot', ...extraArgs, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-debugcon', `file:${debugcon}`];
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let serial = '';
-    child.stdout.on('data', (d: Buffer) => (serial += d.toString('latin1')));
-    // A hang guard only: the sample kernel exits through isa-debug-exit in well under a second.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(guard);
-      let hostLog = '';
-      try {
-        hostLog = readFileSync(debugcon, 'latin1');
-      } catch {
-        // no host log
-      }
-      resolve({ status, serial, hostLog });
-    });
-  });
+  // A hang guard only: the sample kernel exits through isa-debug-exit in well under a second (OVMF takes seconds to reach it).
+  return bootQemu(args, { guardMs: 240_000, debugcon });
 }
 
 async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

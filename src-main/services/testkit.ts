@@ -1,9 +1,10 @@
 // Helpers shared by the services' integration tests: tiny boot-sector images, the process
-// table, the shared cargo target folder for test crates.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+// table, the shared cargo target folder for test crates, a plain QEMU boot with serial on stdio.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { OvmfFirmware } from './ovmf.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** One cargo target folder for every test crate: core is built once (about 20 s). */
@@ -91,4 +92,58 @@ export function openSockets(): string[] {
     }
   }
   return inodes.sort();
+}
+
+/** OVMF's pflash drives for one boot of `image`: the code read-only, a fresh copy of the variable store beside the image. */
+export function ovmfDrives(image: string, ovmf: OvmfFirmware): string[] {
+  const vars = `${image}.vars.fd`;
+  copyFileSync(ovmf.vars!, vars);
+  return ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`];
+}
+
+export interface QemuBoot {
+  status: number | null;
+  /** Serial output without ANSI escape sequences (OVMF's console writes them). */
+  serial: string;
+  /** The debugcon file's text ('' without one). */
+  hostLog: string;
+  /** Ended by `until` or by the hang guard rather than by QEMU itself. */
+  killed: boolean;
+}
+
+/**
+ * Runs `qemu-system-x86_64 args` (which put serial on stdio) until QEMU exits, or until serial
+ * matched `until` and `untilGraceMs` more passed (a halted guest sends nothing more), or the hang
+ * guard fired. Resolves on 'close', not 'exit': on a loaded machine QEMU's last serial bytes can
+ * still be in the pipe when its exit is reported.
+ */
+export function bootQemu(args: string[], options: { guardMs: number; debugcon?: string; until?: RegExp; untilGraceMs?: number }): Promise<QemuBoot> {
+  return new Promise((resolveBoot, reject) => {
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let serial = '';
+    let killed = false;
+    let ending = false;
+    const kill = () => {
+      if (child.exitCode === null && !killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    const guard = setTimeout(kill, options.guardMs);
+    let graceTimer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      serial += d.toString('latin1');
+      if (!ending && options.until?.test(serial)) {
+        ending = true;
+        graceTimer = setTimeout(kill, options.untilGraceMs ?? 0);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(guard);
+      clearTimeout(graceTimer);
+      const hostLog = options.debugcon && existsSync(options.debugcon) ? readFileSync(options.debugcon, 'latin1') : '';
+      resolveBoot({ status, killed, serial: serial.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, ''), hostLog });
+    });
+  });
 }

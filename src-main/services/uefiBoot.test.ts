@@ -4,8 +4,8 @@
 // loader with a message on serial (no reset, no fall-through to the next boot option).
 // The images are written here with buildGptImage directly (the image writer's UEFI kinds are
 // tested with the image writer).
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readElf } from '../elf/index.js';
@@ -17,7 +17,7 @@ import { assembleEfiLoader } from './bootloaderAssembly.js';
 import { cargoInvocation } from './cargo.js';
 import { scratchDir } from './imageBuilder.js';
 import { findOvmf, type OvmfFirmware } from './ovmf.js';
-import { REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
+import { bootQemu, ovmfDrives, REPO_ROOT, TEST_TARGET_DIR } from './testkit.js';
 import { findRust, type RustToolchain } from './toolchain.js';
 
 const work = scratchDir('bootlab-uefi-test-');
@@ -102,40 +102,17 @@ interface OvmfRun {
  * -no-reboot); otherwise it ends when the kernel exits QEMU.
  */
 function bootOvmf(image: string, options: { until?: RegExp } = {}): Promise<OvmfRun> {
-  const vars = `${image}.vars.fd`;
-  copyFileSync(ovmf.vars!, vars);
   const debugcon = `${image}.debugcon`;
   rmSync(debugcon, { force: true });
   const args = [
     '-machine', 'pc', '-m', '256M', '-nic', 'none', '-no-reboot', '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-debugcon', `file:${debugcon}`,
-    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`,
-    '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+    ...ovmfDrives(image, ovmf),
     '-drive', `format=raw,file=${image}`,
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let serial = '';
-    let killed = false;
-    const kill = () => {
-      if (child.exitCode === null && !killed) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    // A hang guard only: OVMF under TCG on a loaded machine takes 5-15 s to reach the loader.
-    const guard = setTimeout(kill, 240_000);
-    child.stdout.on('data', (d: Buffer) => {
-      serial += d.toString('latin1');
-      // Let a few more bytes arrive (a halted loader sends none), then end the run.
-      if (options.until?.test(serial)) setTimeout(kill, 2_000);
-    });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(guard);
-      resolve({ status, killed, serial: serial.replace(/\x1b\[[0-9;=?]*[A-Za-z]/g, ''), hostLog: existsSync(debugcon) ? readFileSync(debugcon, 'latin1') : '' });
-    });
-  });
+  // A hang guard only: OVMF under TCG on a loaded machine takes 5-15 s to reach the loader. After
+  // `until`, a few more bytes may arrive (a halted loader sends none), then the run is ended.
+  return bootQemu(args, { guardMs: 240_000, debugcon, until: options.until, untilGraceMs: 2_000 });
 }
 
 function checks(serial: string): { passed: string[]; failed: string[]; doneFailed?: number } {
