@@ -596,3 +596,15 @@ describe('size keywords that disagree with the instruction: mismatch in operand 
     'bits 64|movdir64b rax, zword [rbx]|movdir64b rax, byte [rbx]|invept rax, oword [rbx]|invvpid rax, qword [rbx]|ldtilecfg zword [rax]|sttilecfg qword [rax]|rol tword [rax], cl',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+// NASM's data lists (parse_eops) take one stray token after an expression element and go on at
+// the next comma; a `)` ends the list; a second stray token, or any after a float, wants a comma.
+// `count dup element` repeats an element written without parentheses too.
+describe('data lists: a stray token after an element, `)` ending the list, dup without parentheses', () => {
+  it.each([
+    'db 1], 10, 0|dw 0x fff, 0|db 0, 1100 111b, 0|dw 5 6|db 1 [, 2|db 1 \'x\', 2|db 5 + 6 7|times 2 db 1 2|db (1) 2, 3',
+    'db 1), 2|dw 7|db 1 ), 2|dq 1.5)|dw 0x',
+    'dw 3 dup 4|dw 2 dup 3 dup 1, 9|dw 2 dup 4 5, 6|db 2 dup \'ab\'|dw 3 dup (1, 2)',
+    'db 1 2 3, 4|dq 1.5 2|dq -1.5 2, 3|dd 1.5, 2.5 x|dw 1 [2], 4|db 1 [2, 3], 4|db 2 dup (1) 5, 3|db 1 + , 2',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -441,6 +441,11 @@ export class LineParser {
       const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? SIZE_KEYWORDS[p[groupAt].v.toLowerCase()] : undefined;
       const openAt = sizeWord !== undefined ? groupAt + 1 : groupAt;
       const isGroup = dupAt > 0 || groupAt === 1 || (sizeWord !== undefined && p[openAt]?.t === 'op' && p[openAt].v === '(');
+      if (dupAt > 0 && !isOpTok(p[openAt], '(') && sizeWord === undefined) {
+        // `3 dup 4`: NASM repeats the element that follows, parentheses or not.
+        items.push({ k: 'dup', count: this.expr(p.slice(0, dupAt), 0, endCol), items: this.dataItems(p, dupAt + 1, endCol) });
+        continue;
+      }
       if (isGroup) {
         const open = p[openAt];
         const last = p[p.length - 1];
@@ -466,11 +471,15 @@ export class LineParser {
         items.push({ k: 'float', text: (specialAt ? p[0].v : '') + p[specialAt].v, col: p[0].col });
         continue;
       }
-      if (p[0].t === 'float' || (p.length === 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') && p[1].t === 'float')) {
-        if (p.length > 2 || (p.length === 2 && p[0].t === 'float')) throw new ParseError('expression syntax error', p[1].col);
-        const text = p.length === 2 ? p[0].v + p[1].v : p[0].v;
+      if (p[0].t === 'float' || (p.length >= 2 && p[0].t === 'op' && (p[0].v === '-' || p[0].v === '+') && p[1].t === 'float')) {
+        const signed = p[0].t !== 'float';
+        const text = signed ? p[0].v + p[1].v : p[0].v;
         items.push({ k: 'float', text, col: p[0].col });
-        continue;
+        // After a float NASM takes no stray token: a `)` ends the list, anything else wants a comma.
+        const extra = p[signed ? 2 : 1];
+        if (extra === undefined) continue;
+        if (isOpTok(extra, ')')) return items;
+        throw new ParseError('comma expected after operand', extra.col);
       }
       if (p[0].t === 'id' && /^__\??utf(16|32)(le|be)?\??__$/i.test(p[0].v)) {
         const m = /utf(16|32)(le|be)?/i.exec(p[0].v)!;
@@ -479,7 +488,16 @@ export class LineParser {
         items.push({ k: 'str', bytes: utfEncode(strTok.v, m[1] === '16' ? 16 : 32, (m[2] ?? 'le').toLowerCase() === 'be') });
         continue;
       }
-      items.push({ k: 'expr', e: this.expr(p, 0, endCol), col: p[0].col });
+      // NASM's data lists take one stray token after an expression (`db 1 2` is `db 1`, `db 1], 2`
+      // is `db 1, 2`) and end at a `)`; a second one is "comma expected after operand".
+      const ep = new ExprParser(p, this.qualify, false, endCol);
+      items.push({ k: 'expr', e: ep.parse(), col: p[0].col });
+      const tail = p.slice(ep.pos);
+      if (tail.length === 0 || tail.length === 1) continue;
+      if (isOpTok(tail[0], ')') || isOpTok(tail[1], ')')) return items;
+      if (!isOpTok(tail[1], ',')) throw new ParseError('comma expected after operand', tail[1].col);
+      // A comma the list's split kept inside an unclosed bracket: the rest is the list's continuation.
+      items.push(...this.dataItems(tail, 2, endCol));
     }
     return items;
   }
@@ -790,6 +808,10 @@ function matchingParen(toks: Tok[], open: number): number {
     else if (t.t === 'op' && t.v === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+function isOpTok(t: Tok | undefined, v: string): boolean {
+  return t !== undefined && t.t === 'op' && t.v === v;
 }
 
 function topLevelDup(toks: Tok[]): number {
