@@ -120,9 +120,10 @@ export function parseNumber(text: string): bigint | undefined {
 
 /**
  * End of a number token starting at s[i] (a digit, or `$` before a number character), scanned as
- * NASM's stdscan does: `e+`/`e-`, `p`, `.` or an `e` in a non-hex number make it a float.
+ * NASM's stdscan does (or its preprocessor's tokenizer, which differs at a `.`): `e+`/`e-`, `p`,
+ * `.` or an `e` in a non-hex number make it a float.
  */
-export function scanNumber(s: string, i: number): { end: number; isFloat: boolean } {
+export function scanNumber(s: string, i: number, preprocessor = false): { end: number; isFloat: boolean } {
   let j = i;
   let isHex = false;
   let isFloat = false;
@@ -145,8 +146,18 @@ export function scanNumber(s: string, i: number): { end: number; isFloat: boolea
       if (s[j] === '+' || s[j] === '-') j++;
     } else if (c !== undefined && cls(s, j - 1) & ALNUM_BIT) {
       /* a digit, letter or `_` */
-    } else if (c === '.') isFloat = true;
-    else break;
+    } else if (c === '.') {
+      // The preprocessor's tokenizer ends the number at a `.` that no fraction digit, exponent or
+      // hex digit follows, so `1.nolist` is a number and a word there.
+      if (preprocessor) {
+        let r = j;
+        while (s[r] === '_') r++;
+        const n = s[r] ?? '';
+        if (!(/[0-9pP]/.test(n) || (isHex && /[A-Fa-f]/.test(n)) || (!isHex && /[eE]/.test(n)))) break;
+        j = r;
+      }
+      isFloat = true;
+    } else break;
   }
   return { end: j - 1, isFloat: isFloat || (hasE && !isHex) };
 }

@@ -608,3 +608,15 @@ describe('data lists: a stray token after an element, `)` ending the list, dup w
     'db 1 2 3, 4|dq 1.5 2|dq -1.5 2, 3|dd 1.5, 2.5 x|dw 1 [2], 4|db 1 [2, 3], 4|db 2 dup (1) 5, 3|db 1 + , 2',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+// `%macro` and `%ifmacro` headers read as NASM's preprocessor reads them: a count token, then
+// `-max`/`-*`, `+` and `.nolist` directly after it; blanks end the counts (`1 - 2` is one
+// parameter with a default), a bad count is an error but still defines the macro, counts wrap as
+// a C int, and `%ifmacro` warns about trailing garbage.
+describe('macro headers: parameter counts, ranges and trailing text (NASM preprocessor tokens)', () => {
+  const call = (header: string): string => lines(`${header}|db %0|%endmacro|foo 7|foo 7, 8`);
+  it.each(['%macro foo 1 - 2', '%macro foo 1-]', '%macro foo 1-', '%macro foo 2-1', '%macro foo 0x2', '%macro foo 1 +', '%macro foo 1.nolist', '%define N 2|%macro foo N', '%macro foo 4294967297', '%macro foo 1-4294967298', '%macro foo 1-3 a, b', '%macro foo 1-2+ a, b, c'])('%s', (h) => checkLevels(call(h)));
+  it.each(['%ifmacro foo jmp x', '%ifmacro foo', '%ifmacro foo 2', '%ifmacro foo 1-2', '%ifmacro foo 2-*', '%ifmacro foo 3-]', '%ifmacro foo 0+', '%ifmacro foo 1 junk', '%ifmacro foo 1.nolist', '%ifmacro bar', '%ifmacro 5'])('%s', (c) =>
+    checkLevels(lines(`%macro foo 1|db %1|%endmacro|${c}|db 1|%else|db 2|%endif`)),
+  );
+});

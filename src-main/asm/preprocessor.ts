@@ -4,7 +4,11 @@
 import { Diags, UnreadableFile, type MacroOrigin, type Pos } from './diagnostics.js';
 import { ExprParser, evaluate, ExprError, someLeaf, type Value } from './expr.js';
 import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
+import { readMacroHeader } from './macroHeader.js';
 import { MISSING_PACKAGES, packageSource } from './packages.js';
+
+/** A multi-line macro's name at the start of `%macro`/`%ifmacro`'s text. */
+const MACRO_NAME = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/;
 
 export interface PLine {
   text: string;
@@ -1190,25 +1194,21 @@ export class Preprocessor {
         break;
       }
       case 'ifmacro': {
-        const [name, cnt] = rest.trim().split(/\s+/);
-        if (!name) {
+        const m = MACRO_NAME.exec(rest);
+        if (!m) {
           this.error(pos, `\`%${written}' expects a macro name`, 'early');
           r = false;
           break;
         }
+        const name = m[1];
+        const h = readMacroHeader(this.expandSmacros(rest.slice(m[0].length), new Set(), 0), written, true);
+        for (const e of h.errors) this.error(pos, e, 'early');
+        if (h.rest.trim() !== '') this.warn(pos, `trailing garbage after \`%${written}' ignored [-w+pp-trailing]`, 'early');
         // NASM's directives without brackets are standard macros, so %ifmacro sees them too.
-        const std = Object.hasOwn(STANDARD_MACROS, name ?? '') ? STANDARD_MACROS[name] : undefined;
+        const std = Object.hasOwn(STANDARD_MACROS, name) ? STANDARD_MACROS[name] : undefined;
         const ms = this.findMacro(name) ?? (std ? [{ min: std[0], max: std[1], greedy: std[2] }] : undefined);
-        if (!ms) r = false;
-        else if (cnt === undefined) r = true;
-        else {
-          const m = /^(\d+)(?:-(\d+|\*))?(\+)?/.exec(cnt);
-          const lo = m ? parseInt(m[1], 10) : 0;
-          const hi = m && m[2] ? (m[2] === '*' ? Infinity : parseInt(m[2], 10)) : lo;
-          // NASM: the ranges overlap, where a greedy (`+`) side reaches any count above its minimum.
-          const plus = !!m?.[3];
-          r = ms.some((mm) => (mm.min <= hi || plus) && (lo <= mm.max || ('greedy' in mm && mm.greedy)));
-        }
+        // NASM: the ranges overlap, where a greedy (`+`) side reaches any count above its minimum.
+        r = ms !== undefined && ms.some((mm) => (mm.min <= h.max || h.greedy) && (h.min <= mm.max || ('greedy' in mm && mm.greedy)));
         break;
       }
       case 'ifidn':
@@ -1374,33 +1374,26 @@ export class Preprocessor {
       }
       case 'macro':
       case 'imacro': {
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s+(\d+)(?:\s*-\s*(\d+|\*))?(\+)?(\.nolist)?\s*(.*)$/.exec(body);
+        const m = MACRO_NAME.exec(body);
         if (!m) {
-          const named = /^\s*[A-Za-z_.?@$\u0080-\uffff]/.test(body);
-          this.error(pos, named ? `\`%${d}' expects a parameter count` : `\`%${d}' expects a macro name`, 'early');
-          if (!named) break;
-          this.recording = { kind: 'macro', nest: 0, lines: [], mac: { name: '', ci: false, min: 0, max: 0, greedy: false, defaults: [], body: [], file: f.file, nolist: false }, startFrame: f };
+          this.error(pos, `\`%${d}' expects a macro name`, 'early');
           break;
         }
-        // NASM refuses counts beyond a C int, each with its own error, and goes on with 0.
-        const count = (text: string): number => {
-          if (Number(text) <= 2147483647) return parseInt(text, 10);
-          this.error(pos, `parameter count \`${text}' is out of bounds [0; 2147483647]`, 'early');
-          return 0;
-        };
-        const min = count(m[2]);
-        const max = m[3] === undefined ? min : m[3] === '*' ? Infinity : count(m[3]);
+        // The counts and defaults as NASM reads them (macroHeader.ts); a bad header still defines the macro.
+        const h = readMacroHeader(this.expandSmacros(body.slice(m[0].length), new Set(), 0), d, false);
+        for (const e of h.errors) this.error(pos, e, 'early');
+        const { min, max, greedy } = h;
         // Defaults are expanded where the macro is defined; a greedy macro's last one takes the rest.
-        const defText = this.expandSmacros(m[6].trim(), new Set(), 0).trim();
+        const defText = h.rest.trim();
         let defaults = defText ? splitArgs(defText) : [];
         const room = max === Infinity ? Infinity : max - min;
-        if (m[4] && defaults.length > room && room > 0) defaults = [...defaults.slice(0, room - 1), splitArgsJoin(defText, room - 1)];
-        if (!m[4] && min + defaults.length > max) this.warn(pos, `too many default macro parameters in macro \`${m[1]}' [-w+pp-macro-defaults]`, 'early');
+        if (greedy && defaults.length > room && room > 0) defaults = [...defaults.slice(0, room - 1), splitArgsJoin(defText, room - 1)];
+        if (!greedy && min + defaults.length > max) this.warn(pos, `too many default macro parameters in macro \`${m[1]}' [-w+pp-macro-defaults]`, 'early');
         this.recording = {
           kind: 'macro',
           nest: 0,
           lines: [],
-          mac: { name: m[1], ci: d === 'imacro', min, max, greedy: !!m[4], defaults, body: [], file: f.file, nolist: !!m[5] },
+          mac: { name: m[1], ci: d === 'imacro', min, max, greedy, defaults, body: [], file: f.file, nolist: h.nolist },
           startFrame: f,
         };
         break;
