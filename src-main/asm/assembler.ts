@@ -10,6 +10,7 @@ import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, ty
 import { LOCATION_PROBE, type PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
 import { ByteBuf } from './byteBuf.js';
+import { layoutBin, type LayoutError, type LayoutSection } from './binLayout.js';
 import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
 import { bcdTruncated, floatBytes, floatOverflow, floatTooLong } from './floats.js';
 
@@ -22,6 +23,8 @@ export interface Section {
   explicitAlign: boolean;
   /** Line of the `section` directive that gave it a start=, for errors about where it lies. */
   startLine?: number;
+  /** Line of the directive that named a `follows=`/`vfollows=` section. */
+  followsLine?: number;
   size: number; // current pass
   data: ByteBuf; // final pass bytes
   fixes: Fix[]; // final pass, offsets relative to section start
@@ -236,6 +239,7 @@ export class Assembler {
     this.layout();
     this.runPass('final');
     this.layout();
+    if (!this.checkLayout()) return;
     this.checkOverlap();
     this.checkFileSize();
     this.applyFixes();
@@ -1139,6 +1143,7 @@ export class Assembler {
     }
     // NASM: `fatal: section .x is self following` (without a line; ours names the directive's).
     if (a.follows === s.name || a.vfollows === s.name) this.earlyErr(line, `section ${s.name} is self following`);
+    if (a.follows || a.vfollows) s.followsLine = line;
     const start = num(a.start, 'START');
     if (a.start) s.startLine = line;
     const vstart = num(a.vstart, 'VSTART');
@@ -1471,64 +1476,22 @@ export class Assembler {
 
   // ---------- layout and output ----------
 
+  /** Section addresses as NASM's outbin gives them (binLayout.ts); its fatal errors end the assembly. */
   private layout(): void {
-    const secs = this.sections;
-    const progbits = secs.filter((s) => !s.nobits);
-    const nobits = secs.filter((s) => s.nobits);
     type S2 = Section & { fixedStart?: bigint; fixedVstart?: bigint };
-    const placed = new Set<Section>();
-    let cursor = this.origin;
-    const alignUp = (v: bigint, a: number): bigint => {
-      const A = BigInt(a);
-      return ((v + A - 1n) / A) * A;
-    };
-    const place = (s: S2, after: bigint): void => {
-      s.start = s.fixedStart ?? after;
-      placed.add(s);
-    };
-    let first = true;
-    for (const s0 of progbits) {
-      const s = s0 as S2;
-      if (s.attrs.follows) {
-        const f = this.secByName.get(s.attrs.follows);
-        if (f && placed.has(f)) {
-          place(s, alignUp(f.start + BigInt(f.size), s.align));
-          cursor = s.start + BigInt(s.size);
-          continue;
-        }
-      }
-      if (first && s.fixedStart === undefined) place(s, this.origin);
-      else place(s, alignUp(cursor, s.align));
-      first = false;
-      cursor = s.start + BigInt(s.size);
-    }
-    const vstartOf = (s0: Section): void => {
-      const s = s0 as S2;
-      if (s.fixedVstart !== undefined) s.vstart = s.fixedVstart;
-      else if (s.attrs.vfollows) {
-        const f = this.secByName.get(s.attrs.vfollows);
-        s.vstart = f ? alignUp(f.vstart + BigInt(f.size), s.align) : s.start;
-      } else s.vstart = s.start;
-    };
-    progbits.forEach(vstartOf);
-    // nobits sections follow the last progbits section's virtual end (NASM outbin).
-    let last: Section | undefined;
-    for (const s of progbits) if (!last || s.start >= last.start) last = s;
-    cursor = last ? last.vstart + BigInt(last.size) : this.origin;
-    for (const s0 of nobits) {
-      const s = s0 as S2;
-      if (s.attrs.follows) {
-        const f = this.secByName.get(s.attrs.follows);
-        if (f) {
-          place(s, alignUp(f.start + BigInt(f.size), s.align));
-          continue;
-        }
-      }
-      place(s, alignUp(cursor, s.align));
-      cursor = s.start + BigInt(s.size);
-    }
-    nobits.forEach(vstartOf);
+    const views: LayoutSection[] = (this.sections as S2[]).map((s) => ({
+      name: s.name, nobits: s.nobits, size: s.size, align: s.align, explicitAlign: s.explicitAlign,
+      follows: s.attrs.follows, vfollows: s.attrs.vfollows, fixedStart: s.fixedStart, fixedVstart: s.fixedVstart, start: 0n, vstart: 0n,
+    }));
+    this.layoutErrors = layoutBin(views, this.origin, this.originSet);
+    views.forEach((v, i) => {
+      this.sections[i].start = v.start;
+      this.sections[i].vstart = v.vstart;
+    });
   }
+
+  /** What NASM's outbin refuses in the layout (a follows= naming no section, a vfollows cycle...). */
+  private layoutErrors: LayoutError[] = [];
 
   /**
    * Produces the listing records by running the final pass again with recording on. The final
@@ -1548,6 +1511,20 @@ export class Assembler {
       this.maps = savedMaps;
     }
     return this.listing;
+  }
+
+  /**
+   * NASM's layout errors are fatal and name no line: ours name the directive that asked for the
+   * layout (or line 1). NASM lays out only an assembly without errors, so only then are they said.
+   */
+  private checkLayout(): boolean {
+    if (this.diags.final.some((d) => d.severity === 'error')) return this.layoutErrors.length === 0;
+    for (const e of this.layoutErrors) {
+      const line = this.secByName.get(e.section)?.followsLine ?? 0;
+      this.diags.seq = line;
+      this.diags.add('final', 'error', this.pos(line), 1, e.message);
+    }
+    return this.layoutErrors.length === 0;
   }
 
   private checkOverlap(): void {

@@ -620,3 +620,32 @@ describe('macro headers: parameter counts, ranges and trailing text (NASM prepro
     checkLevels(lines(`%macro foo 1|db %1|%endmacro|${c}|db 1|%else|db 2|%endif`)),
   );
 });
+
+// Section layout in the bin format as NASM's outbin does it: follows= groups moved behind the
+// section they follow (also one declared later), start= groups sorted, nobits sections after the
+// section declared before them (.bss after the last progbits one), vfollows= chains, and NASM's
+// errors for a follows=/vfollows= naming no section and for a vfollows cycle.
+describe('bin section layout: follows= groups, start= order, nobits placement, vfollows', () => {
+  it.each([
+    'section .text|db 1|dw x, y, z|section .mybss nobits|x: resb 4|section .data|db 2|section .bss|y: resb 2|section .other nobits|z: resb 1',
+    'section .a follows=.b|db 1|section .b|db 2',
+    'section .a follows=.text|db 1|section .text|db 2',
+    'org 0x100|section .c start=0x300|db 3|section .a start=0x200|db 1|section .b|db 2|section .text|db 0|dw a, b, c|section .a|a:|section .b|b:|section .c|c:',
+    'section .a follows=.c|db 1|section .b|db 2|section .c|db 3|section .d follows=.a|db 4',
+    'section .x vstart=0x1000|x1: db 1|section .y vfollows=.x|y1: db 2|section .text|dw x1, y1',
+    'section .a|db 1|section .b follows=.text|db 2|section .c follows=.text|db 3',
+    'section .q nobits follows=.data|q: resb 8|section .data|db 5|section .text|dw q',
+    'section .bss|b1: resb 3|section .text|db 1|section .n2 nobits align=16|b2: resb 1|section .text|dw b1, b2',
+    'org 0x7c00|section .a align=16|db 1|section .b align=32|db 2|section .text|db 9',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`), true));
+  it.each([
+    ['section .stage2 follows=.boot vstart=0x8000|db 1', ['2: section .stage2 follows an invalid or unknown section (.boot)']],
+    ['section .a vfollows=.zz|db 1', ['2: section .a vfollows unknown section (.zz)']],
+    ['section .v1 vfollows=.v2|db 1|section .v2 vfollows=.v1|db 2', ['2: cannot compute vstart for section .v1', '2: circular vfollows path detected', '4: cannot compute vstart for section .v2']],
+  ])('%s: NASM refuses it (fatal, without a line; ours names the directive)', (s, errors) => {
+    const src = lines(`bits 16|${s}`);
+    expect(runNasm(src).ok).toBe(false);
+    const r = ourRun(src, 'x');
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`)).toEqual(errors);
+  });
+});
