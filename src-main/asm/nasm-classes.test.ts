@@ -649,3 +649,11 @@ describe('bin section layout: follows= groups, start= order, nobits placement, v
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`)).toEqual(errors);
   });
 });
+
+// `bits` reads its value with C's atoi(), as NASM's directive does: leading digits count, the rest
+// of the text is ignored, and a value without them is not a segment size.
+describe('bits values read as NASM reads them (atoi)', () => {
+  it.each(['bits 16a|mov eax, 1', 'bits 32 junk|mov eax, 1', '[bits 64 x]|mov eax, 1', 'bits 16a -  push rax|mov eax, 1', 'bits 0x20|mov eax, 1', 'bits 15 junk|mov eax, 1', 'bits +32|mov eax, 1'])('%s', (s) =>
+    checkLevels(lines(s)),
+  );
+});

@@ -156,6 +156,13 @@ export class LineParser {
       PARSE_CACHE.set(key, st);
       return;
     }
+    // `bits` takes its value as text (NASM's directives are not tokenized): `bits 16a` is `bits 16`.
+    const bits = BITS_LINE.exec(text);
+    if (bits) {
+      const value = bits[1] ?? bits[2];
+      out.push({ k: 'bits', bits: segmentSize(value, text.indexOf(value) + 1), line });
+      return;
+    }
     let warned = false;
     const toks = tokenize(text, (msg, col) => {
       warned = true;
@@ -286,13 +293,9 @@ export class LineParser {
       return raw;
     };
     switch (w) {
-      case 'bits': {
-        const e = this.expr(argToks, 0, endCol);
-        const v = isConstExpr(e) ? evaluate(e, { sym: () => undefined, here: NUM(0n), base: NUM(0n) }).n : -1n;
-        if (v !== 16n && v !== 32n && v !== 64n) throw new ParseError(`\`${argText()}' is not a valid segment size; must be 16, 32 or 64`, argToks[0]?.col ?? endCol);
-        out.push({ k: 'bits', bits: Number(v), line });
+      case 'bits':
+        out.push({ k: 'bits', bits: segmentSize(argText(), argToks[0]?.col ?? endCol), line });
         return;
-      }
       case 'use16':
       case 'use32':
       case 'use64':
@@ -808,6 +811,19 @@ function matchingParen(toks: Tok[], open: number): number {
     else if (t.t === 'op' && t.v === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+/** A line that is only `bits VALUE` or `[bits VALUE]`. */
+const BITS_LINE = /^\s*(?:bits\s+([^\s\]][^\]]*?)|\[\s*bits\s+([^\s\]][^\]]*?)\s*\])\s*$/i;
+
+/**
+ * `bits`'s value as NASM's directive reads it, with C's atoi(): leading decimal digits count and
+ * the rest is ignored (`bits 32 junk` and `bits 16a` are fine, `bits 0x20` is 0, not a size).
+ */
+function segmentSize(value: string, col: number): number {
+  const v = Number(/^\s*([+-]?\d+)/.exec(value)?.[1] ?? 0);
+  if (v !== 16 && v !== 32 && v !== 64) throw new ParseError(`\`${value}' is not a valid segment size; must be 16, 32 or 64`, col);
+  return v;
 }
 
 function isOpTok(t: Tok | undefined, v: string): boolean {
