@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hex, ours, runNasm } from './oracle.test-helper.js';
 
-const MIN_AGREEMENT = 0.93;
+const MIN_AGREEMENT = 0.95;
 
 const KNOWN_UNMATCHED = [
   'invalid segment override',
