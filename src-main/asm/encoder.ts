@@ -6,7 +6,7 @@ import { addressWarning, displacementWarnings, relativeWarning, signedByteWarnin
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
-import { EVEX_MNEMONICS, evexRows, RAW_ROWS } from './table.js';
+import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY } from './table.js';
 
 // ---------- compiled table ----------
 
@@ -697,12 +697,16 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
     if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
+    if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
     throw new EncodeError('invalid combination of opcode and operands');
   }
   return emit(row, insn, vals, env, 0);
 }
+
+/** table.ts's SIZE_FLAGGED_MEMORY (plain data there, for the build-time table). */
+const SIZE_FLAGGED = new Set(SIZE_FLAGGED_MEMORY);
 
 /** Unsized memory operands that take any size keyword (NASM's ANYSIZE rows). */
 const ANY_SIZE_MEMORY = /^lea$/;
@@ -720,18 +724,31 @@ function sizeKeywordConflicts(candidates: Row[], ops: Operand[], vals: OpVal[], 
   const sized = ops.map((o) => (o.k === 'mem' || o.k === 'imm') && o.size !== 0);
   if (!sized.includes(true)) return false;
   const bare = ops.map((o, i) => (sized[i] ? { ...o, size: 0 } : o)) as Operand[];
-  // The size an operand gives the others: a general or segment register's, or memory written with a size (`mov byte [bx], word 5`).
-  const given = ops.map((o) => (o.k === 'reg' && o.reg.cls === 'gpr' ? o.reg.size : o.k === 'reg' && o.reg.cls === 'seg' ? 16 : o.k === 'mem' ? o.size : 0));
+  // The size an operand gives the others: a general or segment register's, or memory or an immediate written with a size (`mov byte [bx], word 5`).
+  const given = ops.map((o) => (o.k === 'reg' && o.reg.cls === 'gpr' ? o.reg.size : o.k === 'reg' && o.reg.cls === 'seg' ? 16 : o.k === 'mem' || o.k === 'imm' ? o.size : 0));
   // Only the classic integer rows take their memory's size from a sibling (NASM's SM); newer ones (popcnt, movbe, BMI, VMX) name a sized r/m, and a fixed `cl` names nothing.
   const fromOthers = (row: Row, i: number, size: number): boolean =>
     SIZE_MATCHED.test(row.mn) && given.some((g, j) => j !== i && g !== 0 && row.pats[j].t !== 'fixed' && (size === 0 || g === size));
+  const flagSized = (row: Row, p: Pat): boolean => row.flags.has('smem') || (SIZE_FLAGGED.has(row.mn) && (p.t === 'mem' || p.t === 'rm' || p.t === 'mmxrm' || p.t === 'xmmrm'));
   const available = (row: Row): boolean => (env.cpu === undefined || row.level <= env.cpu) && !(row.long && env.bits !== 64) && !(row.nolong && env.bits === 64);
   return candidates.some(
     (row) =>
       available(row) &&
       row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) !== 'fail') &&
-      row.pats.every((p, i) => !sized[i] || (ops[i] as { size: number }).size === p.size || row.flags.has('smem') || (p.t === 'mem' && p.size === 0) || fromOthers(row, i, p.size)),
+      row.pats.every((p, i) => !sized[i] || (ops[i] as { size: number }).size === p.size || flagSized(row, p) || (p.t === 'mem' && p.size === 0) || fromOthers(row, i, p.size)),
   );
+}
+
+/** Integer instructions with NASM's `mem,imm` rows where neither operand has a size of its own. */
+const UNSIZED_MEM_IMM = /^(?:mov|add|adc|sub|sbb|and|or|xor|cmp|test)$/;
+
+/**
+ * `mov tword [bx], 7`: memory of a size no integer row has, with an immediate of no size. NASM's
+ * unsized `mem,imm` rows then find no size at all: "operation size not specified".
+ */
+function unusableSizeWithImmediate(mn: string, ops: Operand[]): boolean {
+  const [m, i] = ops;
+  return ops.length === 2 && UNSIZED_MEM_IMM.test(mn) && m.k === 'mem' && m.size > 64 && i.k === 'imm' && i.size === 0;
 }
 
 /** The distinct operand sizes rows wanted of unsized memory: a list, since it rarely holds more than one. */

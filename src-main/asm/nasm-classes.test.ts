@@ -594,6 +594,11 @@ describe('size keywords that disagree with the instruction: mismatch in operand 
     'bits 32|lgdt qword [eax]|invlpg byte [eax]|lea eax, qword [ebx]|lea eax, byte [ebx]|sldt word [eax]|sldt dword [eax]|smsw qword [eax]|str word [eax]',
     'bits 32|movd xmm0, word [eax]|movq xmm0, dword [eax]|cvtsi2sd xmm0, word [eax]|popcnt ax, dword [eax]|lzcnt ecx, byte [eax]|vmread qword [0], eax',
     'bits 64|movdir64b rax, zword [rbx]|movdir64b rax, byte [rbx]|invept rax, oword [rbx]|invvpid rax, qword [rbx]|ldtilecfg zword [rax]|sttilecfg qword [rax]|rol tword [rax], cl',
+    // Rows whose size comes from a flag (SETcc, SSE2, MMX, LAR, PINSRW, MOVNT*) against rows with sized memory (SSE, SSE4).
+    'bits 32|sete word [eax]|paddb mm1, dword [eax]|addpd xmm1, qword [eax]|pxor xmm0, dword [eax]|lar ax, dword [eax]|pinsrw mm1, dword [eax], 1|movntdq qword [eax], xmm1',
+    'bits 32|addps xmm1, qword [eax]|pshufb xmm1, dword [eax]|pmulld xmm1, qword [eax]|aesenc xmm1, dword [eax]',
+    // An immediate's size keyword, and memory of a size no integer row has beside an unsized immediate.
+    'bits 16|mov tword [bx], 7|test zword [bx], 7|mov tword [bx], word 7|add oword [bx], byte 7|mov al, word 5|add ax, dword 5|mov word [bx], byte 5|mov ax, byte 5|push tword 7',
   ])('%s', (s) => checkLevels(lines(s)));
 });
 

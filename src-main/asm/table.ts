@@ -1410,6 +1410,32 @@ function avx512(): RawRow[] {
   return rows;
 }
 
+/**
+ * Mnemonics whose NASM rows take memory of no size of their own, the size coming from the row's
+ * flag (SETcc, most SSE2 and MMX rows, LAR/LSL, PINSRW, MOVNT*...): a wrong size keyword there is
+ * NASM's "mismatch in operand sizes", where other rows say "invalid combination of opcode and
+ * operands" (measured with NASM 2.16.01: every size keyword on every row's memory operand in 16-,
+ * 32- and 64-bit mode).
+ */
+export const SIZE_FLAGGED_MEMORY: string[] = [
+  'addpd', 'addsd', 'andnpd', 'andpd', 'arpl', 'cmpeqpd', 'cmpeqsd', 'cmplepd', 'cmplesd', 'cmpltpd',
+  'cmpltsd', 'cmpneqpd', 'cmpneqsd', 'cmpnlepd', 'cmpnlesd', 'cmpnltpd', 'cmpnltsd', 'cmpordpd',
+  'cmpordsd', 'cmpunordpd', 'cmpunordsd', 'cvtdq2pd', 'cvtdq2ps', 'cvtpd2dq', 'cvtpd2pi', 'cvtpd2ps',
+  'cvtpi2pd', 'cvtps2dq', 'cvtps2pd', 'cvtsd2si', 'cvtsd2ss', 'cvtss2sd', 'cvtss2si', 'cvttpd2dq',
+  'cvttpd2pi', 'cvttps2dq', 'cvttps2pi', 'cvttsd2si', 'cvttss2si', 'divpd', 'divsd', 'lar', 'lsl',
+  'maxpd', 'maxsd', 'minpd', 'minsd', 'movntdq', 'movntpd', 'movntq', 'movq', 'packssdw', 'packsswb',
+  'packuswb', 'paddb', 'paddd', 'paddq', 'paddsb', 'paddsw', 'paddusb', 'paddusw', 'paddw', 'palignr',
+  'pand', 'pandn', 'pavgb', 'pavgw', 'pcmpeqb', 'pcmpeqd', 'pcmpeqw', 'pcmpgtb', 'pcmpgtd', 'pcmpgtw',
+  'pinsrb', 'pinsrw', 'pmaddwd', 'pmaxsw', 'pmaxub', 'pminsw', 'pminub', 'pmulhuw', 'pmulhw',
+  'pmullw', 'pmuludq', 'por', 'psadbw', 'pshufd', 'pshufhw', 'pshuflw', 'pshufw', 'pslld', 'psllq',
+  'psllw', 'psrad', 'psraw', 'psrld', 'psrlq', 'psrlw', 'psubb', 'psubd', 'psubq', 'psubsb', 'psubsw',
+  'psubusb', 'psubusw', 'psubw', 'punpckhbw', 'punpckhdq', 'punpckhqdq', 'punpckhwd', 'punpcklbw',
+  'punpckldq', 'punpcklqdq', 'punpcklwd', 'pxor', 'seta', 'setae', 'setb', 'setbe', 'setc', 'sete',
+  'setg', 'setge', 'setl', 'setle', 'setna', 'setnae', 'setnb', 'setnbe', 'setnc', 'setne', 'setng',
+  'setnge', 'setnl', 'setnle', 'setno', 'setnp', 'setns', 'setnz', 'seto', 'setp', 'setpe', 'setpo',
+  'sets', 'setz', 'v4dpwssd', 'v4dpwssds', 'v4fmaddps', 'v4fmaddss', 'v4fnmaddps', 'v4fnmaddss',
+];
+
 export const RAW_ROWS: RawRow[] = [
   // --- data movement ---
   ['mov', 'al,mo', 'A0 mo'],
