@@ -8,7 +8,7 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineEncoder } from './lineEncoder.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
-import { LOCATION_PROBE, Preprocessor, decodeFile, type LocationValue } from './preprocessor.js';
+import { LOCATION_PROBE, Preprocessor, decodeFile, type LocationValue, type PLine } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -53,14 +53,24 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   const fileName = options.fileName ?? 'input.asm';
   // `%if` on `$`: NASM preprocesses every pass, and its final pass sees the settled layout. Ours
   // preprocesses once, so the assembly is repeated with the results the last one found there
-  // until they agree (a bounded number of times).
+  // until they agree, or stop with an error when they cannot.
   let locationValues: (LocationValue | undefined)[] | undefined;
+  const tried = new Set<string>();
   for (let round = 0; ; round++) {
     const diags = new Diags();
     try {
-      const { result, location } = run(source, options, fileName, diags, locationValues);
-      const agree = location.every((v, k) => sameLocation(v, locationValues?.[k]));
-      if (agree || round >= MAX_LOCATION_ROUNDS) return result;
+      const { result, location, probeLines } = run(source, options, fileName, diags, locationValues);
+      const disagree = location.findIndex((v, k) => !sameLocation(v, locationValues?.[k]));
+      if (disagree < 0) return result;
+      // A chain of N such expressions settles in N+1 rounds; values seen before mean they never will.
+      const key = location.map((v) => (v === undefined ? '-' : 'notYetDefined' in v ? `?${v.notYetDefined}` : `${v.n}@${v.seg}`)).join(',');
+      if (round >= MAX_LOCATION_ROUNDS || tried.has(key)) {
+        const at = probeLines[disagree];
+        const message = `the value this expression takes from the assembly (\`$', labels) did not settle after ${round + 1} assemblies`;
+        const diagnostics = [...result.diagnostics, { severity: 'error' as const, file: at?.file ?? fileName, line: at?.line ?? 1, column: 1, message }];
+        return { bytes: new Uint8Array(0), symbols: [], listing: '', diagnostics, ok: false };
+      }
+      tried.add(key);
       locationValues = location;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
@@ -71,7 +81,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Assembl
   }
 }
 
-const MAX_LOCATION_ROUNDS = 4;
+const MAX_LOCATION_ROUNDS = 500;
 
 const NOTHING_FOUND: LocationValue = { n: 0n, seg: -1 };
 
@@ -83,7 +93,7 @@ function sameLocation(found: LocationValue | undefined, used: LocationValue | un
   return a.n === b.n && a.seg === b.seg;
 }
 
-function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: (LocationValue | undefined)[]): { result: AssembleResult; location: (LocationValue | undefined)[] } {
+function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: (LocationValue | undefined)[]): { result: AssembleResult; location: (LocationValue | undefined)[]; probeLines: (PLine | undefined)[] } {
   const pp = new Preprocessor(
     { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes, locationValues },
     diags,
@@ -159,10 +169,13 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   }
   // What each preprocessor expression that refers to the assembly found at its place in this one.
   const location: (LocationValue | undefined)[] = [];
+  const probeLines: (PLine | undefined)[] = [];
   for (let k = 0; k < pp.locationProbes; k++) {
     const name = `${LOCATION_PROBE}${k}`;
     const notYetDefined = asm.probesNotYetDefined.get(name);
-    const v = asm.symbols.get(name)?.value;
+    const sym = asm.symbols.get(name);
+    probeLines.push(sym ? lines[sym.line] : undefined);
+    const v = sym?.value;
     if (notYetDefined !== undefined) location.push({ notYetDefined });
     else location.push(v && !v.unk ? { n: v.n, seg: v.minus !== undefined ? v.minus : v.seg } : undefined);
   }
@@ -176,7 +189,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     diagnostics,
     ok,
   };
-  return { result, location };
+  return { result, location, probeLines };
 }
 
 /** The file's bytes, undefined when not found, or why it cannot be read. */

@@ -662,3 +662,16 @@ describe('bits values read as NASM reads them (atoi)', () => {
     checkLevels(lines(s)),
   );
 });
+
+// `$` in %assign chains (a BIOS's `setloc` macro): each link depends on the layout the one before
+// gave, and NASM's preprocessing in every pass settles them all; ours repeats the assembly until
+// the values agree (a chain of N needs N+1 rounds), and an expression that never settles is an
+// error, never bytes from a layout the expressions disagree with.
+describe('%assign chains on $ settle as in NASM (NASM-built BIOS images)', () => {
+  const link = (n: number): string => `%assign p ${n}-($-$$)|times p db 0FFh`;
+  it.each([
+    [2, 4, 6, 8, 10].map(link).join('|') + '|db 1',
+    '%rep 12|%assign p ($-$$)+2|times p-($-$$) db 0FFh|%endrep|db 2',
+    '%assign n 0|%rep 30|%assign n n+1|%if ($-$$) < n*3|times n*3-($-$$) db n|%endif|%endrep',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`), true));
+});
