@@ -1336,7 +1336,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     const d = v.n - BigInt(end);
     writeLE(bytes, d, size);
     if (v.seg !== env.seg) fixes.push({ at, size, plus: v.seg, minus: env.seg, raw: v.n });
-    if (size === 1 && env.final && !v.unk && (v.seg !== env.seg || !fitsS8(d))) shortCheck = at;
+    // NASM checks the reach of a short jump to a label only: a plain-number target is truncated silently.
+    if (size === 1 && env.final && !v.unk && v.seg >= 0 && (v.seg !== env.seg || !fitsS8(d))) shortCheck = at;
   }
   if (row.far) {
     const op = vals[row.relIdx];

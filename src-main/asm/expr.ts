@@ -442,10 +442,32 @@ function ilog2(op: string, a: Vec, ctx: EvalCtx): Vec {
   return { n: floorLog(u), unk: false };
 }
 
+const RELATIONAL = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>']);
+
+/**
+ * NASM's comparisons work on the difference of the operands (its rexp3), so two labels of one
+ * section compare (`%if end > start`); values that differ by a section base are unequal, and only
+ * `=`/`!=` take them. The sign is the 64-bit difference's.
+ */
+function relational(op: string, d: Vec): Vec {
+  if (d.unk && !numberLike(d)) return FRESH_UNKNOWN();
+  let r: boolean;
+  if (op === '=' || op === '==') r = !d.terms && d.n === 0n;
+  else if (op === '!=' || op === '<>') r = !!d.terms || d.n !== 0n;
+  else {
+    if (d.terms) throw new ExprError(`\`${op}': operands differ by a non-scalar`, 0);
+    const v = BigInt.asIntN(64, d.n);
+    // NASM 2.16.01 gives <=> as 1 when greater and 0 otherwise (its -1 means "unknown" there); kept for byte identity.
+    r = op === '<' ? v < 0n : op === '<=' ? v <= 0n : op === '>=' ? v >= 0n : v > 0n;
+  }
+  return d.unk ? CANCELLED(r ? 1n : 0n) : { n: r ? 1n : 0n, unk: false };
+}
+
 function applyBin(op: string, a: Vec, b: Vec): Vec {
   if (op === '+') return combine(a, b, 1n);
   if (op === '-') return combine(a, b, -1n);
   if (op === '*') return multiply(a, b);
+  if (RELATIONAL.has(op)) return relational(op, combine(a, b, -1n));
   const unk = a.unk || b.unk;
   if (!unk) {
     scalar(a, op);
@@ -477,14 +499,6 @@ function applyBin(op: string, a: Vec, b: Vec): Vec {
     case '&&': r = x !== 0n && y !== 0n ? 1n : 0n; break;
     case '||': r = x !== 0n || y !== 0n ? 1n : 0n; break;
     case '^^': r = (x !== 0n) !== (y !== 0n) ? 1n : 0n; break;
-    case '=': case '==': r = x === y ? 1n : 0n; break;
-    case '!=': case '<>': r = x !== y ? 1n : 0n; break;
-    case '<': r = x < y ? 1n : 0n; break;
-    case '<=': r = x <= y ? 1n : 0n; break;
-    case '>': r = x > y ? 1n : 0n; break;
-    case '>=': r = x >= y ? 1n : 0n; break;
-    // NASM 2.16.01 evaluates <=> as 1 when greater and 0 otherwise (never -1); copied for byte identity.
-    case '<=>': r = x > y ? 1n : 0n; break;
     default: throw new ExprError(`unknown operator ${op}`, 0);
   }
   return unk ? CANCELLED(M64(r)) : { n: M64(r), unk: false };

@@ -675,3 +675,18 @@ describe('%assign chains on $ settle as in NASM (NASM-built BIOS images)', () =>
     '%assign n 0|%rep 30|%assign n n+1|%if ($-$$) < n*3|times n*3-($-$$) db n|%endif|%endrep',
   ])('%s', (s) => checkLevels(lines(`bits 16|${s}`), true));
 });
+
+// Real projects (an XTIDE BIOS, DOS utilities, BIOS images): comparisons of labels of one section
+// (NASM compares the difference), short jumps to a plain address (NASM truncates without a check).
+describe('label comparisons and short jumps to plain addresses (real BIOS and DOS sources)', () => {
+  it.each([
+    'a: nop|b:|%if b <> a|db 1|%endif|db b > a',
+    'org 0x100|a: nop|b:|%if b > a|db 1|%endif|db b >= a, b < a, b <= a, b == a, a != b',
+    'section .text|a: nop|section .data|c: db c == a, c != a',
+    'section .text|a: nop|section .data|c: db c > a',
+    'db 0x8000000000000000 < 1, 5 <=> 3, 3 <=> 5, 3 <=> 3|x: db (fwd - x) > 0|fwd:',
+    'org 0x100|times 300 nop|loop 0x1000|jmp short 0x1000|jz short 0x1000|jcxz 0x55|loop -5|jmp short 0x100+0x300',
+    'bits 32|loop 0x100000|jmp short 5|section .data|x: jmp short 0x50',
+    'org 0x100|jmp short $+0x200',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
+});
