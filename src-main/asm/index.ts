@@ -8,7 +8,7 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineEncoder } from './lineEncoder.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
-import { LOCATION_PROBE, Preprocessor, decodeFile, type LocationValue, type PLine } from './preprocessor.js';
+import { LOCATION_PROBE, Preprocessor, decodeFile, encodeFile, type LocationValue, type PLine } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -210,4 +210,4 @@ function readBinary(options: AssembleOptions, name: string): Uint8Array | string
   return undefined;
 }
 
-export { decodeFile };
+export { decodeFile, encodeFile };

@@ -47,11 +47,13 @@ export function isIdChar(c: string): boolean {
   return (cls(c, 0) & ID_CHAR_BIT) !== 0;
 }
 
+/** Text as a string of UTF-8 bytes (one char per byte); a raw source byte (U+DC80..U+DCFF, see decodeFile) stays that byte. */
 export function utf8(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) out += ch;
+    else if (cp >= 0xdc80 && cp <= 0xdcff) out += String.fromCharCode(cp - 0xdc00);
     else out += encodeCodePoint(cp);
   }
   return out;

@@ -4,7 +4,7 @@
 // `|` separates source lines.
 import { describe, expect, it } from 'vitest';
 import { assemble } from './index.js';
-import { checkLevels, hex, ourRun, runNasm } from './oracle.test-helper.js';
+import { checkLevels, hex, ours, ourRun, runNasm } from './oracle.test-helper.js';
 
 const lines = (s: string): string => s.replace(/\|/g, '\n') + '\n';
 
@@ -689,4 +689,20 @@ describe('label comparisons and short jumps to plain addresses (real BIOS and DO
     'bits 32|loop 0x100000|jmp short 5|section .data|x: jmp short 0x50',
     'org 0x100|jmp short $+0x200',
   ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
+});
+
+// Sources are bytes to NASM: a Latin-1 byte in a string (not valid UTF-8) is that byte in the
+// output, while valid UTF-8 stays as written; the listing shows the line's bytes as they were.
+describe('source bytes that are not UTF-8 (Latin-1 strings in old sources)', () => {
+  it('db of a Latin-1 string gives its bytes, as NASM does', () => {
+    const inc = Uint8Array.from(Buffer.from('db "A\xbbB", 0 ; caf\xe9\ndb `\xe9`, "\xc3\xa9", "\xe2\x82\xac"\n%define S "\xff\xfe"\ndb S\n', 'latin1'));
+    const src = 'bits 16\n%include "lat.inc"\n';
+    const n = runNasm(src, { files: { 'lat.inc': inc } });
+    expect(n.ok, n.stderr).toBe(true);
+    const r = ours(src, { files: { 'lat.inc': inc } });
+    expect(r.diagnostics).toEqual([]);
+    expect(hex(r.bytes)).toBe(hex(n.bytes));
+    // The raw bytes are there (not U+FFFD's EF BF BD).
+    expect(r.bytes.slice(0, 3)).toEqual(Uint8Array.from([0x41, 0xbb, 0x42]));
+  });
 });

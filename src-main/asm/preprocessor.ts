@@ -3,7 +3,7 @@
 
 import { Diags, UnreadableFile, type MacroOrigin, type Pos } from './diagnostics.js';
 import { ExprParser, evaluate, ExprError, someLeaf, type Value } from './expr.js';
-import { tokenize, LexError, readString, isIdStart, isIdChar } from './lexer.js';
+import { tokenize, LexError, readString, isIdStart, isIdChar, utf8 } from './lexer.js';
 import { readMacroHeader } from './macroHeader.js';
 import { MISSING_PACKAGES, packageSource } from './packages.js';
 
@@ -328,9 +328,51 @@ function latin1ToString(s: string): string {
   }
 }
 
+/**
+ * Source bytes as text. NASM reads bytes, so a byte that is not part of valid UTF-8 (a Latin-1 `é`
+ * in a string) must come out unchanged in `db`: it becomes the lone surrogate U+DC00+byte, which
+ * utf8() in lexer.ts and encodeFile() turn back into the byte.
+ */
 export function decodeFile(data: string | Uint8Array): string {
   if (typeof data === 'string') return data;
-  return new TextDecoder('utf-8').decode(data);
+  try {
+    return STRICT_UTF8.decode(data);
+  } catch {
+    return decodeWithRawBytes(data);
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeWithRawBytes(data: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < data.length; ) {
+    const b = data[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len === 1) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    if (len > 0 && i + len <= data.length) {
+      try {
+        out += STRICT_UTF8.decode(data.subarray(i, i + len));
+        i += len;
+        continue;
+      } catch {
+        /* not a valid sequence: the lead byte is a raw byte */
+      }
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i++;
+  }
+  return out;
+}
+
+/** Text back to the bytes it was read from (decodeFile's raw bytes included). */
+export function encodeFile(text: string): Uint8Array {
+  if (!/[\udc80-\udcff]/.test(text)) return new TextEncoder().encode(text);
+  return Uint8Array.from(utf8(text), (c) => c.charCodeAt(0));
 }
 
 export class Preprocessor {

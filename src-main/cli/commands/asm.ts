@@ -1,7 +1,7 @@
 // `bootlab asm`: NASM-compatible command line around the assembler library (src-main/asm).
 import fs from 'node:fs';
 import path from 'node:path';
-import { assemble, UnreadableFile, WarningState } from '../../asm/index.js';
+import { assemble, decodeFile, encodeFile, UnreadableFile, WarningState } from '../../asm/index.js';
 import { preprocess } from '../../asm/preprocessOnly.js';
 
 const USAGE = `usage: bootlab asm [-f bin] [-O0|-O1|-Ox] [-E] [-o OUT] [-l LISTING] [-i DIR]... [-p FILE]... [-D NAME[=VALUE]]... [-w+x|-w-x|-Wx|-Wno-x|-Werror[=x]]... INPUT
@@ -140,7 +140,7 @@ export const asmCommand = {
     try {
       const data = readSourceFile(inPath);
       if (data === undefined) throw new Error('No such file or directory');
-      source = new TextDecoder().decode(data);
+      source = decodeFile(data);
     } catch (e) {
       io.stderr(`bootlab asm: unable to open input file \`${input}': ${(e as Error).message}\n`);
       return 1;
@@ -153,7 +153,7 @@ export const asmCommand = {
       if (out === undefined) io.stdout(pp.text);
       else if (pp.ok) {
         try {
-          fs.writeFileSync(path.resolve(io.cwd, out), pp.text);
+          fs.writeFileSync(path.resolve(io.cwd, out), encodeFile(pp.text));
         } catch (e) {
           io.stderr(`bootlab asm: unable to write output: ${(e as Error).message}\n`);
           return 1;
@@ -181,7 +181,7 @@ export const asmCommand = {
     }
     if (list !== undefined) {
       try {
-        fs.writeFileSync(path.resolve(io.cwd, list), result.listing);
+        fs.writeFileSync(path.resolve(io.cwd, list), encodeFile(result.listing));
       } catch (e) {
         io.stderr(`bootlab asm: unable to write listing: ${(e as Error).message}\n`);
         return 1;
