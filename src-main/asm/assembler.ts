@@ -14,6 +14,8 @@ import { layoutBin, type LayoutError, type LayoutSection } from './binLayout.js'
 import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
 import { bcdTruncated, floatBytes, floatOverflow, floatTooLong } from './floats.js';
 
+const RESERVE_NON_CONSTANT = 'attempt to reserve non-constant quantity of BSS space';
+
 export interface Section {
   name: string;
   idx: number;
@@ -337,6 +339,27 @@ export class Assembler {
       return undefined;
     }
     return v.n;
+  }
+
+  /**
+   * A RESx count. Unlike TIMES it is no critical expression in NASM: a symbol defined further down
+   * (`resb B_size` before `struc B`) counts as 0 until a later pass knows it; only the final pass
+   * needs a number.
+   */
+  private reserveCount(e: Expr, line: number): bigint | undefined {
+    this.undefinedName = undefined;
+    let v: Value | undefined;
+    try {
+      v = this.eval(e);
+    } catch {
+      /* critical() reports it */
+    }
+    if (v?.unk && this.undefinedName !== undefined) {
+      if (this.phase !== 'final') return 0n;
+      this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+      return undefined;
+    }
+    return this.critical(e, line, RESERVE_NON_CONSTANT);
   }
 
   private define(name: string, value: Value, line: number, kind: 'label' | 'equ', col: number): void {
@@ -912,7 +935,7 @@ export class Assembler {
         this.data(st.unit, st.items, st.line);
         return;
       case 'res': {
-        const n = this.critical(st.count, st.line, 'attempt to reserve non-constant quantity of BSS space');
+        const n = this.reserveCount(st.count, st.line);
         if (n === undefined) return;
         if (n < 0n) {
           // NASM 2.16.01 aborts with an assertion failure here; we report it as an error.

@@ -706,3 +706,17 @@ describe('source bytes that are not UTF-8 (Latin-1 strings in old sources)', () 
     expect(r.bytes.slice(0, 3)).toEqual(Uint8Array.from([0x41, 0xbb, 0x42]));
   });
 });
+
+// RESx counts are no critical expressions in NASM: a symbol defined further down counts as 0
+// until a later pass knows it (struc sizes used before the struc, EQUs at the end of a file).
+describe('RESx counts that refer forward (an XTIDE BIOS: struc sizes before the struc)', () => {
+  it.each([
+    'struc A|.x resb 1|.y resb B_size|endstruc|struc B|.p resw 3|endstruc|dw A_size, A.y',
+    'section .bss|buf: resb N|end_:|section .text|dw end_ - buf|N equ 5',
+    'x: resb N|db 1|N equ 3',
+    'x: resw N*2|y: db 1|dw y|N equ 3',
+    'x: resb Q',
+    'x: resb x',
+    'x: times N db 0|N equ 4',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
+});
