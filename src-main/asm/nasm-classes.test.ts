@@ -720,3 +720,20 @@ describe('RESx counts that refer forward (an XTIDE BIOS: struc sizes before the 
     'x: times N db 0|N equ 4',
   ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
 });
+
+// NASM's compile-time macros (BIOS and DOS sources stamp their builds with them) and __PASS__.
+describe('compile-time macros: __DATE__, __TIME__, their _NUM, UTC_ and ?-forms, __POSIX_TIME__, __PASS__', () => {
+  it('take the clock, or SOURCE_DATE_EPOCH when set, in NASM formats', () => {
+    const src = 'db __UTC_DATE__, 0, __?UTC_TIME?__, 0\ndd __UTC_DATE_NUM__, __?UTC_TIME_NUM?__, __POSIX_TIME__\n';
+    const r = assemble(src, { fileName: 'in.asm', env: (name) => (name === 'SOURCE_DATE_EPOCH' ? '1700000000' : undefined), readFile: () => undefined });
+    expect(r.diagnostics).toEqual([]);
+    const text = Buffer.from(r.bytes.subarray(0, 20)).toString('latin1');
+    expect(text).toBe('2023-11-14\u000022:13:20\u0000');
+    const nums = new DataView(r.bytes.buffer, r.bytes.byteOffset + 20);
+    expect([nums.getUint32(0, true), nums.getUint32(4, true), nums.getUint32(8, true)]).toEqual([20231114, 221320, 1700000000]);
+  });
+  it('are defined where NASM defines them, with the same shapes (the clock differs by the run)', () => {
+    const src = lines('db __PASS__, __?PASS?__|%strlen n __DATE__|%strlen m __?TIME?__|db n, m|%ifdef __DATE_NUM__|db 1|%endif|%ifdef __?UTC_TIME_NUM?__|db 2|%endif');
+    checkLevels(src, true);
+  });
+});

@@ -7,6 +7,33 @@ import { tokenize, LexError, readString, isIdStart, isIdChar, utf8 } from './lex
 import { readMacroHeader } from './macroHeader.js';
 import { MISSING_PACKAGES, packageSource } from './packages.js';
 
+/**
+ * NASM's compile-time macros (its define_macros()): local and UTC date and time as strings and
+ * numbers, and the POSIX time. SOURCE_DATE_EPOCH, where set, stands for the clock (reproducible
+ * builds).
+ */
+function compileTimeMacros(sourceDateEpoch: string | undefined): Record<string, string> {
+  const fixed = sourceDateEpoch !== undefined && /^\d+$/.test(sourceDateEpoch.trim()) ? Number(sourceDateEpoch) : undefined;
+  const now = new Date(fixed !== undefined ? fixed * 1000 : Date.now());
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const parts = (utc: boolean): { date: string; time: string } => {
+    const [y, mo, d, h, mi, se] = utc
+      ? [now.getUTCFullYear(), now.getUTCMonth() + 1, now.getUTCDate(), now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds()]
+      : [now.getFullYear(), now.getMonth() + 1, now.getDate(), now.getHours(), now.getMinutes(), now.getSeconds()];
+    return { date: `${String(y).padStart(4, '0')}${two(mo)}${two(d)}`, time: `${two(h)}${two(mi)}${two(se)}` };
+  };
+  const out: Record<string, string> = {};
+  for (const [prefix, utc] of [['', false], ['UTC_', true]] as const) {
+    const { date, time } = parts(utc);
+    out[`__?${prefix}DATE?__`] = `"${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}"`;
+    out[`__?${prefix}DATE_NUM?__`] = date;
+    out[`__?${prefix}TIME?__`] = `"${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4)}"`;
+    out[`__?${prefix}TIME_NUM?__`] = time;
+  }
+  out['__?POSIX_TIME?__'] = String(Math.floor(now.getTime() / 1000));
+  return out;
+}
+
 /** A multi-line macro's name at the start of `%macro`/`%ifmacro`'s text. */
 const MACRO_NAME = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/;
 
@@ -406,6 +433,9 @@ export class Preprocessor {
       '__?NASM_VERSION_ID?__': '0x02100100',
       '__?OUTPUT_FORMAT?__': 'bin',
       '__?BITS?__': '16',
+      // The preprocessor runs once; NASM's last pass, whose bytes are written, is pass 2.
+      '__?PASS?__': '2',
+      ...compileTimeMacros(opts.env?.('SOURCE_DATE_EPOCH')),
     };
     for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
     for (const [k, v] of Object.entries(std)) {
