@@ -279,7 +279,10 @@ export function tokenize(line: string, onWarn?: (msg: string, col: number) => vo
     if (cls(line, i) & ID_START_BIT && !(c === '?' && !(cls(line, i + 1) & ID_CHAR_BIT))) {
       let j = i + 1;
       while (j < n && cls(line, j) & ID_CHAR_BIT) j++;
-      toks.push({ t: 'id', v: line.slice(i, j), col });
+      const word = line.slice(i, j);
+      // NASM's scanner flags MASM's PTR wherever it appears (`word ptr [bx]` is `word (ptr)[bx]` to NASM).
+      if (word.length === 3 && word.toLowerCase() === 'ptr') onWarn?.(`\`${word}' is not a NASM keyword [-w+ptr]`, col);
+      toks.push({ t: 'id', v: word, col });
       i = j;
       continue;
     }

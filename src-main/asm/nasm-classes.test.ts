@@ -737,3 +737,16 @@ describe('compile-time macros: __DATE__, __TIME__, their _NUM, UTC_ and ?-forms,
     checkLevels(src, true);
   });
 });
+
+// Memory without leading brackets, as NASM parses it (DOS and BIOS sources, MASM habits):
+// `disp[regs]`, `seg:addr`, and MASM's `word ptr [bx]`, which NASM reads as `word (ptr)[bx]` and
+// warns about (`ptr' is not a NASM keyword).
+describe('memory written as disp[regs], seg:addr and MASM ptr', () => {
+  it.each([
+    'mov ax, 4[bx]|mov ax, 4[bx+si]|x: mov ax, x[bx]|mov ax, es:4[bx]|mov ax, 2+2[bx]|mov ax, word 4[bx]|mov ax, (4)[bx]|mov word 4[bx], 5',
+    'x equ 3|mov ax, x [bx]|mov ax, es:4|mov ax, es:[4]|mov ax, es:bx|mov ax, bx[si]|mov ax, bx[4]|mov ax, 4[es:bx]|jmp 0x10:0x20|call far [bx]',
+    'bits 32|mov eax, 8[ebx+ecx*4]|bits 64|mov rax, 8[rel x]|x:',
+    'ptr equ 0|dec byte ptr [si]|mov ax, word ptr [bx+2]',
+    'mov ax, dword ptr [bx]',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
+});

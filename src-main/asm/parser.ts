@@ -623,6 +623,14 @@ export class LineParser {
         return inner;
       }
     }
+    // Memory written without leading brackets: `4[bx]`, `label[bx+si]`, `es:4`, `es:bx`, `es:4[bx]`.
+    const naked = this.nakedMemory(toks.slice(i), endCol, col);
+    if (naked) {
+      naked.size = size;
+      naked.far = jmp === 'far';
+      naked.strict = strict;
+      return naked;
+    }
     // A register set `zmm1+3` (AVX512_4FMAPS/4VNNIW: four registers from zmm1).
     if (t.t === 'id' && !t.forced && i === toks.length - 3 && toks[i + 1].v === '+' && toks[i + 2].t === 'num') {
       const r = lookupReg(t.v);
@@ -643,6 +651,37 @@ export class LineParser {
     const e = p.parse();
     if (p.pos < rest.length) throw new ParseError('comma, colon, decorator or end of line expected after operand', rest[p.pos].col);
     return { k: 'imm', expr: e, size, strict, jmp, col };
+  }
+
+  /**
+   * NASM's memory references without leading brackets: a segment register and a colon before any
+   * address (`es:4`, `es:bx`), and an expression before the bracket, added to its displacement
+   * (`4[bx]`, `label[bx+si]`, `bx[si]`; MASM's `word ptr [bx]` is `word (ptr)[bx]` to NASM).
+   */
+  private nakedMemory(toks: Tok[], endCol: number, col: number): MemOp | undefined {
+    const first = toks[0];
+    if (first.t === 'id' && !first.forced && isOpTok(toks[1], ':') && toks.length > 2 && lookupReg(first.v)?.cls === 'seg') {
+      const rest = toks.slice(2);
+      const m = isOpTok(rest[0], '[') && isOpTok(rest[rest.length - 1], ']') && matchingBracket(rest, 0) === rest.length - 1
+        ? this.memory(rest.slice(1, -1), endCol, col)
+        : (this.nakedMemory(rest, endCol, col) ?? this.memory(rest, endCol, col));
+      m.seg = lookupReg(first.v);
+      return m;
+    }
+    const open = toks.findIndex((t, k) => k > 0 && isOpTok(t, '['));
+    if (open < 0 || topLevelIndex(toks.slice(0, open), ':') >= 0 || matchingBracket(toks, open) !== toks.length - 1) return undefined;
+    // Keywords inside the brackets (`rel`, a displacement size, `es:`) stay in front of the sum.
+    const inner = toks.slice(open + 1, -1);
+    let k = 0;
+    while (k < inner.length && inner[k].t === 'id' && !inner[k].forced) {
+      const w = inner[k].v.toLowerCase();
+      if (Object.hasOwn(SIZE_KEYWORDS, w) || ['rel', 'abs', 'nosplit', 'strict', 'a16', 'a32', 'a64'].includes(w)) k++;
+      else if (isOpTok(inner[k + 1], ':') && lookupReg(w)?.cls === 'seg') k += 2;
+      else break;
+    }
+    const op = (v: string, at: Tok): Tok => ({ t: 'op', v, col: at.col });
+    const sum = [...inner.slice(0, k), op('(', toks[0]), ...toks.slice(0, open), op(')', toks[open]), op('+', toks[open]), op('(', toks[open]), ...inner.slice(k), op(')', toks[toks.length - 1])];
+    return this.memory(sum, endCol, col);
   }
 
   private memory(toks: Tok[], endCol: number, col: number): MemOp {
@@ -824,6 +863,16 @@ function segmentSize(value: string, col: number): number {
   const v = Number(/^\s*([+-]?\d+)/.exec(value)?.[1] ?? 0);
   if (v !== 16 && v !== 32 && v !== 64) throw new ParseError(`\`${value}' is not a valid segment size; must be 16, 32 or 64`, col);
   return v;
+}
+
+/** Index of the `]` closing the `[` at `open`, or -1. */
+function matchingBracket(toks: Tok[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < toks.length; i++) {
+    if (isOpTok(toks[i], '[')) depth++;
+    else if (isOpTok(toks[i], ']') && --depth === 0) return i;
+  }
+  return -1;
 }
 
 function isOpTok(t: Tok | undefined, v: string): boolean {

@@ -34,7 +34,7 @@ const isDelim = (s: string, i: number): boolean => {
 };
 
 /** Words the general path treats specially in an operand (keywords, operators): never plain labels here. */
-const SPECIAL = new Set(['strict', 'short', 'near', 'far', 'to', 'seg', 'wrt', 'rel', 'abs', 'nosplit', 'a16', 'a32', 'a64', 'times', 'equ', ...SIZES.keys()]);
+const SPECIAL = new Set(['strict', 'short', 'near', 'far', 'to', 'seg', 'wrt', 'rel', 'abs', 'nosplit', 'a16', 'a32', 'a64', 'times', 'equ', 'ptr', ...SIZES.keys()]);
 
 /** Operands of the line being read (copied out at the end). */
 const SCRATCH: Operand[] = [];
