@@ -299,7 +299,7 @@ export class Assembler {
     this.ctx.onWarning = (msg) => this.warn(line, msg);
     try {
       const v = this.eval(e);
-      if (this.undefinedName !== undefined) this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+      if (this.undefinedName !== undefined) this.undefinedError(line, this.undefinedCol);
       return v;
     } finally {
       this.ctx.onWarning = undefined;
@@ -330,7 +330,7 @@ export class Assembler {
         this.criticalProvisional = true;
         return v.n;
       }
-      this.err(line, `symbol \`${this.undefinedName}' not defined`);
+      this.undefinedError(line);
       return undefined;
     }
     if (v.unk || v.seg >= 0 || v.minus !== undefined) {
@@ -339,6 +339,15 @@ export class Assembler {
       return undefined;
     }
     return v.n;
+  }
+
+  /** Names declared `extern` (set by index.ts from the parser). */
+  externs: ReadonlySet<string> = new Set();
+
+  /** The final pass's error for the symbol evaluation found undefined. */
+  private undefinedError(line: number, col?: number): void {
+    const name = this.undefinedName!;
+    this.err(line, this.externs.has(name) ? 'binary output format does not support external references' : `symbol \`${name}' not defined`, col);
   }
 
   /**
@@ -356,7 +365,7 @@ export class Assembler {
     }
     if (v?.unk && this.undefinedName !== undefined) {
       if (this.phase !== 'final') return 0n;
-      this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+      this.undefinedError(line, this.undefinedCol);
       return undefined;
     }
     return this.critical(e, line, RESERVE_NON_CONSTANT);
@@ -1012,6 +1021,8 @@ export class Assembler {
       case 'section': {
         const s = this.getSection(st.name, true);
         if (this.phase === 'first') this.applyAttrs(s, st.attrs, st.line);
+        // NASM reads the attributes again in every later pass; its warnings come from the final one.
+        if (this.phase === 'final') for (const u of st.attrs.unknown ?? []) this.warn(st.line, `ignoring unknown section attribute: "${u}" [-w+other]`);
         this.cur = s.idx;
         return;
       }
@@ -1465,14 +1476,14 @@ export class Assembler {
     } catch (x) {
       if (this.phase === 'first' && x instanceof EncodeError && x.early) throw x;
       if (this.phase === 'final') {
-        if (this.undefinedName !== undefined) this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+        if (this.undefinedName !== undefined) this.undefinedError(line, this.undefinedCol);
         else throw x;
       }
       return;
     }
     if (this.phase === 'final') {
       if (this.undefinedName !== undefined) {
-        this.err(line, `symbol \`${this.undefinedName}' not defined`, this.undefinedCol);
+        this.undefinedError(line, this.undefinedCol);
       }
       for (const w of enc.warnings) this.warn(line, w);
       if (enc.shortCheck !== undefined) this.err(line, 'short jump is out of range');

@@ -137,6 +137,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
   }
   const asm = new Assembler(stmts, lines, diags, options.optimize === '0', incbins, options.optimize === '1', lineEncoder.arena);
+  asm.externs = parser.externs;
   // Pass 1 runs even after parse errors: NASM reports every pass-1 error before stopping.
   asm.run();
   applyWarnings();

@@ -750,3 +750,14 @@ describe('memory written as disp[regs], seg:addr and MASM ptr', () => {
     'mov ax, dword ptr [bx]',
   ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
 });
+
+// Sources written for ELF too (`section .text exec`, `extern`): NASM's bin-format warning for
+// attributes it does not know, and its error for a reference to an external symbol.
+describe('ELF-style section attributes and extern in bin output', () => {
+  it.each([
+    'section .text progbits exec write align=4|nop|section .data foo=3|db 1|section .data write|db 2',
+    'extern main|db 1|call main|call main',
+    'extern a, b|nop',
+    'extern x|extern x|dw x',
+  ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
+});

@@ -62,6 +62,8 @@ export interface SectionAttrs {
   vfollows?: string;
   nobits?: boolean;
   progbits?: boolean;
+  /** Words the bin format does not know (`exec`, `write`): NASM warns and ignores them. */
+  unknown?: string[];
 }
 
 export class ParseError extends Error {
@@ -115,6 +117,8 @@ const INSN_START = new Set([...MNEMONICS].filter((w) => !PREFIXES.has(w) && !(w 
 export const startsInsn = (w: string): boolean => INSN_START.has(w);
 
 export class LineParser {
+  /** Names declared `extern` (the bin format cannot resolve them). */
+  readonly externs = new Set<string>();
   /** The last non-local label: `.x` becomes `<base>.x`. */
   localBase = '';
   orphanWarnings: { line: number; col: number }[] = [];
@@ -172,10 +176,10 @@ export class LineParser {
     const before = out.length;
     const directivesBefore = this.warningDirectives.length;
     this.parseToks(toks, line, out, text.length + 1);
-    // Single statements are cached, except those that change parser state (labels, struc) or may warn (strings).
+    // Single statements are cached, except those that change parser state (labels, struc, extern) or may warn (strings).
     const st = out[before];
     // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
-    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !warned) {
+    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !declaresExtern(toks) && !warned) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       PARSE_CACHE.set(key, st);
     }
@@ -332,11 +336,12 @@ export class LineParser {
               attrs[key] = valToks.map((x) => x.v).join('');
             } else if (key === 'align' || key === 'start' || key === 'vstart') {
               attrs[key] = this.expr(valToks, 0, endCol);
-            }
+            } else (attrs.unknown ??= []).push(`${a.v}=${valToks.map((x) => x.v).join('')}`);
             j = k;
           } else {
             if (key === 'nobits') attrs.nobits = true;
             else if (key === 'progbits') attrs.progbits = true;
+            else (attrs.unknown ??= []).push(a.v);
             j++;
           }
         }
@@ -423,8 +428,13 @@ export class LineParser {
       case 'times':
         out.push(this.statement(toks, 0, line, endCol)!);
         return;
+      case 'extern':
+        // Accepted, and remembered: a reference to one is NASM's "does not support external references".
+        for (const t of argToks) if (t.t === 'id' && !isOpTok(t, ',')) this.externs.add(t.v);
+        out.push({ k: 'nop', line });
+        return;
       default:
-        // cpu, global, extern, warning, float, list, ...: accepted and ignored in flat binary output.
+        // cpu, global, warning, float, list, ...: accepted and ignored in flat binary output.
         out.push({ k: 'nop', line });
     }
   }
@@ -863,6 +873,12 @@ function segmentSize(value: string, col: number): number {
   const v = Number(/^\s*([+-]?\d+)/.exec(value)?.[1] ?? 0);
   if (v !== 16 && v !== 32 && v !== 64) throw new ParseError(`\`${value}' is not a valid segment size; must be 16, 32 or 64`, col);
   return v;
+}
+
+/** An `extern` line: never cached, since the parser must see each to remember its names. */
+function declaresExtern(toks: Tok[]): boolean {
+  const first = isOpTok(toks[0], '[') ? toks[1] : toks[0];
+  return first?.t === 'id' && first.v.toLowerCase() === 'extern';
 }
 
 /** Index of the `]` closing the `[` at `open`, or -1. */
