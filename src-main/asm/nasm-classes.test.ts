@@ -761,3 +761,11 @@ describe('ELF-style section attributes and extern in bin output', () => {
     'extern x|extern x|dw x',
   ])('%s', (s) => checkLevels(lines(`bits 16|${s}`)));
 });
+
+// Operand-less instructions real sources use (64-bit loaders and kernels): each was a label before.
+describe('operand-less system instructions of later CPUs', () => {
+  it.each([16, 32, 64])('bits %i', (bits) =>
+    checkLevels(lines(`bits ${bits}|clac|stac|endbr64|endbr32|xtest|xend|serialize|wbnoinvd|femms|encls|enclu|enclv|pconfig|xsusldtrk|xresldtrk|ud0|ud2a|ud2b|int01|int03${bits === 64 ? '|rdpkru|wrpkru|uiret|clui|stui|testui' : ''}`), true),
+  );
+  it.each(['cpu 386|bits 16|clac', 'cpu 186|bits 16|int01', 'cpu 8086|ud0', 'cpu 486|femms'])('%s', (s) => checkLevels(lines(s)));
+});
