@@ -769,3 +769,16 @@ describe('operand-less system instructions of later CPUs', () => {
   );
   it.each(['cpu 386|bits 16|clac', 'cpu 186|bits 16|int01', 'cpu 8086|ud0', 'cpu 486|femms'])('%s', (s) => checkLevels(lines(s)));
 });
+
+// Conditions inside %push contexts (a FreeDOS boot loader): `%$x` names the context's macro in
+// %if/%elif/%ifidn/%ifdef as on other lines; %ifidn splits its arguments at the first comma.
+describe('context-local names in conditions, and %ifidn with more commas', () => {
+  it.each([
+    '%push|%assign %$x 2|%if %$x == 2|db 5|%endif|%pop',
+    '%push|%define %$x "a"|%ifidn %$x,"a"|db 1|%else|db 2|%endif|%pop',
+    '%push|%define %$m 1|%ifdef %$m|db 4|%endif|%push c1|%ifctx c1|db 3|%endif|%pop|%pop',
+    '%push|%assign %$x 1|%push|%if %$$x|db 6|%endif|%if 0|%elif %$$x|db 7|%endif|%pop|%pop',
+    '%ifidn a,b,c|db 1|%else|db 2|%endif|%ifidn a, b ,c|db 1|%else|db 2|%endif|%define P 1,2|%ifidn 1,2,P|db 1|%else|db 2|%endif',
+    '%ifidn a|db 1|%endif',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -1236,6 +1236,8 @@ export class Preprocessor {
       neg = true;
       kind = 'if' + kind.slice(3);
     }
+    // Context-local names (`%$x`) mean the innermost context's, in conditions as on other lines.
+    if (this.contexts.length && rest.includes('%$') && kind !== 'ifctx') rest = this.substContext(rest, pos);
     let r: boolean;
     switch (kind) {
       case 'if': {
@@ -1287,13 +1289,15 @@ export class Preprocessor {
       case 'ifidni': {
         const x = this.expandSmacros(rest, new Set(), 0);
         const parts = splitArgs(x);
-        if (parts.length !== 2) {
+        if (parts.length < 2) {
           this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
           r = false;
           break;
         }
+        // NASM splits at the first comma: `%ifidn a,b,c` compares `a` with `b,c`.
+        const [left, right] = [parts[0], parts.slice(1).join(',')];
         const norm = (s: string): string => s.replace(/\s+/g, '');
-        r = kind === 'ifidn' ? norm(parts[0]) === norm(parts[1]) : norm(parts[0]).toLowerCase() === norm(parts[1]).toLowerCase();
+        r = kind === 'ifidn' ? norm(left) === norm(right) : norm(left).toLowerCase() === norm(right).toLowerCase();
         break;
       }
       case 'ifnum':
