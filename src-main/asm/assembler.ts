@@ -14,8 +14,6 @@ import { layoutBin, type LayoutError, type LayoutSection } from './binLayout.js'
 import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
 import { bcdTruncated, floatBytes, floatOverflow, floatTooLong } from './floats.js';
 
-const RESERVE_NON_CONSTANT = 'attempt to reserve non-constant quantity of BSS space';
-
 export interface Section {
   name: string;
   idx: number;
@@ -314,15 +312,24 @@ export class Assembler {
   private criticalProvisional = false;
 
   private critical(e: Expr, line: number, what: string): bigint | undefined {
+    const v = this.evalReporting(e, line);
+    return v && this.criticalValue(v, line, what);
+  }
+
+  /** `e`'s value, with the symbol it found undefined in undefinedName; an evaluation error is reported. */
+  private evalReporting(e: Expr, line: number): Value | undefined {
     this.undefinedName = undefined;
     this.criticalProvisional = false;
-    let v: Value;
     try {
-      v = this.eval(e);
+      return this.eval(e);
     } catch (x) {
       this.earlyErr(line, (x as Error).message);
       return undefined;
     }
+  }
+
+  /** A critical expression's value as a number, or undefined after reporting why it is none. */
+  private criticalValue(v: Value, line: number, what: string): bigint | undefined {
     if (v.cancelled && v.seg < 0 && v.minus === undefined) {
       // Unknown symbols that cancel out (`b - a`, both labels further down) leave a known value, as
       // in NASM's evaluator; symbols still undefined in the final pass are an error of their own.
@@ -356,19 +363,14 @@ export class Assembler {
    * needs a number.
    */
   private reserveCount(e: Expr, line: number): bigint | undefined {
-    this.undefinedName = undefined;
-    let v: Value | undefined;
-    try {
-      v = this.eval(e);
-    } catch {
-      /* critical() reports it */
-    }
-    if (v?.unk && this.undefinedName !== undefined) {
+    const v = this.evalReporting(e, line);
+    if (!v) return undefined;
+    if (v.unk && this.undefinedName !== undefined) {
       if (this.phase !== 'final') return 0n;
       this.undefinedError(line, this.undefinedCol);
       return undefined;
     }
-    return this.critical(e, line, RESERVE_NON_CONSTANT);
+    return this.criticalValue(v, line, 'attempt to reserve non-constant quantity of BSS space');
   }
 
   private define(name: string, value: Value, line: number, kind: 'label' | 'equ', col: number): void {

@@ -648,10 +648,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       // `sizedonly` rows need an explicit size (NASM: `movd mm0, [rax]` stays the 32-bit load).
       if (miss && row.flags.has('sizedonly')) continue;
       if (miss && !anchored(row, ops, miss)) {
-        if (!((row.long && env.bits !== 64) || (row.nolong && env.bits === 64))) missSizes.add(miss);
+        if (!wrongMode(row, env.bits)) missSizes.add(miss);
         continue;
       }
-      if ((row.long && env.bits !== 64) || (row.nolong && env.bits === 64)) {
+      if (wrongMode(row, env.bits)) {
         badMode = true;
         continue;
       }
@@ -708,6 +708,11 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   return emit(row, insn, vals, env, 0);
 }
 
+/** A 64-bit-only row outside 64-bit mode, or a legacy-only row inside it. */
+function wrongMode(row: Row, bits: number): boolean {
+  return (row.long && bits !== 64) || (row.nolong && bits === 64);
+}
+
 /** table.ts's SIZE_FLAGGED_MEMORY (plain data there, for the build-time table). */
 const SIZE_FLAGGED = new Set(SIZE_FLAGGED_MEMORY);
 
@@ -733,7 +738,7 @@ function sizeKeywordConflicts(candidates: Row[], ops: Operand[], vals: OpVal[], 
   const fromOthers = (row: Row, i: number, size: number): boolean =>
     SIZE_MATCHED.test(row.mn) && given.some((g, j) => j !== i && g !== 0 && row.pats[j].t !== 'fixed' && (size === 0 || g === size));
   const flagSized = (row: Row, p: Pat): boolean => row.flags.has('smem') || (SIZE_FLAGGED.has(row.mn) && (p.t === 'mem' || p.t === 'rm' || p.t === 'mmxrm' || p.t === 'xmmrm'));
-  const available = (row: Row): boolean => (env.cpu === undefined || row.level <= env.cpu) && !(row.long && env.bits !== 64) && !(row.nolong && env.bits === 64);
+  const available = (row: Row): boolean => (env.cpu === undefined || row.level <= env.cpu) && !wrongMode(row, env.bits);
   return candidates.some(
     (row) =>
       available(row) &&

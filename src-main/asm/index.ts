@@ -8,7 +8,7 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { LineEncoder } from './lineEncoder.js';
 import { LineParser, ParseError, type Stmt } from './parser.js';
-import { LOCATION_PROBE, Preprocessor, decodeFile, encodeFile, type LocationValue, type PLine } from './preprocessor.js';
+import { LOCATION_PROBE, Preprocessor, compileTime, decodeFile, encodeFile, type LocationValue, type PLine } from './preprocessor.js';
 import { WarningState } from './warnings.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -29,6 +29,8 @@ export interface AssembleOptions {
   outputFile?: string;
   /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
   env?: (name: string) => string | undefined;
+  /** The clock for `__DATE__` and its kin, in ms since 1970 (SOURCE_DATE_EPOCH, else now, when absent). */
+  compileTime?: number;
   /** Files read before the source, as if %included at its top (NASM's -p/-P). */
   preIncludes?: string[];
 }
@@ -49,13 +51,15 @@ export interface AssembleResult {
   map?: { file?: string; text: string };
 }
 
-export function assemble(source: string, options: AssembleOptions = {}): AssembleResult {
-  const fileName = options.fileName ?? 'input.asm';
+export function assemble(source: string, givenOptions: AssembleOptions = {}): AssembleResult {
+  const fileName = givenOptions.fileName ?? 'input.asm';
   // `%if` on `$`: NASM preprocesses every pass, and its final pass sees the settled layout. Ours
   // preprocesses once, so the assembly is repeated with the results the last one found there
   // until they agree, or stop with an error when they cannot.
   let locationValues: (LocationValue | undefined)[] | undefined;
   const tried = new Set<string>();
+  // One clock for every round, as NASM reads it once.
+  const options = { ...givenOptions, compileTime: givenOptions.compileTime ?? compileTime(givenOptions.env) };
   for (let round = 0; ; round++) {
     const diags = new Diags();
     try {
@@ -95,7 +99,7 @@ function sameLocation(found: LocationValue | undefined, used: LocationValue | un
 
 function run(source: string, options: AssembleOptions, fileName: string, diags: Diags, locationValues?: (LocationValue | undefined)[]): { result: AssembleResult; location: (LocationValue | undefined)[]; probeLines: (PLine | undefined)[] } {
   const pp = new Preprocessor(
-    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, preIncludes: options.preIncludes, locationValues },
+    { fileName, readFile: options.readFile, includePaths: options.includePaths, defines: options.defines, env: options.env, compileTime: options.compileTime, preIncludes: options.preIncludes, locationValues },
     diags,
   );
   const lines = pp.run(source);

@@ -430,7 +430,7 @@ export class LineParser {
         return;
       case 'extern':
         // Accepted, and remembered: a reference to one is NASM's "does not support external references".
-        for (const t of argToks) if (t.t === 'id' && !isOpTok(t, ',')) this.externs.add(t.v);
+        for (const t of argToks) if (t.t === 'id') this.externs.add(t.v);
         out.push({ k: 'nop', line });
         return;
       default:
@@ -604,18 +604,7 @@ export class LineParser {
     if (i >= toks.length) throw new ParseError('expression syntax error', endCol);
     const t = toks[i];
     if (t.t === 'op' && t.v === '[') {
-      let close = -1;
-      let depth = 0;
-      for (let j = i; j < toks.length; j++) {
-        if (toks[j].t === 'op' && toks[j].v === '[') depth++;
-        else if (toks[j].t === 'op' && toks[j].v === ']') {
-          depth--;
-          if (depth === 0) {
-            close = j;
-            break;
-          }
-        }
-      }
+      const close = matchingBracket(toks, i);
       if (close < 0) throw new ParseError('expecting ] at end of memory operand', endCol);
       if (close !== toks.length - 1) throw new ParseError('expression syntax error', toks[close + 1].col);
       const m = this.memory(toks.slice(i + 1, close), endCol, col);
@@ -672,7 +661,7 @@ export class LineParser {
     const first = toks[0];
     if (first.t === 'id' && !first.forced && isOpTok(toks[1], ':') && toks.length > 2 && lookupReg(first.v)?.cls === 'seg') {
       const rest = toks.slice(2);
-      const m = isOpTok(rest[0], '[') && isOpTok(rest[rest.length - 1], ']') && matchingBracket(rest, 0) === rest.length - 1
+      const m = isOpTok(rest[0], '[') && matchingBracket(rest, 0) === rest.length - 1
         ? this.memory(rest.slice(1, -1), endCol, col)
         : (this.nakedMemory(rest, endCol, col) ?? this.memory(rest, endCol, col));
       m.seg = lookupReg(first.v);
@@ -853,11 +842,19 @@ export function cpuLevel(name: string): number | undefined {
 
 /** Index of the `)` closing the `(` at `open`, or -1. */
 function matchingParen(toks: Tok[], open: number): number {
+  return matchingClose(toks, open, '(', ')');
+}
+
+/** Index of the `]` closing the `[` at `open`, or -1. */
+function matchingBracket(toks: Tok[], open: number): number {
+  return matchingClose(toks, open, '[', ']');
+}
+
+function matchingClose(toks: Tok[], open: number, opening: string, closing: string): number {
   let depth = 0;
   for (let i = open; i < toks.length; i++) {
-    const t = toks[i];
-    if (t.t === 'op' && t.v === '(') depth++;
-    else if (t.t === 'op' && t.v === ')' && --depth === 0) return i;
+    if (isOpTok(toks[i], opening)) depth++;
+    else if (isOpTok(toks[i], closing) && --depth === 0) return i;
   }
   return -1;
 }
@@ -879,16 +876,6 @@ function segmentSize(value: string, col: number): number {
 function declaresExtern(toks: Tok[]): boolean {
   const first = isOpTok(toks[0], '[') ? toks[1] : toks[0];
   return first?.t === 'id' && first.v.toLowerCase() === 'extern';
-}
-
-/** Index of the `]` closing the `[` at `open`, or -1. */
-function matchingBracket(toks: Tok[], open: number): number {
-  let depth = 0;
-  for (let i = open; i < toks.length; i++) {
-    if (isOpTok(toks[i], '[')) depth++;
-    else if (isOpTok(toks[i], ']') && --depth === 0) return i;
-  }
-  return -1;
 }
 
 function isOpTok(t: Tok | undefined, v: string): boolean {

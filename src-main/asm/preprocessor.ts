@@ -9,12 +9,16 @@ import { MISSING_PACKAGES, packageSource } from './packages.js';
 
 /**
  * NASM's compile-time macros (its define_macros()): local and UTC date and time as strings and
- * numbers, and the POSIX time. SOURCE_DATE_EPOCH, where set, stands for the clock (reproducible
- * builds).
+ * numbers, and the POSIX time. compileTime(): SOURCE_DATE_EPOCH, where set, stands for the clock
+ * (reproducible builds).
  */
-function compileTimeMacros(sourceDateEpoch: string | undefined): Record<string, string> {
-  const fixed = sourceDateEpoch !== undefined && /^\d+$/.test(sourceDateEpoch.trim()) ? Number(sourceDateEpoch) : undefined;
-  const now = new Date(fixed !== undefined ? fixed * 1000 : Date.now());
+export function compileTime(env: PreprocessOptions['env']): number {
+  const epoch = env?.('SOURCE_DATE_EPOCH')?.trim();
+  return epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : Date.now();
+}
+
+function compileTimeMacros(ms: number): Record<string, string> {
+  const now = new Date(ms);
   const two = (n: number): string => String(n).padStart(2, '0');
   const parts = (utc: boolean): { date: string; time: string } => {
     const [y, mo, d, h, mi, se] = utc
@@ -33,6 +37,9 @@ function compileTimeMacros(sourceDateEpoch: string | undefined): Record<string, 
   out['__?POSIX_TIME?__'] = String(Math.floor(now.getTime() / 1000));
   return out;
 }
+
+/** UTF-8 that refuses malformed input (the callers fall back to bytes). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A multi-line macro's name at the start of `%macro`/`%ifmacro`'s text. */
 const MACRO_NAME = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/;
@@ -56,6 +63,8 @@ export interface PreprocessOptions {
   defines?: Record<string, string>;
   /** Environment variables for `%!NAME` and `%ifenv` (none when absent). */
   env?: (name: string) => string | undefined;
+  /** The compile time for `__DATE__` and its kin, in ms since 1970 (read once per assembly, as NASM does; now when absent). */
+  compileTime?: number;
   /** Files read before the source, as if %included at its top (NASM's -p/-P). */
   preIncludes?: string[];
   /** Record `emitted` (NASM's `-E` output). */
@@ -349,7 +358,7 @@ function latin1ToString(s: string): string {
   // Byte strings become source text again; non-ASCII bytes are UTF-8 sequences we decode back.
   try {
     const arr = Uint8Array.from(s, (c) => c.charCodeAt(0));
-    return new TextDecoder('utf-8', { fatal: true }).decode(arr);
+    return STRICT_UTF8.decode(arr);
   } catch {
     return s;
   }
@@ -369,7 +378,6 @@ export function decodeFile(data: string | Uint8Array): string {
   }
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function decodeWithRawBytes(data: Uint8Array): string {
   let out = '';
@@ -435,7 +443,7 @@ export class Preprocessor {
       '__?BITS?__': '16',
       // The preprocessor runs once; NASM's last pass, whose bytes are written, is pass 2.
       '__?PASS?__': '2',
-      ...compileTimeMacros(opts.env?.('SOURCE_DATE_EPOCH')),
+      ...compileTimeMacros(opts.compileTime ?? compileTime(opts.env)),
     };
     for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
     for (const [k, v] of Object.entries(std)) {

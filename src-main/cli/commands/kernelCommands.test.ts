@@ -59,15 +59,20 @@ function qemuPids(): number[] {
 }
 
 describe('bootlab runner as the cargo runner', () => {
-  it('runs `cargo test` of a blog-style crate as bootimage would (unit tests, harness and harness = false tests)', () => {
+  /** `cargo test` of the blog-style crate with `bootlab` on PATH, as a user runs it. */
+  function cargoTestBlogCrate(env: NodeJS.ProcessEnv = {}) {
     const inv = cargoInvocation({
       projectDir: join(CRATES, 'blog-tests'),
       toolchain: rust,
       subcommand: 'test',
       messageFormat: null,
-      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: TEST_TARGET_DIR },
+      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: TEST_TARGET_DIR, ...env },
     });
-    const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', timeout: 600_000 });
+    return spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', timeout: 600_000 });
+  }
+
+  it('runs `cargo test` of a blog-style crate as bootimage would (unit tests, harness and harness = false tests)', () => {
+    const r = cargoTestBlogCrate();
     expect(r.status, r.stderr).toBe(0);
     for (const test of ['unittests src/lib.rs', 'unittests src/main.rs', 'tests/basic_boot.rs', 'tests/no_harness.rs', 'tests/should_panic.rs', 'tests/stack_overflow.rs']) {
       expect(r.stderr).toContain(`Running ${test}`);
@@ -81,15 +86,8 @@ describe('bootlab runner as the cargo runner', () => {
   });
 
   it('runs `cargo test` under OVMF when the runner line says `bootlab runner --firmware uefi`', () => {
-    const inv = cargoInvocation({
-      projectDir: join(CRATES, 'blog-tests'),
-      toolchain: rust,
-      subcommand: 'test',
-      messageFormat: null,
-      // The crate's runner line with the firmware option, as a user would write it (cargo takes the target's env form first).
-      env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: TEST_TARGET_DIR, CARGO_TARGET_X86_64_BLOG_OS_RUNNER: 'bootlab runner --firmware uefi' },
-    });
-    const r = spawnSync(inv.command, inv.args, { cwd: inv.cwd, env: inv.env, encoding: 'utf8', timeout: 600_000 });
+    // The crate's runner line with the firmware option, as a user would write it (cargo takes the target's env form first).
+    const r = cargoTestBlogCrate({ CARGO_TARGET_X86_64_BLOG_OS_RUNNER: 'bootlab runner --firmware uefi' });
     expect(r.status, r.stderr).toBe(0);
     // Every test executable went through OVMF's boot manager and Bootlab's UEFI loader.
     expect(r.stdout.match(/BdsDxe: starting Boot0\d+ "UEFI QEMU HARDDISK/g)).toHaveLength(6);
