@@ -11,6 +11,13 @@ export class ByteBuf {
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
   }
+  /** Makes room for n bytes at the end (their values are the caller's to write); their index. */
+  reserve(n: number): number {
+    this.grow(n);
+    const at = this.len;
+    this.len += n;
+    return at;
+  }
   pushAll(bytes: ArrayLike<number>): void {
     this.grow(bytes.length);
     for (let i = 0; i < bytes.length; i++) this.buf[this.len++] = bytes[i];

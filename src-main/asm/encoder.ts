@@ -6,7 +6,7 @@ import { addressWarning, displacementWarnings, relativeWarning, signedByteWarnin
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
-import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY } from './table.js';
+import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY, UNSIGNED_IMM8_MNEMONICS } from './table.js';
 
 // ---------- compiled table ----------
 
@@ -332,6 +332,19 @@ export interface EncodeEnv {
   cpu?: number; // `cpu` level in effect (undefined: any)
   /** Address size forced by an `a16`/`a32` prefix (also written inside the brackets), when not the mode's. */
   addrOverride?: 16 | 32;
+  /** When given, filled with the operand-value fields written as they are (see NumberField). */
+  fields?: NumberField[];
+}
+
+/**
+ * A displacement or immediate written unchanged from operand `op`'s value (no scaling, no fix-up):
+ * lineShape.ts re-uses an encoding for other values of that operand by rewriting these bytes.
+ */
+export interface NumberField {
+  at: number;
+  size: number;
+  op: number;
+  value: bigint;
 }
 
 /** A field whose final value adds section base addresses known only after layout. */
@@ -403,8 +416,9 @@ function immFlags(v: Value, size: number, kind: 'sb' | 'sd' | 'ud'): boolean {
   if (kind === 'sb') {
     if (size === 16) return fitsS8(BigInt.asIntN(16, n));
     if (size === 32) return fitsS8(BigInt.asIntN(32, n));
-    // 64-bit operations take a 32-bit immediate: NASM tests its 32-bit truncation (0xFFFFFFFF is -1).
-    return n >= -0x80000000n && n <= 0xffffffffn && fitsS8(BigInt.asIntN(32, n));
+    // 64-bit operations take a 32-bit immediate: NASM tests its 32-bit truncation, whatever the
+    // value (0xFFFFFFFF is -1, 0x100000001 is 1, with a warning).
+    return fitsS8(BigInt.asIntN(32, n));
   }
   if (kind === 'sd') return n >= -0x80000000n && n <= 0x7fffffffn;
   return n >= 0n && n <= 0xffffffffn;
@@ -715,6 +729,7 @@ function wrongMode(row: Row, bits: number): boolean {
 
 /** table.ts's SIZE_FLAGGED_MEMORY (plain data there, for the build-time table). */
 const SIZE_FLAGGED = new Set(SIZE_FLAGGED_MEMORY);
+const UNSIGNED_IMM8 = new Set(UNSIGNED_IMM8_MNEMONICS);
 
 /** Unsized memory operands that take any size keyword (NASM's ANYSIZE rows). */
 const ANY_SIZE_MEMORY = /^lea$/;
@@ -1025,7 +1040,8 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
     let mod: number;
     if (m.dispSize === 8) mod = 1;
     else if (m.dispSize === 16) mod = 2;
-    else if (!hasDisp || (plain && d.n === 0n)) mod = rm === 6 ? 1 : 0;
+    // A displacement that is 0 in the field's 16 bits is left out (NASM: `[bx+65536]` is `[bx]`).
+    else if (!hasDisp || (plain && BigInt.asIntN(16, d.n) === 0n)) mod = rm === 6 ? 1 : 0;
     else if (plain && fitsScaled(BigInt.asIntN(16, d.n))) mod = 1;
     else mod = 2;
     warnDisp(d, mod === 0 ? 0 : mod === 1 ? 1 : 2, 16, env.bits, late);
@@ -1082,7 +1098,7 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   }
   if (m.dispSize === 8) mod = 1;
   else if (m.dispSize === 32 || m.dispSize === 64) mod = 2;
-  else if (!hasDisp || (plain && d.n === 0n)) mod = baseLow === 5 ? 1 : 0;
+  else if (!hasDisp || (plain && BigInt.asIntN(32, d.n) === 0n)) mod = baseLow === 5 ? 1 : 0;
   // The displacement field is 32 bits: NASM picks disp8 from the value cut to 32 bits (`[rax+0xffffffff]` is disp8 -1).
   else if (plain && fitsScaled(BigInt.asIntN(32, d.n))) mod = 1;
   else mod = 2;
@@ -1287,6 +1303,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
         const scale = ea.dispSize === 1 && row.vex?.evex ? BigInt(disp8Scale(row, mem!)) : 1n;
         writeLE(bytes, scale > 1n && d.n % scale === 0n ? d.n / scale : d.n, ea.dispSize);
         if (d.seg >= 0 || d.minus !== undefined) fixes.push({ at, size: ea.dispSize, plus: d.seg, minus: d.minus ?? -1 });
+        else if (env.fields && !row.vex?.evex) env.fields.push({ at, size: ea.dispSize, op: row.rmIdx, value: d.n });
       }
     }
   }
@@ -1325,6 +1342,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     writeLE(bytes, v.n, size);
     if (v.seg >= 0 || v.minus !== undefined) fixes.push({ at, size, plus: v.seg, minus: v.minus ?? -1 });
     else if (!v.unk) {
+      env.fields?.push({ at, size, op: idx, value: v.n });
       const opBits = rexW ? 64 : explicitOs === 'o16' || row.osize === 16 ? 16 : explicitOs === 'o32' || row.osize === 32 ? 32 : bits;
       overflowWarnings(v.n, size, row, idx, warnings, opBits, (ops[idx] as ImmOp).size === 8);
     }
@@ -1439,7 +1457,8 @@ function overflowWarnings(n: bigint, size: number, row: Row, idx: number, warnin
   }
   if (size >= 8) return;
   const lim = 1n << BigInt(size * 8);
-  if (n < -lim || n >= lim) warnings.push(`${size === 1 ? 'byte' : size === 2 ? 'word' : 'dword'} data exceeds bounds [-w+number-overflow]`);
+  const unsigned = size === 1 && !row.vex && UNSIGNED_IMM8.has(row.mn);
+  if (n < (unsigned ? 0n : -lim) || n >= lim) warnings.push(`${size === 1 ? 'byte' : size === 2 ? 'word' : 'dword'} data exceeds bounds [-w+number-overflow]`);
 }
 
 function writeLE2(out: number[], at: number, v: bigint, size: number): void {

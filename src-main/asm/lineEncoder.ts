@@ -13,7 +13,8 @@
 // the assembler encodes the line the ordinary way in any pass whose mode differs.
 
 import { ByteBuf } from './byteBuf.js';
-import { encode, type EncodeEnv } from './encoder.js';
+import { encode, type EncodeEnv, type NumberField } from './encoder.js';
+import { makeTemplate, readShape, ShapeTable, writeTemplate } from './lineShape.js';
 import { evaluate, isConstExpr, type EvalCtx, type Expr, type Value } from './expr.js';
 import { isReservedWord, startsInsn, type Insn, type Stmt } from './parser.js';
 import { parseSimpleInsn } from './simpleLine.js';
@@ -56,6 +57,24 @@ const ANY_MODE = -1;
 const LINE_CACHE = new Map<string, CachedLine>();
 const LINE_CACHE_LIMIT = 50_000;
 
+/** lineShape.ts's templates per mode, kept across assemblies like LINE_CACHE, bounded. */
+const SHAPES = new Map<number, ShapeTable>();
+let shapesInUse = true;
+/** Lines written from a template (tests check the templates were used at all). */
+export const templateUses = { count: 0 };
+/** Tests compare assemblies with and without the templates, each from empty caches. */
+export function useShapeTemplates(on: boolean): void {
+  shapesInUse = on;
+  LINE_CACHE.clear();
+  SHAPES.clear();
+}
+function shapesOf(mode: number): ShapeTable | undefined {
+  if (!shapesInUse) return undefined;
+  let m = SHAPES.get(mode);
+  if (m === undefined) SHAPES.set(mode, (m = new ShapeTable()));
+  return m;
+}
+
 /** Names need no qualifying: lines with a dot (local labels) are left to the parser. */
 const keepName = (name: string): string => name;
 
@@ -73,10 +92,16 @@ export class LineEncoder {
   private defaultRel = false;
   private mode: number;
   private readonly env: EncodeEnv;
+  /** Fields of the last clean encoding (for lineShape.ts's templates). */
+  private readonly fields: NumberField[] = [];
+  /** Templates of the current mode. */
+  private shapes: ShapeTable | undefined;
 
   constructor(private readonly optimize: 0 | 1 | 2) {
     this.mode = modeKey(16, false, undefined, optimize);
+    this.shapes = shapesOf(this.mode);
     this.env = {
+      fields: this.fields,
       bits: 16,
       seg: 0,
       off: 0,
@@ -94,6 +119,18 @@ export class LineEncoder {
    */
   read(text: string, line: number, out: Stmt[]): boolean {
     if (text.includes('.')) return false;
+    const shapes = this.shapes;
+    const shaped = shapes !== undefined && readShape(text);
+    if (shaped) {
+      const t = shapes.find();
+      if (t !== undefined) {
+        templateUses.count++;
+        const at = this.arena.reserve(t.bytes.length);
+        writeTemplate(t, this.arena.buf, at);
+        out.push({ k: 'enc', at, len: t.bytes.length, mode: this.mode, line });
+        return true;
+      }
+    }
     let hit = LINE_CACHE.get(text);
     // From its second line on, an instruction is shared: the assembler keeps its encoding with it.
     if (hit?.insn) hit.insn.shared = true;
@@ -104,6 +141,11 @@ export class LineEncoder {
       else {
         const bytes = this.encodeClean(insn);
         hit = bytes ? { mode: this.mode, bytes } : { mode: this.mode, insn };
+        if (bytes && shaped) {
+          // readShape's key and sums still describe this line: nothing since has read a shape.
+          const t = makeTemplate(bytes, this.fields);
+          if (t) shapes.add(t);
+        }
       }
       if (LINE_CACHE.size >= LINE_CACHE_LIMIT) LINE_CACHE.clear();
       LINE_CACHE.set(text, hit);
@@ -129,12 +171,14 @@ export class LineEncoder {
       else if (st.k === 'default') this.defaultRel = st.rel;
       else continue;
       this.mode = modeKey(this.bits, this.defaultRel, this.cpu, this.optimize);
+      this.shapes = shapesOf(this.mode);
     }
   }
 
   /** The instruction's bytes when they are all there is to it (no fix-up, warning, error or relative part). */
   private encodeClean(insn: Insn): number[] | undefined {
     const env = this.env;
+    this.fields.length = 0;
     env.bits = this.bits;
     env.cpu = this.cpu;
     env.defaultRel = this.defaultRel;

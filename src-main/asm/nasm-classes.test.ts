@@ -782,3 +782,12 @@ describe('context-local names in conditions, and %ifidn with more commas', () =>
     '%ifidn a|db 1|%endif',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+describe('values cut to the field: sign-extended bytes, zero displacements, unsigned byte immediates', () => {
+  it.each([
+    ['64-bit immediates whose low 32 bits are a signed byte take the byte form', 'bits 64|add rax, 0x100000001|add rax, -4294967295|push 0x7fffffff00000001|imul rax, rbx, 0xffffffff00000001|add rax, 0x100000080|add rax, -4294967296|sub rcx, 0x17f'],
+    ['16- and 32-bit immediates cut to the operand size', 'bits 16|add ax, -65535|add ax, 65535|push word 65408|add eax, 4294967295|bits 32|add eax, -4294967295|add ax, -65535|push 4294967168'],
+    ['a displacement that is 0 once cut to the address size is left out', 'bits 16|mov ax, [bx+65536]|mov ax, [bx+65541]|mov ax, [bp+65536]|mov ax, [si-65536]|bits 32|mov eax, [ebx+0x100000000]|mov eax, [ebp+0x100000000]|mov eax, [ebx-0xffffffff]|bits 64|mov eax, [rbx+0x100000000]|mov eax, [r13+0x100000000]'],
+    ['unsigned byte immediates: shifts, bit numbers, ports, vectors, SSE selectors', 'bits 32|shl eax, -1|rol cl, -128|bt eax, -5|in al, -1|out -2, al|int -3|enter 4, -1|aam -10|shld eax, ebx, -1|pextrw eax, xmm1, -1|pshufd xmm0, xmm1, -1|shufps xmm0, xmm1, -2|cmpps xmm0, xmm1, -1|vpshufd xmm0, xmm1, -1|vshufps xmm0, xmm1, xmm2, -1|shl eax, 255|mov al, -1|add al, -200'],
+  ])('%s', (_name, src) => checkLevels(lines(src), true));
+});

@@ -13,7 +13,8 @@ import { lookupReg, type Reg } from './registers.js';
 const SIZES = new Map(Object.entries({ byte: 8, word: 16, dword: 32, qword: 64, tword: 80, oword: 128, yword: 256, zword: 512 }));
 
 /** Character classes: 1 blank, 2 identifier start (ASCII), 4 identifier character, 8 digit, 16 hex digit. */
-const C = new Uint8Array(128);
+export const CHAR_CLASS = new Uint8Array(128);
+const C = CHAR_CLASS;
 for (const ch of ' \t\r\f\v') C[ch.charCodeAt(0)] |= 1;
 for (let c = 0; c < 128; c++) {
   const s = String.fromCharCode(c);
@@ -22,7 +23,7 @@ for (let c = 0; c < 128; c++) {
   if (/[0-9]/.test(s)) C[c] |= 8;
   if (/[0-9A-Fa-f]/.test(s)) C[c] |= 16;
 }
-const cls = (s: string, i: number): number => {
+export const cls = (s: string, i: number): number => {
   const c = s.charCodeAt(i);
   return c < 128 ? C[c] : 0; // non-ASCII (the general path decides) and the end of the line: no class
 };

@@ -1436,6 +1436,22 @@ export const SIZE_FLAGGED_MEMORY: string[] = [
   'sets', 'setz', 'v4dpwssd', 'v4dpwssds', 'v4fmaddps', 'v4fmaddss', 'v4fnmaddps', 'v4fnmaddss',
 ];
 
+/**
+ * Mnemonics whose legacy-encoded byte immediate NASM checks as unsigned (shift counts, bit
+ * numbers, ports, vectors, selectors of the SSE shuffles and compares): a negative value warns
+ * "byte data exceeds bounds" where other byte immediates accept -256..255. Measured with NASM
+ * 2.16.01 on every row with a byte immediate, values -1, -200, 256, -256 and -257, in 16-, 32- and
+ * 64-bit mode; VEX and EVEX forms take any byte.
+ */
+export const UNSIGNED_IMM8_MNEMONICS: string[] = [
+  'aad', 'aam', 'blendpd', 'blendps', 'bt', 'btc', 'btr', 'bts', 'cmppd', 'cmpps', 'cmpsd', 'cmpss',
+  'dppd', 'dpps', 'enter', 'extractps', 'in', 'insertps', 'int', 'mpsadbw', 'out', 'palignr',
+  'pblendw', 'pcmpestri', 'pcmpestrm', 'pcmpistri', 'pcmpistrm', 'pextrb', 'pextrd', 'pextrq',
+  'pextrw', 'pinsrb', 'pinsrd', 'pinsrq', 'pinsrw', 'pslld', 'pslldq', 'psllq', 'psllw', 'psrad',
+  'psraw', 'psrld', 'psrldq', 'psrlq', 'psrlw', 'rcl', 'rcr', 'rol', 'ror', 'roundpd', 'roundps',
+  'roundsd', 'roundss', 'sal', 'sar', 'shl', 'shld', 'shr', 'shrd', 'shufpd', 'shufps',
+];
+
 export const RAW_ROWS: RawRow[] = [
   // --- data movement ---
   ['mov', 'al,mo', 'A0 mo'],
