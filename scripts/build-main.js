@@ -2,7 +2,8 @@
 // (CommonJS, because sandboxed preloads cannot be ES modules). Needs no Electron binary.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,23 @@ rmSync(`${root}out/cli-chunks`, { recursive: true, force: true });
 // The CLI is split per command (see src-main/cli/commands/index.ts): each command loads only its own chunks.
 const jobs = [build({ ...common, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]', entryPoints: { cli: 'src-main/cli/main.ts' }, outdir: 'out' })];
 // `bootlab asm` alone, as one CommonJS bundle that bin/bootlab.js compiles from V8's code cache.
-jobs.push(build({ ...common, banner: undefined, format: 'cjs', entryPoints: { 'asm-cli': 'src-main/cli/asmMain.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'out' }));
+await build({ ...common, banner: undefined, format: 'cjs', entryPoints: { 'asm-cli': 'src-main/cli/asmMain.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'out' });
+// The resident assembler of `bootlab-asm` (the native client built below). The id pairs a client
+// with a server of the same code only: a hash of the assembler bundle and of both sides' sources.
+const buildHash = createHash('sha256');
+for (const f of ['out/asm-cli.cjs', 'src-main/cli/asmServer.ts', 'src-main/cli/asmServerMain.ts', 'native/bootlab-asm/src/main.rs']) buildHash.update(readFileSync(`${root}${f}`));
+const buildId = `${version}-${buildHash.digest('hex').slice(0, 12)}`;
+jobs.push(
+  build({
+    ...common,
+    banner: undefined,
+    format: 'cjs',
+    define: { ...common.define, __BOOTLAB_BUILD_ID__: JSON.stringify(buildId) },
+    entryPoints: { 'asm-server': 'src-main/cli/asmServerMain.ts' },
+    outExtension: { '.js': '.cjs' },
+    outdir: 'out',
+  }),
+);
 if (existsSync(`${root}src-main/electron/main.ts`)) {
   jobs.push(build({ ...common, format: 'esm', entryPoints: { 'electron/main': 'src-main/electron/main.ts' }, outdir: 'out' }));
 }
@@ -65,4 +82,21 @@ try {
   if (!existsSync(`${root}out/asm-cli.v8cache`)) throw new Error('build: the code cache of out/asm-cli.cjs was not written');
 } finally {
   rmSync(sample, { recursive: true, force: true });
+}
+
+// `bootlab-asm`, the native client Makefiles run (native/bootlab-asm, Rust without dependencies):
+// built with cargo, which Bootlab's users have; without cargo the build goes on without it (and
+// `bootlab asm` works as before).
+// Replaced by a rename, so a test or Makefile running it meanwhile never finds half a file.
+const client = `${root}out/bootlab-asm${process.platform === 'win32' ? '.exe' : ''}`;
+try {
+  execFileSync('cargo', ['build', '--release', '--offline', '--quiet', '--manifest-path', `${root}native/bootlab-asm/Cargo.toml`], {
+    stdio: 'inherit',
+    env: { ...process.env, BOOTLAB_BUILD_ID: buildId },
+  });
+  copyFileSync(`${root}native/bootlab-asm/target/release/bootlab-asm${process.platform === 'win32' ? '.exe' : ''}`, `${client}.${process.pid}`);
+  renameSync(`${client}.${process.pid}`, client);
+} catch (e) {
+  rmSync(client, { force: true });
+  console.warn(`build: bootlab-asm not built (${e.message.split('\n')[0]}); \`bootlab asm\` is unaffected`);
 }

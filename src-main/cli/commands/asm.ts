@@ -55,7 +55,7 @@ export const asmCommand = {
   name: 'asm',
   summary: 'assemble a NASM-dialect source to a flat binary',
   usage: USAGE,
-  run: async (argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string }): Promise<number> => {
+  run: async (argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; cwd: string; env?: NodeJS.ProcessEnv }): Promise<number> => {
     let out: string | undefined;
     let list: string | undefined;
     let input: string | undefined;
@@ -147,7 +147,7 @@ export const asmCommand = {
     }
     const readFile = (p: string): Uint8Array | undefined => readSourceFile(path.resolve(io.cwd, p));
     if (preprocessOnly) {
-      const pp = preprocess(source, { fileName: input, includePaths, preIncludes, defines, env: (name) => process.env[name], readFile });
+      const pp = preprocess(source, { fileName: input, includePaths, preIncludes, defines, env: (name) => (io.env ?? process.env)[name], readFile });
       for (const d of pp.diagnostics) io.stderr(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
       // As NASM: to the output file when one is named, else to stdout; a failed run leaves the file alone.
       if (out === undefined) io.stdout(pp.text);
@@ -170,7 +170,7 @@ export const asmCommand = {
       defines,
       optimize,
       warnings,
-      env: (name) => process.env[name],
+      env: (name) => (io.env ?? process.env)[name],
       // NASM resolves include names against the current directory, not the including file's.
       readFile,
     });
