@@ -1226,8 +1226,9 @@ export class Assembler {
       }
       return;
     }
-    if (this.phase !== 'final' && body.k === 'insn' && n > 1) {
-      // Non-final passes only need the size; an instruction repeated by TIMES keeps its size.
+    if (this.phase !== 'final' && body.k === 'insn' && n > 1 && !this.jumpShape(body.insn)) {
+      // Non-final passes only need the size; an instruction repeated by TIMES keeps its size, but
+      // for a jump to a label, whose size depends on where each copy is (NASM sizes each).
       const before = this.cur >= 0 ? this.sections[this.cur].size : this.absOff;
       this.exec(body, idx);
       const size = (this.cur >= 0 ? this.sections[this.cur].size : this.absOff) - before;
@@ -1488,7 +1489,11 @@ export class Assembler {
         this.undefinedError(line, this.undefinedCol);
       }
       for (const w of enc.warnings) this.warn(line, w);
-      if (enc.shortCheck !== undefined) this.err(line, 'short jump is out of range');
+      if (enc.shortCheck !== undefined) {
+        this.err(line, 'short jump is out of range');
+        // NASM writes the byte anyway, and its range check warns as well.
+        this.warn(line, 'byte data exceeds bounds [-w+number-overflow]');
+      }
     }
     if (cache === undefined) {
       if (enc.fixes.length === 0 && enc.warnings.length === 0 && !enc.pcrel && enc.shortCheck === undefined && enc.bytes.length < 256) {

@@ -580,12 +580,19 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const vals: OpVal[] = new Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (op.k === 'far' && op.farKw) throw new EncodeError('mismatch in operand sizes');
-    if (op.k === 'imm' && op.jmp === 'far') throw new EncodeError('value referenced by FAR is not relocatable');
+    if ((op.k === 'far' && op.farKw) || (op.k === 'imm' && op.twoDistances)) throw new EncodeError('mismatch in operand sizes');
+    if (op.k === 'imm' && op.jmp === 'far' && env.bits === 64) throw new EncodeError('instruction not supported in 64-bit mode');
   }
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (op.k === 'imm') vals[i] = { v: env.eval(op.expr) };
+    if (op.k === 'imm') {
+      vals[i] = { v: env.eval(op.expr) };
+      // `jmp far x` needs x's segment: a label's is a relocation bin cannot write, a number has none.
+      if (op.jmp === 'far') {
+        const v = vals[i].v!;
+        throw new EncodeError(v.unk || v.seg >= 0 || v.minus !== undefined ? 'binary output format does not support segment base references' : 'value referenced by FAR is not relocatable');
+      }
+    }
     else if (op.k === 'far') vals[i] = { v: env.eval(op.off), segv: env.eval(op.seg) };
     else if (op.k === 'mem') vals[i] = { disp: op.disp ? env.eval(op.disp) : undefined };
     else vals[i] = NO_VAL;
@@ -624,6 +631,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   let badDecorator = false;
   let sizeAmbiguous = false;
   let needsVexPrefix = false;
+  let jumpKeywordMiss = false;
   // Rows that fit but for a decorator: NASM's most specific complaint wins (see decoratorReason).
   const withDecorators = ops.some((op) => (op.k === 'reg' || op.k === 'mem') && (op.mask !== undefined || op.zero === true || op.bcst !== undefined));
   let decoratorMiss = 0;
@@ -631,6 +639,10 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const candidates = candidateRows(rows, ops);
   const tryRows = (forced: number): Row | undefined => {
     for (const row of candidates) {
+      if (jumpKeywordsRefused(row, ops)) {
+        jumpKeywordMiss = true;
+        continue;
+      }
       let ok = true;
       let miss = 0;
       for (let i = 0; i < ops.length; i++) {
@@ -706,6 +718,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   if (!row && needsVexPrefix && badCpu) throw new EncodeError('instruction not encodable without explicit prefix');
   if (!row) vsibErrors(candidates, ops, env.bits);
   if (!row) {
+    // A distance or size keyword no jump form takes comes first in NASM (its operand flags never match).
+    if (jumpKeywordMiss && !badMode && !badCpu) throw new EncodeError('mismatch in operand sizes');
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');
     if (badMode) {
       throw new EncodeError(`instruction not supported in ${env.bits}-bit mode`);
@@ -891,6 +905,23 @@ function candidateRows(rows: Row[], ops: Operand[]): Row[] {
     byKinds.set(key, list);
   }
   return list;
+}
+
+/**
+ * Distance and size keywords a relative-jump row cannot take, whatever the distance: `short` with a
+ * size (`jmp word short x`), any of them on LOOP/JCXZ (which NASM writes without), `near` or a size
+ * on the short form. NASM calls these a mismatch in operand sizes.
+ */
+function jumpKeywordsRefused(row: Row, ops: Operand[]): boolean {
+  if (!row.rel) return false;
+  const op = ops[row.relIdx];
+  if (op?.k !== 'imm') return false;
+  // The 8086 form of a far conditional jump (Jcc over a JMP) only for a bare target.
+  if (row.flags.has('pre386')) return op.jmp !== undefined || op.size !== 0 || op.strict;
+  if (row.flags.has('shortonly')) return op.jmp !== undefined || op.size !== 0;
+  if (row.flags.has('short')) return op.jmp === 'near' || op.jmp === 'far' || (op.jmp === 'short' && op.size !== 0);
+  // Near forms: never `short` or a byte; a conditional jump takes a size only after `near`.
+  return op.jmp === 'short' || op.size === 8 || (op.size !== 0 && op.jmp !== 'near' && row.mn !== 'jmp' && row.mn !== 'call');
 }
 
 /** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */

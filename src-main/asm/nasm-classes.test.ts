@@ -791,3 +791,34 @@ describe('values cut to the field: sign-extended bytes, zero displacements, unsi
     ['unsigned byte immediates: shifts, bit numbers, ports, vectors, SSE selectors', 'bits 32|shl eax, -1|rol cl, -128|bt eax, -5|in al, -1|out -2, al|int -3|enter 4, -1|aam -10|shld eax, ebx, -1|pextrw eax, xmm1, -1|pshufd xmm0, xmm1, -1|shufps xmm0, xmm1, -2|cmpps xmm0, xmm1, -1|vpshufd xmm0, xmm1, -1|vshufps xmm0, xmm1, xmm2, -1|shl eax, 255|mov al, -1|add al, -200'],
   ])('%s', (_name, src) => checkLevels(lines(src), true));
 });
+
+describe('TIMES of a jump to a label: each copy sized where it is', () => {
+  it.each([
+    'bits 16|times 65 jmp there|there: nop',
+    'bits 16|times 70 jnz back|back: times 40 jmp back|times 3 jmp short back|bits 32|times 100 jc fwd|times 30 nop|fwd: times 2 jmp fwd',
+    'bits 64|L: times 200 je L|times 3 jmp M|M: dq 0',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe('a short jump out of range: the error, then the range warning NASM gives as it writes the byte', () => {
+  it.each(['bits 16|jmp short a|times 130 nop|a: nop', 'c: times 129 nop|jmp short c|jcxz e|times 200 nop|e: loop e2|times 300 nop|e2: nop'])('%s', (s) => {
+    checkLevels(lines(s), false);
+    const n = runNasm(lines(s));
+    const r = assemble(lines(s), { fileName: 'in.asm' });
+    expect(r.diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`)).toEqual([...n.stderr.matchAll(/^in\.asm:(\d+): (error|warning): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}: ${m[3]}`));
+  });
+});
+
+describe('distance and size keywords on jumps', () => {
+  const forms = [
+    'jmp word short $', 'jmp dword short $', 'jmp short word $', 'jz word short $', 'jmp near short $', 'jmp short near $', 'jmp short $', 'jmp near $',
+    'jcxz short $', 'loop word short $', 'loop short $', 'jecxz short $', 'loopne short $', 'loop near $', 'loop word $', 'jcxz near $', 'jmp byte $',
+    'jmp far short $', 'jmp short far $', 'jmp word $', 'jmp dword $', 'jz near $', 'jz word $', 'jz dword $', 'call short $', 'call word $',
+    'call dword $', 'jmp strict short $', 'loop strict $', 'jrcxz short $', 'jz byte $', 'jz near word $', 'jmp near dword $', 'call byte $',
+    'jz strict near $', 'jmp far $', 'call far $', 'jmp far 0x1234', 'call far 5', 'jz strict word $', 'jz near strict dword $',
+  ];
+  it.each([16, 32, 64])('%i-bit', (bits) => {
+    for (const form of forms) checkLevels(lines(`bits ${bits}|${form}`));
+  });
+  it('cpu levels come before the keywords', () => checkLevels(lines('cpu 8086|jz near $')));
+});

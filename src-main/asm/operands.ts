@@ -23,6 +23,8 @@ export interface ImmOp {
   size: number; // 0 = not specified
   strict: boolean;
   jmp?: 'short' | 'near' | 'far';
+  /** Two of `short`, `near` and `far` were written (no row takes that: NASM's operand-size mismatch). */
+  twoDistances?: true;
   col: number;
 }
 

@@ -4,7 +4,7 @@
 import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM, someLeaf } from './expr.js';
 import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
-import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
+import { SIZE_KEYWORDS, type ImmOp, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
 import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
 
@@ -589,6 +589,7 @@ export class LineParser {
     let size = 0;
     let strict = false;
     let jmp: 'short' | 'near' | 'far' | undefined;
+    let twoDistances = false;
     let to = false;
     const col = toks[0].col;
     for (; i < toks.length; i++) {
@@ -597,8 +598,10 @@ export class LineParser {
       const w = t.v.toLowerCase();
       if (Object.hasOwn(SIZE_KEYWORDS, w)) size = SIZE_KEYWORDS[w];
       else if (w === 'strict') strict = true;
-      else if (w === 'short' || w === 'near' || w === 'far') jmp = w;
-      else if (w === 'to') to = true;
+      else if (w === 'short' || w === 'near' || w === 'far') {
+        if (jmp !== undefined && jmp !== w) twoDistances = true;
+        jmp = w;
+      } else if (w === 'to') to = true;
       else break;
     }
     if (i >= toks.length) throw new ParseError('expression syntax error', endCol);
@@ -649,7 +652,9 @@ export class LineParser {
     const p = new ExprParser(rest, this.qualify, false, endCol);
     const e = p.parse();
     if (p.pos < rest.length) throw new ParseError('comma, colon, decorator or end of line expected after operand', rest[p.pos].col);
-    return { k: 'imm', expr: e, size, strict, jmp, col };
+    const imm: ImmOp = { k: 'imm', expr: e, size, strict, jmp, col };
+    if (twoDistances) imm.twoDistances = true;
+    return imm;
   }
 
   /**
