@@ -854,7 +854,10 @@ export class Assembler {
       } catch (x) {
         const msg = x instanceof Error ? x.message : String(x);
         const col = x instanceof ExprError ? x.col : 1;
-        if (x instanceof EncodeError && x.early && phase === 'first') for (const m of msg.split('\n')) this.earlyErr(st.line, m, col);
+        if (x instanceof EncodeError && x.early && phase === 'first') {
+          for (const m of msg.split('\n')) this.earlyErr(st.line, m, col);
+          for (const w of x.warningsAfter ?? []) this.diags.add('early', 'warning', this.pos(st.line), col, w);
+        }
         else if (x instanceof EncodeError || x instanceof ExprError) for (const m of msg.split('\n')) this.err(st.line, m, col);
         else this.err(st.line, `internal error: ${msg}`);
       }

@@ -374,6 +374,8 @@ export interface Encoded {
 export class EncodeError extends Error {
   /** NASM reports this one already in pass 1 (effective-address errors), where it stops assembly. */
   early = false;
+  /** Warnings NASM prints after this error (from the same operand). */
+  warningsAfter?: string[];
 }
 
 function eaError(msg: string): EncodeError {
@@ -403,6 +405,13 @@ function warnAbsoluteDispSize(m: MemOp, asize: number, warnings: string[], late:
   if (!sized) return;
   warnings.push('displacement size ignored on absolute address [-w+ea-dispsize]');
   late.push('displacement size ignored on absolute address [-w+ea-dispsize]');
+}
+
+/** `[word x]` in 64-bit mode, `[qword x]` outside it: the error, then the warning NASM gives for the same size. */
+function absoluteSizeError(): EncodeError {
+  const e = eaError('impossible combination of address sizes');
+  e.warningsAfter = ['displacement size ignored on absolute address [-w+ea-dispsize]'];
+  return e;
 }
 
 function fitsS8(n: bigint): boolean {
@@ -508,6 +517,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
         const fsgs = op.seg !== undefined && (op.seg.name === 'fs' || op.seg.name === 'gs');
         if (!((op.dispSize === 64 && !env.addrOverride) || a32) || op.rel === true || (op.rel === undefined && env.defaultRel && !fsgs)) return 'fail';
       } else if (op.dispSize === 64) return 'fail';
+      // `[byte x]` is a ModRM operand with the size ignored (NASM: 8B 06 disp16, not A1).
+      if (op.dispSize === 8) return 'fail';
       return 'ok';
     }
     case 'imm':
@@ -1045,9 +1056,17 @@ function buildEA(m: MemOp, dispV: Value | undefined, env: EncodeEnv, warnings: s
   // In 64-bit mode `[dword x]` only sizes the displacement (NASM 2.16.01: no 67 prefix); `[word x]` is impossible.
   else if (m.dispSize === 16 || m.dispSize === 32) asize = env.bits === 64 ? (m.dispSize === 32 ? 64 : 16) : m.dispSize;
   else asize = env.bits;
-  if (env.bits === 64 && asize === 16) throw eaError(regSize ? 'impossible combination of address sizes\ninvalid 64-bit effective address' : 'impossible combination of address sizes');
+  if (env.bits === 64 && asize === 16) {
+    if (regSize) throw eaError('impossible combination of address sizes\ninvalid 64-bit effective address');
+    throw absoluteSizeError();
+  }
   if (env.bits !== 64 && asize === 64) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
   if (base && index && !vsib && base.size !== index.size) throw eaError(`impossible combination of address sizes\ninvalid ${env.bits}-bit effective address`);
+  // `[qword x]` outside 64-bit mode: an address size the mode does not have.
+  if (!regSize && !vsib && m.dispSize === 64 && env.bits !== 64) throw absoluteSizeError();
+  // A size inside the brackets with registers sizes the displacement field: a byte, or the field
+  // of the registers' address size (word for 16-bit registers, dword for 32- and 64-bit ones).
+  if (regSize && !vsib && m.dispSize > 8 && m.dispSize !== (asize === 16 ? 16 : 32)) throw eaError(`invalid ${env.bits}-bit effective address`);
   const d = dispV ?? { n: 0n, seg: -1, unk: false };
   // Unknown symbols that cancel (`[eax+b-a]`, both forward) count as known, as in NASM's pass 1.
   const plain = (!d.unk || d.cancelled === true) && d.seg < 0 && d.minus === undefined;

@@ -822,3 +822,19 @@ describe('distance and size keywords on jumps', () => {
   });
   it('cpu levels come before the keywords', () => checkLevels(lines('cpu 8086|jz near $')));
 });
+
+describe('size keywords inside the brackets', () => {
+  const forms: string[] = [];
+  for (const size of ['byte', 'word', 'dword', 'qword']) {
+    for (const x of ['5', '300', 'bx+5', 'bx+300', 'eax+5', 'rax+5', 'bp', 'ebp', 'rel 5', 'eax*2', 'ebx+ecx*4+8', 'r12', 'bx+si']) {
+      forms.push(`mov ax, [${size} ${x}]`, `add [${size} ${x}], cl`, `mov [${size} ${x}], al`, `lea eax, [${size} ${x}]`);
+    }
+  }
+  it.each([16, 32, 64])('%i-bit: accepted forms give the same bytes and warnings, refused ones the same errors', (bits) => {
+    const all = lines([`bits ${bits}`, ...forms].join('|'));
+    const refused = new Set(runNasm(all).errors.map((e) => e.line));
+    const kept = all.split('\n').filter((_, i) => !refused.has(i + 1));
+    checkLevels(kept.join('\n'), true);
+    for (const line of refused) checkLevels(lines(`bits ${bits}|${all.split('\n')[line - 1]}`), false);
+  });
+});
