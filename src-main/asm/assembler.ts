@@ -50,6 +50,8 @@ export interface ListRec {
   fixes: Fix[];
   res?: number; // reserved bytes
   times?: { count: number; unit: number[]; fixes?: Fix[] };
+  /** Bytes of an `incbin` (listed as their count). */
+  bin?: true;
 }
 
 export interface AsmState {
@@ -1094,8 +1096,10 @@ export class Assembler {
           const v = this.critical(st.len, st.line, 'non-constant argument supplied to INCBIN');
           if (v !== undefined) len = Math.max(0, Math.min(Number(v), len));
         }
-        if (this.phase === 'final') this.emitBytes(Array.from(data.subarray(skip, skip + len)), [], st.line);
-        else this.advance(len);
+        if (this.phase === 'final') {
+          this.emitBytes(Array.from(data.subarray(skip, skip + len)), [], st.line);
+          if (this.recording) this.listing[this.listing.length - 1].bin = true;
+        } else this.advance(len);
         return;
       }
       case 'struc': {
@@ -1253,7 +1257,9 @@ export class Assembler {
       // NASM lists a repeated instruction once, as `bytes<rep N>`.
       const recs = this.listing.splice(firstRec, n);
       const bytes = recs.flatMap((r) => r.bytes);
-      this.listing.push({ line: recs[0].line, seg: recs[0].seg, off: recs[0].off, bytes, fixes: [], times: { count: n, unit: recs[0].bytes, fixes: recs[0].fixes } });
+      const rec: ListRec = { line: recs[0].line, seg: recs[0].seg, off: recs[0].off, bytes, fixes: [], times: { count: n, unit: recs[0].bytes, fixes: recs[0].fixes } };
+      if (recs[0].bin) rec.bin = true;
+      this.listing.push(rec);
     }
   }
 

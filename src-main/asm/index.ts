@@ -156,7 +156,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const getListing = (): string => {
     if (listing === undefined) {
       try {
-        listing = early ? '' : formatListing(lines, asm.relist(), asm.sections, diags.final);
+        listing = early ? '' : formatListing(lines, asm.relist(), asm.sections, listedDiagnostics(diags));
       } catch {
         listing = '';
       }
@@ -195,6 +195,15 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     ok,
   };
   return { result, location, probeLines };
+}
+
+/**
+ * The messages a listing shows under their lines: the final pass's, and the warnings only pass 1
+ * gives (an orphan label), which NASM's final pass repeats into the listing.
+ */
+function listedDiagnostics(diags: Diags): Diagnostic[] {
+  const seen = new Set(diags.final.map((d) => `${d.file}:${d.line}:${d.message}`));
+  return [...diags.final, ...diags.early.filter((d) => d.severity === 'warning' && !seen.has(`${d.file}:${d.line}:${d.message}`))];
 }
 
 /** The file's bytes, undefined when not found, or why it cannot be read. */

@@ -7,6 +7,7 @@ import type { PLine } from './preprocessor.js';
 import { stripComment } from './preprocessor.js';
 
 const hex = (n: number, w: number): string => n.toString(16).toUpperCase().padStart(w, '0');
+const LIST_DIRECTIVE = /^\s*\[\s*list\s+([+-])\s*\]\s*$/i;
 
 /** An atomic piece of the hex field: a byte, a relocated field, or a `<rep>`/`<res>` marker. */
 interface Part {
@@ -16,6 +17,7 @@ interface Part {
 }
 
 function parts(rec: ListRec): Part[] {
+  if (rec.bin && !(rec.times && rec.times.count > 1)) return [{ text: `<bin ${rec.bytes.length.toString(16).toUpperCase()}h>`, off: rec.off, marker: true }];
   if (rec.res !== undefined) {
     if (rec.res <= 8) return Array.from({ length: rec.res }, (_, i) => ({ text: '??', off: rec.off + i }));
     return [{ text: `<res ${rec.res.toString(16).toUpperCase()}h>`, off: rec.off, marker: true }];
@@ -93,13 +95,30 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
   }
   const out: string[] = [];
   const seenDiag = new Set<string>();
+  // `[list -]` is listed and stops the listing; `[list +]` resumes it after itself.
+  let listing = true;
+  let lastNum = '';
   lines.forEach((l, idx) => {
     if (l.listAs !== undefined) return; // body of a .nolist macro
+    const listed = listing;
+    const onOff = l.text.includes('[') ? LIST_DIRECTIVE.exec(l.text) : null;
+    if (onOff) listing = onOff[1] === '+';
+    if (!listed) {
+      // Messages of unlisted lines still come out, under the last listed line's number.
+      const k = `${l.file}:${l.line}`;
+      const ds = diagByLine.get(k);
+      if (ds && !seenDiag.has(k)) {
+        seenDiag.add(k);
+        for (const d of ds) out.push(`${lastNum}          ******************       ${d.severity}: ${d.message}`);
+      }
+      return;
+    }
     const depth = l.depth > 0 ? `<${l.depth}>` : '';
     // Macro bodies are stored as tokens by NASM, so their whitespace comes out collapsed.
     // Their comments are gone too (`mov ax, %1 ; load` lists as `mov ax, %1`).
     const text = l.fromMacro ? stripComment(l.listText).replace(/\s+/g, ' ').replace(/ $/, '') : l.listText;
     const num = String(l.listLine).padStart(6);
+    lastNum = num;
     const rs = byLine.get(idx);
     const rows = rs ? rowsOf(rs.flatMap(parts)) : [];
     // Row layout: number(6) offset(8) bytes(18) continuation mark, then depth and source on the first row.

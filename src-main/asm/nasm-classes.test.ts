@@ -838,3 +838,17 @@ describe('size keywords inside the brackets', () => {
     for (const line of refused) checkLevels(lines(`bits ${bits}|${all.split('\n')[line - 1]}`), false);
   });
 });
+
+describe('listing: [list -] and [list +], incbin rows, pass-1 warnings', () => {
+  it.each([
+    ['list switches, also inside a macro', 'nop|[list -]|[list -]|nop|[list +]|nop|[LIST +]|[list   -  ]|nop|[list +]|%macro q 0|[list -]|nop|[list +]|%endmacro|q|nop|[list -]|foo|[list +]|nop'],
+    ['incbin as its byte count, repeated by TIMES too', 'bits 16|mov ax, 1|incbin "data.bin"|incbin "data.bin", 1|times 3 incbin "data.bin"|incbin "data.bin", 0, 1|db 1'],
+    ['an orphan label and other warnings under their lines', 'bits 16|%warning hello|add al, 300|lbl|section .text exec|db 1|lbl2|nop'],
+  ])('%s', (_name, src) => {
+    const files = { 'data.bin': 'abc' };
+    const n = runNasm(lines(src), { listing: true, files });
+    const r = assemble(lines(src), { fileName: 'in.asm', readFile: (p) => (p === 'data.bin' ? new TextEncoder().encode(files['data.bin']) : undefined) });
+    expect(n.ok, n.stderr).toBe(true);
+    expect(r.listing).toBe(n.listing);
+  });
+});
