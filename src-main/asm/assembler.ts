@@ -1639,10 +1639,13 @@ export class Assembler {
     return out;
   }
 
+  /** Symbols for `[map]`, in definition order: section-relative ones (seg >= 0) and absolute ones (seg -1). */
   mapSymbols(): { name: string; seg: number; off: bigint }[] {
     const out: { name: string; seg: number; off: bigint }[] = [];
     for (const [name, s] of this.symbols) {
-      if (s.kind === 'label' && s.value.seg >= 0 && !name.startsWith('..@')) out.push({ name, seg: s.value.seg, off: s.value.n });
+      const v = s.value;
+      if (v.unk || v.minus !== undefined || name.startsWith(LOCATION_PROBE)) continue;
+      if (v.seg >= 0 ? !name.startsWith('..@') : true) out.push({ name, seg: v.seg, off: v.n });
     }
     return out;
   }

@@ -4,6 +4,7 @@ import type { Section } from './assembler.js';
 
 export interface MapSymbol {
   name: string;
+  /** Section index, or -1 for an absolute symbol (its value in `off`). */
   seg: number;
   off: bigint;
 }
@@ -64,6 +65,13 @@ export function formatMap(
   }
   if (syms) {
     out.push(rule('-- Symbols'), '');
+    // Absolute symbols (constants, labels in absolute space and structures) first, as 64-bit values.
+    const absolute = symbols.filter((x) => x.seg < 0);
+    if (absolute.length) {
+      out.push(rule('---- No Section'), '', 'Value     Name');
+      for (const x of absolute) out.push(`${BigInt.asUintN(64, x.off).toString(16).toUpperCase().padStart(8, '0')}  ${x.name}`);
+      out.push('', '');
+    }
     for (const s of sections) {
       const list = symbols.filter((x) => x.seg === s.idx);
       if (!list.length) continue;

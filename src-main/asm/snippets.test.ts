@@ -305,6 +305,14 @@ describe('command-line style options', () => {
       expect(r.map?.text).toBe(n.extra['out.map']);
     }
   });
+  it('[map] lists absolute symbols under No Section, and relocatable EQUs with their section', () => {
+    for (const kind of ['all', 'symbols']) {
+      const src = `[map ${kind} out.map]\nzz equ 1\nk equ -1\nbig equ 0x123456789\nstruc S\n.a: resb 2\nendstruc\nstart: nop\nrel1 equ start+2\ndiff equ rel1-start\nabsolute 0x10\nz: resb 2\naa equ 3\n..@x equ 4\nsection .data\nd: db 1\n`;
+      const n = runNasm(src, { readBack: ['out.map'] });
+      expect(n.ok, n.stderr).toBe(true);
+      expect(ours(src).map?.text).toBe(n.extra['out.map']);
+    }
+  });
   it('-O0 matches NASM -O0', () => {
     const src = 'add ax, 5\npush 5\njmp x\nje x\nx: nop\nbits 64\nmov rax, 1\n';
     const n = runNasm(src, { o0: true });
