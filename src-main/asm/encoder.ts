@@ -1,7 +1,7 @@
 // Encoder: walks the instruction table (table.ts) for one instruction and produces bytes plus
 // fix-ups for values that depend on the final section layout. It never re-parses text.
 
-import { evaluate, type Expr, type Value } from './expr.js';
+import { evaluate, NotSimpleError, type Expr, type Value } from './expr.js';
 import { addressWarning, displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
 import type { ImmOp, MemOp, Operand } from './operands.js';
@@ -420,7 +420,7 @@ function fitsS8(n: bigint): boolean {
 
 function immFlags(v: Value, size: number, kind: 'sb' | 'sd' | 'ud'): boolean {
   if (v.unk) return true; // optimistic in early passes
-  if (v.seg >= 0 || v.minus !== undefined) return false; // relocatable: never shrunk
+  if (v.seg >= 0 || v.minus !== undefined || v.basesDropped) return false; // relocatable: never shrunk
   const n = v.n;
   if (kind === 'sb') {
     if (size === 16) return fitsS8(BigInt.asIntN(16, n));
@@ -597,7 +597,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (op.k === 'imm') {
-      vals[i] = { v: env.eval(op.expr) };
+      vals[i] = { v: operandValue(env, op.expr, false) };
       // `jmp far x` needs x's segment: a label's is a relocation bin cannot write, a number has none.
       if (op.jmp === 'far') {
         const v = vals[i].v!;
@@ -605,7 +605,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       }
     }
     else if (op.k === 'far') vals[i] = { v: env.eval(op.off), segv: env.eval(op.seg) };
-    else if (op.k === 'mem') vals[i] = { disp: op.disp ? env.eval(op.disp) : undefined };
+    else if (op.k === 'mem') vals[i] = { disp: op.disp ? operandValue(env, op.disp, true) : undefined };
     else vals[i] = NO_VAL;
   }
   if (badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64)) throw eaFailure(false);
@@ -745,6 +745,22 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     throw new EncodeError('invalid combination of opcode and operands');
   }
   return emit(row, insn, vals, env, 0);
+}
+
+/**
+ * An operand's value, with NASM's messages for section bases it cannot relocate: in an address,
+ * an impossible multiplier or several bases; in an immediate, an invalid operand type, except one
+ * base taken several times (`a*2`), which NASM drops, keeping the offsets.
+ */
+function operandValue(env: EncodeEnv, e: Expr, address: boolean): Value {
+  try {
+    return env.eval(e);
+  } catch (x) {
+    if (!(x instanceof NotSimpleError)) throw x;
+    if (address) throw new EncodeError(`invalid effective address: ${x.reason === 'twoBases' ? 'multiple base segments' : 'impossible segment base multiplier'}`);
+    if (x.reason !== 'multiplier') throw new EncodeError('invalid operand type');
+    return { n: x.n, seg: -1, unk: false, basesDropped: true };
+  }
 }
 
 /** A 64-bit-only row outside 64-bit mode, or a legacy-only row inside it. */

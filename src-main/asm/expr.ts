@@ -28,6 +28,8 @@ export interface Value {
    * value as known (its value is then `n`). This decides NASM's pass-1 displacement sizes.
    */
   cancelled?: boolean;
+  /** Section bases were dropped from it (an immediate `a*2`): sized as the relocatable value it was. */
+  basesDropped?: true;
 }
 
 /**
@@ -47,6 +49,20 @@ interface Vec {
 export class ExprError extends Error {
   constructor(message: string, public col: number) {
     super(message);
+  }
+}
+
+/**
+ * A value with section bases NASM cannot relocate (`a*2`, `c-a`, `a+c`), for instructions, whose
+ * messages say why: a base with a negative coefficient, two bases, or one base taken more than
+ * once (`n` is then the value without it, which NASM uses for an immediate).
+ */
+export class NotSimpleError extends ExprError {
+  constructor(
+    public reason: 'negative' | 'twoBases' | 'multiplier',
+    public n: bigint,
+  ) {
+    super('expression is not simple or relocatable', 0);
   }
 }
 
@@ -322,9 +338,19 @@ function finish(v: Vec, ctx: EvalCtx): Value {
     if (c === 0n || v.unk) continue;
     if (c === 1n && plus < 0) plus = seg;
     else if (c === -1n && minus === undefined && seg === ctx.base.seg) minus = seg;
-    else throw new ExprError('expression is not simple or relocatable', 0);
+    else throw notSimple(v, ctx);
   }
   return minus === undefined ? { n: v.n, seg: plus, unk: v.unk } : { n: v.n, seg: plus, unk: v.unk, minus };
+}
+
+function notSimple(v: Vec, ctx: EvalCtx): NotSimpleError {
+  let bases = 0;
+  let negative = false;
+  for (const [seg, c] of v.terms ?? []) {
+    if (c > 0n) bases++;
+    else if (c < 0n && !(c === -1n && seg === ctx.base.seg)) negative = true;
+  }
+  return new NotSimpleError(negative ? 'negative' : bases > 1 ? 'twoBases' : 'multiplier', v.n);
 }
 
 function combine(a: Vec, b: Vec, sign: bigint): Vec {

@@ -852,3 +852,11 @@ describe('listing: [list -] and [list +], incbin rows, pass-1 warnings', () => {
     expect(r.listing).toBe(n.listing);
   });
 });
+
+describe('section bases NASM cannot relocate, in instructions', () => {
+  const forms = ['mov eax, -a', 'mov eax, a+c', 'mov eax, 2*a-c', 'push 2*a', 'mov eax, a*2+4', 'add eax, a*2', 'imul eax, ebx, a*2', 'push word 2*a', 'jmp a*2', 'mov eax, -a+$$',
+    'mov ax, [2*a]', 'mov ax, [a+c]', 'mov ax, [-a]', 'mov ax, [ebx+a*2]', 'mov eax, [c - a]', 'mov eax, c - a', 'push c-a', 'lea eax, [a*2]', 'dd a*2'];
+  it.each([16, 32, 64])('%i-bit', (bits) => {
+    for (const form of forms) checkLevels(lines(`bits ${bits}|section .text|${form}|section .data|a: dd 1|section .data2|c: dd 2`));
+  });
+});
