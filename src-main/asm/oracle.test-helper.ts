@@ -1,6 +1,6 @@
 // Test-only helper: runs NASM 2.16.01 (/usr/bin/nasm) as the oracle. Never imported by library code.
 import { spawnSync } from 'node:child_process';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +16,16 @@ export interface NasmResult {
 }
 
 let tmpRoot: string | undefined;
+// One folder per test file for NASM's inputs and outputs, removed after the file's tests.
+afterAll(() => {
+  if (tmpRoot !== undefined) fs.rmSync(tmpRoot, { recursive: true, force: true });
+  tmpRoot = undefined;
+});
 let counter = 0;
 function tmpDir(): string {
-  tmpRoot ??= fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-asm-'));
+  if (tmpRoot === undefined) {
+    tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bootlab-asm-'));
+  }
   const d = path.join(tmpRoot, String(counter++));
   fs.mkdirSync(d);
   return d;
