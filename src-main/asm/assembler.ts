@@ -808,7 +808,13 @@ export class Assembler {
       this.earlyErr(line, `segment alignment \`${n}' is not power of two`);
       return false;
     }
-    if (this.cur >= 0 && Number(n) > this.sections[this.cur].align) this.sections[this.cur].align = Number(n);
+    if (this.cur >= 0) {
+      // The default 4 is no alignment of its own: NASM applies it at layout only to sections that
+      // never got one, so `align 2` leaves a section 2-aligned.
+      const s = this.sections[this.cur];
+      if (!s.explicitAlign || Number(n) > s.align) s.align = Number(n);
+      s.explicitAlign = true;
+    }
     return true;
   }
 

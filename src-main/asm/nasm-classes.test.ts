@@ -860,3 +860,12 @@ describe('section bases NASM cannot relocate, in instructions', () => {
     for (const form of forms) checkLevels(lines(`bits ${bits}|section .text|${form}|section .data|a: dd 1|section .data2|c: dd 2`));
   });
 });
+
+describe('ALIGN and SECTALIGN give a section its own alignment, below the default 4 too (XTIDE configurator)', () => {
+  it.each([
+    'SECTION .text|db 1,2,3,4,5|SECTION .data|ALIGN 2|db "X"|dw $',
+    'SECTION .text|db 1,2,3|SECTION .data|SECTALIGN 1|db "X"|SECTION .more|ALIGN 8|ALIGN 2|db 1',
+    'org 0x7c01|start: nop|align 4|nop|dw start|section .data|align 2|d: db 1|dw d|section .bss|alignb 2|b: resb 1|section .code2 align=16|align 4|c: dw c, b',
+    'org 0x100|section .a|db 1|align 8|section .b align=2|align 1|db 2|section .c|sectalign off|align 2|db 3',
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
