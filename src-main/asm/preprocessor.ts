@@ -528,6 +528,8 @@ export class Preprocessor {
     // Every macro being expanded, outermost first, at the body line it is on.
     const trace: MacroOrigin[] = [];
     for (const fr of this.frames) {
+      // NASM names no .nolist macro, nor any macro it calls (their lines are reported at its invocation).
+      if (fr.kind === 'macro' && fr.mac?.mac.nolist) break;
       if (fr.kind !== 'macro' || !fr.mac?.mac.name) continue;
       const at = fr === f ? line : (fr.lines[fr.idx - 1]?.line ?? line);
       trace.push({ name: fr.mac.mac.name, file: fr.mac.mac.file, line: at });

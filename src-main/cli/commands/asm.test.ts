@@ -101,6 +101,9 @@ describe('messages from inside a macro name the macro line, as NASM 2.16.01 prin
     ['%macro m 1 a', ' %warning %0 %1 %2 %3', '%endmacro', 'm one', 'm'],
     ['%macro outer 0', ' inner 300', '%endmacro', '%macro inner 1', ' db %1', '%endmacro', 'outer'],
     ['%macro bad 0', ' ; comment', ' mov ax, 0x12345', ' %error oops   in   macro', '%endmacro', 'bad'],
+    // A .nolist macro is not named (8088_bios's setloc): its lines are reported at the invocation.
+    ['%imacro setloc 1.nolist', '%assign pad (%1-($-$$))', '%if pad > 0', '%warning Inserting pad bytes', ' times pad db 0FFh', '%endif', '%endm', 'nop', 'SETLOC 8', 'db 300'],
+    ['%macro quiet 0.nolist', ' loud', '%endmacro', '%macro loud 0', ' db 300', '%endmacro', 'quiet'],
   ])('%s', async (...src) => {
     fs.writeFileSync(path.join(dir, 'mac.asm'), src.join('\n') + '\n');
     const r = spawnSync('nasm', ['-f', 'bin', '-o', 'nasm.bin', 'mac.asm'], { cwd: dir, encoding: 'utf8' });
