@@ -6,6 +6,7 @@ import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
+import { UNSUPPORTED_MNEMONICS } from './table.js';
 import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
 
 export type DataItem =
@@ -98,8 +99,11 @@ const DIRECTIVES = new Set([
 /** Directives NASM knows only in brackets (the others also have a standard macro without them). */
 const BRACKET_ONLY = new Set(['warning', 'map']);
 
+/** NASM's mnemonics without rows in our table: instructions to NASM, so never labels, but refused. */
+const UNSUPPORTED = new Set(UNSUPPORTED_MNEMONICS.split(/\s+/).filter(Boolean));
+
 /** Words that cannot be labels without a colon (asked for every label and label operand). */
-const RESERVED = new Set([...MNEMONICS, ...Object.keys(DATA_UNITS), ...Object.keys(RES_UNITS), ...PREFIXES, ...[...DIRECTIVES].filter((d) => !BRACKET_ONLY.has(d))]);
+const RESERVED = new Set([...MNEMONICS, ...UNSUPPORTED, ...Object.keys(DATA_UNITS), ...Object.keys(RES_UNITS), ...PREFIXES, ...[...DIRECTIVES].filter((d) => !BRACKET_ONLY.has(d))]);
 
 export function isReservedWord(w: string): boolean {
   return RESERVED.has(w.toLowerCase());
@@ -529,6 +533,7 @@ export class LineParser {
     }
     if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col, shared: false };
     const mt = toks[i];
+    if (mt.t === 'id' && !mt.forced && UNSUPPORTED.has(mt.v.toLowerCase())) throw new ParseError(`instruction \`${mt.v}' is not supported by Bootlab's assembler`, mt.col);
     if (mt.t !== 'id' || !MNEMONICS.has(mt.v.toLowerCase()) || mt.forced) {
       throw new ParseError('parser: instruction expected', mt.col);
     }
