@@ -214,6 +214,7 @@ const LEVELS: Record<string, number> = {
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
   xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
+  prefetch: 5, prefetchw: 5, // AMD's (3DNow!): NASM's `cpu pentium`
   ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
   encls: 14, enclu: 14, enclv: 14, pconfig: 14, xsusldtrk: 14, xresldtrk: 14, uiret: 14, clui: 14, stui: 14, testui: 14,
@@ -501,6 +502,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'sd':
     case 'ud': {
       if (op.k !== 'imm') return 'fail';
+      // NASM's rows for SSE4a's bit-field immediates take no size keyword at all.
+      if (op.size !== 0 && row.flags.has('unsizedimm')) return 'fail';
       // `add sp, byte -0x10`: an explicit byte immediate takes the sign-extended imm8 form at any -O level.
       if (p.t === 'sb' && p.size !== 8 && op.size === 8 && row.mn !== 'push') return 'ok';
       let osz = op.size;

@@ -51,7 +51,6 @@ function narrow(line: string, mode: Mode): string {
     .replace(/\br(8|9|1[0-5])\b/g, 'ebx');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
 function classes(table: Record<string, { ok: string[]; bad?: string[]; modes?: Mode[] }>): void {
   for (const [name, { ok, bad = [], modes = [16, 32, 64] as Mode[] }] of Object.entries(table)) {
     describe(name, () => {
@@ -95,5 +94,51 @@ describe('NASM mnemonics without table rows', () => {
       expect(errorsOf(r)).toEqual([`2: instruction \`${m}' is not supported by Bootlab's assembler`]);
       expect(runNasm(`bits 32\n${line}\n`).stderr).not.toMatch(/label alone/);
     }
+  });
+});
+
+const THREE_DNOW = 'pi2fw pi2fd pf2iw pf2id pfrcpv pfrsqrtv pfnacc pfpnacc pfcmpge pfmin pfrcp pfrsqrt pfsub pfadd pfcmpgt pfmax pfrcpit1 pfrsqit1 pfsubr pfacc pfcmpeq pfmul pfrcpit2 pmulhrwa pswapd pavgusb'.split(' ');
+const EMMI_REG = 'paveb paddsiw pmagw psubsiw pmulhrwc pmulhriw'.split(' ');
+const EMMI_MEM = 'pdistib pmvzb pmvnzb pmvlzb pmvgezb pmachriw'.split(' ');
+
+classes({
+  '3DNow! and Cyrix EMMI': {
+    ok: [
+      ...THREE_DNOW.map((m, i) => `${m} mm${i % 8}, mm${(i + 3) % 8}|${m} mm1, [rax+8]|${m} mm7, qword [rax]`),
+      ...EMMI_REG.map((m) => `${m} mm1, mm2|${m} mm3, [rax]|${m} mm0, qword [rax+r9*2+0x80]`.replace(/\+r9\*2/, '')),
+      ...EMMI_MEM.map((m) => `${m} mm1, [rax]|${m} mm6, [rax-4]`),
+      'pmvzb mm1, qword [rax]|pmvgezb mm2, qword [rax]',
+      'prefetch [rax]|prefetchw [rax+16]|prefetch qword [rax]|prefetchw qword [rax]|prefetchw [rcx]',
+    ],
+    bad: [
+      'pfadd mm1, dword [rax]', 'pfmul mm1, oword [rax]', 'pfadd xmm1, xmm2', 'pfadd mm1', 'pfadd mm1, mm2, 3', 'pmvzb mm1, mm2', 'pdistib mm1, dword [rax]', 'pdistib mm1, qword [rax]', 'pmachriw mm1, qword [rax]', 'pmachriw mm1, mm2',
+      'paveb mm1, word [rax]', 'prefetch byte [rax]', 'prefetchw dword [rax]', 'prefetch rax', 'prefetchw', 'pswapd mm1, rax',
+    ],
+  },
+  '3DNow! with REX registers': { modes: [64], ok: ['pfadd mm1, [r9+rcx*4]|pfmul mm2, [rel $+8]|prefetchw [r12]|pmvzb mm1, [r13]|paveb mm3, [r8+r9]'], bad: ['pfadd mm1, [eax+r9d]'.replace('r9d', 'ax')] },
+});
+
+classes({
+  SSE4a: {
+    ok: [
+      'extrq xmm1, 4, 5|extrq xmm12, 0x3f, 0|extrq xmm1, xmm2|extrq xmm11, xmm15|extrq xmm1, 300, 5',
+      'insertq xmm1, xmm2, 4, 5|insertq xmm13, xmm2, 1, 2|insertq xmm1, xmm2|insertq xmm1, xmm14',
+      'movntsd [rax], xmm1|movntsd qword [rax+8], xmm11|movntss [rax], xmm2|movntss dword [rax], xmm12',
+    ],
+    bad: [
+      'extrq xmm1, xmm2, 4', 'extrq xmm1, byte 4, 5', 'insertq xmm1, xmm2, 1, word 2', 'extrq xmm1, dword 4, 5', 'extrq xmm1, [rax]', 'insertq xmm1, [rax], 1, 2', 'insertq xmm1, xmm2, 1',
+      'movntsd [rax], xmm1, 3', 'movntsd dword [rax], xmm1', 'movntss qword [rax], xmm1', 'movntss xmm1, xmm2', 'movntsd xmm1, [rax]',
+    ],
+  },
+  'SSE4a with REX registers': { modes: [64], ok: ['extrq xmm9, xmm10|insertq xmm9, xmm10, 1, 2|movntsd [rax+r9*2+8], xmm9|movntss [r13], xmm1'] },
+});
+
+describe('cpu levels of the added rows', () => {
+  it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
+  it.each([
+    ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
+  ])('cpu %s (%s refuses)', (lowest, below, body) => {
+    compare(32, body.split('|'), true, [`cpu ${lowest}`]);
+    compare(32, body.split('|'), false, [`cpu ${below}`]);
   });
 });

@@ -26,7 +26,8 @@
 //   sel                 16-bit selector of a far pointer;  mo  moffs address (address-size wide)
 // Flags: nolong (invalid in 64-bit), long (64-bit only), short (short-jump form), dflt (an unsized
 //   immediate takes the mode's operand size), nosm (operand sizes are independent: an unsized memory
-//   operand cannot borrow its size from a register operand)
+//   operand cannot borrow its size from a register operand), unsizedimm (an immediate written with a size
+//   keyword does not match: NASM's SSE4a rows)
 
 export type RawRow = [string, string, string, string?];
 
@@ -454,6 +455,43 @@ function mmx(): RawRow[] {
     ['movd', 'mmx,m64', 'o64 0F 6E /r', 'long sizedonly'], ['movd', 'm64,mmx', 'o64 0F 7E /r', 'long sizedonly'],
   );
   return rows;
+}
+
+/**
+ * AMD 3DNow! (with its Athlon and Geode additions) and Cyrix's EMMI extensions to MMX. 3DNow! is
+ * `0F 0F /r` followed by a byte that selects the operation (AMD's 3DNow! Technology Manual);
+ * NASM names AMD's `pmulhrw` `pmulhrwa` and Cyrix's (0F 59) `pmulhrwc`. All take a qword operand:
+ * any other size keyword is NASM's "mismatch in operand sizes" (`smem`).
+ */
+function amd3dnow(): RawRow[] {
+  const rows: RawRow[] = (
+    [
+      ['pi2fw', 0x0c], ['pi2fd', 0x0d], ['pf2iw', 0x1c], ['pf2id', 0x1d], ['pfrcpv', 0x86], ['pfrsqrtv', 0x87], ['pfnacc', 0x8a], ['pfpnacc', 0x8e],
+      ['pfcmpge', 0x90], ['pfmin', 0x94], ['pfrcp', 0x96], ['pfrsqrt', 0x97], ['pfsub', 0x9a], ['pfadd', 0x9e], ['pfcmpgt', 0xa0], ['pfmax', 0xa4],
+      ['pfrcpit1', 0xa6], ['pfrsqit1', 0xa7], ['pfsubr', 0xaa], ['pfacc', 0xae], ['pfcmpeq', 0xb0], ['pfmul', 0xb4], ['pfrcpit2', 0xb6],
+      ['pmulhrwa', 0xb7], ['pswapd', 0xbb], ['pavgusb', 0xbf],
+    ] as [string, number][]
+  ).map(([mn, op]): RawRow => [mn, 'mmx,mmx/m64', `0F 0F /r ${h(op)}`, 'smem']);
+  // Cyrix EMMI: the pmv* moves and pdistib/pmachriw read memory only (NASM gives the last two an
+  // address of no size, which takes no size keyword).
+  for (const [mn, op] of [['paveb', 0x50], ['paddsiw', 0x51], ['pmagw', 0x52], ['psubsiw', 0x55], ['pmulhrwc', 0x59], ['pmulhriw', 0x5d]] as [string, number][]) {
+    rows.push([mn, 'mmx,mmx/m64', `0F ${h(op)} /r`, 'smem']);
+  }
+  for (const [mn, op] of [['pmvzb', 0x58], ['pmvnzb', 0x5a], ['pmvlzb', 0x5b], ['pmvgezb', 0x5c]] as [string, number][]) {
+    rows.push([mn, 'mmx,m64', `0F ${h(op)} /r`, 'smem unsizedok']);
+  }
+  rows.push(['pdistib', 'mmx,m', '0F 54 /r'], ['pmachriw', 'mmx,m', '0F 5E /r']);
+  rows.push(['prefetch', 'm64', '0F 0D /0', 'smem unsizedok'], ['prefetchw', 'm64', '0F 0D /1', 'smem unsizedok']);
+  return rows;
+}
+
+/** AMD SSE4a (AMD's APM vol. 4): bit-field extract/insert and scalar non-temporal stores; no `cpu` level in NASM. */
+function sse4a(): RawRow[] {
+  return [
+    ['extrq', 'xmm,imm,imm', '66 0F 78 /0 ib ib', 'anycpu unsizedimm smem'], ['extrq', 'xmm,xmm', '66 0F 79 /r', 'anycpu'],
+    ['insertq', 'xmm,xmm,imm,imm', 'F2 0F 78 /r ib ib', 'anycpu unsizedimm smem'], ['insertq', 'xmm,xmm', 'F2 0F 79 /r', 'anycpu'],
+    ['movntsd', 'm64,xmm', 'F2 0F 2B /r', 'anycpu unsizedok'], ['movntss', 'm32,xmm', 'F3 0F 2B /r', 'anycpu unsizedok'],
+  ];
 }
 
 /**
@@ -1907,6 +1945,8 @@ export const RAW_ROWS: RawRow[] = [
   ...x87(),
   ...sse(),
   ...mmx(),
+  ...amd3dnow(),
+  ...sse4a(),
   ...sseExtras(),
   ...avx(),
 ];
@@ -1995,27 +2035,25 @@ export const UNSUPPORTED_MNEMONICS = `
   aadd aand adcx adox axor bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cldemote clrssbsy cmpaexadd cmpaxadd cmpbexadd cmpbxadd
   cmpcxadd cmpexadd cmpgexadd cmpgxadd cmplexadd cmplxadd cmpnaexadd cmpnaxadd cmpnbexadd cmpnbxadd cmpncxadd cmpnexadd cmpngexadd cmpngxadd
   cmpnlexadd cmpnlxadd cmpnoxadd cmpnpxadd cmpnsxadd cmpnzxadd cmpoxadd cmppexadd cmppoxadd cmppxadd cmpsxadd cmpxchg486 cmpzxadd cpu_read cpu_write
-  dmint enqcmd enqcmds extrq getsec hint_nop0 hint_nop1 hint_nop10 hint_nop11 hint_nop12 hint_nop13 hint_nop14 hint_nop15 hint_nop16 hint_nop17
-  hint_nop18 hint_nop19 hint_nop2 hint_nop20 hint_nop21 hint_nop22 hint_nop23 hint_nop24 hint_nop25 hint_nop26 hint_nop27 hint_nop28 hint_nop29
-  hint_nop3 hint_nop30 hint_nop31 hint_nop32 hint_nop33 hint_nop34 hint_nop35 hint_nop36 hint_nop37 hint_nop38 hint_nop39 hint_nop4 hint_nop40
-  hint_nop41 hint_nop42 hint_nop43 hint_nop44 hint_nop45 hint_nop46 hint_nop47 hint_nop48 hint_nop49 hint_nop5 hint_nop50 hint_nop51 hint_nop52
-  hint_nop53 hint_nop54 hint_nop55 hint_nop56 hint_nop57 hint_nop58 hint_nop59 hint_nop6 hint_nop60 hint_nop61 hint_nop62 hint_nop63 hint_nop7
-  hint_nop8 hint_nop9 hreset ibts incsspd incsspq insertq jmpe kadd kand kandn kmov knot kor kortest kshiftl kshiftr ktest kunpck kxnor kxor loadall
-  loadall286 monitorx movdiri movntsd movntss mwaitx paddsiw paveb pavgusb pcommit pdistib pf2id pf2iw pfacc pfadd pfcmpeq pfcmpge pfcmpgt pfmax pfmin
-  pfmul pfnacc pfpnacc pfrcp pfrcpit1 pfrcpit2 pfrcpv pfrsqit1 pfrsqrt pfrsqrtv pfsub pfsubr pi2fd pi2fw pmachriw pmagw pmulhriw pmulhrwa pmulhrwc
-  pmvgezb pmvlzb pmvnzb pmvzb prefetch prefetchit0 prefetchit1 prefetchw psubsiw pswapd ptwrite pvalidate rdm rdmsrlist rdshr rdsspd rdsspq rmpadjust
-  rsdc rsldt rstorssp rsts saveprevssp senduipi setssbsy smi smint smintold svdc svldt svts tpause umov umwait vaddph vaddsh vbcstnebf16ps
-  vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx
-  vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq
-  vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh
-  vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph
-  vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph
-  vfpclasssh vfrczpd vfrczps vfrczsd vfrczss vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vldqqu vmaskmovdqu
-  vmgexit vmovntqq vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpcmov vpcomb vpcomd vpcomq vpcomub vpcomud vpcomuq vpcomuw vpcomw vpdpbssd vpdpbssds
-  vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vphaddbd vphaddbq vphaddbw vphadddq vphaddubd vphaddubq vphaddubw vphaddudq vphadduwd vphadduwq vphaddwd
-  vphaddwq vphsubbw vphsubdq vphsubwd vpmacsdd vpmacsdqh vpmacsdql vpmacssdd vpmacssdqh vpmacssdql vpmacsswd vpmacssww vpmacswd vpmacsww vpmadcsswd
-  vpmadcswd vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph
-  vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh vpnmsub231sh vpperm vprotb vprotd vprotq vprotw vpshab vpshad vpshaq
-  vpshaw vpshlb vpshld vpshlq vpshlw vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish
-  wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xabort xbegin xbts xrstors xrstors64 xsavec xsavec64 xsaveopt64 xsaves xsaves64
+  dmint enqcmd enqcmds getsec hint_nop0 hint_nop1 hint_nop10 hint_nop11 hint_nop12 hint_nop13 hint_nop14 hint_nop15 hint_nop16 hint_nop17 hint_nop18
+  hint_nop19 hint_nop2 hint_nop20 hint_nop21 hint_nop22 hint_nop23 hint_nop24 hint_nop25 hint_nop26 hint_nop27 hint_nop28 hint_nop29 hint_nop3
+  hint_nop30 hint_nop31 hint_nop32 hint_nop33 hint_nop34 hint_nop35 hint_nop36 hint_nop37 hint_nop38 hint_nop39 hint_nop4 hint_nop40 hint_nop41
+  hint_nop42 hint_nop43 hint_nop44 hint_nop45 hint_nop46 hint_nop47 hint_nop48 hint_nop49 hint_nop5 hint_nop50 hint_nop51 hint_nop52 hint_nop53
+  hint_nop54 hint_nop55 hint_nop56 hint_nop57 hint_nop58 hint_nop59 hint_nop6 hint_nop60 hint_nop61 hint_nop62 hint_nop63 hint_nop7 hint_nop8
+  hint_nop9 hreset ibts incsspd incsspq jmpe kadd kand kandn kmov knot kor kortest kshiftl kshiftr ktest kunpck kxnor kxor loadall loadall286 monitorx
+  movdiri mwaitx pcommit prefetchit0 prefetchit1 ptwrite pvalidate rdm rdmsrlist rdshr rdsspd rdsspq rmpadjust rsdc rsldt rstorssp rsts saveprevssp
+  senduipi setssbsy smi smint smintold svdc svldt svts tpause umov umwait vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph
+  vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w
+  vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w
+  vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch
+  vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph
+  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vfrczpd vfrczps vfrczsd vfrczss vgetexpph vgetexpsh vgetmantph
+  vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpcmov vpcomb
+  vpcomd vpcomq vpcomub vpcomud vpcomuq vpcomuw vpcomw vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vphaddbd vphaddbq vphaddbw vphadddq
+  vphaddubd vphaddubq vphaddubw vphaddudq vphadduwd vphadduwq vphaddwd vphaddwq vphsubbw vphsubdq vphsubwd vpmacsdd vpmacsdqh vpmacsdql vpmacssdd
+  vpmacssdqh vpmacssdql vpmacsswd vpmacssww vpmacswd vpmacsww vpmadcsswd vpmadcswd vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
+  vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
+  vpnmsub231sh vpperm vprotb vprotd vprotq vprotw vpshab vpshad vpshaq vpshaw vpshlb vpshld vpshlq vpshlw vrcpph vrcpsh vreduceph vreducesh vrsqrtph
+  vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xabort xbegin xbts xrstors
+  xrstors64 xsavec xsavec64 xsaveopt64 xsaves xsaves64
 `;
