@@ -214,6 +214,8 @@ const LEVELS: Record<string, number> = {
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
   xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
+  // NASM's `cpu ivybridge`, one level with sandybridge here.
+  xsaveopt64: 12, xsavec: 12, xsaves: 12, xrstors: 12, xsavec64: 12, xsaves64: 12, xrstors64: 12, xabort: 12, xbegin: 12,
   prefetch: 5, prefetchw: 5, // AMD's (3DNow!): NASM's `cpu pentium`
   ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
@@ -702,6 +704,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
+    // `call short x`, `loop near x`: a distance keyword the branch's forms do not take.
+    if (candidates.some((r) => r.rel) && ops.some((o) => o.k === 'imm' && (o.jmp === 'short' || o.jmp === 'near'))) throw new EncodeError('mismatch in operand sizes');
     if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
@@ -888,9 +892,10 @@ function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolea
     return op.k === 'imm' && op.jmp === undefined && op.size === 0 && !op.strict;
   }
   if (!row.flags.has('short')) {
-    if (row.rel && !row.flags.has('shortonly')) {
+    if (row.rel) {
+      // NASM's templates: call/xbegin take `near` but not `short`; loop/jcxz take neither.
       const op = ops[row.relIdx] as ImmOp;
-      if (op.jmp === 'short') return false;
+      if (op.jmp === 'short' || (op.jmp === 'near' && row.flags.has('shortonly'))) return false;
     }
     return true;
   }

@@ -133,9 +133,29 @@ classes({
   'SSE4a with REX registers': { modes: [64], ok: ['extrq xmm9, xmm10|insertq xmm9, xmm10, 1, 2|movntsd [rax+r9*2+8], xmm9|movntss [r13], xmm1'] },
 });
 
+classes({
+  'XSAVE compacted and supervisor forms, RTM': {
+    ok: ['xsavec [rax]|xsaves [rax+8]|xrstors [rax]|xabort 5|xabort byte 5|xabort -1|xabort strict byte 5|xabort 300', 'xbegin $|xbegin $+0x100|xbegin near $|xbegin strict near $|l: xbegin l|xbegin fwd|fwd:'],
+    bad: ['xsavec qword [rax]', 'xsaves rax', 'xrstors', 'xabort word 5', 'xabort al', 'xabort', 'xbegin', 'xbegin short $', 'xbegin al'],
+  },
+  'distance keywords on branches without that form': {
+    ok: ['jmp short $|jmp near $|je short $|je near $|call near $|loop $|jecxz $|xbegin near $'],
+    bad: ['call short $', 'loop short $', 'loop near $', 'loopne near $', 'jecxz short $', 'jecxz near $', 'xbegin short $'],
+  },
+  'RTM operand sizes, 16- and 32-bit': { modes: [16, 32], ok: ['xbegin word $|xbegin dword $|xbegin 0x1234'], bad: ['xbegin qword $'] },
+  '64-bit XSAVE forms': {
+    modes: [64],
+    ok: ['xsavec64 [rax]|xsaves64 [r9+rcx*8]|xrstors64 [rax]|xsaveopt64 [rax]|xbegin qword $|xbegin l2|l2:'],
+    bad: ['xbegin word $', 'xbegin dword $', 'xsavec64 qword [rax]'],
+  },
+  'the 64-bit forms outside 64-bit mode': { modes: [16, 32], ok: [], bad: ['xsavec64 [rax]', 'xsaves64 [rax]', 'xrstors64 [rax]', 'xsaveopt64 [rax]'] },
+});
+
 describe('cpu levels of the added rows', () => {
   it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
+  // NASM's ivybridge level (refused at nehalem; our sandybridge and ivybridge are one level).
   it.each([
+    ['ivybridge', 'nehalem', 'xsavec [eax]|xsaves [eax]|xrstors [eax]|xabort 1|xbegin $'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {
     compare(32, body.split('|'), true, [`cpu ${lowest}`]);

@@ -1822,6 +1822,13 @@ export const RAW_ROWS: RawRow[] = [
   ['wrgsbase', 'r64', 'F3 o64 0F AE /3'],
   ['invpcid', 'r64,m128', '66 o64 0F 38 82 /r', 'unsizedok'],
   ['xsaveopt', 'm', '0F AE /6'],
+  ['xsaveopt64', 'm', 'o64 0F AE /6'],
+  // Compacted and supervisor state (Intel SDM: 0F C7 /4 xsavec, /5 xsaves, /3 xrstors).
+  ['xsavec', 'm', '0F C7 /4'], ['xsaves', 'm', '0F C7 /5'], ['xrstors', 'm', '0F C7 /3'],
+  ['xsavec64', 'm', 'o64 0F C7 /4'], ['xsaves64', 'm', 'o64 0F C7 /5'], ['xrstors64', 'm', 'o64 0F C7 /3'],
+  // RTM: xbegin's fallback address is relative, sized like a near call's (no short form).
+  ['xabort', 'imm8', 'C6 F8 ib', 'smem'],
+  ['xbegin', 'imm16', 'o16 C7 F8 rw', 'dflt nolong'], ['xbegin', 'imm32', 'o32 C7 F8 rd', 'dflt nolong'], ['xbegin', 'imm64', 'o64nw C7 F8 rd', 'dflt long'],
   ['clflushopt', 'm', '66 0F AE /7'],
   ['clwb', 'm', '66 0F AE /6'],
   ['movbe', 'r16,m16', 'o16 0F 38 F0 /r'],
@@ -2054,6 +2061,5 @@ export const UNSUPPORTED_MNEMONICS = `
   vpmacssdqh vpmacssdql vpmacsswd vpmacssww vpmacswd vpmacsww vpmadcsswd vpmadcswd vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
   vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
   vpnmsub231sh vpperm vprotb vprotd vprotq vprotw vpshab vpshad vpshaq vpshaw vpshlb vpshld vpshlq vpshlw vrcpph vrcpsh vreduceph vreducesh vrsqrtph
-  vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xabort xbegin xbts xrstors
-  xrstors64 xsavec xsavec64 xsaveopt64 xsaves xsaves64
+  vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xbts
 `;
