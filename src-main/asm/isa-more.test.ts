@@ -151,7 +151,39 @@ classes({
   'the 64-bit forms outside 64-bit mode': { modes: [16, 32], ok: [], bad: ['xsavec64 [rax]', 'xsaves64 [rax]', 'xrstors64 [rax]', 'xsaveopt64 [rax]'] },
 });
 
+const XOP_HADD = 'vphaddbw vphaddbd vphaddbq vphaddwd vphaddwq vphadddq vphaddubw vphaddubd vphaddubq vphadduwd vphadduwq vphaddudq vphsubbw vphsubwd vphsubdq'.split(' ');
+const XOP_SHIFTS = ['vprot', 'vpshl', 'vpsha'].flatMap((m) => ['b', 'w', 'd', 'q'].map((t) => m + t));
+const XOP_MACS = 'vpmacssww vpmacsswd vpmacssdql vpmacssdd vpmacssdqh vpmacsww vpmacswd vpmacsdql vpmacsdd vpmacsdqh vpmadcsswd vpmadcswd'.split(' ');
+const XOP_COM = ['b', 'w', 'd', 'q', 'ub', 'uw', 'ud', 'uq'].map((t) => `vpcom${t}`);
+
+classes({
+  'XOP arithmetic': {
+    ok: [
+      ...['vfrczps', 'vfrczpd'].map((m) => `${m} xmm1, xmm2|${m} xmm1, [rax]|${m} ymm1, ymm12|${m} ymm3, yword [rax+8]|${m} xmm4|${m} ymm5`),
+      'vfrczss xmm1, xmm2|vfrczss xmm1, [rax]|vfrczss xmm1, dword [rax]|vfrczsd xmm1, xmm13|vfrczsd xmm1, qword [rax]|vfrczsd xmm2',
+      ...XOP_HADD.map((m) => `${m} xmm1, xmm12|${m} xmm2, [rax]|${m} xmm3, oword [rax+0x100]|${m} xmm4`),
+      ...XOP_SHIFTS.map((m) => `${m} xmm1, xmm2, xmm13|${m} xmm1, [rax], xmm3|${m} xmm11, xmm2, [rax]|${m} xmm1, xmm2|${m} xmm1, [rax]`),
+      ...XOP_SHIFTS.filter((m) => m.startsWith('vprot')).map((m) => `${m} xmm1, xmm2, 5|${m} xmm1, [rax], 0x80|${m} xmm1, oword [rax], 5|${m} xmm1, 7`),
+      ...XOP_MACS.map((m) => `${m} xmm1, xmm2, xmm3, xmm14|${m} xmm1, xmm2, [rax], xmm4|${m} xmm1, xmm3, xmm4`),
+      'vpcmov xmm1, xmm2, xmm3, xmm4|vpcmov xmm1, xmm2, [rax], xmm4|vpcmov xmm1, xmm2, xmm3, [rax]|vpcmov xmm1, xmm2, xmm3|vpcmov xmm1, xmm2, [rax]',
+      'vpcmov ymm1, ymm2, ymm3, ymm14|vpcmov ymm1, ymm2, [rax], ymm4|vpcmov ymm11, ymm2, ymm3, [rax]|vpcmov ymm1, ymm3, ymm4',
+      'vpperm xmm1, xmm2, xmm3, xmm4|vpperm xmm1, xmm2, [rax], xmm4|vpperm xmm1, xmm2, xmm3, [rax]|vpperm xmm1, xmm3, xmm4|vpperm xmm12, xmm2, [rax]',
+      ...XOP_COM.map((m) => `${m} xmm1, xmm2, xmm13, 5|${m} xmm1, xmm2, [rax], 0|${m} xmm1, [rax], 7|${m} xmm1, xmm2, xmm3, byte 5`),
+    ],
+    bad: [
+      'vfrczss xmm1, qword [rax]', 'vfrczsd xmm1, dword [rax]', 'vphaddbw ymm1, ymm2', 'vprotb ymm1, ymm2, ymm3', 'vprotb xmm1, [rax], [rax]',
+      'vpcmov xmm1, xmm2, [rax], [rax]', 'vpmacsdd xmm1, xmm2, xmm3, [rax]', 'vpcomb xmm1, xmm2, xmm3, word 5', 'vprotb xmm1, xmm2, word 5',
+      'vpcomb xmm1, xmm2, xmm3', 'vpperm ymm1, ymm2, ymm3, ymm4', 'vfrczps xmm1, ymm2', 'vpmacsww xmm1, xmm2',
+    ],
+  },
+  'XOP with REX registers': {
+    modes: [64],
+    ok: ['vfrczps xmm9, xmm10|vpmacsdd xmm9, xmm10, [r9+rax], xmm11|vprotq xmm8, [r12+r13*4], xmm15|vpcmov ymm8, ymm9, [r10], ymm15|vpcomuq xmm9, xmm8, [rel $], 1'],
+  },
+});
+
 describe('cpu levels of the added rows', () => {
+  it('XOP has none', () => compare(16, ['vprotb xmm1, xmm2, xmm3', 'vpcmov xmm1, xmm2, xmm3, xmm4', 'vfrczps xmm1, [bx]', 'vpcomb xmm1, xmm2, xmm3, 1'], true, ['cpu 8086']));
   it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
   // NASM's ivybridge level (refused at nehalem; our sandybridge and ivybridge are one level).
   it.each([

@@ -893,6 +893,40 @@ function avx(): RawRow[] {
       for (const [l, r, m] of forms) rows.push([mn, `${r},${m},v${r}`, `VEX.${l}.66.0F38.${w} ${op} /r`, 'avx2']);
     }
   }
+  // AMD XOP arithmetic (AMD's APM vol. 6), no `cpu` level in NASM. A left-out source is the first
+  // operand, in VEX.vvvv or ModRM.rm as the row's `*` says. Where XOP.W swaps the register and memory
+  // sources (vprot*/vpsha*/vpshl*, vpcmov, vpperm), NASM tries W0 first, but W1 first for vpperm.
+  for (const [mn, op, wide] of [['vfrczps', '80', true], ['vfrczpd', '81', true], ['vfrczss', '82', false], ['vfrczsd', '83', false]] as [string, string, boolean][]) {
+    const rm = mn.endsWith('ss') ? 'xmm/m32' : mn.endsWith('sd') ? 'xmm/m64' : 'xmm/m128';
+    rows.push([mn, `xmm,${rm}*`, `XOP.128.09.W0 ${op} /r`, 'anycpu']);
+    if (wide) rows.push([mn, 'ymm,ymm/m256*', `XOP.256.09.W0 ${op} /r`, 'anycpu']);
+  }
+  for (const [mn, op] of [
+    ['vphaddbw', 'C1'], ['vphaddbd', 'C2'], ['vphaddbq', 'C3'], ['vphaddwd', 'C6'], ['vphaddwq', 'C7'], ['vphadddq', 'CB'], ['vphaddubw', 'D1'],
+    ['vphaddubd', 'D2'], ['vphaddubq', 'D3'], ['vphadduwd', 'D6'], ['vphadduwq', 'D7'], ['vphaddudq', 'DB'], ['vphsubbw', 'E1'], ['vphsubwd', 'E2'], ['vphsubdq', 'E3'],
+  ]) {
+    rows.push([mn, 'xmm,xmm/m128*', `XOP.128.09.W0 ${op} /r`, 'anycpu']);
+  }
+  const shifts = ['b', 'w', 'd', 'q'].flatMap((t, i): [string, number][] => [[`vprot${t}`, 0x90 + i], [`vpshl${t}`, 0x94 + i], [`vpsha${t}`, 0x98 + i]]);
+  for (const [mn, op] of shifts) {
+    rows.push([mn, 'xmm,xmm/m128*,vxmm', `XOP.128.09.W0 ${h(op)} /r`, 'anycpu'], [mn, 'xmm,vxmm*,xmm/m128', `XOP.128.09.W1 ${h(op)} /r`, 'anycpu']);
+    if (mn.startsWith('vprot')) rows.push([mn, 'xmm,xmm/m128*,imm8', `XOP.128.08.W0 ${h(op + 0x30)} /r ib`, 'anycpu']);
+  }
+  for (const [mn, op] of [
+    ['vpmacssww', '85'], ['vpmacsswd', '86'], ['vpmacssdql', '87'], ['vpmacssdd', '8E'], ['vpmacssdqh', '8F'], ['vpmacsww', '95'], ['vpmacswd', '96'],
+    ['vpmacsdql', '97'], ['vpmacsdd', '9E'], ['vpmacsdqh', '9F'], ['vpmadcsswd', 'A6'], ['vpmadcswd', 'B6'],
+  ]) {
+    rows.push([mn, 'xmm,vxmm*,xmm/m128,is4xmm', `XOP.128.08.W0 ${op} /r is4`, 'anycpu']);
+  }
+  for (const [l, r] of [['128', 'xmm'], ['256', 'ymm']]) {
+    rows.push(
+      ['vpcmov', `${r},v${r}*,${r}/m${l},is4${r}`, `XOP.${l}.08.W0 A2 /r is4`, 'anycpu'], ['vpcmov', `${r},v${r}*,is4${r},${r}/m${l}`, `XOP.${l}.08.W1 A2 /r is4`, 'anycpu'],
+    );
+  }
+  rows.push(['vpperm', 'xmm,vxmm*,is4xmm,xmm/m128', 'XOP.128.08.W1 A3 /r is4', 'anycpu'], ['vpperm', 'xmm,vxmm*,xmm/m128,is4xmm', 'XOP.128.08.W0 A3 /r is4', 'anycpu']);
+  for (const [t, i] of [['b', 0], ['w', 1], ['d', 2], ['q', 3]] as [string, number][]) {
+    rows.push([`vpcom${t}`, 'xmm,vxmm*,xmm/m128,imm8', `XOP.128.08.W0 ${h(0xcc + i)} /r ib`, 'anycpu'], [`vpcomu${t}`, 'xmm,vxmm*,xmm/m128,imm8', `XOP.128.08.W0 ${h(0xec + i)} /r ib`, 'anycpu']);
+  }
   // AMD TBM and LWP (XOP-encoded, token `XOP.L.map.W` with maps 08/09/0A).
   for (const [size, w] of [[32, 'W0'], [64, 'W1']] as [number, string][]) {
     const fl = size === 64 ? 'long' : '';
@@ -2054,12 +2088,9 @@ export const UNSUPPORTED_MNEMONICS = `
   vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w
   vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch
   vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph
-  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vfrczpd vfrczps vfrczsd vfrczss vgetexpph vgetexpsh vgetmantph
-  vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpcmov vpcomb
-  vpcomd vpcomq vpcomub vpcomud vpcomuq vpcomuw vpcomw vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vphaddbd vphaddbq vphaddbw vphadddq
-  vphaddubd vphaddubq vphaddubw vphaddudq vphadduwd vphadduwq vphaddwd vphaddwq vphsubbw vphsubdq vphsubwd vpmacsdd vpmacsdqh vpmacsdql vpmacssdd
-  vpmacssdqh vpmacssdql vpmacsswd vpmacssww vpmacswd vpmacsww vpmadcsswd vpmadcswd vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
-  vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
-  vpnmsub231sh vpperm vprotb vprotd vprotq vprotw vpshab vpshad vpshaq vpshaw vpshlb vpshld vpshlq vpshlw vrcpph vrcpsh vreduceph vreducesh vrsqrtph
-  vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xbts
+  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh
+  vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud
+  vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph
+  vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh
+  vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xbts
 `;
