@@ -214,8 +214,8 @@ const LEVELS: Record<string, number> = {
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
   xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
-  // NASM's `cpu ivybridge`, one level with sandybridge here.
-  xsaveopt64: 12, xsavec: 12, xsaves: 12, xrstors: 12, xsavec64: 12, xsaves64: 12, xrstors64: 12, xabort: 12, xbegin: 12,
+  // Refused at `cpu sandybridge`, admitted at `cpu ivybridge` (which NASM 2.16.01 makes its top level).
+  xsaveopt64: 14, xsavec: 14, xsaves: 14, xrstors: 14, xsavec64: 14, xsaves64: 14, xrstors64: 14, xabort: 14, xbegin: 14,
   prefetch: 5, prefetchw: 5, // AMD's (3DNow!): NASM's `cpu pentium`
   ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,

@@ -185,9 +185,10 @@ classes({
 describe('cpu levels of the added rows', () => {
   it('XOP has none', () => compare(16, ['vprotb xmm1, xmm2, xmm3', 'vpcmov xmm1, xmm2, xmm3, xmm4', 'vfrczps xmm1, [bx]', 'vpcomb xmm1, xmm2, xmm3, 1'], true, ['cpu 8086']));
   it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
-  // NASM's ivybridge level (refused at nehalem; our sandybridge and ivybridge are one level).
+  // NASM 2.16.01's `cpu ivybridge` admits everything it knows; these not `cpu sandybridge`.
   it.each([
-    ['ivybridge', 'nehalem', 'xsavec [eax]|xsaves [eax]|xrstors [eax]|xabort 1|xbegin $'],
+    ['ivybridge', 'sandybridge', 'xsavec [eax]|xsaves [eax]|xrstors [eax]|xabort 1|xbegin $'],
+    ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {
     compare(32, body.split('|'), true, [`cpu ${lowest}`]);

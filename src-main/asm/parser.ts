@@ -839,7 +839,9 @@ export function cpuLevel(name: string): number | undefined {
   const n = name.toLowerCase();
   const table: Record<string, number> = {
     8086: 0, 186: 1, 286: 2, 386: 3, 486: 4, 586: 5, pentium: 5, 686: 6, ppro: 6, p2: 6, pentiumpro: 6, p3: 7, katmai: 7,
-    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12, ivybridge: 12,
+    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12,
+    // NASM 2.16.01's `cpu ivybridge` admits every instruction it knows (AVX-512, CET, AMX... included).
+    ivybridge: 14,
     haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
   };
   return table[n];
