@@ -81,7 +81,7 @@ function compilePat(p: string): Pat {
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
   if (/^v(xmm|ymm|zmm|kreg|tmm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
-  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
+  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'edx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
   let m: RegExpExecArray | null;
   if ((m = /^~r(\d+)$/.exec(p))) return { t: 'rmreg', size: +m[1] };
@@ -216,7 +216,7 @@ const LEVELS: Record<string, number> = {
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
   // Refused at `cpu sandybridge`, admitted at `cpu ivybridge` (which NASM 2.16.01 makes its top level).
   xsaveopt64: 14, xsavec: 14, xsaves: 14, xrstors: 14, xsavec64: 14, xsaves64: 14, xrstors64: 14, xabort: 14, xbegin: 14,
-  prefetch: 5, prefetchw: 5, // AMD's (3DNow!): NASM's `cpu pentium`
+  prefetch: 5, prefetchw: 5, getsec: 7, // AMD's (3DNow!): NASM's `cpu pentium`
   ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
   encls: 14, enclu: 14, enclv: 14, pconfig: 14, xsusldtrk: 14, xresldtrk: 14, uiret: 14, clui: 14, stui: 14, testui: 14,
@@ -249,7 +249,7 @@ function rowLevel(row: Row): number {
   if (row.vex) return row.flags.has('avx2') ? 13 : 12;
   const exact = EXACT_LEVELS[row.mn];
   if (exact !== undefined) return exact;
-  if (row.mn === 'nop' && row.pats.length) return 6;
+  if ((row.mn === 'nop' && row.pats.length) || row.mn.startsWith('hint_nop')) return 6;
   if ((row.mn === 'fnstsw' || row.mn === 'fstsw') && row.pats[0]?.t === 'fixed') return 2; // the `ax` form
   let level = 0;
   const byName = LEVELS[row.mn];
@@ -1181,6 +1181,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   const fixes: Fix[] = [];
   if (prefixed && prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
   if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  else if (row.flags.has('neverimpl')) warnings.push('instruction never implemented and is a noop on the target CPU [-w+obsolete-nop]');
   for (const p of prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   for (const p of prefixes) {
     if (p === 'xacquire') bytes.push(0xf2);

@@ -182,13 +182,53 @@ classes({
   },
 });
 
+const CCS = ['o', 'no', 'b', 'c', 'nae', 'ae', 'nb', 'nc', 'e', 'z', 'ne', 'nz', 'be', 'na', 'a', 'nbe', 's', 'ns', 'p', 'pe', 'np', 'po', 'l', 'nge', 'ge', 'nl', 'le', 'ng', 'g', 'nle'];
+
+classes({
+  'later instructions with operands': {
+    ok: [
+      'adcx eax, ebx|adcx eax, [rax]|adox ecx, edx|adox eax, dword [rax]|movdiri [rax], eax|movdiri dword [rax], ecx|cldemote [rax]|cldemote [rax+8]',
+      'prefetchit0 [rax]|prefetchit1 byte [rax]|tpause eax|tpause ecx, edx, eax|umwait edx|umwait eax, edx, eax',
+      'monitorx|monitorx ax, ecx, edx|monitorx eax, ecx, edx|mwaitx|mwaitx eax, ecx|getsec|pcommit|pvalidate|rmpadjust|hreset 1|hreset 0xff, eax|hreset byte 1',
+      'incsspd eax|rdsspd ecx|saveprevssp|setssbsy|rstorssp [rax]|rstorssp qword [rax]|clrssbsy [rax]|clrssbsy qword [rax]',
+      'wrssd [rax], eax|wrssd dword [rax], eax|wrussd [rax], ecx',
+      'aadd [rax], eax|aand dword [rax], ecx|axor [rax], edx',
+      ...[0, 1, 7, 8, 9, 31, 32, 62, 63].map((n) => `hint_nop${n} ax|hint_nop${n} eax|hint_nop${n} word [rax]|hint_nop${n} dword [rax+4]`),
+    ],
+    bad: [
+      'adcx ax, bx', 'movdiri [rax], ax', 'movdiri qword [rax], eax', 'cldemote byte [rax]', 'cldemote eax', 'prefetchit0 qword [rax]', 'tpause ax', 'umwait eax, ecx, edx',
+      'mwaitx eax, ecx, ebx', 'hreset 1, ebx', 'hreset word 1', 'hreset', 'rstorssp dword [rax]', 'wrssd [rax], ax', 'aadd qword [rax], eax', 'aadd eax, eax',
+      'hint_nop0 [rax]', 'hint_nop0', 'hint_nop3 al', 'incsspd ax',
+    ],
+  },
+  'later 64-bit instructions': {
+    modes: [64],
+    ok: [
+      'adcx rax, [rbx]|adcx r9d, [rax]|adox r9, r10|movdiri [rax], r9|cldemote [rax+r9]',
+      'monitorx rax, ecx, edx|tpause r9d|umwait r10d, edx, eax|senduipi rax|senduipi r9|wrmsrns|rdmsrlist|wrmsrlist|prefetchit0 [rel $]',
+      'incsspq rax|rdsspq r9|wrssq [rax], rax|wrssq qword [rax], r9|wrussq [rax], r9|aadd [rax], rax|axor [r9], r10|hint_nop5 r9|hint_nop63 qword [rax]',
+      ...CCS.map((cc) => `cmp${cc}xadd [rax], eax, ebx|cmp${cc}xadd dword [r9+8], r10d, r11d|cmp${cc}xadd [rax], rax, r9|cmp${cc}xadd qword [rax], r12, rbx`),
+    ],
+    bad: ['tpause rax', 'umwait r9', 'senduipi eax', 'cmpbexadd qword [rax], eax, ebx', 'cmpoxadd [rax], eax, rbx', 'cmpexadd eax, eax, ebx', 'monitorx rax, rcx, rdx', 'incsspq eax'],
+  },
+  'the 64-bit-only ones elsewhere': {
+    modes: [16, 32],
+    ok: [],
+    bad: ['wrmsrns', 'rdmsrlist', 'wrmsrlist', 'cmpbexadd [eax], eax, ebx', 'senduipi eax', 'incsspq eax', 'monitorx rax, ecx, edx'],
+  },
+});
+
 describe('cpu levels of the added rows', () => {
+  it('monitorx/mwaitx, pvalidate and rmpadjust have none', () => compare(16, ['monitorx', 'mwaitx', 'pvalidate', 'rmpadjust', 'monitorx ax, ecx, edx'], true, ['cpu 8086']));
   it('XOP has none', () => compare(16, ['vprotb xmm1, xmm2, xmm3', 'vpcmov xmm1, xmm2, xmm3, xmm4', 'vfrczps xmm1, [bx]', 'vpcomb xmm1, xmm2, xmm3, 1'], true, ['cpu 8086']));
   it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
   // NASM 2.16.01's `cpu ivybridge` admits everything it knows; these not `cpu sandybridge`.
   it.each([
     ['ivybridge', 'sandybridge', 'xsavec [eax]|xsaves [eax]|xrstors [eax]|xabort 1|xbegin $'],
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
+    ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
+    ['p3', 'ppro', 'getsec'],
+    ['ppro', 'pentium', 'hint_nop0 eax|hint_nop63 dword [eax]'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {
     compare(32, body.split('|'), true, [`cpu ${lowest}`]);

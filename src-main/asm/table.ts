@@ -1920,6 +1920,44 @@ export const RAW_ROWS: RawRow[] = [
       ['montmul', 'A6 C0'], ['xsha1', 'A6 C8'], ['xsha256', 'A6 D0'],
     ] as [string, string][]
   ).map(([mn, op]): RawRow => [mn, '', `F3 0F ${op}`, 'onerep']),
+  // Later additions with an operand (Intel SDM, AMD APM), NASM's `future` level unless marked.
+  ['adcx', 'r32,rm32', '66 0F 38 F6 /r', 'future'], ['adcx', 'r64,rm64', '66 o64 0F 38 F6 /r', 'future'],
+  ['adox', 'r32,rm32', 'F3 0F 38 F6 /r', 'future'], ['adox', 'r64,rm64', 'F3 o64 0F 38 F6 /r', 'future'],
+  ['movdiri', 'm32,r32', '0F 38 F9 /r', 'future'], ['movdiri', 'm64,r64', 'o64 0F 38 F9 /r', 'future'],
+  ['cldemote', 'm', '0F 1C /0', 'future'],
+  ['prefetchit0', 'm8', '0F 18 /7', 'unsizedok future'], ['prefetchit1', 'm8', '0F 18 /6', 'unsizedok future'],
+  ['tpause', '~r32', '66 0F AE /6', 'future'], ['tpause', '~r32,edx,eax', '66 0F AE /6', 'future'],
+  ['umwait', '~r32', 'F2 0F AE /6', 'future'], ['umwait', '~r32,edx,eax', 'F2 0F AE /6', 'future'],
+  // AMD's monitorx/mwaitx: the operands only name the implicit registers (no address-size prefix).
+  ['monitorx', '', '0F 01 FA', 'anycpu'], ['monitorx', 'ax,ecx,edx', '0F 01 FA', 'anycpu'], ['monitorx', 'eax,ecx,edx', '0F 01 FA', 'anycpu'],
+  ['monitorx', 'rax,ecx,edx', '0F 01 FA', 'anycpu long'],
+  ['mwaitx', '', '0F 01 FB', 'anycpu'], ['mwaitx', 'eax,ecx', '0F 01 FB', 'anycpu'],
+  ['getsec', '', '0F 37'], ['pcommit', '', '66 0F AE F8', 'future neverimpl'],
+  ['pvalidate', '', 'F2 0F 01 FF', 'anycpu'], ['rmpadjust', '', 'F3 0F 01 FE', 'anycpu'],
+  ['senduipi', '~r64', 'F3 0F C7 /6', 'long future'],
+  ['wrmsrns', '', '0F 01 C6', 'long future'], ['rdmsrlist', '', 'F2 0F 01 C6', 'long future'], ['wrmsrlist', '', 'F3 0F 01 C6', 'long future'],
+  ['hreset', 'imm8', 'F3 0F 3A F0 C0 ib', 'smem future'], ['hreset', 'imm8,eax', 'F3 0F 3A F0 C0 ib', 'smem future'],
+  // CET shadow stacks.
+  ['incsspd', '~r32', 'o32 F3 0F AE /5', 'future'], ['incsspq', '~r64', 'F3 o64 0F AE /5', 'future'],
+  ['rdsspd', '~r32', 'o32 F3 0F 1E /1', 'future'], ['rdsspq', '~r64', 'F3 o64 0F 1E /1', 'future'],
+  ['saveprevssp', '', 'F3 0F 01 EA', 'future'], ['setssbsy', '', 'F3 0F 01 E8', 'future'],
+  ['rstorssp', 'm64', 'F3 0F 01 /5', 'unsizedok future'], ['clrssbsy', 'm64', 'F3 0F AE /6', 'unsizedok future'],
+  ['wrssd', 'm32,r32', 'o32 0F 38 F6 /r', 'future'], ['wrssq', 'm64,r64', 'o64 0F 38 F6 /r', 'future'],
+  ['wrussd', 'm32,r32', 'o32 66 0F 38 F5 /r', 'future'], ['wrussq', 'm64,r64', '66 o64 0F 38 F5 /r', 'future'],
+  // RAO-INT atomics.
+  ...([['aadd', ''], ['aand', '66 '], ['axor', 'F3 ']] as const).flatMap(([mn, pp]): RawRow[] => [
+    [mn, 'm32,r32', `${pp}0F 38 FC /r`, 'future'], [mn, 'm64,r64', `${pp}o64 0F 38 FC /r`, 'future'],
+  ]),
+  // CMPccXADD: the compared value in ModRM.reg, the added one in VEX.vvvv.
+  ...CONDS.flatMap(([cc, n]): RawRow[] => [
+    [`cmp${cc}xadd`, 'm32,r32,vr32', `VEX.128.66.0F38.W0 ${h(0xe0 + n)} /r`, 'long future'],
+    [`cmp${cc}xadd`, 'm64,r64,vr64', `VEX.128.66.0F38.W1 ${h(0xe0 + n)} /r`, 'long future'],
+  ]),
+  // Hint NOPs: 0F 18-1F with every ModRM.reg.
+  ...Array.from({ length: 64 }, (_, n): RawRow[] => [
+    [`hint_nop${n}`, 'rm16', `o16 0F ${h(0x18 + (n >> 3))} /${n & 7}`], [`hint_nop${n}`, 'rm32', `o32 0F ${h(0x18 + (n >> 3))} /${n & 7}`],
+    [`hint_nop${n}`, 'rm64', `o64 0F ${h(0x18 + (n >> 3))} /${n & 7}`],
+  ]).flat(),
   ['rdpid', '~r32', 'F3 0F C7 /7'],
   ['rdpid', '~r64', 'F3 0F C7 /7', 'long'],
   ['ffreep', 'fpu', 'DF C0+r'],
@@ -2073,24 +2111,15 @@ export const EVEX_MNEMONICS = `
  * instruction.
  */
 export const UNSUPPORTED_MNEMONICS = `
-  aadd aand adcx adox axor bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cldemote clrssbsy cmpaexadd cmpaxadd cmpbexadd cmpbxadd
-  cmpcxadd cmpexadd cmpgexadd cmpgxadd cmplexadd cmplxadd cmpnaexadd cmpnaxadd cmpnbexadd cmpnbxadd cmpncxadd cmpnexadd cmpngexadd cmpngxadd
-  cmpnlexadd cmpnlxadd cmpnoxadd cmpnpxadd cmpnsxadd cmpnzxadd cmpoxadd cmppexadd cmppoxadd cmppxadd cmpsxadd cmpxchg486 cmpzxadd cpu_read cpu_write
-  dmint enqcmd enqcmds getsec hint_nop0 hint_nop1 hint_nop10 hint_nop11 hint_nop12 hint_nop13 hint_nop14 hint_nop15 hint_nop16 hint_nop17 hint_nop18
-  hint_nop19 hint_nop2 hint_nop20 hint_nop21 hint_nop22 hint_nop23 hint_nop24 hint_nop25 hint_nop26 hint_nop27 hint_nop28 hint_nop29 hint_nop3
-  hint_nop30 hint_nop31 hint_nop32 hint_nop33 hint_nop34 hint_nop35 hint_nop36 hint_nop37 hint_nop38 hint_nop39 hint_nop4 hint_nop40 hint_nop41
-  hint_nop42 hint_nop43 hint_nop44 hint_nop45 hint_nop46 hint_nop47 hint_nop48 hint_nop49 hint_nop5 hint_nop50 hint_nop51 hint_nop52 hint_nop53
-  hint_nop54 hint_nop55 hint_nop56 hint_nop57 hint_nop58 hint_nop59 hint_nop6 hint_nop60 hint_nop61 hint_nop62 hint_nop63 hint_nop7 hint_nop8
-  hint_nop9 hreset ibts incsspd incsspq jmpe kadd kand kandn kmov knot kor kortest kshiftl kshiftr ktest kunpck kxnor kxor loadall loadall286 monitorx
-  movdiri mwaitx pcommit prefetchit0 prefetchit1 ptwrite pvalidate rdm rdmsrlist rdshr rdsspd rdsspq rmpadjust rsdc rsldt rstorssp rsts saveprevssp
-  senduipi setssbsy smi smint smintold svdc svldt svts tpause umov umwait vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph
-  vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w
-  vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w
-  vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch
-  vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph
-  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh
-  vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud
-  vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph
-  vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh
-  vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrmsrlist wrmsrns wrshr wrssd wrssq wrussd wrussq xbts
+  bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe kadd kand kandn kmov
+  knot kor kortest kshiftl kshiftr ktest kunpck kxnor kxor loadall loadall286 ptwrite rdm rdshr rsdc rsldt rsts smi smint smintold svdc svldt svts
+  umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph
+  vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi
+  vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh
+  vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph
+  vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch
+  vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq
+  vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh
+  vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh
+  vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrshr xbts
 `;
