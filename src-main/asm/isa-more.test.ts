@@ -211,6 +211,20 @@ classes({
     ],
     bad: ['tpause rax', 'umwait r9', 'senduipi eax', 'cmpbexadd qword [rax], eax, ebx', 'cmpoxadd [rax], eax, rbx', 'cmpexadd eax, eax, ebx', 'monitorx rax, rcx, rdx', 'incsspq eax'],
   },
+  "NASM's AVX names for 256-bit moves, vmaskmovdqu": {
+    ok: ['vldqqu ymm1, [rax]|vldqqu ymm12, yword [rax]|vmovntqq [rax], ymm1|vmovqqa ymm1, ymm2|vmovqqa ymm1, [rax+8]|vmovqqa [rax], ymm13|vmovqqu ymm1, [rax]|vmovqqu ymm11, ymm2|vmovqqu yword [rax], ymm3|vmaskmovdqu xmm1, xmm2|vmaskmovdqu xmm11, xmm12'],
+    bad: ['vldqqu ymm1, ymm2', 'vldqqu xmm1, [rax]', 'vmovntqq ymm1, ymm2', 'vmovqqa xmm1, xmm2', 'vmovqqu ymm1, oword [rax]', 'vmaskmovdqu xmm1, [rax]', 'vmaskmovdqu ymm1, ymm2'],
+  },
+  'opmask instructions without a size suffix': {
+    ok: [
+      'kadd k1, k2, k3|kand k1, k2, k3|kandn k7, k0, k3|kor k1, k2, k3|kxnor k1, k2, k3|kxor k1, k2, k3|kunpck k1, k2, k3',
+      'knot k1, k2|kortest k1, k2|ktest k3, k4|kshiftl k1, k2, 3|kshiftr k1, k2, 0x81|kshiftl k1, k2, byte 3',
+      'kmov k1, k2|kmov [rax], k1|kmov byte [rax], k1|kmov word [rax], k1|kmov dword [rax], k2|kmov qword [rax], k3',
+      'kmov k1, byte [rax]|kmov k1, word [rax]|kmov k1, dword [rax]|kmov k1, qword [rax+8]|kmov k1, eax|kmov eax, k1|kmov k1, ax|kmov k1, al|kmov k1, sil',
+    ],
+    bad: ['kmov k1, [rax]', 'kmov k1, ah', 'kmov ax, k1', 'kmov al, k1', 'kadd k1, k2', 'knot k1, [rax]', 'kmov k1, k2, k3', 'kand k1, eax, k2', 'kshiftl k1, k2, word 3'],
+  },
+  'opmask instructions without a size suffix, 64-bit registers': { modes: [64], ok: ['kmov k1, rax|kmov rax, k1|kmov r9d, k1|kmov k1, r9b|kmov k1, r10'] },
   'the 64-bit-only ones elsewhere': {
     modes: [16, 32],
     ok: [],
@@ -228,6 +242,8 @@ describe('cpu levels of the added rows', () => {
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
     ['p3', 'ppro', 'getsec'],
+    ['ivybridge', 'sandybridge', 'kadd k1, k2, k3|kmov k1, k2|kmov k1, byte [eax]|knot k1, k2|kshiftl k1, k2, 1'],
+    ['sandybridge', 'nehalem', 'vldqqu ymm1, [eax]|vmovntqq [eax], ymm1|vmovqqa ymm1, ymm2|vmovqqu ymm1, ymm2|vmaskmovdqu xmm1, xmm2'],
     ['ppro', 'pentium', 'hint_nop0 eax|hint_nop63 dword [eax]'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {

@@ -727,6 +727,11 @@ function avx(): RawRow[] {
     ['vmovntdq', 'm128,xmm', 'VEX.128.66.0F.WIG E7 /r'], ['vmovntdq', 'm256,ymm', 'VEX.256.66.0F.WIG E7 /r'],
     ['vmovntdqa', 'xmm,m128', 'VEX.128.66.0F38.WIG 2A /r'], ['vmovntdqa', 'ymm,m256', 'VEX.256.66.0F38.WIG 2A /r', 'avx2'],
     ['vlddqu', 'xmm,m128', 'VEX.128.F2.0F.WIG F0 /r'], ['vlddqu', 'ymm,m256', 'VEX.256.F2.0F.WIG F0 /r'],
+    // NASM's names for the 256-bit forms of vlddqu, vmovntdq, vmovdqa and vmovdqu; and VEX maskmovdqu.
+    ['vldqqu', 'ymm,m256', 'VEX.256.F2.0F.WIG F0 /r'], ['vmovntqq', 'm256,ymm', 'VEX.256.66.0F.WIG E7 /r'],
+    ['vmovqqa', 'ymm,ymm/m256', 'VEX.256.66.0F.WIG 6F /r'], ['vmovqqa', 'm256,ymm', 'VEX.256.66.0F.WIG 7F /r'],
+    ['vmovqqu', 'ymm,ymm/m256', 'VEX.256.F3.0F.WIG 6F /r'], ['vmovqqu', 'm256,ymm', 'VEX.256.F3.0F.WIG 7F /r'],
+    ['vmaskmovdqu', 'xmm,xmm', 'VEX.128.66.0F.WIG F7 /r'],
     ['vmovmskps', 'r32,xmm', 'VEX.128.0F.WIG 50 /r'], ['vmovmskps', 'r32,ymm', 'VEX.256.0F.WIG 50 /r'],
     ['vmovmskps', 'r64,xmm', 'VEX.128.0F.WIG 50 /r', 'long'], ['vmovmskps', 'r64,ymm', 'VEX.256.0F.WIG 50 /r', 'long'],
     ['vmovmskpd', 'r32,xmm', 'VEX.128.66.0F.WIG 50 /r'], ['vmovmskpd', 'r32,ymm', 'VEX.256.66.0F.WIG 50 /r'],
@@ -1474,6 +1479,25 @@ function avx512(): RawRow[] {
       [`kshift${dir}d`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W0 ${h(base + 1)} /r ib`], [`kshift${dir}q`, 'kreg,kreg,imm8', `VEX.128.66.0F3A.W1 ${h(base + 1)} /r ib`],
     );
   }
+  // NASM's size-less opmask names: k registers carry no size, so its byte forms come first (kunpck is
+  // kunpckbw); kmov takes its size from a memory operand's keyword or a general register (an unsized
+  // store is kmovb, an unsized load needs a size).
+  for (const [op, opc] of [['and', '41'], ['andn', '42'], ['or', '45'], ['xnor', '46'], ['xor', '47'], ['add', '4A'], ['unpck', '4B']]) {
+    rows.push([`k${op}`, 'kreg,vkreg,kreg', `VEX.256.66.0F.W0 ${opc} /r`]);
+  }
+  rows.push(
+    ['knot', 'kreg,kreg', 'VEX.128.66.0F.W0 44 /r'], ['kortest', 'kreg,kreg', 'VEX.128.66.0F.W0 98 /r'], ['ktest', 'kreg,kreg', 'VEX.128.66.0F.W0 99 /r'],
+    ['kshiftl', 'kreg,kreg,imm8', 'VEX.128.66.0F3A.W0 32 /r ib'], ['kshiftr', 'kreg,kreg,imm8', 'VEX.128.66.0F3A.W0 30 /r ib'],
+    ['kmov', 'kreg,kreg', 'VEX.128.66.0F.W0 90 /r'], ['kmov', 'm8,kreg', 'VEX.128.66.0F.W0 91 /r', 'unsizedok'],
+  );
+  for (const [size, pp, w] of [[8, '66.', 'W0'], [16, '', 'W0'], [32, '66.', 'W1'], [64, '', 'W1']] as [number, string, string][]) {
+    rows.push(['kmov', `kreg,m${size}`, `VEX.128.${pp}0F.${w} 90 /r`]);
+    if (size > 8) rows.push(['kmov', `m${size},kreg`, `VEX.128.${pp}0F.${w} 91 /r`]);
+  }
+  rows.push(
+    ['kmov', 'kreg,~r32', 'VEX.128.66.0F.W0 92 /r'], ['kmov', 'kreg,~r64', 'VEX.128.F2.0F.W1 92 /r', 'long'], ['kmov', 'kreg,~r16', 'VEX.128.0F.W0 92 /r'],
+    ['kmov', 'kreg,~r8', 'VEX.128.66.0F.W0 92 /r', 'anymode norex8'], ['kmov', 'r32,kreg', 'VEX.128.66.0F.W0 93 /r'], ['kmov', 'r64,kreg', 'VEX.128.F2.0F.W1 93 /r', 'long'],
+  );
   // VAES and VPCLMULQDQ: ymm with VEX, zmm (and xmm16-31/ymm16-31) with EVEX.
   for (const [mn, op] of [['vaesenc', 'DC'], ['vaesenclast', 'DD'], ['vaesdec', 'DE'], ['vaesdeclast', 'DF']]) pk(mn, '66.0F38.WIG', op);
   pk('vpclmulqdq', '66.0F3A.WIG', '44', { tail: ' ib' });
@@ -2038,68 +2062,68 @@ export const evexRows = avx512;
  * one-line file would pay for ~1,300 of them); isa.test.ts checks this list against evexRows().
  */
 export const EVEX_MNEMONICS = `
-  kaddb kaddd kaddq kaddw kandb kandd kandnb kandnd kandnq kandnw kandq kandw kmovb kmovd kmovq kmovw knotb knotd knotq knotw korb kord korq kortestb
-  kortestd kortestq kortestw korw kshiftlb kshiftld kshiftlq kshiftlw kshiftrb kshiftrd kshiftrq kshiftrw ktestb ktestd ktestq ktestw kunpckbw kunpckdq
-  kunpckwd kxnorb kxnord kxnorq kxnorw kxorb kxord kxorq kxorw v4dpwssd v4dpwssds v4fmaddps v4fmaddss v4fnmaddps v4fnmaddss vaddpd vaddps vaddsd vaddss
-  vaesdec vaesdeclast vaesenc vaesenclast valignd valignq vandnpd vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x2 vbroadcastf32x4
-  vbroadcastf32x8 vbroadcastf64x2 vbroadcastf64x4 vbroadcasti32x2 vbroadcasti32x4 vbroadcasti32x8 vbroadcasti64x2 vbroadcasti64x4 vbroadcastsd
-  vbroadcastss vcmpeq_oqpd vcmpeq_oqps vcmpeq_oqsd vcmpeq_oqss vcmpeq_ospd vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd
-  vcmpeq_uqss vcmpeq_uspd vcmpeq_usps vcmpeq_ussd vcmpeq_usss vcmpeqpd vcmpeqps vcmpeqsd vcmpeqss vcmpfalse_oqpd vcmpfalse_oqps vcmpfalse_oqsd
-  vcmpfalse_oqss vcmpfalse_ospd vcmpfalse_osps vcmpfalse_ossd vcmpfalse_osss vcmpfalsepd vcmpfalseps vcmpfalsesd vcmpfalsess vcmpge_oqpd vcmpge_oqps
-  vcmpge_oqsd vcmpge_oqss vcmpge_ospd vcmpge_osps vcmpge_ossd vcmpge_osss vcmpgepd vcmpgeps vcmpgesd vcmpgess vcmpgt_oqpd vcmpgt_oqps vcmpgt_oqsd
-  vcmpgt_oqss vcmpgt_ospd vcmpgt_osps vcmpgt_ossd vcmpgt_osss vcmpgtpd vcmpgtps vcmpgtsd vcmpgtss vcmple_oqpd vcmple_oqps vcmple_oqsd vcmple_oqss
-  vcmple_ospd vcmple_osps vcmple_ossd vcmple_osss vcmplepd vcmpleps vcmplesd vcmpless vcmplt_oqpd vcmplt_oqps vcmplt_oqsd vcmplt_oqss vcmplt_ospd
-  vcmplt_osps vcmplt_ossd vcmplt_osss vcmpltpd vcmpltps vcmpltsd vcmpltss vcmpneq_oqpd vcmpneq_oqps vcmpneq_oqsd vcmpneq_oqss vcmpneq_ospd vcmpneq_osps
-  vcmpneq_ossd vcmpneq_osss vcmpneq_uqpd vcmpneq_uqps vcmpneq_uqsd vcmpneq_uqss vcmpneq_uspd vcmpneq_usps vcmpneq_ussd vcmpneq_usss vcmpneqpd vcmpneqps
-  vcmpneqsd vcmpneqss vcmpnge_uqpd vcmpnge_uqps vcmpnge_uqsd vcmpnge_uqss vcmpnge_uspd vcmpnge_usps vcmpnge_ussd vcmpnge_usss vcmpngepd vcmpngeps
-  vcmpngesd vcmpngess vcmpngt_uqpd vcmpngt_uqps vcmpngt_uqsd vcmpngt_uqss vcmpngt_uspd vcmpngt_usps vcmpngt_ussd vcmpngt_usss vcmpngtpd vcmpngtps
-  vcmpngtsd vcmpngtss vcmpnle_uqpd vcmpnle_uqps vcmpnle_uqsd vcmpnle_uqss vcmpnle_uspd vcmpnle_usps vcmpnle_ussd vcmpnle_usss vcmpnlepd vcmpnleps
-  vcmpnlesd vcmpnless vcmpnlt_uqpd vcmpnlt_uqps vcmpnlt_uqsd vcmpnlt_uqss vcmpnlt_uspd vcmpnlt_usps vcmpnlt_ussd vcmpnlt_usss vcmpnltpd vcmpnltps
-  vcmpnltsd vcmpnltss vcmpord_qpd vcmpord_qps vcmpord_qsd vcmpord_qss vcmpord_spd vcmpord_sps vcmpord_ssd vcmpord_sss vcmpordpd vcmpordps vcmpordsd
-  vcmpordss vcmppd vcmpps vcmpsd vcmpss vcmptrue_uqpd vcmptrue_uqps vcmptrue_uqsd vcmptrue_uqss vcmptrue_uspd vcmptrue_usps vcmptrue_ussd vcmptrue_usss
-  vcmptruepd vcmptrueps vcmptruesd vcmptruess vcmpunord_qpd vcmpunord_qps vcmpunord_qsd vcmpunord_qss vcmpunord_spd vcmpunord_sps vcmpunord_ssd
-  vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd vcmpunordss vcomisd vcomiss vcompresspd vcompressps vcvtdq2pd vcvtdq2ps vcvtne2ps2bf16 vcvtneps2bf16
-  vcvtpd2dq vcvtpd2ps vcvtpd2qq vcvtpd2udq vcvtpd2uqq vcvtph2ps vcvtps2dq vcvtps2pd vcvtps2ph vcvtps2qq vcvtps2udq vcvtps2uqq vcvtqq2pd vcvtqq2ps
-  vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi vcvttpd2dq vcvttpd2qq vcvttpd2udq vcvttpd2uqq vcvttps2dq vcvttps2qq
-  vcvttps2udq vcvttps2uqq vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd vcvtudq2ps vcvtuqq2pd vcvtuqq2ps vcvtusi2sd vcvtusi2ss vdbpsadbw
-  vdivpd vdivps vdivsd vdivss vdpbf16ps vexp2pd vexp2ps vexpandpd vexpandps vextractf32x4 vextractf32x8 vextractf64x2 vextractf64x4 vextracti32x4
-  vextracti32x8 vextracti64x2 vextracti64x4 vextractps vfixupimmpd vfixupimmps vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd vfmadd132ss
-  vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps vfmaddsub213pd
-  vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd vfmsub213ss
-  vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps vfnmadd132pd
-  vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd vfnmadd231ss
-  vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps vfnmsub231sd
-  vfnmsub231ss vfpclasspd vfpclassps vfpclasssd vfpclassss vgatherdpd vgatherdps vgatherpf0dpd vgatherpf0dps vgatherpf0qpd vgatherpf0qps vgatherpf1dpd
-  vgatherpf1dps vgatherpf1qpd vgatherpf1qps vgatherqpd vgatherqps vgetexppd vgetexpps vgetexpsd vgetexpss vgetmantpd vgetmantps vgetmantsd vgetmantss
-  vgf2p8affineinvqb vgf2p8affineqb vgf2p8mulb vinsertf32x4 vinsertf32x8 vinsertf64x2 vinsertf64x4 vinserti32x4 vinserti32x8 vinserti64x2 vinserti64x4
-  vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64 vmovdqu16 vmovdqu32 vmovdqu64
-  vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup vmovsldup vmovss vmovupd
-  vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vp2intersectd vpabsb vpabsd vpabsq vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb vpaddd vpaddq
-  vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpalignr vpandd vpandnd vpandnq vpandq vpavgb vpavgw vpblendmb vpblendmd vpblendmq vpblendmw vpbroadcastb
-  vpbroadcastd vpbroadcastmb2q vpbroadcastmw2d vpbroadcastq vpbroadcastw vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq vpclmulqdq vpcmpb
-  vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb vpcmpequd vpcmpequq vpcmpequw vpcmpeqw vpcmpgeb vpcmpged vpcmpgeq vpcmpgeub vpcmpgeud vpcmpgeuq vpcmpgeuw
-  vpcmpgew vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtub vpcmpgtud vpcmpgtuq vpcmpgtuw vpcmpgtw vpcmpleb vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq
-  vpcmpleuw vpcmplew vpcmpltb vpcmpltd vpcmpltq vpcmpltub vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd
-  vpcmpnequq vpcmpnequw vpcmpneqw vpcmpngtb vpcmpngtd vpcmpngtq vpcmpngtub vpcmpngtud vpcmpngtuq vpcmpngtuw vpcmpngtw vpcmpnleb vpcmpnled vpcmpnleq
-  vpcmpnleub vpcmpnleud vpcmpnleuq vpcmpnleuw vpcmpnlew vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq
-  vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw vpcompressb vpcompressd vpcompressq vpcompressw vpconflictd vpconflictq vpdpbusd vpdpbusds vpdpwssd vpdpwssds
-  vpermb vpermd vpermi2b vpermi2d vpermi2pd vpermi2ps vpermi2q vpermi2w vpermilpd vpermilps vpermpd vpermps vpermq vpermt2b vpermt2d vpermt2pd vpermt2ps
-  vpermt2q vpermt2w vpermw vpexpandb vpexpandd vpexpandq vpexpandw vpextrb vpextrd vpextrq vpextrw vpgatherdd vpgatherdq vpgatherqd vpgatherqq vpinsrb
-  vpinsrd vpinsrq vpinsrw vplzcntd vplzcntq vpmadd52huq vpmadd52luq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw
-  vpminsb vpminsd vpminsq vpminsw vpminub vpminud vpminuq vpminuw vpmovb2m vpmovd2m vpmovdb vpmovdw vpmovm2b vpmovm2d vpmovm2q vpmovm2w vpmovq2m vpmovqb
-  vpmovqd vpmovqw vpmovsdb vpmovsdw vpmovsqb vpmovsqd vpmovsqw vpmovswb vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw
-  vpmovusqb vpmovusqd vpmovusqw vpmovuswb vpmovw2m vpmovwb vpmovzxbd vpmovzxbq vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw
-  vpmulhw vpmulld vpmullq vpmullw vpmultishiftqb vpmuludq vpopcntb vpopcntd vpopcntq vpopcntw vpord vporq vprold vprolq vprolvd vprolvq vprord vprorq
-  vprorvd vprorvq vpsadbw vpscatterdd vpscatterdq vpscatterqd vpscatterqq vpshldd vpshldq vpshldvd vpshldvq vpshldvw vpshldw vpshrdd vpshrdq vpshrdvd
-  vpshrdvq vpshrdvw vpshrdw vpshufb vpshufbitqmb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd vpsllvq vpsllvw vpsllw vpsrad vpsraq vpsravd
-  vpsravq vpsravw vpsraw vpsrld vpsrldq vpsrlq vpsrlvd vpsrlvq vpsrlvw vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb vpsubusw vpsubw vpternlogd
-  vpternlogq vptestmb vptestmd vptestmq vptestmw vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq vpunpckhwd vpunpcklbw
-  vpunpckldq vpunpcklqdq vpunpcklwd vpxord vpxorq vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd vrcp28ps vrcp28sd
-  vrcp28ss vreducepd vreduceps vreducesd vreducess vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd vrsqrt14ss
-  vrsqrt28pd vrsqrt28ps vrsqrt28sd vrsqrt28ss vscalefpd vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps
-  vscatterpf0qpd vscatterpf0qps vscatterpf1dpd vscatterpf1dps vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4
-  vshufi64x2 vshufpd vshufps vsqrtpd vsqrtps vsqrtsd vsqrtss vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps
-  vxorpd vxorps
+  kadd kaddb kaddd kaddq kaddw kand kandb kandd kandn kandnb kandnd kandnq kandnw kandq kandw kmov kmovb kmovd kmovq kmovw knot knotb knotd knotq knotw
+  kor korb kord korq kortest kortestb kortestd kortestq kortestw korw kshiftl kshiftlb kshiftld kshiftlq kshiftlw kshiftr kshiftrb kshiftrd kshiftrq
+  kshiftrw ktest ktestb ktestd ktestq ktestw kunpck kunpckbw kunpckdq kunpckwd kxnor kxnorb kxnord kxnorq kxnorw kxor kxorb kxord kxorq kxorw v4dpwssd
+  v4dpwssds v4fmaddps v4fmaddss v4fnmaddps v4fnmaddss vaddpd vaddps vaddsd vaddss vaesdec vaesdeclast vaesenc vaesenclast valignd valignq vandnpd
+  vandnps vandpd vandps vblendmpd vblendmps vbroadcastf32x2 vbroadcastf32x4 vbroadcastf32x8 vbroadcastf64x2 vbroadcastf64x4 vbroadcasti32x2
+  vbroadcasti32x4 vbroadcasti32x8 vbroadcasti64x2 vbroadcasti64x4 vbroadcastsd vbroadcastss vcmpeq_oqpd vcmpeq_oqps vcmpeq_oqsd vcmpeq_oqss vcmpeq_ospd
+  vcmpeq_osps vcmpeq_ossd vcmpeq_osss vcmpeq_uqpd vcmpeq_uqps vcmpeq_uqsd vcmpeq_uqss vcmpeq_uspd vcmpeq_usps vcmpeq_ussd vcmpeq_usss vcmpeqpd vcmpeqps
+  vcmpeqsd vcmpeqss vcmpfalse_oqpd vcmpfalse_oqps vcmpfalse_oqsd vcmpfalse_oqss vcmpfalse_ospd vcmpfalse_osps vcmpfalse_ossd vcmpfalse_osss vcmpfalsepd
+  vcmpfalseps vcmpfalsesd vcmpfalsess vcmpge_oqpd vcmpge_oqps vcmpge_oqsd vcmpge_oqss vcmpge_ospd vcmpge_osps vcmpge_ossd vcmpge_osss vcmpgepd vcmpgeps
+  vcmpgesd vcmpgess vcmpgt_oqpd vcmpgt_oqps vcmpgt_oqsd vcmpgt_oqss vcmpgt_ospd vcmpgt_osps vcmpgt_ossd vcmpgt_osss vcmpgtpd vcmpgtps vcmpgtsd vcmpgtss
+  vcmple_oqpd vcmple_oqps vcmple_oqsd vcmple_oqss vcmple_ospd vcmple_osps vcmple_ossd vcmple_osss vcmplepd vcmpleps vcmplesd vcmpless vcmplt_oqpd
+  vcmplt_oqps vcmplt_oqsd vcmplt_oqss vcmplt_ospd vcmplt_osps vcmplt_ossd vcmplt_osss vcmpltpd vcmpltps vcmpltsd vcmpltss vcmpneq_oqpd vcmpneq_oqps
+  vcmpneq_oqsd vcmpneq_oqss vcmpneq_ospd vcmpneq_osps vcmpneq_ossd vcmpneq_osss vcmpneq_uqpd vcmpneq_uqps vcmpneq_uqsd vcmpneq_uqss vcmpneq_uspd
+  vcmpneq_usps vcmpneq_ussd vcmpneq_usss vcmpneqpd vcmpneqps vcmpneqsd vcmpneqss vcmpnge_uqpd vcmpnge_uqps vcmpnge_uqsd vcmpnge_uqss vcmpnge_uspd
+  vcmpnge_usps vcmpnge_ussd vcmpnge_usss vcmpngepd vcmpngeps vcmpngesd vcmpngess vcmpngt_uqpd vcmpngt_uqps vcmpngt_uqsd vcmpngt_uqss vcmpngt_uspd
+  vcmpngt_usps vcmpngt_ussd vcmpngt_usss vcmpngtpd vcmpngtps vcmpngtsd vcmpngtss vcmpnle_uqpd vcmpnle_uqps vcmpnle_uqsd vcmpnle_uqss vcmpnle_uspd
+  vcmpnle_usps vcmpnle_ussd vcmpnle_usss vcmpnlepd vcmpnleps vcmpnlesd vcmpnless vcmpnlt_uqpd vcmpnlt_uqps vcmpnlt_uqsd vcmpnlt_uqss vcmpnlt_uspd
+  vcmpnlt_usps vcmpnlt_ussd vcmpnlt_usss vcmpnltpd vcmpnltps vcmpnltsd vcmpnltss vcmpord_qpd vcmpord_qps vcmpord_qsd vcmpord_qss vcmpord_spd vcmpord_sps
+  vcmpord_ssd vcmpord_sss vcmpordpd vcmpordps vcmpordsd vcmpordss vcmppd vcmpps vcmpsd vcmpss vcmptrue_uqpd vcmptrue_uqps vcmptrue_uqsd vcmptrue_uqss
+  vcmptrue_uspd vcmptrue_usps vcmptrue_ussd vcmptrue_usss vcmptruepd vcmptrueps vcmptruesd vcmptruess vcmpunord_qpd vcmpunord_qps vcmpunord_qsd
+  vcmpunord_qss vcmpunord_spd vcmpunord_sps vcmpunord_ssd vcmpunord_sss vcmpunordpd vcmpunordps vcmpunordsd vcmpunordss vcomisd vcomiss vcompresspd
+  vcompressps vcvtdq2pd vcvtdq2ps vcvtne2ps2bf16 vcvtneps2bf16 vcvtpd2dq vcvtpd2ps vcvtpd2qq vcvtpd2udq vcvtpd2uqq vcvtph2ps vcvtps2dq vcvtps2pd
+  vcvtps2ph vcvtps2qq vcvtps2udq vcvtps2uqq vcvtqq2pd vcvtqq2ps vcvtsd2si vcvtsd2ss vcvtsd2usi vcvtsi2sd vcvtsi2ss vcvtss2sd vcvtss2si vcvtss2usi
+  vcvttpd2dq vcvttpd2qq vcvttpd2udq vcvttpd2uqq vcvttps2dq vcvttps2qq vcvttps2udq vcvttps2uqq vcvttsd2si vcvttsd2usi vcvttss2si vcvttss2usi vcvtudq2pd
+  vcvtudq2ps vcvtuqq2pd vcvtuqq2ps vcvtusi2sd vcvtusi2ss vdbpsadbw vdivpd vdivps vdivsd vdivss vdpbf16ps vexp2pd vexp2ps vexpandpd vexpandps
+  vextractf32x4 vextractf32x8 vextractf64x2 vextractf64x4 vextracti32x4 vextracti32x8 vextracti64x2 vextracti64x4 vextractps vfixupimmpd vfixupimmps
+  vfixupimmsd vfixupimmss vfmadd132pd vfmadd132ps vfmadd132sd vfmadd132ss vfmadd213pd vfmadd213ps vfmadd213sd vfmadd213ss vfmadd231pd vfmadd231ps
+  vfmadd231sd vfmadd231ss vfmaddsub132pd vfmaddsub132ps vfmaddsub213pd vfmaddsub213ps vfmaddsub231pd vfmaddsub231ps vfmsub132pd vfmsub132ps vfmsub132sd
+  vfmsub132ss vfmsub213pd vfmsub213ps vfmsub213sd vfmsub213ss vfmsub231pd vfmsub231ps vfmsub231sd vfmsub231ss vfmsubadd132pd vfmsubadd132ps
+  vfmsubadd213pd vfmsubadd213ps vfmsubadd231pd vfmsubadd231ps vfnmadd132pd vfnmadd132ps vfnmadd132sd vfnmadd132ss vfnmadd213pd vfnmadd213ps vfnmadd213sd
+  vfnmadd213ss vfnmadd231pd vfnmadd231ps vfnmadd231sd vfnmadd231ss vfnmsub132pd vfnmsub132ps vfnmsub132sd vfnmsub132ss vfnmsub213pd vfnmsub213ps
+  vfnmsub213sd vfnmsub213ss vfnmsub231pd vfnmsub231ps vfnmsub231sd vfnmsub231ss vfpclasspd vfpclassps vfpclasssd vfpclassss vgatherdpd vgatherdps
+  vgatherpf0dpd vgatherpf0dps vgatherpf0qpd vgatherpf0qps vgatherpf1dpd vgatherpf1dps vgatherpf1qpd vgatherpf1qps vgatherqpd vgatherqps vgetexppd
+  vgetexpps vgetexpsd vgetexpss vgetmantpd vgetmantps vgetmantsd vgetmantss vgf2p8affineinvqb vgf2p8affineqb vgf2p8mulb vinsertf32x4 vinsertf32x8
+  vinsertf64x2 vinsertf64x4 vinserti32x4 vinserti32x8 vinserti64x2 vinserti64x4 vinsertps vmaxpd vmaxps vmaxsd vmaxss vminpd vminps vminsd vminss
+  vmovapd vmovaps vmovd vmovddup vmovdqa32 vmovdqa64 vmovdqu16 vmovdqu32 vmovdqu64 vmovdqu8 vmovhlps vmovhpd vmovhps vmovlhps vmovlpd vmovlps vmovntdq
+  vmovntdqa vmovntpd vmovntps vmovq vmovsd vmovshdup vmovsldup vmovss vmovupd vmovups vmulpd vmulps vmulsd vmulss vorpd vorps vp2intersectd vpabsb
+  vpabsd vpabsq vpabsw vpackssdw vpacksswb vpackusdw vpackuswb vpaddb vpaddd vpaddq vpaddsb vpaddsw vpaddusb vpaddusw vpaddw vpalignr vpandd vpandnd
+  vpandnq vpandq vpavgb vpavgw vpblendmb vpblendmd vpblendmq vpblendmw vpbroadcastb vpbroadcastd vpbroadcastmb2q vpbroadcastmw2d vpbroadcastq
+  vpbroadcastw vpclmulhqhqdq vpclmulhqlqdq vpclmullqhqdq vpclmullqlqdq vpclmulqdq vpcmpb vpcmpd vpcmpeqb vpcmpeqd vpcmpeqq vpcmpequb vpcmpequd vpcmpequq
+  vpcmpequw vpcmpeqw vpcmpgeb vpcmpged vpcmpgeq vpcmpgeub vpcmpgeud vpcmpgeuq vpcmpgeuw vpcmpgew vpcmpgtb vpcmpgtd vpcmpgtq vpcmpgtub vpcmpgtud
+  vpcmpgtuq vpcmpgtuw vpcmpgtw vpcmpleb vpcmpled vpcmpleq vpcmpleub vpcmpleud vpcmpleuq vpcmpleuw vpcmplew vpcmpltb vpcmpltd vpcmpltq vpcmpltub
+  vpcmpltud vpcmpltuq vpcmpltuw vpcmpltw vpcmpneqb vpcmpneqd vpcmpneqq vpcmpnequb vpcmpnequd vpcmpnequq vpcmpnequw vpcmpneqw vpcmpngtb vpcmpngtd
+  vpcmpngtq vpcmpngtub vpcmpngtud vpcmpngtuq vpcmpngtuw vpcmpngtw vpcmpnleb vpcmpnled vpcmpnleq vpcmpnleub vpcmpnleud vpcmpnleuq vpcmpnleuw vpcmpnlew
+  vpcmpnltb vpcmpnltd vpcmpnltq vpcmpnltub vpcmpnltud vpcmpnltuq vpcmpnltuw vpcmpnltw vpcmpq vpcmpub vpcmpud vpcmpuq vpcmpuw vpcmpw vpcompressb
+  vpcompressd vpcompressq vpcompressw vpconflictd vpconflictq vpdpbusd vpdpbusds vpdpwssd vpdpwssds vpermb vpermd vpermi2b vpermi2d vpermi2pd vpermi2ps
+  vpermi2q vpermi2w vpermilpd vpermilps vpermpd vpermps vpermq vpermt2b vpermt2d vpermt2pd vpermt2ps vpermt2q vpermt2w vpermw vpexpandb vpexpandd
+  vpexpandq vpexpandw vpextrb vpextrd vpextrq vpextrw vpgatherdd vpgatherdq vpgatherqd vpgatherqq vpinsrb vpinsrd vpinsrq vpinsrw vplzcntd vplzcntq
+  vpmadd52huq vpmadd52luq vpmaddubsw vpmaddwd vpmaxsb vpmaxsd vpmaxsq vpmaxsw vpmaxub vpmaxud vpmaxuq vpmaxuw vpminsb vpminsd vpminsq vpminsw vpminub
+  vpminud vpminuq vpminuw vpmovb2m vpmovd2m vpmovdb vpmovdw vpmovm2b vpmovm2d vpmovm2q vpmovm2w vpmovq2m vpmovqb vpmovqd vpmovqw vpmovsdb vpmovsdw
+  vpmovsqb vpmovsqd vpmovsqw vpmovswb vpmovsxbd vpmovsxbq vpmovsxbw vpmovsxdq vpmovsxwd vpmovsxwq vpmovusdb vpmovusdw vpmovusqb vpmovusqd vpmovusqw
+  vpmovuswb vpmovw2m vpmovwb vpmovzxbd vpmovzxbq vpmovzxbw vpmovzxdq vpmovzxwd vpmovzxwq vpmuldq vpmulhrsw vpmulhuw vpmulhw vpmulld vpmullq vpmullw
+  vpmultishiftqb vpmuludq vpopcntb vpopcntd vpopcntq vpopcntw vpord vporq vprold vprolq vprolvd vprolvq vprord vprorq vprorvd vprorvq vpsadbw
+  vpscatterdd vpscatterdq vpscatterqd vpscatterqq vpshldd vpshldq vpshldvd vpshldvq vpshldvw vpshldw vpshrdd vpshrdq vpshrdvd vpshrdvq vpshrdvw vpshrdw
+  vpshufb vpshufbitqmb vpshufd vpshufhw vpshuflw vpslld vpslldq vpsllq vpsllvd vpsllvq vpsllvw vpsllw vpsrad vpsraq vpsravd vpsravq vpsravw vpsraw
+  vpsrld vpsrldq vpsrlq vpsrlvd vpsrlvq vpsrlvw vpsrlw vpsubb vpsubd vpsubq vpsubsb vpsubsw vpsubusb vpsubusw vpsubw vpternlogd vpternlogq vptestmb
+  vptestmd vptestmq vptestmw vptestnmb vptestnmd vptestnmq vptestnmw vpunpckhbw vpunpckhdq vpunpckhqdq vpunpckhwd vpunpcklbw vpunpckldq vpunpcklqdq
+  vpunpcklwd vpxord vpxorq vrangepd vrangeps vrangesd vrangess vrcp14pd vrcp14ps vrcp14sd vrcp14ss vrcp28pd vrcp28ps vrcp28sd vrcp28ss vreducepd
+  vreduceps vreducesd vreducess vrndscalepd vrndscaleps vrndscalesd vrndscaless vrsqrt14pd vrsqrt14ps vrsqrt14sd vrsqrt14ss vrsqrt28pd vrsqrt28ps
+  vrsqrt28sd vrsqrt28ss vscalefpd vscalefps vscalefsd vscalefss vscatterdpd vscatterdps vscatterpf0dpd vscatterpf0dps vscatterpf0qpd vscatterpf0qps
+  vscatterpf1dpd vscatterpf1dps vscatterpf1qpd vscatterpf1qps vscatterqpd vscatterqps vshuff32x4 vshuff64x2 vshufi32x4 vshufi64x2 vshufpd vshufps
+  vsqrtpd vsqrtps vsqrtsd vsqrtss vsubpd vsubps vsubsd vsubss vucomisd vucomiss vunpckhpd vunpckhps vunpcklpd vunpcklps vxorpd vxorps
 `;
 
 
@@ -2111,15 +2135,15 @@ export const EVEX_MNEMONICS = `
  * instruction.
  */
 export const UNSUPPORTED_MNEMONICS = `
-  bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe kadd kand kandn kmov
-  knot kor kortest kshiftl kshiftr ktest kunpck kxnor kxor loadall loadall286 ptwrite rdm rdshr rsdc rsldt rsts smi smint smintold svdc svldt svts
-  umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph
-  vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi
-  vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh
-  vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph
-  vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch
-  vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vldqqu vmaskmovdqu vmgexit vmovntqq
-  vmovqqa vmovqqu vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh
-  vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh
-  vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrshr xbts
+  bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe loadall loadall286
+  ptwrite rdm rdshr rsdc rsldt rsts smi smint smintold svdc svldt svts umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph
+  vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w
+  vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w
+  vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch
+  vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph
+  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh
+  vgetminph vgetminsh vmgexit vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph
+  vpmadd213sh vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh
+  vpnmsub132sh vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh
+  vucomish wrshr xbts
 `;
