@@ -12,7 +12,7 @@ import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY } from './table
 
 type PatT =
   | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
-  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'msib';
+  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'bnd' | 'msib';
 
 interface Pat {
   t: PatT;
@@ -103,7 +103,7 @@ function compilePat(p: string): Pat {
   if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'bnd' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -172,7 +172,7 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'bnd' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
     p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib' || p.t === 'msib';
   pats.forEach((p, i) => {
@@ -460,6 +460,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'kreg':
     case 'tmm':
+    case 'bnd':
       return r && r.cls === p.t ? 'ok' : 'fail';
     case 'msib':
       return op.k === 'mem' && !op.far && op.size === 0 ? 'ok' : 'fail';
@@ -720,6 +721,9 @@ function wrongMode(row: Row, bits: number): boolean {
   return (row.long && bits !== 64) || (row.nolong && bits === 64);
 }
 
+/** Near branches and returns: the ones MPX's `bnd` prefix applies to. */
+const BND_BRANCHES = /^(?:call|jmp|ret[nwdq]?|j(?!mp|cxz|ecxz|rcxz)[a-z]+)$/;
+
 /** table.ts's SIZE_FLAGGED_MEMORY (plain data there, for the build-time table). */
 const SIZE_FLAGGED = new Set(SIZE_FLAGGED_MEMORY);
 
@@ -849,6 +853,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'zmm':
     case 'kreg':
     case 'tmm':
+    case 'bnd':
     case 'mmx':
     case 'fpu':
     case 'fputo':
@@ -1162,7 +1167,8 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    ea = buildEA(mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
+    // MPX's MIB operands keep a lone scaled index as written (`[rax*2]` is not `[rax+rax]`).
+    ea = buildEA(row.flags.has('mib') && !mem.nosplit ? { ...mem, nosplit: true } : mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;
@@ -1183,6 +1189,18 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
   else if (row.flags.has('neverimpl')) warnings.push('instruction never implemented and is a noop on the target CPU [-w+obsolete-nop]');
   for (const p of prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
+  let bnd = prefixed && prefixes.includes('bnd');
+  if (bnd) {
+    const op = ops[row.relIdx] as ImmOp | undefined;
+    if (!BND_BRANCHES.test(row.mn) || row.far || row.flags.has('farm') || row.flags.has('shortonly') || (row.flags.has('short') && row.mn === 'jmp' && (op?.jmp === 'short' || op?.strict))) {
+      throw new EncodeError('bnd prefix is not allowed');
+    }
+    // A jmp the optimizer made short: NASM drops the prefix.
+    if (row.flags.has('short') && row.mn === 'jmp') {
+      warnings.push('jmp short does not init bnd regs - bnd prefix dropped [-w+prefix-bnd]');
+      bnd = false;
+    }
+  }
   for (const p of prefixes) {
     if (p === 'xacquire') bytes.push(0xf2);
     else if (p === 'xrelease') bytes.push(0xf3);
@@ -1190,6 +1208,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     else if (p === 'rep' || p === 'repe' || p === 'repz') bytes.push(0xf3);
     else if (p === 'repne' || p === 'repnz') bytes.push(0xf2);
     else if (p === 'wait') bytes.push(0x9b);
+    else if (p === 'bnd' && bnd) bytes.push(0xf2);
   }
   if (seg !== undefined) {
     bytes.push(seg);

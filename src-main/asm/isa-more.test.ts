@@ -225,11 +225,36 @@ classes({
     bad: ['kmov k1, [rax]', 'kmov k1, ah', 'kmov ax, k1', 'kmov al, k1', 'kadd k1, k2', 'knot k1, [rax]', 'kmov k1, k2, k3', 'kand k1, eax, k2', 'kshiftl k1, k2, word 3'],
   },
   'opmask instructions without a size suffix, 64-bit registers': { modes: [64], ok: ['kmov k1, rax|kmov rax, k1|kmov r9d, k1|kmov k1, r9b|kmov k1, r10'] },
+  MPX: {
+    ok: [
+      'bndmk bnd0, [rax]|bndmk bnd1, [rax+8]|bndcl bnd0, [rax]|bndcu bnd3, [rax]|bndcn bnd2, [rax+4]|bndmov bnd0, bnd1|bndmov bnd3, bnd0',
+      'bndmov bnd0, [rax+8]|bndmov [rax], bnd1|bndldx bnd0, [rax]|bndstx [rax], bnd2|bndldx bnd1, [0x1000]|bndmk bnd2, [0x1000]',
+    ],
+    bad: ['bndmk bnd0, qword [rax]', 'bndmk bnd0, rax', 'bndcl bnd0, dword [rax]', 'bndcl bnd0, qword [rax]', 'bndmov bnd0, qword [rax]', 'bndmov bnd0, oword [rax]', 'bndmov bnd0, xmm1', 'bndldx bnd0, bnd1', 'bndcl rax, bnd0', 'bndmk xmm1, [rax]'],
+  },
+  'MPX, 16- and 32-bit registers': { modes: [16, 32], ok: ['bndcl bnd0, eax|bndcu bnd1, ecx|bndcn bnd3, edi|bndmk bnd0, [eax*2]|bndldx bnd0, [ebx+eax*4]|bndstx [ecx+edx], bnd3|bndmk bnd0, [eax+ebx*8+0x10]'] },
+  'MPX, 64-bit': {
+    modes: [64],
+    ok: ['bndcl bnd0, rax|bndcu bnd3, r9|bndcn bnd1, [r10+r11*8]|bndmk bnd1, [rax+rbx*2+8]|bndmk bnd0, [rax*2]|bndldx bnd0, [rax+rbx]|bndldx bnd0, [rbx*2+rax]|bndstx [rax+rbx], bnd1|bndmk bnd0, [rel $]|bndldx bnd0, [rax*4]'],
+    bad: ['bndcl bnd0, eax', 'bndcu bnd0, r9d'],
+  },
+  'the bnd prefix': {
+    ok: ['bnd jmp $|bnd jmp near $|bnd ret|bnd ret 4|bnd retn|bnd call $|bnd jmp [rax]|bnd call [rax]|bnd je $|bnd jne near $|nobnd jmp $|bnd o16 ret|nobnd ret|l1: bnd jmp l2|times 200 nop|l2: bnd jmp l1|bnd jz l1'],
+    bad: ['bnd retf', 'bnd loop $', 'bnd jmp far [rax]', 'bnd iret', 'bnd mov eax, ebx', 'bnd jmp short $', 'bnd jmp strict short $', 'bnd nop'],
+  },
   'the 64-bit-only ones elsewhere': {
     modes: [16, 32],
     ok: [],
     bad: ['wrmsrns', 'rdmsrlist', 'wrmsrlist', 'cmpbexadd [eax], eax, ebx', 'senduipi eax', 'incsspq eax', 'monitorx rax, ecx, edx'],
   },
+});
+
+describe('what is refused instead of ignored', () => {
+  it("`default bnd' (NASM puts F2 on every branch after it)", () => {
+    const r = ourRun('bits 64\ndefault bnd\njmp rax\n', 'x');
+    expect(errorsOf(r)).toEqual(["2: `default bnd' is not supported by Bootlab's assembler"]);
+    compare(64, ['default nobnd', 'jmp rax', 'ret'], true);
+  });
 });
 
 describe('cpu levels of the added rows', () => {
@@ -242,6 +267,7 @@ describe('cpu levels of the added rows', () => {
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
     ['p3', 'ppro', 'getsec'],
+    ['ivybridge', 'sandybridge', 'bndmk bnd0, [eax]|bndcl bnd0, eax|bndmov bnd0, bnd1|bndldx bnd0, [eax]|bndstx [eax], bnd0'],
     ['ivybridge', 'sandybridge', 'kadd k1, k2, k3|kmov k1, k2|kmov k1, byte [eax]|knot k1, k2|kshiftl k1, k2, 1'],
     ['sandybridge', 'nehalem', 'vldqqu ymm1, [eax]|vmovntqq [eax], ymm1|vmovqqa ymm1, ymm2|vmovqqu ymm1, ymm2|vmaskmovdqu xmm1, xmm2'],
     ['ppro', 'pentium', 'hint_nop0 eax|hint_nop63 dword [eax]'],

@@ -77,7 +77,7 @@ const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10,
 const RES_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
 const PREFIXES = new Set([
   'lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait',
-  'osp', 'asp', 'xacquire', 'xrelease', '{rex}', '{vex}', '{vex2}', '{vex3}', '{evex}',
+  'osp', 'asp', 'xacquire', 'xrelease', 'bnd', 'nobnd', '{rex}', '{vex}', '{vex2}', '{vex3}', '{evex}',
 ]);
 /** The encoding-choice prefixes `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}` become one prefix token each. */
 function braceprefixes(toks: Tok[]): Tok[] {
@@ -391,7 +391,9 @@ export class LineParser {
       case 'default': {
         const a = argToks[0]?.v.toLowerCase();
         if (a === 'rel' || a === 'abs') out.push({ k: 'default', rel: a === 'rel', line });
-        else if (a !== 'bnd' && a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
+        // `default bnd` would put F2 on every branch (and change jump sizes): refused rather than ignored.
+        else if (a === 'bnd') throw new ParseError("`default bnd' is not supported by Bootlab's assembler", argToks[0].col);
+        else if (a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
         return;
       }
       case 'struc': {

@@ -1944,6 +1944,13 @@ export const RAW_ROWS: RawRow[] = [
       ['montmul', 'A6 C0'], ['xsha1', 'A6 C8'], ['xsha256', 'A6 D0'],
     ] as [string, string][]
   ).map(([mn, op]): RawRow => [mn, '', `F3 0F ${op}`, 'onerep']),
+  // MPX: bound registers bnd0-3; memory operands take no size keyword.
+  ['bndmk', 'bnd,m', 'F3 0F 1B /r', 'mib future'],
+  ...([['bndcl', 'F3 0F 1A'], ['bndcu', 'F2 0F 1A'], ['bndcn', 'F2 0F 1B']] as const).flatMap(([mn, op]): RawRow[] => [
+    [mn, 'bnd,~r32', `${op} /r`, 'nolong future'], [mn, 'bnd,~r64', `${op} /r`, 'long future'], [mn, 'bnd,m', `${op} /r`, 'future'],
+  ]),
+  ['bndmov', 'bnd,bnd', '66 0F 1A /r', 'future'], ['bndmov', 'bnd,m', '66 0F 1A /r', 'future'], ['bndmov', 'm,bnd', '66 0F 1B /r', 'future'],
+  ['bndldx', 'bnd,m', '0F 1A /r', 'mib future'], ['bndstx', 'm,bnd', '0F 1B /r', 'mib future'],
   // Later additions with an operand (Intel SDM, AMD APM), NASM's `future` level unless marked.
   ['adcx', 'r32,rm32', '66 0F 38 F6 /r', 'future'], ['adcx', 'r64,rm64', '66 o64 0F 38 F6 /r', 'future'],
   ['adox', 'r32,rm32', 'F3 0F 38 F6 /r', 'future'], ['adox', 'r64,rm64', 'F3 o64 0F 38 F6 /r', 'future'],
@@ -2135,15 +2142,14 @@ export const EVEX_MNEMONICS = `
  * instruction.
  */
 export const UNSUPPORTED_MNEMONICS = `
-  bb0_reset bb1_reset bndcl bndcn bndcu bndldx bndmk bndmov bndstx cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe loadall loadall286
-  ptwrite rdm rdshr rsdc rsldt rsts smi smint smintold svdc svldt svts umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph
-  vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w
-  vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w
-  vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch
-  vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph
-  vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh
-  vgetminph vgetminsh vmgexit vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph
-  vpmadd213sh vpmadd231ph vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh
-  vpnmsub132sh vpnmsub213sh vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh
-  vucomish wrshr xbts
+  bb0_reset bb1_reset cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe loadall loadall286 ptwrite rdm rdshr rsdc rsldt rsts smi smint
+  smintold svdc svldt svts umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps
+  vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si
+  vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph
+  vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph
+  vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph
+  vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vmgexit
+  vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
+  vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
+  vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrshr xbts
 `;
