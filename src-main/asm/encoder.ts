@@ -216,6 +216,8 @@ const LEVELS: Record<string, number> = {
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
   // Refused at `cpu sandybridge`, admitted at `cpu ivybridge` (which NASM 2.16.01 makes its top level).
   xsaveopt64: 14, xsavec: 14, xsaves: 14, xrstors: 14, xsavec64: 14, xsaves64: 14, xrstors64: 14, xabort: 14, xbegin: 14,
+  bb0_reset: 5, bb1_reset: 5, cpu_read: 5, cpu_write: 5, dmint: 6, rdm: 6, loadall: 3, loadall286: 2, smi: 3, smint: 6, smintold: 4,
+  rdshr: 6, wrshr: 6, rsdc: 4, svdc: 4, rsldt: 4, svldt: 4, rsts: 4, svts: 4, ibts: 3, xbts: 3, cmpxchg486: 4, umov: 3, jmpe: 14,
   prefetch: 5, prefetchw: 5, getsec: 7, // AMD's (3DNow!): NASM's `cpu pentium`
   ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
@@ -1186,7 +1188,10 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   const bytes: number[] = [];
   const fixes: Fix[] = [];
   if (prefixed && prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
-  if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  if (row.flags.has('obsolete')) {
+    // Obsolete at the `cpu` level it belongs to, removed from any later one.
+    warnings.push(env.cpu === row.level ? 'instruction obsolete but valid on the target CPU [-w+obsolete-valid]' : 'instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  }
   else if (row.flags.has('neverimpl')) warnings.push('instruction never implemented and is a noop on the target CPU [-w+obsolete-nop]');
   for (const p of prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   let bnd = prefixed && prefixes.includes('bnd');

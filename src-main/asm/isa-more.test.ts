@@ -242,6 +242,18 @@ classes({
     ok: ['bnd jmp $|bnd jmp near $|bnd ret|bnd ret 4|bnd retn|bnd call $|bnd jmp [rax]|bnd call [rax]|bnd je $|bnd jne near $|nobnd jmp $|bnd o16 ret|nobnd ret|l1: bnd jmp l2|times 200 nop|l2: bnd jmp l1|bnd jz l1'],
     bad: ['bnd retf', 'bnd loop $', 'bnd jmp far [rax]', 'bnd iret', 'bnd mov eax, ebx', 'bnd jmp short $', 'bnd jmp strict short $', 'bnd nop'],
   },
+  'instructions of the 286-Pentium era': {
+    modes: [16, 32],
+    ok: [
+      'bb0_reset|bb1_reset|cpu_read|cpu_write|dmint|rdm|loadall|loadall286|smi|smint|smintold',
+      'rdshr eax|rdshr [bx]|rdshr dword [bx]|wrshr ecx|wrshr [bx+4]|rsdc ds, [bx]|rsdc es, tword [bx]|svdc [bx], ds|svdc tword [bx], fs|rsldt [bx]|svldt [bx]|rsts [bx]|svts tword [bx]',
+      'ibts ax, bx|ibts [bx], ax|ibts eax, ecx|xbts ax, bx|xbts ax, [bx]|xbts ecx, [bx]|cmpxchg486 [bx], al|cmpxchg486 ax, bx|cmpxchg486 [bx], eax',
+      'umov al, bl|umov [bx], ax|umov ax, [bx]|umov eax, ebx|umov byte [bx], cl|umov ecx, [bx]',
+      'jmpe ax|jmpe eax|jmpe word [bx]|jmpe dword [bx]|jmpe $|jmpe 0x1234|jmpe word $|jmpe dword $',
+    ],
+    bad: ['rdshr ax', 'wrshr ax', 'rsdc ds, dword [bx]', 'rsdc ds, ax', 'svldt ax', 'ibts al, bl', 'xbts [bx], ax', 'umov [bx], 5', 'jmpe', 'jmpe [bx]', 'smi 1'],
+  },
+  'instructions of the 286-Pentium era in 64-bit mode': { modes: [64], ok: ['bb0_reset|smi|umov al, bl|rdshr eax|xbts ax, bx|jmpe ax|jmpe dword [rax]|ibts [rax], ecx|umov eax, [rax]|jmpe $|rsdc ds, [rax]'], bad: ['cmpxchg486 [rax], rax', 'jmpe [rax]'] },
   'the 64-bit-only ones elsewhere': {
     modes: [16, 32],
     ok: [],
@@ -258,6 +270,11 @@ describe('what is refused instead of ignored', () => {
 });
 
 describe('cpu levels of the added rows', () => {
+  it("obsolete ones warn 'valid' at their own level, 'removed' above it", () => {
+    compare(16, ['bb0_reset', 'loadall', 'ud0', 'pop cs'], true, ['cpu pentium']);
+    compare(16, ['pop cs'], true, ['cpu 8086']);
+    compare(16, ['ud0', 'pop cs'], true, ['cpu 186']);
+  });
   it('monitorx/mwaitx, pvalidate and rmpadjust have none', () => compare(16, ['monitorx', 'mwaitx', 'pvalidate', 'rmpadjust', 'monitorx ax, ecx, edx'], true, ['cpu 8086']));
   it('XOP has none', () => compare(16, ['vprotb xmm1, xmm2, xmm3', 'vpcmov xmm1, xmm2, xmm3, xmm4', 'vfrczps xmm1, [bx]', 'vpcomb xmm1, xmm2, xmm3, 1'], true, ['cpu 8086']));
   it('SSE4a has none', () => compare(16, ['extrq xmm1, 4, 5', 'insertq xmm1, xmm2', 'movntss [bx], xmm1'], true, ['cpu 8086']));
@@ -267,13 +284,19 @@ describe('cpu levels of the added rows', () => {
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
     ['p3', 'ppro', 'getsec'],
+    ['pentium', '486', 'bb0_reset|bb1_reset|cpu_read|cpu_write'],
+    ['ppro', 'pentium', 'dmint|rdm|smint|rdshr eax|wrshr eax'],
+    ['486', '386', 'smintold|rsdc ds, [eax]|svdc [eax], ds|rsldt [eax]|svldt [eax]|rsts [eax]|svts [eax]|cmpxchg486 [eax], al'],
+    ['386', '286', 'loadall|smi|ibts ax, bx|xbts ax, bx|umov al, bl'],
+    ['286', '186', 'loadall286'],
     ['ivybridge', 'sandybridge', 'bndmk bnd0, [eax]|bndcl bnd0, eax|bndmov bnd0, bnd1|bndldx bnd0, [eax]|bndstx [eax], bnd0'],
     ['ivybridge', 'sandybridge', 'kadd k1, k2, k3|kmov k1, k2|kmov k1, byte [eax]|knot k1, k2|kshiftl k1, k2, 1'],
     ['sandybridge', 'nehalem', 'vldqqu ymm1, [eax]|vmovntqq [eax], ymm1|vmovqqa ymm1, ymm2|vmovqqu ymm1, ymm2|vmaskmovdqu xmm1, xmm2'],
     ['ppro', 'pentium', 'hint_nop0 eax|hint_nop63 dword [eax]'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {
-    compare(32, body.split('|'), true, [`cpu ${lowest}`]);
-    compare(32, body.split('|'), false, [`cpu ${below}`]);
+    const mode = lowest === '286' ? 16 : 32;
+    compare(mode, body.split('|'), true, [`cpu ${lowest}`]);
+    compare(mode, body.split('|'), false, [`cpu ${below}`]);
   });
 });

@@ -1951,6 +1951,21 @@ export const RAW_ROWS: RawRow[] = [
   ]),
   ['bndmov', 'bnd,bnd', '66 0F 1A /r', 'future'], ['bndmov', 'bnd,m', '66 0F 1A /r', 'future'], ['bndmov', 'm,bnd', '66 0F 1B /r', 'future'],
   ['bndldx', 'bnd,m', '0F 1A /r', 'mib future'], ['bndstx', 'm,bnd', '0F 1B /r', 'mib future'],
+  // Undocumented, vendor-specific and withdrawn instructions of the 286-Pentium era (Cyrix SMM and
+  // its descriptor-cache saves, 386 bit-string and user-move, Intel's loadall, IA-64's jmpe).
+  ['bb0_reset', '', '0F 3A', 'obsolete'], ['bb1_reset', '', '0F 3B', 'obsolete'], ['cpu_read', '', '0F 3D'], ['cpu_write', '', '0F 3C'],
+  ['dmint', '', '0F 39'], ['rdm', '', '0F 3A'], ['loadall', '', '0F 07', 'obsolete'], ['loadall286', '', '0F 05', 'obsolete'],
+  ['smi', '', 'F1'], ['smint', '', '0F 38'], ['smintold', '', '0F 7E', 'obsolete'],
+  ['rdshr', 'rm32', 'o32 0F 36 /0'], ['wrshr', 'rm32', 'o32 0F 37 /0'],
+  ['rsdc', 'sreg,m80', '0F 79 /r', 'unsizedok'], ['svdc', 'm80,sreg', '0F 78 /r', 'unsizedok'],
+  ['rsldt', 'm80', '0F 7B /0', 'unsizedok'], ['svldt', 'm80', '0F 7A /0', 'unsizedok'], ['rsts', 'm80', '0F 7D /0', 'unsizedok'], ['svts', 'm80', '0F 7C /0', 'unsizedok'],
+  ['ibts', 'rm16,r16', 'o16 0F A7 /r', 'obsolete'], ['ibts', 'rm32,r32', 'o32 0F A7 /r', 'obsolete'],
+  ['xbts', 'r16,rm16', 'o16 0F A6 /r'], ['xbts', 'r32,rm32', 'o32 0F A6 /r'],
+  ['cmpxchg486', 'rm8,r8', '0F A6 /r', 'obsolete'], ['cmpxchg486', 'rm16,r16', 'o16 0F A7 /r', 'obsolete'], ['cmpxchg486', 'rm32,r32', 'o32 0F A7 /r', 'obsolete'],
+  ['umov', 'rm8,r8', '0F 10 /r'], ['umov', 'rm16,r16', 'o16 0F 11 /r'], ['umov', 'rm32,r32', 'o32 0F 11 /r'],
+  ['umov', 'r8,rm8', '0F 12 /r'], ['umov', 'r16,rm16', 'o16 0F 13 /r'], ['umov', 'r32,rm32', 'o32 0F 13 /r'],
+  ['jmpe', 'imm16', 'o16 0F B8 rw', 'dflt nolong'], ['jmpe', 'imm32', 'o32 0F B8 rd', 'dflt nolong'], ['jmpe', 'imm64', 'o64nw 0F B8 rd', 'dflt long'],
+  ['jmpe', 'rm16', 'o16 0F 00 /6'], ['jmpe', 'rm32', 'o32 0F 00 /6'],
   // Later additions with an operand (Intel SDM, AMD APM), NASM's `future` level unless marked.
   ['adcx', 'r32,rm32', '66 0F 38 F6 /r', 'future'], ['adcx', 'r64,rm64', '66 o64 0F 38 F6 /r', 'future'],
   ['adox', 'r32,rm32', 'F3 0F 38 F6 /r', 'future'], ['adox', 'r64,rm64', 'F3 o64 0F 38 F6 /r', 'future'],
@@ -2142,8 +2157,7 @@ export const EVEX_MNEMONICS = `
  * instruction.
  */
 export const UNSUPPORTED_MNEMONICS = `
-  bb0_reset bb1_reset cmpxchg486 cpu_read cpu_write dmint enqcmd enqcmds ibts jmpe loadall loadall286 ptwrite rdm rdshr rsdc rsldt rsts smi smint
-  smintold svdc svldt svts umov vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps
+  enqcmd enqcmds ptwrite vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps
   vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si
   vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph
   vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph
@@ -2151,5 +2165,5 @@ export const UNSUPPORTED_MNEMONICS = `
   vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vmgexit
   vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
   vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
-  vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish wrshr xbts
+  vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish
 `;
