@@ -666,6 +666,18 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       // Rows NASM takes only when a `{vex}` prefix asks for them (AVX-IFMA's VEX forms); below their
       // cpu level NASM calls them not encodable with it.
       const unsizedMem = row.flags.has('sizedmem') && ops.some((o) => o.k === 'mem' && o.size === 0);
+      // Without an EVEX form to fall back on (AVX-VNNI-INT8, AVX-NE-CONVERT), `{vex}` rows fail as
+      // others do: on a missing size or the cpu level.
+      if (encoding === '{vex}' && row.flags.has('vexprefix') && !rows.some((r) => r.vex?.evex)) {
+        if (unsizedMem) {
+          missSizes.add(128);
+          continue;
+        }
+        if (env.cpu !== undefined && row.level > env.cpu) {
+          badCpu = true;
+          continue;
+        }
+      }
       if (row.flags.has('vexprefix') && (encoding !== '{vex}' || unsizedMem || (env.cpu !== undefined && row.level > env.cpu))) {
         if (encoding) wrongEncoding = true;
         else needsVexPrefix = true;
@@ -697,7 +709,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA) throw eaFailure(row !== undefined);
   if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
-  if (!row && needsVexPrefix && badCpu) throw new EncodeError('instruction not encodable without explicit prefix');
+  if (!row && needsVexPrefix && (badCpu || !rows.some((r) => r.vex?.evex))) throw new EncodeError('instruction not encodable without explicit prefix');
   if (!row) vsibErrors(candidates, ops, env.bits);
   if (!row) {
     if (badCpu && missSizes.size === 0) throw new EncodeError('no instruction for this cpu level');

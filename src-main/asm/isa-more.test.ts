@@ -254,6 +254,17 @@ classes({
     bad: ['rdshr ax', 'wrshr ax', 'rsdc ds, dword [bx]', 'rsdc ds, ax', 'svldt ax', 'ibts al, bl', 'xbts [bx], ax', 'umov [bx], 5', 'jmpe', 'jmpe [bx]', 'smi 1'],
   },
   'instructions of the 286-Pentium era in 64-bit mode': { modes: [64], ok: ['bb0_reset|smi|umov al, bl|rdshr eax|xbts ax, bx|jmpe ax|jmpe dword [rax]|ibts [rax], ecx|umov eax, [rax]|jmpe $|rsdc ds, [rax]'], bad: ['cmpxchg486 [rax], rax', 'jmpe [rax]'] },
+  'AVX-VNNI-INT8 and AVX-NE-CONVERT (NASM 2.16.01 wants {vex})': {
+    ok: [
+      ...['vpdpbssd', 'vpdpbssds', 'vpdpbsud', 'vpdpbsuds', 'vpdpbuud', 'vpdpbuuds'].map((m) => `{vex} ${m} xmm1, xmm2, xmm3|{vex} ${m} xmm1, xmm2, oword [rax]|{vex} ${m} ymm1, ymm2, [rax]|{vex} ${m} ymm11, ymm12, ymm13`),
+      '{vex} vbcstnebf16ps xmm1, [rax]|{vex} vbcstnebf16ps ymm1, word [rax]|{vex} vbcstnesh2ps xmm1, [rax]|{vex} vbcstnesh2ps ymm12, [rax+8]',
+      ...['vcvtneebf162ps', 'vcvtneeph2ps', 'vcvtneobf162ps', 'vcvtneoph2ps'].map((m) => `{vex} ${m} xmm1, oword [rax]|{vex} ${m} ymm1, [rax]|{vex} ${m} ymm13, yword [rax]`),
+    ],
+    bad: [
+      'vpdpbssd xmm1, xmm2, xmm3', 'vbcstnesh2ps xmm1, [rax]', 'vcvtneoph2ps ymm1, [rax]', '{vex} vpdpbuuds xmm1, xmm2, [rax]', '{vex} vcvtneebf162ps xmm1, [rax]',
+      '{vex} vpdpbssd xmm1, xmm2', '{vex} vcvtneeph2ps xmm1, xmm2', '{vex} vbcstnesh2ps xmm1, dword [rax]', '{evex} vpdpbssd xmm1, xmm2, xmm3',
+    ],
+  },
   'the 64-bit-only ones elsewhere': {
     modes: [16, 32],
     ok: [],
@@ -284,6 +295,7 @@ describe('cpu levels of the added rows', () => {
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
     ['p3', 'ppro', 'getsec'],
+    ['ivybridge', 'sandybridge', '{vex} vpdpbssd xmm1, xmm2, xmm3|{vex} vbcstnesh2ps xmm1, [eax]|{vex} vcvtneoph2ps ymm1, [eax]'],
     ['pentium', '486', 'bb0_reset|bb1_reset|cpu_read|cpu_write'],
     ['ppro', 'pentium', 'dmint|rdm|smint|rdshr eax|wrshr eax'],
     ['486', '386', 'smintold|rsdc ds, [eax]|svdc [eax], ds|rsldt [eax]|svldt [eax]|rsts [eax]|svts [eax]|cmpxchg486 [eax], al'],

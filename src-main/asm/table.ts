@@ -973,6 +973,16 @@ function avx(): RawRow[] {
   for (const [mn, op] of [['vpmadd52luq', 'B4'], ['vpmadd52huq', 'B5']]) {
     rows.push([mn, 'xmm,vxmm,xmm/m128', `VEX.128.66.0F38.W1 ${op} /r`, 'vexprefix sizedmem'], [mn, 'ymm,vymm,ymm/m256', `VEX.256.66.0F38.W1 ${op} /r`, 'vexprefix']);
   }
+  // AVX-VNNI-INT8 and AVX-NE-CONVERT: VEX-only, yet NASM 2.16.01 takes them only with `{vex}` too.
+  for (const [mn, pp, op] of [['vpdpbssd', 'F2.', '50'], ['vpdpbssds', 'F2.', '51'], ['vpdpbsud', 'F3.', '50'], ['vpdpbsuds', 'F3.', '51'], ['vpdpbuud', '', '50'], ['vpdpbuuds', '', '51']]) {
+    rows.push([mn, 'xmm,vxmm,xmm/m128', `VEX.128.${pp}0F38.W0 ${op} /r`, 'vexprefix sizedmem future'], [mn, 'ymm,vymm,ymm/m256', `VEX.256.${pp}0F38.W0 ${op} /r`, 'vexprefix future']);
+  }
+  for (const [mn, pp] of [['vbcstnebf16ps', 'F3.'], ['vbcstnesh2ps', '66.']]) {
+    rows.push([mn, 'xmm,m16', `VEX.128.${pp}0F38.W0 B1 /r`, 'vexprefix unsizedok future'], [mn, 'ymm,m16', `VEX.256.${pp}0F38.W0 B1 /r`, 'vexprefix unsizedok future']);
+  }
+  for (const [mn, pp] of [['vcvtneebf162ps', 'F3.'], ['vcvtneeph2ps', '66.'], ['vcvtneobf162ps', 'F2.'], ['vcvtneoph2ps', '']]) {
+    rows.push([mn, 'xmm,m128', `VEX.128.${pp}0F38.W0 B0 /r`, 'vexprefix sizedmem future'], [mn, 'ymm,m256', `VEX.256.${pp}0F38.W0 B0 /r`, 'vexprefix unsizedok future']);
+  }
   return rows;
 }
 
@@ -2157,13 +2167,12 @@ export const EVEX_MNEMONICS = `
  * instruction.
  */
 export const UNSUPPORTED_MNEMONICS = `
-  enqcmd enqcmds ptwrite vaddph vaddsh vbcstnebf16ps vbcstnesh2ps vcmpph vcmpsh vcomish vcvtdq2ph vcvtneebf162ps vcvtneeph2ps vcvtneobf162ps
-  vcvtneoph2ps vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si
-  vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph
-  vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph
-  vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph
-  vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vmgexit
-  vmovsh vmovw vmulph vmulsh vpdpbssd vpdpbssds vpdpbsud vpdpbsuds vpdpbuud vpdpbuuds vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
+  enqcmd enqcmds ptwrite vaddph vaddsh vcmpph vcmpsh vcomish vcvtdq2ph vcvtpd2ph vcvtph2dq vcvtph2pd vcvtph2psx vcvtph2qq vcvtph2udq vcvtph2uqq
+  vcvtph2uw vcvtph2w vcvtqq2ph vcvtsd2sh vcvtsh2sd vcvtsh2si vcvtsh2ss vcvtsh2usi vcvtsi2sh vcvtss2sh vcvttph2dq vcvttph2qq vcvttph2udq vcvttph2uqq
+  vcvttph2uw vcvttph2w vcvttsh2si vcvttsh2usi vcvtudq2ph vcvtuqq2ph vcvtusi2sh vcvtuw2ph vcvtw2ph vdivph vdivsh vendscaleph vendscalesh vfcmaddcph
+  vfcmaddcsh vfcmulcpch vfcmulcsh vfmadd132ph vfmadd213ph vfmadd231ph vfmaddcph vfmaddcsh vfmaddsub132ph vfmaddsub213ph vfmaddsub231ph vfmsub132ph
+  vfmsub213ph vfmsub231ph vfmsubadd132ph vfmsubadd213ph vfmsubadd231ph vfmulcpch vfmulcsh vfpclassph vfpclasssh vgetexpph vgetexpsh vgetmantph
+  vgetmantsh vgetmaxph vgetmaxsh vgetminph vgetminsh vmgexit vmovsh vmovw vmulph vmulsh vpmadd132ph vpmadd132sh vpmadd213ph vpmadd213sh vpmadd231ph
   vpmadd231sh vpmsub132ph vpmsub132sh vpmsub213ph vpmsub213sh vpmsub231ph vpmsub231sh vpnmadd132sh vpnmadd213sh vpnmadd231sh vpnmsub132sh vpnmsub213sh
   vpnmsub231sh vrcpph vrcpsh vreduceph vreducesh vrsqrtph vrsqrtsh vscalefph vscalefsh vsqrtph vsqrtsh vsubph vsubsh vucomish
 `;
