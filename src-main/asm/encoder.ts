@@ -4,7 +4,7 @@
 import { evaluate, type Expr, type Value } from './expr.js';
 import { addressWarning, displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
-import type { ImmOp, MemOp, Operand } from './operands.js';
+import type { ImmOp, MemOp, Operand, RegOp } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
 import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY } from './table.js';
 
@@ -1181,8 +1181,14 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    // MPX's MIB operands keep a lone scaled index as written (`[rax*2]` is not `[rax+rax]`).
-    ea = buildEA(row.flags.has('mib') && !mem.nosplit ? { ...mem, nosplit: true } : mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
+    // MPX's MIB operands keep a lone scaled index as written (`[rax*2]` is not `[rax+rax]`); a
+    // register written after the address is its index (replacing one written inside, as in NASM).
+    let mib = mem;
+    if (row.flags.has('mib')) {
+      const idx = row.pats.findIndex((p) => p.t === 'rmreg');
+      mib = idx >= 0 ? { ...mem, index: (ops[idx] as RegOp).reg, scale: 1, nosplit: true } : mem.nosplit ? mem : { ...mem, nosplit: true };
+    }
+    ea = buildEA(mib, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;

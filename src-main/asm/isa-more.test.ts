@@ -232,11 +232,15 @@ classes({
     ],
     bad: ['bndmk bnd0, qword [rax]', 'bndmk bnd0, rax', 'bndcl bnd0, dword [rax]', 'bndcl bnd0, qword [rax]', 'bndmov bnd0, qword [rax]', 'bndmov bnd0, oword [rax]', 'bndmov bnd0, xmm1', 'bndldx bnd0, bnd1', 'bndcl rax, bnd0', 'bndmk xmm1, [rax]'],
   },
-  'MPX, 16- and 32-bit registers': { modes: [16, 32], ok: ['bndcl bnd0, eax|bndcu bnd1, ecx|bndcn bnd3, edi|bndmk bnd0, [eax*2]|bndldx bnd0, [ebx+eax*4]|bndstx [ecx+edx], bnd3|bndmk bnd0, [eax+ebx*8+0x10]'] },
+  'MPX, 16- and 32-bit registers': {
+    modes: [16, 32],
+    ok: ['bndcl bnd0, eax|bndcu bnd1, ecx|bndcn bnd3, edi|bndmk bnd0, [eax*2]|bndldx bnd0, [ebx+eax*4]|bndstx [ecx+edx], bnd3|bndmk bnd0, [eax+ebx*8+0x10]|bndldx bnd0, [eax], ecx|bndstx [eax+8], ecx, bnd1|bndldx bnd0, [eax+ebx], ecx'],
+    bad: ['bndldx bnd0, [eax], cx', 'bndmk bnd0, [eax], ecx', 'bndldx bnd0, [bx], cx'],
+  },
   'MPX, 64-bit': {
     modes: [64],
-    ok: ['bndcl bnd0, rax|bndcu bnd3, r9|bndcn bnd1, [r10+r11*8]|bndmk bnd1, [rax+rbx*2+8]|bndmk bnd0, [rax*2]|bndldx bnd0, [rax+rbx]|bndldx bnd0, [rbx*2+rax]|bndstx [rax+rbx], bnd1|bndmk bnd0, [rel $]|bndldx bnd0, [rax*4]'],
-    bad: ['bndcl bnd0, eax', 'bndcu bnd0, r9d'],
+    ok: ['bndcl bnd0, rax|bndcu bnd3, r9|bndcn bnd1, [r10+r11*8]|bndmk bnd1, [rax+rbx*2+8]|bndmk bnd0, [rax*2]|bndldx bnd0, [rax+rbx]|bndldx bnd0, [rbx*2+rax]|bndstx [rax+rbx], bnd1|bndmk bnd0, [rel $]|bndldx bnd0, [rax*4]|bndldx bnd0, [0x100], rcx|bndstx [r9], r10, bnd3|bndldx bnd1, [rax+8], r12'],
+    bad: ['bndcl bnd0, eax', 'bndcu bnd0, r9d', 'bndldx bnd0, [rax], ecx'],
   },
   'the bnd prefix': {
     ok: ['bnd jmp $|bnd jmp near $|bnd ret|bnd ret 4|bnd retn|bnd call $|bnd jmp [rax]|bnd call [rax]|bnd je $|bnd jne near $|nobnd jmp $|bnd o16 ret|nobnd ret|l1: bnd jmp l2|times 200 nop|l2: bnd jmp l1|bnd jz l1'],

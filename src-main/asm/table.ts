@@ -1961,6 +1961,9 @@ export const RAW_ROWS: RawRow[] = [
   ]),
   ['bndmov', 'bnd,bnd', '66 0F 1A /r', 'future'], ['bndmov', 'bnd,m', '66 0F 1A /r', 'future'], ['bndmov', 'm,bnd', '66 0F 1B /r', 'future'],
   ['bndldx', 'bnd,m', '0F 1A /r', 'mib future'], ['bndstx', 'm,bnd', '0F 1B /r', 'mib future'],
+  // The index may follow the address as an operand of its own (`bndldx bnd0, [rax+8], rcx`).
+  ['bndldx', 'bnd,m,~r32', '0F 1A /r', 'mib nolong future'], ['bndldx', 'bnd,m,~r64', '0F 1A /r', 'mib long future'],
+  ['bndstx', 'm,~r32,bnd', '0F 1B /r', 'mib nolong future'], ['bndstx', 'm,~r64,bnd', '0F 1B /r', 'mib long future'],
   // Undocumented, vendor-specific and withdrawn instructions of the 286-Pentium era (Cyrix SMM and
   // its descriptor-cache saves, 386 bit-string and user-move, Intel's loadall, IA-64's jmpe).
   ['bb0_reset', '', '0F 3A', 'obsolete'], ['bb1_reset', '', '0F 3B', 'obsolete'], ['cpu_read', '', '0F 3D'], ['cpu_write', '', '0F 3C'],
