@@ -277,6 +277,10 @@ classes({
 });
 
 describe('what is refused instead of ignored', () => {
+  it('integers in do, dt, dy and dz (NASM has no integer form for them)', () => {
+    compare(16, ['dt 1, 2', 'dt 1.0, 3', 'dy 1', 'nop', 'dt 2 dup (1)', 'times 1 dt 5', 'dz 0', 'db 300', "dy 'ab'", 'do 1', 'do -1'], false);
+    compare(16, ["dt 1.5, 'ab'", "dy 'abc'", "dz 'x'", "do 'ab', 1.5", 'dt ?', 'dq -1'], true);
+  });
   it("`default bnd' (NASM puts F2 on every branch after it)", () => {
     const r = ourRun('bits 64\ndefault bnd\njmp rax\n', 'x');
     expect(errorsOf(r)).toEqual(["2: `default bnd' is not supported by Bootlab's assembler"]);
