@@ -219,7 +219,7 @@ const LEVELS: Record<string, number> = {
   bb0_reset: 5, bb1_reset: 5, cpu_read: 5, cpu_write: 5, dmint: 6, rdm: 6, loadall: 3, loadall286: 2, smi: 3, smint: 6, smintold: 4,
   rdshr: 6, wrshr: 6, rsdc: 4, svdc: 4, rsldt: 4, svldt: 4, rsts: 4, svts: 4, ibts: 3, xbts: 3, cmpxchg486: 4, umov: 3, jmpe: 14,
   prefetch: 5, prefetchw: 5, getsec: 7, // AMD's (3DNow!): NASM's `cpu pentium`
-  ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
+  ud2a: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
   encls: 14, enclu: 14, enclv: 14, pconfig: 14, xsusldtrk: 14, xresldtrk: 14, uiret: 14, clui: 14, stui: 14, testui: 14,
   fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
@@ -238,7 +238,7 @@ const MMX_KATMAI = new Set([
 const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq', 'cvtpi2pd', 'cvtpd2pi', 'cvttpd2pi', 'movq2dq', 'movdq2q']);
 
 const EXACT_LEVELS: Record<string, number> = {
-  crc32: 0, pause: 0, retd: 0, retfd: 0, retnd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
+  crc32: 0, pause: 0, retd: 0, retfd: 0, retnd: 0, ud0: 1, ud1: 1, ud2: 1, ud2b: 1, lzcnt: 6, syscall: 6, sysret: 6,
 };
 
 function rowLevel(row: Row): number {

@@ -234,7 +234,7 @@ classes({
   },
   'MPX, 16- and 32-bit registers': {
     modes: [16, 32],
-    ok: ['bndcl bnd0, eax|bndcu bnd1, ecx|bndcn bnd3, edi|bndmk bnd0, [eax*2]|bndldx bnd0, [ebx+eax*4]|bndstx [ecx+edx], bnd3|bndmk bnd0, [eax+ebx*8+0x10]|bndldx bnd0, [eax], ecx|bndstx [eax+8], ecx, bnd1|bndldx bnd0, [eax+ebx], ecx'],
+    ok: ['bndstx [eax+8], bnd1, ecx|bndcl bnd0, eax|bndcu bnd1, ecx|bndcn bnd3, edi|bndmk bnd0, [eax*2]|bndldx bnd0, [ebx+eax*4]|bndstx [ecx+edx], bnd3|bndmk bnd0, [eax+ebx*8+0x10]|bndldx bnd0, [eax], ecx|bndstx [eax+8], ecx, bnd1|bndldx bnd0, [eax+ebx], ecx'],
     bad: ['bndldx bnd0, [eax], cx', 'bndmk bnd0, [eax], ecx', 'bndldx bnd0, [bx], cx'],
   },
   'MPX, 64-bit': {
@@ -268,6 +268,24 @@ classes({
       'vpdpbssd xmm1, xmm2, xmm3', 'vbcstnesh2ps xmm1, [rax]', 'vcvtneoph2ps ymm1, [rax]', '{vex} vpdpbuuds xmm1, xmm2, [rax]', '{vex} vcvtneebf162ps xmm1, [rax]',
       '{vex} vpdpbssd xmm1, xmm2', '{vex} vcvtneeph2ps xmm1, xmm2', '{vex} vbcstnesh2ps xmm1, dword [rax]', '{evex} vpdpbssd xmm1, xmm2, xmm3',
     ],
+  },
+  'forms found missing by a sweep over every operand shape': {
+    ok: [
+      ...['pshufb', 'phaddw', 'phaddd', 'phaddsw', 'pmaddubsw', 'phsubw', 'phsubd', 'phsubsw', 'psignb', 'psignw', 'psignd', 'pmulhrsw', 'pabsb', 'pabsw', 'pabsd'].map(
+        (m) => `${m} mm1, mm2|${m} mm3, [rax]|${m} mm0, qword [rax+8]`,
+      ),
+      'palignr mm1, mm2, 3|palignr mm1, [rax], 3|palignr mm1, qword [rax], 0x80',
+      'ud0 ax, bx|ud0 eax, [rax]|ud1|ud1 cx, [rax]|ud1 eax, ebx|ud2b ax, bx|ud2b eax, dword [rax]',
+      'mwait eax, ecx|fcmovb|fcmove|fcmovbe|fcmovu|fcmovnb|fcmovne|fcmovnbe|fcmovnu|fcomi|fcomip|fucomi|fucomip',
+      'kmovb k1, cl|kmovb k2, al|lfs ax, [rax]',
+    ],
+    bad: ['pshufb mm1, dword [rax]', 'palignr mm1, mm2', 'ud1 al, bl', 'monitor ax, ecx, edx', 'mwait ecx, eax', 'invpcid eax, qword [rax]'],
+  },
+  'the same, 16- and 32-bit': { modes: [16, 32], ok: ['monitor eax, ecx, edx|invpcid eax, [rax]|invpcid ecx, oword [rax]'] },
+  'the same, 64-bit': {
+    modes: [64],
+    ok: ['monitor rax, ecx, edx|ud0 r9, r10|ud1 rcx, [rax]|ud2b rax, rbx|kmovb k1, r9b|lfs rcx, [rax]|lgs r9, [rax]|lss rcx, [rax]|bndstx [rax+8], bnd1, rcx|invpcid r9, oword [rbx]'],
+    bad: ['monitor eax, ecx, edx', 'invpcid ecx, [rax]'],
   },
   'the 64-bit-only ones elsewhere': {
     modes: [16, 32],
@@ -303,6 +321,8 @@ describe('cpu levels of the added rows', () => {
     ['ivybridge', 'sandybridge', 'clac|kaddw k1, k2, k3|vaddps zmm1, zmm2, zmm3|sha1msg1 xmm1, xmm2|vpbroadcastb xmm1, xmm2|tzcnt eax, ebx|rdrand eax|xsaveopt [eax]|gf2p8mulb xmm1, xmm2'],
     ['ivybridge', 'sandybridge', 'adcx eax, ebx|movdiri [eax], eax|cldemote [eax]|tpause eax|pcommit|hreset 1|incsspd eax|wrssd [eax], eax|aadd [eax], eax|prefetchit0 [eax]'],
     ['p3', 'ppro', 'getsec'],
+    ['ppro', 'pentium', 'fcmovb|fcomi|fucomip'],
+    ['186', '8086', 'ud1|ud1 ax, bx|ud0 ax, bx|ud2b ax, bx'],
     ['ivybridge', 'sandybridge', '{vex} vpdpbssd xmm1, xmm2, xmm3|{vex} vbcstnesh2ps xmm1, [eax]|{vex} vcvtneoph2ps ymm1, [eax]'],
     ['pentium', '486', 'bb0_reset|bb1_reset|cpu_read|cpu_write'],
     ['ppro', 'pentium', 'dmint|rdm|smint|rdshr eax|wrshr eax'],
@@ -315,7 +335,7 @@ describe('cpu levels of the added rows', () => {
     ['ppro', 'pentium', 'hint_nop0 eax|hint_nop63 dword [eax]'],
     ['pentium', '486', 'pfadd mm1, mm2|pswapd mm1, [eax]|pfrcpv mm1, mm2|paveb mm1, mm2|pmvzb mm1, [eax]|prefetch [eax]|prefetchw [eax]'],
   ])('cpu %s (%s refuses)', (lowest, below, body) => {
-    const mode = lowest === '286' ? 16 : 32;
+    const mode = lowest === '286' || lowest === '186' ? 16 : 32;
     compare(mode, body.split('|'), true, [`cpu ${lowest}`]);
     compare(mode, body.split('|'), false, [`cpu ${below}`]);
   });

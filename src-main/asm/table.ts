@@ -305,6 +305,8 @@ function x87(): RawRow[] {
     ['fucomi', 'fpu', 'DB E8+r'],
     ['fucomip', 'st0,fpu', 'DF E8+r'],
     ['fucomip', 'fpu', 'DF E8+r'],
+    // Without operands: compared with st1.
+    ['fcomi', '', 'DB F1'], ['fcomip', '', 'DF F1'], ['fucomi', '', 'DB E9'], ['fucomip', '', 'DF E9'],
     ['ffree', 'fpu', 'DD C0+r'],
     ['ffree', '', 'DD C1'],
     ['fldcw', 'm16', 'D9 /5', 'unsizedok smem'],
@@ -360,7 +362,11 @@ function x87(): RawRow[] {
     [
       ['b', 'DA C0'], ['e', 'DA C8'], ['be', 'DA D0'], ['u', 'DA D8'], ['nb', 'DB C0'], ['ne', 'DB C8'], ['nbe', 'DB D0'], ['nu', 'DB D8'],
     ] as [string, string][]
-  ).forEach(([cc, op]) => rows.push(['fcmov' + cc, 'st0,fpu', `${op}+r`], ['fcmov' + cc, 'fpu', `${op}+r`]));
+  ).forEach(([cc, op]) => {
+    // Without operands: st0 <- st1, as NASM reads it.
+    const st1 = `${op.slice(0, 3)}${h(parseInt(op.slice(3), 16) + 1)}`;
+    rows.push(['fcmov' + cc, 'st0,fpu', `${op}+r`], ['fcmov' + cc, 'fpu', `${op}+r`], ['fcmov' + cc, '', st1]);
+  });
   return rows;
 }
 
@@ -549,6 +555,10 @@ function sseExtras(): RawRow[] {
   return rows;
 }
 
+const SSSE3_MMX = new Set([
+  'pshufb', 'phaddw', 'phaddd', 'phaddsw', 'pmaddubsw', 'phsubw', 'phsubd', 'phsubsw', 'psignb', 'psignw', 'psignd', 'pmulhrsw', 'pabsb', 'pabsw', 'pabsd', 'palignr',
+]);
+
 function sse(): RawRow[] {
   const rows: RawRow[] = [];
   // NASM 2.16.01 applies no `cpu` level to the SSSE3/SSE4 (0F 38 / 0F 3A) rows: flag `anycpu`.
@@ -556,6 +566,10 @@ function sse(): RawRow[] {
     rows.push([mn, `xmm,${rm}${imm ? ',imm8' : ''}`, `${p} ${opc} /r${imm ? ' ib' : ''}`, opc.startsWith('0F 3') ? 'anycpu' : '']);
   }
   rows.push(['lddqu', 'xmm,m128', 'F2 0F F0 /r', 'unsizedok']);
+  // SSSE3 on MMX registers: the 0F 38 / 0F 3A opcodes without the 66 prefix.
+  for (const [mn, p, opc, , imm] of SSE_EXT) {
+    if (p === '66' && SSSE3_MMX.has(mn)) rows.push([mn, `mmx,mmx/m64${imm ? ',imm8' : ''}`, `${opc} /r${imm ? ' ib' : ''}`, 'anycpu smem']);
+  }
   const pre = (p: string): string => (p ? p + ' ' : '');
   for (const [mn, p, opc, rm] of SSE_ARITH) rows.push([mn, `xmm,${rm}`, `${pre(p)}0F ${h(opc)} /r`]);
   // Moves: load form first (NASM picks it for register-to-register).
@@ -1482,6 +1496,7 @@ function avx512(): RawRow[] {
     );
   }
   rows.push(['kmovw', 'kreg,~r16', 'VEX.128.0F.W0 92 /r']); // NASM also takes a word register here
+  rows.push(['kmovb', 'kreg,~r8', 'VEX.128.66.0F.W0 92 /r', 'anymode norex8']); // and a byte register, by its number
   rows.push(['kunpckbw', 'kreg,vkreg,kreg', 'VEX.256.66.0F.W0 4B /r'], ['kunpckwd', 'kreg,vkreg,kreg', 'VEX.256.0F.W0 4B /r'], ['kunpckdq', 'kreg,vkreg,kreg', 'VEX.256.0F.W1 4B /r']);
   for (const [dir, base] of [['l', 0x32], ['r', 0x30]] as [string, number][]) {
     rows.push(
@@ -1845,6 +1860,12 @@ export const RAW_ROWS: RawRow[] = [
   ['ud2a', '', '0F 0B'],
   ['ud2b', '', '0F B9'],
   ['ud0', '', '0F FF', 'obsolete'],
+  // The undefined opcodes with a ModRM byte (its operands are only decoded).
+  ...(['ud0', 'ud1', 'ud2b'] as const).flatMap((mn): RawRow[] => {
+    const op = mn === 'ud0' ? 'FF' : 'B9';
+    return [[mn, 'r16,rm16', `o16 0F ${op} /r`], [mn, 'r32,rm32', `o32 0F ${op} /r`], [mn, 'r64,rm64', `o64 0F ${op} /r`]];
+  }),
+  ['ud1', '', '0F B9'],
   ['int01', '', 'F1'],
   ['int03', '', 'CC'],
   // Operand-less system instructions of later CPUs (SMAP, CET, TSX, SGX, PKU, UINTR, ...), checked byte by byte against NASM.
@@ -1854,7 +1875,6 @@ export const RAW_ROWS: RawRow[] = [
   ['encls', '', '0F 01 CF'], ['enclu', '', '0F 01 D7'], ['enclv', '', '0F 01 C0'], ['pconfig', '', '0F 01 C5'],
   ['xsusldtrk', '', 'F2 0F 01 E8'], ['xresldtrk', '', 'F2 0F 01 E9'],
   ['uiret', '', 'F3 0F 01 EC', 'long'], ['clui', '', 'F3 0F 01 EE', 'long'], ['stui', '', 'F3 0F 01 EF', 'long'], ['testui', '', 'F3 0F 01 ED', 'long'],
-  ['ud1', 'r32,rm32', 'o32 0F B9 /r'],
   ['cpuid', '', '0F A2'],
   ['rdmsr', '', '0F 32'],
   ['wrmsr', '', '0F 30'],
@@ -1869,6 +1889,8 @@ export const RAW_ROWS: RawRow[] = [
   ['xsetbv', '', '0F 01 D1'],
   ['monitor', '', '0F 01 C8'],
   ['mwait', '', '0F 01 C9'],
+  // The operands only name the implicit registers.
+  ['monitor', 'eax,ecx,edx', '0F 01 C8', 'nolong'], ['monitor', 'rax,ecx,edx', '0F 01 C8', 'long'], ['mwait', 'eax,ecx', '0F 01 C9'],
   ['lfence', '', '0F AE E8'],
   ['mfence', '', '0F AE F0'],
   ['sfence', '', '0F AE F8'],
@@ -1888,6 +1910,7 @@ export const RAW_ROWS: RawRow[] = [
   ['wrfsbase', 'r64', 'F3 o64 0F AE /2'],
   ['wrgsbase', 'r32', 'F3 0F AE /3', 'long'],
   ['wrgsbase', 'r64', 'F3 o64 0F AE /3'],
+  ['invpcid', 'r32,m128', '66 0F 38 82 /r', 'nolong unsizedok'],
   ['invpcid', 'r64,m128', '66 o64 0F 38 82 /r', 'unsizedok'],
   ['xsaveopt', 'm', '0F AE /6'],
   ['xsaveopt64', 'm', 'o64 0F AE /6'],
@@ -1964,6 +1987,7 @@ export const RAW_ROWS: RawRow[] = [
   // The index may follow the address as an operand of its own (`bndldx bnd0, [rax+8], rcx`).
   ['bndldx', 'bnd,m,~r32', '0F 1A /r', 'mib nolong future'], ['bndldx', 'bnd,m,~r64', '0F 1A /r', 'mib long future'],
   ['bndstx', 'm,~r32,bnd', '0F 1B /r', 'mib nolong future'], ['bndstx', 'm,~r64,bnd', '0F 1B /r', 'mib long future'],
+  ['bndstx', 'm,bnd,~r32', '0F 1B /r', 'mib nolong future'], ['bndstx', 'm,bnd,~r64', '0F 1B /r', 'mib long future'],
   // Undocumented, vendor-specific and withdrawn instructions of the 286-Pentium era (Cyrix SMM and
   // its descriptor-cache saves, 386 bit-string and user-move, Intel's loadall, IA-64's jmpe).
   ['bb0_reset', '', '0F 3A', 'obsolete'], ['bb1_reset', '', '0F 3B', 'obsolete'], ['cpu_read', '', '0F 3D'], ['cpu_write', '', '0F 3C'],
@@ -2073,6 +2097,7 @@ export const RAW_ROWS: RawRow[] = [
   ['lfs', 'r32,m', 'o32 0F B4 /r'],
   ['lgs', 'r16,m', 'o16 0F B5 /r'],
   ['lgs', 'r32,m', 'o32 0F B5 /r'],
+  ['lss', 'r64,m', 'o64 0F B2 /r'], ['lfs', 'r64,m', 'o64 0F B4 /r'], ['lgs', 'r64,m', 'o64 0F B5 /r'],
   ['lds', 'r16,m', 'o16 C5 /r', 'nolong'],
   ['lds', 'r32,m', 'o32 C5 /r', 'nolong'],
   ['les', 'r16,m', 'o16 C4 /r', 'nolong'],
