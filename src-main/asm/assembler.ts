@@ -1317,6 +1317,10 @@ export class Assembler {
           this.err(line, fb ?? `floating-point constant not allowed in this data size`, it.col);
           for (let k = 0; k < unit; k++) bytes.push(0);
         } else bytes.push(...fb);
+      } else if (unit > 8) {
+        // do/dt/dy/dz take floats and strings only (NASM, final pass, one error per item).
+        this.err(line, `integer supplied as ${unit * 8}-bit data`);
+        for (let k = 0; k < unit; k++) bytes.push(0);
       } else {
         const v = this.phase === 'final' ? this.evalChecked(it.e, line) : this.eval(it.e);
         const at = bytes.length;

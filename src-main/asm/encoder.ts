@@ -4,7 +4,7 @@
 import { evaluate, NotSimpleError, type Expr, type Value } from './expr.js';
 import { addressWarning, displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
-import type { ImmOp, MemOp, Operand } from './operands.js';
+import type { ImmOp, MemOp, Operand, RegOp } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
 import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY, UNSIGNED_IMM8_MNEMONICS } from './table.js';
 
@@ -12,7 +12,7 @@ import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY, UNSIGNED_IMM8_
 
 type PatT =
   | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
-  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'msib';
+  | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'bnd' | 'msib';
 
 interface Pat {
   t: PatT;
@@ -81,7 +81,7 @@ function compilePat(p: string): Pat {
   if (p.endsWith('*')) return { ...compilePat(p.slice(0, -1)), opt: true };
   if (/^v(xmm|ymm|zmm|kreg|tmm|r32|r64)$/.test(p)) return { ...compilePat(p.slice(1)), vvvv: true };
   if (p.startsWith('is4')) return { ...compilePat(p.slice(3)), is4: true };
-  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
+  const fixedRegs = ['al', 'ax', 'eax', 'rax', 'cl', 'cx', 'ecx', 'rcx', 'dx', 'edx', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'st0', 'xmm0'];
   if (fixedRegs.includes(p)) return { t: 'fixed', size: 0, fixed: p };
   let m: RegExpExecArray | null;
   if ((m = /^~r(\d+)$/.exec(p))) return { t: 'rmreg', size: +m[1] };
@@ -103,7 +103,7 @@ function compilePat(p: string): Pat {
   if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'bnd' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -172,7 +172,7 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'bnd' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
     p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib' || p.t === 'msib';
   pats.forEach((p, i) => {
@@ -214,7 +214,12 @@ const LEVELS: Record<string, number> = {
   rdseed: 13, invpcid: 13, rdfsbase: 12, rdgsbase: 12, wrfsbase: 12, wrgsbase: 12, xsaveopt: 13, clflushopt: 13, clwb: 13,
   xstore: 5, xcryptecb: 5, xcryptcbc: 5, xcryptctr: 5, xcryptcfb: 5, xcryptofb: 5, montmul: 5, xsha1: 5, xsha256: 5, skinit: 10,
   invlpga: 10, prefetchwt1: 14, clzero: 14, umonitor: 14, movdir64b: 14, rdpid: 14, // NASM: x64, and no `cpu` level at all
-  ud0: 1, ud2a: 1, ud2b: 1, int01: 3, int03: 0, femms: 5,
+  // Refused at `cpu sandybridge`, admitted at `cpu ivybridge` (which NASM 2.16.01 makes its top level).
+  xsaveopt64: 14, xsavec: 14, xsaves: 14, xrstors: 14, xsavec64: 14, xsaves64: 14, xrstors64: 14, xabort: 14, xbegin: 14,
+  bb0_reset: 5, bb1_reset: 5, cpu_read: 5, cpu_write: 5, dmint: 6, rdm: 6, loadall: 3, loadall286: 2, smi: 3, smint: 6, smintold: 4,
+  rdshr: 6, wrshr: 6, rsdc: 4, svdc: 4, rsldt: 4, svldt: 4, rsts: 4, svts: 4, ibts: 3, xbts: 3, cmpxchg486: 4, umov: 3, jmpe: 14,
+  prefetch: 5, prefetchw: 5, getsec: 7, // AMD's (3DNow!): NASM's `cpu pentium`
+  ud2a: 1, int01: 3, int03: 0, femms: 5,
   clac: 14, stac: 14, endbr64: 14, endbr32: 14, xtest: 14, xend: 14, serialize: 14, wbnoinvd: 14, rdpkru: 14, wrpkru: 14,
   encls: 14, enclu: 14, enclv: 14, pconfig: 14, xsusldtrk: 14, xresldtrk: 14, uiret: 14, clui: 14, stui: 14, testui: 14,
   fsetpm: 2, fcmovb: 6, fcmove: 6, fcmovbe: 6, fcmovu: 6, fcmovnb: 6, fcmovne: 6, fcmovnbe: 6, fcmovnu: 6,
@@ -233,7 +238,7 @@ const MMX_KATMAI = new Set([
 const MMX_SSE2 = new Set(['paddq', 'psubq', 'pmuludq', 'cvtpi2pd', 'cvtpd2pi', 'cvttpd2pi', 'movq2dq', 'movdq2q']);
 
 const EXACT_LEVELS: Record<string, number> = {
-  crc32: 0, pause: 0, retd: 0, retfd: 0, retnd: 0, ud1: 1, ud2: 1, lzcnt: 6, syscall: 6, sysret: 6,
+  crc32: 0, pause: 0, retd: 0, retfd: 0, retnd: 0, ud0: 1, ud1: 1, ud2: 1, ud2b: 1, lzcnt: 6, syscall: 6, sysret: 6,
 };
 
 function rowLevel(row: Row): number {
@@ -246,7 +251,7 @@ function rowLevel(row: Row): number {
   if (row.vex) return row.flags.has('avx2') ? 13 : 12;
   const exact = EXACT_LEVELS[row.mn];
   if (exact !== undefined) return exact;
-  if (row.mn === 'nop' && row.pats.length) return 6;
+  if ((row.mn === 'nop' && row.pats.length) || row.mn.startsWith('hint_nop')) return 6;
   if ((row.mn === 'fnstsw' || row.mn === 'fstsw') && row.pats[0]?.t === 'fixed') return 2; // the `ax` form
   let level = 0;
   const byName = LEVELS[row.mn];
@@ -480,6 +485,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return r && r.cls === 'mmx' ? 'ok' : 'fail';
     case 'kreg':
     case 'tmm':
+    case 'bnd':
       return r && r.cls === p.t ? 'ok' : 'fail';
     case 'msib':
       return op.k === 'mem' && !op.far && op.size === 0 ? 'ok' : 'fail';
@@ -526,6 +532,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'sd':
     case 'ud': {
       if (op.k !== 'imm') return 'fail';
+      // NASM's rows for SSE4a's bit-field immediates take no size keyword at all.
+      if (op.size !== 0 && row.flags.has('unsizedimm')) return 'fail';
       // `add sp, byte -0x10`: an explicit byte immediate takes the sign-extended imm8 form at any -O level.
       if (p.t === 'sb' && p.size !== 8 && op.size === 8 && row.mn !== 'push') return 'ok';
       let osz = op.size;
@@ -695,6 +703,18 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
       // Rows NASM takes only when a `{vex}` prefix asks for them (AVX-IFMA's VEX forms); below their
       // cpu level NASM calls them not encodable with it.
       const unsizedMem = row.flags.has('sizedmem') && ops.some((o) => o.k === 'mem' && o.size === 0);
+      // Without an EVEX form to fall back on (AVX-VNNI-INT8, AVX-NE-CONVERT), `{vex}` rows fail as
+      // others do: on a missing size or the cpu level.
+      if (encoding === '{vex}' && row.flags.has('vexprefix') && !rows.some((r) => r.vex?.evex)) {
+        if (unsizedMem) {
+          missSizes.add(128);
+          continue;
+        }
+        if (env.cpu !== undefined && row.level > env.cpu) {
+          badCpu = true;
+          continue;
+        }
+      }
       if (row.flags.has('vexprefix') && (encoding !== '{vex}' || unsizedMem || (env.cpu !== undefined && row.level > env.cpu))) {
         if (encoding) wrongEncoding = true;
         else needsVexPrefix = true;
@@ -726,7 +746,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA) throw eaFailure(row !== undefined);
   if (!row && wrongEncoding) throw new EncodeError(`instruction not encodable with ${encoding} prefix`);
-  if (!row && needsVexPrefix && badCpu) throw new EncodeError('instruction not encodable without explicit prefix');
+  if (!row && needsVexPrefix && (badCpu || !rows.some((r) => r.vex?.evex))) throw new EncodeError('instruction not encodable without explicit prefix');
   if (!row) vsibErrors(candidates, ops, env.bits);
   if (!row) {
     // A distance or size keyword no jump form takes comes first in NASM (its operand flags never match).
@@ -738,6 +758,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
+    // `call short x`, `loop near x`: a distance keyword the branch's forms do not take.
+    if (candidates.some((r) => r.rel) && ops.some((o) => o.k === 'imm' && (o.jmp === 'short' || o.jmp === 'near'))) throw new EncodeError('mismatch in operand sizes');
     if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
@@ -767,6 +789,9 @@ function operandValue(env: EncodeEnv, e: Expr, address: boolean): Value {
 function wrongMode(row: Row, bits: number): boolean {
   return (row.long && bits !== 64) || (row.nolong && bits === 64);
 }
+
+/** Near branches and returns: the ones MPX's `bnd` prefix applies to. */
+const BND_BRANCHES = /^(?:call|jmp|ret[nwdq]?|j(?!mp|cxz|ecxz|rcxz)[a-z]+)$/;
 
 /** table.ts's SIZE_FLAGGED_MEMORY (plain data there, for the build-time table). */
 const SIZE_FLAGGED = new Set(SIZE_FLAGGED_MEMORY);
@@ -898,6 +923,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'zmm':
     case 'kreg':
     case 'tmm':
+    case 'bnd':
     case 'mmx':
     case 'fpu':
     case 'fputo':
@@ -958,9 +984,10 @@ function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolea
     return op.k === 'imm' && op.jmp === undefined && op.size === 0 && !op.strict;
   }
   if (!row.flags.has('short')) {
-    if (row.rel && !row.flags.has('shortonly')) {
+    if (row.rel) {
+      // NASM's templates: call/xbegin take `near` but not `short`; loop/jcxz take neither.
       const op = ops[row.relIdx] as ImmOp;
-      if (op.jmp === 'short') return false;
+      if (op.jmp === 'short' || (op.jmp === 'near' && row.flags.has('shortonly'))) return false;
     }
     return true;
   }
@@ -1236,7 +1263,14 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   let regField = 0;
   const mem = row.rmIdx >= 0 && ops[row.rmIdx].k === 'mem' ? (ops[row.rmIdx] as MemOp) : undefined;
   if (mem) {
-    ea = buildEA(mem, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
+    // MPX's MIB operands keep a lone scaled index as written (`[rax*2]` is not `[rax+rax]`); a
+    // register written after the address is its index (replacing one written inside, as in NASM).
+    let mib = mem;
+    if (row.flags.has('mib')) {
+      const idx = row.pats.findIndex((p) => p.t === 'rmreg');
+      mib = idx >= 0 ? { ...mem, index: (ops[idx] as RegOp).reg, scale: 1, nosplit: true } : mem.nosplit ? mem : { ...mem, nosplit: true };
+    }
+    ea = buildEA(mib, vals[row.rmIdx].disp, env, row.mo ? [] : warnings, row.vex?.evex ? disp8Scale(row, mem) : 1, eaLate);
     if (ea.asize !== bits && !(bits === 64 && ea.asize === 64)) asPrefix = true;
     if (mem.seg) seg = SEG_PREFIX[mem.seg.name];
     rexX = ea.rexX;
@@ -1254,8 +1288,24 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
   const bytes: number[] = [];
   const fixes: Fix[] = [];
   if (prefixed && prefixes.includes('lock') && !(LOCKABLE.has(row.mn) && ops[0]?.k === 'mem')) warnings.push('instruction is not lockable [-w+prefix-lock]');
-  if (row.flags.has('obsolete')) warnings.push('instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  if (row.flags.has('obsolete')) {
+    // Obsolete at the `cpu` level it belongs to, removed from any later one.
+    warnings.push(env.cpu === row.level ? 'instruction obsolete but valid on the target CPU [-w+obsolete-valid]' : 'instruction obsolete and removed from the target CPU [-w+obsolete-removed]');
+  }
+  else if (row.flags.has('neverimpl')) warnings.push('instruction never implemented and is a noop on the target CPU [-w+obsolete-nop]');
   for (const p of prefixes) if ((p === 'xacquire' || p === 'xrelease') && !hleValid(p, row, insn)) warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
+  let bnd = prefixed && prefixes.includes('bnd');
+  if (bnd) {
+    const op = ops[row.relIdx] as ImmOp | undefined;
+    if (!BND_BRANCHES.test(row.mn) || row.far || row.flags.has('farm') || row.flags.has('shortonly') || (row.flags.has('short') && row.mn === 'jmp' && (op?.jmp === 'short' || op?.strict))) {
+      throw new EncodeError('bnd prefix is not allowed');
+    }
+    // A jmp the optimizer made short: NASM drops the prefix.
+    if (row.flags.has('short') && row.mn === 'jmp') {
+      warnings.push('jmp short does not init bnd regs - bnd prefix dropped [-w+prefix-bnd]');
+      bnd = false;
+    }
+  }
   for (const p of prefixes) {
     if (p === 'xacquire') bytes.push(0xf2);
     else if (p === 'xrelease') bytes.push(0xf3);
@@ -1263,6 +1313,7 @@ function emit(row: Row, insn: Insn, vals: OpVal[], env: EncodeEnv, _forced: numb
     else if (p === 'rep' || p === 'repe' || p === 'repz') bytes.push(0xf3);
     else if (p === 'repne' || p === 'repnz') bytes.push(0xf2);
     else if (p === 'wait') bytes.push(0x9b);
+    else if (p === 'bnd' && bnd) bytes.push(0xf2);
   }
   if (seg !== undefined) {
     bytes.push(seg);

@@ -6,6 +6,7 @@ import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
 import { SIZE_KEYWORDS, type ImmOp, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
+import { UNSUPPORTED_MNEMONICS } from './table.js';
 import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
 
 export type DataItem =
@@ -76,7 +77,7 @@ const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10,
 const RES_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
 const PREFIXES = new Set([
   'lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait',
-  'osp', 'asp', 'xacquire', 'xrelease', '{rex}', '{vex}', '{vex2}', '{vex3}', '{evex}',
+  'osp', 'asp', 'xacquire', 'xrelease', 'bnd', 'nobnd', '{rex}', '{vex}', '{vex2}', '{vex3}', '{evex}',
 ]);
 /** The encoding-choice prefixes `{rex}`, `{vex}`, `{vex2}`, `{vex3}`, `{evex}` become one prefix token each. */
 function braceprefixes(toks: Tok[]): Tok[] {
@@ -98,8 +99,11 @@ const DIRECTIVES = new Set([
 /** Directives NASM knows only in brackets (the others also have a standard macro without them). */
 const BRACKET_ONLY = new Set(['warning', 'map']);
 
+/** NASM's mnemonics without rows in our table: instructions to NASM, so never labels, but refused. */
+const UNSUPPORTED = new Set(UNSUPPORTED_MNEMONICS.split(/\s+/).filter(Boolean));
+
 /** Words that cannot be labels without a colon (asked for every label and label operand). */
-const RESERVED = new Set([...MNEMONICS, ...Object.keys(DATA_UNITS), ...Object.keys(RES_UNITS), ...PREFIXES, ...[...DIRECTIVES].filter((d) => !BRACKET_ONLY.has(d))]);
+const RESERVED = new Set([...MNEMONICS, ...UNSUPPORTED, ...Object.keys(DATA_UNITS), ...Object.keys(RES_UNITS), ...PREFIXES, ...[...DIRECTIVES].filter((d) => !BRACKET_ONLY.has(d))]);
 
 export function isReservedWord(w: string): boolean {
   return RESERVED.has(w.toLowerCase());
@@ -387,7 +391,9 @@ export class LineParser {
       case 'default': {
         const a = argToks[0]?.v.toLowerCase();
         if (a === 'rel' || a === 'abs') out.push({ k: 'default', rel: a === 'rel', line });
-        else if (a !== 'bnd' && a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
+        // `default bnd` would put F2 on every branch (and change jump sizes): refused rather than ignored.
+        else if (a === 'bnd') throw new ParseError("`default bnd' is not supported by Bootlab's assembler", argToks[0].col);
+        else if (a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
         return;
       }
       case 'struc': {
@@ -529,6 +535,7 @@ export class LineParser {
     }
     if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col, shared: false };
     const mt = toks[i];
+    if (mt.t === 'id' && !mt.forced && UNSUPPORTED.has(mt.v.toLowerCase())) throw new ParseError(`instruction \`${mt.v}' is not supported by Bootlab's assembler`, mt.col);
     if (mt.t !== 'id' || !MNEMONICS.has(mt.v.toLowerCase()) || mt.forced) {
       throw new ParseError('parser: instruction expected', mt.col);
     }
@@ -839,7 +846,9 @@ export function cpuLevel(name: string): number | undefined {
   const n = name.toLowerCase();
   const table: Record<string, number> = {
     8086: 0, 186: 1, 286: 2, 386: 3, 486: 4, 586: 5, pentium: 5, 686: 6, ppro: 6, p2: 6, pentiumpro: 6, p3: 7, katmai: 7,
-    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12, ivybridge: 12,
+    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12,
+    // NASM 2.16.01's `cpu ivybridge` admits every instruction it knows (AVX-512, CET, AMX... included).
+    ivybridge: 14,
     haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
   };
   return table[n];

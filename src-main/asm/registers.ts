@@ -1,6 +1,6 @@
 // Register file: class, size in bits, encoding number, and REX constraints.
 
-export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'ymm' | 'zmm' | 'kreg' | 'st' | 'mmx' | 'tmm';
+export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'ymm' | 'zmm' | 'kreg' | 'st' | 'mmx' | 'tmm' | 'bnd';
 
 export interface Reg {
   name: string;
@@ -42,6 +42,8 @@ for (let i = 0; i < 32; i++) {
 for (let i = 0; i < 8; i++) add(`k${i}`, 'kreg', 64, i);
 // AMX tile registers (1 KiB each).
 for (let i = 0; i < 8; i++) add(`tmm${i}`, 'tmm', 8192, i);
+// MPX bound registers (a lower and an upper 64-bit bound each).
+for (let i = 0; i < 4; i++) add(`bnd${i}`, 'bnd', 128, i);
 for (let i = 0; i < 8; i++) {
   add(`st${i}`, 'st', 80, i);
   add(`mm${i}`, 'mmx', 64, i);
