@@ -758,8 +758,6 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
-    // `call short x`, `loop near x`: a distance keyword the branch's forms do not take.
-    if (candidates.some((r) => r.rel) && ops.some((o) => o.k === 'imm' && (o.jmp === 'short' || o.jmp === 'near'))) throw new EncodeError('mismatch in operand sizes');
     if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
@@ -960,6 +958,9 @@ function candidateRows(rows: Row[], ops: Operand[]): Row[] {
   return list;
 }
 
+/** Jcc (not JMP, JMPE or the CX-conditional forms, which are short-only rows). */
+const CONDITIONAL_JUMP = /^j(?!mp)/;
+
 /**
  * Distance and size keywords a relative-jump row cannot take, whatever the distance: `short` with a
  * size (`jmp word short x`), any of them on LOOP/JCXZ (which NASM writes without), `near` or a size
@@ -974,7 +975,7 @@ function jumpKeywordsRefused(row: Row, ops: Operand[]): boolean {
   if (row.flags.has('shortonly')) return op.jmp !== undefined || op.size !== 0;
   if (row.flags.has('short')) return op.jmp === 'near' || op.jmp === 'far' || (op.jmp === 'short' && op.size !== 0);
   // Near forms: never `short` or a byte; a conditional jump takes a size only after `near`.
-  return op.jmp === 'short' || op.size === 8 || (op.size !== 0 && op.jmp !== 'near' && row.mn !== 'jmp' && row.mn !== 'call');
+  return op.jmp === 'short' || op.size === 8 || (op.size !== 0 && op.jmp !== 'near' && CONDITIONAL_JUMP.test(row.mn));
 }
 
 /** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */
@@ -984,10 +985,9 @@ function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolea
     return op.k === 'imm' && op.jmp === undefined && op.size === 0 && !op.strict;
   }
   if (!row.flags.has('short')) {
-    if (row.rel) {
-      // NASM's templates: call/xbegin take `near` but not `short`; loop/jcxz take neither.
+    if (row.rel && !row.flags.has('shortonly')) {
       const op = ops[row.relIdx] as ImmOp;
-      if (op.jmp === 'short' || (op.jmp === 'near' && row.flags.has('shortonly'))) return false;
+      if (op.jmp === 'short') return false;
     }
     return true;
   }
