@@ -100,6 +100,25 @@ interface SMacro {
   ci: boolean;
   /** Definitions of the same name with other parameter counts (NASM overloads by count). */
   overloads?: SMacro[];
+  /** Per-parameter flags (`=x`, `&x`, `&&x`, `!x`, `x+`: the SP_ bits), only when some parameter has one. */
+  pflags?: number[];
+  /** `%defalias`: the name this one stands for. */
+  alias?: string;
+}
+
+/** Single-line macro parameter flags (NASM 2.15): evaluate, stringize, no brace stripping, greedy, keep a string as is. */
+const SP_EVAL = 1;
+const SP_STR = 2;
+const SP_NOSTRIP = 4;
+const SP_GREEDY = 8;
+const SP_CONDQUOTE = 16;
+
+/** Whether `def` takes `n` arguments (a greedy last parameter may also be left out or take several). */
+function smacroTakes(def: SMacro, n: number): boolean {
+  const k = def.params!.length;
+  if (n === k) return true;
+  const last = def.pflags?.[k - 1] ?? 0;
+  return (last & SP_GREEDY) !== 0 && n >= k - 1;
 }
 
 interface MMacro {
@@ -157,6 +176,16 @@ function mayBeBits(text: string): boolean {
     if (c <= 32) continue;
     if (c > 127) return true;
     return c === 98 || c === 66 || c === 117 || c === 85 || c === 91;
+  }
+  return false;
+}
+
+/** Whether a line may be `section`/`segment`/`absolute`/`endstruc` (first non-blank character s or a, or e). */
+function mayBeSection(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (c === 0x20 || c === 0x29) continue; // blank or tab
+    return c === 0x73 || c === 0x61 || c === 0x65;
   }
   return false;
 }
@@ -446,6 +475,9 @@ export class Preprocessor {
       ...compileTimeMacros(opts.compileTime ?? compileTime(opts.env)),
     };
     for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
+    // The current section directive, as standard.mac's `section`/`segment`/`absolute` macros keep it.
+    this.smacros.set('__?SECT?__', { params: null, body: '[section .text]', ci: false });
+    this.smacros.set('__SECT__', { params: null, body: '', ci: false, alias: '__?SECT?__' });
     for (const [k, v] of Object.entries(std)) {
       this.smacros.set(k, { params: null, body: v, ci: false });
       this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
@@ -675,6 +707,18 @@ export class Preprocessor {
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
     if (this.opts.preprocessOnly) this.emit(f, expanded, lineNo);
+    const sm = mayBeSection(expanded) ? /^\s*(section|segment|absolute|endstruc)\b\s*(.*?)\s*$/i.exec(expanded) : null;
+    if (sm) {
+      const word = sm[1].toLowerCase();
+      if (word !== 'endstruc') this.smacros.set('__?SECT?__', { params: null, body: `[${word} ${sm[2]}]`, ci: false });
+      else if (!this.opts.preprocessOnly) {
+        // standard.mac's endstruc ends with `__?SECT?__`: back to the section last chosen by name.
+        const sect = this.lookupSmacro('__?SECT?__')?.body ?? '';
+        const pl = this.mkLine(f, sect, lineNo, '');
+        pl.listAs = this.out.length - 1;
+        this.out.push(pl);
+      }
+    }
   }
 
   /**
@@ -981,19 +1025,24 @@ export class Preprocessor {
 
   private defineSmacro(name: string, m: SMacro): void {
     this.userSmacros = true;
+    if (m.alias === undefined) {
+      name = this.resolveAlias(name);
+      if ((this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase()))?.alias !== undefined) return;
+    }
     const map = m.ci ? this.smacrosCI : this.smacros;
     const key = m.ci ? name.toLowerCase() : name;
     // `%define f(x)` and `%define f(x,y)` live side by side; the same count replaces.
     const old = map.get(key);
     if (m.params !== null && old && old.params !== null && old !== DYNAMIC) {
       const others = [old, ...(old.overloads ?? [])].filter((o) => o.params !== null && o.params.length !== m.params!.length);
-      if (others.length) m = { ...m, overloads: others.map((o) => ({ params: o.params, body: o.body, ci: o.ci })) };
+      if (others.length) m = { ...m, overloads: others.map((o) => ({ ...o, overloads: undefined })) };
     }
     map.set(key, m);
   }
 
   /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
   private mentionsSmacro(text: string): boolean {
+    if (text.includes('%') && PP_FUNCTION_CALL.test(text)) return true;
     // Only the predefined `__...__` macros exist until the source defines its own.
     if (!this.userSmacros && !text.includes('__')) return false;
     ID_RE.lastIndex = 0;
@@ -1005,8 +1054,29 @@ export class Preprocessor {
     return false;
   }
 
+  /** `%aliases off` stops aliases from standing for their macros. */
+  private aliasesOn = true;
+
+  /** The name an alias (`%defalias`) stands for, followed to the end of a chain; the name itself otherwise. */
+  private resolveAlias(name: string): string {
+    for (let hops = 0; hops < 32; hops++) {
+      const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+      if (m?.alias === undefined || !this.aliasesOn) return name;
+      name = m.alias;
+    }
+    this.error(this.pos(), 'macro alias loop', 'early');
+    return name;
+  }
+
   private lookupSmacro(name: string): SMacro | undefined {
-    const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    let m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    if (m?.alias !== undefined) {
+      if (!this.aliasesOn) return undefined;
+      const target = this.resolveAlias(name);
+      m = this.smacros.get(target) ?? this.smacrosCI.get(target.toLowerCase());
+      if (m?.alias !== undefined) return undefined;
+      name = target;
+    }
     if (m === DYNAMIC) {
       // __?LINE?__ and __?FILE?__ depend on where they are used.
       const p = this.pos();
@@ -1026,6 +1096,27 @@ export class Preprocessor {
       const c = text[i];
       if (c === '"' || c === "'" || c === '`') {
         const [, j] = readString(text, i);
+        out += text.slice(i, j);
+        i = j;
+        continue;
+      }
+      if (c === '%' && text[i + 1] !== '$' && isIdStart(text[i + 1] ?? '')) {
+        // NASM 2.16's preprocessor functions: `%strlen("ab")`, `%eval(1+2)`, `%isdef(x)`...
+        let j = i + 2;
+        while (j < n && isIdChar(text[j])) j++;
+        const name = text.slice(i + 1, j).toLowerCase();
+        let k = j;
+        while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
+        if (text[k] === '(' && isPPFunction(name)) {
+          const [args, end] = parseCallArgs(text, k);
+          const r = args ? this.ppFunction(name, args) : undefined;
+          if (r !== undefined) {
+            out += this.expandSmacros(r, guard, depth + 1);
+            changed = true;
+            i = end;
+            continue;
+          }
+        }
         out += text.slice(i, j);
         i = j;
         continue;
@@ -1050,21 +1141,16 @@ export class Preprocessor {
           while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
           if (text[k] === '(') {
             const [args, end] = parseCallArgs(text, k);
-            const def = args ? [m, ...(m.overloads ?? [])].find((o) => o.params!.length === args.length) : undefined;
+            const def = args ? [m, ...(m.overloads ?? [])].find((o) => smacroTakes(o, args.length)) : undefined;
             if (args && def) {
-              let body = def.body;
-              // Substitute parameter names as whole identifiers.
-              body = replaceIdents(body, (id) => {
-                const pi = def.params!.indexOf(id);
-                return pi >= 0 ? args[pi] : undefined;
-              });
               const g = new Set(guard);
               g.add(word);
-              out += this.expandSmacros(body, g, depth + 1);
+              out += this.expandSmacros(this.smacroBody(def, args, word), g, depth + 1);
               changed = true;
               i = end;
               continue;
             }
+            if (args) this.warn(this.pos(), `single-line macro \`${word}' exists, but not taking ${args.length} parameter${args.length === 1 ? '' : 's'} [-w+pp-macro-params-single]`, 'early');
           }
         }
         out += word;
@@ -1082,6 +1168,214 @@ export class Preprocessor {
       i++;
     }
     return changed || out !== text ? out : text;
+  }
+
+  /**
+   * A parameterized single-line macro's body with its arguments (raw call text, split at the
+   * top-level commas) in place: braces around an argument dropped and blanks trimmed (not for `!`),
+   * a greedy last parameter taking the rest with its commas, `=` evaluated, `&`/`&&` quoted, and
+   * NASM's conditional comma `%,` kept only when the text up to the next parameter is not empty.
+   */
+  private smacroBody(def: SMacro, raw: string[], name: string): string {
+    const params = def.params!;
+    const fl = def.pflags;
+    let args = raw;
+    if (fl && args.length !== params.length) {
+      // A greedy last parameter: the rest joined, or empty when left out.
+      args = args.length < params.length ? [...args, ''] : [...args.slice(0, params.length - 1), args.slice(params.length - 1).join(',')];
+    }
+    const vals = args.map((a, k) => this.smacroArg(a, fl?.[k] ?? 0, k, `macro \`${name}'`));
+    const body = def.body;
+    if (!body.includes('%,')) return replaceIdents(body, (id) => {
+      const pi = params.indexOf(id);
+      return pi >= 0 && id !== '' ? vals[pi] : undefined;
+    });
+    // Parameters marked while substituting, so `%,` can look up to the next one.
+    const marked = replaceIdents(body, (id) => {
+      const pi = params.indexOf(id);
+      return pi >= 0 && id !== '' ? `\u0004${vals[pi]}\u0005` : undefined;
+    });
+    let out = '';
+    for (let i = 0; i < marked.length; i++) {
+      if (marked[i] === '%' && marked[i + 1] === ',' && !insideString(marked, i)) {
+        // Non-blank text before the next parameter, or that parameter itself not empty.
+        let j = i + 2;
+        let keep = false;
+        while (j < marked.length && marked[j] !== '\u0004') {
+          if (marked[j] !== ' ' && marked[j] !== '\t') keep = true;
+          j++;
+        }
+        if (!keep && j < marked.length) {
+          const close = marked.indexOf('\u0005', j);
+          keep = marked.slice(j + 1, close).trim() !== '';
+        }
+        if (keep) out += ',';
+        i++;
+        continue;
+      }
+      if (marked[i] !== '\u0004' && marked[i] !== '\u0005') out += marked[i];
+    }
+    return out;
+  }
+
+  /**
+   * A preprocessor function's expansion (NASM 2.16), or undefined when the call does not fit its
+   * parameters (then left as written, with NASM's warning).
+   */
+  private ppFunction(name: string, raw: string[]): string | undefined {
+    const pos = this.pos();
+    const n = Math.max(1, raw.length); // `f()` is one empty argument
+    if (raw.length === 0) raw = [''];
+    const bad = (): undefined => {
+      this.warn(pos, `single-line macro \`%${name}' exists, but not taking ${n} parameter${n === 1 ? '' : 's'} [-w+pp-macro-params-single]`, 'early');
+      return undefined;
+    };
+    const what = `function \`%${name}'`;
+    const num = (a: string | undefined, index: number, dflt?: bigint): bigint | undefined => {
+      const t = this.smacroArg(a ?? '', 0);
+      if (t === '' && dflt !== undefined) return dflt;
+      return this.evalParam(t, index, what);
+    };
+    const str = (a: string): string => {
+      // A quoted string as its bytes; anything else as its expanded text.
+      const x = this.expandAndPaste(this.smacroArg(a, 0));
+      return singleString(x) ?? utf8(collapseBlanks(x).trim());
+    };
+    switch (name) {
+      case 'abs': {
+        if (n !== 1) return bad();
+        const v = num(raw[0], 0);
+        return v === undefined ? '' : BigInt.asUintN(64, v < 0n ? -v : v).toString();
+      }
+      case 'count':
+        return String(n);
+      case 'eval': {
+        if (n < 1) return bad();
+        return raw.map((a, k) => num(a, k)?.toString() ?? '').join(',');
+      }
+      case 'str':
+        return quoteStr(collapseBlanks(this.expandAndPaste(this.smacroArg(raw.join(','), 0))).trim());
+      case 'strcat':
+        if (n < 1) return bad();
+        return quoteStr(latin1ToString(raw.map(str).join('')));
+      case 'strlen':
+        return n === 1 ? String(str(raw[0]).length) : bad();
+      case 'tok':
+        return n === 1 ? latin1ToString(str(raw[0])) : bad();
+      case 'sel':
+      case 'cond': {
+        if (n < 2 || (name === 'cond' && n > 3)) return bad();
+        const v = num(raw[0], 0);
+        if (v === undefined) return '';
+        if (name === 'cond') return this.smacroArg(raw[v !== 0n ? 1 : 2] ?? '', 0);
+        // NASM 2.16.01 evaluates every argument of %sel(), not just the first (its parameter
+        // flags are not advanced past a variadic one): strings become numbers, errors name the index.
+        const vals = raw.map((a, k) => (k === 0 ? v.toString() : (num(a, k)?.toString() ?? '')));
+        if (v < 1n) {
+          this.warn(pos, `%sel(${v}) is not a valid selector [-w+pp-sel-range]`, 'early');
+          return '';
+        }
+        if (v >= BigInt(n)) {
+          this.warn(pos, `%sel(${v}) exceeds the number of arguments [-w+pp-sel-range]`, 'early');
+          return '';
+        }
+        return vals[Number(v)];
+      }
+      case 'num': {
+        if (n < 1 || n > 3) return bad();
+        const v = num(raw[0], 0);
+        const digits = num(raw[1], 1, -1n);
+        const base = num(raw[2], 2, 10n);
+        if (v === undefined || digits === undefined || base === undefined) return '';
+        if (base < 2n || base > 64n) {
+          this.error(pos, `invalid base ${base} given to %num()`, 'early');
+          return '';
+        }
+        let nd: number;
+        let more: boolean;
+        if (digits < -253n || digits > 253n) {
+          this.error(pos, `digit count ${digits} specified to %num() too large`, 'early');
+          [nd, more] = [1, true];
+        } else [nd, more] = digits <= 0n ? [Number(-digits), true] : [Number(digits), false];
+        const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_';
+        let u = BigInt.asUintN(64, v);
+        let out = '';
+        while (nd-- > 0 || (more && u !== 0n)) {
+          out = DIGITS[Number(u % base)] + out;
+          u /= base;
+        }
+        return `'${out}'`;
+      }
+      case 'substr': {
+        if (n < 2 || n > 3) return bad();
+        const s = str(raw[0]);
+        const startN = num(raw[1], 1);
+        const countN = num(raw[2], 2, -1n);
+        if (startN === undefined || countN === undefined) return '';
+        const len = s.length;
+        let start = Math.max(0, Number(startN) - 1);
+        let count = Number(countN);
+        if (count < 0) count = len + count + 1 - start;
+        if (start + count > len) count = len - start;
+        if (!len || count < 0 || start >= len) [start, count] = [0, 0];
+        return quoteStr(latin1ToString(s.slice(start, start + count)));
+      }
+    }
+    // %is...(): the matching %if's outcome as 1 or 0.
+    const kind = 'if' + name.slice(2);
+    const arg = raw.join(',');
+    if (kind === 'if') {
+      const v = this.evalPP(arg, pos);
+      return v !== undefined && v.n !== 0n ? '1' : '0';
+    }
+    return this.evalCond(kind, arg.trim(), pos) ? '1' : '0';
+  }
+
+  /**
+   * A `=` parameter of a single-line macro or function (NASM's SPARM_EVAL): the expanded argument
+   * as a number, or undefined after NASM's error naming the parameter (`index` counts from 0).
+   */
+  private evalParam(a: string, index: number, what: string): bigint | undefined {
+    const pos = this.pos();
+    const text = stripComment(this.expandAndPaste(a)).trim();
+    try {
+      const toks = tokenize(text, (msg, col) => this.warn(pos, msg, 'early', col));
+      const p = new ExprParser(toks, (x) => x, true, text.length + 1);
+      const e = p.parse();
+      if (p.pos < toks.length) {
+        this.error(pos, `invalid expression in parameter ${index} of ${what}`, 'early');
+        return undefined;
+      }
+      const regs = someLeaf(e, (x) => x.k === 'reg');
+      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true } });
+      if (!v || v.unk) {
+        this.error(pos, `non-constant expression in parameter ${index} of ${what}`, 'early');
+        return undefined;
+      }
+      return v.n;
+    } catch (e) {
+      if (!(e instanceof ExprError || e instanceof LexError)) throw e;
+      this.error(pos, e.message, 'early', e.col);
+      return undefined;
+    }
+  }
+
+  /** One argument of a single-line macro call as its parameter's flags want it. */
+  private smacroArg(a: string, fl: number, index = 0, what = ''): string {
+    if (!(fl & SP_NOSTRIP)) {
+      a = a.trim();
+      if (a.startsWith('{')) {
+        const close = matchingBrace(a, 0);
+        if (close > 0) a = (a.slice(1, close) + a.slice(close + 1)).trim();
+      }
+    }
+    if (fl & SP_EVAL) a = a === '' ? '' : (this.evalParam(a, index, what)?.toString() ?? '');
+    if (fl & SP_STR) {
+      const x = this.expandAndPaste(a);
+      const t = fl & SP_CONDQUOTE ? singleString(x) : undefined;
+      a = t !== undefined ? x.trim() : quoteStr(collapseBlanks(x).trim());
+    }
+    return a;
   }
 
   /**
@@ -1264,6 +1558,11 @@ export class Preprocessor {
         r = names.some((n) => this.lookupSmacro(n) !== undefined);
         break;
       }
+      case 'ifdefalias': {
+        const names = rest.trim().split(/\s+/);
+        r = names.some((nm) => (this.smacros.get(nm) ?? this.smacrosCI.get(nm.toLowerCase()))?.alias !== undefined);
+        break;
+      }
       case 'ifenv': {
         const names = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
         const valid = names.length > 0 && names.every((n) => /^(%!)?(['"]).*\2$|^(%!)?[A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*$/.test(n));
@@ -1357,21 +1656,62 @@ export class Preprocessor {
           break;
         }
         let value = m[4].trim();
-        const params = m[2] ? m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
+        let params: string[] | null = null;
+        let pflags: number[] | undefined;
+        if (m[2]) {
+          // `(a,b)`; `()` is no parameter; `(a,)` two, the second unnamed. NASM 2.15's flags go with each name.
+          const pieces = m[3].trim() === '' ? [] : m[3].split(',');
+          params = [];
+          for (const piece of pieces) {
+            let fl = 0;
+            const name = piece.replace(/&&|[=&!+]/g, (op) => {
+              fl |= op === '=' ? SP_EVAL : op === '&' ? SP_STR : op === '&&' ? SP_STR | SP_CONDQUOTE : op === '!' ? SP_NOSTRIP : SP_GREEDY;
+              return ' ';
+            }).trim();
+            params.push(name);
+            if (fl) (pflags ??= [])[params.length - 1] = fl;
+          }
+          if (pflags) pflags = Array.from(params, (_, k) => pflags![k] ?? 0);
+          if (pflags?.slice(0, -1).some((fl) => fl & SP_GREEDY)) this.error(pos, 'greedy parameter must be last', 'early');
+        }
         if (d.includes('x')) {
           // The parameters are not expanded now, even when a macro of the same name exists (NASM's XDEF_PARAM).
           const protectedValue = params?.length ? protectParams(value, params) : value;
           value = this.expandAndPaste(protectedValue);
           if (params?.length) value = value.replace(/\u0002(\d+)\u0003/g, (_, k: string) => params[Number(k)]);
         }
-        this.defineSmacro(m[1], { params, body: value, ci: d.startsWith('i') });
+        this.defineSmacro(m[1], pflags ? { params, body: value, ci: d.startsWith('i'), pflags } : { params, body: value, ci: d.startsWith('i') });
         break;
       }
       case 'undef':
-      case 'iundef': {
-        const name = body.trim();
-        this.smacros.delete(name);
-        this.smacrosCI.delete(name.toLowerCase());
+      case 'iundef':
+      case 'undefalias': {
+        // %undef goes through an alias to its macro; %undefalias removes the alias itself.
+        const name = d === 'undefalias' ? body.trim() : this.resolveAlias(body.trim());
+        const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+        if (d === 'undefalias' ? m?.alias !== undefined : m?.alias === undefined) {
+          this.smacros.delete(name);
+          this.smacrosCI.delete(name.toLowerCase());
+        }
+        break;
+      }
+      case 'defalias':
+      case 'idefalias': {
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s+([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier to alias`, 'early');
+          break;
+        }
+        const ci = d === 'idefalias';
+        this.smacros.delete(m[1]);
+        this.smacrosCI.delete(m[1].toLowerCase());
+        this.defineSmacro(m[1], { params: null, body: '', ci, alias: m[2] });
+        break;
+      }
+      case 'aliases': {
+        const w = body.trim().toLowerCase();
+        if (w === 'on' || w === 'off') this.aliasesOn = w === 'on';
+        else this.error(pos, "`%aliases' expects `on' or `off'", 'early');
         break;
       }
       case 'assign':
@@ -1642,8 +1982,14 @@ export class Preprocessor {
         break;
       }
       case 'line':
-      case 'clear':
         break;
+      case 'clear': {
+        // `%clear defalias`: every alias goes (NASM's own compatibility names too).
+        if (/^\s*defalias\s*$/i.test(body)) {
+          for (const map of [this.smacros, this.smacrosCI]) for (const [k, v] of map) if (v.alias !== undefined) map.delete(k);
+        }
+        break;
+      }
       case 'stacksize': {
         const word = /^\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)/.exec(body)?.[1];
         if (word === undefined) {
@@ -1714,41 +2060,81 @@ function splitArgsJoin(s: string, skip: number): string {
   return skip === 0 ? s.trim() : '';
 }
 
+/**
+ * The arguments of a single-line macro call whose `(` is at k, as written (commas inside
+ * parentheses or braces do not split), and the index after its `)`; none for `()`.
+ */
 function parseCallArgs(text: string, k: number): [string[] | null, number] {
   let depth = 0;
+  let braces = 0;
   let cur = '';
   const args: string[] = [];
-  let q = '';
   for (let i = k; i < text.length; i++) {
     const c = text[i];
-    if (q) {
-      cur += c;
-      if (c === q) q = '';
-      continue;
-    }
     if (c === '"' || c === "'" || c === '`') {
-      q = c;
-      cur += c;
+      const [, j] = readString(text, i);
+      cur += text.slice(i, j);
+      i = j - 1;
       continue;
     }
-    if (c === '(') {
+    if (c === '{') braces++;
+    else if (c === '}') {
+      if (braces > 0) braces--;
+    } else if (braces > 0) {
+      /* inside braces: nothing splits or closes */
+    } else if (c === '(') {
       depth++;
       if (depth === 1) continue;
     } else if (c === ')') {
       depth--;
       if (depth === 0) {
-        args.push(cur.trim());
-        if (args.length === 1 && args[0] === '') args.length = 0;
+        args.push(cur);
+        if (args.length === 1 && args[0].trim() === '') args.length = 0;
         return [args, i + 1];
       }
     } else if (c === ',' && depth === 1) {
-      args.push(cur.trim());
+      args.push(cur);
       cur = '';
       continue;
     }
     cur += c;
   }
   return [null, k];
+}
+
+/** NASM 2.16.01's preprocessor functions besides the `%is...()` family. */
+const PP_FUNCTIONS = new Set(['abs', 'count', 'eval', 'str', 'strcat', 'strlen', 'tok', 'sel', 'cond', 'num', 'substr']);
+const IS_CONDITIONS = new Set(['', 'def', 'idn', 'idni', 'num', 'str', 'id', 'token', 'empty', 'macro', 'ctx', 'env', 'defalias', 'usable', 'using']);
+/** A line that may call a preprocessor function (a cheap test before the expansion scan). */
+const PP_FUNCTION_CALL = /%(?:abs|count|eval|str|strcat|strlen|tok|sel|cond|num|substr|is[a-z]*)\s*\(/i;
+
+function isPPFunction(name: string): boolean {
+  if (PP_FUNCTIONS.has(name)) return true;
+  if (!name.startsWith('is')) return false;
+  const c = name.slice(2);
+  return IS_CONDITIONS.has(c) || (c.startsWith('n') && c.length > 1 && IS_CONDITIONS.has(c.slice(1)));
+}
+
+/** Index of the `}` closing the `{` at `open` (strings skipped), or -1. */
+function matchingBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') i = readString(s, i)[1] - 1;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The bytes of `text` when it is one quoted string (blanks around allowed), else undefined. */
+function singleString(text: string): string | undefined {
+  try {
+    const t = tokenize(text);
+    return t.length === 1 && t[0].t === 'str' && !t[0].unterminated ? t[0].v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function replaceIdents(s: string, f: (id: string) => string | undefined): string {

@@ -1,0 +1,70 @@
+// Preprocessor and expression classes of NASM 2.15/2.16 (single-line macro features, preprocessor
+// functions, aliases, __?SECT?__, long character constants, `%line`, `cpu` flags, `dup` forms...),
+// each compared with NASM 2.16.01 at -O0, -O1 and -Ox: accepted input must give the same bytes
+// and the same warnings on the same lines; rejected input the same errors on the same lines.
+// `|` separates source lines.
+import { describe, it } from 'vitest';
+import { checkLevels } from './oracle.test-helper.js';
+
+const lines = (s: string): string => s.replace(/\|/g, '\n') + '\n';
+
+describe('single-line macro parameters of NASM 2.15: greedy `+`, `=`, `&`, `&&`, `!`, braces, `%,`', () => {
+  it.each([
+    '%define g(a,b+) db a, b|g(1,2,3,4)|g(5,6)',
+    '%define greedy(a,b,c+) a + 66 %, b * 3 %, c|db greedy(1,2)|db greedy(1,2,3)|db greedy(1,2,3,4,5)',
+    '%define f(x) x|db f({1,2})|db f( { 3 } ), 4',
+    '%define s(&x) x|db s(ab  cd), s("q")|%define t(&&x) x|db t("q"), t(r)',
+    '%define e(=x) x|db e(1+2), e(-3)|%define xyzzy(=expr,&val) expr, val|%define plugh(x) xyzzy(x,x)|db plugh(3+5), `\\0`',
+    '%define h(!x) %str(x)|db h( {a} )',
+    '%define ereg(foo,) e %+ foo|mov eax, ereg(dx,cx)',
+    '%define f(x) x*2|%define f(x,y) x+y|db f(3), f(3,4)',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    '%define f(x) x|db f(1,2)',
+    '%define e(=x) x|db e(ax)',
+    '%define e(=x) x|db e(1 2)',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('preprocessor functions of NASM 2.16', () => {
+  it.each([
+    'db %num(255), %num(255,4,16), %num(0), %num(255,-1,2), %num(-1,3,16), %num(5,0), %num(0,0)|db %num(1234, 6, 16), %num(-1, 0, 64)',
+    'db %strlen("abc"), %strcat("a", "b"), %substr("hello",2), %substr("hello",2,2)|db %substr("hello",0), %substr("hello",3,-2), %substr("hello", 9)',
+    'db %eval(1+2, 3*4), %abs(-5), %cond(1,2,3), %cond(0,2,3), 7|db %sel(2,4,5,6), %sel(3,1,2,3), 8',
+    'db %str(abc, d), %tok("1+2"), %isdef(foo), %isndef(foo), %isnum(3), %isidn(a,a), %count(1,2,3), %count()',
+    '%define a 1|%xdefine astr %cond(a,"true","false")|db astr|%define b 2|dd %sel(b,"one","two")',
+    '%define foo 3|%if %isdef(foo) && !%isidn(foo,bar)|db "yes"|%endif|%if %isnidn(foo,3)|db 1|%endif|db %isidni(A,a), %is(1+1)',
+    '%assign a 2|%assign b 3|%defstr what %eval(a+b,a*b)|db what|%define list a,b,46|db %count(list), %count(%[list])',
+    "db %strcat(\"x`\\n\", `y\\n`, '\"q'), %strlen(`a\\tb`)",
+    '%xdefine x %tok(%strcat("mov ", "ax, 5"))|x|db %STRLEN("ab"), %Eval(2*3)|%define f(x) x*2|db %eval(f(3))',
+    'db %substr(`abc\\0`, 4, 1)|db %str(  a   b  ), %str({a,b}), %str(), %strlen()',
+    '%define cat(a,b) %strcat(a,b)|db cat("x", "y")|db %strcat("a" "b")',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    'db %sel(0,1), %sel(5,1,2), 9',
+    'dd %sel(2, 1, ax)',
+    'db %num(5, 1, 99)',
+    'db %abs(1, 2)',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('%defalias, %idefalias, %undefalias, %ifdefalias, %clear defalias', () => {
+  it.each([
+    '%defalias OLD NEW|%define NEW 123|db OLD, NEW|%undef OLD|%define OLD 45|db OLD, NEW|%undefalias OLD|db NEW|%ifdef OLD|db 9|%endif',
+    '%define A 1|%defalias A B|%define B 7|db A|%idefalias low NEW|%define NEW 3|db LOW, Low|%ifdefalias low|db 5|%endif|%undefalias A|%ifdef A|db 6|%endif',
+    '%define __?SECT?__ 4|%ifdef __SECT__|db 1|%endif',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['%defalias C D|%defalias D C|%define C 9|db 1'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('__SECT__ / __?SECT?__: the section last chosen with `section`, `segment` or `absolute`', () => {
+  it.each([
+    '%macro wf 1|[section .data]|db %1|__SECT__|%endmacro|section .text|nop|wf 5|nop|section .data|db 7',
+    'nop|__SECT__|__?SECT?__|%ifdef __SECT__|db 2|%endif|section .data align=16|__SECT__|db 3|segment  .text|__SECT__|db 4',
+    // standard.mac's endstruc switches back to __?SECT?__, not to the bracketed section before struc.
+    'section .data|db 1|[section .text]|struc S|.a: resb 2|endstruc|db 3',
+    'section .data|db 1|section .text|db 2|[section .data]|struc S|.a: resb 2|endstruc|db 3',
+    'section .data|db 1|section .text|absolute 0x500|v: resb 1|struc S|.a: resb 2|endstruc|w: resb 1|section .text|mov ax,[w]',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['nop|db __SECT__'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
