@@ -378,10 +378,10 @@ export class LineParser {
         return;
       }
       case 'cpu': {
-        const name = argToks.map((t) => t.v).join('').toLowerCase();
-        const level = cpuLevel(name);
-        if (level === undefined) throw new ParseError(`unknown 'cpu' type '${name}'`, argToks[0]?.col ?? endCol);
-        out.push({ k: 'cpu', level, line });
+        const r = cpuSetting(argText());
+        if (typeof r === 'string') throw new ParseError(r, argToks[0]?.col ?? endCol);
+        // Only the flags (`latevex`, `evex`, `vex`) given: the level stays.
+        if (r !== undefined) out.push({ k: 'cpu', level: r, line });
         return;
       }
       case 'default': {
@@ -829,15 +829,40 @@ function hasReg(e: Expr): boolean {
   return someLeaf(e, (x) => x.k === 'reg');
 }
 
-/** NASM's `cpu` names mapped to the levels used by the instruction table. */
+/**
+ * NASM 2.16.01's `cpu` names in its order of lookup, with the levels used by the instruction
+ * table; a negative level is a flag (`latevex`, `evex`, `vex`).
+ */
+const CPU_NAMES: [string, number][] = [
+  ['default', 14], ['8086', 0], ['186', 1], ['286', 2], ['386', 3], ['486', 4], ['586', 5], ['pentium', 5], ['pentiummmx', 5],
+  ['686', 6], ['p6', 6], ['ppro', 6], ['pentiumpro', 6], ['p2', 6], ['pentiumii', 6], ['p3', 7], ['katmai', 7], ['p4', 8],
+  ['willamette', 8], ['prescott', 9], ['x64', 10], ['x86-64', 10], ['ia64', 14], ['ia-64', 14], ['itanium', 14], ['itanic', 14],
+  ['merced', 14], ['nehalem', 11], ['westmere', 11], ['sandybridge', 12], ['ivybridge', 12], ['any', 14], ['all', 14],
+  ['latevex', -1], ['evex', -1], ['vex', -1],
+];
+
+/** A `cpu` name as NASM looks it up: the first name that begins with it, ignoring case. */
 export function cpuLevel(name: string): number | undefined {
   const n = name.toLowerCase();
-  const table: Record<string, number> = {
-    8086: 0, 186: 1, 286: 2, 386: 3, 486: 4, 586: 5, pentium: 5, 686: 6, ppro: 6, p2: 6, pentiumpro: 6, p3: 7, katmai: 7,
-    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12, ivybridge: 12,
-    haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
-  };
-  return table[n];
+  return n === '' ? undefined : CPU_NAMES.find(([k]) => k.startsWith(n))?.[1];
+}
+
+/**
+ * `cpu`'s value as NASM's set_cpu() reads it: words separated by blanks or commas, each a level or
+ * a flag with an optional `+`, `-`, `*` or `no` before it. The last level named (undefined when
+ * only flags are), or NASM's error. The flags are accepted; what they change (`{evex}` needed for
+ * EVEX forms under `cpu noevex`...) is not modelled.
+ */
+export function cpuSetting(value: string): number | string | undefined {
+  let level: number | undefined;
+  for (let word of value.split(/[ ,]/)) {
+    word = word.replace(/^[-+*]+/, '');
+    if (word === '') continue;
+    const found = cpuLevel(word) ?? (word.length >= 3 && /^no/i.test(word) ? cpuLevel(word.slice(2)) : undefined);
+    if (found === undefined) return `unknown CPU type or flag '${word}'`;
+    if (found >= 0 && !(word.length >= 3 && /^no/i.test(word) && cpuLevel(word) === undefined)) level = found;
+  }
+  return level;
 }
 
 /** Index of the `)` closing the `(` at `open`, or -1. */
