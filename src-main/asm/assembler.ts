@@ -258,7 +258,11 @@ export class Assembler {
 
   private undefinedName: string | undefined;
   private undefinedCol = 1;
+  /** Line of the statement being executed: where an evaluation's warnings go by default. */
+  private stmtLine = 0;
+  private readonly evalWarning = (msg: string): void => this.warn(this.stmtLine, msg);
   private ctx: EvalCtx = {
+    onWarning: (msg) => this.evalWarning(msg),
     sym: (name) => this.lookup(name),
     here: { n: 0n, seg: -1, unk: false },
     base: { n: 0n, seg: -1, unk: false },
@@ -288,6 +292,7 @@ export class Assembler {
   private eval(e: Expr): Value {
     this.ctx.here = this.here();
     this.ctx.base = this.cur < 0 ? { n: this.absBase, seg: this.absSeg, unk: false } : { n: 0n, seg: this.cur, unk: false };
+    this.ctx.bits = this.bits;
     return evaluate(e, this.ctx);
   }
 
@@ -300,7 +305,7 @@ export class Assembler {
       if (this.undefinedName !== undefined) this.undefinedError(line, this.undefinedCol);
       return v;
     } finally {
-      this.ctx.onWarning = undefined;
+      this.ctx.onWarning = this.evalWarning;
     }
   }
 
@@ -927,6 +932,7 @@ export class Assembler {
   }
 
   private exec(st: Stmt, idx: number): void {
+    this.stmtLine = st.line;
     switch (st.k) {
       case 'label': {
         const v = this.here();
@@ -1473,6 +1479,12 @@ export class Assembler {
     env.cpu = this.cpu;
     this.undefinedName = undefined;
     let enc: Encoded;
+    // Warnings of the operands' evaluation (a character constant too long), once each, before the encoder's.
+    let evalWarns: string[] | undefined;
+    this.ctx.onWarning = (m) => {
+      evalWarns ??= [];
+      if (!evalWarns.includes(m)) evalWarns.push(m);
+    };
     try {
       enc = encode(insn, env);
     } catch (x) {
@@ -1482,7 +1494,10 @@ export class Assembler {
         else throw x;
       }
       return;
+    } finally {
+      this.ctx.onWarning = this.evalWarning;
     }
+    if (evalWarns) enc = { ...enc, warnings: [...evalWarns, ...enc.warnings] };
     if (this.phase === 'final') {
       if (this.undefinedName !== undefined) {
         this.undefinedError(line, this.undefinedCol);

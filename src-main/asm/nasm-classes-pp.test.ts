@@ -68,3 +68,22 @@ describe('__SECT__ / __?SECT?__: the section last chosen with `section`, `segmen
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['nop|db __SECT__'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe("character constants longer than the mode's 4 (16/32-bit) or 8 (64-bit) bytes: truncated, 'character constant too long'", () => {
+  it.each([
+    "bits 32|mov eax, 'abcdefgh'|dd 'abcde'|push 'abcdefgh'|dw 'abc'|mov ax, 'abc'|db 'ab'+1|mov al, 'abcde'+0",
+    "bits 16|dq 'abcdefgh'+0|dd 'abcdefgh' >> 8|bits 64|dq 'abcdefghij'+0|mov rax, 'abcdefghi'|%if 'abcde'|db 1|%endif",
+    "x equ 'abcde'|dd x|times 'abcde' & 1 db 1|mov ax, ['abcde']|%if 'abcde'|db 2|%endif|%assign y 'abcdef'|dd y",
+    "bits 64|cmp rax, 'abcdefgh'|mov eax, 'abcdefghi'|dq __utf16__('abc')|dd %eval('abcde')",
+    "push 'abcdefgh'|push dword 'abcde'|bits 32|cmp eax, 'abcdefgh'|add dword [eax], 'abcde'",
+  ])('%s', (s) => checkLevels(lines(s), true));
+});
+
+describe('cpu names and flags as NASM 2.16.01 reads them', () => {
+  it.each([
+    'cpu latevex|cpu any|cpu default|cpu p4|cpu ia64|cpu katmai|cpu x64|cpu willamette|cpu 386|nop',
+    'cpu 8|nop|cpu P|pause|cpu pent|cpu 386, nolatevex|pause|cpu -evex,vex|cpu novex|cpu 386 latevex|cpu *|nop',
+    'cpu x86-64|cpu itanic|cpu all|cpu pentiumii|cpu ia-64|cpu LATEVEX|bits 64|mov rax, 1',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['cpu haswell|nop', 'cpu x86_64|nop', 'cpu future|nop', 'cpu 8|bits 32', 'cpu 386,bogus|nop'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

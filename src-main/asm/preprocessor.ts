@@ -1347,7 +1347,7 @@ export class Preprocessor {
         return undefined;
       }
       const regs = someLeaf(e, (x) => x.k === 'reg');
-      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true } });
+      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true }, ...this.evalMode(pos) });
       if (!v || v.unk) {
         this.error(pos, `non-constant expression in parameter ${index} of ${what}`, 'early');
         return undefined;
@@ -1435,6 +1435,11 @@ export class Preprocessor {
     return { value: { n: found.n, seg: -1, unk: false } };
   }
 
+  /** The mode a preprocessor expression is evaluated in (`bits` so far: long character constants) and where it warns. */
+  private evalMode(pos: Pos): { bits: number; onWarning: (msg: string) => void } {
+    return { bits: Number(this.smacros.get('__?BITS?__')?.body ?? 16), onWarning: (msg) => this.warn(pos, msg, 'early') };
+  }
+
   /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
   private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
     try {
@@ -1467,6 +1472,7 @@ export class Preprocessor {
       here: { n: 0n, seg: -1, unk: true },
       base: { n: 0n, seg: -1, unk: true },
       onUndefined: (name) => (undef ??= name),
+      ...this.evalMode(pos),
     });
     if (v.unk) {
       this.error(pos, undef ? `symbol \`${undef}' not defined before use` : 'non-constant value given to preprocessor', 'early');
