@@ -1333,22 +1333,29 @@ export class Assembler {
    * reservation, a group holding nothing but one reservation becomes a single larger one, and
    * other groups reserve once per repetition for each run inside.
    */
-  private reserveRuns(items: DataItem[], line: number): { runs: number; single: boolean } {
+  private reserveRuns(items: DataItem[], line: number, elem = 0): { runs: number; single: boolean; elem: number } {
     let runs = 0;
     let prevReserve = false;
+    // Element size of the previous reservation: only reservations of one size join (`?, word ?` are two).
+    let prevElem = -1;
     for (const it of items) {
       let reserve = it.k === 'uninit';
+      let e = elem;
       // A group repeated zero times is dropped, so it does not separate its neighbours either.
       if (it.k === 'dup' && this.dupCount(it.count, line) === 0) continue;
       if (it.k === 'dup') {
-        const inner = this.reserveRuns(it.items, line);
-        if (inner.single) reserve = true;
-        else runs += this.dupCount(it.count, line) * inner.runs;
+        const inner = this.reserveRuns(it.items, line, it.unit ?? elem);
+        if (inner.single) {
+          reserve = true;
+          e = inner.elem;
+        } else runs += this.dupCount(it.count, line) * inner.runs;
       }
-      if (reserve && !prevReserve) runs++;
+      if (reserve && !(prevReserve && prevElem === e)) runs++;
       prevReserve = reserve;
+      prevElem = e;
     }
-    return { runs, single: items.length > 0 && runs === 1 && items.every((it) => it.k === 'uninit' || (it.k === 'dup' && this.reserveRuns(it.items, line).single)) };
+    const single = items.length > 0 && runs === 1 && items.every((it) => it.k === 'uninit' || (it.k === 'dup' && this.reserveRuns(it.items, line, it.unit ?? elem).single));
+    return { runs, single, elem: prevElem };
   }
 
   private data(unit: number, items: DataItem[], line: number): void {
@@ -1359,7 +1366,7 @@ export class Assembler {
     }
     const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
     if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) {
-      const runs = this.reserveRuns(items, line).runs;
+      const runs = this.reserveRuns(items, line, unit).runs;
       for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
     }
     this.emitBytes(bytes, fixes, line, this.dataPieces(items));

@@ -87,3 +87,26 @@ describe('cpu names and flags as NASM 2.16.01 reads them', () => {
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['cpu haswell|nop', 'cpu x86_64|nop', 'cpu future|nop', 'cpu 8|bits 32', 'cpu 386,bogus|nop'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('`lea reg, number`: NASM encodes the number as an absolute address (its reg,imm rows)', () => {
+  it.each([
+    'lea eax, 0x6000|bits 32|lea eax, 0x6000|lea ax, 5|bits 64|lea rax, 0x6000|lea eax, 5',
+    'bits 64|lea rax, lbl|lea rax, [lbl]|default rel|lea rax, lbl|lea rax, [lbl]|lea rax, 5|lea rax, [5]|default abs|lea eax, -1|lea eax, 0x100000000|lbl: nop',
+    'bits 16|lea ax, lbl2|lea eax, 0x12345|lea ax, word 5|lea ax, dword 5|lea ax, byte 5|lea ax, [byte 5]|lea si, lbl2-$$|lbl2: nop',
+    'bits 32|lea esi, msg|lea ebx, msg+4|lea cx, -2|msg: db 1',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['bits 64|lea rax, 5, 3', 'lea 5, ax', 'bits 32|lea eax, 5|lea al, 5'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('size keywords inside data lists (NASM 2.15+): before an element, a count or a group', () => {
+  it.each([
+    'db 2 dup dword (?, word ?)|db 9',
+    'db byte 3 dup 1|dw 2 dup (1, 2), 3|dd 2 dup (dword 1)|db 2 dup (byte 1)',
+    'db word 5, dword 6|db 3 dup byte 1, 2 dup word 0x102|dw byte \'ab\', 2 dup 3 dup 4',
+    'dd 2 dup qword 1.5|db word ?, word 1.5|dq dword (1, 2), byte 3 dup (4)',
+    'db ?, byte ?|db ?, word ?|db word ?, word ?|dw 2 dup (byte ?), ?|db 2 dup (?, ?), byte ?|db 2 dup word (?, ?)',
+    'section .bss|resb 1|db word ?|section .text|db dword lbl|lbl: dw word lbl',
+    'db word|db 2 dup word|db 2 dup|db 2 dup ()|db 1, word|db 3 dup 4|db 0 dup 1, 2',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['db word, 1', 'dw 2 dup word, 3'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

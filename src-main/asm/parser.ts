@@ -444,19 +444,36 @@ export class LineParser {
     const items: DataItem[] = [];
     // NASM accepts an empty list and a trailing comma.
     if (parts.length && parts[parts.length - 1].length === 0) parts.pop();
-    for (const p of parts) {
+    for (const [pi, p] of parts.entries()) {
       if (p.length === 0) throw new ParseError('expression syntax error', endCol);
       if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
+      // A size keyword before an element sets its size (`dd 2 dup (dword 1)`, `db word 5`), also
+      // before a count (`db byte 3 dup 1`); `size (list)` is a group, below.
+      const lead = p[0].t === 'id' && !p[0].forced && !isOpTok(p[1], '(') ? sizeKeyword(p[0].v) : undefined;
+      if (lead !== undefined) {
+        // A size and nothing after it ends the list without an element (then a comma is an expression's error).
+        if (p.length === 1) {
+          if (pi < parts.length - 1) throw new ParseError('expression syntax error', p[0].col);
+          continue;
+        }
+        const inner = this.dataItems(p, 1, endCol);
+        if (inner.length) items.push({ k: 'dup', count: { k: 'num', v: 1n }, items: inner, unit: lead / 8 });
+        continue;
+      }
       // `count dup (items)` (NASM 2.15+)
       const dupAt = topLevelDup(p);
       // `%(list)` and `size (list)` group items like `1 dup (list)`, the latter with its own element size.
       const groupAt = dupAt > 0 ? dupAt + 1 : p[0].t === 'op' && p[0].v === '%' ? 1 : 0;
-      const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? SIZE_KEYWORDS[p[groupAt].v.toLowerCase()] : undefined;
+      const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? sizeKeyword(p[groupAt].v) : undefined;
       const openAt = sizeWord !== undefined ? groupAt + 1 : groupAt;
       const isGroup = dupAt > 0 || groupAt === 1 || (sizeWord !== undefined && p[openAt]?.t === 'op' && p[openAt].v === '(');
-      if (dupAt > 0 && !isOpTok(p[openAt], '(') && sizeWord === undefined) {
-        // `3 dup 4`: NASM repeats the element that follows, parentheses or not.
-        items.push({ k: 'dup', count: this.expr(p.slice(0, dupAt), 0, endCol), items: this.dataItems(p, dupAt + 1, endCol) });
+      if (dupAt > 0 && !isOpTok(p[openAt], '(')) {
+        // `3 dup 4`, `3 dup byte 4`: NASM repeats the element that follows, parentheses or not.
+        const count = this.expr(p.slice(0, dupAt), 0, endCol);
+        const rest = p.slice(dupAt + 1);
+        if (pi < parts.length - 1 && rest.length && rest.every((t) => t.t === 'id' && !t.forced && sizeKeyword(t.v) !== undefined)) throw new ParseError('expression syntax error', rest[0].col);
+        const inner = this.dataItems(p, dupAt + 1, endCol);
+        if (inner.length) items.push({ k: 'dup', count, items: inner });
         continue;
       }
       if (isGroup) {
@@ -901,6 +918,12 @@ function segmentSize(value: string, col: number): number {
 function declaresExtern(toks: Tok[]): boolean {
   const first = isOpTok(toks[0], '[') ? toks[1] : toks[0];
   return first?.t === 'id' && first.v.toLowerCase() === 'extern';
+}
+
+/** The bits of a size keyword (`byte`...`zword`), undefined for any other word (`constructor` too). */
+function sizeKeyword(word: string): number | undefined {
+  const w = word.toLowerCase();
+  return Object.hasOwn(SIZE_KEYWORDS, w) ? SIZE_KEYWORDS[w] : undefined;
 }
 
 function isOpTok(t: Tok | undefined, v: string): boolean {
