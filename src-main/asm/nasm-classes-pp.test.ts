@@ -3,8 +3,8 @@
 // each compared with NASM 2.16.01 at -O0, -O1 and -Ox: accepted input must give the same bytes
 // and the same warnings on the same lines; rejected input the same errors on the same lines.
 // `|` separates source lines.
-import { describe, it } from 'vitest';
-import { checkLevels } from './oracle.test-helper.js';
+import { describe, expect, it } from 'vitest';
+import { checkLevels, hex, ourRun, runNasm } from './oracle.test-helper.js';
 
 const lines = (s: string): string => s.replace(/\|/g, '\n') + '\n';
 
@@ -109,4 +109,30 @@ describe('size keywords inside data lists (NASM 2.15+): before an element, a cou
     'db word|db 2 dup word|db 2 dup|db 2 dup ()|db 1, word|db 3 dup 4|db 0 dup 1, 2',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['db word, 1', 'dw 2 dup word, 3'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('%line: diagnostics, __?LINE?__/__?FILE?__ and listings follow it (the next line is n+inc)', () => {
+  const diagnostics = (stderr: string): string[] =>
+    stderr.split('\n').filter((l) => /^.*:\d+: (error|warning): /.test(l));
+  it.each([
+    '%line 100 foo.asm|mov ax, bl|mov ax, bl|%line 5+2 bar.asm|mov ax, bl|mov ax, bl|%line 7|mov ax, bl|%warning hi',
+    '%macro m 0|mov ax, bl|%endmacro|%line 10 x.asm|m|%line 20 "y z.asm"|mov ax,bl|%line 30+0 w.asm|mov ax,bl|mov ax,bl',
+    'nop|%line 100+2 "foo bar.asm"|nop|db __LINE__|db __FILE__|%rep 2|mov ax, bl|%endrep',
+    '%line 50 a.asm|db 1 2 3|%if 1|%error at __LINE__|%endif|dw __?LINE?__',
+    'nop|%line 100+2 "foo bar.asm"|nop|db __LINE__|db __FILE__|%rep 2|nop|%endrep|%line 7|dw __LINE__, 1',
+    '%macro m 1|db %1, __LINE__|%endmacro|%line 40+3 q.asm|m 1|nop|m 2',
+  ])('%s', (s) => {
+    const src = lines(s);
+    for (const level of ['0', '1', 'x'] as const) {
+      const n = runNasm(src, { args: [`-O${level}`], listing: true });
+      const r = ourRun(src, level);
+      const ourDiags = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.message}`);
+      expect(ourDiags, `-O${level}:\n${src}`).toEqual(diagnostics(n.stderr));
+      expect(r.ok).toBe(n.ok);
+      if (n.ok) {
+        expect(hex(r.bytes)).toBe(hex(n.bytes));
+        expect(r.listing).toBe(n.listing);
+      }
+    }
+  });
 });

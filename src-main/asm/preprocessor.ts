@@ -151,6 +151,17 @@ interface Frame {
   reps?: number; // remaining repetitions (rep frames)
   listAs?: number; // inside a .nolist macro: output index of the invocation line
   condDepth: number; // %if stack depth when the frame started
+  lineMap?: LineMap; // after a `%line`: how this file's lines are reported
+}
+
+/** `%line n+inc file` at source line `at`: line at+k is reported as n+inc*k of `file`. */
+interface LineMap {
+  at: number;
+  n: number;
+  inc: number;
+  file: string;
+  /** The mapping before this `%line` (its own line is still numbered by that one). */
+  prev?: LineMap;
 }
 
 interface Cond {
@@ -554,9 +565,17 @@ export class Preprocessor {
     return f ? this.posOf(f, f.lines[Math.max(0, f.idx - 1)]?.line ?? 1) : { file: this.opts.fileName, line: 1 };
   }
 
+  /** Where a line of a file (or of a %rep body in it) is reported: as read, or as a `%line` says. */
+  private where(f: Frame, line: number): { file: string; line: number } {
+    let m = f.lineMap;
+    while (m !== undefined && line <= m.at) m = m.prev;
+    if (m === undefined) return { file: f.file, line };
+    return { file: m.file, line: m.n + m.inc * (line - m.at) };
+  }
+
   private posOf(f: Frame, line: number): Pos {
-    if (f.kind === 'file') return { file: f.file, line };
-    const pos: Pos = { file: f.file, line: f.reportLine ?? line };
+    if (f.kind === 'file') return f.lineMap === undefined ? { file: f.file, line } : this.where(f, line);
+    const pos: Pos = f.reportLine === undefined && f.lineMap !== undefined ? this.where(f, line) : { file: f.file, line: f.reportLine ?? line };
     // Every macro being expanded, outermost first, at the body line it is on.
     const trace: MacroOrigin[] = [];
     for (const fr of this.frames) {
@@ -632,14 +651,15 @@ export class Preprocessor {
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
             if (r.count! > 0) {
-              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs });
+              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs, lineMap: f.kind === 'macro' ? undefined : f.lineMap });
             }
           }
           return;
         }
         r.nest--;
       }
-      r.lines.push({ text: rawText, line: lineNo });
+      // A macro body keeps its lines as `%line` numbers them (for __?LINE?__ and listings inside it).
+      r.lines.push({ text: rawText, line: r.kind === 'macro' && f.kind === 'file' && f.lineMap !== undefined ? this.where(f, lineNo).line : lineNo });
       this.out.push(this.mkLine(f, '', lineNo, rawText)); // NASM lists bodies while recording them
       return;
     }
@@ -728,6 +748,7 @@ export class Preprocessor {
   private emit(f: Frame, text: string, lineNo: number, raw = false): void {
     let where: Pos;
     if (f.listAs !== undefined) where = this.posOf(f, lineNo);
+    else if (f.kind !== 'macro' && f.lineMap !== undefined) where = this.where(f, lineNo);
     else where = { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
     for (const t of raw ? [text] : this.ppOutputLines(text)) this.emitted.push({ text: t, file: where.file, line: where.line });
   }
@@ -826,12 +847,16 @@ export class Preprocessor {
   private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
     if (f.kind === 'file') {
       // posOf() of a file line without its Pos object (one line of output per source line).
-      const pl: PLine = { text, file: f.file, line: lineNo, listLine: lineNo, listText, depth: this.macroDepth() };
+      const at = f.lineMap === undefined ? undefined : this.where(f, lineNo);
+      const pl: PLine = at === undefined
+        ? { text, file: f.file, line: lineNo, listLine: lineNo, listText, depth: this.macroDepth() }
+        : { text, file: at.file, line: at.line, listLine: at.line, listText, depth: this.macroDepth() };
       if (f.listAs !== undefined) pl.listAs = f.listAs;
       return pl;
     }
     const p = this.posOf(f, lineNo);
-    const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
+    const listLine = f.kind === 'rep' && f.lineMap !== undefined ? this.where(f, lineNo).line : lineNo;
+    const pl: PLine = { text, file: p.file, line: p.line, listLine, listText, depth: this.macroDepth() };
     pl.fromMacro = true;
     if (p.macros) pl.macros = p.macros;
     if (f.listAs !== undefined) pl.listAs = f.listAs;
@@ -882,9 +907,9 @@ export class Preprocessor {
       kind: 'macro',
       lines: mac.body,
       idx: 0,
-      file: f.kind === 'file' ? f.file : f.file,
+      file: f.kind === 'macro' || f.lineMap === undefined ? f.file : this.where(f, lineNo).file,
       mac: ctx,
-      reportLine: f.kind === 'file' ? lineNo : f.reportLine,
+      reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
       condDepth: this.conds.length,
       listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
     });
@@ -1078,8 +1103,10 @@ export class Preprocessor {
       name = target;
     }
     if (m === DYNAMIC) {
-      // __?LINE?__ and __?FILE?__ depend on where they are used.
-      const p = this.pos();
+      // __?LINE?__ and __?FILE?__ depend on where they are used: in a macro, the body line being read.
+      const f = this.frames[this.frames.length - 1];
+      const mac = f !== undefined && f.kind !== 'file' ? this.currentMac() : undefined;
+      const p = mac ? { file: mac.mac.file, line: f.lines[Math.max(0, f.idx - 1)]?.line ?? 1 } : this.pos();
       return { params: null, ci: false, body: name.includes('LINE') ? String(p.line) : quoteStr(p.file) };
     }
     return m;
@@ -1823,7 +1850,7 @@ export class Preprocessor {
           kind: 'macro',
           nest: 0,
           lines: [],
-          mac: { name: m[1], ci: d === 'imacro', min, max, greedy, defaults, body: [], file: f.file, nolist: h.nolist },
+          mac: { name: m[1], ci: d === 'imacro', min, max, greedy, defaults, body: [], file: f.kind === 'file' && f.lineMap !== undefined ? f.lineMap.file : f.file, nolist: h.nolist },
           startFrame: f,
         };
         break;
@@ -1987,8 +2014,18 @@ export class Preprocessor {
         if (word !== undefined && word.toLowerCase() !== 'preproc' && this.opts.preprocessOnly) this.emit(f, `[pragma ${text}]`, lineNo);
         break;
       }
-      case 'line':
+      case 'line': {
+        // `%line n[+inc] [file]`: the next line is reported as n+inc, each after it inc further.
+        const m = /^\s*(\d+)(?:\s*\+\s*(\d+))?\s*(.*?)\s*$/.exec(body);
+        if (!m) {
+          this.error(pos, '`%line\' expects line number', 'early');
+          break;
+        }
+        let file = m[3];
+        if (/^(["'`]).*\1$/.test(file)) file = file.slice(1, -1);
+        if (f.kind !== 'macro') f.lineMap = { at: lineNo, n: Number(m[1]), inc: m[2] === undefined ? 1 : Number(m[2]), file: file || this.where(f, lineNo).file, prev: f.lineMap };
         break;
+      }
       case 'clear': {
         // `%clear defalias`: every alias goes (NASM's own compatibility names too).
         if (/^\s*defalias\s*$/i.test(body)) {
