@@ -18,6 +18,9 @@ describe('single-line macro parameters of NASM 2.15: greedy `+`, `=`, `&`, `&&`,
     '%define h(!x) %str(x)|db h( {a} )',
     '%define ereg(foo,) e %+ foo|mov eax, ereg(dx,cx)',
     '%define f(x) x*2|%define f(x,y) x+y|db f(3), f(3,4)',
+    // The macro's own name: %? as invoked, %?? as defined; %*? and %*?? wait for the single-line macro.
+    '%idefine Foo %? %+ _ %+ %?? %+ : dw 1|foo|FOO|%idefine pause $%*?|pause: db 2|dw $pause',
+    '%imacro Mm 0|%idefine Bar %*? %+ %*?? %+ %? %+ %??|%endmacro|mm|bAr: dw 6|dw bArBarmmMm|%define paramd(x) _ %+ x %+ %?|paramd(3): dw paramd(3)',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each([
     '%define f(x) x|db f(1,2)',
@@ -39,6 +42,8 @@ describe('preprocessor functions of NASM 2.16', () => {
     '%xdefine x %tok(%strcat("mov ", "ax, 5"))|x|db %STRLEN("ab"), %Eval(2*3)|%define f(x) x*2|db %eval(f(3))',
     'db %substr(`abc\\0`, 4, 1)|db %str(  a   b  ), %str({a,b}), %str(), %strlen()',
     '%define cat(a,b) %strcat(a,b)|db cat("x", "y")|db %strcat("a" "b")',
+    'db %cond(1, {2,3}, 4)|%define id(x) x|db id({5,6})|db %strlen(%str(ab)), %eval(%num(12))|%assign n %strlen("abc") + 1|db n|%define s \'xyz\'|db %substr(s, 2), %strlen(s)',
+    '%ifusable altreg|db 1|%endif|%ifusable masm|db 2|%endif|%ifusable "smartalign"|db 3|%endif|%ifnusable nothere|db 4|%endif|%ifusing altreg|db 5|%endif|%use altreg|%ifusing altreg|db 6|%endif|db %isusable(fp), %isusing(fp), %isusing(altreg), %isnusing(ALTREG)',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each([
     'db %sel(0,1), %sel(5,1,2), 9',

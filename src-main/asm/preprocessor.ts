@@ -104,6 +104,14 @@ interface SMacro {
   pflags?: number[];
   /** `%defalias`: the name this one stands for. */
   alias?: string;
+  /** The name as defined, kept when the body names the macro itself (`%?`, `%??`, `%*?`, `%*??`). */
+  name?: string;
+}
+
+/** A single-line macro's body with `%?`/`%*?` (the name as invoked) and `%??`/`%*??` (as defined) in place. */
+function selfNamed(m: SMacro, invoked: string): string {
+  if (m.name === undefined) return m.body;
+  return m.body.replace(/%\*?\?\??/g, (tok, at: number) => (insideString(m.body, at) ? tok : tok.endsWith('??') ? m.name! : invoked));
 }
 
 /** Single-line macro parameter flags (NASM 2.15): evaluate, stringize, no brace stripping, greedy, keep a string as is. */
@@ -1155,11 +1163,13 @@ export class Preprocessor {
         // Identifiers glued to a preceding number/identifier char are not macro names.
         const prev = i > 0 ? text[i - 1] : '';
         const m = !/[0-9]/.test(prev) ? this.lookupSmacro(word) : undefined;
-        if (m && !guard.has(word)) {
+        // A case-insensitive macro is guarded against its own expansion in any case (`%?` gives it back).
+        const key = m?.ci ? word.toLowerCase() : word;
+        if (m && !guard.has(key)) {
           if (m.params === null) {
             const g = new Set(guard);
-            g.add(word);
-            out += this.expandSmacros(m.body, g, depth + 1);
+            g.add(key);
+            out += this.expandSmacros(selfNamed(m, word), g, depth + 1);
             changed = true;
             i = j;
             continue;
@@ -1171,7 +1181,7 @@ export class Preprocessor {
             const def = args ? [m, ...(m.overloads ?? [])].find((o) => smacroTakes(o, args.length)) : undefined;
             if (args && def) {
               const g = new Set(guard);
-              g.add(word);
+              g.add(key);
               out += this.expandSmacros(this.smacroBody(def, args, word), g, depth + 1);
               changed = true;
               i = end;
@@ -1212,7 +1222,7 @@ export class Preprocessor {
       args = args.length < params.length ? [...args, ''] : [...args.slice(0, params.length - 1), args.slice(params.length - 1).join(',')];
     }
     const vals = args.map((a, k) => this.smacroArg(a, fl?.[k] ?? 0, k, `macro \`${name}'`));
-    const body = def.body;
+    const body = selfNamed(def, name);
     if (!body.includes('%,')) return replaceIdents(body, (id) => {
       const pi = params.indexOf(id);
       return pi >= 0 && id !== '' ? vals[pi] : undefined;
@@ -1596,6 +1606,19 @@ export class Preprocessor {
         r = names.some((nm) => (this.smacros.get(nm) ?? this.smacrosCI.get(nm.toLowerCase()))?.alias !== undefined);
         break;
       }
+      case 'ifusable':
+      case 'ifusing': {
+        // A `%use` package NASM has (usable) or one already included (using).
+        const t = tokenize(this.expandSmacros(rest.trim(), new Set(), 0));
+        if (t.length === 0 || (t[0].t !== 'id' && t[0].t !== 'str')) {
+          this.error(pos, t.length === 0 ? `\`%${written}' expects a package name, got end of line` : `\`%${written}' expects a package name, got \`${t[0].v}'`, 'early');
+          r = false;
+          break;
+        }
+        const name = (t[0].t === 'str' ? latin1ToString(t[0].v) : t[0].v).toLowerCase();
+        r = kind === 'ifusing' ? this.usedPackages.has(name) : packageSource(name) !== undefined || MISSING_PACKAGES.has(name);
+        break;
+      }
       case 'ifenv': {
         const names = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
         const valid = names.length > 0 && names.every((n) => /^(%!)?(['"]).*\2$|^(%!)?[A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*$/.test(n));
@@ -1713,7 +1736,9 @@ export class Preprocessor {
           value = this.expandAndPaste(protectedValue);
           if (params?.length) value = value.replace(/\u0002(\d+)\u0003/g, (_, k: string) => params[Number(k)]);
         }
-        this.defineSmacro(m[1], pflags ? { params, body: value, ci: d.startsWith('i'), pflags } : { params, body: value, ci: d.startsWith('i') });
+        const def: SMacro = pflags ? { params, body: value, ci: d.startsWith('i'), pflags } : { params, body: value, ci: d.startsWith('i') };
+        if (/%\*?\?/.test(value)) def.name = m[1];
+        this.defineSmacro(m[1], def);
         break;
       }
       case 'undef':
