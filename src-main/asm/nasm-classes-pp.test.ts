@@ -141,3 +141,12 @@ describe('%line: diagnostics, __?LINE?__/__?FILE?__ and listings follow it (the 
     }
   });
 });
+
+describe("NASM's warnings for a single-line macro shadowing another of the same name", () => {
+  it.each([
+    '%idefine a 1|%define A 2|db a, A|%define B 3|%idefine b 4|db b, B|%undef b|db B',
+    '%define g(a+) a|%define g(a,b) b|db g(1,2), g(1,2,3)',
+    '%define f(x) x|%define f(x) x+1|%define f(x,y) y|db f(1), f(1,2)|%assign n 1|%assign n n+1|db n',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['%define f 1|%define f(x) x|db f(2)', '%define f(x) x|%assign f 3|db f'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

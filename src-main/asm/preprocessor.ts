@@ -106,6 +106,10 @@ interface SMacro {
   alias?: string;
   /** The name as defined, kept when the body names the macro itself (`%?`, `%??`, `%*?`, `%*??`). */
   name?: string;
+  /** A case-insensitive macro's name as written in its definition (for NASM's shadowing warning). */
+  defName?: string;
+  /** Order of definition, kept once a case-insensitive macro exists: the newer of two spellings wins. */
+  seq?: number;
 }
 
 /** A single-line macro's body with `%?`/`%*?` (the name as invoked) and `%??`/`%*??` (as defined) in place. */
@@ -1066,11 +1070,55 @@ export class Preprocessor {
     const key = m.ci ? name.toLowerCase() : name;
     // `%define f(x)` and `%define f(x,y)` live side by side; the same count replaces.
     const old = map.get(key);
+    if (m.alias === undefined) this.shadowWarnings(name, m, old);
+    if (m.ci && name !== key) m = { ...m, defName: name };
     if (m.params !== null && old && old.params !== null && old !== DYNAMIC) {
       const others = [old, ...(old.overloads ?? [])].filter((o) => o.params !== null && o.params.length !== m.params!.length);
       if (others.length) m = { ...m, overloads: others.map((o) => ({ ...o, overloads: undefined })) };
     }
+    // The newer of a case-sensitive and a case-insensitive definition of one name wins (lookupSmacro).
+    if (this.csLower !== undefined || m.ci) m.seq = ++this.defineSeq;
+    if (this.csLower !== undefined && !m.ci) {
+      const lower = name.toLowerCase();
+      const names = this.csLower.get(lower);
+      if (names === undefined) this.csLower.set(lower, [name]);
+      else if (!names.includes(name)) names.push(name);
+    }
     map.set(key, m);
+  }
+
+  /** Case-sensitive names by their lower case, kept once a case-insensitive macro exists. */
+  private csLower: Map<string, string[]> | undefined;
+  private defineSeq = 0;
+
+  /** NASM's warnings for a definition that shadows another of the same name. */
+  private shadowWarnings(name: string, m: SMacro, old: SMacro | undefined): void {
+    if (old !== undefined && old !== DYNAMIC && old.alias === undefined) {
+      if ((old.params === null) !== (m.params === null)) {
+        this.warn(this.pos(), `macro \`${name}' defined both with and without parameters [-w+pp-macro-def-param-single]`, 'early');
+      } else if (m.params !== null) {
+        const n = m.params.length;
+        if ([old, ...(old.overloads ?? [])].some((o) => o.params!.length < n && smacroTakes(o, n))) this.warn(this.pos(), `defining macro \`${name}' shadows previous greedy definition [-w+pp-macro-def-greedy-single]`, 'early');
+      }
+    }
+    const lower = name.toLowerCase();
+    let other: string | undefined;
+    if (m.ci) {
+      if (this.csLower === undefined) {
+        this.csLower = new Map();
+        for (const [k, v] of this.smacros) {
+          if (v === DYNAMIC || v.alias !== undefined) continue;
+          const list = this.csLower.get(k.toLowerCase());
+          if (list) list.push(k);
+          else this.csLower.set(k.toLowerCase(), [k]);
+        }
+      }
+      other = this.csLower.get(lower)?.find((k) => this.smacros.has(k) && this.smacros.get(k)!.alias === undefined && this.smacros.get(k) !== DYNAMIC);
+      if (other !== undefined) this.warn(this.pos(), `case insensitive definition of macro \`${name}' will shadow sensitive macro \`${other}'`.concat(' [-w+pp-macro-def-case-single]'), 'early');
+    } else {
+      const ci = this.smacrosCI.get(lower);
+      if (ci !== undefined && ci.alias === undefined) this.warn(this.pos(), `case sensitive definition of macro \`${name}' will shadow insensitive macro \`${ci.defName ?? lower}' [-w+pp-macro-def-case-single]`, 'early');
+    }
   }
 
   /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
@@ -1103,6 +1151,11 @@ export class Preprocessor {
 
   private lookupSmacro(name: string): SMacro | undefined {
     let m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    if (m?.seq !== undefined && !m.ci) {
+      // Defined both ways: the case-insensitive one shadows if it came later.
+      const ci = this.smacrosCI.get(name.toLowerCase());
+      if (ci?.seq !== undefined && ci.seq > m.seq) m = ci;
+    }
     if (m?.alias !== undefined) {
       if (!this.aliasesOn) return undefined;
       const target = this.resolveAlias(name);
