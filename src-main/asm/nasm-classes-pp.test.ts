@@ -150,3 +150,14 @@ describe("NASM's warnings for a single-line macro shadowing another of the same 
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['%define f 1|%define f(x) x|db f(2)', '%define f(x) x|%assign f 3|db f'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('string directives and %ifidn as NASM 2.16.01 reads their tokens', () => {
+  it.each([
+    "%strcat x \"a\" \"b\", 'c'|db x|%substr y 'abcdef' 2,3|db y|%deftok t '1+2'|db t|%defstr u a  b|db u",
+    "%ifidn \"a\", 'a'|db 1|%endif|%ifidn a b, a  b|db 2|%endif|%ifidn ab, a b|db 3|%endif|%ifidni \"A\", 'a'|db 4|%endif|%ifidn 10, 0xa|db 5|%endif|%ifidn a+1,a +1|db 6|%endif|%ifidn `a`, \"a\"|db 7|%endif",
+    '%define q %[%num(5)]|db q|%if %eval(1+1) == 2|db 9|%endif|%rep %eval(2)|db 8|%endrep|%define g(x+) x|dw g(1,2,3)|%xdefine h %str(__LINE__)|db h, %strlen(h)',
+    '%macro m 2+|db %0, %2|%endmacro|m 1, 2, 3|%define e(=x) x|%macro n 1|db e(%1 * 2)|%endmacro|n 3|db %eval(e(4))|%define cnt(x+) %count(x)|db cnt(1,2,3), cnt()',
+    '%define lst 1,2|db %count(lst)|db %sel(%count(lst), 5, 6)|%defstr ds %eval(1+1)|db ds|%push ctx|%define %$loc 3|db %isdef(%$loc), %isctx(ctx)|%pop',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['%strcat x "a" b|db x', '%strcat x "a" 12|db x'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

@@ -1712,7 +1712,14 @@ export class Preprocessor {
         }
         // NASM splits at the first comma: `%ifidn a,b,c` compares `a` with `b,c`.
         const [left, right] = [parts[0], parts.slice(1).join(',')];
-        const norm = (s: string): string => s.replace(/\s+/g, '');
+        // Token by token, blanks aside; strings by their contents (`"a"` is `'a'`).
+        const norm = (s: string): string => {
+          try {
+            return tokenize(s).map((t) => (t.t === 'str' ? `\u0001${t.v}\u0001` : t.v)).join('\u0000');
+          } catch {
+            return s.replace(/\s+/g, '');
+          }
+        };
         r = kind === 'ifidn' ? norm(left) === norm(right) : norm(left).toLowerCase() === norm(right).toLowerCase();
         break;
       }
@@ -1852,7 +1859,8 @@ export class Preprocessor {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (m) {
           const v = this.substEnv(this.expandSmacros(m[2].trim(), new Set(), 0), pos);
-          this.defineSmacro(m[1], { params: null, body: quoteStr(v), ci: d === 'idefstr' });
+          // The text rebuilt from its tokens: each run of blanks one space.
+          this.defineSmacro(m[1], { params: null, body: quoteStr(collapseBlanks(v).trim()), ci: d === 'idefstr' });
         }
         break;
       }
@@ -1883,14 +1891,15 @@ export class Preprocessor {
           if (s === undefined) this.error(pos, '`%strlen` requires string as second parameter', 'early');
           else this.defineSmacro(m[1], { params: null, body: String(s.length), ci: false });
         } else if (d === 'strcat') {
+          // Strings, commas between them optional; the first other token is named in the error.
           let acc = '';
-          for (const p of parts) {
-            const s = strOf(p);
-            if (s === undefined) {
-              this.error(pos, 'non-string passed to `%strcat\'', 'early');
+          for (const t of tokenize(x)) {
+            if (t.t === 'op' && t.v === ',') continue;
+            if (t.t !== 'str') {
+              this.error(pos, `non-string passed to \`%strcat': ${t.t === 'num' ? x.slice(t.col - 1).split(/[\s,]/)[0] : t.v}`, 'early');
               return;
             }
-            acc += s;
+            acc += t.v;
           }
           this.defineSmacro(m[1], { params: null, body: quoteStr(latin1ToString(acc)), ci: false });
         } else {
