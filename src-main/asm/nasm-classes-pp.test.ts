@@ -4,6 +4,7 @@
 // and the same warnings on the same lines; rejected input the same errors on the same lines.
 // `|` separates source lines.
 import { describe, expect, it } from 'vitest';
+import { assemble } from './index.js';
 import { checkLevels, hex, ourRun, runNasm } from './oracle.test-helper.js';
 
 const lines = (s: string): string => s.replace(/\|/g, '\n') + '\n';
@@ -160,4 +161,21 @@ describe('string directives and %ifidn as NASM 2.16.01 reads their tokens', () =
     '%define lst 1,2|db %count(lst)|db %sel(%count(lst), 5, 6)|%defstr ds %eval(1+1)|db ds|%push ctx|%define %$loc 3|db %isdef(%$loc), %isctx(ctx)|%pop',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['%strcat x "a" b|db x', '%strcat x "a" 12|db x'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe('%pathsearch and %depend', () => {
+  const files = { 'inc/x.inc': 'db 1\n', 'y.inc': 'db 2\n' };
+  it.each([
+    '%pathsearch a "x.inc"|db a|%pathsearch b "y.inc"|db b|%pathsearch c "zz.inc"|db c|%depend "q.inc"|%ipathsearch D \'y.inc\'|db d',
+    '%pathsearch a x.inc|db 1',
+    '%pathsearch a "y.inc" junk|db a|%depend "y.inc" junk|%depend|db 1',
+  ])('%s', (s) => {
+    const src = lines(s);
+    const n = runNasm(src, { files, args: ['-i', 'inc/'] });
+    const r = assemble(src, { fileName: 'in.asm', includePaths: ['inc/'], readFile: (p) => (files as Record<string, string>)[p.replace(/^\.\//, '')] });
+    const diags = r.diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`);
+    const nDiags = [...n.stderr.matchAll(/^in\.asm:(\d+): (error|warning): (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}: ${m[3]}`);
+    expect(diags).toEqual(nDiags);
+    expect(hex(r.bytes)).toBe(hex(n.bytes));
+  });
 });

@@ -1854,6 +1854,30 @@ export class Preprocessor {
         }
         break;
       }
+      case 'pathsearch':
+      case 'ipathsearch': {
+        // The file name as found in the current directory or on the include path, else as given.
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          break;
+        }
+        const t = tokenize(this.expandSmacros(m[2].trim(), new Set(), 0));
+        if (t.length === 0 || t[0].t !== 'str') {
+          this.error(pos, `\`%${d}' expects a file name`, 'early');
+          break;
+        }
+        if (t.length > 1) this.warn(pos, `trailing garbage after \`%${d}' ignored [-w+pp-trailing]`, 'early');
+        this.defineSmacro(m[1], { params: null, body: quoteStr(this.pathSearch(latin1ToString(t[0].v))), ci: d === 'ipathsearch' });
+        break;
+      }
+      case 'depend': {
+        // Only adds to the dependency list NASM can write (-M): nothing to assemble.
+        const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
+        if (t.length === 0 || t[0].t !== 'str') this.error(pos, "`%depend' expects a file name", 'early');
+        else if (t.length > 1) this.warn(pos, "trailing garbage after `%depend' ignored [-w+pp-trailing]", 'early');
+        break;
+      }
       case 'defstr':
       case 'idefstr': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
