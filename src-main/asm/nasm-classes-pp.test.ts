@@ -179,3 +179,11 @@ describe('%pathsearch and %depend', () => {
     expect(hex(r.bytes)).toBe(hex(n.bytes));
   });
 });
+
+describe('%unmacro removes the definition with the same counts and case sensitivity only', () => {
+  it.each([
+    '%macro foo 1|db 1|%endmacro|%macro foo 2|db 2|%endmacro|%unmacro foo 2|foo 1|%unmacro foo 1-2|foo 1|%unmacro bar 1|%imacro Baz 0|db 3|%endmacro|%unmacro baz 0|baz|%unimacro baz 0|baz',
+    '%macro m 1-2+|db %1|%endmacro|%unmacro m 1-2|m 5|%unmacro m 1-2+|m 6',
+  ])('%s', (s) => checkLevels(lines(s)));
+  it.each(['%macro foo 1|%endmacro|%unmacro foo|foo 1', '%macro foo 1|%endmacro|%unmacro foo 1|foo 1, 2'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

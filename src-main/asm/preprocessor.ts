@@ -1972,9 +1972,24 @@ export class Preprocessor {
         break;
       case 'unmacro':
       case 'unimacro': {
-        const name = body.trim().split(/\s+/)[0];
-        this.mmacros.delete(name);
-        this.mmacros.delete(name.toLowerCase());
+        // Only the definition with this name, case sensitivity and parameter counts goes.
+        const m = MACRO_NAME.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro name`, 'early');
+          break;
+        }
+        const h = readMacroHeader(this.expandSmacros(body.slice(m[0].length), new Set(), 0), d, false);
+        if (h.errors.length) {
+          for (const e of h.errors) this.error(pos, e, 'early');
+          break;
+        }
+        const ci = d === 'unimacro';
+        const key = ci ? m[1].toLowerCase() : m[1];
+        const list = this.mmacros.get(key);
+        if (!list) break;
+        const kept = list.filter((mm) => !(mm.ci === ci && (ci || mm.name === m[1]) && mm.min === h.min && mm.max === h.max && mm.greedy === h.greedy));
+        if (kept.length) this.mmacros.set(key, kept);
+        else this.mmacros.delete(key);
         break;
       }
       case 'rep': {
