@@ -187,3 +187,22 @@ describe('%unmacro removes the definition with the same counts and case sensitiv
   ])('%s', (s) => checkLevels(lines(s)));
   it.each(['%macro foo 1|%endmacro|%unmacro foo|foo 1', '%macro foo 1|%endmacro|%unmacro foo 1|foo 1, 2'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('%rmacro/%irmacro recurse, a %macro is not called from its own expansion; %null; %require', () => {
+  it.each([
+    '%rmacro cnt 1|%if %1 > 0|db %1|cnt %1-1|%endif|%endmacro|cnt 3',
+    // (NASM 2.16.01 loses every line after such a recursion inside %if: nothing follows it here.)
+    '%null anything at all|db 9|%irmacro Rr 1|db %1|%if %1 < 3|rR %1+1|%endif|%endmacro|rr 1',
+    '%macro nr 1|db %1|nr|%endmacro|nr 1',
+    '%macro a 0|db 1|b|%endmacro|%macro b 0|db 2|%endmacro|a|b',
+  ])('%s', (s) => checkLevels(lines(s)));
+  it.each(['%macro nr 1|%if %1 > 0|db %1|nr %1-1|%endif|%endmacro|nr 2'])('rejected: %s', (s) => checkLevels(lines(s), false));
+  it('%require includes like %include, every time (NASM 2.16.01)', () => {
+    const files = { 'a.inc': 'db 7\n', 'y.inc': 'db 2\n' };
+    const src = '%include "a.inc"\n%require "a.inc"\n%require "a.inc"\n%include "a.inc"\n%require "y.inc"\n';
+    const n = runNasm(src, { files });
+    const r = assemble(src, { fileName: 'in.asm', readFile: (p) => (files as Record<string, string>)[p.replace(/^\.\//, '')] });
+    expect(r.diagnostics).toEqual([]);
+    expect(hex(r.bytes)).toBe(hex(n.bytes));
+  });
+});

@@ -143,6 +143,8 @@ interface MMacro {
   body: { text: string; line: number }[];
   file: string;
   nolist: boolean;
+  /** `%rmacro`: may be called again from its own expansion (a `%macro` is not, its name is left as written). */
+  recursive?: boolean;
 }
 
 interface MacroCtx {
@@ -646,7 +648,7 @@ export class Preprocessor {
 
     if (this.recording) {
       const r = this.recording;
-      if (r.kind === 'macro' && (dname === 'macro' || dname === 'imacro')) r.nest++;
+      if (r.kind === 'macro' && (dname === 'macro' || dname === 'imacro' || dname === 'rmacro' || dname === 'irmacro')) r.nest++;
       if (r.kind === 'rep' && dname === 'rep') r.nest++;
       if ((r.kind === 'macro' && (dname === 'endmacro' || dname === 'endm')) || (r.kind === 'rep' && dname === 'endrep')) {
         if (r.nest === 0) {
@@ -715,14 +717,14 @@ export class Preprocessor {
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
-      const cands = this.findMacro(first);
+      const cands = this.callableMacro(first);
       if (cands) {
         this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null);
         return;
       }
       // NASM takes a word before a macro call as its label, with or without a colon (`%$x arg`).
       if (m[5]) {
-        const c2 = this.findMacro(m[5]);
+        const c2 = this.callableMacro(m[5]);
         if (c2) {
           const label = expanded.slice(0, m[0].length - m[5].length).trim();
           this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label);
@@ -854,6 +856,15 @@ export class Preprocessor {
 
   private findMacro(name: string): MMacro[] | undefined {
     return this.mmacros.get(name) ?? this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+  }
+
+  /** The definitions a line may call: not one being expanded, unless it is a `%rmacro`. */
+  private callableMacro(name: string): MMacro[] | undefined {
+    const all = this.findMacro(name);
+    if (!all || this.frames.length < 2) return all;
+    const busy = (m: MMacro): boolean => this.frames.some((fr) => fr.kind === 'macro' && fr.mac?.mac === m);
+    const ok = all.filter((m) => m.recursive || !busy(m));
+    return ok.length ? ok : undefined;
   }
 
   private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
@@ -1941,7 +1952,9 @@ export class Preprocessor {
         break;
       }
       case 'macro':
-      case 'imacro': {
+      case 'imacro':
+      case 'rmacro':
+      case 'irmacro': {
         const m = MACRO_NAME.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro name`, 'early');
@@ -1961,7 +1974,7 @@ export class Preprocessor {
           kind: 'macro',
           nest: 0,
           lines: [],
-          mac: { name: m[1], ci: d === 'imacro', min, max, greedy, defaults, body: [], file: f.kind === 'file' && f.lineMap !== undefined ? f.lineMap.file : f.file, nolist: h.nolist },
+          mac: { name: m[1], ci: d === 'imacro' || d === 'irmacro', min, max, greedy, defaults, body: [], file: f.kind === 'file' && f.lineMap !== undefined ? f.lineMap.file : f.file, nolist: h.nolist, recursive: d.endsWith('rmacro') },
           startFrame: f,
         };
         break;
@@ -2060,6 +2073,10 @@ export class Preprocessor {
         }
         break;
       }
+      case 'null':
+        // Goes nowhere, does nothing (NASM's own words).
+        break;
+      case 'require':
       case 'include': {
         const x = this.expandSmacros(body.trim(), new Set(), 0);
         const toks = tokenize(x);
