@@ -206,3 +206,13 @@ describe('%rmacro/%irmacro recurse, a %macro is not called from its own expansio
     expect(hex(r.bytes)).toBe(hex(n.bytes));
   });
 });
+
+describe('%clear (NASM 2.16.01 hangs on several of its forms: only these are compared) and aliases of undefined macros', () => {
+  it.each([
+    '%define a 1|%clear|%ifdef a|db 1|%endif|db 2',
+    '%macro m 0|db 1|%endmacro|%clear|m',
+    '%defalias OLD NEW|NEW equ 5|db OLD|%ifdef OLD|db 1|%endif',
+    'db __LINE__, __BITS__, __?BITS?__|bits 32|db __BITS__|%ifdef __FILE__|db 1|%endif|%undef __BITS__|%ifdef __?BITS?__|db 2|%endif|db __NASM_MAJOR__',
+  ])('%s', (s) => checkLevels(lines(s)));
+  it.each(['%clear bogus', '%clear|db __LINE__'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

@@ -106,6 +106,8 @@ interface SMacro {
   alias?: string;
   /** The name as defined, kept when the body names the macro itself (`%?`, `%??`, `%*?`, `%*??`). */
   name?: string;
+  /** An alias whose macro is not defined: it expands to that macro's name but is not defined itself. */
+  unresolved?: boolean;
   /** A case-insensitive macro's name as written in its definition (for NASM's shadowing warning). */
   defName?: string;
   /** Order of definition, kept once a case-insensitive macro exists: the newer of two spellings wins. */
@@ -499,13 +501,17 @@ export class Preprocessor {
       '__?PASS?__': '2',
       ...compileTimeMacros(opts.compileTime ?? compileTime(opts.env)),
     };
-    for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
+    // The `__NAME__` spellings are NASM's aliases of the `__?NAME?__` ones (standard.mac).
+    for (const k of ['__?LINE?__', '__?FILE?__']) {
+      this.smacros.set(k, DYNAMIC);
+      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: '', ci: false, alias: k });
+    }
     // The current section directive, as standard.mac's `section`/`segment`/`absolute` macros keep it.
     this.smacros.set('__?SECT?__', { params: null, body: '[section .text]', ci: false });
     this.smacros.set('__SECT__', { params: null, body: '', ci: false, alias: '__?SECT?__' });
     for (const [k, v] of Object.entries(std)) {
       this.smacros.set(k, { params: null, body: v, ci: false });
-      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
+      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: '', ci: false, alias: k });
     }
     for (const [k, v] of Object.entries(opts.defines ?? {})) {
       this.smacros.set(k, { params: null, body: v, ci: false });
@@ -737,7 +743,6 @@ export class Preprocessor {
       // NASM's `bits` is a standard macro that also defines __?BITS?__.
       const v = bm[1] ?? bm[2];
       this.smacros.set('__?BITS?__', { params: null, body: v, ci: false });
-      this.smacros.set('__BITS__', { params: null, body: v, ci: false });
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
     if (this.opts.preprocessOnly) this.emit(f, expanded, lineNo);
@@ -1172,6 +1177,8 @@ export class Preprocessor {
       const target = this.resolveAlias(name);
       m = this.smacros.get(target) ?? this.smacrosCI.get(target.toLowerCase());
       if (m?.alias !== undefined) return undefined;
+      // An alias of a macro not defined stands for the name itself (NASM), yet is not defined.
+      if (m === undefined) return { params: null, body: target, ci: false, unresolved: true };
       name = target;
     }
     if (m === DYNAMIC) {
@@ -1662,7 +1669,10 @@ export class Preprocessor {
           r = false;
           break;
         }
-        r = names.some((n) => this.lookupSmacro(n) !== undefined);
+        r = names.some((n) => {
+          const m = this.lookupSmacro(n);
+          return m !== undefined && !m.unresolved;
+        });
         break;
       }
       case 'ifdefalias': {
@@ -2166,13 +2176,39 @@ export class Preprocessor {
         }
         let file = m[3];
         if (/^(["'`]).*\1$/.test(file)) file = file.slice(1, -1);
-        if (f.kind !== 'macro') f.lineMap = { at: lineNo, n: Number(m[1]), inc: m[2] === undefined ? 1 : Number(m[2]), file: file || this.where(f, lineNo).file, prev: f.lineMap };
+        // Inside a macro or %rep body NASM ignores it.
+        if (f.kind === 'file') f.lineMap = { at: lineNo, n: Number(m[1]), inc: m[2] === undefined ? 1 : Number(m[2]), file: file || this.where(f, lineNo).file, prev: f.lineMap };
         break;
       }
       case 'clear': {
-        // `%clear defalias`: every alias goes (NASM's own compatibility names too).
-        if (/^\s*defalias\s*$/i.test(body)) {
-          for (const map of [this.smacros, this.smacrosCI]) for (const [k, v] of map) if (v.alias !== undefined) map.delete(k);
+        // `%clear [global|context] what...`; alone, NASM's old meaning: every single-line macro (the
+        // standard ones too) and every multi-line macro. Aliases go with `defalias`/`alldefine`/`all`.
+        const words = this.expandSmacros(body, new Set(), 0).trim().split(/\s+/).filter((w) => w !== '');
+        const clear = (defines: boolean, aliases: boolean, mmacros: boolean, context: boolean): void => {
+          for (const map of [this.smacros, this.smacrosCI]) {
+            for (const [k, v] of map) {
+              if (/^\.\.@\d+\./.test(k) !== context) continue;
+              if (v.alias !== undefined ? aliases : defines) map.delete(k);
+            }
+          }
+          if (mmacros && !context) this.mmacros.clear();
+        };
+        if (words.length === 0) clear(true, false, true, false);
+        let context = false;
+        for (const w of words) {
+          const lw = w.toLowerCase();
+          if (lw === 'all') clear(true, true, true, context);
+          else if (lw === 'define' || lw === 'def' || lw === 'smacro') clear(true, false, false, context);
+          else if (lw === 'defalias' || lw === 'alias' || lw === 'salias') clear(false, true, false, context);
+          else if (lw === 'alldef' || lw === 'alldefine') clear(true, true, false, context);
+          else if (lw === 'macro' || lw === 'mmacro') clear(false, false, true, context);
+          else if (lw === 'context' || lw === 'ctx') context = true;
+          else if (lw === 'global') context = false;
+          else if (!['nothing', 'none', 'ignore', '-', '--'].includes(lw)) {
+            if (/^[A-Za-z_.?@$]/.test(w)) this.error(pos, `invalid option to %clear: ${w}`, 'early');
+            else this.warn(pos, "trailing garbage after `%clear' ignored [-w+pp-trailing]", 'early');
+            break;
+          }
         }
         break;
       }
