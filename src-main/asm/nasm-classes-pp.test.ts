@@ -127,6 +127,12 @@ describe('%line: diagnostics, __?LINE?__/__?FILE?__ and listings follow it (the 
     '%line 50 a.asm|db 1 2 3|%if 1|%error at __LINE__|%endif|dw __?LINE?__',
     'nop|%line 100+2 "foo bar.asm"|nop|db __LINE__|db __FILE__|%rep 2|nop|%endrep|%line 7|dw __LINE__, 1',
     '%macro m 1|db %1, __LINE__|%endmacro|%line 40+3 q.asm|m 1|nop|m 2',
+    // cpp's markers: `# n "file" flags`, a `#` first on the line.
+    '# 10 "foo.c"|mov ax, bl|#define X 1|nop',
+    '# 10 "foo.c" 2|mov ax, bl|# 1 "<stdin>"|db __LINE__, __FILE__',
+    // Counted in skipped blocks too; negative increments; numbers in any radix, the file name the rest.
+    '%if 0|%line 50 a.asm|%endif|mov ax, bl|%line 20-1 b.asm|mov ax, bl|mov ax, bl|%line 0x10 c.asm junk here|mov ax, bl',
+    '%line x|%line 5+|nop',
   ])('%s', (s) => {
     const src = lines(s);
     for (const level of ['0', '1', 'x'] as const) {

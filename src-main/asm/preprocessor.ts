@@ -684,6 +684,13 @@ export class Preprocessor {
       return;
     }
 
+    // `%line` and cpp's `# n "file"` (a `#` first on the line) count even in skipped blocks (NASM).
+    if (dname === 'line' || rawText.charCodeAt(0) === 35) {
+      this.lineDirective(f, dname === 'line' ? '%line' : '#', dname === 'line' ? trimmed.slice(dm![0].length) : rawText.slice(1), lineNo);
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      return;
+    }
+
     // Conditionals are tracked even while skipping.
     if (dname.startsWith('if') || dname.startsWith('elif') || dname === 'else' || dname === 'endif') {
       this.conditional(f, dname, trimmed.slice(dm![0].length), lineNo);
@@ -758,6 +765,40 @@ export class Preprocessor {
         this.out.push(pl);
       }
     }
+  }
+
+  /**
+   * `%line n[+inc] [file]` or `# n "file" flags...`: the next line is reported as n+inc, each after
+   * it inc further (NASM 2.16.01's numbering). Inside a macro or %rep body NASM ignores it.
+   */
+  private lineDirective(f: Frame, dname: string, rest: string, lineNo: number): void {
+    const pos = this.posOf(f, lineNo);
+    let toks: ReturnType<typeof tokenize>;
+    try {
+      toks = tokenize(stripComment(rest));
+    } catch {
+      toks = [];
+    }
+    if (toks[0]?.t !== 'num') {
+      this.error(pos, `\`${dname}' expects a line number`, 'early');
+      return;
+    }
+    let k = 1;
+    let inc = 1;
+    if (toks[1]?.t === 'op' && (toks[1].v === '+' || toks[1].v === '-')) {
+      if (toks[2]?.t !== 'num') {
+        this.error(pos, `\`${dname}' expects a line increment`, 'early');
+        return;
+      }
+      inc = Number(BigInt.asIntN(32, toks[2].n!)) * (toks[1].v === '-' ? -1 : 1);
+      k = 3;
+    }
+    const t = toks[k];
+    let file: string | undefined;
+    if (t?.t === 'str') file = latin1ToString(t.v);
+    else if (t !== undefined) file = collapseBlanks(stripComment(rest).slice(t.col - 1)).trim();
+    if (f.kind !== 'file') return;
+    f.lineMap = { at: lineNo, n: Number(BigInt.asIntN(32, toks[0].n!)), inc, file: file ?? this.where(f, lineNo).file, prev: f.lineMap };
   }
 
   /**
@@ -2165,19 +2206,6 @@ export class Preprocessor {
         const text = this.expandSmacros(body, new Set(), 0).trim();
         const word = /^[A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*/.exec(text)?.[0];
         if (word !== undefined && word.toLowerCase() !== 'preproc' && this.opts.preprocessOnly) this.emit(f, `[pragma ${text}]`, lineNo);
-        break;
-      }
-      case 'line': {
-        // `%line n[+inc] [file]`: the next line is reported as n+inc, each after it inc further.
-        const m = /^\s*(\d+)(?:\s*\+\s*(\d+))?\s*(.*?)\s*$/.exec(body);
-        if (!m) {
-          this.error(pos, '`%line\' expects line number', 'early');
-          break;
-        }
-        let file = m[3];
-        if (/^(["'`]).*\1$/.test(file)) file = file.slice(1, -1);
-        // Inside a macro or %rep body NASM ignores it.
-        if (f.kind === 'file') f.lineMap = { at: lineNo, n: Number(m[1]), inc: m[2] === undefined ? 1 : Number(m[2]), file: file || this.where(f, lineNo).file, prev: f.lineMap };
         break;
       }
       case 'clear': {
