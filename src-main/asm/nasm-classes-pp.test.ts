@@ -222,3 +222,8 @@ describe('%clear (NASM 2.16.01 hangs on several of its forms: only these are com
   ])('%s', (s) => checkLevels(lines(s)));
   it.each(['%clear bogus', '%clear|db __LINE__'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('context-local names without their context: NASM names the level that is missing', () => {
+  it.each(['%define %$x 1', '%assign %$y 2', 'db %$x', '%push a|db %$$x|%pop'])('rejected: %s', (s) => checkLevels(lines(s), false));
+  it.each(["db '%$x'", '%push a|%define %$x 3|db %$x|%pop'])('%s', (s) => checkLevels(lines(s), true));
+});

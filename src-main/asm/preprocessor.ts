@@ -712,7 +712,10 @@ export class Preprocessor {
       const pos = this.posOf(f, lineNo);
       text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
     }
-    if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
+    if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
+      // NASM reports a missing context twice on an ordinary line, once on a directive's.
+      text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
+    }
     if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
     // %[...]: expand the inside now and paste the result into the line.
     if (text.includes('%[')) text = this.expandIndirect(text);
@@ -1071,12 +1074,19 @@ export class Preprocessor {
     }
   }
 
-  private substContext(text: string, pos: Pos): string {
-    return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string) => {
+  /**
+   * `%$name` in the innermost context, `%$$name` in the one below... A context the stack does not
+   * have is NASM's error (`times` times: normal lines report it twice) and the name is dropped.
+   */
+  private substContext(text: string, pos: Pos, times = 1): string {
+    return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string, at: number) => {
       const ctx = this.contexts[this.contexts.length - dollars.length];
       if (!ctx) {
-        this.error(pos, `\`${all}': context stack is only ${this.contexts.length} level${this.contexts.length === 1 ? '' : 's'} deep`, 'early');
-        return all;
+        if (insideString(text, at)) return all;
+        const n = this.contexts.length;
+        const msg = n === 0 ? `\`${all}': context stack is empty` : `\`${name}': context stack is only ${n} level${n === 1 ? '' : 's'} deep`;
+        for (let k = 0; k < times; k++) this.error(pos, msg, 'early');
+        return times === 1 ? all : '';
       }
       return `..@${ctx.id}.${name}`;
     });
@@ -1830,7 +1840,8 @@ export class Preprocessor {
       case 'ixdefine': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\(([^)]*)\))?\s?(.*)$/.exec(body);
         if (!m) {
-          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          // A context-local name without its context was reported already.
+          if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
         let value = m[4].trim();
@@ -1898,7 +1909,7 @@ export class Preprocessor {
       case 'iassign': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (!m) {
-          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
         const v = (this.locationValue(m[2], pos, d) ?? { value: this.evalPP(m[2], pos) }).value;
