@@ -1359,7 +1359,6 @@ export class Assembler {
   }
 
   private data(unit: number, items: DataItem[], line: number): void {
-    if (items.length === 0) this.warn(line, 'no operand for data declaration [-w+db-empty]');
     if (this.phase !== 'final') {
       this.advance(this.dataSize(unit, items, line));
       return;

@@ -227,3 +227,8 @@ describe('context-local names without their context: NASM names the level that i
   it.each(['%define %$x 1', '%assign %$y 2', 'db %$x', '%push a|db %$$x|%pop'])('rejected: %s', (s) => checkLevels(lines(s), false));
   it.each(["db '%$x'", '%push a|%define %$x 3|db %$x|%pop'])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe("'no operand for data declaration' is the parser's warning: once per line read, also beside errors and under times", () => {
+  it.each(['times 3 db|db|db', '%macro m 0|db|%endmacro|m|m', 'struc S|.a: resb 1|endstruc|istruc S|at .a, db|iend', 'db word|db 2 dup word'])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['db %eval(foo)', 'db|mov al, 300|lbl|mov ax, 1+', '%define e(=x) x|db e(zz)', 'db %abs(lbl)|lbl:'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

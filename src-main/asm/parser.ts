@@ -176,6 +176,15 @@ export class LineParser {
     const before = out.length;
     const directivesBefore = this.warningDirectives.length;
     this.parseToks(toks, line, out, text.length + 1);
+    // NASM's parser warns about a data declaration without operands, once per line read.
+    for (let k = before; k < out.length; k++) {
+      const o = out[k];
+      const data = o.k === 'data' ? o : (o.k === 'times' || o.k === 'at') && o.body?.k === 'data' ? o.body : undefined;
+      if (data?.items.length === 0) {
+        warned = true;
+        onWarn('no operand for data declaration [-w+db-empty]', 1);
+      }
+    }
     // Single statements are cached, except those that change parser state (labels, struc, extern) or may warn (strings).
     const st = out[before];
     // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.

@@ -1506,7 +1506,12 @@ export class Preprocessor {
         return undefined;
       }
       const regs = someLeaf(e, (x) => x.k === 'reg');
-      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true }, ...this.evalMode(pos) });
+      let undef: string | undefined;
+      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true }, onUndefined: (name) => (undef ??= name), ...this.evalMode(pos) });
+      if (undef !== undefined) {
+        this.error(pos, `symbol \`${undef}' not defined before use`, 'early');
+        return undefined;
+      }
       if (!v || v.unk) {
         this.error(pos, `non-constant expression in parameter ${index} of ${what}`, 'early');
         return undefined;
