@@ -232,3 +232,11 @@ describe("'no operand for data declaration' is the parser's warning: once per li
   it.each(['times 3 db|db|db', '%macro m 0|db|%endmacro|m|m', 'struc S|.a: resb 1|endstruc|istruc S|at .a, db|iend', 'db word|db 2 dup word'])('%s', (s) => checkLevels(lines(s), true));
   it.each(['db %eval(foo)', 'db|mov al, 300|lbl|mov ax, 1+', '%define e(=x) x|db e(zz)', 'db %abs(lbl)|lbl:'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe('%ifnum/%ifstr/%ifid look at the first token only (and their %is...() functions)', () => {
+  it.each([
+    '%ifnum 3 4|db 1|%endif|%ifid abc def|db 2|%endif|%ifstr "a" b|db 3|%endif|%ifnum - + 5|db 4|%endif|%ifnum 1.5|db 5|%endif|%ifid eax|db 6|%endif|%ifid $x|db 7|%endif|%ifnum x 1|db 8|%endif|%ifid 1 x|db 9|%endif',
+    "%if 'ab' == 0x6261|db 1|%endif|%iftoken %str(a b)|db 2|%endif|%ifstr %num(5)|db 3|%endif|%ifempty %cond(0, 1)|db 4|%endif|%ifnum %eval(3)|db 5|%endif|%ifid %tok(\"abc\")|db 6|%endif",
+    "db %isstr(\"x\"), %istoken(a b), %isempty(), %isid(x), %isnum(-1)|%assign q 'abcd' >> 8|dd q|db __?NASM_VERSION_ID?__ >> 16, %isdef(__?SECT?__)",
+  ])('%s', (s) => checkLevels(lines(s), true));
+});

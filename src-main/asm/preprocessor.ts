@@ -1814,9 +1814,12 @@ export class Preprocessor {
         }
         if (kind === 'ifempty') r = x === '';
         else if (kind === 'iftoken') r = toks.length === 1;
-        else if (kind === 'ifnum') r = toks.length === 1 && toks[0].t === 'num';
-        else if (kind === 'ifstr') r = toks.length === 1 && toks[0].t === 'str';
-        else r = toks.length === 1 && toks[0].t === 'id';
+        else {
+          // NASM looks at the first token only (a number may have signs before it).
+          let k = 0;
+          if (kind === 'ifnum') while (toks[k]?.t === 'op' && (toks[k].v === '-' || toks[k].v === '+')) k++;
+          r = toks[k]?.t === (kind === 'ifnum' ? 'num' : kind === 'ifstr' ? 'str' : 'id');
+        }
         break;
       }
       case 'ifctx': {
