@@ -166,7 +166,11 @@ describe('string directives and %ifidn as NASM 2.16.01 reads their tokens', () =
     '%macro m 2+|db %0, %2|%endmacro|m 1, 2, 3|%define e(=x) x|%macro n 1|db e(%1 * 2)|%endmacro|n 3|db %eval(e(4))|%define cnt(x+) %count(x)|db cnt(1,2,3), cnt()',
     '%define lst 1,2|db %count(lst)|db %sel(%count(lst), 5, 6)|%defstr ds %eval(1+1)|db ds|%push ctx|%define %$loc 3|db %isdef(%$loc), %isctx(ctx)|%pop',
   ])('%s', (s) => checkLevels(lines(s), true));
-  it.each(['%strcat x "a" b|db x', '%strcat x "a" 12|db x'])('rejected: %s', (s) => checkLevels(lines(s), false));
+  it.each([
+    '%ifidni a ,  A|db 6|%endif|%ifidni a , A ; c|db 8|%endif|%define X a |%ifidn a, X|db 9|%endif|%define b 1|%ifdef a b|db 1|%endif|%ifdef|db 3|%endif',
+    '%ifidn a,a ; c|db 1|%endif|%ifidn a,a |db 2|%endif|%ifidn a,  a|db 4|%endif|%ifidn a b,a  b|db 6|%endif|%ifidn ab,a b|db 7|%endif|%ifidn a,a,a|db 8|%endif|%ifidn a,|db 3|%endif|%ifidn ,|db 4|%endif|%ifidn , a|db 5|%endif|%define E|%ifidn E,E|db 7|%endif',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['%strcat x "a" b|db x', '%strcat x "a" 12|db x', '%ifidn a b,a,b|db 9|%endif', '%ifidn a|%endif'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
 
 describe('%pathsearch and %depend', () => {

@@ -1719,7 +1719,7 @@ export class Preprocessor {
         break;
       }
       case 'ifdef': {
-        const names = rest.trim().split(/\s+/);
+        const names = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
         if (!names.every((n) => /^[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*$/.test(n))) {
           this.error(pos, "`%ifdef' expects macro identifiers", 'early');
           r = false;
@@ -1780,24 +1780,8 @@ export class Preprocessor {
       }
       case 'ifidn':
       case 'ifidni': {
-        const x = this.expandSmacros(rest, new Set(), 0);
-        const parts = splitArgs(x);
-        if (parts.length < 2) {
-          this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
-          r = false;
-          break;
-        }
-        // NASM splits at the first comma: `%ifidn a,b,c` compares `a` with `b,c`.
-        const [left, right] = [parts[0], parts.slice(1).join(',')];
-        // Token by token, blanks aside; strings by their contents (`"a"` is `'a'`).
-        const norm = (s: string): string => {
-          try {
-            return tokenize(s).map((t) => (t.t === 'str' ? `\u0001${t.v}\u0001` : t.v)).join('\u0000');
-          } catch {
-            return s.replace(/\s+/g, '');
-          }
-        };
-        r = kind === 'ifidn' ? norm(left) === norm(right) : norm(left).toLowerCase() === norm(right).toLowerCase();
+        const x = this.expandSmacros(rest, new Set(), 0).trim();
+        r = this.ifIdentical(x, kind === 'ifidni', pos, kind);
         break;
       }
       case 'ifnum':
@@ -1832,6 +1816,59 @@ export class Preprocessor {
         r = false;
     }
     return neg ? !r : r;
+  }
+
+  /**
+   * NASM 2.16.01's %ifidn walk over the tokens of `left,right` (blanks between tokens are tokens
+   * too, skipped on either side as met): strings compare by contents, and the result holds only if
+   * the left side ends exactly at the comma and the right side is used up, so `a ,a` and `a,` are
+   * false; a comma met on the right while the left still has tokens is an error.
+   */
+  private ifIdentical(x: string, ci: boolean, pos: Pos, kind: string): boolean {
+    type Item = { ws: true } | { ws: false; t: string; v: string };
+    let toks: ReturnType<typeof tokenize>;
+    try {
+      toks = tokenize(x);
+    } catch {
+      toks = [];
+    }
+    const items: Item[] = [{ ws: true }]; // the blank after the directive's name
+    for (const t of toks) {
+      if (t.col > 1 && /\s/.test(x[t.col - 2])) items.push({ ws: true });
+      items.push({ ws: false, t: t.t, v: t.t === 'id' && t.forced ? `$${t.v}` : t.v });
+    }
+    const isComma = (it: Item | undefined): boolean => it !== undefined && !it.ws && it.t === 'op' && it.v === ',';
+    const comma = items.findIndex(isComma);
+    if (comma < 0) {
+      this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
+      return false;
+    }
+    let i = 0;
+    let k = comma + 1;
+    let same = true;
+    while (!isComma(items[i]) && k < items.length) {
+      const a = items[i];
+      const b = items[k];
+      if (isComma(b)) {
+        this.error(pos, `\`%${kind}': more than one comma on line`, 'early');
+        return false;
+      }
+      if (a.ws) {
+        i++;
+        continue;
+      }
+      if (b.ws) {
+        k++;
+        continue;
+      }
+      if (a.t !== b.t || (ci ? a.v.toLowerCase() !== b.v.toLowerCase() : a.v !== b.v)) {
+        same = false;
+        break;
+      }
+      i++;
+      k++;
+    }
+    return same && isComma(items[i]) && k >= items.length;
   }
 
   private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
