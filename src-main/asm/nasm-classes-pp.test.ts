@@ -168,6 +168,7 @@ describe('string directives and %ifidn as NASM 2.16.01 reads their tokens', () =
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each([
     '%ifidni a ,  A|db 6|%endif|%ifidni a , A ; c|db 8|%endif|%define X a |%ifidn a, X|db 9|%endif|%define b 1|%ifdef a b|db 1|%endif|%ifdef|db 3|%endif',
+    'db %isidn(,), %isidn(a,), %isidn(a ,a), %isidn(a, a), %isidn( a,a), %isnidn(a,b), %isidni(A,a), %isnidni(A,a)',
     '%ifidn a,a ; c|db 1|%endif|%ifidn a,a |db 2|%endif|%ifidn a,  a|db 4|%endif|%ifidn a b,a  b|db 6|%endif|%ifidn ab,a b|db 7|%endif|%ifidn a,a,a|db 8|%endif|%ifidn a,|db 3|%endif|%ifidn ,|db 4|%endif|%ifidn , a|db 5|%endif|%define E|%ifidn E,E|db 7|%endif',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each(['%strcat x "a" b|db x', '%strcat x "a" 12|db x', '%ifidn a b,a,b|db 9|%endif', '%ifidn a|%endif'])('rejected: %s', (s) => checkLevels(lines(s), false));

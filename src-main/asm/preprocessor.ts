@@ -1487,6 +1487,11 @@ export class Preprocessor {
       const v = this.evalPP(arg, pos);
       return v !== undefined && v.n !== 0n ? '1' : '0';
     }
+    if (kind === 'ifidn' || kind === 'ifidni' || kind === 'ifnidn' || kind === 'ifnidni') {
+      // A function's argument starts at its first token: no blank before it, unlike the directive's.
+      const same = this.ifIdentical(this.expandSmacros(arg.trim(), new Set(), 0).trim(), kind.endsWith('i'), pos, kind, false);
+      return same !== kind.startsWith('ifn') ? '1' : '0';
+    }
     return this.evalCond(kind, arg.trim(), pos) ? '1' : '0';
   }
 
@@ -1824,7 +1829,7 @@ export class Preprocessor {
    * the left side ends exactly at the comma and the right side is used up, so `a ,a` and `a,` are
    * false; a comma met on the right while the left still has tokens is an error.
    */
-  private ifIdentical(x: string, ci: boolean, pos: Pos, kind: string): boolean {
+  private ifIdentical(x: string, ci: boolean, pos: Pos, kind: string, leadingBlank = true): boolean {
     type Item = { ws: true } | { ws: false; t: string; v: string };
     let toks: ReturnType<typeof tokenize>;
     try {
@@ -1832,7 +1837,7 @@ export class Preprocessor {
     } catch {
       toks = [];
     }
-    const items: Item[] = [{ ws: true }]; // the blank after the directive's name
+    const items: Item[] = leadingBlank ? [{ ws: true }] : []; // the blank after the directive's name
     for (const t of toks) {
       if (t.col > 1 && /\s/.test(x[t.col - 2])) items.push({ ws: true });
       items.push({ ws: false, t: t.t, v: t.t === 'id' && t.forced ? `$${t.v}` : t.v });
