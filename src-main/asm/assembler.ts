@@ -260,7 +260,11 @@ export class Assembler {
 
   private undefinedName: string | undefined;
   private undefinedCol = 1;
+  /** Line of the statement being executed: where an evaluation's warnings go by default. */
+  private stmtLine = 0;
+  private readonly evalWarning = (msg: string): void => this.warn(this.stmtLine, msg);
   private ctx: EvalCtx = {
+    onWarning: (msg) => this.evalWarning(msg),
     sym: (name) => this.lookup(name),
     here: { n: 0n, seg: -1, unk: false },
     base: { n: 0n, seg: -1, unk: false },
@@ -290,6 +294,7 @@ export class Assembler {
   private eval(e: Expr): Value {
     this.ctx.here = this.here();
     this.ctx.base = this.cur < 0 ? { n: this.absBase, seg: this.absSeg, unk: false } : { n: 0n, seg: this.cur, unk: false };
+    this.ctx.bits = this.bits;
     return evaluate(e, this.ctx);
   }
 
@@ -302,7 +307,7 @@ export class Assembler {
       if (this.undefinedName !== undefined) this.undefinedError(line, this.undefinedCol);
       return v;
     } finally {
-      this.ctx.onWarning = undefined;
+      this.ctx.onWarning = this.evalWarning;
     }
   }
 
@@ -938,6 +943,7 @@ export class Assembler {
   }
 
   private exec(st: Stmt, idx: number): void {
+    this.stmtLine = st.line;
     switch (st.k) {
       case 'label': {
         const v = this.here();
@@ -1347,33 +1353,39 @@ export class Assembler {
    * reservation, a group holding nothing but one reservation becomes a single larger one, and
    * other groups reserve once per repetition for each run inside.
    */
-  private reserveRuns(items: DataItem[], line: number): { runs: number; single: boolean } {
+  private reserveRuns(items: DataItem[], line: number, elem = 0): { runs: number; single: boolean; elem: number } {
     let runs = 0;
     let prevReserve = false;
+    // Element size of the previous reservation: only reservations of one size join (`?, word ?` are two).
+    let prevElem = -1;
     for (const it of items) {
       let reserve = it.k === 'uninit';
+      let e = elem;
       // A group repeated zero times is dropped, so it does not separate its neighbours either.
       if (it.k === 'dup' && this.dupCount(it.count, line) === 0) continue;
       if (it.k === 'dup') {
-        const inner = this.reserveRuns(it.items, line);
-        if (inner.single) reserve = true;
-        else runs += this.dupCount(it.count, line) * inner.runs;
+        const inner = this.reserveRuns(it.items, line, it.unit ?? elem);
+        if (inner.single) {
+          reserve = true;
+          e = inner.elem;
+        } else runs += this.dupCount(it.count, line) * inner.runs;
       }
-      if (reserve && !prevReserve) runs++;
+      if (reserve && !(prevReserve && prevElem === e)) runs++;
       prevReserve = reserve;
+      prevElem = e;
     }
-    return { runs, single: items.length > 0 && runs === 1 && items.every((it) => it.k === 'uninit' || (it.k === 'dup' && this.reserveRuns(it.items, line).single)) };
+    const single = items.length > 0 && runs === 1 && items.every((it) => it.k === 'uninit' || (it.k === 'dup' && this.reserveRuns(it.items, line, it.unit ?? elem).single));
+    return { runs, single, elem: prevElem };
   }
 
   private data(unit: number, items: DataItem[], line: number): void {
-    if (items.length === 0) this.warn(line, 'no operand for data declaration [-w+db-empty]');
     if (this.phase !== 'final') {
       this.advance(this.dataSize(unit, items, line));
       return;
     }
     const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
     if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) {
-      const runs = this.reserveRuns(items, line).runs;
+      const runs = this.reserveRuns(items, line, unit).runs;
       for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);
     }
     this.emitBytes(bytes, fixes, line, this.dataPieces(items));
@@ -1493,6 +1505,12 @@ export class Assembler {
     env.cpu = this.cpu;
     this.undefinedName = undefined;
     let enc: Encoded;
+    // Warnings of the operands' evaluation (a character constant too long), once each, before the encoder's.
+    let evalWarns: string[] | undefined;
+    this.ctx.onWarning = (m) => {
+      evalWarns ??= [];
+      if (!evalWarns.includes(m)) evalWarns.push(m);
+    };
     try {
       enc = encode(insn, env);
     } catch (x) {
@@ -1502,7 +1520,10 @@ export class Assembler {
         else throw x;
       }
       return;
+    } finally {
+      this.ctx.onWarning = this.evalWarning;
     }
+    if (evalWarns) enc = { ...enc, warnings: [...evalWarns, ...enc.warnings] };
     if (this.phase === 'final') {
       if (this.undefinedName !== undefined) {
         this.undefinedError(line, this.undefinedCol);

@@ -395,6 +395,19 @@ interface OpVal {
   disp?: Value; // memory displacement value
 }
 
+/**
+ * `lea reg, number`: NASM's `reg,imm` forms of LEA encode the number as an absolute address, as
+ * `lea reg, [number]` but with any size keyword on it ignored; its RIP-relative warning comes twice.
+ */
+function encodeLeaImm(insn: Insn, env: EncodeEnv): Encoded {
+  const imm = insn.ops[1] as ImmOp;
+  const mem: MemOp = { k: 'mem', size: 0, scale: 1, disp: imm.expr, dispSize: 0, nosplit: false, far: false, strict: false, col: imm.col };
+  const enc = encode({ ...insn, ops: [insn.ops[0], mem, ...insn.ops.slice(2)] }, env);
+  const rip = enc.warnings.indexOf('absolute address can not be RIP-relative [-w+ea-absolute]');
+  if (rip < 0) return enc;
+  return { ...enc, warnings: [...enc.warnings.slice(0, rip + 1), ...enc.warnings.slice(rip)] };
+}
+
 /** NASM's overflow warnings for a constant displacement (see overflow.ts). */
 function warnDisp(d: Value, size: number, asize: number, bits: number, warnings: string[]): void {
   if (size === 0 || d.unk || d.seg >= 0 || d.minus !== undefined) return;
@@ -583,6 +596,7 @@ function anchored(row: Row, ops: Operand[], size: number): boolean {
 }
 
 export function encode(insn: Insn, env: EncodeEnv): Encoded {
+  if (insn.mn === 'lea' && insn.ops[1]?.k === 'imm') return encodeLeaImm(insn, env);
   const rows = rowsOf(insn.mn);
   if (!insn.mn) return prefixOnly(insn, env.bits);
   if (!rows) throw new EncodeError('parser: instruction expected');

@@ -8,6 +8,8 @@ import { lookupReg, type Reg } from './registers.js';
 
 export type Expr =
   | { k: 'num'; v: bigint; val?: Value }
+  /** A character constant longer than 4 bytes: its value and warning depend on the mode (NASM's readstrnum()). */
+  | { k: 'chr'; v: bigint; len: number }
   | { k: 'sym'; name: string; col: number }
   | { k: 'here' }
   | { k: 'base' }
@@ -73,6 +75,15 @@ export function strValue(bytes: string): bigint {
   let v = 0n;
   for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes.charCodeAt(i));
   return v;
+}
+
+/**
+ * A string used as a number: NASM keeps its first 8 bytes in 64-bit mode and its first 4 in 16-
+ * and 32-bit mode, warning when it drops any. Longer than 4 bytes: evaluated per mode (`chr`).
+ */
+function charConst(bytes: string): Expr {
+  const v = BigInt.asIntN(64, strValue(bytes));
+  return bytes.length > 4 ? { k: 'chr', v, len: bytes.length } : { k: 'num', v };
 }
 
 /** NASM's default `--limit-eval`: operands and unary operators in one expression. */
@@ -227,7 +238,7 @@ export class ExprParser {
       if (!this.isOp(')')) this.err("expecting `)'");
       this.pos++;
     }
-    return { k: 'num', v: BigInt.asIntN(64, strValue(utfEncode(t.v, m[1] === '16' ? 16 : 32, m[2] === 'be'))) };
+    return charConst(utfEncode(t.v, m[1] === '16' ? 16 : 32, m[2] === 'be'));
   }
 
   private primary(): Expr {
@@ -238,7 +249,7 @@ export class ExprParser {
       case 'num':
         return { k: 'num', v: BigInt.asIntN(64, t.n!) };
       case 'str':
-        return { k: 'num', v: BigInt.asIntN(64, strValue(t.v)) };
+        return charConst(t.v);
       case 'float':
         this.pos--;
         this.err('floating-point constant encountered in expression');
@@ -288,6 +299,8 @@ export interface EvalCtx {
   onUndefined?: (name: string, col: number) => void;
   /** Called with a warning met while evaluating (with its `[-w+class]` suffix). */
   onWarning?: (message: string) => void;
+  /** The current `bits` (16 when absent): long character constants depend on it. */
+  bits?: number;
 }
 
 /** Parsed numbers from -256 to 65535, one immutable expression each: a large file holds no object per number. */
@@ -410,6 +423,11 @@ function evalVec(e: Expr, ctx: EvalCtx): Vec {
   switch (e.k) {
     case 'num':
       return { n: e.v, unk: false };
+    case 'chr': {
+      const wide = ctx.bits === 64;
+      if (e.len > (wide ? 8 : 4)) ctx.onWarning?.('character constant too long [-w+other]');
+      return { n: wide ? e.v : e.v & 0xffffffffn, unk: false };
+    }
     case 'sym': {
       const v = ctx.sym(e.name);
       if (v) return toVec(v);

@@ -180,6 +180,15 @@ export class LineParser {
     const before = out.length;
     const directivesBefore = this.warningDirectives.length;
     this.parseToks(toks, line, out, text.length + 1);
+    // NASM's parser warns about a data declaration without operands, once per line read.
+    for (let k = before; k < out.length; k++) {
+      const o = out[k];
+      const data = o.k === 'data' ? o : (o.k === 'times' || o.k === 'at') && o.body?.k === 'data' ? o.body : undefined;
+      if (data?.items.length === 0) {
+        warned = true;
+        onWarn('no operand for data declaration [-w+db-empty]', 1);
+      }
+    }
     // Single statements are cached, except those that change parser state (labels, struc, extern) or may warn (strings).
     const st = out[before];
     // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
@@ -382,10 +391,10 @@ export class LineParser {
         return;
       }
       case 'cpu': {
-        const name = argToks.map((t) => t.v).join('').toLowerCase();
-        const level = cpuLevel(name);
-        if (level === undefined) throw new ParseError(`unknown 'cpu' type '${name}'`, argToks[0]?.col ?? endCol);
-        out.push({ k: 'cpu', level, line });
+        const r = cpuSetting(argText());
+        if (typeof r === 'string') throw new ParseError(r, argToks[0]?.col ?? endCol);
+        // Only the flags (`latevex`, `evex`, `vex`) given: the level stays.
+        if (r !== undefined) out.push({ k: 'cpu', level: r, line });
         return;
       }
       case 'default': {
@@ -450,19 +459,36 @@ export class LineParser {
     const items: DataItem[] = [];
     // NASM accepts an empty list and a trailing comma.
     if (parts.length && parts[parts.length - 1].length === 0) parts.pop();
-    for (const p of parts) {
+    for (const [pi, p] of parts.entries()) {
       if (p.length === 0) throw new ParseError('expression syntax error', endCol);
       if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
+      // A size keyword before an element sets its size (`dd 2 dup (dword 1)`, `db word 5`), also
+      // before a count (`db byte 3 dup 1`); `size (list)` is a group, below.
+      const lead = p[0].t === 'id' && !p[0].forced && !isOpTok(p[1], '(') ? sizeKeyword(p[0].v) : undefined;
+      if (lead !== undefined) {
+        // A size and nothing after it ends the list without an element (then a comma is an expression's error).
+        if (p.length === 1) {
+          if (pi < parts.length - 1) throw new ParseError('expression syntax error', p[0].col);
+          continue;
+        }
+        const inner = this.dataItems(p, 1, endCol);
+        if (inner.length) items.push({ k: 'dup', count: { k: 'num', v: 1n }, items: inner, unit: lead / 8 });
+        continue;
+      }
       // `count dup (items)` (NASM 2.15+)
       const dupAt = topLevelDup(p);
       // `%(list)` and `size (list)` group items like `1 dup (list)`, the latter with its own element size.
       const groupAt = dupAt > 0 ? dupAt + 1 : p[0].t === 'op' && p[0].v === '%' ? 1 : 0;
-      const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? SIZE_KEYWORDS[p[groupAt].v.toLowerCase()] : undefined;
+      const sizeWord = p[groupAt]?.t === 'id' && !p[groupAt].forced ? sizeKeyword(p[groupAt].v) : undefined;
       const openAt = sizeWord !== undefined ? groupAt + 1 : groupAt;
       const isGroup = dupAt > 0 || groupAt === 1 || (sizeWord !== undefined && p[openAt]?.t === 'op' && p[openAt].v === '(');
-      if (dupAt > 0 && !isOpTok(p[openAt], '(') && sizeWord === undefined) {
-        // `3 dup 4`: NASM repeats the element that follows, parentheses or not.
-        items.push({ k: 'dup', count: this.expr(p.slice(0, dupAt), 0, endCol), items: this.dataItems(p, dupAt + 1, endCol) });
+      if (dupAt > 0 && !isOpTok(p[openAt], '(')) {
+        // `3 dup 4`, `3 dup byte 4`: NASM repeats the element that follows, parentheses or not.
+        const count = this.expr(p.slice(0, dupAt), 0, endCol);
+        const rest = p.slice(dupAt + 1);
+        if (pi < parts.length - 1 && rest.length && rest.every((t) => t.t === 'id' && !t.forced && sizeKeyword(t.v) !== undefined)) throw new ParseError('expression syntax error', rest[0].col);
+        const inner = this.dataItems(p, dupAt + 1, endCol);
+        if (inner.length) items.push({ k: 'dup', count, items: inner });
         continue;
       }
       if (isGroup) {
@@ -841,17 +867,41 @@ function hasReg(e: Expr): boolean {
   return someLeaf(e, (x) => x.k === 'reg');
 }
 
-/** NASM's `cpu` names mapped to the levels used by the instruction table. */
+/**
+ * NASM 2.16.01's `cpu` names in its order of lookup, with the levels used by the instruction
+ * table; a negative level is a flag (`latevex`, `evex`, `vex`).
+ */
+const CPU_NAMES: [string, number][] = [
+  ['default', 14], ['8086', 0], ['186', 1], ['286', 2], ['386', 3], ['486', 4], ['586', 5], ['pentium', 5], ['pentiummmx', 5],
+  ['686', 6], ['p6', 6], ['ppro', 6], ['pentiumpro', 6], ['p2', 6], ['pentiumii', 6], ['p3', 7], ['katmai', 7], ['p4', 8],
+  ['willamette', 8], ['prescott', 9], ['x64', 10], ['x86-64', 10], ['ia64', 14], ['ia-64', 14], ['itanium', 14], ['itanic', 14],
+  // NASM 2.16.01's `cpu ivybridge` admits every instruction it knows (AVX-512, CET, AMX... included).
+  ['merced', 14], ['nehalem', 11], ['westmere', 11], ['sandybridge', 12], ['ivybridge', 14], ['any', 14], ['all', 14],
+  ['latevex', -1], ['evex', -1], ['vex', -1],
+];
+
+/** A `cpu` name as NASM looks it up: the first name that begins with it, ignoring case. */
 export function cpuLevel(name: string): number | undefined {
   const n = name.toLowerCase();
-  const table: Record<string, number> = {
-    8086: 0, 186: 1, 286: 2, 386: 3, 486: 4, 586: 5, pentium: 5, 686: 6, ppro: 6, p2: 6, pentiumpro: 6, p3: 7, katmai: 7,
-    p4: 8, willamette: 8, prescott: 9, x64: 10, x86_64: 10, nehalem: 11, westmere: 11, sandybridge: 12,
-    // NASM 2.16.01's `cpu ivybridge` admits every instruction it knows (AVX-512, CET, AMX... included).
-    ivybridge: 14,
-    haswell: 13, broadwell: 13, skylake: 13, cannonlake: 13, icelake: 13, tigerlake: 13, future: 14, any: 14, default: 14, ia64: 14,
-  };
-  return table[n];
+  return n === '' ? undefined : CPU_NAMES.find(([k]) => k.startsWith(n))?.[1];
+}
+
+/**
+ * `cpu`'s value as NASM's set_cpu() reads it: words separated by blanks or commas, each a level or
+ * a flag with an optional `+`, `-`, `*` or `no` before it. The last level named (undefined when
+ * only flags are), or NASM's error. The flags are accepted; what they change (`{evex}` needed for
+ * EVEX forms under `cpu noevex`...) is not modelled.
+ */
+export function cpuSetting(value: string): number | string | undefined {
+  let level: number | undefined;
+  for (let word of value.split(/[ ,]/)) {
+    word = word.replace(/^[-+*]+/, '');
+    if (word === '') continue;
+    const found = cpuLevel(word) ?? (word.length >= 3 && /^no/i.test(word) ? cpuLevel(word.slice(2)) : undefined);
+    if (found === undefined) return `unknown CPU type or flag '${word}'`;
+    if (found >= 0 && !(word.length >= 3 && /^no/i.test(word) && cpuLevel(word) === undefined)) level = found;
+  }
+  return level;
 }
 
 /** Index of the `)` closing the `(` at `open`, or -1. */
@@ -890,6 +940,12 @@ function segmentSize(value: string, col: number): number {
 function declaresExtern(toks: Tok[]): boolean {
   const first = isOpTok(toks[0], '[') ? toks[1] : toks[0];
   return first?.t === 'id' && first.v.toLowerCase() === 'extern';
+}
+
+/** The bits of a size keyword (`byte`...`zword`), undefined for any other word (`constructor` too). */
+function sizeKeyword(word: string): number | undefined {
+  const w = word.toLowerCase();
+  return Object.hasOwn(SIZE_KEYWORDS, w) ? SIZE_KEYWORDS[w] : undefined;
 }
 
 function isOpTok(t: Tok | undefined, v: string): boolean {

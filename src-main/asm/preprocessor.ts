@@ -100,6 +100,39 @@ interface SMacro {
   ci: boolean;
   /** Definitions of the same name with other parameter counts (NASM overloads by count). */
   overloads?: SMacro[];
+  /** Per-parameter flags (`=x`, `&x`, `&&x`, `!x`, `x+`: the SP_ bits), only when some parameter has one. */
+  pflags?: number[];
+  /** `%defalias`: the name this one stands for. */
+  alias?: string;
+  /** The name as defined, kept when the body names the macro itself (`%?`, `%??`, `%*?`, `%*??`). */
+  name?: string;
+  /** An alias whose macro is not defined: it expands to that macro's name but is not defined itself. */
+  unresolved?: boolean;
+  /** A case-insensitive macro's name as written in its definition (for NASM's shadowing warning). */
+  defName?: string;
+  /** Order of definition, kept once a case-insensitive macro exists: the newer of two spellings wins. */
+  seq?: number;
+}
+
+/** A single-line macro's body with `%?`/`%*?` (the name as invoked) and `%??`/`%*??` (as defined) in place. */
+function selfNamed(m: SMacro, invoked: string): string {
+  if (m.name === undefined) return m.body;
+  return m.body.replace(/%\*?\?\??/g, (tok, at: number) => (insideString(m.body, at) ? tok : tok.endsWith('??') ? m.name! : invoked));
+}
+
+/** Single-line macro parameter flags (NASM 2.15): evaluate, stringize, no brace stripping, greedy, keep a string as is. */
+const SP_EVAL = 1;
+const SP_STR = 2;
+const SP_NOSTRIP = 4;
+const SP_GREEDY = 8;
+const SP_CONDQUOTE = 16;
+
+/** Whether `def` takes `n` arguments (a greedy last parameter may also be left out or take several). */
+function smacroTakes(def: SMacro, n: number): boolean {
+  const k = def.params!.length;
+  if (n === k) return true;
+  const last = def.pflags?.[k - 1] ?? 0;
+  return (last & SP_GREEDY) !== 0 && n >= k - 1;
 }
 
 interface MMacro {
@@ -112,6 +145,8 @@ interface MMacro {
   body: { text: string; line: number }[];
   file: string;
   nolist: boolean;
+  /** `%rmacro`: may be called again from its own expansion (a `%macro` is not, its name is left as written). */
+  recursive?: boolean;
 }
 
 interface MacroCtx {
@@ -132,6 +167,17 @@ interface Frame {
   reps?: number; // remaining repetitions (rep frames)
   listAs?: number; // inside a .nolist macro: output index of the invocation line
   condDepth: number; // %if stack depth when the frame started
+  lineMap?: LineMap; // after a `%line`: how this file's lines are reported
+}
+
+/** `%line n+inc file` at source line `at`: line at+k is reported as n+inc*k of `file`. */
+interface LineMap {
+  at: number;
+  n: number;
+  inc: number;
+  file: string;
+  /** The mapping before this `%line` (its own line is still numbered by that one). */
+  prev?: LineMap;
 }
 
 interface Cond {
@@ -157,6 +203,16 @@ function mayBeBits(text: string): boolean {
     if (c <= 32) continue;
     if (c > 127) return true;
     return c === 98 || c === 66 || c === 117 || c === 85 || c === 91;
+  }
+  return false;
+}
+
+/** Whether a line may be `section`/`segment`/`absolute`/`endstruc` (first non-blank character s or a, or e). */
+function mayBeSection(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (c === 0x20 || c === 0x29) continue; // blank or tab
+    return c === 0x73 || c === 0x61 || c === 0x65;
   }
   return false;
 }
@@ -445,10 +501,17 @@ export class Preprocessor {
       '__?PASS?__': '2',
       ...compileTimeMacros(opts.compileTime ?? compileTime(opts.env)),
     };
-    for (const k of ['__?LINE?__', '__LINE__', '__?FILE?__', '__FILE__']) this.smacros.set(k, DYNAMIC);
+    // The `__NAME__` spellings are NASM's aliases of the `__?NAME?__` ones (standard.mac).
+    for (const k of ['__?LINE?__', '__?FILE?__']) {
+      this.smacros.set(k, DYNAMIC);
+      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: '', ci: false, alias: k });
+    }
+    // The current section directive, as standard.mac's `section`/`segment`/`absolute` macros keep it.
+    this.smacros.set('__?SECT?__', { params: null, body: '[section .text]', ci: false });
+    this.smacros.set('__SECT__', { params: null, body: '', ci: false, alias: '__?SECT?__' });
     for (const [k, v] of Object.entries(std)) {
       this.smacros.set(k, { params: null, body: v, ci: false });
-      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: v, ci: false });
+      this.smacros.set(k.replace(/\?/g, ''), { params: null, body: '', ci: false, alias: k });
     }
     for (const [k, v] of Object.entries(opts.defines ?? {})) {
       this.smacros.set(k, { params: null, body: v, ci: false });
@@ -522,9 +585,17 @@ export class Preprocessor {
     return f ? this.posOf(f, f.lines[Math.max(0, f.idx - 1)]?.line ?? 1) : { file: this.opts.fileName, line: 1 };
   }
 
+  /** Where a line of a file (or of a %rep body in it) is reported: as read, or as a `%line` says. */
+  private where(f: Frame, line: number): { file: string; line: number } {
+    let m = f.lineMap;
+    while (m !== undefined && line <= m.at) m = m.prev;
+    if (m === undefined) return { file: f.file, line };
+    return { file: m.file, line: m.n + m.inc * (line - m.at) };
+  }
+
   private posOf(f: Frame, line: number): Pos {
-    if (f.kind === 'file') return { file: f.file, line };
-    const pos: Pos = { file: f.file, line: f.reportLine ?? line };
+    if (f.kind === 'file') return f.lineMap === undefined ? { file: f.file, line } : this.where(f, line);
+    const pos: Pos = f.reportLine === undefined && f.lineMap !== undefined ? this.where(f, line) : { file: f.file, line: f.reportLine ?? line };
     // Every macro being expanded, outermost first, at the body line it is on.
     const trace: MacroOrigin[] = [];
     for (const fr of this.frames) {
@@ -585,7 +656,7 @@ export class Preprocessor {
 
     if (this.recording) {
       const r = this.recording;
-      if (r.kind === 'macro' && (dname === 'macro' || dname === 'imacro')) r.nest++;
+      if (r.kind === 'macro' && (dname === 'macro' || dname === 'imacro' || dname === 'rmacro' || dname === 'irmacro')) r.nest++;
       if (r.kind === 'rep' && dname === 'rep') r.nest++;
       if ((r.kind === 'macro' && (dname === 'endmacro' || dname === 'endm')) || (r.kind === 'rep' && dname === 'endrep')) {
         if (r.nest === 0) {
@@ -602,15 +673,23 @@ export class Preprocessor {
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
             if (r.count! > 0) {
-              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs });
+              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs, lineMap: f.kind === 'macro' ? undefined : f.lineMap });
             }
           }
           return;
         }
         r.nest--;
       }
-      r.lines.push({ text: rawText, line: lineNo });
+      // A macro body keeps its lines as `%line` numbers them (for __?LINE?__ and listings inside it).
+      r.lines.push({ text: rawText, line: r.kind === 'macro' && f.kind === 'file' && f.lineMap !== undefined ? this.where(f, lineNo).line : lineNo });
       this.out.push(this.mkLine(f, '', lineNo, rawText)); // NASM lists bodies while recording them
+      return;
+    }
+
+    // `%line` and cpp's `# n "file"` (a `#` first on the line) count even in skipped blocks (NASM).
+    if (dname === 'line' || rawText.charCodeAt(0) === 35) {
+      this.lineDirective(f, dname === 'line' ? '%line' : '#', dname === 'line' ? trimmed.slice(dm![0].length) : rawText.slice(1), lineNo);
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
       return;
     }
 
@@ -635,7 +714,10 @@ export class Preprocessor {
       const pos = this.posOf(f, lineNo);
       text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
     }
-    if (this.contexts.length && text.includes('%$')) text = this.substContext(text, this.posOf(f, lineNo));
+    if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
+      // NASM reports a missing context twice on an ordinary line, once on a directive's.
+      text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
+    }
     if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
     // %[...]: expand the inside now and paste the result into the line.
     if (text.includes('%[')) text = this.expandIndirect(text);
@@ -653,14 +735,14 @@ export class Preprocessor {
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
-      const cands = this.findMacro(first);
+      const cands = this.callableMacro(first);
       if (cands) {
         this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null);
         return;
       }
       // NASM takes a word before a macro call as its label, with or without a colon (`%$x arg`).
       if (m[5]) {
-        const c2 = this.findMacro(m[5]);
+        const c2 = this.callableMacro(m[5]);
         if (c2) {
           const label = expanded.slice(0, m[0].length - m[5].length).trim();
           this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label);
@@ -673,10 +755,55 @@ export class Preprocessor {
       // NASM's `bits` is a standard macro that also defines __?BITS?__.
       const v = bm[1] ?? bm[2];
       this.smacros.set('__?BITS?__', { params: null, body: v, ci: false });
-      this.smacros.set('__BITS__', { params: null, body: v, ci: false });
     }
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
     if (this.opts.preprocessOnly) this.emit(f, expanded, lineNo);
+    const sm = mayBeSection(expanded) ? /^\s*(section|segment|absolute|endstruc)\b\s*(.*?)\s*$/i.exec(expanded) : null;
+    if (sm) {
+      const word = sm[1].toLowerCase();
+      if (word !== 'endstruc') this.smacros.set('__?SECT?__', { params: null, body: `[${word} ${sm[2]}]`, ci: false });
+      else if (!this.opts.preprocessOnly) {
+        // standard.mac's endstruc ends with `__?SECT?__`: back to the section last chosen by name.
+        const sect = this.lookupSmacro('__?SECT?__')?.body ?? '';
+        const pl = this.mkLine(f, sect, lineNo, '');
+        pl.listAs = this.out.length - 1;
+        this.out.push(pl);
+      }
+    }
+  }
+
+  /**
+   * `%line n[+inc] [file]` or `# n "file" flags...`: the next line is reported as n+inc, each after
+   * it inc further (NASM 2.16.01's numbering). Inside a macro or %rep body NASM ignores it.
+   */
+  private lineDirective(f: Frame, dname: string, rest: string, lineNo: number): void {
+    const pos = this.posOf(f, lineNo);
+    let toks: ReturnType<typeof tokenize>;
+    try {
+      toks = tokenize(stripComment(rest));
+    } catch {
+      toks = [];
+    }
+    if (toks[0]?.t !== 'num') {
+      this.error(pos, `\`${dname}' expects a line number`, 'early');
+      return;
+    }
+    let k = 1;
+    let inc = 1;
+    if (toks[1]?.t === 'op' && (toks[1].v === '+' || toks[1].v === '-')) {
+      if (toks[2]?.t !== 'num') {
+        this.error(pos, `\`${dname}' expects a line increment`, 'early');
+        return;
+      }
+      inc = Number(BigInt.asIntN(32, toks[2].n!)) * (toks[1].v === '-' ? -1 : 1);
+      k = 3;
+    }
+    const t = toks[k];
+    let file: string | undefined;
+    if (t?.t === 'str') file = latin1ToString(t.v);
+    else if (t !== undefined) file = collapseBlanks(stripComment(rest).slice(t.col - 1)).trim();
+    if (f.kind !== 'file') return;
+    f.lineMap = { at: lineNo, n: Number(BigInt.asIntN(32, toks[0].n!)), inc, file: file ?? this.where(f, lineNo).file, prev: f.lineMap };
   }
 
   /**
@@ -686,6 +813,7 @@ export class Preprocessor {
   private emit(f: Frame, text: string, lineNo: number, raw = false): void {
     let where: Pos;
     if (f.listAs !== undefined) where = this.posOf(f, lineNo);
+    else if (f.kind !== 'macro' && f.lineMap !== undefined) where = this.where(f, lineNo);
     else where = { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
     for (const t of raw ? [text] : this.ppOutputLines(text)) this.emitted.push({ text: t, file: where.file, line: where.line });
   }
@@ -781,15 +909,28 @@ export class Preprocessor {
     return this.mmacros.get(name) ?? this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
   }
 
+  /** The definitions a line may call: not one being expanded, unless it is a `%rmacro`. */
+  private callableMacro(name: string): MMacro[] | undefined {
+    const all = this.findMacro(name);
+    if (!all || this.frames.length < 2) return all;
+    const busy = (m: MMacro): boolean => this.frames.some((fr) => fr.kind === 'macro' && fr.mac?.mac === m);
+    const ok = all.filter((m) => m.recursive || !busy(m));
+    return ok.length ? ok : undefined;
+  }
+
   private mkLine(f: Frame, text: string, lineNo: number, listText: string): PLine {
     if (f.kind === 'file') {
       // posOf() of a file line without its Pos object (one line of output per source line).
-      const pl: PLine = { text, file: f.file, line: lineNo, listLine: lineNo, listText, depth: this.macroDepth() };
+      const at = f.lineMap === undefined ? undefined : this.where(f, lineNo);
+      const pl: PLine = at === undefined
+        ? { text, file: f.file, line: lineNo, listLine: lineNo, listText, depth: this.macroDepth() }
+        : { text, file: at.file, line: at.line, listLine: at.line, listText, depth: this.macroDepth() };
       if (f.listAs !== undefined) pl.listAs = f.listAs;
       return pl;
     }
     const p = this.posOf(f, lineNo);
-    const pl: PLine = { text, file: p.file, line: p.line, listLine: lineNo, listText, depth: this.macroDepth() };
+    const listLine = f.kind === 'rep' && f.lineMap !== undefined ? this.where(f, lineNo).line : lineNo;
+    const pl: PLine = { text, file: p.file, line: p.line, listLine, listText, depth: this.macroDepth() };
     pl.fromMacro = true;
     if (p.macros) pl.macros = p.macros;
     if (f.listAs !== undefined) pl.listAs = f.listAs;
@@ -840,9 +981,9 @@ export class Preprocessor {
       kind: 'macro',
       lines: mac.body,
       idx: 0,
-      file: f.kind === 'file' ? f.file : f.file,
+      file: f.kind === 'macro' || f.lineMap === undefined ? f.file : this.where(f, lineNo).file,
       mac: ctx,
-      reportLine: f.kind === 'file' ? lineNo : f.reportLine,
+      reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
       condDepth: this.conds.length,
       listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
     });
@@ -935,12 +1076,19 @@ export class Preprocessor {
     }
   }
 
-  private substContext(text: string, pos: Pos): string {
-    return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string) => {
+  /**
+   * `%$name` in the innermost context, `%$$name` in the one below... A context the stack does not
+   * have is NASM's error (`times` times: normal lines report it twice) and the name is dropped.
+   */
+  private substContext(text: string, pos: Pos, times = 1): string {
+    return text.replace(/%(\$+)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/g, (all, dollars: string, name: string, at: number) => {
       const ctx = this.contexts[this.contexts.length - dollars.length];
       if (!ctx) {
-        this.error(pos, `\`${all}': context stack is only ${this.contexts.length} level${this.contexts.length === 1 ? '' : 's'} deep`, 'early');
-        return all;
+        if (insideString(text, at)) return all;
+        const n = this.contexts.length;
+        const msg = n === 0 ? `\`${all}': context stack is empty` : `\`${name}': context stack is only ${n} level${n === 1 ? '' : 's'} deep`;
+        for (let k = 0; k < times; k++) this.error(pos, msg, 'early');
+        return times === 1 ? all : '';
       }
       return `..@${ctx.id}.${name}`;
     });
@@ -983,19 +1131,68 @@ export class Preprocessor {
 
   private defineSmacro(name: string, m: SMacro): void {
     this.userSmacros = true;
+    if (m.alias === undefined) {
+      name = this.resolveAlias(name);
+      if ((this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase()))?.alias !== undefined) return;
+    }
     const map = m.ci ? this.smacrosCI : this.smacros;
     const key = m.ci ? name.toLowerCase() : name;
     // `%define f(x)` and `%define f(x,y)` live side by side; the same count replaces.
     const old = map.get(key);
+    if (m.alias === undefined) this.shadowWarnings(name, m, old);
+    if (m.ci && name !== key) m = { ...m, defName: name };
     if (m.params !== null && old && old.params !== null && old !== DYNAMIC) {
       const others = [old, ...(old.overloads ?? [])].filter((o) => o.params !== null && o.params.length !== m.params!.length);
-      if (others.length) m = { ...m, overloads: others.map((o) => ({ params: o.params, body: o.body, ci: o.ci })) };
+      if (others.length) m = { ...m, overloads: others.map((o) => ({ ...o, overloads: undefined })) };
+    }
+    // The newer of a case-sensitive and a case-insensitive definition of one name wins (lookupSmacro).
+    if (this.csLower !== undefined || m.ci) m.seq = ++this.defineSeq;
+    if (this.csLower !== undefined && !m.ci) {
+      const lower = name.toLowerCase();
+      const names = this.csLower.get(lower);
+      if (names === undefined) this.csLower.set(lower, [name]);
+      else if (!names.includes(name)) names.push(name);
     }
     map.set(key, m);
   }
 
+  /** Case-sensitive names by their lower case, kept once a case-insensitive macro exists. */
+  private csLower: Map<string, string[]> | undefined;
+  private defineSeq = 0;
+
+  /** NASM's warnings for a definition that shadows another of the same name. */
+  private shadowWarnings(name: string, m: SMacro, old: SMacro | undefined): void {
+    if (old !== undefined && old !== DYNAMIC && old.alias === undefined) {
+      if ((old.params === null) !== (m.params === null)) {
+        this.warn(this.pos(), `macro \`${name}' defined both with and without parameters [-w+pp-macro-def-param-single]`, 'early');
+      } else if (m.params !== null) {
+        const n = m.params.length;
+        if ([old, ...(old.overloads ?? [])].some((o) => o.params!.length < n && smacroTakes(o, n))) this.warn(this.pos(), `defining macro \`${name}' shadows previous greedy definition [-w+pp-macro-def-greedy-single]`, 'early');
+      }
+    }
+    const lower = name.toLowerCase();
+    let other: string | undefined;
+    if (m.ci) {
+      if (this.csLower === undefined) {
+        this.csLower = new Map();
+        for (const [k, v] of this.smacros) {
+          if (v === DYNAMIC || v.alias !== undefined) continue;
+          const list = this.csLower.get(k.toLowerCase());
+          if (list) list.push(k);
+          else this.csLower.set(k.toLowerCase(), [k]);
+        }
+      }
+      other = this.csLower.get(lower)?.find((k) => this.smacros.has(k) && this.smacros.get(k)!.alias === undefined && this.smacros.get(k) !== DYNAMIC);
+      if (other !== undefined) this.warn(this.pos(), `case insensitive definition of macro \`${name}' will shadow sensitive macro \`${other}'`.concat(' [-w+pp-macro-def-case-single]'), 'early');
+    } else {
+      const ci = this.smacrosCI.get(lower);
+      if (ci !== undefined && ci.alias === undefined) this.warn(this.pos(), `case sensitive definition of macro \`${name}' will shadow insensitive macro \`${ci.defName ?? lower}' [-w+pp-macro-def-case-single]`, 'early');
+    }
+  }
+
   /** Cheap pre-check so lines without any macro name skip the expansion scanner. */
   private mentionsSmacro(text: string): boolean {
+    if (text.includes('%') && PP_FUNCTION_CALL.test(text)) return true;
     // Only the predefined `__...__` macros exist until the source defines its own.
     if (!this.userSmacros && !text.includes('__')) return false;
     ID_RE.lastIndex = 0;
@@ -1007,11 +1204,41 @@ export class Preprocessor {
     return false;
   }
 
+  /** `%aliases off` stops aliases from standing for their macros. */
+  private aliasesOn = true;
+
+  /** The name an alias (`%defalias`) stands for, followed to the end of a chain; the name itself otherwise. */
+  private resolveAlias(name: string): string {
+    for (let hops = 0; hops < 32; hops++) {
+      const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+      if (m?.alias === undefined || !this.aliasesOn) return name;
+      name = m.alias;
+    }
+    this.error(this.pos(), 'macro alias loop', 'early');
+    return name;
+  }
+
   private lookupSmacro(name: string): SMacro | undefined {
-    const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    let m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+    if (m?.seq !== undefined && !m.ci) {
+      // Defined both ways: the case-insensitive one shadows if it came later.
+      const ci = this.smacrosCI.get(name.toLowerCase());
+      if (ci?.seq !== undefined && ci.seq > m.seq) m = ci;
+    }
+    if (m?.alias !== undefined) {
+      if (!this.aliasesOn) return undefined;
+      const target = this.resolveAlias(name);
+      m = this.smacros.get(target) ?? this.smacrosCI.get(target.toLowerCase());
+      if (m?.alias !== undefined) return undefined;
+      // An alias of a macro not defined stands for the name itself (NASM), yet is not defined.
+      if (m === undefined) return { params: null, body: target, ci: false, unresolved: true };
+      name = target;
+    }
     if (m === DYNAMIC) {
-      // __?LINE?__ and __?FILE?__ depend on where they are used.
-      const p = this.pos();
+      // __?LINE?__ and __?FILE?__ depend on where they are used: in a macro, the body line being read.
+      const f = this.frames[this.frames.length - 1];
+      const mac = f !== undefined && f.kind !== 'file' ? this.currentMac() : undefined;
+      const p = mac ? { file: mac.mac.file, line: f.lines[Math.max(0, f.idx - 1)]?.line ?? 1 } : this.pos();
       return { params: null, ci: false, body: name.includes('LINE') ? String(p.line) : quoteStr(p.file) };
     }
     return m;
@@ -1032,6 +1259,27 @@ export class Preprocessor {
         i = j;
         continue;
       }
+      if (c === '%' && text[i + 1] !== '$' && isIdStart(text[i + 1] ?? '')) {
+        // NASM 2.16's preprocessor functions: `%strlen("ab")`, `%eval(1+2)`, `%isdef(x)`...
+        let j = i + 2;
+        while (j < n && isIdChar(text[j])) j++;
+        const name = text.slice(i + 1, j).toLowerCase();
+        let k = j;
+        while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
+        if (text[k] === '(' && isPPFunction(name)) {
+          const [args, end] = parseCallArgs(text, k);
+          const r = args ? this.ppFunction(name, args) : undefined;
+          if (r !== undefined) {
+            out += this.expandSmacros(r, guard, depth + 1);
+            changed = true;
+            i = end;
+            continue;
+          }
+        }
+        out += text.slice(i, j);
+        i = j;
+        continue;
+      }
       if (isIdStart(c) || (c === '%' && text[i + 1] === '$') || c === '$') {
         let j = i + 1;
         while (j < n && isIdChar(text[j])) j++;
@@ -1039,11 +1287,13 @@ export class Preprocessor {
         // Identifiers glued to a preceding number/identifier char are not macro names.
         const prev = i > 0 ? text[i - 1] : '';
         const m = !/[0-9]/.test(prev) ? this.lookupSmacro(word) : undefined;
-        if (m && !guard.has(word)) {
+        // A case-insensitive macro is guarded against its own expansion in any case (`%?` gives it back).
+        const key = m?.ci ? word.toLowerCase() : word;
+        if (m && !guard.has(key)) {
           if (m.params === null) {
             const g = new Set(guard);
-            g.add(word);
-            out += this.expandSmacros(m.body, g, depth + 1);
+            g.add(key);
+            out += this.expandSmacros(selfNamed(m, word), g, depth + 1);
             changed = true;
             i = j;
             continue;
@@ -1052,21 +1302,16 @@ export class Preprocessor {
           while (k < n && (text[k] === ' ' || text[k] === '\t')) k++;
           if (text[k] === '(') {
             const [args, end] = parseCallArgs(text, k);
-            const def = args ? [m, ...(m.overloads ?? [])].find((o) => o.params!.length === args.length) : undefined;
+            const def = args ? [m, ...(m.overloads ?? [])].find((o) => smacroTakes(o, args.length)) : undefined;
             if (args && def) {
-              let body = def.body;
-              // Substitute parameter names as whole identifiers.
-              body = replaceIdents(body, (id) => {
-                const pi = def.params!.indexOf(id);
-                return pi >= 0 ? args[pi] : undefined;
-              });
               const g = new Set(guard);
-              g.add(word);
-              out += this.expandSmacros(body, g, depth + 1);
+              g.add(key);
+              out += this.expandSmacros(this.smacroBody(def, args, word), g, depth + 1);
               changed = true;
               i = end;
               continue;
             }
+            if (args) this.warn(this.pos(), `single-line macro \`${word}' exists, but not taking ${args.length} parameter${args.length === 1 ? '' : 's'} [-w+pp-macro-params-single]`, 'early');
           }
         }
         out += word;
@@ -1084,6 +1329,224 @@ export class Preprocessor {
       i++;
     }
     return changed || out !== text ? out : text;
+  }
+
+  /**
+   * A parameterized single-line macro's body with its arguments (raw call text, split at the
+   * top-level commas) in place: braces around an argument dropped and blanks trimmed (not for `!`),
+   * a greedy last parameter taking the rest with its commas, `=` evaluated, `&`/`&&` quoted, and
+   * NASM's conditional comma `%,` kept only when the text up to the next parameter is not empty.
+   */
+  private smacroBody(def: SMacro, raw: string[], name: string): string {
+    const params = def.params!;
+    const fl = def.pflags;
+    let args = raw;
+    if (fl && args.length !== params.length) {
+      // A greedy last parameter: the rest joined, or empty when left out.
+      args = args.length < params.length ? [...args, ''] : [...args.slice(0, params.length - 1), args.slice(params.length - 1).join(',')];
+    }
+    const vals = args.map((a, k) => this.smacroArg(a, fl?.[k] ?? 0, k, `macro \`${name}'`));
+    const body = selfNamed(def, name);
+    if (!body.includes('%,')) return replaceIdents(body, (id) => {
+      const pi = params.indexOf(id);
+      return pi >= 0 && id !== '' ? vals[pi] : undefined;
+    });
+    // Parameters marked while substituting, so `%,` can look up to the next one.
+    const marked = replaceIdents(body, (id) => {
+      const pi = params.indexOf(id);
+      return pi >= 0 && id !== '' ? `\u0004${vals[pi]}\u0005` : undefined;
+    });
+    let out = '';
+    for (let i = 0; i < marked.length; i++) {
+      if (marked[i] === '%' && marked[i + 1] === ',' && !insideString(marked, i)) {
+        // Non-blank text before the next parameter, or that parameter itself not empty.
+        let j = i + 2;
+        let keep = false;
+        while (j < marked.length && marked[j] !== '\u0004') {
+          if (marked[j] !== ' ' && marked[j] !== '\t') keep = true;
+          j++;
+        }
+        if (!keep && j < marked.length) {
+          const close = marked.indexOf('\u0005', j);
+          keep = marked.slice(j + 1, close).trim() !== '';
+        }
+        if (keep) out += ',';
+        i++;
+        continue;
+      }
+      if (marked[i] !== '\u0004' && marked[i] !== '\u0005') out += marked[i];
+    }
+    return out;
+  }
+
+  /**
+   * A preprocessor function's expansion (NASM 2.16), or undefined when the call does not fit its
+   * parameters (then left as written, with NASM's warning).
+   */
+  private ppFunction(name: string, raw: string[]): string | undefined {
+    const pos = this.pos();
+    const n = Math.max(1, raw.length); // `f()` is one empty argument
+    if (raw.length === 0) raw = [''];
+    const bad = (): undefined => {
+      this.warn(pos, `single-line macro \`%${name}' exists, but not taking ${n} parameter${n === 1 ? '' : 's'} [-w+pp-macro-params-single]`, 'early');
+      return undefined;
+    };
+    const what = `function \`%${name}'`;
+    const num = (a: string | undefined, index: number, dflt?: bigint): bigint | undefined => {
+      const t = this.smacroArg(a ?? '', 0);
+      if (t === '' && dflt !== undefined) return dflt;
+      return this.evalParam(t, index, what);
+    };
+    const str = (a: string): string => {
+      // A quoted string as its bytes; anything else as its expanded text.
+      const x = this.expandAndPaste(this.smacroArg(a, 0));
+      return singleString(x) ?? utf8(collapseBlanks(x).trim());
+    };
+    switch (name) {
+      case 'abs': {
+        if (n !== 1) return bad();
+        const v = num(raw[0], 0);
+        return v === undefined ? '' : BigInt.asUintN(64, v < 0n ? -v : v).toString();
+      }
+      case 'count':
+        return String(n);
+      case 'eval': {
+        if (n < 1) return bad();
+        return raw.map((a, k) => num(a, k)?.toString() ?? '').join(',');
+      }
+      case 'str':
+        return quoteStr(collapseBlanks(this.expandAndPaste(this.smacroArg(raw.join(','), 0))).trim());
+      case 'strcat':
+        if (n < 1) return bad();
+        return quoteStr(latin1ToString(raw.map(str).join('')));
+      case 'strlen':
+        return n === 1 ? String(str(raw[0]).length) : bad();
+      case 'tok':
+        return n === 1 ? latin1ToString(str(raw[0])) : bad();
+      case 'sel':
+      case 'cond': {
+        if (n < 2 || (name === 'cond' && n > 3)) return bad();
+        const v = num(raw[0], 0);
+        if (v === undefined) return '';
+        if (name === 'cond') return this.smacroArg(raw[v !== 0n ? 1 : 2] ?? '', 0);
+        // NASM 2.16.01 evaluates every argument of %sel(), not just the first (its parameter
+        // flags are not advanced past a variadic one): strings become numbers, errors name the index.
+        const vals = raw.map((a, k) => (k === 0 ? v.toString() : (num(a, k)?.toString() ?? '')));
+        if (v < 1n) {
+          this.warn(pos, `%sel(${v}) is not a valid selector [-w+pp-sel-range]`, 'early');
+          return '';
+        }
+        if (v >= BigInt(n)) {
+          this.warn(pos, `%sel(${v}) exceeds the number of arguments [-w+pp-sel-range]`, 'early');
+          return '';
+        }
+        return vals[Number(v)];
+      }
+      case 'num': {
+        if (n < 1 || n > 3) return bad();
+        const v = num(raw[0], 0);
+        const digits = num(raw[1], 1, -1n);
+        const base = num(raw[2], 2, 10n);
+        if (v === undefined || digits === undefined || base === undefined) return '';
+        if (base < 2n || base > 64n) {
+          this.error(pos, `invalid base ${base} given to %num()`, 'early');
+          return '';
+        }
+        let nd: number;
+        let more: boolean;
+        if (digits < -253n || digits > 253n) {
+          this.error(pos, `digit count ${digits} specified to %num() too large`, 'early');
+          [nd, more] = [1, true];
+        } else [nd, more] = digits <= 0n ? [Number(-digits), true] : [Number(digits), false];
+        const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_';
+        let u = BigInt.asUintN(64, v);
+        let out = '';
+        while (nd-- > 0 || (more && u !== 0n)) {
+          out = DIGITS[Number(u % base)] + out;
+          u /= base;
+        }
+        return `'${out}'`;
+      }
+      case 'substr': {
+        if (n < 2 || n > 3) return bad();
+        const s = str(raw[0]);
+        const startN = num(raw[1], 1);
+        const countN = num(raw[2], 2, -1n);
+        if (startN === undefined || countN === undefined) return '';
+        const len = s.length;
+        let start = Math.max(0, Number(startN) - 1);
+        let count = Number(countN);
+        if (count < 0) count = len + count + 1 - start;
+        if (start + count > len) count = len - start;
+        if (!len || count < 0 || start >= len) [start, count] = [0, 0];
+        return quoteStr(latin1ToString(s.slice(start, start + count)));
+      }
+    }
+    // %is...(): the matching %if's outcome as 1 or 0.
+    const kind = 'if' + name.slice(2);
+    const arg = raw.join(',');
+    if (kind === 'if') {
+      const v = this.evalPP(arg, pos);
+      return v !== undefined && v.n !== 0n ? '1' : '0';
+    }
+    if (kind === 'ifidn' || kind === 'ifidni' || kind === 'ifnidn' || kind === 'ifnidni') {
+      // A function's argument starts at its first token: no blank before it, unlike the directive's.
+      const same = this.ifIdentical(this.expandSmacros(arg.trim(), new Set(), 0).trim(), kind.endsWith('i'), pos, kind, false);
+      return same !== kind.startsWith('ifn') ? '1' : '0';
+    }
+    return this.evalCond(kind, arg.trim(), pos) ? '1' : '0';
+  }
+
+  /**
+   * A `=` parameter of a single-line macro or function (NASM's SPARM_EVAL): the expanded argument
+   * as a number, or undefined after NASM's error naming the parameter (`index` counts from 0).
+   */
+  private evalParam(a: string, index: number, what: string): bigint | undefined {
+    const pos = this.pos();
+    const text = stripComment(this.expandAndPaste(a)).trim();
+    try {
+      const toks = tokenize(text, (msg, col) => this.warn(pos, msg, 'early', col));
+      const p = new ExprParser(toks, (x) => x, true, text.length + 1);
+      const e = p.parse();
+      if (p.pos < toks.length) {
+        this.error(pos, `invalid expression in parameter ${index} of ${what}`, 'early');
+        return undefined;
+      }
+      const regs = someLeaf(e, (x) => x.k === 'reg');
+      let undef: string | undefined;
+      const v = regs ? undefined : evaluate(e, { sym: () => undefined, here: { n: 0n, seg: -1, unk: true }, base: { n: 0n, seg: -1, unk: true }, onUndefined: (name) => (undef ??= name), ...this.evalMode(pos) });
+      if (undef !== undefined) {
+        this.error(pos, `symbol \`${undef}' not defined before use`, 'early');
+        return undefined;
+      }
+      if (!v || v.unk) {
+        this.error(pos, `non-constant expression in parameter ${index} of ${what}`, 'early');
+        return undefined;
+      }
+      return v.n;
+    } catch (e) {
+      if (!(e instanceof ExprError || e instanceof LexError)) throw e;
+      this.error(pos, e.message, 'early', e.col);
+      return undefined;
+    }
+  }
+
+  /** One argument of a single-line macro call as its parameter's flags want it. */
+  private smacroArg(a: string, fl: number, index = 0, what = ''): string {
+    if (!(fl & SP_NOSTRIP)) {
+      a = a.trim();
+      if (a.startsWith('{')) {
+        const close = matchingBrace(a, 0);
+        if (close > 0) a = (a.slice(1, close) + a.slice(close + 1)).trim();
+      }
+    }
+    if (fl & SP_EVAL) a = a === '' ? '' : (this.evalParam(a, index, what)?.toString() ?? '');
+    if (fl & SP_STR) {
+      const x = this.expandAndPaste(a);
+      const t = fl & SP_CONDQUOTE ? singleString(x) : undefined;
+      a = t !== undefined ? x.trim() : quoteStr(collapseBlanks(x).trim());
+    }
+    return a;
   }
 
   /**
@@ -1143,6 +1606,11 @@ export class Preprocessor {
     return { value: { n: found.n, seg: -1, unk: false } };
   }
 
+  /** The mode a preprocessor expression is evaluated in (`bits` so far: long character constants) and where it warns. */
+  private evalMode(pos: Pos): { bits: number; onWarning: (msg: string) => void } {
+    return { bits: Number(this.smacros.get('__?BITS?__')?.body ?? 16), onWarning: (msg) => this.warn(pos, msg, 'early') };
+  }
+
   /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
   private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
     try {
@@ -1175,6 +1643,7 @@ export class Preprocessor {
       here: { n: 0n, seg: -1, unk: true },
       base: { n: 0n, seg: -1, unk: true },
       onUndefined: (name) => (undef ??= name),
+      ...this.evalMode(pos),
     });
     if (v.unk) {
       this.error(pos, undef ? `symbol \`${undef}' not defined before use` : 'non-constant value given to preprocessor', 'early');
@@ -1257,13 +1726,34 @@ export class Preprocessor {
         break;
       }
       case 'ifdef': {
-        const names = rest.trim().split(/\s+/);
+        const names = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
         if (!names.every((n) => /^[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*$/.test(n))) {
           this.error(pos, "`%ifdef' expects macro identifiers", 'early');
           r = false;
           break;
         }
-        r = names.some((n) => this.lookupSmacro(n) !== undefined);
+        r = names.some((n) => {
+          const m = this.lookupSmacro(n);
+          return m !== undefined && !m.unresolved;
+        });
+        break;
+      }
+      case 'ifdefalias': {
+        const names = rest.trim().split(/\s+/);
+        r = names.some((nm) => (this.smacros.get(nm) ?? this.smacrosCI.get(nm.toLowerCase()))?.alias !== undefined);
+        break;
+      }
+      case 'ifusable':
+      case 'ifusing': {
+        // A `%use` package NASM has (usable) or one already included (using).
+        const t = tokenize(this.expandSmacros(rest.trim(), new Set(), 0));
+        if (t.length === 0 || (t[0].t !== 'id' && t[0].t !== 'str')) {
+          this.error(pos, t.length === 0 ? `\`%${written}' expects a package name, got end of line` : `\`%${written}' expects a package name, got \`${t[0].v}'`, 'early');
+          r = false;
+          break;
+        }
+        const name = (t[0].t === 'str' ? latin1ToString(t[0].v) : t[0].v).toLowerCase();
+        r = kind === 'ifusing' ? this.usedPackages.has(name) : packageSource(name) !== undefined || MISSING_PACKAGES.has(name);
         break;
       }
       case 'ifenv': {
@@ -1297,17 +1787,8 @@ export class Preprocessor {
       }
       case 'ifidn':
       case 'ifidni': {
-        const x = this.expandSmacros(rest, new Set(), 0);
-        const parts = splitArgs(x);
-        if (parts.length < 2) {
-          this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
-          r = false;
-          break;
-        }
-        // NASM splits at the first comma: `%ifidn a,b,c` compares `a` with `b,c`.
-        const [left, right] = [parts[0], parts.slice(1).join(',')];
-        const norm = (s: string): string => s.replace(/\s+/g, '');
-        r = kind === 'ifidn' ? norm(left) === norm(right) : norm(left).toLowerCase() === norm(right).toLowerCase();
+        const x = this.expandSmacros(rest, new Set(), 0).trim();
+        r = this.ifIdentical(x, kind === 'ifidni', pos, kind);
         break;
       }
       case 'ifnum':
@@ -1324,9 +1805,12 @@ export class Preprocessor {
         }
         if (kind === 'ifempty') r = x === '';
         else if (kind === 'iftoken') r = toks.length === 1;
-        else if (kind === 'ifnum') r = toks.length === 1 && toks[0].t === 'num';
-        else if (kind === 'ifstr') r = toks.length === 1 && toks[0].t === 'str';
-        else r = toks.length === 1 && toks[0].t === 'id';
+        else {
+          // NASM looks at the first token only (a number may have signs before it).
+          let k = 0;
+          if (kind === 'ifnum') while (toks[k]?.t === 'op' && (toks[k].v === '-' || toks[k].v === '+')) k++;
+          r = toks[k]?.t === (kind === 'ifnum' ? 'num' : kind === 'ifstr' ? 'str' : 'id');
+        }
         break;
       }
       case 'ifctx': {
@@ -1339,6 +1823,59 @@ export class Preprocessor {
         r = false;
     }
     return neg ? !r : r;
+  }
+
+  /**
+   * NASM 2.16.01's %ifidn walk over the tokens of `left,right` (blanks between tokens are tokens
+   * too, skipped on either side as met): strings compare by contents, and the result holds only if
+   * the left side ends exactly at the comma and the right side is used up, so `a ,a` and `a,` are
+   * false; a comma met on the right while the left still has tokens is an error.
+   */
+  private ifIdentical(x: string, ci: boolean, pos: Pos, kind: string, leadingBlank = true): boolean {
+    type Item = { ws: true } | { ws: false; t: string; v: string };
+    let toks: ReturnType<typeof tokenize>;
+    try {
+      toks = tokenize(x);
+    } catch {
+      toks = [];
+    }
+    const items: Item[] = leadingBlank ? [{ ws: true }] : []; // the blank after the directive's name
+    for (const t of toks) {
+      if (t.col > 1 && /\s/.test(x[t.col - 2])) items.push({ ws: true });
+      items.push({ ws: false, t: t.t, v: t.t === 'id' && t.forced ? `$${t.v}` : t.v });
+    }
+    const isComma = (it: Item | undefined): boolean => it !== undefined && !it.ws && it.t === 'op' && it.v === ',';
+    const comma = items.findIndex(isComma);
+    if (comma < 0) {
+      this.error(pos, `\`%${kind}' expects two comma-separated arguments`, 'early');
+      return false;
+    }
+    let i = 0;
+    let k = comma + 1;
+    let same = true;
+    while (!isComma(items[i]) && k < items.length) {
+      const a = items[i];
+      const b = items[k];
+      if (isComma(b)) {
+        this.error(pos, `\`%${kind}': more than one comma on line`, 'early');
+        return false;
+      }
+      if (a.ws) {
+        i++;
+        continue;
+      }
+      if (b.ws) {
+        k++;
+        continue;
+      }
+      if (a.t !== b.t || (ci ? a.v.toLowerCase() !== b.v.toLowerCase() : a.v !== b.v)) {
+        same = false;
+        break;
+      }
+      i++;
+      k++;
+    }
+    return same && isComma(items[i]) && k >= items.length;
   }
 
   private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
@@ -1355,32 +1892,76 @@ export class Preprocessor {
       case 'ixdefine': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\(([^)]*)\))?\s?(.*)$/.exec(body);
         if (!m) {
-          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          // A context-local name without its context was reported already.
+          if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
         let value = m[4].trim();
-        const params = m[2] ? m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
+        let params: string[] | null = null;
+        let pflags: number[] | undefined;
+        if (m[2]) {
+          // `(a,b)`; `()` is no parameter; `(a,)` two, the second unnamed. NASM 2.15's flags go with each name.
+          const pieces = m[3].trim() === '' ? [] : m[3].split(',');
+          params = [];
+          for (const piece of pieces) {
+            let fl = 0;
+            const name = piece.replace(/&&|[=&!+]/g, (op) => {
+              fl |= op === '=' ? SP_EVAL : op === '&' ? SP_STR : op === '&&' ? SP_STR | SP_CONDQUOTE : op === '!' ? SP_NOSTRIP : SP_GREEDY;
+              return ' ';
+            }).trim();
+            params.push(name);
+            if (fl) (pflags ??= [])[params.length - 1] = fl;
+          }
+          if (pflags) pflags = Array.from(params, (_, k) => pflags![k] ?? 0);
+          if (pflags?.slice(0, -1).some((fl) => fl & SP_GREEDY)) this.error(pos, 'greedy parameter must be last', 'early');
+        }
         if (d.includes('x')) {
           // The parameters are not expanded now, even when a macro of the same name exists (NASM's XDEF_PARAM).
           const protectedValue = params?.length ? protectParams(value, params) : value;
           value = this.expandAndPaste(protectedValue);
           if (params?.length) value = value.replace(/\u0002(\d+)\u0003/g, (_, k: string) => params[Number(k)]);
         }
-        this.defineSmacro(m[1], { params, body: value, ci: d.startsWith('i') });
+        const def: SMacro = pflags ? { params, body: value, ci: d.startsWith('i'), pflags } : { params, body: value, ci: d.startsWith('i') };
+        if (/%\*?\?/.test(value)) def.name = m[1];
+        this.defineSmacro(m[1], def);
         break;
       }
       case 'undef':
-      case 'iundef': {
-        const name = body.trim();
-        this.smacros.delete(name);
-        this.smacrosCI.delete(name.toLowerCase());
+      case 'iundef':
+      case 'undefalias': {
+        // %undef goes through an alias to its macro; %undefalias removes the alias itself.
+        const name = d === 'undefalias' ? body.trim() : this.resolveAlias(body.trim());
+        const m = this.smacros.get(name) ?? this.smacrosCI.get(name.toLowerCase());
+        if (d === 'undefalias' ? m?.alias !== undefined : m?.alias === undefined) {
+          this.smacros.delete(name);
+          this.smacrosCI.delete(name.toLowerCase());
+        }
+        break;
+      }
+      case 'defalias':
+      case 'idefalias': {
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s+([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier to alias`, 'early');
+          break;
+        }
+        const ci = d === 'idefalias';
+        this.smacros.delete(m[1]);
+        this.smacrosCI.delete(m[1].toLowerCase());
+        this.defineSmacro(m[1], { params: null, body: '', ci, alias: m[2] });
+        break;
+      }
+      case 'aliases': {
+        const w = body.trim().toLowerCase();
+        if (w === 'on' || w === 'off') this.aliasesOn = w === 'on';
+        else this.error(pos, "`%aliases' expects `on' or `off'", 'early');
         break;
       }
       case 'assign':
       case 'iassign': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (!m) {
-          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
         const v = (this.locationValue(m[2], pos, d) ?? { value: this.evalPP(m[2], pos) }).value;
@@ -1398,12 +1979,37 @@ export class Preprocessor {
         }
         break;
       }
+      case 'pathsearch':
+      case 'ipathsearch': {
+        // The file name as found in the current directory or on the include path, else as given.
+        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
+          break;
+        }
+        const t = tokenize(this.expandSmacros(m[2].trim(), new Set(), 0));
+        if (t.length === 0 || t[0].t !== 'str') {
+          this.error(pos, `\`%${d}' expects a file name`, 'early');
+          break;
+        }
+        if (t.length > 1) this.warn(pos, `trailing garbage after \`%${d}' ignored [-w+pp-trailing]`, 'early');
+        this.defineSmacro(m[1], { params: null, body: quoteStr(this.pathSearch(latin1ToString(t[0].v))), ci: d === 'ipathsearch' });
+        break;
+      }
+      case 'depend': {
+        // Only adds to the dependency list NASM can write (-M): nothing to assemble.
+        const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
+        if (t.length === 0 || t[0].t !== 'str') this.error(pos, "`%depend' expects a file name", 'early');
+        else if (t.length > 1) this.warn(pos, "trailing garbage after `%depend' ignored [-w+pp-trailing]", 'early');
+        break;
+      }
       case 'defstr':
       case 'idefstr': {
         const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
         if (m) {
           const v = this.substEnv(this.expandSmacros(m[2].trim(), new Set(), 0), pos);
-          this.defineSmacro(m[1], { params: null, body: quoteStr(v), ci: d === 'idefstr' });
+          // The text rebuilt from its tokens: each run of blanks one space.
+          this.defineSmacro(m[1], { params: null, body: quoteStr(collapseBlanks(v).trim()), ci: d === 'idefstr' });
         }
         break;
       }
@@ -1434,14 +2040,15 @@ export class Preprocessor {
           if (s === undefined) this.error(pos, '`%strlen` requires string as second parameter', 'early');
           else this.defineSmacro(m[1], { params: null, body: String(s.length), ci: false });
         } else if (d === 'strcat') {
+          // Strings, commas between them optional; the first other token is named in the error.
           let acc = '';
-          for (const p of parts) {
-            const s = strOf(p);
-            if (s === undefined) {
-              this.error(pos, 'non-string passed to `%strcat\'', 'early');
+          for (const t of tokenize(x)) {
+            if (t.t === 'op' && t.v === ',') continue;
+            if (t.t !== 'str') {
+              this.error(pos, `non-string passed to \`%strcat': ${t.t === 'num' ? x.slice(t.col - 1).split(/[\s,]/)[0] : t.v}`, 'early');
               return;
             }
-            acc += s;
+            acc += t.v;
           }
           this.defineSmacro(m[1], { params: null, body: quoteStr(latin1ToString(acc)), ci: false });
         } else {
@@ -1459,7 +2066,9 @@ export class Preprocessor {
         break;
       }
       case 'macro':
-      case 'imacro': {
+      case 'imacro':
+      case 'rmacro':
+      case 'irmacro': {
         const m = MACRO_NAME.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro name`, 'early');
@@ -1479,7 +2088,7 @@ export class Preprocessor {
           kind: 'macro',
           nest: 0,
           lines: [],
-          mac: { name: m[1], ci: d === 'imacro', min, max, greedy, defaults, body: [], file: f.file, nolist: h.nolist },
+          mac: { name: m[1], ci: d === 'imacro' || d === 'irmacro', min, max, greedy, defaults, body: [], file: f.kind === 'file' && f.lineMap !== undefined ? f.lineMap.file : f.file, nolist: h.nolist, recursive: d.endsWith('rmacro') },
           startFrame: f,
         };
         break;
@@ -1490,9 +2099,24 @@ export class Preprocessor {
         break;
       case 'unmacro':
       case 'unimacro': {
-        const name = body.trim().split(/\s+/)[0];
-        this.mmacros.delete(name);
-        this.mmacros.delete(name.toLowerCase());
+        // Only the definition with this name, case sensitivity and parameter counts goes.
+        const m = MACRO_NAME.exec(body);
+        if (!m) {
+          this.error(pos, `\`%${d}' expects a macro name`, 'early');
+          break;
+        }
+        const h = readMacroHeader(this.expandSmacros(body.slice(m[0].length), new Set(), 0), d, false);
+        if (h.errors.length) {
+          for (const e of h.errors) this.error(pos, e, 'early');
+          break;
+        }
+        const ci = d === 'unimacro';
+        const key = ci ? m[1].toLowerCase() : m[1];
+        const list = this.mmacros.get(key);
+        if (!list) break;
+        const kept = list.filter((mm) => !(mm.ci === ci && (ci || mm.name === m[1]) && mm.min === h.min && mm.max === h.max && mm.greedy === h.greedy));
+        if (kept.length) this.mmacros.set(key, kept);
+        else this.mmacros.delete(key);
         break;
       }
       case 'rep': {
@@ -1563,6 +2187,10 @@ export class Preprocessor {
         }
         break;
       }
+      case 'null':
+        // Goes nowhere, does nothing (NASM's own words).
+        break;
+      case 'require':
       case 'include': {
         const x = this.expandSmacros(body.trim(), new Set(), 0);
         const toks = tokenize(x);
@@ -1643,9 +2271,38 @@ export class Preprocessor {
         if (word !== undefined && word.toLowerCase() !== 'preproc' && this.opts.preprocessOnly) this.emit(f, `[pragma ${text}]`, lineNo);
         break;
       }
-      case 'line':
-      case 'clear':
+      case 'clear': {
+        // `%clear [global|context] what...`; alone, NASM's old meaning: every single-line macro (the
+        // standard ones too) and every multi-line macro. Aliases go with `defalias`/`alldefine`/`all`.
+        const words = this.expandSmacros(body, new Set(), 0).trim().split(/\s+/).filter((w) => w !== '');
+        const clear = (defines: boolean, aliases: boolean, mmacros: boolean, context: boolean): void => {
+          for (const map of [this.smacros, this.smacrosCI]) {
+            for (const [k, v] of map) {
+              if (/^\.\.@\d+\./.test(k) !== context) continue;
+              if (v.alias !== undefined ? aliases : defines) map.delete(k);
+            }
+          }
+          if (mmacros && !context) this.mmacros.clear();
+        };
+        if (words.length === 0) clear(true, false, true, false);
+        let context = false;
+        for (const w of words) {
+          const lw = w.toLowerCase();
+          if (lw === 'all') clear(true, true, true, context);
+          else if (lw === 'define' || lw === 'def' || lw === 'smacro') clear(true, false, false, context);
+          else if (lw === 'defalias' || lw === 'alias' || lw === 'salias') clear(false, true, false, context);
+          else if (lw === 'alldef' || lw === 'alldefine') clear(true, true, false, context);
+          else if (lw === 'macro' || lw === 'mmacro') clear(false, false, true, context);
+          else if (lw === 'context' || lw === 'ctx') context = true;
+          else if (lw === 'global') context = false;
+          else if (!['nothing', 'none', 'ignore', '-', '--'].includes(lw)) {
+            if (/^[A-Za-z_.?@$]/.test(w)) this.error(pos, `invalid option to %clear: ${w}`, 'early');
+            else this.warn(pos, "trailing garbage after `%clear' ignored [-w+pp-trailing]", 'early');
+            break;
+          }
+        }
         break;
+      }
       case 'stacksize': {
         const word = /^\s*([A-Za-z_.?@$][A-Za-z0-9_$#@~.?]*)/.exec(body)?.[1];
         if (word === undefined) {
@@ -1716,41 +2373,81 @@ function splitArgsJoin(s: string, skip: number): string {
   return skip === 0 ? s.trim() : '';
 }
 
+/**
+ * The arguments of a single-line macro call whose `(` is at k, as written (commas inside
+ * parentheses or braces do not split), and the index after its `)`; none for `()`.
+ */
 function parseCallArgs(text: string, k: number): [string[] | null, number] {
   let depth = 0;
+  let braces = 0;
   let cur = '';
   const args: string[] = [];
-  let q = '';
   for (let i = k; i < text.length; i++) {
     const c = text[i];
-    if (q) {
-      cur += c;
-      if (c === q) q = '';
-      continue;
-    }
     if (c === '"' || c === "'" || c === '`') {
-      q = c;
-      cur += c;
+      const [, j] = readString(text, i);
+      cur += text.slice(i, j);
+      i = j - 1;
       continue;
     }
-    if (c === '(') {
+    if (c === '{') braces++;
+    else if (c === '}') {
+      if (braces > 0) braces--;
+    } else if (braces > 0) {
+      /* inside braces: nothing splits or closes */
+    } else if (c === '(') {
       depth++;
       if (depth === 1) continue;
     } else if (c === ')') {
       depth--;
       if (depth === 0) {
-        args.push(cur.trim());
-        if (args.length === 1 && args[0] === '') args.length = 0;
+        args.push(cur);
+        if (args.length === 1 && args[0].trim() === '') args.length = 0;
         return [args, i + 1];
       }
     } else if (c === ',' && depth === 1) {
-      args.push(cur.trim());
+      args.push(cur);
       cur = '';
       continue;
     }
     cur += c;
   }
   return [null, k];
+}
+
+/** NASM 2.16.01's preprocessor functions besides the `%is...()` family. */
+const PP_FUNCTIONS = new Set(['abs', 'count', 'eval', 'str', 'strcat', 'strlen', 'tok', 'sel', 'cond', 'num', 'substr']);
+const IS_CONDITIONS = new Set(['', 'def', 'idn', 'idni', 'num', 'str', 'id', 'token', 'empty', 'macro', 'ctx', 'env', 'defalias', 'usable', 'using']);
+/** A line that may call a preprocessor function (a cheap test before the expansion scan). */
+const PP_FUNCTION_CALL = /%(?:abs|count|eval|str|strcat|strlen|tok|sel|cond|num|substr|is[a-z]*)\s*\(/i;
+
+function isPPFunction(name: string): boolean {
+  if (PP_FUNCTIONS.has(name)) return true;
+  if (!name.startsWith('is')) return false;
+  const c = name.slice(2);
+  return IS_CONDITIONS.has(c) || (c.startsWith('n') && c.length > 1 && IS_CONDITIONS.has(c.slice(1)));
+}
+
+/** Index of the `}` closing the `{` at `open` (strings skipped), or -1. */
+function matchingBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') i = readString(s, i)[1] - 1;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The bytes of `text` when it is one quoted string (blanks around allowed), else undefined. */
+function singleString(text: string): string | undefined {
+  try {
+    const t = tokenize(text);
+    return t.length === 1 && t[0].t === 'str' && !t[0].unterminated ? t[0].v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function replaceIdents(s: string, f: (id: string) => string | undefined): string {
