@@ -245,3 +245,8 @@ describe('%ifnum/%ifstr/%ifid look at the first token only (and their %is...() f
     "db %isstr(\"x\"), %istoken(a b), %isempty(), %isid(x), %isnum(-1)|%assign q 'abcd' >> 8|dd q|db __?NASM_VERSION_ID?__ >> 16, %isdef(__?SECT?__)",
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+describe('`#` lines in a skipped block: line markers count, anything else is skipped (XTIDE writes C #defines under %if 0)', () => {
+  it.each(['%if 0|#define BETA " Beta "|# 5 "a.c" 1|%line 2+1 q.c|#!|%endif|nop|db __LINE__|%if 0|%line x|%endif'])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['#define x|nop'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

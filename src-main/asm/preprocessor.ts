@@ -785,14 +785,16 @@ export class Preprocessor {
       toks = [];
     }
     if (toks[0]?.t !== 'num') {
-      this.error(pos, `\`${dname}' expects a line number`, 'early');
+      // In a skipped block a `#` line that is no line marker is just skipped (XTIDE's `#define`s
+      // under `%if 0`), as in NASM.
+      if (this.active) this.error(pos, `\`${dname}' expects a line number`, 'early');
       return;
     }
     let k = 1;
     let inc = 1;
     if (toks[1]?.t === 'op' && (toks[1].v === '+' || toks[1].v === '-')) {
       if (toks[2]?.t !== 'num') {
-        this.error(pos, `\`${dname}' expects a line increment`, 'early');
+        if (this.active) this.error(pos, `\`${dname}' expects a line increment`, 'early');
         return;
       }
       inc = Number(BigInt.asIntN(32, toks[2].n!)) * (toks[1].v === '-' ? -1 : 1);
