@@ -5,62 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { MNEMONICS } from './encoder.js';
 import { UNSUPPORTED_MNEMONICS } from './table.js';
-import { assemble } from './index.js';
-import { hex, runNasm, warningsOf } from './oracle.test-helper.js';
+import { classes, compareBlock, errorsOf, narrow, ourRun, type Mode } from './isa.test-helper.js';
+import { runNasm } from './oracle.test-helper.js';
 
-type Mode = 16 | 32 | 64;
 const LEVELS = ['0', 'x'] as const;
 const UNSUPPORTED = UNSUPPORTED_MNEMONICS.split(/\s+/).filter(Boolean);
 
-const ourRun = (src: string, level: '0' | 'x') => assemble(src, { fileName: 'in.asm', optimize: level, readFile: () => undefined });
-const errorsOf = (r: ReturnType<typeof ourRun>): string[] => r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
-
-/** `lines` after `bits mode`, compared with NASM at -O0 and -Ox; a differing block is narrowed to its first differing line. */
-function compare(mode: Mode, lines: string[], expectOk: boolean, head: string[] = []): void {
-  const src = [...head, `bits ${mode}`, ...lines, ''].join('\n');
-  for (const level of LEVELS) {
-    const n = runNasm(src, { args: [`-O${level}`] });
-    expect(n.ok, `nasm -O${level} acceptance:\n${src}\n${n.stderr}`).toBe(expectOk);
-    const r = ourRun(src, level);
-    if (n.ok) {
-      expect(errorsOf(r), `-O${level}: ours rejects what NASM accepts`).toEqual([]);
-      if (hex(r.bytes) !== hex(n.bytes)) {
-        for (const l of lines) {
-          const one = [...head, `bits ${mode}`, l, ''].join('\n');
-          expect(hex(ourRun(one, level).bytes), `-O${level} bits ${mode}: ${l}`).toBe(hex(runNasm(one, { args: [`-O${level}`] }).bytes));
-        }
-      }
-      expect(hex(r.bytes), `-O${level}: bytes`).toBe(hex(n.bytes));
-      const warnings = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
-      expect(warnings, `-O${level}: warnings`).toEqual(warningsOf(n.stderr));
-    } else {
-      expect(errorsOf(r), `-O${level}: errors`).toEqual(n.errors.map((e) => `${e.line}: ${e.message}`));
-    }
-  }
-}
-
-/** 64-bit lines rewritten for 32- and 16-bit mode (registers and addresses that exist there). */
-function narrow(line: string, mode: Mode): string {
-  if (mode === 64) return line;
-  return line
-    .replace(/\brax\b/g, mode === 32 ? 'eax' : 'bx')
-    .replace(/\brcx\b/g, mode === 32 ? 'ecx' : 'si')
-    .replace(/\br9d\b/g, 'ecx')
-    .replace(/\br10\b/g, 'edx')
-    .replace(/\b([xy]mm)1([0-5])\b/g, '$1$2')
-    .replace(/\br(8|9|1[0-5])\b/g, 'ebx');
-}
-
-function classes(table: Record<string, { ok: string[]; bad?: string[]; modes?: Mode[] }>): void {
-  for (const [name, { ok, bad = [], modes = [16, 32, 64] as Mode[] }] of Object.entries(table)) {
-    describe(name, () => {
-      for (const mode of modes) {
-        if (ok.length) it(`bits ${mode}: accepted forms give NASM's bytes`, () => compare(mode, ok.flatMap((l) => narrow(l, mode).split('|')), true));
-        if (bad.length) it(`bits ${mode}: rejected forms give NASM's errors`, () => compare(mode, bad.map((l) => narrow(l, mode)), false));
-      }
-    });
-  }
-}
+const compare = (mode: Mode, lines: string[], expectOk: boolean, head: string[] = []): void => compareBlock(mode, lines, expectOk, LEVELS, head);
+/** isa.test-helper's narrowing, and rcx too. */
+const narrowMore = (line: string, mode: Mode): string => narrow(mode === 64 ? line : line.replace(/\brcx\b/g, mode === 32 ? 'ecx' : 'si'), mode);
 
 describe('NASM mnemonics without table rows', () => {
   it('share no name with the table', () => {
@@ -116,7 +69,7 @@ classes({
     ],
   },
   '3DNow! with REX registers': { modes: [64], ok: ['pfadd mm1, [r9+rcx*4]|pfmul mm2, [rel $+8]|prefetchw [r12]|pmvzb mm1, [r13]|paveb mm3, [r8+r9]'], bad: ['pfadd mm1, [eax+r9d]'.replace('r9d', 'ax')] },
-});
+}, LEVELS, narrowMore);
 
 classes({
   SSE4a: {
@@ -131,7 +84,7 @@ classes({
     ],
   },
   'SSE4a with REX registers': { modes: [64], ok: ['extrq xmm9, xmm10|insertq xmm9, xmm10, 1, 2|movntsd [rax+r9*2+8], xmm9|movntss [r13], xmm1'] },
-});
+}, LEVELS, narrowMore);
 
 classes({
   'XSAVE compacted and supervisor forms, RTM': {
@@ -149,7 +102,7 @@ classes({
     bad: ['xbegin word $', 'xbegin dword $', 'xsavec64 qword [rax]'],
   },
   'the 64-bit forms outside 64-bit mode': { modes: [16, 32], ok: [], bad: ['xsavec64 [rax]', 'xsaves64 [rax]', 'xrstors64 [rax]', 'xsaveopt64 [rax]'] },
-});
+}, LEVELS, narrowMore);
 
 const XOP_HADD = 'vphaddbw vphaddbd vphaddbq vphaddwd vphaddwq vphadddq vphaddubw vphaddubd vphaddubq vphadduwd vphadduwq vphaddudq vphsubbw vphsubwd vphsubdq'.split(' ');
 const XOP_SHIFTS = ['vprot', 'vpshl', 'vpsha'].flatMap((m) => ['b', 'w', 'd', 'q'].map((t) => m + t));
@@ -180,7 +133,7 @@ classes({
     modes: [64],
     ok: ['vfrczps xmm9, xmm10|vpmacsdd xmm9, xmm10, [r9+rax], xmm11|vprotq xmm8, [r12+r13*4], xmm15|vpcmov ymm8, ymm9, [r10], ymm15|vpcomuq xmm9, xmm8, [rel $], 1'],
   },
-});
+}, LEVELS, narrowMore);
 
 const CCS = ['o', 'no', 'b', 'c', 'nae', 'ae', 'nb', 'nc', 'e', 'z', 'ne', 'nz', 'be', 'na', 'a', 'nbe', 's', 'ns', 'p', 'pe', 'np', 'po', 'l', 'nge', 'ge', 'nl', 'le', 'ng', 'g', 'nle'];
 
@@ -292,7 +245,7 @@ classes({
     ok: [],
     bad: ['wrmsrns', 'rdmsrlist', 'wrmsrlist', 'cmpbexadd [eax], eax, ebx', 'senduipi eax', 'incsspq eax', 'monitorx rax, ecx, edx'],
   },
-});
+}, LEVELS, narrowMore);
 
 describe('what is refused instead of ignored', () => {
   it('integers in do, dt, dy and dz (NASM has no integer form for them)', () => {

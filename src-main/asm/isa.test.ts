@@ -8,59 +8,10 @@ import { tableRows, type Row } from './encoder.js';
 import { EVEX_MNEMONICS, evexRows } from './table.js';
 import { assemble } from './index.js';
 import { hex, listingBytes, runNasm } from './oracle.test-helper.js';
+import { classes, compareBlock, type Mode } from './isa.test-helper.js';
 
-type Mode = 16 | 32 | 64;
 const LEVELS = ['0', '1', 'x'] as const;
-
-const warningsOf = (stderr: string): string[] => [...stderr.matchAll(/^in\.asm:(\d+): warning: (.*)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
-
-/** `lines` in `bits mode`, compared with NASM at every optimization level. */
-function compare(mode: Mode, lines: string[], expectOk: boolean): void {
-  const src = [`bits ${mode}`, ...lines, ''].join('\n');
-  for (const level of LEVELS) {
-    const n = runNasm(src, { args: [`-O${level}`] });
-    expect(n.ok, `nasm -O${level} acceptance:\n${src}\n${n.stderr}`).toBe(expectOk);
-    const r = assemble(src, { fileName: 'in.asm', optimize: level, readFile: () => undefined });
-    const errors = r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
-    if (n.ok) {
-      expect(errors, `-O${level}: ours rejects what NASM accepts`).toEqual([]);
-      if (hex(r.bytes) !== hex(n.bytes)) {
-        // Name the first line that differs: assemble it alone on both sides.
-        for (const l of lines) {
-          const one = `bits ${mode}\n${l}\n`;
-          expect(hex(assemble(one, { fileName: 'in.asm', optimize: level, readFile: () => undefined }).bytes), `-O${level} bits ${mode}: ${l}`).toBe(hex(runNasm(one, { args: [`-O${level}`] }).bytes));
-        }
-      }
-      expect(hex(r.bytes), `-O${level}: bytes`).toBe(hex(n.bytes));
-      const warnings = r.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.line}: ${d.message}`);
-      expect(warnings, `-O${level}: warnings`).toEqual(warningsOf(n.stderr));
-    } else {
-      expect(errors, `-O${level}: errors`).toEqual(n.errors.map((e) => `${e.line}: ${e.message}`));
-    }
-  }
-}
-
-/** 64-bit lines rewritten for 32- and 16-bit mode (registers and addresses that exist there). */
-function narrow(line: string, mode: Mode): string {
-  if (mode === 64) return line;
-  return line
-    .replace(/\brax\b/g, mode === 32 ? 'eax' : 'bx')
-    .replace(/\br9d\b/g, 'ecx')
-    .replace(/\br10\b/g, 'edx')
-    .replace(/\b([xy]mm)1([0-5])\b/g, '$1$2')
-    .replace(/\br(8|9|1[0-5])\b/g, 'ebx');
-}
-
-function classes(table: Record<string, { ok: string[]; bad?: string[]; modes?: Mode[] }>): void {
-  for (const [name, { ok, bad = [], modes = [16, 32, 64] as Mode[] }] of Object.entries(table)) {
-    describe(name, () => {
-      for (const mode of modes) {
-        if (ok.length) it(`bits ${mode}: accepted forms give NASM's bytes`, () => compare(mode, ok.flatMap((l) => narrow(l, mode).split('|')), true));
-        if (bad.length) it(`bits ${mode}: rejected forms give NASM's errors`, () => compare(mode, bad.map((l) => narrow(l, mode)), false));
-      }
-    });
-  }
-}
+const compare = (mode: Mode, lines: string[], expectOk: boolean): void => compareBlock(mode, lines, expectOk, LEVELS);
 
 classes({
   'SSE4.1 inserts and extracts': {
@@ -398,7 +349,7 @@ classes({
     ok: ['nop'],
     bad: ['addps xmm9, xmm1', 'mov eax, r8d', 'mov sil, 1', 'mov r8, rax', 'aesenc xmm9, xmm1', 'push r8'],
   },
-});
+}, LEVELS);
 
 describe('cpu levels of the extensions', () => {
   // The lowest `cpu` NASM accepts for each: below it, both reject with the same error on the same line.
