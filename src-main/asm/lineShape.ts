@@ -22,7 +22,7 @@
 // Values 0 to 3 are ranges of their own (no displacement for 0, the shift-by-one forms, `int 3`).
 
 import type { NumberField } from './encoder.js';
-import { CHAR_CLASS, cls } from './simpleLine.js';
+import { CHAR_CLASS, cls, digitsValue } from './simpleLine.js';
 
 /** A shape's encoding: its bytes, and where each operand's sum is written (byte index, size, operand). */
 export interface ShapeTemplate {
@@ -75,16 +75,6 @@ function rangeOf(v: number): string | undefined {
 
 /** simpleLine.ts's character classes: 1 blank, 2 identifier start, 4 identifier character, 8 digit, 16 hex digit. */
 const C = CHAR_CLASS;
-
-/** Value of s[from..to) in `radix` (at most 8 hex or 10 decimal digits: exact). */
-function digitsValue(s: string, from: number, to: number, radix: number): number {
-  let v = 0;
-  for (let k = from; k < to; k++) {
-    const c = s.charCodeAt(k);
-    v = v * radix + (c <= 57 ? c - 48 : (c | 32) - 87);
-  }
-  return v;
-}
 
 /** What came before a number, by the last non-blank character: a word, a number, or that character. */
 const WORD = 'a';

@@ -54,13 +54,19 @@ const skip = (p: Scan): void => {
 /** BigInts of the numbers most lines hold, made once (a BigInt is an object of its own). */
 const SMALL_BIGINTS: (bigint | undefined)[] = new Array(65536);
 
-/** Value of s[from..to) as digits of `radix` (at most 13 hex or 15 decimal digits: exact in a double). */
-function digits(s: string, from: number, to: number, radix: number): bigint {
+/** Value of s[from..to) as digits of `radix`, as a double (exact up to 13 hex or 15 decimal digits). */
+export function digitsValue(s: string, from: number, to: number, radix: number): number {
   let v = 0;
   for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k);
     v = v * radix + (c <= 57 ? c - 48 : (c | 32) - 87);
   }
+  return v;
+}
+
+/** digitsValue as a BigInt (at most 13 hex or 15 decimal digits). */
+function digits(s: string, from: number, to: number, radix: number): bigint {
+  const v = digitsValue(s, from, to, radix);
   return v < SMALL_BIGINTS.length ? (SMALL_BIGINTS[v] ??= BigInt(v)) : BigInt(v);
 }
 
