@@ -994,21 +994,13 @@ function jumpKeywordsRefused(row: Row, ops: Operand[]): boolean {
 
 /** Decides whether a short-jump row applies, mirroring NASM's jmp_match. */
 function jumpOk(row: Row, ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
-  if (row.flags.has('pre386')) {
-    const op = ops[0];
-    return op.k === 'imm' && op.jmp === undefined && op.size === 0 && !op.strict;
-  }
-  if (!row.flags.has('short')) {
-    if (row.rel && !row.flags.has('shortonly')) {
-      const op = ops[row.relIdx] as ImmOp;
-      if (op.jmp === 'short') return false;
-    }
-    return true;
-  }
+  // Keywords a row cannot take were refused before (jumpKeywordsRefused): here only the distance.
+  if (row.flags.has('pre386')) return ops[0].k === 'imm';
+  if (!row.flags.has('short')) return true;
   const op = ops[0];
   if (op.k !== 'imm') return false;
   if (op.jmp === 'short') return true;
-  if (op.size !== 0 || op.jmp === 'near' || op.jmp === 'far' || op.strict) return false;
+  if (op.size !== 0 || op.strict) return false;
   if (env.o0 && row.mn === 'jmp') return false;
   if (env.o1) return false;
   const v = vals[0].v!;
