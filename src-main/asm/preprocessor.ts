@@ -43,6 +43,8 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A multi-line macro's name at the start of `%macro`/`%ifmacro`'s text. */
 const MACRO_NAME = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)/;
+/** A directive's macro name and the rest of its line (`%defstr NAME text`). */
+const NAME_AND_REST = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/;
 
 export interface PLine {
   text: string;
@@ -856,6 +858,17 @@ export class Preprocessor {
   }
 
   /** NASM's %pathsearch: the name as found in the current directory or on the include path, else as given. */
+  /** The quoted file name `%pathsearch`/`%depend` take (expanded first), with NASM's messages; undefined after an error. */
+  private fileNameArgument(d: string, text: string, pos: Pos): string | undefined {
+    const t = tokenize(this.expandSmacros(text.trim(), new Set(), 0));
+    if (t.length === 0 || t[0].t !== 'str') {
+      this.error(pos, `\`%${d}' expects a file name`, 'early');
+      return undefined;
+    }
+    if (t.length > 1) this.warn(pos, `trailing garbage after \`%${d}' ignored [-w+pp-trailing]`, 'early');
+    return latin1ToString(t[0].v);
+  }
+
   private pathSearch(name: string): string {
     const cands = [name, ...(this.opts.includePaths ?? []).map((p) => (p.endsWith('/') ? p + name : `${p}/${name}`))];
     for (const c of cands) {
@@ -1961,7 +1974,7 @@ export class Preprocessor {
       }
       case 'assign':
       case 'iassign': {
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        const m = NAME_AND_REST.exec(body);
         if (!m) {
           if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
@@ -1972,7 +1985,7 @@ export class Preprocessor {
       }
       case 'deftok':
       case 'ideftok': {
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        const m = NAME_AND_REST.exec(body);
         if (m) {
           const x = this.expandSmacros(m[2].trim(), new Set(), 0);
           const t = tokenize(x);
@@ -1984,30 +1997,22 @@ export class Preprocessor {
       case 'pathsearch':
       case 'ipathsearch': {
         // The file name as found in the current directory or on the include path, else as given.
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        const m = NAME_AND_REST.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
-        const t = tokenize(this.expandSmacros(m[2].trim(), new Set(), 0));
-        if (t.length === 0 || t[0].t !== 'str') {
-          this.error(pos, `\`%${d}' expects a file name`, 'early');
-          break;
-        }
-        if (t.length > 1) this.warn(pos, `trailing garbage after \`%${d}' ignored [-w+pp-trailing]`, 'early');
-        this.defineSmacro(m[1], { params: null, body: quoteStr(this.pathSearch(latin1ToString(t[0].v))), ci: d === 'ipathsearch' });
+        const name = this.fileNameArgument(d, m[2], pos);
+        if (name !== undefined) this.defineSmacro(m[1], { params: null, body: quoteStr(this.pathSearch(name)), ci: d === 'ipathsearch' });
         break;
       }
-      case 'depend': {
+      case 'depend':
         // Only adds to the dependency list NASM can write (-M): nothing to assemble.
-        const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
-        if (t.length === 0 || t[0].t !== 'str') this.error(pos, "`%depend' expects a file name", 'early');
-        else if (t.length > 1) this.warn(pos, "trailing garbage after `%depend' ignored [-w+pp-trailing]", 'early');
+        this.fileNameArgument(d, body, pos);
         break;
-      }
       case 'defstr':
       case 'idefstr': {
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        const m = NAME_AND_REST.exec(body);
         if (m) {
           const v = this.substEnv(this.expandSmacros(m[2].trim(), new Set(), 0), pos);
           // The text rebuilt from its tokens: each run of blanks one space.
@@ -2018,7 +2023,7 @@ export class Preprocessor {
       case 'strlen':
       case 'strcat':
       case 'substr': {
-        const m = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\s*(.*)$/.exec(body);
+        const m = NAME_AND_REST.exec(body);
         if (!m) {
           this.error(pos, `\`%${d}' expects a macro identifier as first parameter`, 'early');
           break;
