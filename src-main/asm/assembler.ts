@@ -9,6 +9,7 @@ import { encode, EncodeError, hasShortForm, isShortOnly, type EncodeEnv, type En
 import { evaluate, ExprError, isConstExpr, someLeaf, type EvalCtx, type Expr, type Value } from './expr.js';
 import { LOCATION_PROBE, type PLine } from './preprocessor.js';
 import type { DataItem, Insn, SectionAttrs, Stmt } from './parser.js';
+import type { ImmOp } from './operands.js';
 import { ByteBuf } from './byteBuf.js';
 import { layoutBin, type LayoutError, type LayoutSection } from './binLayout.js';
 import { isConstInsn, modeKey, reparseLine } from './lineEncoder.js';
@@ -422,7 +423,8 @@ export class Assembler {
   private jumpNear: Uint8Array | undefined;
   private refSym: (Sym | undefined)[] = [];
   private refName: string[] = [];
-  private jumpSizes = new Map<string, JumpShape | null>();
+  /** jumpShape's findings: mnemonic, then mode (bits and cpu), to the shape or null for none. */
+  private jumpSizes = new Map<string, Map<number, JumpShape | null>>();
 
   /** Pass-1 classification of what cannot change later; everything else waits for pass 2. */
   private classifyEarly(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
@@ -439,8 +441,21 @@ export class Assembler {
       if (st.k === 'enc' || this.encodedForBits(i)) {
         kinds[i] = 1;
         this.fixedSize![i] = size;
+      } else if (this.sizedJump === i) {
+        // Sized from its shape (firstPassJumpSize): later passes size it the same way.
+        this.classifyJump(i, st.insn, this.jumpShape(st.insn)!);
       }
     }
+  }
+
+  /** The statement that firstPassJumpSize sized last (pass 1). */
+  private sizedJump = -1;
+
+  private classifyJump(i: number, insn: Insn, j: JumpShape): void {
+    this.kinds![i] = 3;
+    this.refName[i] = jumpTarget(insn);
+    this.jumpShort![i] = j.short;
+    this.jumpNear![i] = j.near;
   }
 
   private classify(i: number, st: Stmt, startOff: number, endOff: number, sameSec: boolean): void {
@@ -487,10 +502,7 @@ export class Assembler {
         }
         const j = this.jumpShape(st.insn);
         if (j) {
-          kinds[i] = 3;
-          this.refName[i] = j.name;
-          this.jumpShort![i] = j.short;
-          this.jumpNear![i] = j.near;
+          this.classifyJump(i, st.insn, j);
           return;
         }
         kinds[i] = 4;
@@ -566,17 +578,27 @@ export class Assembler {
     return any;
   }
 
-  /** A plain `jmp/jcc label` whose only freedom is short vs near: sizes of both forms. */
-  private jumpShape(insn: Insn): { name: string; short: number; near: number } | undefined {
+  /**
+   * A plain `jmp/jcc label` whose only freedom is short vs near: sizes of both forms (found once per
+   * mnemonic and mode; the target is jumpTarget's). Called for every jump of every pass, so it makes
+   * no string and no object.
+   */
+  private jumpShape(insn: Insn): JumpShape | undefined {
     if (insn.prefixes.length || insn.ops.length !== 1) return undefined;
     const op = insn.ops[0];
     if (op.k !== 'imm' || op.size || op.strict || op.jmp || op.expr.k !== 'sym') return undefined;
-    if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return undefined;
     if ((this.o0 && insn.mn === 'jmp') || this.o1) return undefined;
-    const name = op.expr.name;
-    const key = `${insn.mn}/${this.bits}/${this.cpu}`;
-    const cached = this.jumpSizes.get(key);
-    if (cached !== undefined) return cached ? { name, ...cached } : undefined;
+    let byMode = this.jumpSizes.get(insn.mn);
+    if (byMode === undefined) this.jumpSizes.set(insn.mn, (byMode = new Map()));
+    const mode = this.bits | (((this.cpu ?? -1) + 2) << 8);
+    let shape = byMode.get(mode);
+    if (shape === undefined) byMode.set(mode, (shape = this.probeJumpShape(insn)));
+    return shape ?? undefined;
+  }
+
+  /** jumpShape's sizes and byte templates, from encoding the jump at two distances; null when it has none. */
+  private probeJumpShape(insn: Insn): JumpShape | null {
+    if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return null;
     const probe = (dist: number): number[] | undefined => {
       const env = {
         bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false, cpu: this.cpu,
@@ -593,23 +615,19 @@ export class Assembler {
     const nearT = probe(far);
     const short = shortT?.length ?? -1;
     const near = nearT?.length ?? -1;
-    const ok = !(short <= 0 || near <= 0 || short === near || short > 255 || near > 255);
-    let shape: JumpShape | null = null;
-    if (ok) {
-      shape = { short, near };
-      // Byte templates for the final pass when the displacement is the encoding's last field
-      // (checked here on the probes: rel8 last in the short form, rel16/rel32 last in the near one).
-      const dispLen = this.bits === 16 ? 2 : 4;
-      const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, k) => (v >> (8 * k)) & 255);
-      const tail = (t: number[], n: number): number[] => t.slice(t.length - n);
-      if (tail(shortT!, 1)[0] === ((-short) & 255) && String(tail(nearT!, dispLen)) === String(le(far - near, dispLen))) {
-        shape.shortT = shortT!.slice(0, -1);
-        shape.nearT = nearT!.slice(0, -dispLen);
-        shape.dispLen = dispLen;
-      }
+    if (short <= 0 || near <= 0 || short === near || short > 255 || near > 255) return null;
+    const shape: JumpShape = { short, near };
+    // Byte templates for the final pass when the displacement is the encoding's last field
+    // (checked here on the probes: rel8 last in the short form, rel16/rel32 last in the near one).
+    const dispLen = this.bits === 16 ? 2 : 4;
+    const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, k) => (v >> (8 * k)) & 255);
+    const tail = (t: number[], n: number): number[] => t.slice(t.length - n);
+    if (tail(shortT!, 1)[0] === ((-short) & 255) && String(tail(nearT!, dispLen)) === String(le(far - near, dispLen))) {
+      shape.shortT = shortT!.slice(0, -1);
+      shape.nearT = nearT!.slice(0, -dispLen);
+      shape.dispLen = dispLen;
     }
-    this.jumpSizes.set(key, shape);
-    return shape ? { name, short, near } : undefined;
+    return shape;
   }
 
   private fastPass(): number {
@@ -740,18 +758,26 @@ export class Assembler {
     const jShort = this.jumpShort!;
     const jNear = this.jumpNear!;
     const fixed = this.fixedSize!;
-    const prog: number[] = [];
+    const steps = new Int32Array(4 * n);
+    let len = 0;
+    const step = (a: number, b: number, c: number, d: number): void => {
+      steps[len] = a;
+      steps[len + 1] = b;
+      steps[len + 2] = c;
+      steps[len + 3] = d;
+      len += 4;
+    };
     for (let i = 0; i < n; i++) {
       const k = kinds[i];
       if (k === 6) continue;
       if (k === 1) {
-        if (prog.length && prog[prog.length - 4] === 1) prog[prog.length - 3] += fixed[i];
-        else prog.push(1, fixed[i], 0, 0);
-      } else if (k === 2) prog.push(2, lab[i], 0, 0);
-      else if (k === 3) prog.push(3, tgt[i], jShort[i], jNear[i]);
-      else prog.push(5, i, 0, 0);
+        if (len && steps[len - 4] === 1) steps[len - 3] += fixed[i];
+        else step(1, fixed[i], 0, 0);
+      } else if (k === 2) step(2, lab[i], 0, 0);
+      else if (k === 3) step(3, tgt[i], jShort[i], jNear[i]);
+      else step(5, i, 0, 0);
     }
-    this.tight = { lab, tgt, off, syms, prog: Int32Array.from(prog) };
+    this.tight = { lab, tgt, off, syms, prog: steps.slice(0, len) };
     relaxJumps(this.tight.prog, off);
   }
 
@@ -1416,18 +1442,40 @@ export class Assembler {
    * the displacement fits in a byte, as the encoder decides (jumpOk), else near; undefined when the
    * encoder must do it (no templates, a label elsewhere or not yet known).
    */
-  private finalJumpBytes(insn: Insn, idx: number): number[] | undefined {
-    const shape = this.jumpSizes.get(`${insn.mn}/${this.bits}/${this.cpu}`);
-    if (!shape?.shortT || !shape.nearT || !shape.dispLen || this.cur < 0) return undefined;
+  /** Final-pass bytes of a jump classified as one (kind 3), written from its shape; false when the encoder must write them. */
+  private finalJump(insn: Insn, idx: number, line: number): boolean {
+    const shape = this.jumpShape(insn);
+    if (!shape?.shortT || !shape.nearT || !shape.dispLen || this.cur < 0) return false;
     const s = this.symbols.get(this.refName[idx]);
-    if (!s || s.kind !== 'label' || s.value.unk || s.value.seg !== this.cur) return undefined;
-    const off = this.sections[this.cur].size;
-    const target = s.value.n;
-    const d = target - BigInt(off + shape.short);
-    if (d >= -128n && d <= 127n) return [...shape.shortT, Number(d) & 255];
-    const dn = Number(BigInt.asIntN(32, target - BigInt(off + shape.near)));
-    const out = shape.nearT.slice();
-    for (let k = 0; k < shape.dispLen; k++) out.push((dn >> (8 * k)) & 255);
+    if (!s || s.kind !== 'label' || s.value.unk || s.seg !== this.cur) return false;
+    const sec = this.sections[this.cur];
+    if (this.recording || sec.nobits) {
+      this.emitBytes(this.jumpBytes(shape, s.off - sec.size), NONE, line);
+      return true;
+    }
+    const off = sec.size;
+    const d = s.off - (off + shape.short);
+    const data = sec.data;
+    if (d >= -128 && d <= 127) {
+      data.pushAll(shape.shortT);
+      data.pushLE(d, 1);
+      sec.size += shape.short;
+    } else {
+      const dn = s.off - (off + shape.near);
+      data.pushAll(shape.nearT);
+      data.pushLE(dn, shape.dispLen);
+      sec.size += shape.near;
+    }
+    return true;
+  }
+
+  /** A jump's bytes, `dist` from its start to its target (both section offsets below 2^30). */
+  private jumpBytes(shape: JumpShape, dist: number): number[] {
+    const d = dist - shape.short;
+    if (d >= -128 && d <= 127) return [...shape.shortT!, d & 255];
+    const dn = dist - shape.near;
+    const out = shape.nearT!.slice();
+    for (let k = 0; k < shape.dispLen!; k++) out.push((dn >> (8 * k)) & 255);
     return out;
   }
 
@@ -1440,11 +1488,11 @@ export class Assembler {
     if (this.cur < 0) return undefined;
     const j = this.jumpShape(insn);
     if (!j) return undefined;
-    const s = this.symbols.get(j.name);
+    const s = this.symbols.get(jumpTarget(insn));
     if (!s) return j.short;
-    if (s.kind !== 'label' || s.value.unk || s.value.seg !== this.cur) return undefined;
-    const d = s.value.n - BigInt(this.sections[this.cur].size + j.short);
-    return d >= -128n && d <= 127n ? j.short : j.near;
+    if (s.kind !== 'label' || s.value.unk || s.seg !== this.cur) return undefined;
+    const d = s.off - (this.sections[this.cur].size + j.short);
+    return d >= -128 && d <= 127 ? j.short : j.near;
   }
 
   private insn(insn: Insn, line: number, idx: number): void {
@@ -1452,17 +1500,14 @@ export class Assembler {
       const size = this.firstPassJumpSize(insn);
       if (size !== undefined) {
         this.templateJumps++;
+        this.sizedJump = idx;
         this.advance(size);
         return;
       }
     }
-    if (this.phase === 'final' && this.kinds?.[idx] === 3) {
-      const bytes = this.finalJumpBytes(insn, idx);
-      if (bytes) {
-        this.templateJumps++;
-        this.emitBytes(bytes, NONE, line);
-        return;
-      }
+    if (this.phase === 'final' && this.kinds?.[idx] === 3 && this.finalJump(insn, idx, line)) {
+      this.templateJumps++;
+      return;
     }
     if (this.cur < 0 && this.phase !== 'final') {
       // Instructions in absolute space only advance the location counter.
@@ -1706,6 +1751,11 @@ export class Assembler {
  * growths (216 on the bench's jump-heavy file); the passes that follow find nothing to change.
  * Leaves `labelOff` alone when a jump's target is not a label of the program.
  */
+/** The label a jumpShape jump goes to. */
+function jumpTarget(insn: Insn): string {
+  return ((insn.ops[0] as ImmOp).expr as Expr & { k: 'sym' }).name;
+}
+
 export function relaxJumps(prog: Int32Array, labelOff: Int32Array): void {
   let jumps = 0;
   for (let e = 0; e < prog.length; e += 4) if (prog[e] === 3) jumps++;

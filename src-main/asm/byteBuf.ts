@@ -26,6 +26,11 @@ export class ByteBuf {
     this.grow(n);
     for (let i = 0; i < n; i++) this.buf[this.len++] = src[at + i];
   }
+  /** The low n bytes of v (n at most 4), least significant first. */
+  pushLE(v: number, n: number): void {
+    this.grow(n);
+    for (let k = 0; k < n; k++) this.buf[this.len++] = (v >> (8 * k)) & 255;
+  }
   zeros(n: number): void {
     this.grow(n);
     this.buf.fill(0, this.len, this.len + n);

@@ -106,14 +106,16 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const stmts: Stmt[] = [];
   const parser = new LineParser();
   const lineEncoder = new LineEncoder(options.optimize === '0' ? 0 : options.optimize === '1' ? 1 : 2);
+  let l: PLine = lines[0];
+  const warnHere = (msg: string, col: number): void => diags.add('early', 'warning', l, col, msg);
   for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
+    l = lines[i];
     if (!l.text) continue;
     if (lineEncoder.read(l.text, i, stmts)) continue;
     diags.seq = i;
     const before = stmts.length;
     try {
-      parser.parseLine(l.text, i, stmts, (msg, col) => diags.add('early', 'warning', l, col, msg));
+      parser.parseLine(l.text, i, stmts, warnHere);
     } catch (e) {
       // A label before the error stays defined, as in NASM.
       const col = e instanceof ParseError || e instanceof LexError || e instanceof ExprError ? e.col : 1;
@@ -136,7 +138,9 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     );
   // incbin files are read once, up front.
   const incbins = new Map<string, Uint8Array | string | undefined>();
-  for (const st of stmts) {
+  // (An indexed loop: this runs once, before the JIT optimizes it, where for-of makes an object per statement.)
+  for (let i = 0; i < stmts.length; i++) {
+    const st = stmts[i];
     const name = st.k === 'incbin' ? st.name : st.k === 'times' && st.body?.k === 'incbin' ? st.body.name : undefined;
     if (name !== undefined && !incbins.has(name)) incbins.set(name, readBinary(options, name));
   }
@@ -184,10 +188,15 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     if (notYetDefined !== undefined) location.push({ notYetDefined });
     else location.push(v && !v.unk ? { n: v.n, seg: v.minus !== undefined ? v.minus : v.seg } : undefined);
   }
+  // The symbol table too is made on first access (the command line never reads it).
+  let symbols: AsmSymbol[] | undefined;
   const result: AssembleResult = {
     ...(map ? { map } : {}),
     bytes,
-    symbols: ok ? asm.symbolTable() : [],
+    get symbols() {
+      symbols ??= ok ? asm.symbolTable() : [];
+      return symbols;
+    },
     get listing() {
       return getListing();
     },

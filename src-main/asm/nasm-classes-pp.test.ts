@@ -250,3 +250,17 @@ describe('`#` lines in a skipped block: line markers count, anything else is ski
   it.each(['%if 0|#define BETA " Beta "|# 5 "a.c" 1|%line 2+1 q.c|#!|%endif|nop|db __LINE__|%if 0|%line x|%endif'])('%s', (s) => checkLevels(lines(s), true));
   it.each(['#define x|nop'])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+// processLine reads a line's first words and its leading blanks without regexes while they are
+// ASCII; other characters go to the regexes, which judge them as before.
+describe('first words of a line: macro calls, labels before them, section names, in any characters', () => {
+  it.each([
+    '%macro twice 1|db %1, %1|%endmacro|twice 3|lbl: twice 4|lbl2 twice 5|  twice  6 ; note|\ttwice 7',
+    '%imacro Twice 1|db %1, %1|%endmacro|TWICE 3|x: tWiCe 4',
+    '%macro mé 1|db %1|%endmacro|mé 7|lé: mé 8|là mé 9',
+    '%macro m 1|db %1|%endmacro|é: m 2|xé m 3',
+    '%macro $m 1|db %1|%endmacro|$m 2|x: $m 3',
+    'SECTION .data|db 1|Segment .text|db 2|section .bss|resb 1|sectionx: db 3|absolute 0x10|a: resb 2|section .text|db __?SECT?__',
+    'section   .data   |db __SECT__|x: db 2',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

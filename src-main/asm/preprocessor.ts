@@ -199,6 +199,19 @@ const DYNAMIC: SMacro = { params: null, body: '', ci: false };
  * character that is no ASCII blank or control must be b, u or `[` (anything non-ASCII, which may be
  * a Unicode blank, is left to the regex).
  */
+/** How many blanks `text.trimStart()` would remove, without making the trimmed copy. */
+function leadingBlanks(text: string): number {
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    // Other Unicode blanks: trimStart's own judgement.
+    if (c > 127) return text.length - text.trimStart().length;
+    break;
+  }
+  return i;
+}
+
 function mayBeBits(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -214,10 +227,22 @@ function mayBeSection(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i) | 0x20;
     if (c === 0x20 || c === 0x29) continue; // blank or tab
-    return c === 0x73 || c === 0x61 || c === 0x65;
+    return startsWithCI(text, i, 'section') || startsWithCI(text, i, 'segment') || startsWithCI(text, i, 'absolute') || startsWithCI(text, i, 'endstruc');
   }
   return false;
 }
+
+/** Whether `word` (lower-case letters) is at `i` in `text`, in any case. */
+function startsWithCI(text: string, i: number, word: string): boolean {
+  if (text.length - i < word.length) return false;
+  for (let k = 0; k < word.length; k++) if ((text.charCodeAt(i + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** FIRST_WORDS's character classes for ASCII (non-ASCII characters are left to the regex). */
+const wordStart = (c: number): boolean => ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 46 || c === 63 || c === 64 || c === 36;
+const wordChar = (c: number): boolean => wordStart(c) || (c >= 48 && c <= 57) || c === 35 || c === 126;
+const isAsciiSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
 /** The empty guard of a top-level expansion (guards are copied, never changed). */
 const NO_GUARD: ReadonlySet<string> = new Set();
@@ -651,9 +676,10 @@ export class Preprocessor {
   } | null = null;
 
   private processLine(f: Frame, rawText: string, lineNo: number): void {
-    const trimmed = rawText.trimStart();
-    // Most lines are no directive: the regex only for those starting with `%`.
-    const dm = trimmed.charCodeAt(0) === 37 ? /^%([a-zA-Z]+)\b/.exec(trimmed) : null;
+    // Most lines are no directive: the regex (and the trimmed copy) only for those starting with `%`.
+    const lead = leadingBlanks(rawText);
+    const trimmed = rawText.charCodeAt(lead) === 37 ? rawText.slice(lead) : '';
+    const dm = trimmed === '' ? null : /^%([a-zA-Z]+)\b/.exec(trimmed);
     const dname = dm ? dm[1].toLowerCase() : '';
 
     if (this.recording) {
@@ -724,14 +750,15 @@ export class Preprocessor {
     // %[...]: expand the inside now and paste the result into the line.
     if (text.includes('%[')) text = this.expandIndirect(text);
 
-    const t2 = text.trimStart();
-    const dm2 = t2.charCodeAt(0) === 37 ? /^%([a-zA-Z]+)\b/.exec(t2) : null;
+    const lead2 = leadingBlanks(text);
+    const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
+    const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
     if (dm2) {
       this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
       return;
     }
 
-    const expanded = this.expandAndPaste(stripComment(text), this.posOf(f, lineNo));
+    const expanded = this.expandAndPaste(stripComment(text), () => this.posOf(f, lineNo));
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
@@ -913,11 +940,36 @@ export class Preprocessor {
 
   /** Cheap test before the full invocation regex: is the first or second word a macro name? */
   private maybeMacroLine(text: string): boolean {
+    // FIRST_WORDS's two words read without the regex (no match made per line) while the text is ASCII.
+    const n = text.length;
+    let i = 0;
+    while (i < n && isAsciiSpace(text.charCodeAt(i))) i++;
+    if (i < n && text.charCodeAt(i) > 127) return this.maybeMacroLineRegex(text);
+    if (i >= n || !wordStart(text.charCodeAt(i))) return false;
+    let j = i + 1;
+    while (j < n && wordChar(text.charCodeAt(j))) j++;
+    if (j < n && text.charCodeAt(j) > 127) return this.maybeMacroLineRegex(text);
+    if (this.isMacroName(text.slice(i, j))) return true;
+    while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
+    if (j < n && text.charCodeAt(j) === 58) j++;
+    while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
+    if (j < n && text.charCodeAt(j) > 127) return this.maybeMacroLineRegex(text);
+    if (j >= n || !wordStart(text.charCodeAt(j))) return false;
+    let k = j + 1;
+    while (k < n && wordChar(text.charCodeAt(k))) k++;
+    if (k < n && text.charCodeAt(k) > 127) return this.maybeMacroLineRegex(text);
+    return this.isMacroName(text.slice(j, k));
+  }
+
+  private maybeMacroLineRegex(text: string): boolean {
     FIRST_WORDS.lastIndex = 0;
     const m = FIRST_WORDS.exec(text);
     if (!m) return false;
-    if (this.mmacros.has(m[1]) || this.mmacros.has(m[1].toLowerCase())) return true;
-    return m[2] !== undefined && (this.mmacros.has(m[2]) || this.mmacros.has(m[2].toLowerCase()));
+    return this.isMacroName(m[1]) || (m[2] !== undefined && this.isMacroName(m[2]));
+  }
+
+  private isMacroName(word: string): boolean {
+    return this.mmacros.has(word) || this.mmacros.has(word.toLowerCase());
   }
 
   private findMacro(name: string): MMacro[] | undefined {
@@ -1568,12 +1620,13 @@ export class Preprocessor {
    * Expands single-line macros, then pastes `%+`; a pasted name is expanded again, as NASM's
    * expand_smacro() repeats until no paste happens (`X %+ 0` with `%define X0 7` gives 7).
    */
-  private expandAndPaste(text: string, pos?: Pos): string {
+  /** `pos`: where a missing environment variable is reported (asked only then). */
+  private expandAndPaste(text: string, pos?: () => Pos): string {
     let out = this.expandSmacros(text, NO_GUARD, 0);
     for (let round = 0; out.includes('%+') && round < 64; round++) {
       out = this.expandSmacros(out.replace(/\s*%\+\s*/g, ''), new Set(), 0);
     }
-    return out.includes('%!') ? this.substEnv(out, pos) : out;
+    return out.includes('%!') ? this.substEnv(out, pos?.()) : out;
   }
 
   /** NASM's `%!NAME`, `%!'NAME'`: the variable's text; an unset one is empty and warns. */
