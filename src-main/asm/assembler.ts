@@ -360,7 +360,23 @@ export class Assembler {
   externs: ReadonlySet<string> = new Set();
 
   /** The final pass's error for the symbol evaluation found undefined. */
+  /** Which copy of a TIMES body is being assembled (0 outside TIMES). */
+  private timesCopy = 0;
+
+  /**
+   * The warnings given since `from` (a constant data line's range checks), repeated for the other
+   * copies of a TIMES body: NASM writes each copy and warns each time. Bounded like [ABSOLUTE] errors.
+   */
+  private repeatWarnings(from: number, copies: number): void {
+    const given = this.diags.final.slice(from).filter((d) => d.severity === 'warning');
+    const repeats = Math.min(copies - 1, Math.floor(MAX_ABSOLUTE_ERRORS / Math.max(1, given.length)));
+    for (let k = 0; k < repeats; k++) {
+      for (const d of given) this.diags.add('final', 'warning', { file: d.file, line: d.line, macros: d.fromMacros }, d.column, d.message);
+    }
+  }
+
   private undefinedError(line: number, col?: number): void {
+    if (this.timesCopy > 0) return;
     const name = this.undefinedName!;
     this.err(line, this.externs.has(name) ? 'binary output format does not support external references' : `symbol \`${name}' not defined`, col);
   }
@@ -1260,7 +1276,9 @@ export class Assembler {
     if (this.phase === 'final' && body.k === 'data' && body.items.every((it) => it.k !== 'expr' || isConstExpr(it.e))) {
       const start = this.listing.length;
       const before = this.cur >= 0 ? this.sections[this.cur].size : this.absOff;
+      const messagesBefore = this.diags.final.length;
       const unit = this.dataBytes(body.unit, body.items, body.line);
+      this.repeatWarnings(messagesBefore, n);
       this.guardSize(unit.bytes.length * n, body.line);
       const all: number[] = [];
       for (let k = 0; k < n; k++) for (const b of unit.bytes) all.push(b);
@@ -1289,9 +1307,15 @@ export class Assembler {
       return;
     }
     const firstRec = this.listing.length;
-    for (let k = 0; k < n; k++) {
-      this.exec(body, idx);
-      if (this.cur >= 0 && this.sections[this.cur].size > MAX_OUTPUT) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+    try {
+      for (let k = 0; k < n; k++) {
+        // NASM evaluates the line once: a symbol it lacks is reported once, not per copy.
+        this.timesCopy = k;
+        this.exec(body, idx);
+        if (this.cur >= 0 && this.sections[this.cur].size > MAX_OUTPUT) throw new EncodeError(`output size exceeds ${MAX_OUTPUT} bytes`);
+      }
+    } finally {
+      this.timesCopy = 0;
     }
     if (this.recording && n > 1 && this.listing.length - firstRec === n) {
       // NASM lists a repeated instruction once, as `bytes<rep N>`.
@@ -1810,10 +1834,22 @@ export function relaxJumps(prog: Int32Array, labelOff: Int32Array): void {
     if (near[i] || fits(i)) continue;
     near[i] = 1;
     grow(i);
-    const at = jumpAt(i);
-    // Forward short jumps before it whose target lies after it, backward ones after it whose target lies before it.
-    for (let k = i - 1; k >= 0 && jumpAt(k) >= at - REACH; k--) if (!near[k] && jumpsBefore[target[k]] > i) work.push(k);
-    for (let k = i + 1; k < jumps && jumpAt(k) <= at + REACH; k++) if (!near[k] && jumpsBefore[target[k]] <= i) work.push(k);
+    const grownI = grownBefore(i);
+    const at = start[i] + grownI;
+    // Forward short jumps before it whose target lies after it, backward ones after it whose target
+    // lies before it. (Neighbours' growth is followed step by step, not asked of the tree each time.)
+    let g = grownI;
+    for (let k = i - 1; k >= 0; k--) {
+      if (near[k]) g -= growth[k];
+      if (start[k] + g < at - REACH) break;
+      if (!near[k] && jumpsBefore[target[k]] > i) work.push(k);
+    }
+    g = grownI + growth[i];
+    for (let k = i + 1; k < jumps; k++) {
+      if (start[k] + g > at + REACH) break;
+      if (!near[k] && jumpsBefore[target[k]] <= i) work.push(k);
+      if (near[k]) g += growth[k];
+    }
   }
   for (let l = 0; l < labelOff.length; l++) labelOff[l] = labelAt(l);
 }

@@ -118,7 +118,8 @@ export class LineEncoder {
    * something else (the parser's job), after which `follow` must see what the parser appended.
    */
   read(text: string, line: number, out: Stmt[]): boolean {
-    if (text.includes('.')) return false;
+    // Local labels (a dot) and lines ending in a colon (labels) are the parser's.
+    if (text.charCodeAt(text.length - 1) === 58 || text.includes('.')) return false;
     const shapes = this.shapes;
     const shaped = shapes !== undefined && readShape(text);
     if (shaped) {

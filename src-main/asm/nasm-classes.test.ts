@@ -869,3 +869,17 @@ describe('ALIGN and SECTALIGN give a section its own alignment, below the defaul
     'org 0x100|section .a|db 1|align 8|section .b align=2|align 1|db 2|section .c|sectalign off|align 2|db 3',
   ])('%s', (s) => checkLevels(lines(s), true));
 });
+
+// The parser caches a line's statement by its text, `times` lines too; each copy must carry its
+// own line for the messages NASM gives there.
+describe('repeated lines give their messages at their own lines', () => {
+  it.each([
+    'times 2 db 300|nop|times 2 db 300|times 2 db 300',
+    'times 2 mov eax, [nowhere]|nop|times 2 mov eax, [nowhere]',
+    'bits 16|times 2 mov eax, 1|times 2 jmp short far_away|times 2 mov eax, 1|times 200 nop|far_away:|times 2 jmp short far_away',
+    'times 3 nop|x: times 3 nop|times 3 nop|times x db 0|times 3 nop',
+    'times 2 dw 70000|times 2 dw 70000',
+    'times 3 db 300, 1, 256|times 2 db nowhere|times 2 dw nowhere, 70000',
+    '%macro fill 1|times %1 db 300|%endmacro|fill 2|fill 3',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -116,6 +116,8 @@ export function isReservedWord(w: string): boolean {
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
 const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
+/** A `times` of one such statement is cached after all (a copy made per line carries the line). */
+const cacheableTimes = (st: Stmt): boolean => st.k === 'times' && st.body !== null && !UNCACHED.has(st.body.k);
 /** A word that starts an instruction statement (not a prefix, data word or directive). */
 const INSN_START = new Set([...MNEMONICS].filter((w) => !PREFIXES.has(w) && !(w in DATA_UNITS) && !(w in RES_UNITS) && !DIRECTIVES.has(w)));
 export const startsInsn = (w: string): boolean => INSN_START.has(w);
@@ -152,7 +154,11 @@ export class LineParser {
     if (hit) {
       // From its second line on, an instruction is shared: the assembler keeps its encoding with it.
       if (hit.k === 'insn') hit.insn.shared = true;
-      out.push({ ...hit, line } as Stmt);
+      if (hit.k === 'times' && hit.body) {
+        // (Its statement carries the line too.)
+        if (hit.body.k === 'insn') hit.body.insn.shared = true;
+        out.push({ ...hit, line, body: { ...hit.body, line } });
+      } else out.push({ ...hit, line } as Stmt);
       return;
     }
     const simple = parseSimpleInsn(text, startsInsn, isReservedWord, this.qualify);
@@ -191,8 +197,8 @@ export class LineParser {
     }
     // Single statements are cached, except those that change parser state (labels, struc, extern) or may warn (strings).
     const st = out[before];
-    // Statements with a nested statement (times, align, at) are not cached: the nested one carries its line.
-    if (out.length === before + 1 && !UNCACHED.has(st.k) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !declaresExtern(toks) && !warned) {
+    // Statements with a nested statement (align, at) are not cached: the nested one carries its line.
+    if (out.length === before + 1 && (!UNCACHED.has(st.k) || cacheableTimes(st)) && !/['"`]/.test(text) && this.warningDirectives.length === directivesBefore && !declaresExtern(toks) && !warned) {
       if (PARSE_CACHE.size >= 50_000) PARSE_CACHE.clear();
       PARSE_CACHE.set(key, st);
     }

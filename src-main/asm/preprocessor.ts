@@ -697,6 +697,7 @@ export class Preprocessor {
             if (same >= 0) list[same] = r.mac!;
             else list.push(r.mac!);
             this.mmacros.set(key, list);
+            if (r.mac!.ci) this.ciMacros = true;
             this.out.push(this.mkLine(f, '', lineNo, rawText));
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
@@ -735,30 +736,33 @@ export class Preprocessor {
 
     // Blanks ending a line are not part of it (blanks left by empty macro parameters are).
     let text = rawText.trimEnd();
-    const mac = f.kind === 'file' ? undefined : this.currentMac();
-    if (mac && text.includes('%')) text = this.substParams(text, mac);
-    // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
-    if (this.contexts.length && text.includes('%{$')) {
-      const pos = this.posOf(f, lineNo);
-      text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
-    }
-    if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
-      // NASM reports a missing context twice on an ordinary line, once on a directive's.
-      text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
-    }
-    if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
-    // %[...]: expand the inside now and paste the result into the line.
-    if (text.includes('%[')) text = this.expandIndirect(text);
+    // Everything up to the directive check acts on `%` only (most lines have none).
+    if (text.includes('%')) {
+      const mac = f.kind === 'file' ? undefined : this.currentMac();
+      if (mac) text = this.substParams(text, mac);
+      // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
+      if (this.contexts.length && text.includes('%{$')) {
+        const pos = this.posOf(f, lineNo);
+        text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
+      }
+      if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
+        // NASM reports a missing context twice on an ordinary line, once on a directive's.
+        text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
+      }
+      if (!mac && text.includes('%')) text = this.strayParams(text, this.posOf(f, lineNo));
+      // %[...]: expand the inside now and paste the result into the line.
+      if (text.includes('%[')) text = this.expandIndirect(text);
 
-    const lead2 = leadingBlanks(text);
-    const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
-    const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
-    if (dm2) {
-      this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
-      return;
+      const lead2 = leadingBlanks(text);
+      const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
+      const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
+      if (dm2) {
+        this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
+        return;
+      }
     }
 
-    const expanded = this.expandAndPaste(stripComment(text), () => this.posOf(f, lineNo));
+    const expanded = this.expandAndPaste(stripComment(text), f, lineNo);
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
@@ -968,8 +972,11 @@ export class Preprocessor {
     return this.isMacroName(m[1]) || (m[2] !== undefined && this.isMacroName(m[2]));
   }
 
+  /** Whether a case-insensitive macro was ever defined (else no lower-cased name is looked up). */
+  private ciMacros = false;
+
   private isMacroName(word: string): boolean {
-    return this.mmacros.has(word) || this.mmacros.has(word.toLowerCase());
+    return this.mmacros.has(word) || (this.ciMacros && this.mmacros.has(word.toLowerCase()));
   }
 
   private findMacro(name: string): MMacro[] | undefined {
@@ -1620,13 +1627,13 @@ export class Preprocessor {
    * Expands single-line macros, then pastes `%+`; a pasted name is expanded again, as NASM's
    * expand_smacro() repeats until no paste happens (`X %+ 0` with `%define X0 7` gives 7).
    */
-  /** `pos`: where a missing environment variable is reported (asked only then). */
-  private expandAndPaste(text: string, pos?: () => Pos): string {
+  /** A missing environment variable is reported at line `lineNo` of `f` (when given). */
+  private expandAndPaste(text: string, f?: Frame, lineNo = 0): string {
     let out = this.expandSmacros(text, NO_GUARD, 0);
     for (let round = 0; out.includes('%+') && round < 64; round++) {
       out = this.expandSmacros(out.replace(/\s*%\+\s*/g, ''), new Set(), 0);
     }
-    return out.includes('%!') ? this.substEnv(out, pos?.()) : out;
+    return out.includes('%!') ? this.substEnv(out, f && this.posOf(f, lineNo)) : out;
   }
 
   /** NASM's `%!NAME`, `%!'NAME'`: the variable's text; an unset one is empty and warns. */
