@@ -84,7 +84,7 @@ function compactEncoding(enc: Encoded): Encoded {
   return out;
 }
 
-/** Sizes of a `jmp/jcc label` form, and its bytes without the displacement (see finalJumpBytes). */
+/** Sizes of a `jmp/jcc label` form (one size for `call label`), and its bytes without the displacement (see finalJump). */
 interface JumpShape {
   short: number;
   near: number;
@@ -614,7 +614,9 @@ export class Assembler {
 
   /** jumpShape's sizes and byte templates, from encoding the jump at two distances; null when it has none. */
   private probeJumpShape(insn: Insn): JumpShape | null {
-    if (insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return null;
+    // `call label` has one size (no short form); jumps have two.
+    const oneSize = insn.mn === 'call';
+    if (!oneSize && insn.mn !== 'jmp' && !/^j(?!mp|cxz|ecxz|rcxz)[a-z]+$/.test(insn.mn)) return null;
     const probe = (dist: number): number[] | undefined => {
       const env = {
         bits: this.bits, seg: 0, off: 0, o0: this.o0, defaultRel: this.defaultRel, final: false, cpu: this.cpu,
@@ -631,15 +633,16 @@ export class Assembler {
     const nearT = probe(far);
     const short = shortT?.length ?? -1;
     const near = nearT?.length ?? -1;
-    if (short <= 0 || near <= 0 || short === near || short > 255 || near > 255) return null;
+    if (short <= 0 || near <= 0 || (short === near) !== oneSize || short > 255 || near > 255) return null;
     const shape: JumpShape = { short, near };
     // Byte templates for the final pass when the displacement is the encoding's last field
     // (checked here on the probes: rel8 last in the short form, rel16/rel32 last in the near one).
     const dispLen = this.bits === 16 ? 2 : 4;
     const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, k) => (v >> (8 * k)) & 255);
     const tail = (t: number[], n: number): number[] => t.slice(t.length - n);
-    if (tail(shortT!, 1)[0] === ((-short) & 255) && String(tail(nearT!, dispLen)) === String(le(far - near, dispLen))) {
-      shape.shortT = shortT!.slice(0, -1);
+    const nearLast = String(tail(nearT!, dispLen)) === String(le(far - near, dispLen));
+    if (oneSize ? nearLast && String(tail(shortT!, dispLen)) === String(le(-near, dispLen)) : nearLast && tail(shortT!, 1)[0] === ((-short) & 255)) {
+      if (!oneSize) shape.shortT = shortT!.slice(0, -1);
       shape.nearT = nearT!.slice(0, -dispLen);
       shape.dispLen = dispLen;
     }
@@ -754,6 +757,7 @@ export class Assembler {
       const k = kinds[i];
       const st = this.stmts[i];
       if (k === 1 || k === 6) continue;
+      if (k === 3 && this.jumpShort![i] === this.jumpNear![i]) continue; // a `call`: no label needed
       if (k === 2 || k === 3) {
         const id = idOf(this.symbols.get(this.refName[i]));
         if (id < 0) return;
@@ -790,7 +794,11 @@ export class Assembler {
         if (len && steps[len - 4] === 1) steps[len - 3] += fixed[i];
         else step(1, fixed[i], 0, 0);
       } else if (k === 2) step(2, lab[i], 0, 0);
-      else if (k === 3) step(3, tgt[i], jShort[i], jNear[i]);
+      else if (k === 3 && jShort[i] === jNear[i]) {
+        // A `call`: one size wherever its target is.
+        if (len && steps[len - 4] === 1) steps[len - 3] += jNear[i];
+        else step(1, jNear[i], 0, 0);
+      } else if (k === 3) step(3, tgt[i], jShort[i], jNear[i]);
       else step(5, i, 0, 0);
     }
     this.tight = { lab, tgt, off, syms, prog: steps.slice(0, len) };
@@ -1291,7 +1299,8 @@ export class Assembler {
       }
       return;
     }
-    if (this.phase !== 'final' && body.k === 'insn' && n > 1 && !this.jumpShape(body.insn)) {
+    const shape = body.k === 'insn' ? this.jumpShape(body.insn) : undefined;
+    if (this.phase !== 'final' && body.k === 'insn' && n > 1 && (!shape || shape.short === shape.near)) {
       // Non-final passes only need the size; an instruction repeated by TIMES keeps its size, but
       // for a jump to a label, whose size depends on where each copy is (NASM sizes each).
       const before = this.cur >= 0 ? this.sections[this.cur].size : this.absOff;
@@ -1469,7 +1478,7 @@ export class Assembler {
   /** Final-pass bytes of a jump classified as one (kind 3), written from its shape; false when the encoder must write them. */
   private finalJump(insn: Insn, idx: number, line: number): boolean {
     const shape = this.jumpShape(insn);
-    if (!shape?.shortT || !shape.nearT || !shape.dispLen || this.cur < 0) return false;
+    if (!shape?.nearT || !shape.dispLen || this.cur < 0) return false;
     const s = this.symbols.get(this.refName[idx]);
     if (!s || s.kind !== 'label' || s.value.unk || s.seg !== this.cur) return false;
     const sec = this.sections[this.cur];
@@ -1480,7 +1489,7 @@ export class Assembler {
     const off = sec.size;
     const d = s.off - (off + shape.short);
     const data = sec.data;
-    if (d >= -128 && d <= 127) {
+    if (shape.shortT && d >= -128 && d <= 127) {
       data.pushAll(shape.shortT);
       data.pushLE(d, 1);
       sec.size += shape.short;
@@ -1496,7 +1505,7 @@ export class Assembler {
   /** A jump's bytes, `dist` from its start to its target (both section offsets below 2^30). */
   private jumpBytes(shape: JumpShape, dist: number): number[] {
     const d = dist - shape.short;
-    if (d >= -128 && d <= 127) return [...shape.shortT!, d & 255];
+    if (shape.shortT && d >= -128 && d <= 127) return [...shape.shortT, d & 255];
     const dn = dist - shape.near;
     const out = shape.nearT!.slice();
     for (let k = 0; k < shape.dispLen!; k++) out.push((dn >> (8 * k)) & 255);
@@ -1520,7 +1529,7 @@ export class Assembler {
   }
 
   private insn(insn: Insn, line: number, idx: number): void {
-    if (this.phase === 'first' && insn.ops.length === 1 && insn.ops[0].k === 'imm' && insn.mn[0] === 'j') {
+    if (this.phase === 'first' && insn.ops.length === 1 && insn.ops[0].k === 'imm' && (insn.mn[0] === 'j' || insn.mn === 'call')) {
       const size = this.firstPassJumpSize(insn);
       if (size !== undefined) {
         this.templateJumps++;

@@ -88,4 +88,18 @@ describe('relaxJumps', () => {
     ['a local label', late('.x', '.x: nop')],
     ['a label at the end of a times block of jumps', late('there', 'times 40 jmp there|there:'.replace(/\|/g, '\n'))],
   ])('jumps to %s give NASM bytes and messages', (_, src) => checkLevels(src));
+
+  // `call label` has one size: sized in pass 1 the same way, written from its shape at the end.
+  const calls = (target: string, def: string, bits = 64): string =>
+    [`bits ${bits}`, 'start:', `  call ${target}`, '  times 3 call start', '  times 100 nop', `  times 2 call ${target}`, `  jz ${target}`, def, 'after:', `  call ${target}`, '  call start'].join('\n') + '\n';
+  it.each([
+    ['a later label', calls('there', 'there:')],
+    ['a later label, 16-bit', calls('there', 'there:', 16)],
+    ['a later label, 32-bit', calls('there', 'there:', 32)],
+    ['a later equ of a number', calls('there', 'there equ 0x40')],
+    ['a later equ of a label', calls('there', 'there equ after+7')],
+    ['a label in another section', calls('there', 'section .data|there: db 1|section .text'.replace(/\|/g, '\n'))],
+    ['a label never defined', calls('there', 'nop')],
+    ['a local label', calls('.x', '.x: nop')],
+  ])('calls to %s give NASM bytes and messages', (_, src) => checkLevels(src));
 });
