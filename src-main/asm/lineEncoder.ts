@@ -42,16 +42,12 @@ export function reparseLine(text: string): Insn | undefined {
   return parseSimpleInsn(text, startsInsn, isReservedWord, keepName);
 }
 
-/**
- * What a line is in `mode`: its bytes, or its parsed instruction when those are not all there is to
- * it. A non-constant instruction is the same in every mode (ANY_MODE).
- */
+/** What a constant instruction line is in `mode`: its bytes, or its parsed instruction when those are not all there is to it. */
 interface CachedLine {
   mode: number;
   bytes?: number[];
   insn?: Insn;
 }
-const ANY_MODE = -1;
 
 /** Line text to what it was when last read. Kept across assemble() calls, bounded. */
 const LINE_CACHE = new Map<string, CachedLine>();
@@ -135,18 +131,21 @@ export class LineEncoder {
     let hit = LINE_CACHE.get(text);
     // From its second line on, an instruction is shared: the assembler keeps its encoding with it.
     if (hit?.insn) hit.insn.shared = true;
-    if (hit === undefined || (hit.mode !== ANY_MODE && hit.mode !== this.mode)) {
+    if (hit === undefined || hit.mode !== this.mode) {
       const insn = hit?.insn ?? reparseLine(text);
       if (!insn) return false;
-      if (!isConstInsn(insn)) hit = { mode: ANY_MODE, insn };
-      else {
-        const bytes = this.encodeClean(insn);
-        hit = bytes ? { mode: this.mode, bytes } : { mode: this.mode, insn };
-        if (bytes && shaped) {
-          // readShape's key and sums still describe this line: nothing since has read a shape.
-          const t = makeTemplate(bytes, this.fields);
-          if (t) shapes.add(t);
-        }
+      if (!isConstInsn(insn)) {
+        // Its bytes depend on symbols: nothing to keep but the parse, which is cheap to repeat
+        // (and such lines, `jz L5`, are mostly each different).
+        out.push({ k: 'insn', insn, line });
+        return true;
+      }
+      const bytes = this.encodeClean(insn);
+      hit = bytes ? { mode: this.mode, bytes } : { mode: this.mode, insn };
+      if (bytes && shaped) {
+        // readShape's key and sums still describe this line: nothing since has read a shape.
+        const t = makeTemplate(bytes, this.fields);
+        if (t) shapes.add(t);
       }
       if (LINE_CACHE.size >= LINE_CACHE_LIMIT) LINE_CACHE.clear();
       LINE_CACHE.set(text, hit);

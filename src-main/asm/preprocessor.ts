@@ -239,6 +239,11 @@ function startsWithCI(text: string, i: number, word: string): boolean {
   return true;
 }
 
+/** A word's length and its first and last characters in lower case, as one number. */
+function wordKey(text: string, from: number, to: number): number {
+  return ((to - from) << 16) | ((text.charCodeAt(from) | 0x20) << 8) | (text.charCodeAt(to - 1) | 0x20);
+}
+
 /** FIRST_WORDS's character classes for ASCII (non-ASCII characters are left to the regex). */
 const wordStart = (c: number): boolean => ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 46 || c === 63 || c === 64 || c === 36;
 const wordChar = (c: number): boolean => wordStart(c) || (c >= 48 && c <= 57) || c === 35 || c === 126;
@@ -698,6 +703,7 @@ export class Preprocessor {
             else list.push(r.mac!);
             this.mmacros.set(key, list);
             if (r.mac!.ci) this.ciMacros = true;
+            this.macroWordKeys.add(wordKey(key, 0, key.length));
             this.out.push(this.mkLine(f, '', lineNo, rawText));
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
@@ -953,7 +959,7 @@ export class Preprocessor {
     let j = i + 1;
     while (j < n && wordChar(text.charCodeAt(j))) j++;
     if (j < n && text.charCodeAt(j) > 127) return this.maybeMacroLineRegex(text);
-    if (this.isMacroName(text.slice(i, j))) return true;
+    if (this.mayNameMacro(text, i, j) && this.isMacroName(text.slice(i, j))) return true;
     while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
     if (j < n && text.charCodeAt(j) === 58) j++;
     while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
@@ -962,7 +968,7 @@ export class Preprocessor {
     let k = j + 1;
     while (k < n && wordChar(text.charCodeAt(k))) k++;
     if (k < n && text.charCodeAt(k) > 127) return this.maybeMacroLineRegex(text);
-    return this.isMacroName(text.slice(j, k));
+    return this.mayNameMacro(text, j, k) && this.isMacroName(text.slice(j, k));
   }
 
   private maybeMacroLineRegex(text: string): boolean {
@@ -974,6 +980,14 @@ export class Preprocessor {
 
   /** Whether a case-insensitive macro was ever defined (else no lower-cased name is looked up). */
   private ciMacros = false;
+
+  /** wordKey() of every macro name ever defined: most words are no macro and need no string made to tell. */
+  private macroWordKeys = new Set<number>();
+
+  /** Whether text[from, to) may name a macro (isMacroName decides). */
+  private mayNameMacro(text: string, from: number, to: number): boolean {
+    return this.macroWordKeys.has(wordKey(text, from, to));
+  }
 
   private isMacroName(word: string): boolean {
     return this.mmacros.has(word) || (this.ciMacros && this.mmacros.has(word.toLowerCase()));
