@@ -907,9 +907,20 @@ export class Assembler {
       this.jumpShort = new Uint8Array(stmts.length);
       this.jumpNear = new Uint8Array(stmts.length);
     }
+    // The final pass of a tight program (one section, every statement classified, see buildTight):
+    // its labels already hold their final offsets (syncTight) and `enc` lines only copy their bytes.
+    const settled = phase === 'final' && this.tight && !this.recording ? this.kinds : undefined;
     for (let i = 0; i < stmts.length; i++) {
-      this.stmtIndex = i;
       const st = stmts[i];
+      if (settled !== undefined) {
+        const k = settled[i];
+        if (k === 2 || k === 6) continue;
+        if (st.k === 'enc' && st.mode === this.modeKey()) {
+          this.emitClean(st.at, st.len, st.line);
+          continue;
+        }
+      }
+      this.stmtIndex = i;
       this.diags.seq = st.line;
       const secBefore = this.cur;
       const offBefore = this.cur >= 0 ? this.sections[this.cur].size : 0;
