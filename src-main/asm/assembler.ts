@@ -34,13 +34,45 @@ export interface Section {
   defined: boolean;
 }
 
-interface Sym {
-  value: Value;
-  seg: number; // for labels in a section: section index and numeric offset (fast pass path)
-  off: number;
-  pass: number; // last pass it was defined in
-  line: number;
-  kind: 'label' | 'equ';
+/**
+ * A symbol. A label in a section is its section and offset (numbers); the passes move it by
+ * changing those, and its Value is made again only when something asks for it.
+ */
+class Sym {
+  private made: Value;
+  private madeSeg: number;
+  private madeOff: number;
+
+  constructor(
+    value: Value,
+    /** For labels in a section: section index and offset; -1 and NaN otherwise. */
+    public seg: number,
+    public off: number,
+    /** Last pass it was defined in. */
+    public pass: number,
+    public line: number,
+    public kind: 'label' | 'equ',
+  ) {
+    this.made = value;
+    this.madeSeg = seg;
+    this.madeOff = off;
+  }
+
+  get value(): Value {
+    if (this.seg >= 0 && (this.off !== this.madeOff || this.seg !== this.madeSeg)) {
+      this.made = { n: BigInt(this.off), seg: this.seg, unk: false };
+      this.madeSeg = this.seg;
+      this.madeOff = this.off;
+    }
+    return this.made;
+  }
+
+  /** Defines it anew: `seg` and `off` as the constructor's. */
+  set(value: Value, seg: number, off: number): void {
+    this.made = value;
+    this.seg = this.madeSeg = seg;
+    this.off = this.madeOff = off;
+  }
 }
 
 export interface ListRec {
@@ -402,7 +434,7 @@ export class Assembler {
     const seg = kind === 'label' && value.seg >= 0 ? value.seg : -1;
     const off = seg >= 0 ? Number(value.n) : NaN;
     if (!s) {
-      this.symbols.set(name, { value, seg, off, pass: this.pass, line, kind });
+      this.symbols.set(name, new Sym(value, seg, off, this.pass, line, kind));
       this.changed++;
       return;
     }
@@ -419,9 +451,7 @@ export class Assembler {
       return;
     }
     if (s.value.n !== value.n || s.value.seg !== value.seg || s.value.unk !== value.unk) this.changed++;
-    s.value = value;
-    s.seg = seg;
-    s.off = off;
+    s.set(value, seg, off);
     s.pass = this.pass;
     s.line = line;
   }
@@ -467,8 +497,12 @@ export class Assembler {
   /** The statement that firstPassJumpSize sized last (pass 1). */
   private sizedJump = -1;
 
+  /** The shape of each statement classified as a jump (its mode is the same in every pass). */
+  private jumpShapes: (JumpShape | undefined)[] = [];
+
   private classifyJump(i: number, insn: Insn, j: JumpShape): void {
     this.kinds![i] = 3;
+    this.jumpShapes[i] = j;
     this.refName[i] = jumpTarget(insn);
     this.jumpShort![i] = j.short;
     this.jumpNear![i] = j.near;
@@ -689,7 +723,6 @@ export class Assembler {
         if (s.seg !== this.cur || s.off !== off) {
           s.seg = this.cur;
           s.off = off;
-          s.value = { n: BigInt(off), seg: this.cur, unk: false };
           this.changed++;
         }
         s.pass = pass;
@@ -840,10 +873,7 @@ export class Assembler {
     if (!t) return;
     t.syms.forEach((sym, id) => {
       const o = t.off[id];
-      if (sym.off !== o) {
-        sym.off = o;
-        sym.value = { n: BigInt(o), seg: 0, unk: false };
-      }
+      sym.off = o;
       sym.pass = this.pass;
     });
   }
@@ -1488,9 +1518,9 @@ export class Assembler {
    */
   /** Final-pass bytes of a jump classified as one (kind 3), written from its shape; false when the encoder must write them. */
   private finalJump(insn: Insn, idx: number, line: number): boolean {
-    const shape = this.jumpShape(insn);
+    const shape = this.jumpShapes[idx] ?? this.jumpShape(insn);
     if (!shape?.nearT || !shape.dispLen || this.cur < 0) return false;
-    const s = this.symbols.get(this.refName[idx]);
+    const s = this.refSym[idx] ?? this.symbols.get(this.refName[idx]);
     if (!s || s.kind !== 'label' || s.value.unk || s.seg !== this.cur) return false;
     const sec = this.sections[this.cur];
     if (this.recording || sec.nobits) {
