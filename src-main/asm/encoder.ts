@@ -547,6 +547,7 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       if (op.k !== 'imm') return 'fail';
       // NASM's rows for SSE4a's bit-field immediates take no size keyword at all.
       if (op.size !== 0 && row.flags.has('unsizedimm')) return 'fail';
+      if (op.size !== 0 && op.size !== (unsizedImmediateKeyword(row) ?? op.size)) return 'fail';
       // `add sp, byte -0x10`: an explicit byte immediate takes the sign-extended imm8 form at any -O level.
       if (p.t === 'sb' && p.size !== 8 && op.size === 8 && row.mn !== 'push') return 'ok';
       let osz = op.size;
@@ -614,6 +615,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if ((op.k === 'far' && op.farKw) || (op.k === 'imm' && op.twoDistances)) throw new EncodeError('mismatch in operand sizes');
+    // Only JMP and CALL have far forms of an immediate (NASM checks this before the mode).
+    if (op.k === 'imm' && op.jmp === 'far' && insn.mn !== 'jmp' && insn.mn !== 'call') throw new EncodeError('invalid use of FAR operand specifier');
     if (op.k === 'imm' && op.jmp === 'far' && env.bits === 64) throw new EncodeError('instruction not supported in 64-bit mode');
   }
   for (let i = 0; i < ops.length; i++) {
@@ -632,16 +635,19 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   }
   if (badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64)) throw eaFailure(false);
   if (!badEA && env.bits !== 64 && ops.some((op) => op.k === 'reg' && isLongOnlyReg(op.reg))) {
-    // Any row using these registers is 64-bit only.
+    // Any row using these registers is 64-bit only. NASM names the mode (or the operands) only where
+    // a row would take these operands in 64-bit mode (`push rax`); elsewhere (`lldt rax`, `add eax,
+    // rbx`) no row matches at all.
+    const env64: EncodeEnv = { ...env, bits: 64 };
     let any = false;
-    for (const row of rows) if (row.pats.length === ops.length) any = true;
+    for (const row of rows) if (row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env64, 0, ops[0]) === 'ok')) any = true;
+    const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
     const extended = ops.some((op) => op.k === 'reg' && (op.reg.num & 8) !== 0);
     const anyMode = (row: Row): boolean => !extended && row.flags.has('anymode') && row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env, 0, ops[0]) === 'ok');
     if (rows.some(anyMode)) any = false;
     // NASM names the mode for 64-bit registers (a final-pass error) and the operands for the other
     // REX-only ones (r8d, sil, xmm8), already in pass 1.
-    const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
     if (any) throw wide ? new EncodeError(`instruction not supported in ${env.bits}-bit mode`) : eaError('invalid operands in non-64-bit mode');
   }
 
@@ -772,7 +778,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
-    if (sizeKeywordConflicts(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
+    if (sizeKeywordConflicts(candidates, ops, vals, env) || immediateSizeRefused(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
@@ -837,6 +843,44 @@ function sizeKeywordConflicts(candidates: Row[], ops: Operand[], vals: OpVal[], 
       available(row) &&
       row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) !== 'fail') &&
       row.pats.every((p, i) => !sized[i] || (ops[i] as { size: number }).size === p.size || flagSized(row, p) || (p.t === 'mem' && p.size === 0) || fromOthers(row, i, p.size)),
+  );
+}
+
+/**
+ * Rows whose NASM template takes an immediate of no size (`imm` where others say `imm8`), with the
+ * one size keyword such an immediate may carry (its SB/SW flag; 0: none). Any other keyword is
+ * NASM's size mismatch there (immediateSizeRefused); on a sized template it is no match at all.
+ */
+const UNSIZED_IMMEDIATE_KEYWORD: Record<string, number> = {
+  int: 8, in: 8, out: 8, aam: 8, aad: 8, hreset: 8, xabort: 8, pextrw: 8, pinsrw: 8, pshufd: 8, pshufhw: 8, pshuflw: 8, pslldq: 8, psrldq: 8,
+  ret: 16, retn: 16, retw: 16, retd: 16, retq: 16, retf: 16, retfw: 16, retfd: 16, retfq: 16, retnw: 16, retnd: 16, retnq: 16,
+  // (Also those whose immediate takes its size from the other operands, NASM's SM2: none either.)
+  enter: 0, palignr: 0, pshufw: 0, shld: 0, shrd: 0,
+};
+/** MMX and SSE2 shifts by an immediate: none on the MMX form, a byte on the SSE2 one. */
+const PACKED_SHIFT = /^ps(?:ll|rl|ra)[wdq]$/;
+
+function unsizedImmediateKeyword(row: Row): number | undefined {
+  const k = UNSIZED_IMMEDIATE_KEYWORD[row.mn];
+  if (k !== undefined) return k;
+  if (PACKED_SHIFT.test(row.mn) && row.pats[1]?.t === 'imm') return row.pats[0].t === 'mmx' ? 0 : 8;
+  return undefined;
+}
+
+/**
+ * An immediate written with a size its row's NASM template (of no size) does not take, where the
+ * bare value fits (`int word 3`, `ret qword 4`, `enter word 4, 0`): NASM's size mismatch, which it
+ * reports before the mode (`aam word 10` in 64-bit mode).
+ */
+function immediateSizeRefused(candidates: Row[], ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
+  if (!ops.some((o) => o.k === 'imm' && o.size !== 0)) return false;
+  const bare = ops.map((o) => (o.k === 'imm' && o.size !== 0 ? { ...o, size: 0 } : o)) as Operand[];
+  return candidates.some(
+    (row) =>
+      (unsizedImmediateKeyword(row) !== undefined || row.flags.has('unsizedimm')) &&
+      (env.cpu === undefined || row.level <= env.cpu) &&
+      row.pats.length === ops.length &&
+      row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) === 'ok'),
   );
 }
 
@@ -984,6 +1028,7 @@ function jumpKeywordsRefused(row: Row, ops: Operand[]): boolean {
   if (!row.rel) return false;
   const op = ops[row.relIdx];
   if (op?.k !== 'imm') return false;
+  if (row.flags.has('nodistance')) return op.jmp !== undefined;
   // The 8086 form of a far conditional jump (Jcc over a JMP) only for a bare target.
   if (row.flags.has('pre386')) return op.jmp !== undefined || op.size !== 0 || op.strict;
   if (row.flags.has('shortonly')) return op.jmp !== undefined || op.size !== 0;

@@ -883,3 +883,35 @@ describe('repeated lines give their messages at their own lines', () => {
     '%macro fill 1|times %1 db 300|%endmacro|fill 2|fill 3',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+// A 64-bit (or REX-only) register outside 64-bit mode: NASM names the mode (or the operands) only
+// where a row would take the operands in 64-bit mode; otherwise no row matches at all.
+describe('64-bit registers outside 64-bit mode', () => {
+  const lines16and32 = (l: string): string[] => [16, 32].map((b) => `bits ${b}\n${l}\n`);
+  it.each([
+    'lldt rax', 'verr rax', 'out dx, rax', 'enter rax, 0', 'add eax, rbx', 'arpl rax, ax', 'out dx, r8d',
+    'push rax', 'smsw rax', 'mov ds, rax', 'add rax, rbx', 'lldt r8w', 'mov al, sil', 'movdqa xmm8, xmm0', 'mov rax, [bx]', 'add qword [0], rax',
+  ])('%s', (l) => {
+    for (const src of lines16and32(l)) checkLevels(src, false);
+  });
+});
+
+// IA-64's JMPE: a size keyword in every mode (`jmpe word $` in 64-bit is 66 0F B8 rw), no distance keyword.
+describe('jmpe', () => {
+  it.each(['jmpe $', 'jmpe word $', 'jmpe dword $', 'jmpe near $', 'jmpe short $', 'jmpe far $', 'jmpe dword near $', 'jmpe word [rax]', 'jmpe eax', 'jmpe $+0x1234'])('%s', (l) => {
+    for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
+  });
+});
+
+// An immediate with a size keyword no row takes there, or `far` where only JMP and CALL have far
+// forms: NASM's size mismatch and its FAR message, whatever the mode.
+describe('size and distance keywords on immediates no row takes', () => {
+  it.each([
+    'int word 3', 'ret qword 4', 'enter qword 4, 0', 'aam word 10', 'aad byte 10', 'in al, word 5', 'out byte 5, al', 'imul ax, bx, qword 3',
+    'push far 5', 'jz far $', 'loop far $', 'mov ax, far 5', 'int far 3', 'jmp far 5', 'call far $', 'push word 5', 'add ax, byte 5', 'retf dword 4',
+    'enter word 4, 0', 'enter 4, byte 0', 'push tword 7', 'int tword 3', 'psrld mm0, byte 5', 'psrld xmm0, byte 5', 'palignr xmm0, xmm1, byte 3',
+    'xabort word 3', 'pshufw mm0, mm1, byte 1', 'shld ax, bx, byte 3', 'shrd eax, ebx, 3', 'vpcomb xmm1, xmm2, xmm3, word 5', 'bt ax, word 3', 'extrq xmm0, byte 1, 2',
+  ])('%s', (l) => {
+    for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
+  });
+});

@@ -27,7 +27,8 @@
 // Flags: nolong (invalid in 64-bit), long (64-bit only), short (short-jump form), dflt (an unsized
 //   immediate takes the mode's operand size), nosm (operand sizes are independent: an unsized memory
 //   operand cannot borrow its size from a register operand), unsizedimm (an immediate written with a size
-//   keyword does not match: NASM's SSE4a rows)
+//   keyword does not match: NASM's SSE4a rows), nodistance (a relative immediate written with `near`,
+//   `far` or `short` does not match: NASM's JMPE rows)
 
 export type RawRow = [string, string, string, string?];
 
@@ -2017,7 +2018,8 @@ export const RAW_ROWS: RawRow[] = [
   ['cmpxchg486', 'rm8,r8', '0F A6 /r', 'obsolete'], ['cmpxchg486', 'rm16,r16', 'o16 0F A7 /r', 'obsolete'], ['cmpxchg486', 'rm32,r32', 'o32 0F A7 /r', 'obsolete'],
   ['umov', 'rm8,r8', '0F 10 /r'], ['umov', 'rm16,r16', 'o16 0F 11 /r'], ['umov', 'rm32,r32', 'o32 0F 11 /r'],
   ['umov', 'r8,rm8', '0F 12 /r'], ['umov', 'r16,rm16', 'o16 0F 13 /r'], ['umov', 'r32,rm32', 'o32 0F 13 /r'],
-  ['jmpe', 'imm16', 'o16 0F B8 rw', 'dflt nolong'], ['jmpe', 'imm32', 'o32 0F B8 rd', 'dflt nolong'], ['jmpe', 'imm64', 'o64nw 0F B8 rd', 'dflt long'],
+  // NASM's JMPE rows take a size keyword in every mode (`jmpe word $` in 64-bit is 66 0F B8 rw), no distance keyword.
+  ['jmpe', 'imm16', 'o16 0F B8 rw', 'dflt nodistance'], ['jmpe', 'imm32', 'o32 0F B8 rd', 'dflt nodistance'], ['jmpe', 'imm64', 'o64nw 0F B8 rd', 'dflt long unsizedimm nodistance'],
   ['jmpe', 'rm16', 'o16 0F 00 /6'], ['jmpe', 'rm32', 'o32 0F 00 /6'],
   // Later additions with an operand (Intel SDM, AMD APM), NASM's `future` level unless marked.
   ['adcx', 'r32,rm32', '66 0F 38 F6 /r', 'future'], ['adcx', 'r64,rm64', '66 o64 0F 38 F6 /r', 'future'],
