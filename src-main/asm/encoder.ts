@@ -545,6 +545,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
     case 'sd':
     case 'ud': {
       if (op.k !== 'imm') return 'fail';
+      // `near`/`short` only on branch rows (`push near 5` matches nothing).
+      if (op.jmp !== undefined && !row.rel) return 'fail';
       // NASM's rows for SSE4a's bit-field immediates take no size keyword at all.
       if (op.size !== 0 && row.flags.has('unsizedimm')) return 'fail';
       if (op.size !== 0 && op.size !== (unsizedImmediateKeyword(row) ?? op.size)) return 'fail';
@@ -552,7 +554,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       if (p.t === 'sb' && p.size !== 8 && op.size === 8 && row.mn !== 'push') return 'ok';
       let osz = op.size;
       if (osz === 0 && row.flags.has('dflt')) osz = env.bits;
-      if (p.size !== 0 && osz !== 0 && osz !== p.size) return 'fail';
+      const keywordSize = row.flags.has('sximm') ? 64 : p.size;
+      if (keywordSize !== 0 && osz !== 0 && osz !== keywordSize) return 'fail';
       if (p.size === 0 && row.flags.has('pushbyte')) return 'fail';
       if (row.flags.has('pushbyte') || (p.t === 'imm' && p.size === 8 && row.mn === 'push')) return op.size === 8 ? 'ok' : 'fail';
       if (p.t === 'imm') return 'ok';
@@ -615,7 +618,8 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if ((op.k === 'far' && op.farKw) || (op.k === 'imm' && op.twoDistances)) throw new EncodeError('mismatch in operand sizes');
-    // Only JMP and CALL have far forms of an immediate (NASM checks this before the mode).
+    // Only JMP and CALL take a `seg:off` immediate or `far` on one (NASM checks this before the mode).
+    if (op.k === 'far' && insn.mn !== 'jmp' && insn.mn !== 'call') throw new EncodeError('invalid segment override');
     if (op.k === 'imm' && op.jmp === 'far' && insn.mn !== 'jmp' && insn.mn !== 'call') throw new EncodeError('invalid use of FAR operand specifier');
     if (op.k === 'imm' && op.jmp === 'far' && env.bits === 64) throw new EncodeError('instruction not supported in 64-bit mode');
   }
@@ -640,7 +644,11 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // rbx`) no row matches at all.
     const env64: EncodeEnv = { ...env, bits: 64 };
     let any = false;
-    for (const row of rows) if (row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env64, 0, ops[0]) === 'ok')) any = true;
+    const takes = (operands: Operand[]) => (row: Row): boolean => row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, operands[i], vals[i], row, env64, 0, operands[0]) === 'ok');
+    for (const row of rows) if (takes(ops)(row)) any = true;
+    // ... or would but for an immediate's size keyword (`add rax, dword 5`): NASM's size mismatch first.
+    const bare = ops.map((o) => (o.k === 'imm' && o.size !== 0 ? { ...o, size: 0 } : o)) as Operand[];
+    if (!any && bare.some((o, i) => o !== ops[i]) && rows.some((row) => hasUnsizedImmediate(row) && takes(bare)(row))) throw new EncodeError('mismatch in operand sizes');
     const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
     const extended = ops.some((op) => op.k === 'reg' && (op.reg.num & 8) !== 0);
@@ -778,7 +786,7 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // NASM takes `{z}` on a store's memory operand (and encodes it); elsewhere a zeroed memory operand is refused.
     if (decoratorMiss) throw new EncodeError(DECORATOR_ERRORS[decoratorMiss]);
     if (badDecorator || (ops[0]?.k === 'mem' && ops[0].zero)) throw new EncodeError('unsupported mode decorator for instruction');
-    if (sizeKeywordConflicts(candidates, ops, vals, env) || immediateSizeRefused(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
+    if (sizeKeywordConflicts(candidates, ops, vals, env) || immediateSizeRefused(candidates, ops, vals, env) || farMemoryRefused(candidates, ops, vals, env)) throw new EncodeError('mismatch in operand sizes');
     if (unusableSizeWithImmediate(insn.mn, ops)) throw new EncodeError('operation size not specified');
     if (missSizes.size > 0 || sizeAmbiguous) throw new EncodeError('operation size not specified');
     if (badCpu) throw new EncodeError('no instruction for this cpu level');
@@ -867,17 +875,40 @@ function unsizedImmediateKeyword(row: Row): number | undefined {
   return undefined;
 }
 
+/** Whether NASM's template for the row's immediate has no size of its own (the keyword rules above, sximm, unsizedimm). */
+function hasUnsizedImmediate(row: Row): boolean {
+  return unsizedImmediateKeyword(row) !== undefined || row.flags.has('sximm') || row.flags.has('unsizedimm');
+}
+
+/**
+ * `far` on memory where no row takes a far pointer (`lgdt far [bx]`): NASM treats the keyword like
+ * a size, so a row whose memory operand has no size of its own (NASM's `mem`: size 0 or unsizedok)
+ * and takes the bare operand makes it a size mismatch (on sized rows, `push far [bx]`, no match).
+ */
+function farMemoryRefused(candidates: Row[], ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
+  const farAt = ops.findIndex((o) => o.k === 'mem' && o.far);
+  if (farAt < 0) return false;
+  const bare = ops.map((o, i) => (i === farAt ? { ...o, far: false } : o)) as Operand[];
+  return candidates.some(
+    (row) =>
+      row.pats.length === ops.length &&
+      (row.flags.has('unsizedok') || row.pats[farAt].size === 0) &&
+      row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) !== 'fail'),
+  );
+}
+
 /**
  * An immediate written with a size its row's NASM template (of no size) does not take, where the
  * bare value fits (`int word 3`, `ret qword 4`, `enter word 4, 0`): NASM's size mismatch, which it
  * reports before the mode (`aam word 10` in 64-bit mode).
  */
 function immediateSizeRefused(candidates: Row[], ops: Operand[], vals: OpVal[], env: EncodeEnv): boolean {
-  if (!ops.some((o) => o.k === 'imm' && o.size !== 0)) return false;
-  const bare = ops.map((o) => (o.k === 'imm' && o.size !== 0 ? { ...o, size: 0 } : o)) as Operand[];
+  const keyworded = (o: Operand): boolean => o.k === 'imm' && (o.size !== 0 || o.jmp !== undefined);
+  if (!ops.some(keyworded)) return false;
+  const bare = ops.map((o) => (keyworded(o) ? { ...o, size: 0, jmp: undefined } : o)) as Operand[];
   return candidates.some(
     (row) =>
-      (unsizedImmediateKeyword(row) !== undefined || row.flags.has('unsizedimm')) &&
+      hasUnsizedImmediate(row) &&
       (env.cpu === undefined || row.level <= env.cpu) &&
       row.pats.length === ops.length &&
       row.pats.every((p, i) => matchOp(p, bare[i], vals[i], row, env, 0, bare[0]) === 'ok'),

@@ -915,3 +915,21 @@ describe('size and distance keywords on immediates no row takes', () => {
     for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
   });
 });
+
+// Keywords a row's operand cannot take, found by a sweep of common instructions over registers,
+// memory, immediates and keywords in every mode: NASM's bytes or messages for each class.
+describe('keywords no row takes: sign-extended immediates, distances on data, seg:off and far memory', () => {
+  it.each([
+    // 64-bit ALU immediates are sign-extended dwords sized as the operation: qword, not dword.
+    'add rax, qword 0x12345', 'add qword [rax], qword 0x12345', 'test rax, qword 0x12345', 'add rax, dword 5', 'and r8, dword -1', 'cmp qword [rbx], strict dword 5', 'add rax, strict qword 5',
+    'mov rax, dword 5', 'imul rax, rbx, dword 5', 'shl rax, dword 5', 'bt rax, dword 5',
+    // `near`/`short` on what is no branch.
+    'push near $', 'push short 5', 'int near 3', 'ret short 4', 'retf near 4', 'aam short 10',
+    // A seg:off immediate anywhere but jmp/call.
+    'add 0x1234:0x5678', 'mov ax, 0x1234:0x5678', 'jz 0x1234:0x5678', 'push 0x1234:0x5678',
+    // `far` on memory: a size mismatch where the row's memory has no size, no match elsewhere.
+    'lgdt far [bx]', 'lldt far [bx]', 'setz far [bx]', 'prefetch far [bx]', 'push far [bx]', 'inc far [bx]', 'fld far [bx]', 'jmp far [bx]', 'call far [bx]',
+  ])('%s', (l) => {
+    for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
+  });
+});

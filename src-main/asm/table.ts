@@ -28,7 +28,8 @@
 //   immediate takes the mode's operand size), nosm (operand sizes are independent: an unsized memory
 //   operand cannot borrow its size from a register operand), unsizedimm (an immediate written with a size
 //   keyword does not match: NASM's SSE4a rows), nodistance (a relative immediate written with `near`,
-//   `far` or `short` does not match: NASM's JMPE rows)
+//   `far` or `short` does not match: NASM's JMPE rows), sximm (a dword immediate sign-extended to 64
+//   bits: its size keyword is the operation's, `add rax, qword 0x12345`, not `dword`)
 
 export type RawRow = [string, string, string, string?];
 
@@ -64,11 +65,11 @@ function alu(): RawRow[] {
       [mn, 'al,imm8', `${h(b + 4)} ib`],
       [mn, 'ax,imm16', `o16 ${h(b + 5)} iw`],
       [mn, 'eax,imm32', `o32 ${h(b + 5)} id`],
-      [mn, 'rax,imm32', `o64 ${h(b + 5)} id`],
+      [mn, 'rax,imm32', `o64 ${h(b + 5)} id`, 'sximm'],
       [mn, 'rm8,imm8', `80 /${op} ib`],
       [mn, 'rm16,imm16', `o16 81 /${op} iw`],
       [mn, 'rm32,imm32', `o32 81 /${op} id`],
-      [mn, 'rm64,imm32', `o64 81 /${op} id`],
+      [mn, 'rm64,imm32', `o64 81 /${op} id`, 'sximm'],
     );
   });
   return rows;
@@ -176,7 +177,8 @@ function condOps(): RawRow[] {
       ['cmov' + cc, 'r16,rm16', `o16 0F ${h(0x40 + n)} /r`],
       ['cmov' + cc, 'r32,rm32', `o32 0F ${h(0x40 + n)} /r`],
       ['cmov' + cc, 'r64,rm64', `o64 0F ${h(0x40 + n)} /r`],
-      ['set' + cc, 'rm8', `0F ${h(0x90 + n)} /0`],
+      // (NASM's row takes memory of no size: `setz [bx]`.)
+      ['set' + cc, 'rm8', `0F ${h(0x90 + n)} /0`, 'unsizedok'],
     );
   }
   return rows;
@@ -1723,11 +1725,11 @@ export const RAW_ROWS: RawRow[] = [
   ['test', 'al,imm8', 'A8 ib'],
   ['test', 'ax,imm16', 'o16 A9 iw'],
   ['test', 'eax,imm32', 'o32 A9 id'],
-  ['test', 'rax,imm32', 'o64 A9 id'],
+  ['test', 'rax,imm32', 'o64 A9 id', 'sximm'],
   ['test', 'rm8,imm8', 'F6 /0 ib'],
   ['test', 'rm16,imm16', 'o16 F7 /0 iw'],
   ['test', 'rm32,imm32', 'o32 F7 /0 id'],
-  ['test', 'rm64,imm32', 'o64 F7 /0 id'],
+  ['test', 'rm64,imm32', 'o64 F7 /0 id', 'sximm'],
   ['inc', 'r16', 'o16 40+r', 'nolong'],
   ['inc', 'r32', 'o32 40+r', 'nolong'],
   ['inc', 'rm8', 'FE /0'],
