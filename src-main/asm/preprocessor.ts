@@ -1321,7 +1321,7 @@ export class Preprocessor {
       reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
       condDepth: this.conds.length,
       listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
-      emitAt: f.emitAt ?? (mac.nolist ? this.emitPos(f, lineNo) : undefined),
+      emitAt: f.emitAt ?? (mac.nolist && this.opts.preprocessOnly ? this.emitPos(f, lineNo) : undefined),
     });
     return true;
   }
