@@ -60,3 +60,97 @@ describe('nasm -E: text and %line markers', () => {
     ));
   it('-D defines are expanded', () => compare(lines('%ifdef FOO|dw FOO|%endif'), {}, { FOO: '7' }));
 });
+
+// NASM expands its standard macros (standard.mac) as it does the source's: `-E` prints their
+// expansions, and each counts in the numbers of `%%` and `%$` names (`..@N.`), from 0.
+const src = (...ls: string[]): string => ls.join('\n') + '\n';
+
+describe('nasm -E: struc, istruc and the other standard macros', () => {
+  it.each([
+    {
+      name: 'struc and istruc, one- and two-argument at, .member, fields without labels, %% labels around them (16-bit)',
+      text: src(
+        'bits 16', '%macro pt 0', '%%a: dw 0', '%endmacro', 'pt',
+        'struc point', '  .x:   resw 1', '  .y:   resw 1', '        resb 2', '  .z    resd 1', 'endstruc', 'pt',
+        'section .data', 'p1: istruc point', '    at point.x, dw 1', '    at .y, dw 2', '    at point.z', '  iend', 'pt',
+      ),
+    },
+    {
+      name: 'struc with an offset, any letter case, a struc inside a struc, istruc in a macro with a label (32-bit)',
+      text: src(
+        'bits 32', 'section .bss', 'STRUC hdr, -4', '.len resd 1', '.tag: resb 3', 'ENDSTRUC',
+        'Struc inner', '.a resb 1', '  struc deeper, 2', '  .b resw 1', '  endstruc', 'EndStruc', 'segment .data',
+        '%macro rec 2', '%%start:', '  IStruc hdr', '    At hdr.len, dd %1', '    AT .tag,    db %2, 0, 0', '  IEnd', '  jmp %%start', '%endmacro',
+        'rec 1, 2', 'lbl: rec 3, 4', 'x rec 5, 6',
+      ),
+    },
+    {
+      name: 'endstruc returns to an absolute section, istruc in %rep and in a .nolist macro, with the source\'s contexts (64-bit)',
+      text: src(
+        'bits 64', 'absolute 0x100', 'struc s', '.q resq 1', 'endstruc',
+        '%rep 2', 'istruc s', 'at s.q, dq 1', 'iend', '%endrep', 'default rel',
+        '%macro wrap 0.nolist', 'istruc s', 'iend', '%endmacro', 'wrap',
+        '%push outer', '%$here:', 'istruc s', '%$inside:', 'at s.q, dq %$inside', 'iend', '%$after:', '%pop',
+      ),
+    },
+    {
+      name: 'the data of at calls a macro, an at inside at is left as written, labels before at and iend, after a %line',
+      text: src(
+        '%macro m 1', 'db %1', '%%l:', '%endmacro', 'struc T', '.a resb 1', 'endstruc',
+        'istruc T', 'at T.a, m 7', 'at T.a, at T.a, db 1', 'lbl: at .a, db 2', 'l2 iend',
+        '%line 100+2 other.asm', 'istruc T', 'at .a', 'iend',
+      ),
+    },
+    {
+      name: 'wrong parameter counts, trailing commas and no context: NASM\'s warnings and errors',
+      text: src(
+        'struc S,', '.a resb 1', 'endstruc', 'struc S2, 4, 5', 'endstruc', 'at x', 'iend', 'endstruc',
+        'istruc S', 'at S.a, db 1,', 'iend 3', 'struc', '%push', 'iend', 'struc T, 4,', 'endstruc', 'struc U, {}', 'endstruc',
+      ),
+    },
+    {
+      name: 'contexts without a structure name: the context-local names stay',
+      text: src('%push foo', 'endstruc', '%push', 'iend', '%push', 'at .x, db 1', 'at y', '%pop', 'at .z'),
+    },
+    {
+      name: 'a .nolist macro of the source runs istruc twice in %rep; a name from %define',
+      text: src(
+        '%macro nl 0.nolist', '%rep 2', 'istruc Q', 'at Q.a, db 3', 'iend', '%endrep', '%%x: nop', '%endmacro',
+        'struc Q', '.a resb 1', 'endstruc', 'lab: nl', '%define NAME Q', 'istruc NAME', 'at NAME.a, db 4', 'iend',
+        '%macro m 0', '%%y: nop', '%endmacro', 'm',
+      ),
+    },
+    {
+      name: 'each standard macro counts as NASM counts it (align and alignb with their sectalign, incbin with its context)',
+      text: src(
+        '%macro m 0', '%%l: db 1', '%endmacro', 'm', 'align 4', 'm', 'alignb 4', 'm', 'sectalign off', 'm', 'align 4', 'm',
+        'incbin "in.asm", 0, 1', 'm', 'org 0', 'm', 'extern a, b', 'm', 'lbl: bits 16', 'm', 'x section .data', 'm',
+        'use16 x', 'm', 'STRUC', 'm', 'float daz', 'm', 'iend 1', 'm', 'section .text', 'm', '%push', '%$x:', 'm',
+      ),
+    },
+    {
+      name: 'directive macros that make one directive per name, and userel and kin',
+      text: src('extern a, b', 'global c', 'static d,e', 'common f 4', 'required g', 'float daz, up', 'extern h,', 'userel', 'useabs', 'usebnd', 'usenobnd', 'x: extern q'),
+    },
+    {
+      name: 'labels before macro calls as NASM prints them; a call no definition takes is printed as written',
+      text: src('%macro m 0', 'nop', '%endmacro', 'x m', 'y: m', 'z   :   m', '  w m', '\tv:\tm', '%define L u', 'L m 1'),
+    },
+    {
+      name: 'a .nolist macro of the source inside a macro and in %rep: its lines at the call\'s place',
+      text: src('%macro inner 0.nolist', 'db 1', 'db 2', '%endmacro', '%macro outer 0', 'nop', 'inner', 'nop', '%endmacro', 'outer', 'inner', '%rep 2', 'inner', '%endrep'),
+    },
+  ])('$name', ({ text }) => compare(text));
+
+  it('a structure from an included file; istruc inside istruc in a macro', () =>
+    compare(
+      src('%include "inc.mac"', 'section .text', 'istruc P', 'at P.v, dd 9', 'iend', '%macro two 0', 'istruc P', 'istruc P', 'at .v, dd 1', 'iend', 'iend', '%endmacro', 'two'),
+      { 'inc.mac': src('section .rodata', 'struc P', '.v resd 1', 'endstruc') },
+    ));
+
+  it('an %include inside a .nolist macro: its lines at the %include line', () =>
+    compare(
+      src('%macro incl 0.nolist', 'nop', '%include "a.mac"', 'db 1', '%rep 2', '%include "b.mac"', '%endrep', 'db 2', '%endmacro', 'incl', 'db 3', '%macro outer 0', 'nop', 'incl', 'nop', '%endmacro', 'outer'),
+      { 'a.mac': src('nop', 'nop'), 'b.mac': src('db 7', '%include "a.mac"', 'db 8') },
+    ));
+});

@@ -168,6 +168,12 @@ interface Frame {
   reportLine?: number; // for macro/rep frames: the line in the enclosing file to report
   reps?: number; // remaining repetitions (rep frames)
   listAs?: number; // inside a .nolist macro: output index of the invocation line
+  /**
+   * Inside a .nolist macro: where `-E` places each line, first the place of the invocation line.
+   * NASM does not move its line number while such a macro (or anything it calls, repeats or
+   * includes) runs, except to an %include's line; the frames of one such macro share this object.
+   */
+  emitAt?: { file: string; line: number };
   condDepth: number; // %if stack depth when the frame started
   lineMap?: LineMap; // after a `%line`: how this file's lines are reported
 }
@@ -311,6 +317,15 @@ function ppOutputText(text: string): string {
   return `[${name} ${m[2]}]`;
 }
 
+/**
+ * The label written before a multi-line macro call as `-E` prints it (NASM makes it the first
+ * line of the expansion): the text before the macro name, each run of blanks one space, and a
+ * colon added after it when it had none (`x m` gives `x :`, `y: m` gives `y: `).
+ */
+function labelLineText(beforeName: string, hasColon: boolean): string {
+  return collapseBlanks(beforeName) + (hasColon ? '' : ':');
+}
+
 /** Marks the parameter names of a macro body (outside strings) so that expansion leaves them alone. */
 function protectParams(body: string, params: string[]): string {
   return body.replace(ID_RE, (id: string, at: number) => {
@@ -333,6 +348,78 @@ const STANDARD_MACROS: Record<string, [number, number, boolean]> = {
   default: [1, 1, true], userel: [0, 0, false], useabs: [0, 0, false], usebnd: [0, 0, false], usenobnd: [0, 0, false],
   incbin: [1, 2, true], org: [1, 1, true],
 };
+
+/** The standard macros of structures, which `-E` expands itself (expandStructureMacro()). */
+const STRUCTURE_MACROS = new Set(['struc', 'endstruc', 'istruc', 'at', 'iend']);
+
+/** Standard macros that make one bracketed directive of each parameter. */
+const ONE_DIRECTIVE_EACH = new Set(['extern', 'static', 'global', 'required', 'common', 'float']);
+
+/** Standard macros that stand for one `[default ...]`. */
+const DEFAULT_MODES: Record<string, string> = { userel: 'rel', useabs: 'abs', usebnd: 'bnd', usenobnd: 'nobnd' };
+
+/** Standard macros whose last parameter has a default (struc's offset, align's filler, incbin's offset). */
+const STANDARD_DEFAULTS: Record<string, string> = { struc: '0', align: 'nop', incbin: '0' };
+
+/**
+ * The parameters a call of standard macro `key` gets, matched as NASM matches any multi-line macro
+ * call: a count within its range (any count from the minimum up for a greedy one, whose last
+ * parameter takes the rest with its commas), the default filled in. An empty last parameter after
+ * a trailing comma is NASM's legacy case, with its warning: `dropped` when the count fits (the
+ * parameter then takes the default, stays empty past a greedy maximum, or is dropped),
+ * `improper` when only dropping it makes the count fit. Undefined when no count fits.
+ */
+function standardMacroArgs(key: string, rest: string): { args: string[]; legacy?: 'dropped' | 'improper' } | undefined {
+  const [min, max, greedy] = STANDARD_MACROS[key];
+  const def = Object.hasOwn(STANDARD_DEFAULTS, key) ? STANDARD_DEFAULTS[key] : undefined;
+  let text = rest.trim();
+  const raw = text === '' ? [] : splitArgs(text);
+  const fits = (n: number): boolean => n >= min && (greedy || n <= max);
+  // `{}` is an empty parameter written on purpose, not a trailing comma's.
+  const emptyLast = raw.length >= 2 && raw[raw.length - 1] === '' && !/\}\s*$/.test(text);
+  let args = raw;
+  let legacy: 'dropped' | 'improper' | undefined;
+  if (!emptyLast) {
+    if (!fits(raw.length)) return undefined;
+  } else {
+    text = text.replace(/,\s*$/, '');
+    if (fits(raw.length)) {
+      legacy = 'dropped';
+      if (def !== undefined && raw.length > min && raw.length <= min + 1) args = [...raw.slice(0, -1), def];
+      else if (!(greedy && raw.length > max)) args = raw.slice(0, -1);
+    } else if (fits(raw.length - 1)) {
+      legacy = 'improper';
+      args = raw.slice(0, -1);
+    } else return undefined;
+  }
+  if (greedy && args.length > max) args = [...args.slice(0, max - 1), splitArgsJoin(text, max - 1)];
+  if (def !== undefined) while (args.length < max) args.push(def);
+  return { args, legacy };
+}
+
+/**
+ * The macro of the frame in which `-E` reads the DATA line of standard.mac's `at`
+ * (expandStructureMacro()): .nolist, as all of NASM's standard macros are.
+ */
+const STANDARD_AT: MMacro = { name: 'at', ci: true, min: 1, max: 2, greedy: true, defaults: [], body: [], file: '', nolist: true };
+
+/** A line's first word, and a second one after it (the first then being a label, colon or not). */
+const CALL_WORDS = /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/;
+
+/** A call of a standard macro on a line (Preprocessor.standardMacroCall()). */
+interface StandardCall {
+  /** The name in lower case. */
+  key: string;
+  /** The name as written, for messages. */
+  name: string;
+  args: string[];
+  /** The expansion's number (nextUnique()). */
+  id: number;
+  /** The label before the call as `-E` prints it, if any. */
+  label?: string;
+  /** The line from the name on. */
+  text: string;
+}
 
 /** NASM's default `--limit-rep`. */
 const REP_LIMIT = 1_000_000n;
@@ -510,7 +597,7 @@ export class Preprocessor {
   private mmacros = new Map<string, MMacro[]>();
   private frames: Frame[] = [];
   private conds: Cond[] = [];
-  private macroCounter = 0;
+  /** How many numbers nextUnique() gave. */
   private uniqueCounter = 0;
   private contexts: { name: string; id: number }[] = [];
   private usedPackages = new Set<string>();
@@ -653,6 +740,17 @@ export class Preprocessor {
     return this.conds.length === 0 || this.conds[this.conds.length - 1].active;
   }
 
+  /**
+   * The number of the next multi-line macro expansion or `%push` (the N of `..@N.` in `%%` and
+   * `%$` names). For `-E` it is NASM's count, which starts at 0 and takes in the expansions of
+   * its standard macros (`section`, `bits`, `struc`... and what they push or call), because `-E`
+   * prints those names. The assembly keeps its numbering from 1 over the source's own macros and
+   * contexts (its messages naming such labels differ from NASM's: README, known differences).
+   */
+  private nextUnique(): number {
+    return this.opts.preprocessOnly ? this.uniqueCounter++ : ++this.uniqueCounter;
+  }
+
   private currentMac(): MacroCtx | undefined {
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const fr = this.frames[i];
@@ -708,7 +806,7 @@ export class Preprocessor {
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
             if (r.count! > 0) {
-              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs, lineMap: f.kind === 'macro' ? undefined : f.lineMap });
+              this.frames.push({ kind: 'rep', lines: r.lines, idx: 0, file: f.file, reps: r.count, mac: r.repMac, reportLine: f.kind === 'file' ? undefined : f.reportLine, condDepth: this.conds.length, listAs: f.listAs, emitAt: f.emitAt, lineMap: f.kind === 'macro' ? undefined : f.lineMap });
             }
           }
           return;
@@ -768,25 +866,41 @@ export class Preprocessor {
       }
     }
 
-    const expanded = this.expandAndPaste(stripComment(text), f, lineNo);
+    let expanded = this.expandAndPaste(stripComment(text), f, lineNo);
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
     if (m) {
       const first = m[2];
       const cands = this.callableMacro(first);
-      if (cands) {
-        this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null);
-        return;
-      }
+      if (cands && this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null)) return;
       // NASM takes a word before a macro call as its label, with or without a colon (`%$x arg`).
       if (m[5]) {
         const c2 = this.callableMacro(m[5]);
         if (c2) {
-          const label = expanded.slice(0, m[0].length - m[5].length).trim();
-          this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label);
+          const before = expanded.slice(0, m[0].length - m[5].length);
+          const label = before.trim();
+          if (this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label, labelLineText(before, m[3] !== undefined))) return;
+        }
+      }
+    }
+    if (this.opts.preprocessOnly) {
+      const call = this.standardMacroCall(f, expanded, lineNo);
+      if (call !== undefined) {
+        if (call.label !== undefined) this.emit(f, call.label, lineNo, true);
+        if (STRUCTURE_MACROS.has(call.key)) {
+          this.expandStructureMacro(f, call, lineNo, rawText);
           return;
         }
+        // `extern a, b` is a directive for each name, `userel` a `[default rel]`.
+        const directives = ONE_DIRECTIVE_EACH.has(call.key) ? call.args.map((a) => `[${call.key} ${a}]`) : Object.hasOwn(DEFAULT_MODES, call.key) ? [`[default ${DEFAULT_MODES[call.key]}]`] : undefined;
+        if (directives !== undefined) {
+          this.out.push(this.mkLine(f, '', lineNo, rawText));
+          for (const d of directives) this.emit(f, d, lineNo);
+          return;
+        }
+        // The others print as ppOutputLines() expands them, without the label.
+        expanded = call.text;
       }
     }
     const bm = mayBeBits(expanded) ? /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i.exec(expanded) : null;
@@ -852,11 +966,135 @@ export class Preprocessor {
    * defining the macro, %rep bodies at their own lines, and lines of a .nolist macro at the invocation.
    */
   private emit(f: Frame, text: string, lineNo: number, raw = false): void {
-    let where: Pos;
-    if (f.listAs !== undefined) where = this.posOf(f, lineNo);
-    else if (f.kind !== 'macro' && f.lineMap !== undefined) where = this.where(f, lineNo);
-    else where = { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
+    const where = this.emitPos(f, lineNo);
     for (const t of raw ? [text] : this.ppOutputLines(text)) this.emitted.push({ text: t, file: where.file, line: where.line });
+  }
+
+  /** Where `-E` places line `lineNo` of frame `f` (emit()). */
+  private emitPos(f: Frame, lineNo: number): { file: string; line: number } {
+    if (f.emitAt !== undefined) return f.emitAt;
+    // A %use package (NASM shows none of it) at its %use line.
+    if (f.listAs !== undefined) return this.posOf(f, lineNo);
+    if (f.kind !== 'macro' && f.lineMap !== undefined) return this.where(f, lineNo);
+    return { file: f.kind === 'macro' && f.mac ? f.mac.mac.file : f.file, line: lineNo };
+  }
+
+  /**
+   * `-E`: the call of one of NASM's standard multi-line macros (standard.mac, and the bin format's
+   * `org`) on a line that calls none of the source's, found where NASM looks for a call: the
+   * first word, or the second after a label. NASM expands these as it does a source's macros, so
+   * each counts in nextUnique() with whatever its expansion counts (the `sectalign` that `align`
+   * and `alignb` call while sectalign is on, the context `incbin` pushes), and a label before one
+   * is a line of its own. Parameters are matched with NASM's warnings; a macro being expanded is
+   * not called again (its name is then taken as a label, as NASM does). Undefined when no call.
+   */
+  private standardMacroCall(f: Frame, text: string, lineNo: number): StandardCall | undefined {
+    const m = CALL_WORDS.exec(text);
+    if (!m) return undefined;
+    const words: { word: string; at: number }[] = [{ word: m[2], at: m[1].length }];
+    if (m[5] !== undefined) words.push({ word: m[5], at: m[0].length - m[5].length });
+    for (const { word, at } of words) {
+      const key = word.toLowerCase();
+      if (!Object.hasOwn(STANDARD_MACROS, key) || (key === 'at' && this.frames.some((fr) => fr.mac?.mac === STANDARD_AT))) continue;
+      const rest = text.slice(at + word.length);
+      const match = standardMacroArgs(key, rest);
+      const count = (): number => (rest.trim() === '' ? 0 : splitArgs(rest.trim()).length);
+      if (match === undefined) {
+        // A source's macro of that name has had its say (invoke()).
+        if (this.callableMacro(word) === undefined) {
+          const n = count();
+          this.warn(this.posOf(f, lineNo), `multi-line macro \`${word}' exists, but not taking ${n} parameter${n === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
+        }
+        continue;
+      }
+      if (match.legacy === 'dropped') this.warn(this.posOf(f, lineNo), `dropping trailing empty parameter in call to multi-line macro \`${word}' [-w+pp-macro-params-legacy]`, 'early');
+      if (match.legacy === 'improper') this.warn(this.posOf(f, lineNo), `improperly calling multi-line macro \`${word}' with ${count()} parameters [-w+pp-macro-params-legacy]`, 'early');
+      const id = this.nextUnique();
+      if (((key === 'align' || key === 'alignb') && this.ppSectAlign) || key === 'incbin') this.nextUnique();
+      const call: StandardCall = { key, name: word, args: match.args, id, text: text.slice(at) };
+      if (at > m[1].length) call.label = labelLineText(text.slice(0, at), m[3] !== undefined);
+      return call;
+    }
+    return undefined;
+  }
+
+  /**
+   * `-E`: NASM's standard macros for structures, printed as NASM expands them at the call's place.
+   * `struc NAME[, OFFSET]` opens a context (anonymous) that knows NAME, switches to `[absolute
+   * OFFSET]` and defines NAME; `endstruc` defines NAME_size, closes the context and returns to
+   * `__?SECT?__`; `istruc NAME` opens a context and marks its start with a context-local label;
+   * `at MEMBER[, DATA]` pads to MEMBER (a `.member` is taken as NAME.member) and then places DATA
+   * as a line of its own; `iend` pads to NAME_size and closes the context. Without any context
+   * NASM reports every context-local name these use, twice each (as on any line) and `at` after
+   * its failed attempts to take MEMBER apart, and prints the names as written.
+   */
+  private expandStructureMacro(f: Frame, call: StandardCall, lineNo: number, rawText: string): void {
+    const pos = this.posOf(f, lineNo);
+    const [first = '', second = ''] = call.args;
+    const top = this.contexts.at(-1);
+    /** The value of a context-local macro of the innermost context (its own name when undefined). */
+    const local = (name: string): string => this.expandSmacros(`..@${top!.id}.${name}`, new Set(), 0);
+    const noContext = (names: string[]): void => {
+      for (let round = 0; round < 2; round++) for (const n of names) this.error(pos, `\`%$${n}': context stack is empty`, 'early');
+    };
+    const closeContext = (): void => {
+      if (top === undefined) this.error(pos, "`%pop': context stack is empty", 'early');
+      else this.contexts.pop();
+    };
+    const lines: string[] = [];
+    switch (call.key) {
+      case 'struc':
+      case 'istruc': {
+        const ctx = { name: '', id: this.nextUnique() };
+        this.contexts.push(ctx);
+        this.defineSmacro(`..@${ctx.id}.strucname`, { params: null, body: first, ci: false });
+        if (call.key === 'struc') lines.push(`[absolute ${second}]`, `${first}:`);
+        else lines.push(`..@${ctx.id}.strucstart:`);
+        break;
+      }
+      case 'endstruc':
+        if (top === undefined) {
+          noContext(['strucname_size', 'strucname']);
+          lines.push('%$strucname_size equ ($-%$strucname)');
+        } else lines.push(`${local('strucname')}_size equ ($-${local('strucname')})`);
+        closeContext();
+        lines.push(this.expandSmacros('__?SECT?__', new Set(), 0));
+        break;
+      case 'at':
+        if (top === undefined) {
+          for (const n of ['member', 'member']) this.error(pos, `\`%$${n}': context stack is empty`, 'early');
+          this.error(pos, "`%substr' requires a string as parameter", 'early');
+          this.error(pos, "`%$member1': context stack is empty", 'early');
+          noContext(['strucname', 'strucstart']);
+          lines.push(`times (${first}-%$strucname)-($-%$strucstart) db 0`);
+        } else {
+          const name = local('strucname');
+          lines.push(`times (${first.startsWith('.') ? name + first : first}-${name})-($-${local('strucstart')}) db 0`);
+        }
+        break;
+      case 'iend':
+        if (top === undefined) {
+          noContext(['strucname_size', 'strucstart']);
+          lines.push('times %$strucname_size-($-%$strucstart) db 0');
+        } else lines.push(`times ${local('strucname')}_size-($-${local('strucstart')}) db 0`);
+        closeContext();
+        break;
+    }
+    this.out.push(this.mkLine(f, '', lineNo, rawText));
+    for (const l of lines) this.emit(f, l, lineNo);
+    if (call.key !== 'at') return;
+    // DATA is a line like any other (it may call a macro); `at` counts as being expanded meanwhile.
+    this.frames.push({
+      kind: 'macro',
+      lines: [{ text: second, line: lineNo }],
+      idx: 0,
+      file: f.kind === 'macro' || f.lineMap === undefined ? f.file : this.where(f, lineNo).file,
+      mac: { args: call.args, id: call.id, mac: STANDARD_AT, label: '', name: call.name },
+      reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
+      condDepth: this.conds.length,
+      listAs: f.listAs ?? this.out.length - 1,
+      emitAt: f.emitAt ?? this.emitPos(f, lineNo),
+    });
   }
 
   /** `sectalign on|off` for `-E`: whether align and alignb print their `[sectalign N]`. */
@@ -1025,7 +1263,11 @@ export class Preprocessor {
     return pl;
   }
 
-  private invoke(f: Frame, cands: MMacro[], name: string, rest: string, lineNo: number, rawText: string, label: string | null): void {
+  /**
+   * Expands a call of one of `cands`; `labelText` is the label as `-E` prints it
+   * (labelLineText()). False (with `-E` only) when no definition takes the call: the line goes on.
+   */
+  private invoke(f: Frame, cands: MMacro[], name: string, rest: string, lineNo: number, rawText: string, label: string | null, labelText = ''): boolean {
     const restT = rest.trim();
     let args = restT === '' ? [] : splitArgs(restT);
     let mac: MMacro | undefined;
@@ -1043,9 +1285,15 @@ export class Preprocessor {
       }
     }
     if (!mac) {
+      // NASM tries its own definition of the name too (standard.mac's `at` when a source's `at`
+      // takes other counts); -E has them (standardMacroCall()).
+      const key = name.toLowerCase();
+      if (this.opts.preprocessOnly && Object.hasOwn(STANDARD_MACROS, key) && standardMacroArgs(key, restT) !== undefined) return false;
       this.warn(this.posOf(f, lineNo), `multi-line macro \`${name}' exists, but not taking ${args.length} parameter${args.length === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
+      // -E goes on with the line as written (a word after it may still call a macro).
+      if (this.opts.preprocessOnly) return false;
       this.out.push(this.mkLine(f, (label ? label + ' ' : '') + name + rest, lineNo, rawText));
-      return;
+      return true;
     }
     // NASM fills in every default up to min + defaults (so %0 counts them, even beyond the maximum),
     // then a greedy macro drops what lies beyond its maximum.
@@ -1057,14 +1305,13 @@ export class Preprocessor {
     const labelName = (label ?? '').replace(/:$/, '').trim();
     const usesLabel = mac.body.some((b) => b.text.includes('%00'));
     this.out.push(this.mkLine(f, usesLabel ? '' : (label ?? ''), lineNo, rawText));
-    // NASM prints the label with the blank that followed it.
-    if (this.opts.preprocessOnly && label && !usesLabel) this.emit(f, `${label} `, lineNo, true);
+    if (this.opts.preprocessOnly && label && !usesLabel) this.emit(f, labelText, lineNo, true);
     if (this.frames.length > 1000) {
       this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
       this.diags.fatal = true;
-      return;
+      return true;
     }
-    const ctx: MacroCtx = { args: full, id: ++this.macroCounter, mac, label: labelName, name };
+    const ctx: MacroCtx = { args: full, id: this.nextUnique(), mac, label: labelName, name };
     this.frames.push({
       kind: 'macro',
       lines: mac.body,
@@ -1074,7 +1321,9 @@ export class Preprocessor {
       reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
       condDepth: this.conds.length,
       listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
+      emitAt: f.emitAt ?? (mac.nolist && this.opts.preprocessOnly ? this.emitPos(f, lineNo) : undefined),
     });
+    return true;
   }
 
   /** Substitutes %1..%N, %0, %%local, %{N} inside a macro body line. */
@@ -2291,7 +2540,10 @@ export class Preprocessor {
           break;
         }
         emitBlank();
-        this.frames.push({ kind: 'file', lines: splitLines(found.text), idx: 0, file: found.path, condDepth: this.conds.length });
+        // Inside a .nolist macro NASM reads the file's lines at the line number of this %include
+        // (a line of the macro's body, where it is one), and stays there until the macro ends.
+        if (f.emitAt !== undefined && f.kind !== 'file') f.emitAt.line = lineNo;
+        this.frames.push({ kind: 'file', lines: splitLines(found.text), idx: 0, file: found.path, condDepth: this.conds.length, emitAt: f.emitAt });
         return;
       }
       case 'error':
@@ -2316,7 +2568,7 @@ export class Preprocessor {
       case 'push':
       case 'repl': {
         const name = body.trim().split(/\s+/)[0] ?? '';
-        if (d === 'push') this.contexts.push({ name, id: ++this.macroCounter });
+        if (d === 'push') this.contexts.push({ name, id: this.nextUnique() });
         else if (this.contexts.length) this.contexts[this.contexts.length - 1].name = name;
         else this.error(pos, '`%repl\': context stack is empty', 'early');
         break;
