@@ -255,6 +255,22 @@ const wordStart = (c: number): boolean => ((c | 0x20) >= 97 && (c | 0x20) <= 122
 const wordChar = (c: number): boolean => wordStart(c) || (c >= 48 && c <= 57) || c === 35 || c === 126;
 const isAsciiSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
+function skipAsciiSpaces(text: string, i: number): number {
+  while (i < text.length && isAsciiSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** End of the FIRST_WORDS word at `i` (`i` when none starts there); -1 at a non-ASCII character (the regex's to judge). */
+function asciiWordEnd(text: string, i: number): number {
+  if (i >= text.length) return i;
+  const c = text.charCodeAt(i);
+  if (c > 127) return -1;
+  if (!wordStart(c)) return i;
+  let j = i + 1;
+  while (j < text.length && wordChar(text.charCodeAt(j))) j++;
+  return j < text.length && text.charCodeAt(j) > 127 ? -1 : j;
+}
+
 /** The empty guard of a top-level expansion (guards are copied, never changed). */
 const NO_GUARD: ReadonlySet<string> = new Set();
 const ID_RE = /[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/g;
@@ -1189,24 +1205,16 @@ export class Preprocessor {
   /** Cheap test before the full invocation regex: is the first or second word a macro name? */
   private maybeMacroLine(text: string): boolean {
     // FIRST_WORDS's two words read without the regex (no match made per line) while the text is ASCII.
-    const n = text.length;
-    let i = 0;
-    while (i < n && isAsciiSpace(text.charCodeAt(i))) i++;
-    if (i < n && text.charCodeAt(i) > 127) return this.maybeMacroLineRegex(text);
-    if (i >= n || !wordStart(text.charCodeAt(i))) return false;
-    let j = i + 1;
-    while (j < n && wordChar(text.charCodeAt(j))) j++;
-    if (j < n && text.charCodeAt(j) > 127) return this.maybeMacroLineRegex(text);
+    const i = skipAsciiSpaces(text, 0);
+    const j = asciiWordEnd(text, i);
+    if (j < 0) return this.maybeMacroLineRegex(text);
+    if (j === i) return false;
     if (this.mayNameMacro(text, i, j) && this.isMacroName(text.slice(i, j))) return true;
-    while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
-    if (j < n && text.charCodeAt(j) === 58) j++;
-    while (j < n && isAsciiSpace(text.charCodeAt(j))) j++;
-    if (j < n && text.charCodeAt(j) > 127) return this.maybeMacroLineRegex(text);
-    if (j >= n || !wordStart(text.charCodeAt(j))) return false;
-    let k = j + 1;
-    while (k < n && wordChar(text.charCodeAt(k))) k++;
-    if (k < n && text.charCodeAt(k) > 127) return this.maybeMacroLineRegex(text);
-    return this.mayNameMacro(text, j, k) && this.isMacroName(text.slice(j, k));
+    let k = skipAsciiSpaces(text, j);
+    if (text.charCodeAt(k) === 58) k = skipAsciiSpaces(text, k + 1);
+    const e = asciiWordEnd(text, k);
+    if (e < 0) return this.maybeMacroLineRegex(text);
+    return e > k && this.mayNameMacro(text, k, e) && this.isMacroName(text.slice(k, e));
   }
 
   private maybeMacroLineRegex(text: string): boolean {
