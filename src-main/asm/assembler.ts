@@ -1068,6 +1068,8 @@ export class Assembler {
       }
       case 'times': {
         const n = this.critical(st.count, st.line, 'non-constant argument supplied to TIMES');
+        // NASM's parser judges the count, then finds nothing to repeat (`times 2`, `times nop`).
+        if (!st.body) this.earlyErr(st.line, 'parser: instruction expected', st.col);
         if (n === undefined) return;
         if (n < 0n) {
           if (this.criticalProvisional) return; // NASM judges the count once its symbols are known

@@ -11,7 +11,7 @@ import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY, UNSIGNED_IMM8_
 // ---------- compiled table ----------
 
 type PatT =
-  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
+  | 'reg' | 'rm' | 'mem' | 'fixed' | 'sreg' | 'creg' | 'dreg' | 'treg' | 'xmm' | 'xmmrm' | 'ymm' | 'ymmrm' | 'zmm' | 'zmmrm' | 'kreg' | 'fpu' | 'fputo' | 'mmx' | 'mmxrm'
   | 'imm' | 'sb' | 'sd' | 'ud' | 'one' | 'far' | 'mfar' | 'mo' | 'rmreg' | 'vsib' | 'tmm' | 'bnd' | 'msib';
 
 interface Pat {
@@ -103,7 +103,7 @@ function compilePat(p: string): Pat {
   if ((m = /^zmm\/m(\d+)$/.exec(p))) return { t: 'zmmrm', size: +m[1] };
   if ((m = /^mmx\/m(\d+)$/.exec(p))) return { t: 'mmxrm', size: +m[1] };
   if (p === 'to fpu') return { t: 'fputo', size: 0 };
-  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'bnd' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
+  if (p === 'xmm' || p === 'ymm' || p === 'zmm' || p === 'kreg' || p === 'tmm' || p === 'bnd' || p === 'sreg' || p === 'creg' || p === 'dreg' || p === 'treg' || p === 'fpu' || p === 'mmx') return { t: p, size: 0 };
   throw new Error(`bad operand pattern ${p}`);
 }
 
@@ -172,7 +172,7 @@ function compileRow(r: [string, string, string, string?], pats: Pat[]): Row {
   row.nolong = row.flags.has('nolong');
   // Which operand feeds which field.
   const isRegField = (p: Pat): boolean =>
-    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'bnd' || p.t === 'mmx');
+    !p.vvvv && !p.is4 && (p.t === 'reg' || p.t === 'sreg' || p.t === 'creg' || p.t === 'dreg' || p.t === 'treg' || p.t === 'xmm' || p.t === 'ymm' || p.t === 'zmm' || p.t === 'kreg' || p.t === 'tmm' || p.t === 'bnd' || p.t === 'mmx');
   const isRmField = (p: Pat): boolean =>
     p.t === 'rm' || p.t === 'mem' || p.t === 'xmmrm' || p.t === 'ymmrm' || p.t === 'zmmrm' || p.t === 'mmxrm' || p.t === 'rmreg' || p.t === 'mfar' || p.t === 'mo' || p.t === 'vsib' || p.t === 'msib';
   pats.forEach((p, i) => {
@@ -266,7 +266,7 @@ function rowLevel(row: Row): number {
   if ((row.opcode[0] === 0xc0 || row.opcode[0] === 0xc1) && row.imms.length) level = Math.max(level, 1);
   if ((row.opcode[0] === 0x69 || row.opcode[0] === 0x6b) && row.mn === 'imul') level = Math.max(level, 1);
   // 32-bit operands or registers need a 386; 64-bit ones an x86-64.
-  if (row.osize === 32 || row.asize === 32 || row.pats.some((p) => p.size === 32 && (p.t === 'reg' || p.t === 'rm' || p.t === 'rmreg' || p.t === 'imm' || p.t === 'sb')) || row.pats.some((p) => p.fixed === 'eax' || p.fixed === 'ecx' || p.fixed === 'fs' || p.fixed === 'gs' || p.t === 'creg' || p.t === 'dreg')) level = Math.max(level, 3);
+  if (row.osize === 32 || row.asize === 32 || row.pats.some((p) => p.size === 32 && (p.t === 'reg' || p.t === 'rm' || p.t === 'rmreg' || p.t === 'imm' || p.t === 'sb')) || row.pats.some((p) => p.fixed === 'eax' || p.fixed === 'ecx' || p.fixed === 'fs' || p.fixed === 'gs' || p.t === 'creg' || p.t === 'dreg' || p.t === 'treg')) level = Math.max(level, 3);
   if (row.long || row.osize === -64) level = Math.max(level, 10);
   return level;
 }
@@ -489,6 +489,8 @@ function matchOp(p: Pat, op: Operand, val: OpVal, row: Row, env: EncodeEnv, forc
       return r && r.cls === 'cr' ? 'ok' : 'fail';
     case 'dreg':
       return r && r.cls === 'dr' ? 'ok' : 'fail';
+    case 'treg':
+      return r && r.cls === 'tr' ? 'ok' : 'fail';
     case 'xmm':
     case 'ymm':
     case 'zmm':
@@ -607,10 +609,14 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
   const ops = insn.ops;
   // Most instructions have no prefixes: every prefix search below is skipped for them.
   const prefixed = insn.prefixes.length > 0;
-  const aPrefix = prefixed ? insn.prefixes.find((p) => p === 'a16' || p === 'a32') : undefined;
-  if (aPrefix && aPrefix !== `a${env.bits}` && !env.addrOverride) env = { ...env, addrOverride: aPrefix === 'a16' ? 16 : 32 };
+  const aPrefix = prefixed ? insn.prefixes.find((p) => p === 'a16' || p === 'a32' || p === 'asp') : undefined;
+  // `asp` is the other address size of the mode (32 in 16- and 64-bit code, 16 in 32-bit code).
+  const otherSize = aPrefix === 'asp' ? (env.bits === 32 ? 16 : 32) : aPrefix === 'a16' ? 16 : 32;
+  if (aPrefix && aPrefix !== `a${env.bits}` && !env.addrOverride) env = { ...env, addrOverride: otherSize };
   // NASM checks effective addresses first (and already in pass 1); the second message only
   // comes when an instruction form matched (`mov eax, [rdi]` in 32-bit mode, not `inc qword [rdi]`).
+  const prefixAsize = addressPrefixError(insn, ops, env.bits);
+  if (prefixAsize) throw eaError(prefixAsize);
   const badEA = hasBadAddressSizes(ops, env.bits);
   const eaFailure = (matched: boolean): EncodeError =>
     eaError(matched ? `impossible combination of address sizes\ninvalid ${env.bits}-bit effective address` : 'impossible combination of address sizes');
@@ -959,6 +965,42 @@ function hasBadAddressSizes(ops: Operand[], bits: number): boolean {
   return false;
 }
 
+/**
+ * An address-size prefix no address of the instruction can have (NASM's add_asp): `a16` in 64-bit
+ * mode, `a64` outside it, `a16 mov eax, [eax]`. Then the effective address is judged at the mode's
+ * own size, and a prefix that mode cannot write is named (`a16 nop` in 64-bit mode).
+ */
+function addressPrefixError(insn: Insn, ops: Operand[], bits: number): string | undefined {
+  const prefix = insn.prefixes.find((p) => p === 'a16' || p === 'a32' || p === 'a64' || p === 'asp');
+  if (prefix === undefined) return undefined;
+  let valid = bits === 64 ? 64 | 32 : 32 | 16;
+  if (prefix === 'asp') valid &= bits === 32 ? 16 : 32;
+  else valid &= Number(prefix.slice(1));
+  let registersFit = true;
+  for (const op of ops) {
+    if (op.k !== 'mem') continue;
+    const index = op.index?.cls === 'gpr' ? op.index : undefined;
+    const regs = [op.base, index].filter((r): r is Reg => r !== undefined);
+    if (regs.length === 0) {
+      if ((bits !== 64 && op.dispSize > 8) || (bits === 64 && op.dispSize === 16)) valid &= op.dispSize;
+    }
+    for (const r of regs) {
+      valid &= r.size;
+      // (32-bit addressing takes 16-bit registers too, NASM's recovery reads them at their own size.)
+      if (r.size !== bits && !(bits === 32 && r.size === 16)) registersFit = false;
+    }
+  }
+  if (valid & bits || valid & (bits === 32 ? 16 : 32)) return undefined;
+  const then = !registersFit
+    ? `invalid ${bits}-bit effective address`
+    : prefix === 'a16' && bits === 64
+      ? '16-bit addressing is not supported in 64-bit mode'
+      : prefix === 'a64' && bits !== 64
+        ? '64-bit addressing is only supported in 64-bit mode'
+        : undefined;
+  return then ? `impossible combination of address sizes\n${then}` : 'impossible combination of address sizes';
+}
+
 function vsibErrors(candidates: Row[], ops: Operand[], bits: number): void {
   ops.forEach((op, i) => {
     if (op.k === 'mem' && op.index !== undefined && op.index.cls !== 'gpr' && !candidates.some((r) => r.pats[i].t === 'vsib')) throw eaError(`invalid ${bits}-bit effective address`);
@@ -1005,6 +1047,7 @@ function couldMatch(p: Pat, op: Operand): boolean {
     case 'sreg':
     case 'creg':
     case 'dreg':
+    case 'treg':
     case 'xmm':
     case 'ymm':
     case 'zmm':

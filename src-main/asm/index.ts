@@ -108,6 +108,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const lineEncoder = new LineEncoder(options.optimize === '0' ? 0 : options.optimize === '1' ? 1 : 2);
   let l: PLine = lines[0];
   const warnHere = (msg: string, col: number): void => diags.add('early', 'warning', l, col, msg);
+  const errorHere = (msg: string, col: number): void => diags.add('early', 'error', l, col, msg);
   for (let i = 0; i < lines.length; i++) {
     l = lines[i];
     if (!l.text) continue;
@@ -115,7 +116,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
     diags.seq = i;
     const before = stmts.length;
     try {
-      parser.parseLine(l.text, i, stmts, warnHere);
+      parser.parseLine(l.text, i, stmts, warnHere, errorHere);
     } catch (e) {
       // A label before the error stays defined, as in NASM.
       const col = e instanceof ParseError || e instanceof LexError || e instanceof ExprError ? e.col : 1;

@@ -116,6 +116,20 @@ export function isReservedWord(w: string): boolean {
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
 const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
+/** NASM's prefix slots: an instruction has at most one prefix of each. */
+const PREFIX_SLOTS: Record<string, string> = {
+  a16: 'asize', a32: 'asize', a64: 'asize', asp: 'asize', o16: 'osize', o32: 'osize', o64: 'osize', osp: 'osize', lock: 'lock', wait: 'wait',
+  rep: 'rep', repe: 'rep', repz: 'rep', repne: 'rep', repnz: 'rep', xacquire: 'rep', xrelease: 'rep', bnd: 'rep', nobnd: 'rep',
+  cs: 'seg', ds: 'seg', es: 'seg', ss: 'seg', fs: 'seg', gs: 'seg', '{rex}': 'rex', '{evex}': 'rex', '{vex}': 'rex', '{vex2}': 'rex', '{vex3}': 'rex',
+};
+const prefixSlot = (p: string): string => PREFIX_SLOTS[p] ?? p;
+
+/** An operand's segment override; NASM refuses a second one (and keeps the first). */
+function setSegment(m: MemOp, seg: Reg, col: number, onConflict: (msg: string, col: number) => void): void {
+  if (m.seg !== undefined) onConflict('instruction has conflicting segment overrides', col);
+  else m.seg = seg;
+}
+
 /** A `times` of one such statement is cached after all (a copy made per line carries the line). */
 const cacheableTimes = (st: Stmt): boolean => st.k === 'times' && st.body !== null && !UNCACHED.has(st.body.k);
 /** A word that starts an instruction statement (not a prefix, data word or directive). */
@@ -140,7 +154,11 @@ export class LineParser {
   };
 
 
-  parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void): void {
+  /**
+   * Parses a line into `out`. `onError` takes the errors NASM's parser gives without dropping the
+   * line (its other errors come after them: `es mov ax, [cs:bx]` in 64-bit mode); the others throw.
+   */
+  parseLine(text: string, line: number, out: Stmt[], onWarn: (msg: string, col: number) => void, onError: (msg: string, col: number) => void = onWarn): void {
     // A line that is only a label (never cached: it changes the local-label base).
     const label = parseSimpleLabel(text, isReservedWord);
     if (label) {
@@ -178,10 +196,16 @@ export class LineParser {
       return;
     }
     let warned = false;
-    const toks = tokenize(text, (msg, col) => {
+    const warn = (msg: string, col: number): void => {
       warned = true;
       onWarn(msg, col);
-    });
+    };
+    this.lineWarn = warn;
+    this.lineError = (msg, col) => {
+      warned = true;
+      onError(msg, col);
+    };
+    const toks = tokenize(text, warn);
     if (toks.length === 0) return;
     const before = out.length;
     const directivesBefore = this.warningDirectives.length;
@@ -553,6 +577,10 @@ export class LineParser {
     return items;
   }
 
+  /** Warnings and errors that keep the line, of the line being parsed (set by parseLine). */
+  private lineWarn: (msg: string, col: number) => void = () => {};
+  private lineError: (msg: string, col: number) => void = () => {};
+
   /** Address size written inside an operand's brackets (`[a64 foo]`), for the instruction being parsed. */
   private memAsize: string | undefined;
 
@@ -562,7 +590,15 @@ export class LineParser {
     while (i < toks.length && toks[i].t === 'id' && PREFIXES.has(toks[i].v.toLowerCase()) && !toks[i].forced) {
       // `wait` is an instruction on its own unless followed by another mnemonic.
       if (toks[i].v.toLowerCase() === 'wait' && (i + 1 >= toks.length)) break;
-      prefixes.push(toks[i].v.toLowerCase());
+      const p = toks[i].v.toLowerCase();
+      // One prefix of each kind (NASM's prefix slots): the same again is redundant, another conflicts.
+      const same = prefixes.find((q) => prefixSlot(q) === prefixSlot(p));
+      if (same === p) this.lineWarn('instruction has redundant prefixes [-w+other]', toks[i].col);
+      else if (same !== undefined) {
+        // NASM keeps the later one.
+        this.lineError('instruction has conflicting prefixes', toks[i].col);
+        prefixes[prefixes.indexOf(same)] = p;
+      } else prefixes.push(p);
       i++;
     }
     if (i >= toks.length) return { mn: '', ops: [], prefixes, col: toks[toks.length - 1].col, shared: false };
@@ -589,6 +625,9 @@ export class LineParser {
         ops.push(this.operand(p, endCol));
       }
     }
+    // A segment in an operand after a segment prefix, or in two operands: NASM has one override.
+    const overrides = ops.filter((o) => o.k === 'mem' && o.seg !== undefined).length + (prefixes.some((q) => prefixSlot(q) === 'seg') ? 1 : 0);
+    if (overrides > 1) this.lineError('instruction has conflicting segment overrides', mt.col);
     if (this.memAsize !== undefined) {
       const own = prefixes.find((x) => /^a(16|32|64)$/.test(x));
       if (own !== undefined && own !== this.memAsize) throw new ParseError('conflicting address size specifications', mt.col);
@@ -660,7 +699,7 @@ export class LineParser {
       const r = lookupReg(t.v);
       if (r && r.cls === 'seg') {
         const inner = this.operand([...toks.slice(0, i), ...toks.slice(i + 2)], endCol);
-        if (inner.k === 'mem') inner.seg = r;
+        if (inner.k === 'mem') setSegment(inner, r, t.col, this.lineError);
         return inner;
       }
     }
@@ -708,7 +747,7 @@ export class LineParser {
       const m = isOpTok(rest[0], '[') && matchingBracket(rest, 0) === rest.length - 1
         ? this.memory(rest.slice(1, -1), endCol, col)
         : (this.nakedMemory(rest, endCol, col) ?? this.memory(rest, endCol, col));
-      m.seg = lookupReg(first.v);
+      setSegment(m, lookupReg(first.v)!, first.col, this.lineError);
       return m;
     }
     const open = toks.findIndex((t, k) => k > 0 && isOpTok(t, '['));
@@ -745,7 +784,7 @@ export class LineParser {
         this.memAsize = w;
       }
       else if (toks[i + 1]?.t === 'op' && toks[i + 1].v === ':' && lookupReg(w)?.cls === 'seg') {
-        m.seg = lookupReg(w);
+        setSegment(m, lookupReg(w)!, t.col, this.lineError);
         i++;
       } else break;
     }

@@ -1,6 +1,6 @@
 // Register file: class, size in bits, encoding number, and REX constraints.
 
-export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'xmm' | 'ymm' | 'zmm' | 'kreg' | 'st' | 'mmx' | 'tmm' | 'bnd';
+export type RegClass = 'gpr' | 'seg' | 'cr' | 'dr' | 'tr' | 'xmm' | 'ymm' | 'zmm' | 'kreg' | 'st' | 'mmx' | 'tmm' | 'bnd';
 
 export interface Reg {
   name: string;
@@ -31,8 +31,14 @@ for (let i = 8; i < 16; i++) {
   add(`r${i}l`, 'gpr', 8, i, { rexOnly: true });
 }
 ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((n, i) => add(n, 'seg', 16, i));
-[0, 2, 3, 4, 8].forEach((i) => add(`cr${i}`, 'cr', 32, i));
-[0, 1, 2, 3, 6, 7].forEach((i) => add(`dr${i}`, 'dr', 32, i));
+// NASM takes every number (cr1, cr5-cr7, dr4, dr5 are reserved, but encodable). cr8-cr15 need
+// REX.R, or outside 64-bit mode a LOCK prefix (AMD's alternative); dr8-dr15 only REX.R.
+for (let i = 0; i < 16; i++) {
+  add(`cr${i}`, 'cr', 32, i);
+  add(`dr${i}`, 'dr', 32, i, i >= 8 ? { rexOnly: true } : {});
+}
+// The 386/486 test registers (`mov tr6, eax`).
+for (let i = 0; i < 8; i++) add(`tr${i}`, 'tr', 32, i);
 // xmm16-31, ymm16-31 and the zmm registers are AVX-512's (EVEX only); k0-7 its mask registers.
 for (let i = 0; i < 32; i++) {
   add(`xmm${i}`, 'xmm', 128, i);
@@ -58,5 +64,5 @@ export function lookupReg(name: string): Reg | undefined {
  * Of xmm16-31 NASM takes those without bit 3 there (xmm16-23): EVEX's R' and X carry bit 4.
  */
 export function isLongOnlyReg(r: Reg): boolean {
-  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || ((r.cls === 'xmm' || r.cls === 'ymm' || r.cls === 'zmm') && (r.num & 8) !== 0);
+  return (r.cls === 'gpr' && (r.size === 64 || r.rexOnly === true)) || (r.cls === 'dr' && r.rexOnly === true) || ((r.cls === 'xmm' || r.cls === 'ymm' || r.cls === 'zmm') && (r.num & 8) !== 0);
 }

@@ -7,7 +7,7 @@
 //   ~r16 ~r32 ~r64      general register placed in ModRM.rm
 //   rm8 .. rm64         register or memory of that size;  m8 .. m128, m80  memory only; m  memory of any size
 //   al ax eax rax cl dx es cs ss ds fs gs st0   that exact register
-//   sreg creg dreg xmm fpu mmx                  register classes
+//   sreg creg dreg treg xmm fpu mmx             register classes
 //   xmm/m32 xmm/m64 xmm/m128  xmm register or memory
 //   imm8 imm16 imm32 imm64 imm  immediate (an unsized immediate matches any size)
 //   sb16 sb32 sb64      immediate that is a plain number fitting a sign-extended byte (NASM's sbyte flags)
@@ -1617,6 +1617,8 @@ export const RAW_ROWS: RawRow[] = [
   ['mov', 'creg,~r64', '0F 22 /r', 'long'],
   ['mov', '~r32,creg', '0F 20 /r', 'nolong'],
   ['mov', '~r64,creg', '0F 20 /r', 'long'],
+  ['mov', 'treg,~r32', '0F 26 /r', 'nolong'],
+  ['mov', '~r32,treg', '0F 24 /r', 'nolong'],
   ['mov', 'dreg,~r32', '0F 23 /r', 'nolong'],
   ['mov', 'dreg,~r64', '0F 23 /r', 'long'],
   ['mov', '~r32,dreg', '0F 21 /r', 'nolong'],
