@@ -278,7 +278,12 @@ export class LineParser {
   private equ(nameTok: Tok, toks: Tok[], i: number, line: number, out: Stmt[], endCol: number): void {
     const name = nameTok.v.startsWith('.') && !nameTok.v.startsWith('..') ? this.localBase + nameTok.v : nameTok.v;
     if (i >= toks.length) throw new ParseError('bad syntax for EQU', endCol);
-    const e = this.expr(toks, i, endCol, true);
+    // EQU's operand is read like an instruction's: a trailing comma is dropped, a second operand refused.
+    const parts = splitComma(toks.slice(i));
+    if (parts.length > 1 && parts[parts.length - 1].length === 0) parts.pop();
+    if (parts.some((p) => p.length === 0)) throw new ParseError('expression syntax error', endCol);
+    if (parts.length !== 1) throw new ParseError('bad syntax for EQU', endCol);
+    const e = this.expr(parts[0], 0, endCol, true);
     out.push({ k: 'equ', name, expr: e, col: nameTok.col, line });
   }
 
