@@ -621,6 +621,8 @@ export class LineParser {
     if (!(parts.length === 1 && parts[0].length === 0)) {
       for (const p of parts) {
         if (p.length === 0) throw new ParseError('expression syntax error', endCol);
+        // An unterminated string is data's (`db 'ab`), never an operand's.
+        if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
         // `{rn-sae}` / `{sae}` is written as an operand of its own but belongs to the instruction.
         if (p.length === 1 && p[0].t === 'op' && /^\{(r[nduz]-)?sae\}$/.test(p[0].v)) {
           er = p[0].v.slice(1, 3) === 'sa' ? 'sae' : (p[0].v.slice(1, 3) as Insn['er']);
