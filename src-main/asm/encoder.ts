@@ -1158,17 +1158,35 @@ function warnIgnoredSegment(prefix: number, bits: number, warnings: string[]): v
 }
 const IGNORED_SEGMENTS: Record<number, string> = { 0x2e: 'cs', 0x3e: 'ds', 0x26: 'es', 0x36: 'ss' };
 
+/**
+ * A line of prefixes alone: NASM writes them in its slot order (wait, rep, lock, segment, operand
+ * size, address size), each operand- or address-size prefix only where it changes the mode's size.
+ */
 function prefixOnly(insn: Insn, bits: number): Encoded {
+  const asize = addressPrefixError(insn, [], bits);
+  if (asize) throw eaError(asize);
+  if (bits !== 64 && insn.prefixes.includes('o64')) throw eaError('invalid operands in non-64-bit mode');
+  const bnd = insn.prefixes.find((p) => p === 'bnd' || p === 'nobnd');
+  if (bnd) throw new EncodeError(`${bnd} prefix is not allowed`);
   const warnings = insn.prefixes.includes('lock') ? ['instruction is not lockable [-w+prefix-lock]'] : [];
   for (const p of insn.prefixes) if (p === 'xacquire' || p === 'xrelease') warnings.push(`${p} invalid with this instruction [-w+prefix-hle]`);
   const bytes: number[] = [];
-  for (const p of insn.prefixes) {
-    const b = PREFIX_BYTES[p];
-    if (b !== undefined) bytes.push(b);
-    if (p in SEG_PREFIX) warnIgnoredSegment(SEG_PREFIX[p], bits, warnings);
+  for (const slot of PREFIX_SLOT_ORDER) {
+    for (const p of insn.prefixes) {
+      if (!slot.includes(p)) continue;
+      if (p in SEG_PREFIX) warnIgnoredSegment(SEG_PREFIX[p], bits, warnings);
+      const changesMode = (p !== 'o16' || bits !== 16) && (p !== 'o32' || bits === 16) && (p !== 'a16' || bits !== 16) && (p !== 'a32' || bits !== 32);
+      const b = PREFIX_BYTES[p];
+      if (b !== undefined && changesMode) bytes.push(b);
+    }
   }
   return { bytes, fixes: [], warnings, pieces: bytes.length };
 }
+
+const PREFIX_SLOT_ORDER = [
+  ['wait'], ['rep', 'repe', 'repz', 'repne', 'repnz', 'xacquire', 'xrelease', 'bnd', 'nobnd'], ['lock'], ['es', 'cs', 'ss', 'ds', 'fs', 'gs'],
+  ['o16', 'o32', 'o64', 'osp'], ['a16', 'a32', 'a64', 'asp'],
+];
 
 const PREFIX_BYTES: Record<string, number> = {
   lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2,

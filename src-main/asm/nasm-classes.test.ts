@@ -942,6 +942,8 @@ describe('prefix slots, segment overrides, empty times, control/debug/test regis
     'rep rep movsb', 'rep repne movsb', 'repe repz cmpsb', 'lock lock add [bx], ax', 'rep lock add [bx], ax', 'o16 o16 nop', 'o16 o32 nop', 'a16 a32 nop', 'o16 a16 nop',
     'cs cs nop', 'cs ds nop', 'es mov ax, [cs:bx]', 'es mov ax, [es:bx]', 'mov ax, [cs:ds:bx]', 'mov ax, cs:[ds:bx]', 'mov ax, [cs:bx]', 'fs lodsb', 'xacquire lock add [bx], ax', 'xacquire xrelease lock add [bx], ax',
     'times 2', 'times nop', 'times 2 ; nothing', 'x: times 3', 'x equ 1,|db x', 'x equ 1, 2', 'x equ 1,,', 'x equ ,1', 'x equ (1,2)', 'x: equ 5,|dw x', "mov al, 'ab", 'push `a', "db 'ab", 'dw "x',
+    // Lines of prefixes alone: NASM's slot order, size prefixes only where they change the mode's size.
+    'lock rep', 'rep lock', 'a32 o16 fs lock', 'o16 a32 fs lock rep', 'o32', 'o16', 'a16', 'a32', 'a64', 'osp', 'asp', 'wait', 'lock wait', 'rep wait', 'es o32', 'o16 ds', 'bnd', 'nobnd',
     // Address-size prefixes no address of the line can have (NASM's add_asp).
     'a16 nop', 'a64 nop', 'a32 nop', 'asp nop', 'a16 movsb', 'a16 mov eax, [eax]', 'a32 mov eax, [bx]', 'a64 mov eax, [rax]', 'a16 mov eax, [rax]', 'asp mov eax, [0x10]', 'asp mov eax, [qword 0x10]', 'a32 mov eax, [dword 0x10]',
   ])('%s', (l) => {

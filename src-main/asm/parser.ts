@@ -593,8 +593,8 @@ export class LineParser {
     const prefixes: string[] = [];
     this.memAsize = undefined;
     while (i < toks.length && toks[i].t === 'id' && PREFIXES.has(toks[i].v.toLowerCase()) && !toks[i].forced) {
-      // `wait` is an instruction on its own unless followed by another mnemonic.
-      if (toks[i].v.toLowerCase() === 'wait' && (i + 1 >= toks.length)) break;
+      // `wait` is an instruction on its own unless other prefixes or a mnemonic come with it.
+      if (toks[i].v.toLowerCase() === 'wait' && i + 1 >= toks.length && prefixes.length === 0) break;
       const p = toks[i].v.toLowerCase();
       // One prefix of each kind (NASM's prefix slots): the same again is redundant, another conflicts.
       const same = prefixes.find((q) => prefixSlot(q) === prefixSlot(p));
