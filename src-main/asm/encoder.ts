@@ -966,16 +966,17 @@ function hasBadAddressSizes(ops: Operand[], bits: number): boolean {
 }
 
 /**
- * An address-size prefix no address of the instruction can have (NASM's add_asp): `a16` in 64-bit
- * mode, `a64` outside it, `a16 mov eax, [eax]`. Then the effective address is judged at the mode's
+ * An address-size prefix no address of the instruction can have, or two addresses of different sizes
+ * (NASM's add_asp): `a16` in 64-bit mode, `a64` outside it, `a16 mov eax, [eax]`, `bt [esi], [bx]`. Then the effective address is judged at the mode's
  * own size, and a prefix that mode cannot write is named (`a16 nop` in 64-bit mode).
  */
 function addressPrefixError(insn: Insn, ops: Operand[], bits: number): string | undefined {
   const prefix = insn.prefixes.find((p) => p === 'a16' || p === 'a32' || p === 'a64' || p === 'asp');
-  if (prefix === undefined) return undefined;
+  // Without a prefix only two memory operands can disagree (one alone is hasBadAddressSizes's).
+  if (prefix === undefined && ops.filter((o) => o.k === 'mem').length < 2) return undefined;
   let valid = bits === 64 ? 64 | 32 : 32 | 16;
   if (prefix === 'asp') valid &= bits === 32 ? 16 : 32;
-  else valid &= Number(prefix.slice(1));
+  else if (prefix !== undefined) valid &= Number(prefix.slice(1));
   let registersFit = true;
   for (const op of ops) {
     if (op.k !== 'mem') continue;
@@ -991,6 +992,7 @@ function addressPrefixError(insn: Insn, ops: Operand[], bits: number): string | 
     }
   }
   if (valid & bits || valid & (bits === 32 ? 16 : 32)) return undefined;
+  if (prefix === undefined) return 'impossible combination of address sizes';
   const then = !registersFit
     ? `invalid ${bits}-bit effective address`
     : prefix === 'a16' && bits === 64

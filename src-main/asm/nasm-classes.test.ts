@@ -944,6 +944,8 @@ describe('prefix slots, segment overrides, empty times, control/debug/test regis
     'times 2', 'times nop', 'times 2 ; nothing', 'x: times 3', 'x equ 1,|db x', 'x equ 1, 2', 'x equ 1,,', 'x equ ,1', 'x equ (1,2)', 'x: equ 5,|dw x', "mov al, 'ab", 'push `a', "db 'ab", 'dw "x',
     // Lines of prefixes alone: NASM's slot order, size prefixes only where they change the mode's size.
     'lock rep', 'rep lock', 'a32 o16 fs lock', 'o16 a32 fs lock rep', 'o32', 'o16', 'a16', 'a32', 'a64', 'osp', 'asp', 'wait', 'lock wait', 'rep wait', 'es o32', 'o16 ds', 'bnd', 'nobnd',
+    // Registers as data, and two addresses of different sizes.
+    'db eax', 'dd x, 1, es|x:', 'dw ebx, 1', 'db r9d, near 1', 'dd eax, short 0x1234, cx', 'bt [esi], [bx]', 'test [ebx+0x80], [di+1]', 'imul [esi], [di+1]',
     // Address-size prefixes no address of the line can have (NASM's add_asp).
     'a16 nop', 'a64 nop', 'a32 nop', 'asp nop', 'a16 movsb', 'a16 mov eax, [eax]', 'a32 mov eax, [bx]', 'a64 mov eax, [rax]', 'a16 mov eax, [rax]', 'asp mov eax, [0x10]', 'asp mov eax, [qword 0x10]', 'a32 mov eax, [dword 0x10]',
   ])('%s', (l) => {

@@ -497,6 +497,11 @@ export class LineParser {
     for (const [pi, p] of parts.entries()) {
       if (p.length === 0) throw new ParseError('expression syntax error', endCol);
       if (p.some((t) => t.t === 'str' && t.unterminated)) throw new ParseError('expression syntax error', p[0].col);
+      // A register is no value: NASM says so for the element and reads on (a syntax error stops it).
+      if (p.length === 1 && p[0].t === 'id' && !p[0].forced && lookupReg(p[0].v) !== undefined) {
+        this.lineError('expression is not simple or relocatable', p[0].col);
+        continue;
+      }
       // A size keyword before an element sets its size (`dd 2 dup (dword 1)`, `db word 5`), also
       // before a count (`db byte 3 dup 1`); `size (list)` is a group, below.
       const lead = p[0].t === 'id' && !p[0].forced && !isOpTok(p[1], '(') ? sizeKeyword(p[0].v) : undefined;
