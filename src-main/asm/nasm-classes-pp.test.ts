@@ -264,3 +264,15 @@ describe('first words of a line: macro calls, labels before them, section names,
     'section   .data   |db __SECT__|x: db 2',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+describe('%push/%pop/%repl: an identifier (unexpanded) or nothing, the directive named as written', () => {
+  it.each([
+    '%push a b|%pop a|%push a,|%pop|%push $x|%pop $x|%push eax|%pop EAX|%push ..@x|%pop ..@x|%push a.b|%pop A.B',
+    '%push a ; c|%pop a ; c|%macro m 1|%push %1|%endmacro|m foo|%pop foo|%push ?x|%pop ?x',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    '%pop|nop', '%POP|nop', '%repl x|nop', '%push a|%pop|%pop foo', '%push a|%pop b|%pop', '%pop|mov ax, bl',
+    '%push 1|%pop', '%push "a"|%pop', '%push $|%pop', '%push $1|%pop $1', '%push $$x|%pop', '%push a|%push %$x|%pop|%pop', '%push %$x|%pop',
+    '%push a|%repl 5|%pop 5', '%push|%pop a', '%push a|%repl|%pop a', '%define X foo|%push X|%pop foo', '%push a|%pop b c|%pop', '%push a|%Pop b|%pop',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});

@@ -403,6 +403,9 @@ function standardMacroArgs(key: string, rest: string): { args: string[]; legacy?
  */
 const STANDARD_AT: MMacro = { name: 'at', ci: true, min: 1, max: 2, greedy: true, defaults: [], body: [], file: '', nolist: true };
 
+/** An identifier at the start of a context name (`%push`): `$` only before a character that may start one. */
+const CONTEXT_NAME = /^(?:\$(?=[A-Za-z_.?@\u0080-\uffff]))?[A-Za-z_.?@\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/;
+
 /** A line's first word, and a second one after it (the first then being a label, colon or not). */
 const CALL_WORDS = /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/;
 
@@ -844,12 +847,14 @@ export class Preprocessor {
     if (text.includes('%')) {
       const mac = f.kind === 'file' ? undefined : this.currentMac();
       if (mac) text = this.substParams(text, mac);
+      // A context's own name is read unexpanded (`%push %$x` is NASM's error, not a name).
+      const namesContext = dname === 'push' || dname === 'pop' || dname === 'repl';
       // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
-      if (this.contexts.length && text.includes('%{$')) {
+      if (this.contexts.length && !namesContext && text.includes('%{$')) {
         const pos = this.posOf(f, lineNo);
         text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
       }
-      if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
+      if (!namesContext && text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
         // NASM reports a missing context twice on an ordinary line, once on a directive's.
         text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
       }
@@ -861,7 +866,7 @@ export class Preprocessor {
       const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
       const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
       if (dm2) {
-        this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
+        this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText, dm2[1]);
         return;
       }
     }
@@ -1095,6 +1100,23 @@ export class Preprocessor {
       listAs: f.listAs ?? this.out.length - 1,
       emitAt: f.emitAt ?? this.emitPos(f, lineNo),
     });
+  }
+
+  /**
+   * The name `%push`, `%pop` or `%repl` takes: its first token, which NASM reads unexpanded and
+   * which must be an identifier (`$` only before one); '' when there is none (an anonymous
+   * context). Undefined after NASM's error; anything after the name is its warning.
+   */
+  private contextName(body: string, dname: string, pos: Pos): string | undefined {
+    const text = body.trim();
+    if (text === '') return '';
+    const m = CONTEXT_NAME.exec(text);
+    if (!m) {
+      this.error(pos, `\`${dname}' expects a context identifier`, 'early');
+      return undefined;
+    }
+    if (text.length > m[0].length) this.warn(pos, `trailing garbage after \`${dname}' ignored [-w+pp-trailing]`, 'early');
+    return m[0];
   }
 
   /** `sectalign on|off` for `-E`: whether align and alignb print their `[sectalign N]`. */
@@ -2216,7 +2238,8 @@ export class Preprocessor {
     return same && isComma(items[i]) && k >= items.length;
   }
 
-  private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
+  /** `d` is the directive's name in lower case, `written` as the source spells it (for messages). */
+  private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string, written = d): void {
     const pos = this.posOf(f, lineNo);
     const emitBlank = (): void => {
       this.out.push(this.mkLine(f, this.locationProbe ?? '', lineNo, rawText));
@@ -2566,17 +2589,22 @@ export class Preprocessor {
         break;
       }
       case 'push':
-      case 'repl': {
-        const name = body.trim().split(/\s+/)[0] ?? '';
+      case 'repl':
+      case 'pop': {
+        // NASM names the directive as written (`%POP`); a context is anonymous without a name.
+        const dname = `%${written}`;
+        const name = this.contextName(body, dname, pos);
+        if (name === undefined) break;
+        const top = this.contexts.at(-1);
         if (d === 'push') this.contexts.push({ name, id: this.nextUnique() });
-        else if (this.contexts.length) this.contexts[this.contexts.length - 1].name = name;
-        else this.error(pos, '`%repl\': context stack is empty', 'early');
+        else if (top === undefined) this.error(pos, `\`${dname}': context stack is empty`, 'early');
+        else if (d === 'repl') top.name = name;
+        else if (name !== '' && (top.name === '' || name.toLowerCase() !== top.name.toLowerCase())) {
+          // `%pop NAME` checks the name (in any case) and leaves the context where it is.
+          this.error(pos, `\`${dname}' in wrong context: ${top.name === '' ? 'anonymous' : top.name}, expected ${name}`, 'early');
+        } else this.contexts.pop();
         break;
       }
-      case 'pop':
-        if (!this.contexts.length) this.error(pos, '`%pop\': context stack is already empty', 'early');
-        else this.contexts.pop();
-        break;
       case 'use': {
         const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
         if (t.length === 0 || (t[0].t !== 'id' && t[0].t !== 'str')) {
