@@ -276,3 +276,22 @@ describe('%push/%pop/%repl: an identifier (unexpanded) or nothing, the directive
     '%push a|%repl 5|%pop 5', '%push|%pop a', '%push a|%repl|%pop a', '%define X foo|%push X|%pop foo', '%push a|%pop b c|%pop', '%push a|%Pop b|%pop',
   ])('rejected: %s', (s) => checkLevels(lines(s), false));
 });
+
+describe("'redefining multi-line macro': a definition of the same name (case and all) sharing a call with an older one, the newest searched first", () => {
+  it.each([
+    '%macro m 1|db 1|%endmacro|%macro m 1|db 2|%endmacro|m 0',
+    '%macro m 1|db 1|%endmacro|%macro m 2|db 2|%endmacro|m 0|m 0, 1',
+    '%macro m 1-3|db 1|%endmacro|%macro m 2|db 2|%endmacro|m 0|m 0,0|%macro m 1|db 1|%endmacro|%macro m 1-2|db 2|%endmacro|m 0',
+    '%macro m 1+|db 1|%endmacro|%macro m 4|db 2|%endmacro|m 0|%macro n 0-*|db 1|%endmacro|%macro n 9|db 2|%endmacro|n',
+    '%imacro m 1|db 1|%endmacro|%macro m 1|db 2|%endmacro|m 0|M 0|%imacro K 1|db 1|%endmacro|%macro k 1|db 2|%endmacro|k 0|K 0',
+    '%macro Foo 0|db 1|%endmacro|%imacro foo 0|db 2|%endmacro|Foo|FOO|%imacro bar 0|db 1|%endmacro|%macro Bar 0|db 2|%endmacro|Bar|BAR',
+    '%rmacro m 0|db 1|%endmacro|%irmacro m 0|db 2|%endmacro|m|%macro q 0|db 1|%endmacro|%unmacro q 0|%macro q 0|db 2|%endmacro|q',
+    // NASM's standard macros are definitions like any other.
+    '%macro section 1|db 1|%endmacro|section 0|%macro SECTION 1|db 1|%endmacro|section .text|%macro org 1|db 2|%endmacro|org 0|%macro at 1|db 3|%endmacro|at 0',
+    '%macro m 1|%endmacro|%macro m 1|%endmacro|m 1',
+    // `%unimacro` removes a standard macro (smartalign's way), `%unmacro` does not: it was an %imacro.
+    '%unimacro align 1-2+.nolist|%imacro align 1-2+|db 1|%endmacro|align 4|%unimacro ALIGN 1-2+|%macro align 1-2+|db 2|%endmacro|align 4',
+    '%unmacro align 1-2+.nolist|%imacro align 1-2+|db 1|%endmacro|align 4|%unimacro section 1|%macro section 1+|db 2|%endmacro|section 0',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it('-w-pp-macro-redef-multi', () => checkLevels(lines('%macro m 0|%endmacro|%macro m 0|%endmacro|m'), true, ['-pp-macro-redef-multi']));
+});

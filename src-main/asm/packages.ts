@@ -127,7 +127,8 @@ function smartalign(): string {
     '%define __ALIGNMODE__ __?ALIGNMODE?__',
   );
   const gap = '(((%1) - (($-$$) % (%1))) % (%1))';
-  out.push('%imacro align 1-2+.nolist', 'sectalign %1', '%ifnempty %2', `times ${gap} %2`, '%else', '%%start:');
+  // NASM's package removes the standard `align` first (no redefinition warning).
+  out.push('%unimacro align 1-2+.nolist', '%imacro align 1-2+.nolist', 'sectalign %1', '%ifnempty %2', `times ${gap} %2`, '%else', '%%start:');
   out.push(`times (__?ALIGN_JMP_THRESHOLD?__ != -1) * (${gap} > __?ALIGN_JMP_THRESHOLD?__) jmp %%end`);
   // After the jump: plain NOPs up to the boundary (nothing is left for the fillers below).
   out.push(`times (($ - %%start) > 0) * ${gap} nop`);

@@ -597,6 +597,9 @@ export class Preprocessor {
   readonly emitted: EmittedLine[] = [];
   private smacros = new Map<string, SMacro>();
   private smacrosCI = new Map<string, SMacro>();
+  /** NASM's standard macros a `%unimacro` removed. */
+  private removedStandardMacros = new Set<string>();
+  /** Multi-line macros by name in lower case, each list the newest definition first. */
   private mmacros = new Map<string, MMacro[]>();
   private frames: Frame[] = [];
   private conds: Cond[] = [];
@@ -796,14 +799,14 @@ export class Preprocessor {
         if (r.nest === 0) {
           this.recording = null;
           if (r.kind === 'macro') {
-            r.mac!.body = r.lines;
-            const key = r.mac!.ci ? r.mac!.name.toLowerCase() : r.mac!.name;
-            const list = this.mmacros.get(key) ?? [];
-            const same = list.findIndex((m) => m.min === r.mac!.min && m.max === r.mac!.max);
-            if (same >= 0) list[same] = r.mac!;
-            else list.push(r.mac!);
+            const mac = r.mac!;
+            mac.body = r.lines;
+            // NASM keeps every definition, the newest first in the search; an older one that takes
+            // exactly the same calls could never be chosen again, so it goes.
+            const key = mac.name.toLowerCase();
+            const list = (this.mmacros.get(key) ?? []).filter((m) => !(m.ci === mac.ci && (m.ci || m.name === mac.name) && m.min === mac.min && m.max === mac.max && m.greedy === mac.greedy));
+            list.unshift(mac);
             this.mmacros.set(key, list);
-            if (r.mac!.ci) this.ciMacros = true;
             this.macroWordKeys.add(wordKey(key, 0, key.length));
             this.out.push(this.mkLine(f, '', lineNo, rawText));
           } else {
@@ -1238,9 +1241,6 @@ export class Preprocessor {
     return this.isMacroName(m[1]) || (m[2] !== undefined && this.isMacroName(m[2]));
   }
 
-  /** Whether a case-insensitive macro was ever defined (else no lower-cased name is looked up). */
-  private ciMacros = false;
-
   /** wordKey() of every macro name ever defined: most words are no macro and need no string made to tell. */
   private macroWordKeys = new Set<number>();
 
@@ -1250,11 +1250,27 @@ export class Preprocessor {
   }
 
   private isMacroName(word: string): boolean {
-    return this.mmacros.has(word) || (this.ciMacros && this.mmacros.has(word.toLowerCase()));
+    return this.mmacros.get(word.toLowerCase())?.some((m) => m.ci || m.name === word) === true;
   }
 
+  /**
+   * Whether a new definition of `name` taking `min`-`max` (any count from `min` up when greedy)
+   * would share a call with a definition of exactly that name, the source's or a standard one
+   * (NASM's redefinition warning: the ranges overlap, a greedy side reaching every count above its
+   * minimum; the case of the names must agree even for `%imacro`).
+   */
+  private redefinesMacro(name: string, min: number, max: number, greedy: boolean): boolean {
+    const overlaps = (m: { min: number; max: number; greedy: boolean }): boolean => (m.min <= max || greedy) && (min <= m.max || m.greedy);
+    if (this.mmacros.get(name.toLowerCase())?.some((m) => m.name === name && overlaps(m))) return true;
+    if (!Object.hasOwn(STANDARD_MACROS, name) || this.removedStandardMacros.has(name)) return false;
+    const [smin, smax, sgreedy] = STANDARD_MACROS[name];
+    return overlaps({ min: smin, max: smax, greedy: sgreedy });
+  }
+
+  /** The definitions a call of `name` may choose from, the newest first (NASM's search order). */
   private findMacro(name: string): MMacro[] | undefined {
-    return this.mmacros.get(name) ?? this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+    const all = this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+    return all?.length ? all : undefined;
   }
 
   /** The definitions a line may call: not one being expanded, unless it is a `%rmacro`. */
@@ -2437,6 +2453,7 @@ export class Preprocessor {
         const room = max === Infinity ? Infinity : max - min;
         if (greedy && defaults.length > room && room > 0) defaults = [...defaults.slice(0, room - 1), splitArgsJoin(defText, room - 1)];
         if (!greedy && min + defaults.length > max) this.warn(pos, `too many default macro parameters in macro \`${m[1]}' [-w+pp-macro-defaults]`, 'early');
+        if (this.redefinesMacro(m[1], min, max, greedy)) this.warn(pos, `redefining multi-line macro \`${m[1]}' [-w+pp-macro-redef-multi]`, 'early');
         this.recording = {
           kind: 'macro',
           nest: 0,
@@ -2464,7 +2481,10 @@ export class Preprocessor {
           break;
         }
         const ci = d === 'unimacro';
-        const key = ci ? m[1].toLowerCase() : m[1];
+        const key = m[1].toLowerCase();
+        // NASM's standard macros are `%imacro`s (smartalign's package replaces `align` so).
+        const std = Object.hasOwn(STANDARD_MACROS, key) ? STANDARD_MACROS[key] : undefined;
+        if (ci && std !== undefined && std[0] === h.min && std[1] === h.max && std[2] === h.greedy) this.removedStandardMacros.add(key);
         const list = this.mmacros.get(key);
         if (!list) break;
         const kept = list.filter((mm) => !(mm.ci === ci && (ci || mm.name === m[1]) && mm.min === h.min && mm.max === h.max && mm.greedy === h.greedy));
