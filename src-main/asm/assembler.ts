@@ -158,8 +158,6 @@ export class Assembler {
   private cpu: number | undefined; // `cpu` level; undefined = any
   origin = 0n;
   private originSet = false;
-  private strucStack: { name: string; prevSec: number; prevAbsBase: bigint; prevAbsSeg: number; prevAbsOff: number }[] = [];
-  private istrucs: { name: string; seg: number; start: number }[] = [];
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
@@ -694,8 +692,6 @@ export class Assembler {
     this.absBase = 0n;
     this.absSeg = -1;
     this.absOff = 0;
-    this.strucStack = [];
-    this.istrucs = [];
     for (const s of this.sections) s.size = 0;
     const stmts = this.stmts;
     const kinds = this.kinds!;
@@ -919,8 +915,6 @@ export class Assembler {
     this.absBase = 0n;
     this.absSeg = -1;
     this.absOff = 0;
-    this.strucStack = [];
-    this.istrucs = [];
     for (const s of this.sections) {
       s.size = 0;
       if (phase === 'final') {
@@ -1014,7 +1008,7 @@ export class Assembler {
     } else this.emitBytes(Array.from(this.clean.arena.buf.subarray(at, at + len)), NONE, line);
   }
 
-  /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
+  /** Padding of `align` listed the way NASM lists its `times` expansion. */
   private emitFill(n: number, byte: number, line: number): void {
     this.emitBytes(new Array(n).fill(byte), [], line, n);
     if (this.recording && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
@@ -1205,65 +1199,6 @@ export class Assembler {
           this.emitBytes(Array.from(data.subarray(skip, skip + len)), [], st.line);
           if (this.recording) this.listing[this.listing.length - 1].bin = true;
         } else this.advance(len);
-        return;
-      }
-      case 'struc': {
-        const off = this.critical(st.off, st.line, 'non-constant argument supplied to STRUC') ?? 0n;
-        this.strucStack.push({ name: st.name, prevSec: this.cur, prevAbsBase: this.absBase, prevAbsSeg: this.absSeg, prevAbsOff: this.absOff });
-        this.cur = -1;
-        this.absBase = off;
-        this.absSeg = -1;
-        this.absOff = 0;
-        this.define(st.name, { n: off, seg: -1, unk: false }, st.line, 'label', 1);
-        return;
-      }
-      case 'endstruc': {
-        const s = this.strucStack.pop();
-        if (!s) {
-          this.err(st.line, '`endstruc\' without `struc\'');
-          return;
-        }
-        this.define(`${s.name}_size`, { n: BigInt(this.absOff), seg: -1, unk: false }, st.line, 'equ', 1);
-        this.cur = s.prevSec;
-        this.absBase = s.prevAbsBase;
-        this.absSeg = s.prevAbsSeg;
-        this.absOff = s.prevAbsOff;
-        return;
-      }
-      case 'istruc':
-        this.istrucs.push({ name: st.name, seg: this.cur, start: this.cur < 0 ? this.absOff : this.sections[this.cur].size });
-        return;
-      case 'at': {
-        const is = this.istrucs[this.istrucs.length - 1];
-        if (!is) {
-          this.err(st.line, '`at\' outside `istruc\'');
-          return;
-        }
-        const fv = this.eval(st.field);
-        const base = this.symbols.get(is.name)?.value.n ?? 0n;
-        const cur = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
-        const count = Number(fv.n - base) - (cur - is.start);
-        if (count < 0) {
-          this.err(st.line, `TIMES value ${count} is negative`);
-        } else if (count > 0) this.emitFill(count, 0, st.line);
-        if (st.body) this.exec(st.body, idx);
-        return;
-      }
-      case 'iend': {
-        const is = this.istrucs.pop();
-        if (!is) {
-          this.err(st.line, '`iend\' without `istruc\'');
-          return;
-        }
-        const size = this.lookup(`${is.name}_size`);
-        const cur = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
-        if (!size) {
-          this.err(st.line, `symbol \`${is.name}_size' not defined`);
-          return;
-        }
-        const count = Number(size.n) - (cur - is.start);
-        if (count < 0) this.err(st.line, `TIMES value ${count} is negative`);
-        else if (count > 0) this.emitFill(count, 0, st.line);
         return;
       }
       case 'map':
