@@ -335,6 +335,7 @@ describe('structure macros as standard.mac expands them: `at .member`, contexts,
     'struc S|.a: resb 1|.b: resd 1|endstruc|absolute 0x100|v: istruc S|at .b, resd 1|iend|w: resb 1|section .text|dw w',
     // Another context on top: NAME and the start are its (undefined) names, ..@N as NASM numbers them.
     'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|%push foo|at .y, dw 1|%pop|iend',
+    'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|%push foo|at S.y, dw 1|%pop|iend',
     'struc S|.x: resw 1|.y: resw 1|endstruc|%push foo|%define %$x 5|istruc S|db %$x|at S.y, dw %$x|iend|%pop',
     'istruc S|jmp %$strucstart|jmp %$zz|iend|struc S|.a: resb 1|endstruc',
     '%push a|istruc S|%$q: db 1|iend|jmp %$q|%pop|struc S|.a: resb 1|endstruc',
