@@ -318,6 +318,9 @@ describe('structure macros as standard.mac expands them: `at .member`, contexts,
     'section .data|db 1|struc S|.a: resb 2|endstruc|db 3|section .text|db 4',
     // What the struc and istruc contexts hold is theirs: %$ names inside are the structure's.
     '%push outer|%define %$v 7|db %$v|struc S|.a: resb 1|.b: resb 1|%define %$v 8|endstruc|istruc S|%$in: db 1|at .b, db %$in|iend|db %$v|%pop',
+    // `at` leaves its helper names %$member and %$member1 (the text and its first character).
+    'struc S|.x: resw 1|.y: resb 8|endstruc|istruc S|at .y, db %$member, %$member1|%ifdef %$member1|db 9|%endif|iend',
+    'struc S|.x: resb 9|.y: resw 1|endstruc|istruc S|at   S.x   +    0  |db %$member|iend',
   ])('%s', (s) => checkLevels(lines(s), true));
   it.each([
     'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|at zz, dw 1|iend',

@@ -1179,6 +1179,10 @@ export class Preprocessor {
           noContext(['strucname', 'strucstart']);
           place(`times (${first}-%$strucname)-($-%$strucstart) db 0`);
         } else {
+          // standard.mac takes MEMBER apart with its helper names: its text, and that text's first character.
+          const member = collapseBlanks(first).trim();
+          this.defineSmacro(`..@${top.id}.member`, { params: null, body: quoteStr(member), ci: false });
+          this.defineSmacro(`..@${top.id}.member1`, { params: null, body: quoteStr(member.charAt(0)), ci: false });
           const name = local('strucname');
           place(`times (${first.startsWith('.') ? name + first : first}-${name})-($-${local('strucstart')}) db 0`);
         }
