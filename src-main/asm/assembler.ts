@@ -405,8 +405,12 @@ export class Assembler {
     }
   }
 
+  /** Where in the final pass's messages the first undefined-symbol error of a data line went (see data()). */
+  private firstUndefined: number | undefined;
+
   private undefinedError(line: number, col?: number): void {
     if (this.timesCopy > 0) return;
+    this.firstUndefined ??= this.diags.final.length;
     const name = this.undefinedName!;
     this.err(line, this.externs.has(name) ? 'binary output format does not support external references' : `symbol \`${name}' not defined`, col);
   }
@@ -439,11 +443,15 @@ export class Assembler {
     if (s.pass === this.pass) {
       if (this.phase === 'final' || this.phase === 'first') {
         const same = s.value.n === value.n && s.value.seg === value.seg;
-        if ((kind === 'equ' && (!same || s.kind !== 'equ')) || (kind === 'label' && (!same || s.line !== line))) {
+        if ((kind === 'equ' && (!same || s.kind !== 'equ')) || (kind === 'label' && !same)) {
           if (this.phase === 'first') {
             this.earlyErr(line, `label \`${name}' inconsistently redefined`, col);
             this.diags.add('early', 'info', this.pos(s.line), 1, `label \`${name}' originally defined here`);
           }
+        } else if (kind === 'label' && s.line !== line) {
+          // A label defined again where it already stands: NASM's off-by-default warning (its note
+          // on the first definition, which goes with the warning, is not given).
+          this.warn(line, `info: label \`${name}' redefined to an identical value [-w+label-redef]`, col);
         }
       }
       return;
@@ -1420,7 +1428,19 @@ export class Assembler {
       this.advance(this.dataSize(unit, items, line));
       return;
     }
+    const mark = this.diags.final.length;
+    this.firstUndefined = undefined;
     const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
+    // NASM's parser gives up on a data line at the first item naming an undefined symbol: that
+    // error is the line's only message (the items before it, and their warnings, are never
+    // written; other errors such as `integer supplied as 80-bit data` come from writing them).
+    // The line's size stays, so that the lines after it keep their places.
+    const failed = this.firstUndefined;
+    if (failed !== undefined) {
+      this.diags.final.splice(mark, this.diags.final.length - mark, this.diags.final[failed]);
+      this.advance(bytes.length);
+      return;
+    }
     if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) {
       const runs = this.reserveRuns(items, line, unit).runs;
       for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);

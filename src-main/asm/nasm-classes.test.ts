@@ -946,3 +946,13 @@ describe('keywords no row takes: sign-extended immediates, distances on data, se
     for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
   });
 });
+
+describe('a data line stops at its first undefined symbol; a label defined again where it stands is no error', () => {
+  it.each([
+    ['db 300, zz'], ['db zz, 300'], ['dw zz1, zz2|dw 5'], ['times 2 dw zz1, zz2'], ['dw 2 dup (zz1, zz2)'],
+    ['mov ax, zz1|dw zz1, zz2, zz3'], ['absolute 0|dw zz1, zz2'], ['section .bss|dw zz1, 5'], ['db zz1, ?'],
+    ['x:|nop|x:'], ['x: nop|times 0 nop|x: nop'], ['x:|x equ 0'],
+  ])('rejected: %s', (src) => checkLevels(lines(src), false));
+  it.each([['x:|x:|nop'], ['x|x|nop'], ['jmp y|x:|y:|x:'], ['%macro m 0|x:|%endmacro|m|m']])('%s', (src) => checkLevels(lines(src), true));
+  it('-w+label-redef', () => checkLevels(lines('x:|x:|nop'), true, ['+label-redef']));
+});
