@@ -428,3 +428,19 @@ describe("listings of macro calls: the call's own warnings before its expansion,
     }
   });
 });
+
+describe('a macro parameter right after a context-local name is pasted to its value (`%$name%1`), as standard.mac relies on', () => {
+  const myStruc = [
+    '%imacro mystruc 1-2.nolist 0', '%push', '%define %$strucname %1', '[absolute %2]', '%$strucname:', '%endmacro',
+    '%imacro myendstruc 0.nolist', '%{$strucname}_size equ ($-%$strucname)', '%pop', '__?SECT?__', '%endmacro',
+    '%imacro myistruc 1.nolist', '%push', '%define %$strucname %1', '%$strucstart:', '%endmacro',
+    '%imacro myat 1-2+.nolist', '%defstr %$member %1', '%substr %$member1 %$member 1', "%ifidn %$member1, '.'",
+    'times (%$strucname%1-%$strucname)-($-%$strucstart) db 0', '%else', 'times (%1-%$strucname)-($-%$strucstart) db 0', '%endif', '%2', '%endmacro',
+    '%imacro myiend 0.nolist', 'times %{$strucname}_size-($-%$strucstart) db 0', '%pop', '%endmacro',
+  ].join('|');
+  it.each([
+    `${myStruc}|section .text|mystruc S|.x: resw 1|.y: resw 1|.z: resb 3|myendstruc|foo:|myistruc S|myat .x, dw 1|myat .z, db 2|myiend|db 3|bar: myistruc S|myat S.y, dw 1|myat .z|myiend`,
+    '%macro m 1|%push|%define %$n Q|dw %$n%1|%pop|%endmacro|Q.a equ 5|m .a',
+    '%macro m 1|%push|dw %$n%1|%pop|%endmacro|m .a',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -448,6 +448,12 @@ function chooseMacro<T extends MacroShape>(defs: readonly T[], rest: string): Ma
  */
 const STANDARD_AT: MMacro = { name: 'at', ci: true, min: 1, max: 2, greedy: true, defaults: [], body: [], file: '', nolist: true };
 
+/** A context-local name (`%$x`, `%$$x`) ending a text. */
+const CONTEXT_NAME_END = /%\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*$/;
+
+/** Between a context-local name and the macro parameter pasted to it, until the name is expanded. */
+const TOKEN_BREAK = '\u0001';
+
 /** An identifier at the start of a context name (`%push`): `$` only before a character that may start one. */
 const CONTEXT_NAME = /^(?:\$(?=[A-Za-z_.?@\u0080-\uffff]))?[A-Za-z_.?@\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/;
 
@@ -922,12 +928,22 @@ export class Preprocessor {
       const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
       const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
       if (dm2) {
-        this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText, dm2[1]);
+        let body = t2.slice(dm2[0].length);
+        if (this.tokenBreaks) {
+          this.tokenBreaks = false;
+          body = body.replaceAll(TOKEN_BREAK, '');
+        }
+        this.directive(f, dm2[1].toLowerCase(), body, lineNo, rawText, dm2[1]);
         return;
       }
     }
 
     let expanded = this.expandAndPaste(text, f, lineNo);
+    if (this.tokenBreaks) {
+      // The context-local names are expanded: paste what follows them, and expand what that makes.
+      this.tokenBreaks = false;
+      expanded = this.expandAndPaste(expanded.replaceAll(TOKEN_BREAK, ''), f, lineNo);
+    }
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.maybeMacroLine(expanded) ? CALL_WORDS.exec(expanded) : null;
@@ -1448,6 +1464,20 @@ export class Preprocessor {
     });
   }
 
+  /**
+   * A parameter's text after `out`. Right after a context-local name (`%$name%1`) it stays a word
+   * of its own, as NASM's tokens keep it, until the name has been expanded (the two are then
+   * pasted: standard.mac's `%$strucname%1` is `S.x`); TOKEN_BREAK marks the place.
+   */
+  private appendParam(out: string, value: string): string {
+    if (value === '' || !/^[A-Za-z0-9_$#@~.?\u0080-\uffff]/.test(value) || !CONTEXT_NAME_END.test(out)) return out + value;
+    this.tokenBreaks = true;
+    return out + TOKEN_BREAK + value;
+  }
+
+  /** Whether a line being read has TOKEN_BREAKs (appendParam()). */
+  private tokenBreaks = false;
+
   /** Substitutes %1..%N, %0, %%local, %{N} inside a macro body line. */
   private substParams(text: string, mac: MacroCtx): string {
     let out = '';
@@ -1484,10 +1514,10 @@ export class Preprocessor {
         out += `..@${mac.id}.${m[1]}`;
         i += m[0].length;
       } else if ((m = /^\{(-?\d+)(?::(-?\d+))?\}/.exec(rest))) {
-        out += this.param(mac, parseInt(m[1], 10));
+        out = this.appendParam(out, this.param(mac, parseInt(m[1], 10)));
         i += m[0].length;
       } else if ((m = /^(\d+)/.exec(rest))) {
-        out += m[1] === '0' ? String(mac.args.length) : m[1] === '00' ? mac.label : this.param(mac, parseInt(m[1], 10));
+        out = m[1] === '0' ? out + String(mac.args.length) : m[1] === '00' ? out + mac.label : this.appendParam(out, this.param(mac, parseInt(m[1], 10)));
         i += m[0].length;
       } else if ((m = /^([-+])(\d+)/.exec(rest))) {
         // %-N / %+N: parameter N as a condition code, inverted or as is.
