@@ -905,10 +905,16 @@ export class Preprocessor {
     // Blanks ending a line or before its comment are not part of it (blanks left by empty macro
     // parameters are: `m %1` calls m with blanks, which NASM's legacy rules count).
     let text = stripComment(rawText).trimEnd();
+    /** Whether a parameter follows a context-local name on this line (appendParam()). */
+    let tokenBreaks = false;
     // Everything up to the directive check acts on `%` only (most lines have none).
     if (text.includes('%')) {
       const mac = f.kind === 'file' ? undefined : this.currentMac();
-      if (mac) text = this.substParams(text, mac);
+      if (mac) {
+        this.tokenBreaks = false;
+        text = this.substParams(text, mac);
+        tokenBreaks = this.tokenBreaks;
+      }
       // A context's own name is read unexpanded (`%push %$x` is NASM's error, not a name).
       const namesContext = dname === 'push' || dname === 'pop' || dname === 'repl';
       // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
@@ -929,21 +935,15 @@ export class Preprocessor {
       const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
       if (dm2) {
         let body = t2.slice(dm2[0].length);
-        if (this.tokenBreaks) {
-          this.tokenBreaks = false;
-          body = body.replaceAll(TOKEN_BREAK, '');
-        }
+        if (tokenBreaks) body = body.replaceAll(TOKEN_BREAK, '');
         this.directive(f, dm2[1].toLowerCase(), body, lineNo, rawText, dm2[1]);
         return;
       }
     }
 
     let expanded = this.expandAndPaste(text, f, lineNo);
-    if (this.tokenBreaks) {
-      // The context-local names are expanded: paste what follows them, and expand what that makes.
-      this.tokenBreaks = false;
-      expanded = this.expandAndPaste(expanded.replaceAll(TOKEN_BREAK, ''), f, lineNo);
-    }
+    // The context-local names are expanded: paste what follows them, and expand what that makes.
+    if (tokenBreaks) expanded = this.expandAndPaste(expanded.replaceAll(TOKEN_BREAK, ''), f, lineNo);
 
     // Multi-line macro invocation, possibly after a label.
     const m = this.maybeMacroLine(expanded) ? CALL_WORDS.exec(expanded) : null;
@@ -1243,7 +1243,7 @@ export class Preprocessor {
     return m[0];
   }
 
-  /** `sectalign on|off` for `-E`: whether align and alignb print their `[sectalign N]`. */
+  /** `sectalign on|off`: whether align and alignb call sectalign (counted, and printed by `-E`). */
   private ppSectAlign = true;
 
   /**
@@ -1475,7 +1475,7 @@ export class Preprocessor {
     return out + TOKEN_BREAK + value;
   }
 
-  /** Whether a line being read has TOKEN_BREAKs (appendParam()). */
+  /** Whether substParams() put a TOKEN_BREAK in the line it made (appendParam()). */
   private tokenBreaks = false;
 
   /** Substitutes %1..%N, %0, %%local, %{N} inside a macro body line. */
