@@ -158,8 +158,6 @@ export class Assembler {
   private cpu: number | undefined; // `cpu` level; undefined = any
   origin = 0n;
   private originSet = false;
-  private strucStack: { name: string; prevSec: number; prevAbsBase: bigint; prevAbsSeg: number; prevAbsOff: number }[] = [];
-  private istrucs: { name: string; seg: number; start: number }[] = [];
   listing: ListRec[] = [];
   maps: { args: string; line: number }[] = [];
   private caches: (StmtCache | undefined)[] = [];
@@ -407,8 +405,12 @@ export class Assembler {
     }
   }
 
+  /** Where in the final pass's messages the first undefined-symbol error of a data line went (see data()). */
+  private firstUndefined: number | undefined;
+
   private undefinedError(line: number, col?: number): void {
     if (this.timesCopy > 0) return;
+    this.firstUndefined ??= this.diags.final.length;
     const name = this.undefinedName!;
     this.err(line, this.externs.has(name) ? 'binary output format does not support external references' : `symbol \`${name}' not defined`, col);
   }
@@ -441,11 +443,15 @@ export class Assembler {
     if (s.pass === this.pass) {
       if (this.phase === 'final' || this.phase === 'first') {
         const same = s.value.n === value.n && s.value.seg === value.seg;
-        if ((kind === 'equ' && (!same || s.kind !== 'equ')) || (kind === 'label' && (!same || s.line !== line))) {
+        if ((kind === 'equ' && (!same || s.kind !== 'equ')) || (kind === 'label' && !same)) {
           if (this.phase === 'first') {
             this.earlyErr(line, `label \`${name}' inconsistently redefined`, col);
             this.diags.add('early', 'info', this.pos(s.line), 1, `label \`${name}' originally defined here`);
           }
+        } else if (kind === 'label' && s.line !== line) {
+          // A label defined again where it already stands: NASM's off-by-default warning (its note
+          // on the first definition, which goes with the warning, is not given).
+          this.warn(line, `info: label \`${name}' redefined to an identical value [-w+label-redef]`, col);
         }
       }
       return;
@@ -694,8 +700,6 @@ export class Assembler {
     this.absBase = 0n;
     this.absSeg = -1;
     this.absOff = 0;
-    this.strucStack = [];
-    this.istrucs = [];
     for (const s of this.sections) s.size = 0;
     const stmts = this.stmts;
     const kinds = this.kinds!;
@@ -919,8 +923,6 @@ export class Assembler {
     this.absBase = 0n;
     this.absSeg = -1;
     this.absOff = 0;
-    this.strucStack = [];
-    this.istrucs = [];
     for (const s of this.sections) {
       s.size = 0;
       if (phase === 'final') {
@@ -1014,7 +1016,7 @@ export class Assembler {
     } else this.emitBytes(Array.from(this.clean.arena.buf.subarray(at, at + len)), NONE, line);
   }
 
-  /** Padding (align, istruc) listed the way NASM lists its `times` expansion. */
+  /** Padding of `align` listed the way NASM lists its `times` expansion. */
   private emitFill(n: number, byte: number, line: number): void {
     this.emitBytes(new Array(n).fill(byte), [], line, n);
     if (this.recording && n > 1) this.listing[this.listing.length - 1].times = { count: n, unit: [byte] };
@@ -1207,65 +1209,6 @@ export class Assembler {
           this.emitBytes(Array.from(data.subarray(skip, skip + len)), [], st.line);
           if (this.recording) this.listing[this.listing.length - 1].bin = true;
         } else this.advance(len);
-        return;
-      }
-      case 'struc': {
-        const off = this.critical(st.off, st.line, 'non-constant argument supplied to STRUC') ?? 0n;
-        this.strucStack.push({ name: st.name, prevSec: this.cur, prevAbsBase: this.absBase, prevAbsSeg: this.absSeg, prevAbsOff: this.absOff });
-        this.cur = -1;
-        this.absBase = off;
-        this.absSeg = -1;
-        this.absOff = 0;
-        this.define(st.name, { n: off, seg: -1, unk: false }, st.line, 'label', 1);
-        return;
-      }
-      case 'endstruc': {
-        const s = this.strucStack.pop();
-        if (!s) {
-          this.err(st.line, '`endstruc\' without `struc\'');
-          return;
-        }
-        this.define(`${s.name}_size`, { n: BigInt(this.absOff), seg: -1, unk: false }, st.line, 'equ', 1);
-        this.cur = s.prevSec;
-        this.absBase = s.prevAbsBase;
-        this.absSeg = s.prevAbsSeg;
-        this.absOff = s.prevAbsOff;
-        return;
-      }
-      case 'istruc':
-        this.istrucs.push({ name: st.name, seg: this.cur, start: this.cur < 0 ? this.absOff : this.sections[this.cur].size });
-        return;
-      case 'at': {
-        const is = this.istrucs[this.istrucs.length - 1];
-        if (!is) {
-          this.err(st.line, '`at\' outside `istruc\'');
-          return;
-        }
-        const fv = this.eval(st.field);
-        const base = this.symbols.get(is.name)?.value.n ?? 0n;
-        const cur = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
-        const count = Number(fv.n - base) - (cur - is.start);
-        if (count < 0) {
-          this.err(st.line, `TIMES value ${count} is negative`);
-        } else if (count > 0) this.emitFill(count, 0, st.line);
-        if (st.body) this.exec(st.body, idx);
-        return;
-      }
-      case 'iend': {
-        const is = this.istrucs.pop();
-        if (!is) {
-          this.err(st.line, '`iend\' without `istruc\'');
-          return;
-        }
-        const size = this.lookup(`${is.name}_size`);
-        const cur = this.cur < 0 ? this.absOff : this.sections[this.cur].size;
-        if (!size) {
-          this.err(st.line, `symbol \`${is.name}_size' not defined`);
-          return;
-        }
-        const count = Number(size.n) - (cur - is.start);
-        if (count < 0) this.err(st.line, `TIMES value ${count} is negative`);
-        else if (count > 0) this.emitFill(count, 0, st.line);
         return;
       }
       case 'map':
@@ -1487,7 +1430,19 @@ export class Assembler {
       this.advance(this.dataSize(unit, items, line));
       return;
     }
+    const mark = this.diags.final.length;
+    this.firstUndefined = undefined;
     const { bytes, fixes, uninit } = this.dataBytes(unit, items, line);
+    // NASM's parser gives up on a data line at the first item naming an undefined symbol: that
+    // error is the line's only message (the items before it, and their warnings, are never
+    // written; other errors such as `integer supplied as 80-bit data` come from writing them).
+    // The line's size stays, so that the lines after it keep their places.
+    const failed = this.firstUndefined;
+    if (failed !== undefined) {
+      this.diags.final.splice(mark, this.diags.final.length - mark, this.diags.final[failed]);
+      this.advance(bytes.length);
+      return;
+    }
     if (uninit && this.cur >= 0 && !this.sections[this.cur].nobits) {
       const runs = this.reserveRuns(items, line, unit).runs;
       for (let k = 0; k < runs; k++) this.warn(line, `uninitialized space declared in ${this.sections[this.cur].name} section: zeroing [-w+zeroing]`);

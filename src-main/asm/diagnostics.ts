@@ -50,6 +50,11 @@ export class Diags {
     (when === 'early' ? this.early : this.final).push(d);
   }
 
+  /** The preprocessed line a message arose at (its place in the line stream), if known. */
+  seqOf(d: Diagnostic): number | undefined {
+    return this.order.get(d);
+  }
+
   /** NASM reports in source order within a pass (preprocessor and assembler messages interleaved). */
   sorted(list: Diagnostic[]): Diagnostic[] {
     return list

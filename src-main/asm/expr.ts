@@ -366,6 +366,9 @@ function notSimple(v: Vec, ctx: EvalCtx): NotSimpleError {
   return new NotSimpleError(negative ? 'negative' : bases > 1 ? 'twoBases' : 'multiplier', v.n);
 }
 
+/** Whether NASM's vector of `v` has an unknown term (one that cancelled out has none). */
+const hasUnknownTerm = (v: Vec): boolean => v.unk && v.uc !== 0n;
+
 function combine(a: Vec, b: Vec, sign: bigint): Vec {
   const n = M64(a.n + sign * b.n);
   const unk = a.unk || b.unk;
@@ -374,6 +377,11 @@ function combine(a: Vec, b: Vec, sign: bigint): Vec {
     const ua = a.unk ? a.uc : 0n;
     const ub = b.unk ? b.uc : 0n;
     if (ua !== undefined && ub !== undefined) r.uc = ua + sign * ub;
+    // NASM's add_vectors() merges the two vectors term by term in type order (number, unknown,
+    // section bases) and stops after the unknown term while both sides still have terms: when
+    // each side has an unknown term or a section base, no section base is left (`$ - fwd` keeps
+    // none, so `(a - fwd) - ($ - fwd2)` is a plain number once the unknowns cancel).
+    if ((hasUnknownTerm(a) || hasUnknownTerm(b)) && (hasUnknownTerm(a) || a.terms) && (hasUnknownTerm(b) || b.terms)) return r;
   }
   if (!a.terms && !b.terms) return r;
   const terms = new Map(a.terms);

@@ -161,7 +161,7 @@ function run(source: string, options: AssembleOptions, fileName: string, diags: 
   const getListing = (): string => {
     if (listing === undefined) {
       try {
-        listing = early ? '' : formatListing(lines, asm.relist(), asm.sections, listedDiagnostics(diags));
+        listing = early ? '' : formatListing(lines, asm.relist(), asm.sections, diags.sorted(listedDiagnostics(diags)), (d) => diags.seqOf(d));
       } catch {
         listing = '';
       }

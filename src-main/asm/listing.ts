@@ -78,7 +78,13 @@ function rowsOf(ps: Part[]): { off: number; field: string }[] {
   return rows.map((r, k) => (k < rows.length - 1 ? { off: r.off, field: r.field + '-' } : r));
 }
 
-export function formatListing(lines: PLine[], recs: ListRec[], _sections: Section[], diags: Diagnostic[]): string {
+/**
+ * The listing. A message is listed after the row of the line it arose at (`lineOf`: an index into
+ * `lines`), which for a line of a .nolist macro is its call's row, as NASM lists them: a macro
+ * call's own warnings before its expansion, each expansion line's after it. Messages without such
+ * a line go after the last row of their source line.
+ */
+export function formatListing(lines: PLine[], recs: ListRec[], _sections: Section[], diags: Diagnostic[], lineOf: (d: Diagnostic) => number | undefined = () => undefined): string {
   const byLine = new Map<number, ListRec[]>();
   for (const r of recs) {
     const key = lines[r.line]?.listAs ?? r.line;
@@ -86,12 +92,16 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
     if (a) a.push(r);
     else byLine.set(key, [r]);
   }
+  const diagByRow = new Map<number, Diagnostic[]>();
   const diagByLine = new Map<string, Diagnostic[]>();
   for (const d of diags) {
-    const k = `${d.file}:${d.line}`;
-    const a = diagByLine.get(k);
+    const at = lineOf(d);
+    const row = at !== undefined && at < lines.length ? (lines[at].listAs ?? at) : undefined;
+    const map: Map<number | string, Diagnostic[]> = row === undefined ? diagByLine : diagByRow;
+    const k = row ?? `${d.file}:${d.line}`;
+    const a = map.get(k);
     if (a) a.push(d);
-    else diagByLine.set(k, [d]);
+    else map.set(k, [d]);
   }
   const out: string[] = [];
   const seenDiag = new Set<string>();
@@ -106,11 +116,9 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
     if (!listed) {
       // Messages of unlisted lines still come out, under the last listed line's number.
       const k = `${l.file}:${l.line}`;
-      const ds = diagByLine.get(k);
-      if (ds && !seenDiag.has(k)) {
-        seenDiag.add(k);
-        for (const d of ds) out.push(`${lastNum}          ******************       ${d.severity}: ${d.message}`);
-      }
+      const ds = [...(diagByRow.get(idx) ?? []), ...(seenDiag.has(k) ? [] : diagByLine.get(k) ?? [])];
+      seenDiag.add(k);
+      for (const d of ds) out.push(`${lastNum}          ******************       ${d.severity}: ${d.message}`);
       return;
     }
     const depth = l.depth > 0 ? `<${l.depth}>` : '';
@@ -131,11 +139,15 @@ export function formatListing(lines: PLine[], recs: ListRec[], _sections: Sectio
         out.push(`${num} ${hex(r.off, 8)} ${field}${k === 0 ? tail : depth ? ' ' + depth : ''}`);
       });
     }
+    const listDiags = (ds: Diagnostic[]): void => {
+      for (const d of ds) out.push(`${num}          ******************  ${depth ? depth + ' ' : '    '} ${d.severity}: ${d.message}`);
+    };
+    listDiags(diagByRow.get(idx) ?? []);
     const k = `${l.file}:${l.line}`;
     const ds = diagByLine.get(k);
     if (ds && !seenDiag.has(k) && (idx + 1 >= lines.length || lines[idx + 1].line !== l.line || lines[idx + 1].file !== l.file)) {
       seenDiag.add(k);
-      for (const d of ds) out.push(`${num}          ******************  ${depth ? depth + ' ' : '    '} ${d.severity}: ${d.message}`);
+      listDiags(ds);
     }
   });
   return out.join('\n') + '\n';

@@ -264,3 +264,183 @@ describe('first words of a line: macro calls, labels before them, section names,
     'section   .data   |db __SECT__|x: db 2',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+describe('%push/%pop/%repl: an identifier (unexpanded) or nothing, the directive named as written', () => {
+  it.each([
+    '%push a b|%pop a|%push a,|%pop|%push $x|%pop $x|%push eax|%pop EAX|%push ..@x|%pop ..@x|%push a.b|%pop A.B',
+    '%push a ; c|%pop a ; c|%macro m 1|%push %1|%endmacro|m foo|%pop foo|%push ?x|%pop ?x',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    '%pop|nop', '%POP|nop', '%repl x|nop', '%push a|%pop|%pop foo', '%push a|%pop b|%pop', '%pop|mov ax, bl',
+    '%push 1|%pop', '%push "a"|%pop', '%push $|%pop', '%push $1|%pop $1', '%push $$x|%pop', '%push a|%push %$x|%pop|%pop', '%push %$x|%pop',
+    '%push a|%repl 5|%pop 5', '%push|%pop a', '%push a|%repl|%pop a', '%define X foo|%push X|%pop foo', '%push a|%pop b c|%pop', '%push a|%Pop b|%pop',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("'redefining multi-line macro': a definition of the same name (case and all) sharing a call with an older one, the newest searched first", () => {
+  it.each([
+    '%macro m 1|db 1|%endmacro|%macro m 1|db 2|%endmacro|m 0',
+    '%macro m 1|db 1|%endmacro|%macro m 2|db 2|%endmacro|m 0|m 0, 1',
+    '%macro m 1-3|db 1|%endmacro|%macro m 2|db 2|%endmacro|m 0|m 0,0|%macro m 1|db 1|%endmacro|%macro m 1-2|db 2|%endmacro|m 0',
+    '%macro m 1+|db 1|%endmacro|%macro m 4|db 2|%endmacro|m 0|%macro n 0-*|db 1|%endmacro|%macro n 9|db 2|%endmacro|n',
+    '%imacro m 1|db 1|%endmacro|%macro m 1|db 2|%endmacro|m 0|M 0|%imacro K 1|db 1|%endmacro|%macro k 1|db 2|%endmacro|k 0|K 0',
+    '%macro Foo 0|db 1|%endmacro|%imacro foo 0|db 2|%endmacro|Foo|FOO|%imacro bar 0|db 1|%endmacro|%macro Bar 0|db 2|%endmacro|Bar|BAR',
+    '%rmacro m 0|db 1|%endmacro|%irmacro m 0|db 2|%endmacro|m|%macro q 0|db 1|%endmacro|%unmacro q 0|%macro q 0|db 2|%endmacro|q',
+    // NASM's standard macros are definitions like any other.
+    '%macro section 1|db 1|%endmacro|section 0|%macro SECTION 1|db 1|%endmacro|section .text|%macro org 1|db 2|%endmacro|org 0|%macro at 1|db 3|%endmacro|at 0',
+    '%macro m 1|%endmacro|%macro m 1|%endmacro|m 1',
+    // `%unimacro` removes a standard macro (smartalign's way), `%unmacro` does not: it was an %imacro.
+    '%unimacro align 1-2+.nolist|%imacro align 1-2+|db 1|%endmacro|align 4|%unimacro ALIGN 1-2+|%macro align 1-2+|db 2|%endmacro|align 4',
+    '%unmacro align 1-2+.nolist|%imacro align 1-2+|db 1|%endmacro|align 4|%unimacro section 1|%macro section 1+|db 2|%endmacro|section 0',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it('-w-pp-macro-redef-multi', () => checkLevels(lines('%macro m 0|%endmacro|%macro m 0|%endmacro|m'), true, ['-pp-macro-redef-multi']));
+});
+
+// standard.mac's struc/endstruc/istruc/at/iend are macros: struc and istruc open a context of
+// their own, `at` pads with `times (MEMBER-NAME)-($-start) db 0` (a MEMBER written from its `.` is
+// NAME's member), iend with `times NAME_size-($-start) db 0`; their messages are those of these lines.
+describe('structure macros as standard.mac expands them: `at .member`, contexts, TIMES messages', () => {
+  it.each([
+    'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|at .x, dw 1|at .y, dw 2|iend',
+    // `.y` is S.y whatever label came last (NASM 2.15+), in any `at` form.
+    'struc S|.x: resw 1|.y: resw 1|endstruc|foo: istruc S|at .x, dw 1|at .y, dw 2|iend',
+    'struc S|.x: resw 1|.y: resw 1|endstruc|foo:|istruc S|at .y, dw 2|iend|db 3|bar:|istruc S|at .x, dw 1|at .y, dw 2|iend|db 3',
+    'struc S|.x: resw 1|.y: resw 1|.z: resb 3|endstruc|foo:|istruc S|at .x, dw 1|at .z, db 2|iend|db 3|align 8|db 4',
+    '%define NAME Q|struc NAME|.a: resw 1|.b: resw 1|endstruc|istruc NAME|at .b, dw 1|iend|dw Q_size, Q.b',
+    // Braces around a parameter go (`{A.y}` is A.y, `{.y}` a member too).
+    'struc A|.x: resw 1|.y: resw 1|endstruc|istruc A|at {A.y}, dw 1|iend|istruc A|at {.y}|dw 1|iend',
+    'struc S, 4|.a: resb 1|.b: resd 1|endstruc|dd S.b, S_size|struc U, 0,|.a: resb 1|endstruc',
+    'bits 32|struc P|.lo: resd 1|.hi: resd 1|endstruc|p1: istruc P|at P.lo, dd 1|at P.hi, dd 2|iend|mov eax, [p1+P.hi]',
+    'struc T|.a: resb 1|.b: resw 1|endstruc|struc U|.t: resb T_size|.c: resb 1|endstruc|istruc U|at U.t, istruc T|at T.b, dw 5|iend|at U.c, db 9|iend',
+    '%macro mk 2|istruc S|at .a, db %1|at .b, db %2|iend|%endmacro|struc S|.a: resb 1|.b: resb 1|endstruc|mk 1, 2|mk 3, 4',
+    'struc S|.a: resb 1|.b: resb 1|endstruc|%rep 2|istruc S|at .b, db 7|iend|%endrep|STRUC R|.a: resb 1|ENDSTRUC|ISTRUC R|AT .a, db 5|IEND',
+    'struc S|.a: resb 1|endstruc|istruc S|iend|istruc S|at .a, times 1 db 3|iend|istruc S|x at .a, db 1|iend|dw x',
+    'section .data|db 1|struc S|.a: resb 2|endstruc|db 3|section .text|db 4',
+    // What the struc and istruc contexts hold is theirs: %$ names inside are the structure's.
+    '%push outer|%define %$v 7|db %$v|struc S|.a: resb 1|.b: resb 1|%define %$v 8|endstruc|istruc S|%$in: db 1|at .b, db %$in|iend|db %$v|%pop',
+    // `at` leaves its helper names %$member and %$member1 (the text and its first character).
+    'struc S|.x: resw 1|.y: resb 8|endstruc|istruc S|at .y, db %$member, %$member1|%ifdef %$member1|db 9|%endif|iend',
+    'struc S|.x: resb 9|.y: resw 1|endstruc|istruc S|at   S.x   +    0  |db %$member|iend',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|at zz, dw 1|iend',
+    'struc S|.x: resw 1|.y: resw 1|endstruc|bar: istruc S|at S.y, dw 1|at .x|iend',
+    // A struc name given through a single-line macro: `NAME.b` is one word, no macro call.
+    '%define NAME Q|struc Q|.a: resw 1|.b: resw 1|endstruc|istruc Q|at NAME.b, dw 1|iend',
+    '%define NAME Q|struc NAME|.a: resw 1|.b: resw 1|endstruc|istruc NAME|at NAME.b, dw 1|iend',
+    '%define NAME Q|struc NAME|.a: resw 1|.b: resw 1|endstruc|istruc NAME|at .b, dw 1|iend|dw NAME_size',
+    '%define NAME Q|struc NAME|.a: resw 1|.b: resw 1|endstruc|dw NAME.b',
+    '%push outer|%define %$v 7|db %$v|istruc S|%$in: db 1|iend|db %$v|%pop|struc S|.a: resb 1|endstruc',
+    'struc A|.x: resw 1|.y: resw 1|endstruc|istruc A|at {A.y, dw 1}|iend',
+    'struc A|.x: resw 1|.y: resw 1|endstruc|istruc A|at A.y+0, dw 1|at (A.y+2), db 3|iend',
+    'struc S|.a: resb 1|.b: resb 1|endstruc|istruc S|at .b, db 1|at .a, db 2|iend',
+    'struc S|.a: resb 4|endstruc|istruc S|at .a, db 1,2,3,4,5|iend',
+    'struc S|.a: resb 1|.b: resd 1|endstruc|absolute 0x100|v: istruc S|at .b, resd 1|iend|w: resb 1|section .text|dw w',
+    // Another context on top: NAME and the start are its (undefined) names, ..@N as NASM numbers them.
+    'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|%push foo|at .y, dw 1|%pop|iend',
+    'struc S|.x: resw 1|.y: resw 1|endstruc|istruc S|%push foo|at S.y, dw 1|%pop|iend',
+    'struc S|.x: resw 1|.y: resw 1|endstruc|%push foo|%define %$x 5|istruc S|db %$x|at S.y, dw %$x|iend|%pop',
+    'istruc S|jmp %$strucstart|jmp %$zz|iend|struc S|.a: resb 1|endstruc',
+    '%push a|istruc S|%$q: db 1|iend|jmp %$q|%pop|struc S|.a: resb 1|endstruc',
+    // Without a context (or after a %pop too many): NASM's errors for every %$ name and the lines left.
+    'endstruc|nop', 'at x, db 1|nop', 'iend|nop', 'struc S|%pop|endstruc', 'struc S|.a: resb 1|%pop|endstruc|dw S_size',
+    'istruc S|%pop|at x, db 1|iend', 'x: at x, db 1', 'at .x|nop', 'istruc|iend', 'struc S|.a: resb 1|endstruc|lbl at .a, db 1',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("macro-local numbers (..@N) in messages: NASM's count from 0 over every expansion and context, its standard macros' included", () => {
+  it.each([
+    'section .text|bits 16|%macro m 0|jmp %%x|%endmacro|m',
+    'align 4|%macro m 0|jmp %%x|%endmacro|m',
+    'sectalign off|align 4|%macro m 0|jmp %%x|%endmacro|m',
+    'sectalign off|sectalign on|alignb 4|%macro m 0|jmp %%x|%endmacro|m',
+    'org 0|cpu 386|default rel|global a|extern b|%macro m 0|jmp %%x|%endmacro|m|a:',
+    'use16|use32|bits 16|%push x|jmp %$y|%pop',
+    '%use smartalign|%macro m 0|jmp %%x|%endmacro|m',
+    '%use smartalign|align 16|%macro m 0|jmp %%x|%endmacro|m',
+    'struc S|.a: resb 1|endstruc|istruc S|at .a, db 1|iend|%macro m 0|jmp %%x|%endmacro|m',
+    '%macro m 0|jmp %%x|%endmacro|%rep 3|m|%endrep',
+    '%macro m 0|%push|jmp %$x|%pop|%endmacro|m|m',
+    '%macro m 0.nolist|jmp %%x|%endmacro|m|x: m',
+    '%macro m 1|jmp %%x|%endmacro|m 1,|m 1',
+    'segment .text|absolute 0|section .text|%macro m 0|jmp %%x|%endmacro|m',
+    'float daz|userel|useabs|%macro m 0|jmp %%x|%endmacro|m',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("NASM's legacy rules for a call's trailing empty parameter and for blanks alone (pp-macro-params-legacy)", () => {
+  it.each([
+    '%macro m 1-2|db %0, %1|%endmacro|m 5,',
+    '%macro m 1-2 7|db %0, %1, %2|%endmacro|m 5,',
+    '%macro m 1+|db %0, %1|%endmacro|m 5,|m 5,6,',
+    '%macro m 2|db %0, %1|%endmacro|m 5,',
+    '%macro m 1|db %0, %1|%endmacro|m 5,|m 5, ;c|m 6,   ',
+    '%macro m 1|db %0|%endmacro|%macro n 1|m %1|%endmacro|n {}',
+    '%macro m 1-3 8,9|db %0,%1,%2,%3|%endmacro|m 5,6,',
+    '%macro m 0+|db %0, 7, %1|%endmacro|m 1,2',
+    '%macro m 1-2+ 9|db %0,%1,%2|%endmacro|m 1|m 1,2,3|m 1,2,3,|m 1,',
+    '%macro m 1-3+ 8,9|db %0,%1,%2,%3|%endmacro|m 1,|m 1,2,|m 1,2,3,|m 1,2,3,4,',
+    '%macro m 0-1|db %0+1|%endmacro|m ,',
+    '%macro m 1-*|db %0|%endmacro|m 1,2,',
+    // The warnings name the macro as defined.
+    '%imacro Foo 1|db %0|%endmacro|foo 1,',
+    // Blanks alone (an empty parameter or single-line macro, not the blanks before a comment).
+    '%macro m 1-2 7|db %0+1, %2|%endmacro|%macro n 0-1|m %1|%endmacro|n',
+    '%macro m 1|db %0+1|%endmacro|%define E|m E|m E ; c|m ; c',
+    '%macro k 1-2|db %0, %1|%endmacro|k 5, { }|k 6, {}',
+    // The definitions of a name are tried together, the newest first, NASM's own last.
+    '%macro m 2|db %0|%endmacro|%macro m 1|db 9, %0|%endmacro|m 5,',
+    '%macro m 2|db %0|%endmacro|%macro m 3|db 9, %0|%endmacro|m 5,6,',
+    '%macro m 1|db %0|%endmacro|x: m 5,|y m 6,',
+    '%macro bits 2|db 1|%endmacro|bits 16,|%macro section 2|db 1|%endmacro|section .data|section .data,',
+    'BITS 16,|nop|align 4,|nop|align 4, nop,|alignb 4,|resb 1',
+  ])('%s', (s) => checkLevels(lines(s), true));
+  it.each([
+    '%macro m 1|db %0|%endmacro|m 1,|mov ax, bl',
+    '%macro m 1-3 8,9|db %0,%1,%2,%3|%endmacro|m 5,,',
+    '%macro m 2-3 5|db %0,%1,%2,%3|%endmacro|m 1,',
+    '%imacro Foo 1|db %0|%endmacro|FOO 1,2,',
+    '%macro m 0|db %0|%endmacro|m ,',
+    '%macro m 1|db %0, %1|%endmacro|m 5, {}',
+  ])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("a standard macro's name no definition takes is a plain word to NASM's parser", () => {
+  it.each(['global|nop', 'section|nop', 'bits|nop', 'align|nop', 'org|nop', 'cpu|nop', 'default|nop', 'absolute|nop', 'extern|nop', 'struc|nop', 'at|nop'])('%s', (s) => checkLevels(lines(s), true));
+  it.each(['x: section|nop', 'x section|nop', 'x: global|nop', 'use16 1|nop', 'iend 5|nop', 'endstruc 1|nop', 'incbin|nop', 'x: $db 1', 'x: $times 2 nop', 'x: $resb 1'])('rejected: %s', (s) => checkLevels(lines(s), false));
+});
+
+describe("listings of macro calls: the call's own warnings before its expansion, a label before it one level deeper, .nolist lines' messages at the call", () => {
+  it.each([
+    '%macro m 1|db 300|db %1|db 300|%endmacro|m 1,|nop|%macro n 0.nolist|db 300|db 1|db 300|%endmacro|n|nop',
+    '%macro k 0|%warning hi|db 1|%warning ho|%endmacro|k',
+    '%macro m 1|db %0|%endmacro|%macro n 1.nolist|db %0|%endmacro|x: m 5|y m 6|z:   m 7|w: n 1|v   n 2|%macro k 1|%00: db %1|%endmacro|u: k 3',
+    'struc S, 0,|.a: resb 1|endstruc|istruc S|at .a, db|iend|x: istruc S|at .a, db 2|iend',
+    'struc S|.x: resw 1|.y: resw 1|.z: resb 3|endstruc|foo:|istruc S|at .x, dw 1|at .z, db 2|iend|db 3|align 8|db 4|userel|y: useabs',
+  ])('%s', (s) => {
+    const src = lines(s);
+    for (const level of ['0', 'x'] as const) {
+      const n = runNasm(src, { args: [`-O${level}`], listing: true });
+      const r = ourRun(src, level);
+      expect(n.ok).toBe(true);
+      expect(hex(r.bytes)).toBe(hex(n.bytes));
+      expect(r.listing).toBe(n.listing);
+    }
+  });
+});
+
+describe('a macro parameter right after a context-local name is pasted to its value (`%$name%1`), as standard.mac relies on', () => {
+  const myStruc = [
+    '%imacro mystruc 1-2.nolist 0', '%push', '%define %$strucname %1', '[absolute %2]', '%$strucname:', '%endmacro',
+    '%imacro myendstruc 0.nolist', '%{$strucname}_size equ ($-%$strucname)', '%pop', '__?SECT?__', '%endmacro',
+    '%imacro myistruc 1.nolist', '%push', '%define %$strucname %1', '%$strucstart:', '%endmacro',
+    '%imacro myat 1-2+.nolist', '%defstr %$member %1', '%substr %$member1 %$member 1', "%ifidn %$member1, '.'",
+    'times (%$strucname%1-%$strucname)-($-%$strucstart) db 0', '%else', 'times (%1-%$strucname)-($-%$strucstart) db 0', '%endif', '%2', '%endmacro',
+    '%imacro myiend 0.nolist', 'times %{$strucname}_size-($-%$strucstart) db 0', '%pop', '%endmacro',
+  ].join('|');
+  it.each([
+    `${myStruc}|section .text|mystruc S|.x: resw 1|.y: resw 1|.z: resb 3|myendstruc|foo:|myistruc S|myat .x, dw 1|myat .z, db 2|myiend|db 3|bar: myistruc S|myat S.y, dw 1|myat .z|myiend`,
+    '%macro m 1|%push|%define %$n Q|dw %$n%1|%pop|%endmacro|Q.a equ 5|m .a',
+    '%macro m 1|%push|dw %$n%1|%pop|%endmacro|m .a',
+  ])('%s', (s) => checkLevels(lines(s)));
+});

@@ -86,6 +86,19 @@ describe('critical expressions whose forward symbols cancel out (`times b-a`, bo
     ['times a-b db 1|a: db 0|b:'],
     ['times 4/(b-a) db 1|a: db 0|b:'],
     ['db 1|times c db 2|c equ b-a|a: dw 0|b:'],
+    // Once an unknown term meets the other side's unknown or section base, NASM keeps no section
+    // base: `(S-zz)-($-yy)` is a number in pass 1, and only the final pass names zz.
+    ['S equ 2|times (S-zz)-($-yy) db 0'],
+    ['S equ 2|times (S-..@5.zz)-($-..@5.yy) db 0'],
+    ['S: equ 2|times -($-yy) db 0'],
+    ['times (zz-S) db 0|S:'],
+    ['times (zz-S) db 0'],
+    ['nop|times ($-yy)-($-zz) db 0|yy: nop|zz: nop'],
+    ['nop|times ($-yy)-($-zz) db 0|zz: nop|yy: nop'],
+    ['nop|times (yy-$)+($-zz)+2 db 1|zz: nop|yy: nop'],
+    ['section .data|dd 0|section .text|nop|times (d-yy)-(d-zz) db 0|zz: nop|yy: nop|section .data|d: dd 0'],
+    ['nop|dw (yy-$)-(zz-$)|yy: nop|zz:'],
+    ['nop|resb ($-yy)-($-zz)|yy: nop|zz: nop'],
   ])('%s', (src) => checkLevels(lines(src)));
 });
 
@@ -956,4 +969,14 @@ describe('prefix slots, segment overrides, empty times, control/debug/test regis
   it.each([...registers, ...testRegisters, 'mov tr8, eax', 'push tr3', 'mov tr3, [bx]'])('%s', (l) => {
     for (const b of [16, 32, 64]) checkLevels(`bits ${b}\n${l}\n`);
   });
+});
+
+describe('a data line stops at its first undefined symbol; a label defined again where it stands is no error', () => {
+  it.each([
+    ['db 300, zz'], ['db zz, 300'], ['dw zz1, zz2|dw 5'], ['times 2 dw zz1, zz2'], ['dw 2 dup (zz1, zz2)'],
+    ['mov ax, zz1|dw zz1, zz2, zz3'], ['absolute 0|dw zz1, zz2'], ['section .bss|dw zz1, 5'], ['db zz1, ?'],
+    ['x:|nop|x:'], ['x: nop|times 0 nop|x: nop'], ['x:|x equ 0'],
+  ])('rejected: %s', (src) => checkLevels(lines(src), false));
+  it.each([['x:|x:|nop'], ['x|x|nop'], ['jmp y|x:|y:|x:'], ['%macro m 0|x:|%endmacro|m|m']])('%s', (src) => checkLevels(lines(src), true));
+  it('-w+label-redef', () => checkLevels(lines('x:|x:|nop'), true, ['+label-redef']));
 });

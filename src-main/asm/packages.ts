@@ -127,7 +127,10 @@ function smartalign(): string {
     '%define __ALIGNMODE__ __?ALIGNMODE?__',
   );
   const gap = '(((%1) - (($-$$) % (%1))) % (%1))';
-  out.push('%imacro align 1-2+.nolist', 'sectalign %1', '%ifnempty %2', `times ${gap} %2`, '%else', '%%start:');
+  // NASM's package removes the standard `align` first (no redefinition warning).
+  // NASM's `-E` (__?PASS?__ 3) pads with NOPs; the assembly's fillers are worked out in a context
+  // of their own, which counts in the macro-local numbers as NASM's does.
+  out.push('%unimacro align 1-2+.nolist', '%imacro align 1-2+.nolist', 'sectalign %1', '%ifnempty %2', `times ${gap} %2`, '%elif __?PASS?__ == 0 || __?PASS?__ == 3', `times ${gap} nop`, '%else', '%push', '%%start:');
   out.push(`times (__?ALIGN_JMP_THRESHOLD?__ != -1) * (${gap} > __?ALIGN_JMP_THRESHOLD?__) jmp %%end`);
   // After the jump: plain NOPs up to the boundary (nothing is left for the fillers below).
   out.push(`times (($ - %%start) > 0) * ${gap} nop`);
@@ -137,7 +140,7 @@ function smartalign(): string {
     // The remainder, shorter than a group: at most one of these lines has a count.
     for (let r = 7; r >= 1; r--) out.push(`%if ${v}_GROUP?__ > ${r}`, `times ${gap} == ${r} db ${v}_${r}B?__`, '%endif');
   }
-  out.push('%endif', '%%end:', '%endif', '%endmacro', 'alignmode generic');
+  out.push('%endif', '%%end:', '%pop', '%endif', '%endmacro', 'alignmode generic');
   return out.join('\n');
 }
 

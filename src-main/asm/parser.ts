@@ -44,11 +44,6 @@ export type StmtBody =
   | { k: 'incbin'; name: string; skip: Expr | null; len: Expr | null }
   | { k: 'default'; rel: boolean }
   | { k: 'cpu'; level: number }
-  | { k: 'struc'; name: string; off: Expr }
-  | { k: 'endstruc' }
-  | { k: 'istruc'; name: string }
-  | { k: 'at'; field: Expr; body: Stmt | null }
-  | { k: 'iend' }
   | { k: 'sectalign'; n: Expr }
   | { k: 'map'; args: string }
   | { k: 'nop' };
@@ -92,8 +87,7 @@ function braceprefixes(toks: Tok[]): Tok[] {
   return out;
 }
 const DIRECTIVES = new Set([
-  'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'align', 'alignb', 'incbin', 'default', 'struc', 'endstruc', 'istruc',
-  'at', 'iend', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
+  'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'align', 'alignb', 'incbin', 'default', 'cpu', 'global', 'extern', 'common', 'static', 'sectalign', 'times', 'equ', 'map', 'warning', 'float', 'required',
 ]);
 
 /** Directives NASM knows only in brackets (the others also have a standard macro without them). */
@@ -115,7 +109,7 @@ export function isReservedWord(w: string): boolean {
  * (lines with local labels, labels, dots or strings are never cached).
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
-const UNCACHED = new Set(['label', 'struc', 'times', 'align', 'at']);
+const UNCACHED = new Set(['label', 'times', 'align']);
 /** NASM's prefix slots: an instruction has at most one prefix of each. */
 const PREFIX_SLOTS: Record<string, string> = {
   a16: 'asize', a32: 'asize', a64: 'asize', asp: 'asize', o16: 'osize', o32: 'osize', o64: 'osize', osp: 'osize', lock: 'lock', wait: 'wait',
@@ -213,7 +207,7 @@ export class LineParser {
     // NASM's parser warns about a data declaration without operands, once per line read.
     for (let k = before; k < out.length; k++) {
       const o = out[k];
-      const data = o.k === 'data' ? o : (o.k === 'times' || o.k === 'at') && o.body?.k === 'data' ? o.body : undefined;
+      const data = o.k === 'data' ? o : o.k === 'times' && o.body?.k === 'data' ? o.body : undefined;
       if (data?.items.length === 0) {
         warned = true;
         onWarn('no operand for data declaration [-w+db-empty]', 1);
@@ -298,7 +292,8 @@ export class LineParser {
 
   private statement(toks: Tok[], i: number, line: number, endCol: number): Stmt | null {
     const t = toks[i];
-    if (t.t !== 'id') throw new ParseError('parser: instruction expected', t.col);
+    // A word written with `$` is an identifier, never a keyword (`x: $db 1`).
+    if (t.t !== 'id' || t.forced) throw new ParseError('parser: instruction expected', t.col);
     const w = t.v.toLowerCase();
     if (PREFIXES.has(w) && !t.forced) {
       // Prefixes before data are dropped (NASM: `es db 0` is `00`); before TIMES they apply to
@@ -440,32 +435,6 @@ export class LineParser {
         else if (a !== 'nobnd') throw new ParseError('unknown `default\' parameter', argToks[0]?.col ?? endCol);
         return;
       }
-      case 'struc': {
-        if (!argToks.length || argToks[0].t !== 'id') throw new ParseError('`struc\' expects a name', endCol);
-        const name = this.defineLabelName(argToks[0].v);
-        const parts = splitComma(argToks.slice(1));
-        const off = parts[1] && parts[1].length ? this.expr(parts[1], 0, endCol) : { k: 'num' as const, v: 0n };
-        out.push({ k: 'struc', name, off, line });
-        return;
-      }
-      case 'endstruc':
-        out.push({ k: 'endstruc', line });
-        return;
-      case 'istruc':
-        if (!argToks.length) throw new ParseError('`istruc\' expects a name', endCol);
-        out.push({ k: 'istruc', name: argToks[0].v, line });
-        return;
-      case 'at': {
-        const comma = argToks.findIndex((x) => x.t === 'op' && x.v === ',');
-        const field = this.expr(comma < 0 ? argToks : argToks.slice(0, comma), 0, endCol);
-        let body: Stmt | null = null;
-        if (comma >= 0 && comma + 1 < argToks.length) body = this.statement(argToks.slice(comma + 1), 0, line, endCol);
-        out.push({ k: 'at', field, body, line });
-        return;
-      }
-      case 'iend':
-        out.push({ k: 'iend', line });
-        return;
       case 'map':
         out.push({ k: 'map', args: argText(), line });
         return;

@@ -200,11 +200,6 @@ const CC_PAIRS = [['o', 'no'], ['b', 'nb'], ['c', 'nc'], ['ae', 'nae'], ['e', 'n
 const INVERSE_CC: Record<string, string> = Object.fromEntries(CC_PAIRS.flatMap(([x, y]) => [[x, y], [y, x]]));
 const FIRST_WORDS = /^\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(?:\s*:?\s*([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*))?/y;
 const DYNAMIC: SMacro = { params: null, body: '', ci: false };
-/**
- * Whether a line may be `bits N`/`useN`, before the full (case-insensitive) regex: its first
- * character that is no ASCII blank or control must be b, u or `[` (anything non-ASCII, which may be
- * a Unicode blank, is left to the regex).
- */
 /** How many blanks `text.trimStart()` would remove, without making the trimmed copy. */
 function leadingBlanks(text: string): number {
   let i = 0;
@@ -218,57 +213,64 @@ function leadingBlanks(text: string): number {
   return i;
 }
 
-function mayBeBits(text: string): boolean {
+/** `bits N` or `useN`, bracketed or not: the mode __?BITS?__ follows. */
+const BITS_DIRECTIVE = /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i;
+
+/**
+ * Whether a line may be a bracketed directive, before a regex: its first character that is no
+ * ASCII blank or control must be `[` (anything non-ASCII, which may be a Unicode blank, is left to
+ * the regex). The unbracketed ones are standard macro calls (Preprocessor.standardCall()).
+ */
+function mayBeBracketed(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c <= 32) continue;
-    if (c > 127) return true;
-    return c === 98 || c === 66 || c === 117 || c === 85 || c === 91;
+    return c === 91 || c > 127;
   }
   return false;
 }
 
-/** Whether a line may be `section`/`segment`/`absolute`/`endstruc` (first non-blank character s or a, or e). */
-function mayBeSection(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (c === 0x20 || c === 0x29) continue; // blank or tab
-    return startsWithCI(text, i, 'section') || startsWithCI(text, i, 'segment') || startsWithCI(text, i, 'absolute') || startsWithCI(text, i, 'endstruc');
-  }
-  return false;
-}
-
-/** Whether `word` (lower-case letters) is at `i` in `text`, in any case. */
-function startsWithCI(text: string, i: number, word: string): boolean {
-  if (text.length - i < word.length) return false;
-  for (let k = 0; k < word.length; k++) if ((text.charCodeAt(i + k) | 0x20) !== word.charCodeAt(k)) return false;
-  return true;
-}
-
-/** A word's length and its first and last characters in lower case, as one number. */
+/**
+ * A word's length (modulo 64) and the low five bits of its first and last characters, as an index
+ * into a bitmap of the macro names (Preprocessor.macroWords): letters match in any case, and
+ * the few other words that share an index are told apart by looking the name up.
+ */
 function wordKey(text: string, from: number, to: number): number {
-  return ((to - from) << 16) | ((text.charCodeAt(from) | 0x20) << 8) | (text.charCodeAt(to - 1) | 0x20);
+  return (((to - from) & 63) << 10) | ((text.charCodeAt(from) & 31) << 5) | (text.charCodeAt(to - 1) & 31);
+}
+
+/** The wordKey() bitmap of NASM's standard macro names. */
+function standardMacroWords(): Uint8Array {
+  const words = new Uint8Array(1 << 16);
+  for (const k of Object.keys(STANDARD_MACROS)) words[wordKey(k, 0, k.length)] = 1;
+  return words;
 }
 
 /** FIRST_WORDS's character classes for ASCII (non-ASCII characters are left to the regex). */
 const wordStart = (c: number): boolean => ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95 || c === 46 || c === 63 || c === 64 || c === 36;
 const wordChar = (c: number): boolean => wordStart(c) || (c >= 48 && c <= 57) || c === 35 || c === 126;
 const isAsciiSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+/** The ASCII character classes maybeMacroLine() reads words with, as bits. */
+const WORD_START = 1;
+const WORD_CHAR = 2;
+const BLANK = 4;
+const WORD_CLASS = Uint8Array.from({ length: 128 }, (_, c) => (wordStart(c) ? WORD_START | WORD_CHAR : wordChar(c) ? WORD_CHAR : 0) | (isAsciiSpace(c) ? BLANK : 0));
 
 function skipAsciiSpaces(text: string, i: number): number {
-  while (i < text.length && isAsciiSpace(text.charCodeAt(i))) i++;
+  let c = 0;
+  while (i < text.length && (c = text.charCodeAt(i)) < 128 && WORD_CLASS[c] & BLANK) i++;
   return i;
 }
 
 /** End of the FIRST_WORDS word at `i` (`i` when none starts there); -1 at a non-ASCII character (the regex's to judge). */
 function asciiWordEnd(text: string, i: number): number {
   if (i >= text.length) return i;
-  const c = text.charCodeAt(i);
+  let c = text.charCodeAt(i);
   if (c > 127) return -1;
-  if (!wordStart(c)) return i;
+  if (!(WORD_CLASS[c] & WORD_START)) return i;
   let j = i + 1;
-  while (j < text.length && wordChar(text.charCodeAt(j))) j++;
-  return j < text.length && text.charCodeAt(j) > 127 ? -1 : j;
+  while (j < text.length && (c = text.charCodeAt(j)) < 128 && WORD_CLASS[c] & WORD_CHAR) j++;
+  return j < text.length && c > 127 ? -1 : j;
 }
 
 /** The empty guard of a top-level expansion (guards are copied, never changed). */
@@ -377,40 +379,84 @@ const DEFAULT_MODES: Record<string, string> = { userel: 'rel', useabs: 'abs', us
 /** Standard macros whose last parameter has a default (struc's offset, align's filler, incbin's offset). */
 const STANDARD_DEFAULTS: Record<string, string> = { struc: '0', align: 'nop', incbin: '0' };
 
+/** What a multi-line macro call chooses among: a definition's counts and defaults. */
+interface MacroShape {
+  /** The name as defined (NASM's legacy warnings name it so). */
+  name: string;
+  min: number;
+  /** Infinity for `*`. */
+  max: number;
+  greedy: boolean;
+  /** Defaults of the parameters after the minimum. */
+  defaults: string[];
+}
+
+/** One of NASM's standard macros as a definition a call may choose (standard.mac spells them in lower case). */
+interface StandardShape extends MacroShape {
+  standard: true;
+}
+
+const STANDARD_SHAPES: Record<string, StandardShape> = Object.fromEntries(
+  Object.entries(STANDARD_MACROS).map(([name, [min, max, greedy]]) => [name, { name, min, max, greedy, defaults: Object.hasOwn(STANDARD_DEFAULTS, name) ? [STANDARD_DEFAULTS[name]] : [], standard: true }]),
+);
+
+/** NASM's choice for a multi-line macro call: the definition, %1..%N (N is %0) and its legacy fix-up, if any. */
+interface MacroChoice<T> {
+  def: T;
+  args: string[];
+  legacy?: 'dropped' | 'improper';
+  /** The parameters as written (the count NASM's warnings give). */
+  written: number;
+}
+
 /**
- * The parameters a call of standard macro `key` gets, matched as NASM matches any multi-line macro
- * call: a count within its range (any count from the minimum up for a greedy one, whose last
- * parameter takes the rest with its commas), the default filled in. An empty last parameter after
- * a trailing comma is NASM's legacy case, with its warning: `dropped` when the count fits (the
- * parameter then takes the default, stays empty past a greedy maximum, or is dropped),
- * `improper` when only dropping it makes the count fit. Undefined when no count fits.
+ * The parameters a call gives definition `d` (NASM's use_mmacro()): every default up to min +
+ * defaults filled in (so %0 counts them, even beyond the maximum); past a greedy maximum the last
+ * parameter takes the rest of `text`, commas and all.
  */
-function standardMacroArgs(key: string, rest: string): { args: string[]; legacy?: 'dropped' | 'improper' } | undefined {
-  const [min, max, greedy] = STANDARD_MACROS[key];
-  const def = Object.hasOwn(STANDARD_DEFAULTS, key) ? STANDARD_DEFAULTS[key] : undefined;
-  let text = rest.trim();
+function macroArgs(d: MacroShape, given: string[], text: string): string[] {
+  if (d.greedy && given.length > d.max) return d.max === 0 ? [] : [...given.slice(0, d.max - 1), splitArgsJoin(text, d.max - 1)];
+  const upTo = d.min + d.defaults.length;
+  if (given.length >= upTo) return given;
+  const args = [...given];
+  for (let i = args.length; i < upTo; i++) args.push(d.defaults[i - d.min] ?? '');
+  if (d.greedy && args.length > d.max) args.length = d.max;
+  return args;
+}
+
+/**
+ * NASM's choice among `defs` (in its search order: the source's definitions of the name, the
+ * newest first, then the standard one) for a call whose text after the name is `rest`: the first
+ * that takes the count. Then NASM's legacy fix-ups (is_mmacro(), on unless `sane_empty_expansion`):
+ * a last parameter left empty after a comma (`m 1,`, not `m 1,{}`) takes its default, or ends a
+ * greedy parameter beyond the maximum, or is dropped (then %0 may be below the minimum), with
+ * `dropped`'s warning; when no definition takes the count, dropping it may make one take the call
+ * (`improper`), and so may a call of only blanks (an empty parameter or single-line macro) to a
+ * one-parameter macro, with %0 = 0. Just the count as written when nothing takes the call.
+ */
+function chooseMacro<T extends MacroShape>(defs: readonly T[], rest: string): MacroChoice<T> | { written: number } {
+  const text = rest.trim();
   const raw = text === '' ? [] : splitArgs(text);
-  const fits = (n: number): boolean => n >= min && (greedy || n <= max);
-  // `{}` is an empty parameter written on purpose, not a trailing comma's.
-  const emptyLast = raw.length >= 2 && raw[raw.length - 1] === '' && !/\}\s*$/.test(text);
-  let args = raw;
-  let legacy: 'dropped' | 'improper' | undefined;
-  if (!emptyLast) {
-    if (!fits(raw.length)) return undefined;
-  } else {
-    text = text.replace(/,\s*$/, '');
-    if (fits(raw.length)) {
-      legacy = 'dropped';
-      if (def !== undefined && raw.length > min && raw.length <= min + 1) args = [...raw.slice(0, -1), def];
-      else if (!(greedy && raw.length > max)) args = raw.slice(0, -1);
-    } else if (fits(raw.length - 1)) {
-      legacy = 'improper';
-      args = raw.slice(0, -1);
-    } else return undefined;
+  const n = raw.length;
+  const find = (k: number): T | undefined => defs.find((d) => d.min <= k && (d.greedy || k <= d.max));
+  const emptyLast = n >= 2 && raw[n - 1] === '' && !/\}\s*$/.test(text);
+  const found = find(n);
+  if (found === undefined) {
+    if (n === 0 && rest !== '') {
+      const d = find(1);
+      if (d !== undefined) return { def: d, args: [], legacy: 'improper', written: 0 };
+    } else if (emptyLast) {
+      const d = find(n - 1);
+      if (d !== undefined) return { def: d, args: macroArgs(d, raw.slice(0, -1), text.replace(/,\s*$/, '')), legacy: 'improper', written: n };
+    }
+    return { written: n };
   }
-  if (greedy && args.length > max) args = [...args.slice(0, max - 1), splitArgsJoin(text, max - 1)];
-  if (def !== undefined) while (args.length < max) args.push(def);
-  return { args, legacy };
+  if (!emptyLast) return { def: found, args: macroArgs(found, raw, text), written: n };
+  if (n > found.min && n <= found.min + found.defaults.length) {
+    return { def: found, args: macroArgs(found, [...raw.slice(0, -1), found.defaults[n - found.min - 1]], text), legacy: 'dropped', written: n };
+  }
+  if (n > found.max && found.greedy) return { def: found, args: macroArgs(found, raw.slice(0, -1), text.replace(/,\s*$/, '')), legacy: 'dropped', written: n };
+  return { def: found, args: raw.slice(0, -1), legacy: 'dropped', written: n };
 }
 
 /**
@@ -419,10 +465,19 @@ function standardMacroArgs(key: string, rest: string): { args: string[]; legacy?
  */
 const STANDARD_AT: MMacro = { name: 'at', ci: true, min: 1, max: 2, greedy: true, defaults: [], body: [], file: '', nolist: true };
 
+/** A context-local name (`%$x`, `%$$x`) ending a text. */
+const CONTEXT_NAME_END = /%\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*$/;
+
+/** Between a context-local name and the macro parameter pasted to it, until the name is expanded. */
+const TOKEN_BREAK = '\u0001';
+
+/** An identifier at the start of a context name (`%push`): `$` only before a character that may start one. */
+const CONTEXT_NAME = /^(?:\$(?=[A-Za-z_.?@\u0080-\uffff]))?[A-Za-z_.?@\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*/;
+
 /** A line's first word, and a second one after it (the first then being a label, colon or not). */
 const CALL_WORDS = /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/;
 
-/** A call of a standard macro on a line (Preprocessor.standardMacroCall()). */
+/** A call of a standard macro on a line (Preprocessor.macroCall()). */
 interface StandardCall {
   /** The name in lower case. */
   key: string;
@@ -610,6 +665,9 @@ export class Preprocessor {
   readonly emitted: EmittedLine[] = [];
   private smacros = new Map<string, SMacro>();
   private smacrosCI = new Map<string, SMacro>();
+  /** NASM's standard macros a `%unimacro` removed. */
+  private removedStandardMacros = new Set<string>();
+  /** Multi-line macros by name in lower case, each list the newest definition first. */
   private mmacros = new Map<string, MMacro[]>();
   private frames: Frame[] = [];
   private conds: Cond[] = [];
@@ -632,8 +690,8 @@ export class Preprocessor {
       '__?NASM_VERSION_ID?__': '0x02100100',
       '__?OUTPUT_FORMAT?__': 'bin',
       '__?BITS?__': '16',
-      // The preprocessor runs once; NASM's last pass, whose bytes are written, is pass 2.
-      '__?PASS?__': '2',
+      // The preprocessor runs once; NASM's last pass, whose bytes are written, is pass 2 (`-E`'s is 3).
+      '__?PASS?__': opts.preprocessOnly ? '3' : '2',
       ...compileTimeMacros(opts.compileTime ?? compileTime(opts.env)),
     };
     // The `__NAME__` spellings are NASM's aliases of the `__?NAME?__` ones (standard.mac).
@@ -728,6 +786,14 @@ export class Preprocessor {
     return { file: m.file, line: m.n + m.inc * (line - m.at) };
   }
 
+  /**
+   * The line a macro called at `line` of `f` reports its lines at: the outermost call's, or this
+   * line of a file or of a `%rep` body read from one (NASM: the `%rep` line being repeated).
+   */
+  private callLine(f: Frame, line: number): number {
+    return f.reportLine ?? this.where(f, line).line;
+  }
+
   private posOf(f: Frame, line: number): Pos {
     if (f.kind === 'file') return f.lineMap === undefined ? { file: f.file, line } : this.where(f, line);
     const pos: Pos = f.reportLine === undefined && f.lineMap !== undefined ? this.where(f, line) : { file: f.file, line: f.reportLine ?? line };
@@ -758,13 +824,12 @@ export class Preprocessor {
 
   /**
    * The number of the next multi-line macro expansion or `%push` (the N of `..@N.` in `%%` and
-   * `%$` names). For `-E` it is NASM's count, which starts at 0 and takes in the expansions of
-   * its standard macros (`section`, `bits`, `struc`... and what they push or call), because `-E`
-   * prints those names. The assembly keeps its numbering from 1 over the source's own macros and
-   * contexts (its messages naming such labels differ from NASM's: README, known differences).
+   * `%$` names): NASM's count, which starts at 0 and takes in the expansions of its standard
+   * macros (`section`, `bits`, `struc`... and what they push or call), so that `-E` and the
+   * assembly's messages name these labels as NASM does.
    */
   private nextUnique(): number {
-    return this.opts.preprocessOnly ? this.uniqueCounter++ : ++this.uniqueCounter;
+    return this.uniqueCounter++;
   }
 
   private currentMac(): MacroCtx | undefined {
@@ -809,15 +874,15 @@ export class Preprocessor {
         if (r.nest === 0) {
           this.recording = null;
           if (r.kind === 'macro') {
-            r.mac!.body = r.lines;
-            const key = r.mac!.ci ? r.mac!.name.toLowerCase() : r.mac!.name;
-            const list = this.mmacros.get(key) ?? [];
-            const same = list.findIndex((m) => m.min === r.mac!.min && m.max === r.mac!.max);
-            if (same >= 0) list[same] = r.mac!;
-            else list.push(r.mac!);
+            const mac = r.mac!;
+            mac.body = r.lines;
+            // NASM keeps every definition, the newest first in the search; an older one that takes
+            // exactly the same calls could never be chosen again, so it goes.
+            const key = mac.name.toLowerCase();
+            const list = (this.mmacros.get(key) ?? []).filter((m) => !(m.ci === mac.ci && (m.ci || m.name === mac.name) && m.min === mac.min && m.max === mac.max && m.greedy === mac.greedy));
+            list.unshift(mac);
             this.mmacros.set(key, list);
-            if (r.mac!.ci) this.ciMacros = true;
-            this.macroWordKeys.add(wordKey(key, 0, key.length));
+            this.macroWords[wordKey(key, 0, key.length)] = 1;
             this.out.push(this.mkLine(f, '', lineNo, rawText));
           } else {
             this.out.push(this.mkLine(f, '', lineNo, rawText));
@@ -854,18 +919,27 @@ export class Preprocessor {
       return;
     }
 
-    // Blanks ending a line are not part of it (blanks left by empty macro parameters are).
-    let text = rawText.trimEnd();
+    // Blanks ending a line or before its comment are not part of it (blanks left by empty macro
+    // parameters are: `m %1` calls m with blanks, which NASM's legacy rules count).
+    let text = stripComment(rawText).trimEnd();
+    /** Whether a parameter follows a context-local name on this line (appendParam()). */
+    let tokenBreaks = false;
     // Everything up to the directive check acts on `%` only (most lines have none).
     if (text.includes('%')) {
       const mac = f.kind === 'file' ? undefined : this.currentMac();
-      if (mac) text = this.substParams(text, mac);
+      if (mac) {
+        this.tokenBreaks = false;
+        text = this.substParams(text, mac);
+        tokenBreaks = this.tokenBreaks;
+      }
+      // A context's own name is read unexpanded (`%push %$x` is NASM's error, not a name).
+      const namesContext = dname === 'push' || dname === 'pop' || dname === 'repl';
       // `%{$name}`: the context-local macro's value, pasted (`%{$s}%1` joins it to the parameter).
-      if (this.contexts.length && text.includes('%{$')) {
+      if (this.contexts.length && !namesContext && text.includes('%{$')) {
         const pos = this.posOf(f, lineNo);
         text = text.replace(/%\{(\$+[A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)\}/g, (_, name: string) => this.expandSmacros(this.substContext(`%${name}`, pos), new Set(), 0));
       }
-      if (text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
+      if (!namesContext && text.includes('%$') && (this.contexts.length || /%\$+[A-Za-z_.?@$\u0080-\uffff]/.test(text))) {
         // NASM reports a missing context twice on an ordinary line, once on a directive's.
         text = this.substContext(text, this.posOf(f, lineNo), /^\s*%[A-Za-z]/.test(text) ? 1 : 2);
       }
@@ -877,68 +951,27 @@ export class Preprocessor {
       const t2 = text.charCodeAt(lead2) === 37 ? text.slice(lead2) : '';
       const dm2 = t2 === '' ? null : /^%([a-zA-Z]+)\b/.exec(t2);
       if (dm2) {
-        this.directive(f, dm2[1].toLowerCase(), t2.slice(dm2[0].length), lineNo, rawText);
+        let body = t2.slice(dm2[0].length);
+        if (tokenBreaks) body = body.replaceAll(TOKEN_BREAK, '');
+        this.directive(f, dm2[1].toLowerCase(), body, lineNo, rawText, dm2[1]);
         return;
       }
     }
 
-    let expanded = this.expandAndPaste(stripComment(text), f, lineNo);
+    let expanded = this.expandAndPaste(text, f, lineNo);
+    // The context-local names are expanded: paste what follows them, and expand what that makes.
+    if (tokenBreaks) expanded = this.expandAndPaste(expanded.replaceAll(TOKEN_BREAK, ''), f, lineNo);
 
     // Multi-line macro invocation, possibly after a label.
-    const m = this.mmacros.size === 0 || !this.maybeMacroLine(expanded) ? null : /^(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)(\s*:)?(\s*)([A-Za-z_.?@$\u0080-\uffff][A-Za-z0-9_$#@~.?\u0080-\uffff]*)?/.exec(expanded);
+    const m = this.maybeMacroLine(expanded) ? CALL_WORDS.exec(expanded) : null;
     if (m) {
-      const first = m[2];
-      const cands = this.callableMacro(first);
-      if (cands && this.invoke(f, cands, first, expanded.slice(m[1].length + first.length), lineNo, rawText, null)) return;
-      // NASM takes a word before a macro call as its label, with or without a colon (`%$x arg`).
-      if (m[5]) {
-        const c2 = this.callableMacro(m[5]);
-        if (c2) {
-          const before = expanded.slice(0, m[0].length - m[5].length);
-          const label = before.trim();
-          if (this.invoke(f, c2, m[5], expanded.slice(m[0].length), lineNo, rawText, m[3] === undefined ? `${label}:` : label, labelLineText(before, m[3] !== undefined))) return;
-        }
-      }
+      const after = this.macroCall(f, m, expanded, lineNo, rawText);
+      if (after === undefined) return;
+      expanded = after;
     }
-    if (this.opts.preprocessOnly) {
-      const call = this.standardMacroCall(f, expanded, lineNo);
-      if (call !== undefined) {
-        if (call.label !== undefined) this.emit(f, call.label, lineNo, true);
-        if (STRUCTURE_MACROS.has(call.key)) {
-          this.expandStructureMacro(f, call, lineNo, rawText);
-          return;
-        }
-        // `extern a, b` is a directive for each name, `userel` a `[default rel]`.
-        const directives = ONE_DIRECTIVE_EACH.has(call.key) ? call.args.map((a) => `[${call.key} ${a}]`) : Object.hasOwn(DEFAULT_MODES, call.key) ? [`[default ${DEFAULT_MODES[call.key]}]`] : undefined;
-        if (directives !== undefined) {
-          this.out.push(this.mkLine(f, '', lineNo, rawText));
-          for (const d of directives) this.emit(f, d, lineNo);
-          return;
-        }
-        // The others print as ppOutputLines() expands them, without the label.
-        expanded = call.text;
-      }
-    }
-    const bm = mayBeBits(expanded) ? /^\s*(?:\[\s*)?(?:bits\s+(16|32|64)|use(16|32|64))\b/i.exec(expanded) : null;
-    if (bm) {
-      // NASM's `bits` is a standard macro that also defines __?BITS?__.
-      const v = bm[1] ?? bm[2];
-      this.smacros.set('__?BITS?__', { params: null, body: v, ci: false });
-    }
+    if (mayBeBracketed(expanded)) this.followBits(expanded);
     this.out.push(this.mkLine(f, expanded, lineNo, rawText));
     if (this.opts.preprocessOnly) this.emit(f, expanded, lineNo);
-    const sm = mayBeSection(expanded) ? /^\s*(section|segment|absolute|endstruc)\b\s*(.*?)\s*$/i.exec(expanded) : null;
-    if (sm) {
-      const word = sm[1].toLowerCase();
-      if (word !== 'endstruc') this.smacros.set('__?SECT?__', { params: null, body: `[${word} ${sm[2]}]`, ci: false });
-      else if (!this.opts.preprocessOnly) {
-        // standard.mac's endstruc ends with `__?SECT?__`: back to the section last chosen by name.
-        const sect = this.lookupSmacro('__?SECT?__')?.body ?? '';
-        const pl = this.mkLine(f, sect, lineNo, '');
-        pl.listAs = this.out.length - 1;
-        this.out.push(pl);
-      }
-    }
   }
 
   /**
@@ -996,53 +1029,134 @@ export class Preprocessor {
   }
 
   /**
-   * `-E`: the call of one of NASM's standard multi-line macros (standard.mac, and the bin format's
-   * `org`) on a line that calls none of the source's, found where NASM looks for a call: the
-   * first word, or the second after a label. NASM expands these as it does a source's macros, so
-   * each counts in nextUnique() with whatever its expansion counts (the `sectalign` that `align`
-   * and `alignb` call while sectalign is on, the context `incbin` pushes), and a label before one
-   * is a line of its own. Parameters are matched with NASM's warnings; a macro being expanded is
-   * not called again (its name is then taken as a label, as NASM does). Undefined when no call.
+   * A multi-line macro call where NASM looks for one: the first word, else the second after a
+   * label (with or without a colon). A word's definitions are the source's (the newest first) and
+   * then NASM's standard one (standard.mac, and the bin format's `org`), chosen among as NASM does
+   * (chooseMacro()), with its warnings; a word that names some but takes none of them passes the
+   * look on to the next. Undefined when the line is done with (a source's macro expanded, a
+   * structure macro, what `-E` prints of some standard macros); else the text the line goes on
+   * with (the line itself, or from a standard macro's name on for `-E`, which prints it).
    */
-  private standardMacroCall(f: Frame, text: string, lineNo: number): StandardCall | undefined {
-    const m = CALL_WORDS.exec(text);
-    if (!m) return undefined;
+  private macroCall(f: Frame, m: RegExpExecArray, expanded: string, lineNo: number, rawText: string): string | undefined {
     const words: { word: string; at: number }[] = [{ word: m[2], at: m[1].length }];
     if (m[5] !== undefined) words.push({ word: m[5], at: m[0].length - m[5].length });
+    /** Where a standard macro's name stands that takes no call here (a plain word to NASM). */
+    const notCalled: number[] = [];
     for (const { word, at } of words) {
-      const key = word.toLowerCase();
-      if (!Object.hasOwn(STANDARD_MACROS, key) || (key === 'at' && this.frames.some((fr) => fr.mac?.mac === STANDARD_AT))) continue;
-      const rest = text.slice(at + word.length);
-      const match = standardMacroArgs(key, rest);
-      const count = (): number => (rest.trim() === '' ? 0 : splitArgs(rest.trim()).length);
-      if (match === undefined) {
-        // A source's macro of that name has had its say (invoke()).
-        if (this.callableMacro(word) === undefined) {
-          const n = count();
-          this.warn(this.posOf(f, lineNo), `multi-line macro \`${word}' exists, but not taking ${n} parameter${n === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
-        }
+      const own = this.callableMacro(word);
+      const std = this.standardMacro(word);
+      if (own === undefined && std === undefined) continue;
+      const defs: (MMacro | StandardShape)[] = own === undefined ? [std!] : std === undefined ? own : [...own, std];
+      const choice = chooseMacro(defs, expanded.slice(at + word.length));
+      const pos = this.posOf(f, lineNo);
+      if (!('def' in choice)) {
+        const n = choice.written;
+        this.warn(pos, `multi-line macro \`${word}' exists, but not taking ${n} parameter${n === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
+        // (`incbin` is also NASM's own pseudo-instruction, which the assembler knows.)
+        if (Object.hasOwn(STANDARD_SHAPES, word.toLowerCase()) && word.toLowerCase() !== 'incbin') notCalled.push(at);
         continue;
       }
-      if (match.legacy === 'dropped') this.warn(this.posOf(f, lineNo), `dropping trailing empty parameter in call to multi-line macro \`${word}' [-w+pp-macro-params-legacy]`, 'early');
-      if (match.legacy === 'improper') this.warn(this.posOf(f, lineNo), `improperly calling multi-line macro \`${word}' with ${count()} parameters [-w+pp-macro-params-legacy]`, 'early');
-      const id = this.nextUnique();
-      if (((key === 'align' || key === 'alignb') && this.ppSectAlign) || key === 'incbin') this.nextUnique();
-      const call: StandardCall = { key, name: word, args: match.args, id, text: text.slice(at) };
-      if (at > m[1].length) call.label = labelLineText(text.slice(0, at), m[3] !== undefined);
-      return call;
+      if (choice.legacy === 'improper') this.warn(pos, `improperly calling multi-line macro \`${choice.def.name}' with ${choice.written} parameters [-w+pp-macro-params-legacy]`, 'early');
+      else if (choice.legacy === 'dropped') this.warn(pos, `dropping trailing empty parameter in call to multi-line macro \`${choice.def.name}' [-w+pp-macro-params-legacy]`, 'early');
+      const before = expanded.slice(0, at);
+      const labelled = at > m[1].length;
+      if ('standard' in choice.def) {
+        const call: StandardCall = { key: choice.def.name, name: word, args: choice.args, id: this.standardMacroNumber(choice.def.name, choice.args), text: expanded.slice(at) };
+        if (labelled) call.label = labelLineText(before, m[3] !== undefined);
+        return this.standardCall(f, call, expanded, lineNo, rawText);
+      }
+      const label = before.trim();
+      this.invoke(f, choice.def, choice.args, word, lineNo, rawText, labelled ? (m[3] === undefined ? `${label}:` : label) : null, labelled ? labelLineText(before, m[3] !== undefined) : '');
+      return undefined;
     }
-    return undefined;
+    // The assembler takes these names as the directives the macros stand for: written with `$`,
+    // such a word is the identifier NASM's parser then sees (`global` alone is an orphan label).
+    if (this.opts.preprocessOnly || notCalled.length === 0) return expanded;
+    let text = expanded;
+    for (const at of notCalled.reverse()) text = `${text.slice(0, at)}$${text.slice(at)}`;
+    return text;
   }
 
   /**
-   * `-E`: NASM's standard macros for structures, printed as NASM expands them at the call's place.
-   * `struc NAME[, OFFSET]` opens a context (anonymous) that knows NAME, switches to `[absolute
-   * OFFSET]` and defines NAME; `endstruc` defines NAME_size, closes the context and returns to
-   * `__?SECT?__`; `istruc NAME` opens a context and marks its start with a context-local label;
-   * `at MEMBER[, DATA]` pads to MEMBER (a `.member` is taken as NAME.member) and then places DATA
-   * as a line of its own; `iend` pads to NAME_size and closes the context. Without any context
-   * NASM reports every context-local name these use, twice each (as on any line) and `at` after
-   * its failed attempts to take MEMBER apart, and prints the names as written.
+   * NASM's standard macro of that name, unless `%unimacro` removed it or it is being expanded
+   * (`at`'s DATA line: NASM calls no macro from its own expansion, and takes the name as a label).
+   */
+  private standardMacro(word: string): StandardShape | undefined {
+    const key = word.toLowerCase();
+    if (!Object.hasOwn(STANDARD_SHAPES, key) || this.removedStandardMacros.has(key)) return undefined;
+    if (key === 'at' && this.frames.some((fr) => fr.mac?.mac === STANDARD_AT)) return undefined;
+    return STANDARD_SHAPES[key];
+  }
+
+  /**
+   * The number (nextUnique()) of a standard macro's expansion, and those of what it pushes or calls
+   * (the context `incbin` pushes, the `sectalign` that `align` and `alignb` call while sectalign
+   * is on), NASM's macro-local numbers counting every one. `sectalign on|off` is the switch.
+   */
+  private standardMacroNumber(key: string, args: string[]): number {
+    const id = this.nextUnique();
+    if (key === 'sectalign' && /^(on|off)$/i.test(args[0])) this.ppSectAlign = args[0].toLowerCase() === 'on';
+    if (((key === 'align' || key === 'alignb') && this.ppSectAlign) || key === 'incbin') this.nextUnique();
+    return id;
+  }
+
+  /** `[bits N]`, `bits N` and `useN` also define __?BITS?__. */
+  private followBits(text: string): void {
+    const bm = BITS_DIRECTIVE.exec(text);
+    if (bm) this.smacros.set('__?BITS?__', { params: null, body: bm[1] ?? bm[2], ci: false });
+  }
+
+  /**
+   * A call of a standard macro. The assembly takes most as the directives they stand for (the line
+   * goes on as written); the structure macros are expanded here, as for `-E`, which also prints
+   * the others as NASM expands them. Undefined when the line is done with, else its text.
+   */
+  private standardCall(f: Frame, call: StandardCall, expanded: string, lineNo: number, rawText: string): string | undefined {
+    if (call.key === 'bits' || call.key.startsWith('use')) this.followBits(call.text);
+    // standard.mac's section, segment and absolute keep the directive in __?SECT?__ (endstruc returns to it).
+    if (call.key === 'section' || call.key === 'segment' || call.key === 'absolute') this.smacros.set('__?SECT?__', { params: null, body: `[${call.key} ${call.args[0]}]`, ci: false });
+    if (STRUCTURE_MACROS.has(call.key)) {
+      if (this.opts.preprocessOnly && call.label !== undefined) this.emit(f, call.label, lineNo, true);
+      this.expandStructureMacro(f, call, lineNo, rawText);
+      return undefined;
+    }
+    if (!this.opts.preprocessOnly) {
+      if (!Object.hasOwn(DEFAULT_MODES, call.key)) return expanded;
+      // `userel` and friends are no directive of their own: the one they stand for, listed at the call (after its label).
+      const invocation = this.out.length;
+      this.out.push(this.mkLine(f, call.label ?? '', lineNo, rawText));
+      const pl = this.mkLine(f, `[default ${DEFAULT_MODES[call.key]}]`, lineNo, '');
+      pl.listAs = f.listAs ?? invocation;
+      this.out.push(pl);
+      return undefined;
+    }
+    if (call.label !== undefined) this.emit(f, call.label, lineNo, true);
+    // `extern a, b` is a directive for each name, `userel` a `[default rel]`; `sectalign on|off` prints nothing.
+    const directives = ONE_DIRECTIVE_EACH.has(call.key)
+      ? call.args.map((a) => `[${call.key} ${a}]`)
+      : Object.hasOwn(DEFAULT_MODES, call.key) ? [`[default ${DEFAULT_MODES[call.key]}]`] : call.key === 'sectalign' && /^(on|off)$/i.test(call.args[0]) ? [] : undefined;
+    if (directives !== undefined) {
+      this.out.push(this.mkLine(f, '', lineNo, rawText));
+      for (const d of directives) this.emit(f, d, lineNo);
+      return undefined;
+    }
+    // The others print as ppOutputLines() expands them, without the label.
+    return call.text;
+  }
+
+  /**
+   * NASM's standard macros for structures, expanded at the call's place as standard.mac expands
+   * them (for the assembly as for `-E`, which prints the lines). `struc NAME[, OFFSET]` opens a
+   * context (anonymous) that knows NAME, switches to `[absolute OFFSET]` and defines NAME;
+   * `endstruc` defines NAME_size, closes the context and returns to `__?SECT?__`; `istruc NAME`
+   * opens a context and marks its start with a context-local label; `at MEMBER[, DATA]` pads to
+   * MEMBER (one written from its `.` is NAME's: `.x` is NAME.x, whatever label came last) and then
+   * places DATA as a line of its own; `iend` pads to NAME_size and closes the context. NAME and
+   * the start are the innermost context's at the time, which need not be the structure's (a
+   * `%push` in between: then they are labels nobody defines). Without any context NASM reports
+   * every context-local name these use, twice each (as on any line) and `at` after its failed
+   * attempts to take MEMBER apart, and leaves the names as written (for `-E` and the assembler).
+   * The lines are listed at the call (NASM's standard macros are .nolist).
    */
   private expandStructureMacro(f: Frame, call: StandardCall, lineNo: number, rawText: string): void {
     const pos = this.posOf(f, lineNo);
@@ -1053,28 +1167,42 @@ export class Preprocessor {
     const noContext = (names: string[]): void => {
       for (let round = 0; round < 2; round++) for (const n of names) this.error(pos, `\`%$${n}': context stack is empty`, 'early');
     };
+    const invocation = this.out.length;
+    // A label before the call is a line of its own for -E (printed already), and the call line's for the assembly.
+    this.out.push(this.mkLine(f, this.opts.preprocessOnly ? '' : (call.label ?? ''), lineNo, rawText));
+    const place = (text: string): void => {
+      if (this.opts.preprocessOnly) this.emit(f, text, lineNo);
+      else {
+        const pl = this.mkLine(f, text, lineNo, '');
+        pl.listAs = f.listAs ?? invocation;
+        this.out.push(pl);
+      }
+    };
     const closeContext = (): void => {
+      // After the lines before it, as NASM reports (their errors come first).
+      this.diags.seq = this.out.length;
       if (top === undefined) this.error(pos, "`%pop': context stack is empty", 'early');
       else this.contexts.pop();
     };
-    const lines: string[] = [];
     switch (call.key) {
       case 'struc':
       case 'istruc': {
         const ctx = { name: '', id: this.nextUnique() };
         this.contexts.push(ctx);
         this.defineSmacro(`..@${ctx.id}.strucname`, { params: null, body: first, ci: false });
-        if (call.key === 'struc') lines.push(`[absolute ${second}]`, `${first}:`);
-        else lines.push(`..@${ctx.id}.strucstart:`);
+        if (call.key === 'struc') {
+          place(`[absolute ${second}]`);
+          place(`${first}:`);
+        } else place(`..@${ctx.id}.strucstart:`);
         break;
       }
       case 'endstruc':
         if (top === undefined) {
           noContext(['strucname_size', 'strucname']);
-          lines.push('%$strucname_size equ ($-%$strucname)');
-        } else lines.push(`${local('strucname')}_size equ ($-${local('strucname')})`);
+          place('%$strucname_size equ ($-%$strucname)');
+        } else place(`${local('strucname')}_size equ ($-${local('strucname')})`);
         closeContext();
-        lines.push(this.expandSmacros('__?SECT?__', new Set(), 0));
+        place(this.expandSmacros('__?SECT?__', new Set(), 0));
         break;
       case 'at':
         if (top === undefined) {
@@ -1082,22 +1210,24 @@ export class Preprocessor {
           this.error(pos, "`%substr' requires a string as parameter", 'early');
           this.error(pos, "`%$member1': context stack is empty", 'early');
           noContext(['strucname', 'strucstart']);
-          lines.push(`times (${first}-%$strucname)-($-%$strucstart) db 0`);
+          place(`times (${first}-%$strucname)-($-%$strucstart) db 0`);
         } else {
+          // standard.mac takes MEMBER apart with its helper names: its text, and that text's first character.
+          const member = collapseBlanks(first).trim();
+          this.defineSmacro(`..@${top.id}.member`, { params: null, body: quoteStr(member), ci: false });
+          this.defineSmacro(`..@${top.id}.member1`, { params: null, body: quoteStr(member.charAt(0)), ci: false });
           const name = local('strucname');
-          lines.push(`times (${first.startsWith('.') ? name + first : first}-${name})-($-${local('strucstart')}) db 0`);
+          place(`times (${first.startsWith('.') ? name + first : first}-${name})-($-${local('strucstart')}) db 0`);
         }
         break;
       case 'iend':
         if (top === undefined) {
           noContext(['strucname_size', 'strucstart']);
-          lines.push('times %$strucname_size-($-%$strucstart) db 0');
-        } else lines.push(`times ${local('strucname')}_size-($-${local('strucstart')}) db 0`);
+          place('times %$strucname_size-($-%$strucstart) db 0');
+        } else place(`times ${local('strucname')}_size-($-${local('strucstart')}) db 0`);
         closeContext();
         break;
     }
-    this.out.push(this.mkLine(f, '', lineNo, rawText));
-    for (const l of lines) this.emit(f, l, lineNo);
     if (call.key !== 'at') return;
     // DATA is a line like any other (it may call a macro); `at` counts as being expanded meanwhile.
     this.frames.push({
@@ -1106,14 +1236,31 @@ export class Preprocessor {
       idx: 0,
       file: f.kind === 'macro' || f.lineMap === undefined ? f.file : this.where(f, lineNo).file,
       mac: { args: call.args, id: call.id, mac: STANDARD_AT, label: '', name: call.name },
-      reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
+      reportLine: this.callLine(f, lineNo),
       condDepth: this.conds.length,
-      listAs: f.listAs ?? this.out.length - 1,
-      emitAt: f.emitAt ?? this.emitPos(f, lineNo),
+      listAs: f.listAs ?? invocation,
+      emitAt: f.emitAt ?? (this.opts.preprocessOnly ? this.emitPos(f, lineNo) : undefined),
     });
   }
 
-  /** `sectalign on|off` for `-E`: whether align and alignb print their `[sectalign N]`. */
+  /**
+   * The name `%push`, `%pop` or `%repl` takes: its first token, which NASM reads unexpanded and
+   * which must be an identifier (`$` only before one); '' when there is none (an anonymous
+   * context). Undefined after NASM's error; anything after the name is its warning.
+   */
+  private contextName(body: string, dname: string, pos: Pos): string | undefined {
+    const text = body.trim();
+    if (text === '') return '';
+    const m = CONTEXT_NAME.exec(text);
+    if (!m) {
+      this.error(pos, `\`${dname}' expects a context identifier`, 'early');
+      return undefined;
+    }
+    if (text.length > m[0].length) this.warn(pos, `trailing garbage after \`${dname}' ignored [-w+pp-trailing]`, 'early');
+    return m[0];
+  }
+
+  /** `sectalign on|off`: whether align and alignb call sectalign (counted, and printed by `-E`). */
   private ppSectAlign = true;
 
   /**
@@ -1122,11 +1269,6 @@ export class Preprocessor {
    */
   private ppOutputLines(text: string): string[] {
     const t = ppOutputText(text);
-    const onOff = /^\[sectalign (on|off)\]$/i.exec(t);
-    if (onOff) {
-      this.ppSectAlign = onOff[1].toLowerCase() === 'on';
-      return [];
-    }
     const al = /^\s*(align|alignb)\s+(.*)$/i.exec(t);
     if (al) {
       const comma = al[2].indexOf(',');
@@ -1224,23 +1366,41 @@ export class Preprocessor {
     return this.isMacroName(m[1]) || (m[2] !== undefined && this.isMacroName(m[2]));
   }
 
-  /** Whether a case-insensitive macro was ever defined (else no lower-cased name is looked up). */
-  private ciMacros = false;
-
-  /** wordKey() of every macro name ever defined: most words are no macro and need no string made to tell. */
-  private macroWordKeys = new Set<number>();
+  /**
+   * wordKey() of every macro name ever defined and of NASM's standard ones, as a bitmap: most
+   * words are no macro and need no string made to tell.
+   */
+  private macroWords = standardMacroWords();
 
   /** Whether text[from, to) may name a macro (isMacroName decides). */
   private mayNameMacro(text: string, from: number, to: number): boolean {
-    return this.macroWordKeys.has(wordKey(text, from, to));
+    return this.macroWords[wordKey(text, from, to)] === 1;
   }
 
+  /** Whether `word` names a multi-line macro, the source's or a standard one. */
   private isMacroName(word: string): boolean {
-    return this.mmacros.has(word) || (this.ciMacros && this.mmacros.has(word.toLowerCase()));
+    const key = word.toLowerCase();
+    return Object.hasOwn(STANDARD_SHAPES, key) || this.mmacros.get(key)?.some((m) => m.ci || m.name === word) === true;
   }
 
+  /**
+   * Whether a new definition of `name` taking `min`-`max` (any count from `min` up when greedy)
+   * would share a call with a definition of exactly that name, the source's or a standard one
+   * (NASM's redefinition warning: the ranges overlap, a greedy side reaching every count above its
+   * minimum; the case of the names must agree even for `%imacro`).
+   */
+  private redefinesMacro(name: string, min: number, max: number, greedy: boolean): boolean {
+    const overlaps = (m: { min: number; max: number; greedy: boolean }): boolean => (m.min <= max || greedy) && (min <= m.max || m.greedy);
+    if (this.mmacros.get(name.toLowerCase())?.some((m) => m.name === name && overlaps(m))) return true;
+    if (!Object.hasOwn(STANDARD_MACROS, name) || this.removedStandardMacros.has(name)) return false;
+    const [smin, smax, sgreedy] = STANDARD_MACROS[name];
+    return overlaps({ min: smin, max: smax, greedy: sgreedy });
+  }
+
+  /** The definitions a call of `name` may choose from, the newest first (NASM's search order). */
   private findMacro(name: string): MMacro[] | undefined {
-    return this.mmacros.get(name) ?? this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+    const all = this.mmacros.get(name.toLowerCase())?.filter((m) => m.ci || m.name === name);
+    return all?.length ? all : undefined;
   }
 
   /** The definitions a line may call: not one being expanded, unless it is a `%rmacro`. */
@@ -1271,53 +1431,27 @@ export class Preprocessor {
     return pl;
   }
 
-  /**
-   * Expands a call of one of `cands`; `labelText` is the label as `-E` prints it
-   * (labelLineText()). False (with `-E` only) when no definition takes the call: the line goes on.
-   */
-  private invoke(f: Frame, cands: MMacro[], name: string, rest: string, lineNo: number, rawText: string, label: string | null, labelText = ''): boolean {
-    const restT = rest.trim();
-    let args = restT === '' ? [] : splitArgs(restT);
-    let mac: MMacro | undefined;
-    for (const c of cands) {
-      let a = args;
-      if (c.greedy && a.length > c.max && c.max > 0) a = [...a.slice(0, c.max - 1), splitArgsJoin(restT, c.max - 1)];
-      if (a.length >= c.min && a.length <= c.max) {
-        mac = c;
-        args = a;
-        break;
-      }
-      if (c.greedy && a.length >= c.min && c.max === 0) {
-        mac = c;
-        break;
-      }
-    }
-    if (!mac) {
-      // NASM tries its own definition of the name too (standard.mac's `at` when a source's `at`
-      // takes other counts); -E has them (standardMacroCall()).
-      const key = name.toLowerCase();
-      if (this.opts.preprocessOnly && Object.hasOwn(STANDARD_MACROS, key) && standardMacroArgs(key, restT) !== undefined) return false;
-      this.warn(this.posOf(f, lineNo), `multi-line macro \`${name}' exists, but not taking ${args.length} parameter${args.length === 1 ? '' : 's'} [-w+pp-macro-params-multi]`, 'early');
-      // -E goes on with the line as written (a word after it may still call a macro).
-      if (this.opts.preprocessOnly) return false;
-      this.out.push(this.mkLine(f, (label ? label + ' ' : '') + name + rest, lineNo, rawText));
-      return true;
-    }
-    // NASM fills in every default up to min + defaults (so %0 counts them, even beyond the maximum),
-    // then a greedy macro drops what lies beyond its maximum.
-    const full = [...args];
-    for (let i = args.length; i < mac.min + mac.defaults.length; i++) full.push(mac.defaults[i - mac.min] ?? '');
-    if (mac.greedy && full.length > mac.max) full.length = mac.max;
+  /** Expands a call of `mac` with its parameters; `labelText` is the label as `-E` prints it (labelLineText()). */
+  private invoke(f: Frame, mac: MMacro, full: string[], name: string, lineNo: number, rawText: string, label: string | null, labelText: string): void {
     const invocation = this.out.length;
     // A macro that places its label itself (%00) takes it over from the invocation line.
     const labelName = (label ?? '').replace(/:$/, '').trim();
     const usesLabel = mac.body.some((b) => b.text.includes('%00'));
-    this.out.push(this.mkLine(f, usesLabel ? '' : (label ?? ''), lineNo, rawText));
-    if (this.opts.preprocessOnly && label && !usesLabel) this.emit(f, labelText, lineNo, true);
+    this.out.push(this.mkLine(f, '', lineNo, rawText));
+    if (label && !usesLabel) {
+      // The label is the expansion's first line: NASM lists it after the call, one level deeper, as `-E` prints it.
+      if (this.opts.preprocessOnly) this.emit(f, labelText, lineNo, true);
+      const pl = this.mkLine(f, label, lineNo, labelText);
+      pl.depth++;
+      pl.fromMacro = false;
+      const listAs = f.listAs ?? (mac.nolist ? invocation : undefined);
+      if (listAs !== undefined) pl.listAs = listAs;
+      this.out.push(pl);
+    }
     if (this.frames.length > 1000) {
       this.error(this.posOf(f, lineNo), 'macro expansion too deep', 'early');
       this.diags.fatal = true;
-      return true;
+      return;
     }
     const ctx: MacroCtx = { args: full, id: this.nextUnique(), mac, label: labelName, name };
     this.frames.push({
@@ -1326,13 +1460,26 @@ export class Preprocessor {
       idx: 0,
       file: f.kind === 'macro' || f.lineMap === undefined ? f.file : this.where(f, lineNo).file,
       mac: ctx,
-      reportLine: f.kind === 'file' ? this.where(f, lineNo).line : f.reportLine ?? (f.lineMap === undefined ? undefined : this.where(f, lineNo).line),
+      reportLine: this.callLine(f, lineNo),
       condDepth: this.conds.length,
       listAs: f.listAs ?? (mac.nolist ? invocation : undefined),
       emitAt: f.emitAt ?? (mac.nolist && this.opts.preprocessOnly ? this.emitPos(f, lineNo) : undefined),
     });
-    return true;
   }
+
+  /**
+   * A parameter's text after `out`. Right after a context-local name (`%$name%1`) it stays a word
+   * of its own, as NASM's tokens keep it, until the name has been expanded (the two are then
+   * pasted: standard.mac's `%$strucname%1` is `S.x`); TOKEN_BREAK marks the place.
+   */
+  private appendParam(out: string, value: string): string {
+    if (value === '' || !/^[A-Za-z0-9_$#@~.?\u0080-\uffff]/.test(value) || !CONTEXT_NAME_END.test(out)) return out + value;
+    this.tokenBreaks = true;
+    return out + TOKEN_BREAK + value;
+  }
+
+  /** Whether substParams() put a TOKEN_BREAK in the line it made (appendParam()). */
+  private tokenBreaks = false;
 
   /** Substitutes %1..%N, %0, %%local, %{N} inside a macro body line. */
   private substParams(text: string, mac: MacroCtx): string {
@@ -1370,10 +1517,10 @@ export class Preprocessor {
         out += `..@${mac.id}.${m[1]}`;
         i += m[0].length;
       } else if ((m = /^\{(-?\d+)(?::(-?\d+))?\}/.exec(rest))) {
-        out += this.param(mac, parseInt(m[1], 10));
+        out = this.appendParam(out, this.param(mac, parseInt(m[1], 10)));
         i += m[0].length;
       } else if ((m = /^(\d+)/.exec(rest))) {
-        out += m[1] === '0' ? String(mac.args.length) : m[1] === '00' ? mac.label : this.param(mac, parseInt(m[1], 10));
+        out = m[1] === '0' ? out + String(mac.args.length) : m[1] === '00' ? out + mac.label : this.appendParam(out, this.param(mac, parseInt(m[1], 10)));
         i += m[0].length;
       } else if ((m = /^([-+])(\d+)/.exec(rest))) {
         // %-N / %+N: parameter N as a condition code, inverted or as is.
@@ -2224,7 +2371,8 @@ export class Preprocessor {
     return same && isComma(items[i]) && k >= items.length;
   }
 
-  private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string): void {
+  /** `d` is the directive's name in lower case, `written` as the source spells it (for messages). */
+  private directive(f: Frame, d: string, rest: string, lineNo: number, rawText: string, written = d): void {
     const pos = this.posOf(f, lineNo);
     const emitBlank = (): void => {
       this.out.push(this.mkLine(f, this.locationProbe ?? '', lineNo, rawText));
@@ -2422,6 +2570,7 @@ export class Preprocessor {
         const room = max === Infinity ? Infinity : max - min;
         if (greedy && defaults.length > room && room > 0) defaults = [...defaults.slice(0, room - 1), splitArgsJoin(defText, room - 1)];
         if (!greedy && min + defaults.length > max) this.warn(pos, `too many default macro parameters in macro \`${m[1]}' [-w+pp-macro-defaults]`, 'early');
+        if (this.redefinesMacro(m[1], min, max, greedy)) this.warn(pos, `redefining multi-line macro \`${m[1]}' [-w+pp-macro-redef-multi]`, 'early');
         this.recording = {
           kind: 'macro',
           nest: 0,
@@ -2449,7 +2598,10 @@ export class Preprocessor {
           break;
         }
         const ci = d === 'unimacro';
-        const key = ci ? m[1].toLowerCase() : m[1];
+        const key = m[1].toLowerCase();
+        // NASM's standard macros are `%imacro`s (smartalign's package replaces `align` so).
+        const std = Object.hasOwn(STANDARD_MACROS, key) ? STANDARD_MACROS[key] : undefined;
+        if (ci && std !== undefined && std[0] === h.min && std[1] === h.max && std[2] === h.greedy) this.removedStandardMacros.add(key);
         const list = this.mmacros.get(key);
         if (!list) break;
         const kept = list.filter((mm) => !(mm.ci === ci && (ci || mm.name === m[1]) && mm.min === h.min && mm.max === h.max && mm.greedy === h.greedy));
@@ -2574,17 +2726,22 @@ export class Preprocessor {
         break;
       }
       case 'push':
-      case 'repl': {
-        const name = body.trim().split(/\s+/)[0] ?? '';
+      case 'repl':
+      case 'pop': {
+        // NASM names the directive as written (`%POP`); a context is anonymous without a name.
+        const dname = `%${written}`;
+        const name = this.contextName(body, dname, pos);
+        if (name === undefined) break;
+        const top = this.contexts.at(-1);
         if (d === 'push') this.contexts.push({ name, id: this.nextUnique() });
-        else if (this.contexts.length) this.contexts[this.contexts.length - 1].name = name;
-        else this.error(pos, '`%repl\': context stack is empty', 'early');
+        else if (top === undefined) this.error(pos, `\`${dname}': context stack is empty`, 'early');
+        else if (d === 'repl') top.name = name;
+        else if (name !== '' && (top.name === '' || name.toLowerCase() !== top.name.toLowerCase())) {
+          // `%pop NAME` checks the name (in any case) and leaves the context where it is.
+          this.error(pos, `\`${dname}' in wrong context: ${top.name === '' ? 'anonymous' : top.name}, expected ${name}`, 'early');
+        } else this.contexts.pop();
         break;
       }
-      case 'pop':
-        if (!this.contexts.length) this.error(pos, '`%pop\': context stack is already empty', 'early');
-        else this.contexts.pop();
-        break;
       case 'use': {
         const t = tokenize(this.expandSmacros(body.trim(), new Set(), 0));
         if (t.length === 0 || (t[0].t !== 'id' && t[0].t !== 'str')) {
