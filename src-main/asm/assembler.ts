@@ -346,9 +346,6 @@ export class Assembler {
   /** Location probes (see preprocessor.ts) whose expression named a symbol pass 1 had not defined yet, with that name. */
   readonly probesNotYetDefined = new Map<string, string>();
 
-  /** Whether the last critical() value came from unknown symbols that cancel (provisional until they are defined). */
-  private criticalProvisional = false;
-
   private critical(e: Expr, line: number, what: string): bigint | undefined {
     const v = this.evalReporting(e, line);
     return v && this.criticalValue(v, line, what);
@@ -357,7 +354,6 @@ export class Assembler {
   /** `e`'s value, with the symbol it found undefined in undefinedName; an evaluation error is reported. */
   private evalReporting(e: Expr, line: number): Value | undefined {
     this.undefinedName = undefined;
-    this.criticalProvisional = false;
     try {
       return this.eval(e);
     } catch (x) {
@@ -371,10 +367,7 @@ export class Assembler {
     if (v.cancelled && v.seg < 0 && v.minus === undefined) {
       // Unknown symbols that cancel out (`b - a`, both labels further down) leave a known value, as
       // in NASM's evaluator; symbols still undefined in the final pass are an error of their own.
-      if (this.phase !== 'final') {
-        this.criticalProvisional = true;
-        return v.n;
-      }
+      if (this.phase !== 'final') return v.n;
       this.undefinedError(line);
       return undefined;
     }
@@ -1074,8 +1067,8 @@ export class Assembler {
         if (!st.body) this.earlyErr(st.line, 'parser: instruction expected', st.col);
         if (n === undefined) return;
         if (n < 0n) {
-          if (this.criticalProvisional) return; // NASM judges the count once its symbols are known
-          this.earlyErr(st.line, `TIMES value ${n} is negative`);
+          // A final-pass error in NASM (ERR_PASS2): in earlier passes the count is only provisional
+          // (`times (S.b-S)-($-start)` while a struc's size is a forward reference) and repeats nothing.
           this.err(st.line, `TIMES value ${n} is negative`);
           return;
         }

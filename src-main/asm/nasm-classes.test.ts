@@ -980,3 +980,15 @@ describe('a data line stops at its first undefined symbol; a label defined again
   it.each([['x:|x:|nop'], ['x|x|nop'], ['jmp y|x:|y:|x:'], ['%macro m 0|x:|%endmacro|m|m']])('%s', (src) => checkLevels(lines(src), true));
   it('-w+label-redef', () => checkLevels(lines('x:|x:|nop'), true, ['+label-redef']));
 });
+
+// A negative TIMES count is a final-pass error in NASM: in earlier passes the count may still be
+// provisional (a structure whose size is a forward reference, XTIDE's ROMVARS).
+describe('negative TIMES counts', () => {
+  it.each([
+    'struc B|.a: resb 1|.big: resb A_size|.c: resb 1|endstruc|struc A|.x: resb 4|endstruc|istruc B|at B.big, db 5|at B.c, db 7|iend',
+    'times (later-here)-2 db 1|here:|times 3 nop|later:',
+    'times -1 nop',
+    'times -1 nop|mov ax,',
+    'times 2-$ db 0|nop|nop|nop',
+  ])('%s', (s) => checkLevels(s.replace(/\|/g, '\n') + '\n'));
+});
