@@ -444,3 +444,8 @@ describe('a macro parameter right after a context-local name is pasted to its va
     '%macro m 1|%push|dw %$n%1|%pop|%endmacro|m .a',
   ])('%s', (s) => checkLevels(lines(s)));
 });
+
+// A condition that does not evaluate takes no branch, %else included (NASM's COND_NEVER).
+describe('conditions that do not evaluate', () => {
+  it.each(['%if UNDEF|db 1|%elif 1|db 2|%else|%error no|%endif|nop', '%if 1 +|db 1|%else|%error no|%endif', '%if 0|%elif 1 +|db 1|%else|%error no|%endif|nop', '%if 0|%elif 1 junk|db 1|%endif'])('%s', (s) => checkLevels(lines(s)));
+});

@@ -154,3 +154,15 @@ describe('nasm -E: struc, istruc and the other standard macros', () => {
       { 'a.mac': src('nop', 'nop'), 'b.mac': src('db 7', '%include "a.mac"', 'db 8') },
     ));
 });
+
+// With no assembly behind -E, NASM names each symbol reference in a preprocessor expression and then
+// the directive; a condition that does not evaluate takes no branch at all, %else included.
+describe('nasm -E: symbols in preprocessor expressions', () => {
+  it.each([
+    'X equ 5|%if X > 3|db 1|%else|db 2|%endif',
+    'X equ 5|%if X > 3 && X < 9|db 1|%elif 1|db 3|%else|db 2|%endif|nop',
+    '%if 0|db 1|%elif Y|db 2|%else|db 3|%endif',
+    'X equ 5|%assign Y X+1|db Y',
+    'X equ 1|%rep X|nop|%endrep',
+  ])('%s', (s) => compare(lines(s)));
+});

@@ -812,11 +812,14 @@ export class Preprocessor {
   }
 
   private error(pos: Pos, msg: string, when: 'early' | 'final' = 'final', col = 1): void {
-    this.diags.add(when, 'error', pos, col, msg);
+    if (!this.silent) this.diags.add(when, 'error', pos, col, msg);
   }
   private warn(pos: Pos, msg: string, when: 'early' | 'final' = 'final', col = 1): void {
-    this.diags.add(when, 'warning', pos, col, msg);
+    if (!this.silent) this.diags.add(when, 'warning', pos, col, msg);
   }
+
+  /** An %elif evaluated after a false branch: NASM is not emitting there and reports nothing. */
+  private silent = false;
 
   private get active(): boolean {
     return this.conds.length === 0 || this.conds[this.conds.length - 1].active;
@@ -1986,7 +1989,7 @@ export class Preprocessor {
       const same = this.ifIdentical(this.expandSmacros(arg.trim(), new Set(), 0).trim(), kind.endsWith('i'), pos, kind, false);
       return same !== kind.startsWith('ifn') ? '1' : '0';
     }
-    return this.evalCond(kind, arg.trim(), pos) ? '1' : '0';
+    return this.evalCond(kind, arg.trim(), pos) === true ? '1' : '0';
   }
 
   /**
@@ -2105,9 +2108,10 @@ export class Preprocessor {
   }
 
   /** Evaluates a preprocessor expression; an error is reported here and gives undefined. */
-  private evalPP(expr: string, pos: Pos, trailingWarns = true): Value | undefined {
+  /** `what`: the directive as written (`if`, `elif`, `assign`), named in -E's non-constant error. */
+  private evalPP(expr: string, pos: Pos, trailingWarns = true, what?: string): Value | undefined {
     try {
-      return this.evalPPOrThrow(expr, pos, trailingWarns);
+      return this.evalPPOrThrow(expr, pos, trailingWarns, what);
     } catch (e) {
       if (!(e instanceof ExprError || e instanceof LexError)) throw e;
       this.error(pos, e.message, 'early', e.col);
@@ -2115,7 +2119,7 @@ export class Preprocessor {
     }
   }
 
-  private evalPPOrThrow(expr: string, pos: Pos, trailingWarns: boolean): Value | undefined {
+  private evalPPOrThrow(expr: string, pos: Pos, trailingWarns: boolean, what?: string): Value | undefined {
     const text = this.expandAndPaste(expr);
     const toks = tokenize(stripComment(text), (msg, col) => this.warn(pos, msg, 'early', col));
     if (toks.length === 0) {
@@ -2131,14 +2135,24 @@ export class Preprocessor {
       this.warn(pos, 'trailing garbage after expression ignored [-w+pp-trailing]', 'early');
     }
     let undef: string | undefined;
+    let references = 0;
     const v = evaluate(e, {
       sym: () => undefined,
       here: { n: 0n, seg: -1, unk: true },
       base: { n: 0n, seg: -1, unk: true },
-      onUndefined: (name) => (undef ??= name),
+      onUndefined: (name) => {
+        undef ??= name;
+        references++;
+      },
       ...this.evalMode(pos),
     });
     if (v.unk) {
+      if (this.opts.preprocessOnly && references > 0 && what !== undefined) {
+        // With no assembly behind it, NASM's -E names each symbol reference, then the directive.
+        for (let k = 0; k < references; k++) this.error(pos, 'symbol references not supported in preprocess-only mode', 'early');
+        this.error(pos, `non-constant value given to \`%${what}'`, 'early');
+        return undefined;
+      }
       this.error(pos, undef ? `symbol \`${undef}' not defined before use` : 'non-constant value given to preprocessor', 'early');
       return undefined;
     }
@@ -2183,22 +2197,29 @@ export class Preprocessor {
     }
     const parentActive = isElif ? top.parentActive : this.active;
     const needEval = isElif ? parentActive && !top.done : parentActive;
-    let result = false;
+    let result: boolean | undefined = false;
     if (needEval) {
       const mac = f.kind === 'file' ? undefined : this.currentMac();
       if (mac) rest = this.substParams(rest, mac);
-      // NASM 2.16.01 warns about trailing text after an %if expression but not after an %elif one.
-      result = this.evalCond(kind, stripComment(rest).trim(), pos, !isElif);
+      // NASM 2.16.01 reports nothing of an %elif's expression (it is not emitting there).
+      this.silent = isElif;
+      try {
+        result = this.evalCond(kind, stripComment(rest).trim(), pos, !isElif);
+      } finally {
+        this.silent = false;
+      }
     }
+    // `done` also when the condition did not evaluate: no later %elif or %else is taken either.
     if (isElif) {
-      top.active = needEval && result;
-      if (top.active) top.done = true;
+      top.active = needEval && result === true;
+      if (result !== false) top.done = true;
     } else {
-      this.conds.push({ active: parentActive && result, done: result, parentActive, sawElse: false });
+      this.conds.push({ active: parentActive && result === true, done: result !== false, parentActive, sawElse: false });
     }
   }
 
-  private evalCond(kind: string, rest: string, pos: Pos, trailingWarns = true): boolean {
+  /** Whether the condition holds; undefined when it could not be evaluated (then no branch is taken). */
+  private evalCond(kind: string, rest: string, pos: Pos, trailingWarns = true): boolean | undefined {
     const written = kind; // `ifnmacro` etc. as NASM names it in messages
     let neg = false;
     if (kind.startsWith('ifn') && kind !== 'ifnum' && kind !== 'ifidn' && kind !== 'ifidni') {
@@ -2213,9 +2234,12 @@ export class Preprocessor {
     let r: boolean;
     switch (kind) {
       case 'if': {
-        const location = this.locationValue(rest, pos, trailingWarns ? written : `el${written}`);
-        const v = location ? location.value : this.evalPP(rest, pos, trailingWarns);
-        r = v !== undefined && v.n !== 0n;
+        const what = trailingWarns ? written : `el${written}`;
+        const location = this.locationValue(rest, pos, what);
+        const v = location ? location.value : this.evalPP(rest, pos, trailingWarns, what);
+        // A condition that does not evaluate takes no branch at all (NASM's COND_NEVER).
+        if (v === undefined) return undefined;
+        r = v.n !== 0n;
         break;
       }
       case 'ifdef': {
@@ -2458,7 +2482,7 @@ export class Preprocessor {
           if (!/^\s*%\$/.test(body)) this.error(pos, `\`%${d}' expects a macro identifier`, 'early');
           break;
         }
-        const v = (this.locationValue(m[2], pos, d) ?? { value: this.evalPP(m[2], pos) }).value;
+        const v = (this.locationValue(m[2], pos, d) ?? { value: this.evalPP(m[2], pos, true, d) }).value;
         if (v) this.defineSmacro(m[1], { params: null, body: v.n.toString(), ci: d === 'iassign' });
         break;
       }
@@ -2616,7 +2640,7 @@ export class Preprocessor {
           break;
         }
         // NASM: a count that does not evaluate starts no block (its %endrep is then unmatched).
-        const v = (this.locationValue(body, pos, 'rep') ?? { value: this.evalPP(body, pos) }).value;
+        const v = (this.locationValue(body, pos, 'rep') ?? { value: this.evalPP(body, pos, true, 'rep') }).value;
         if (!v) break;
         const n = BigInt.asIntN(64, v.n);
         let count = Number(n);
