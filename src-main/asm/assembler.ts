@@ -1473,34 +1473,23 @@ export class Assembler {
     const s = this.refSym[idx] ?? this.symbols.get(this.refName[idx]);
     if (!s || s.kind !== 'label' || s.value.unk || s.seg !== this.cur) return false;
     const sec = this.sections[this.cur];
+    // Distance from the jump's start to its target (both section offsets below 2^30).
+    const dist = s.off - sec.size;
+    const short = shape.shortT !== undefined && dist - shape.short >= -128 && dist - shape.short <= 127;
+    const template = short ? shape.shortT! : shape.nearT;
+    const size = short ? shape.short : shape.near;
+    const fieldLen = short ? 1 : shape.dispLen;
+    const disp = dist - size;
     if (this.recording || sec.nobits) {
-      this.emitBytes(this.jumpBytes(shape, s.off - sec.size), NONE, line);
-      return true;
-    }
-    const off = sec.size;
-    const d = s.off - (off + shape.short);
-    const data = sec.data;
-    if (shape.shortT && d >= -128 && d <= 127) {
-      data.pushAll(shape.shortT);
-      data.pushLE(d, 1);
-      sec.size += shape.short;
+      const bytes = template.slice();
+      for (let k = 0; k < fieldLen; k++) bytes.push((disp >> (8 * k)) & 255);
+      this.emitBytes(bytes, NONE, line);
     } else {
-      const dn = s.off - (off + shape.near);
-      data.pushAll(shape.nearT);
-      data.pushLE(dn, shape.dispLen);
-      sec.size += shape.near;
+      sec.data.pushAll(template);
+      sec.data.pushLE(disp, fieldLen);
+      sec.size += size;
     }
     return true;
-  }
-
-  /** A jump's bytes, `dist` from its start to its target (both section offsets below 2^30). */
-  private jumpBytes(shape: JumpShape, dist: number): number[] {
-    const d = dist - shape.short;
-    if (shape.shortT && d >= -128 && d <= 127) return [...shape.shortT, d & 255];
-    const dn = dist - shape.near;
-    const out = shape.nearT!.slice();
-    for (let k = 0; k < shape.dispLen!; k++) out.push((dn >> (8 * k)) & 255);
-    return out;
   }
 
   /**

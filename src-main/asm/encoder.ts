@@ -4,7 +4,7 @@
 import { evaluate, NotSimpleError, type Expr, type Value } from './expr.js';
 import { addressWarning, displacementWarnings, relativeWarning, signedByteWarning } from './overflow.js';
 import type { Insn } from './parser.js';
-import type { ImmOp, MemOp, Operand, RegOp } from './operands.js';
+import { prefixSlot, type ImmOp, type MemOp, type Operand, type RegOp } from './operands.js';
 import { isLongOnlyReg, type Reg } from './registers.js';
 import { EVEX_MNEMONICS, evexRows, RAW_ROWS, SIZE_FLAGGED_MEMORY, UNSIGNED_IMM8_MNEMONICS } from './table.js';
 
@@ -649,12 +649,9 @@ export function encode(insn: Insn, env: EncodeEnv): Encoded {
     // a row would take these operands in 64-bit mode (`push rax`); elsewhere (`lldt rax`, `add eax,
     // rbx`) no row matches at all.
     const env64: EncodeEnv = { ...env, bits: 64 };
-    let any = false;
-    const takes = (operands: Operand[]) => (row: Row): boolean => row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, operands[i], vals[i], row, env64, 0, operands[0]) === 'ok');
-    for (const row of rows) if (takes(ops)(row)) any = true;
+    let any = rows.some((row) => row.pats.length === ops.length && row.pats.every((p, i) => matchOp(p, ops[i], vals[i], row, env64, 0, ops[0]) === 'ok'));
     // ... or would but for an immediate's size keyword (`add rax, dword 5`): NASM's size mismatch first.
-    const bare = ops.map((o) => (o.k === 'imm' && o.size !== 0 ? { ...o, size: 0 } : o)) as Operand[];
-    if (!any && bare.some((o, i) => o !== ops[i]) && rows.some((row) => hasUnsizedImmediate(row) && takes(bare)(row))) throw new EncodeError('mismatch in operand sizes');
+    if (!any && immediateSizeRefused(rows, ops, vals, env64)) throw new EncodeError('mismatch in operand sizes');
     const wide = ops.some((op) => op.k === 'reg' && op.reg.cls === 'gpr' && op.reg.size === 64);
     // Rows NASM takes in every mode despite a 64-bit register (`vpmovmskb rdx, ymm3`).
     const extended = ops.some((op) => op.k === 'reg' && (op.reg.num & 8) !== 0);
@@ -1175,7 +1172,7 @@ function prefixOnly(insn: Insn, bits: number): Encoded {
   const bytes: number[] = [];
   for (const slot of PREFIX_SLOT_ORDER) {
     for (const p of insn.prefixes) {
-      if (!slot.includes(p)) continue;
+      if (prefixSlot(p) !== slot) continue;
       if (p in SEG_PREFIX) warnIgnoredSegment(SEG_PREFIX[p], bits, warnings);
       const changesMode = (p !== 'o16' || bits !== 16) && (p !== 'o32' || bits === 16) && (p !== 'a16' || bits !== 16) && (p !== 'a32' || bits !== 32);
       const b = PREFIX_BYTES[p];
@@ -1185,10 +1182,7 @@ function prefixOnly(insn: Insn, bits: number): Encoded {
   return { bytes, fixes: [], warnings, pieces: bytes.length };
 }
 
-const PREFIX_SLOT_ORDER = [
-  ['wait'], ['rep', 'repe', 'repz', 'repne', 'repnz', 'xacquire', 'xrelease', 'bnd', 'nobnd'], ['lock'], ['es', 'cs', 'ss', 'ds', 'fs', 'gs'],
-  ['o16', 'o32', 'o64', 'osp'], ['a16', 'a32', 'a64', 'asp'],
-];
+const PREFIX_SLOT_ORDER = ['wait', 'rep', 'lock', 'seg', 'osize', 'asize'];
 
 const PREFIX_BYTES: Record<string, number> = {
   lock: 0xf0, rep: 0xf3, repe: 0xf3, repz: 0xf3, repne: 0xf2, repnz: 0xf2,

@@ -66,3 +66,11 @@ export const SIZE_KEYWORDS: Record<string, number> = {
   yword: 256,
   zword: 512,
 };
+
+/** NASM's prefix slots: an instruction has at most one prefix of each. */
+const PREFIX_SLOTS: Record<string, string> = {
+  a16: 'asize', a32: 'asize', a64: 'asize', asp: 'asize', o16: 'osize', o32: 'osize', o64: 'osize', osp: 'osize', lock: 'lock', wait: 'wait',
+  rep: 'rep', repe: 'rep', repz: 'rep', repne: 'rep', repnz: 'rep', xacquire: 'rep', xrelease: 'rep', bnd: 'rep', nobnd: 'rep',
+  cs: 'seg', ds: 'seg', es: 'seg', ss: 'seg', fs: 'seg', gs: 'seg', '{rex}': 'rex', '{evex}': 'rex', '{vex}': 'rex', '{vex2}': 'rex', '{vex3}': 'rex',
+};
+export const prefixSlot = (p: string): string => PREFIX_SLOTS[p] ?? p;

@@ -4,7 +4,7 @@
 import { ExprParser, ExprError, type Expr, isConstExpr, evaluate, NUM, someLeaf } from './expr.js';
 import { tokenize, LexError, utfEncode, type Tok } from './lexer.js';
 import { lookupReg, type Reg } from './registers.js';
-import { SIZE_KEYWORDS, type ImmOp, type Operand, type MemOp } from './operands.js';
+import { prefixSlot, SIZE_KEYWORDS, type ImmOp, type Operand, type MemOp } from './operands.js';
 import { MNEMONICS } from './encoder.js';
 import { UNSUPPORTED_MNEMONICS } from './table.js';
 import { parseSimpleInsn, parseSimpleLabel } from './simpleLine.js';
@@ -110,14 +110,6 @@ export function isReservedWord(w: string): boolean {
  */
 const PARSE_CACHE = new Map<string, StmtBody>();
 const UNCACHED = new Set(['label', 'times', 'align']);
-/** NASM's prefix slots: an instruction has at most one prefix of each. */
-const PREFIX_SLOTS: Record<string, string> = {
-  a16: 'asize', a32: 'asize', a64: 'asize', asp: 'asize', o16: 'osize', o32: 'osize', o64: 'osize', osp: 'osize', lock: 'lock', wait: 'wait',
-  rep: 'rep', repe: 'rep', repz: 'rep', repne: 'rep', repnz: 'rep', xacquire: 'rep', xrelease: 'rep', bnd: 'rep', nobnd: 'rep',
-  cs: 'seg', ds: 'seg', es: 'seg', ss: 'seg', fs: 'seg', gs: 'seg', '{rex}': 'rex', '{evex}': 'rex', '{vex}': 'rex', '{vex2}': 'rex', '{vex3}': 'rex',
-};
-const prefixSlot = (p: string): string => PREFIX_SLOTS[p] ?? p;
-
 /** An operand's segment override; NASM refuses a second one (and keeps the first). */
 function setSegment(m: MemOp, seg: Reg, col: number, onConflict: (msg: string, col: number) => void): void {
   if (m.seg !== undefined) onConflict('instruction has conflicting segment overrides', col);
